@@ -1,0 +1,130 @@
+//! `calsync apply --plan FILE`: parse, read, diff, confirm, write.
+
+use super::connect::{self, Target};
+use super::{exit, render};
+use crate::plan::apply::{self as engine, Progress, Report};
+use crate::plan::{self, Diff};
+use serde_json::json;
+use std::path::Path;
+
+pub struct Flags {
+    pub dry_run: bool,
+    pub yes: bool,
+    pub json: bool,
+}
+
+fn fail(json: bool, code: u8, message: &str) -> u8 {
+    if json {
+        println!("{}", json!({"error": message, "exit_code": code}));
+    } else {
+        eprintln!("calsync: {message}");
+    }
+    code
+}
+
+pub async fn run(target: &Target, plan_path: &Path, flags: Flags) -> u8 {
+    let text = match std::fs::read_to_string(plan_path) {
+        Ok(t) => t,
+        Err(e) => return fail(flags.json, exit::USAGE, &format!("cannot read the plan {}: {e}", plan_path.display())),
+    };
+    let plan = match plan::parse(&plan_path.display().to_string(), &text) {
+        Ok(p) => p,
+        Err(e) => return fail(flags.json, exit::USAGE, &format!("{e}. Nothing was written.")),
+    };
+    let conn = match connect::connect(target).await {
+        Ok(c) => c,
+        Err(r) => return fail(flags.json, r.code, &r.message),
+    };
+    let client = &conn.client;
+    let instance_label = match &conn.sandbox {
+        Some(_) => format!("{} (sandbox)", client.instance()),
+        None => client.instance().to_string(),
+    };
+    let state = match plan::read_state(client, &plan).await {
+        Ok(s) => s,
+        Err(e) => {
+            let code = if e.is_access_problem() { exit::ACCESS } else { exit::FAILED };
+            return fail(flags.json, code, &format!("{e}. Nothing was written."));
+        }
+    };
+    connect::offer_to_keep(conn.typed_password);
+    let diff = plan::diff(&plan, &state);
+    if !flags.json {
+        println!("{}", render::diff_text(&instance_label, &diff));
+    }
+    let finish = |applied: bool, report: Option<&Report>, note: &str| {
+        if flags.json {
+            print_json(&instance_label, &diff, applied, flags.dry_run, report, client.requests_sent(), note);
+        } else if !note.is_empty() {
+            println!("{note}");
+        }
+    };
+    if diff.has_conflicts() {
+        finish(false, None, "Nothing was written: resolve the conflicts above and run again.");
+        return exit::FAILED;
+    }
+    if !diff.has_changes() {
+        finish(false, None, "Nothing to change: the instance already matches the plan.");
+        return exit::OK;
+    }
+    if flags.dry_run {
+        finish(false, None, "Dry run: nothing was written.");
+        return exit::OK;
+    }
+    if !flags.yes {
+        let s = diff.summary();
+        let question = format!("Apply {} change(s) to {}?", s.create + s.update, client.instance());
+        if !super::confirm(&question) {
+            finish(false, None, "Nothing was written. Pass --yes to apply without a terminal.");
+            return if std::io::IsTerminal::is_terminal(&std::io::stdin()) { exit::OK } else { exit::USAGE };
+        }
+    }
+    let json_mode = flags.json;
+    let report = engine::apply(client, &diff, &state, |p| {
+        if json_mode {
+            return;
+        }
+        match p {
+            Progress::Writing(_) | Progress::Scope(_) => {}
+            Progress::Written(o) => println!("{}", render::outcome_line(o)),
+        }
+    })
+    .await;
+    let failed = report.failed();
+    let mut note = String::new();
+    if let Some(r) = &report.restore_error {
+        note.push_str(&format!("Warning: {r}\n"));
+    }
+    note.push_str(if failed {
+        "The apply stopped at the failure above; what was written is kept. Fix the cause and run again: records already made are not made twice."
+    } else {
+        "Done: the instance matches the plan."
+    });
+    finish(true, Some(&report), &note);
+    if failed { exit::FAILED } else { exit::OK }
+}
+
+fn print_json(
+    instance: &str,
+    diff: &Diff,
+    applied: bool,
+    dry_run: bool,
+    report: Option<&Report>,
+    requests: u64,
+    note: &str,
+) {
+    let doc = json!({
+        "instance": instance,
+        "mode": diff.mode,
+        "scope": diff.scope,
+        "items": diff.items,
+        "summary": diff.summary(),
+        "dry_run": dry_run,
+        "applied": applied,
+        "outcomes": report.map(|r| &r.outcomes),
+        "restore_error": report.and_then(|r| r.restore_error.as_ref()),
+        "message": note,
+        "requests": requests,
+    });
+    println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+}

@@ -1,0 +1,103 @@
+//! Which instance, which login, which password: from flags, environment, the keyring or a
+//! prompt (never a flag), or the in-process sandbox.
+
+use super::exit;
+use crate::sandbox::{self, Sandbox};
+use crate::secrets::{self, Account};
+use crate::snow::Client;
+use crate::urls::InstanceUrl;
+use secrecy::SecretString;
+use std::io::IsTerminal;
+
+pub struct Target {
+    pub instance: Option<String>,
+    pub user: Option<String>,
+    pub sandbox: bool,
+}
+
+/// A client ready to use, and the sandbox behind it when there is one.
+pub struct Connected {
+    pub client: Client,
+    pub sandbox: Option<Sandbox>,
+    /// A password typed at the prompt, to offer to the keyring once the login worked.
+    pub typed_password: Option<(Account, SecretString)>,
+}
+
+/// A failure before anything was sent: a sentence and the exit code.
+pub struct Refusal {
+    pub message: String,
+    pub code: u8,
+}
+
+impl Refusal {
+    fn usage(message: impl Into<String>) -> Refusal {
+        Refusal { message: message.into(), code: exit::USAGE }
+    }
+}
+
+pub async fn connect(target: &Target) -> Result<Connected, Refusal> {
+    if target.sandbox {
+        let sb = Sandbox::start(sandbox::Options { port: 0, state: Some(sandbox::default_state_path()), reset: false })
+            .await
+            .map_err(|e| Refusal { message: e.to_string(), code: exit::ACCESS })?;
+        let url = InstanceUrl::parse(sb.url()).map_err(|e| Refusal::usage(e.to_string()))?;
+        let client = Client::new(url, sandbox::seed::ADMIN_USER, SecretString::from(sandbox::seed::ADMIN_PASSWORD))
+            .map_err(|e| Refusal { message: e.to_string(), code: exit::ACCESS })?;
+        return Ok(Connected { client, sandbox: Some(sb), typed_password: None });
+    }
+    let raw = target.instance.as_deref().ok_or_else(|| {
+        Refusal::usage(
+            "no instance given: pass --instance dev123.service-now.com or set CALSYNC_INSTANCE (or try --sandbox)",
+        )
+    })?;
+    let url = InstanceUrl::parse(raw).map_err(|e| Refusal::usage(e.to_string()))?;
+    let user = target
+        .user
+        .as_deref()
+        .filter(|u| !u.trim().is_empty())
+        .ok_or_else(|| Refusal::usage("no user given: pass --user admin.name or set CALSYNC_USER"))?;
+    let account = Account::InstancePassword { instance: url.key(), user: user.to_string() };
+    let (password, typed) = password(&account, &url, user)?;
+    let client =
+        Client::new(url, user, password.clone()).map_err(|e| Refusal { message: e.to_string(), code: exit::ACCESS })?;
+    Ok(Connected { client, sandbox: None, typed_password: typed.then_some((account, password)) })
+}
+
+fn password(account: &Account, url: &InstanceUrl, user: &str) -> Result<(SecretString, bool), Refusal> {
+    if let Ok(p) = std::env::var("CALSYNC_PASSWORD")
+        && !p.is_empty()
+    {
+        return Ok((SecretString::from(p), false));
+    }
+    let keyring_note = match secrets::get(account) {
+        Ok(Some(p)) => return Ok((p, false)),
+        Ok(None) => None,
+        Err(e) => Some(e.to_string()),
+    };
+    if !std::io::stdin().is_terminal() {
+        let mut msg = format!(
+            "no password for {user} on {url}: set CALSYNC_PASSWORD, or run once in a terminal to type it and keep it in the OS keyring"
+        );
+        if let Some(note) = keyring_note {
+            msg.push_str(&format!(" ({note})"));
+        }
+        return Err(Refusal::usage(msg));
+    }
+    let typed = rpassword::prompt_password(format!("Password for {user} on {url}: "))
+        .map_err(|e| Refusal::usage(format!("could not read the password: {e}")))?;
+    if typed.is_empty() {
+        return Err(Refusal::usage("no password typed"));
+    }
+    Ok((SecretString::from(typed), true))
+}
+
+/// After a login worked, offers to keep a typed password in the keyring.
+pub fn offer_to_keep(typed: Option<(Account, SecretString)>) {
+    let Some((account, password)) = typed else { return };
+    if super::confirm("Keep this password in the OS keyring for next time?") {
+        match secrets::set(&account, &password) {
+            Ok(()) => eprintln!("Saved in the OS keyring (service \"calsync\", account \"{}\").", account.key()),
+            Err(e) => eprintln!("Not saved: {e}"),
+        }
+    }
+}

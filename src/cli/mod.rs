@@ -1,0 +1,102 @@
+//! The command line: argument parsing, the exit-code contract, and one function per
+//! command. Output for people goes to stdout; `--json` prints one JSON document instead.
+
+pub mod apply;
+pub mod connect;
+pub mod render;
+pub mod sandbox;
+
+use clap::{Parser, Subcommand};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+/// Exit codes every command keeps (DESIGN.md, command-line contract).
+pub mod exit {
+    pub const OK: u8 = 0;
+    /// A conflict, a failed write, or findings of severity error.
+    pub const FAILED: u8 = 1;
+    /// Usage, plan or input error.
+    pub const USAGE: u8 = 2;
+    /// The instance is unreachable, is not the Table API, or refused the login.
+    pub const ACCESS: u8 = 3;
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "calsync",
+    version,
+    about = "Connect ServiceNow Workplace Calendar Synchronization to Exchange Online, checked and repeatable"
+)]
+pub struct Cli {
+    /// Instance address: dev123, dev123.service-now.com or https://dev123.service-now.com
+    #[arg(long, global = true, env = "CALSYNC_INSTANCE")]
+    pub instance: Option<String>,
+    /// Admin user name on the instance
+    #[arg(long, global = true, env = "CALSYNC_USER")]
+    pub user: Option<String>,
+    /// Run against calsync's simulated instance on loopback instead of a real one
+    #[arg(long, global = true)]
+    pub sandbox: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Make the instance match a plan file (shows the changes first)
+    Apply {
+        /// The plan (TOML); see examples/
+        #[arg(long)]
+        plan: PathBuf,
+        /// Show the changes and stop
+        #[arg(long)]
+        dry_run: bool,
+        /// Apply without asking
+        #[arg(long)]
+        yes: bool,
+        /// Print one JSON document instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// Serve the simulated instance on loopback until Ctrl-C
+    Sandbox(sandbox::SandboxArgs),
+}
+
+/// Runs the parsed command line; returns the process exit code.
+pub async fn run(cli: Cli) -> u8 {
+    match cli.command {
+        None => {
+            if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+                eprintln!(
+                    "calsync: no terminal for the interactive setup; use the headless commands: calsync apply --plan FILE, calsync sandbox (see calsync --help)"
+                );
+            } else {
+                eprintln!(
+                    "calsync: choose a command: calsync apply --plan FILE, or calsync sandbox (see calsync --help)"
+                );
+            }
+            exit::USAGE
+        }
+        Some(Command::Apply { ref plan, dry_run, yes, json }) => {
+            let target =
+                connect::Target { instance: cli.instance.clone(), user: cli.user.clone(), sandbox: cli.sandbox };
+            apply::run(&target, plan, apply::Flags { dry_run, yes, json }).await
+        }
+        Some(Command::Sandbox(args)) => sandbox::run(args).await,
+    }
+}
+
+/// Asks a yes/no question on the terminal; no terminal means no.
+pub fn confirm(question: &str) -> bool {
+    use std::io::Write;
+    if !std::io::stdin().is_terminal() {
+        return false;
+    }
+    eprint!("{question} [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    if std::io::stdin().read_line(&mut line).is_err() {
+        return false;
+    }
+    matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+}

@@ -1,0 +1,70 @@
+//! Plain-text rendering of diffs and apply outcomes, shared by the commands.
+
+use crate::plan::apply::{Outcome, Status};
+use crate::plan::diff::{Action, Diff, Item};
+
+fn mark(action: Action) -> char {
+    match action {
+        Action::Create => '+',
+        Action::Update => '~',
+        Action::Unchanged => '=',
+        Action::Conflict => '!',
+    }
+}
+
+fn item_lines(item: &Item, out: &mut Vec<String>) {
+    out.push(format!("  {} {:<11} {}", mark(item.action), item.kind.label(), item.name));
+    for f in &item.fields {
+        match &f.from {
+            Some(from) => out.push(format!("                  {}: {} -> {}", f.field, show(from), show(&f.to))),
+            None => out.push(format!("                  {}: {}", f.field, show(&f.to))),
+        }
+    }
+    if let Some(r) = &item.reason {
+        out.push(format!("                  conflict: {r}"));
+    }
+}
+
+fn show(v: &str) -> String {
+    if v.is_empty() { "(empty)".to_string() } else { v.to_string() }
+}
+
+pub fn diff_text(instance: &str, diff: &Diff) -> String {
+    let mut out = vec![
+        format!("Instance  {instance}"),
+        format!("Mode      {}; records are written in {}", diff.mode, diff.scope),
+        String::new(),
+    ];
+    // Conflicts first: they stop everything.
+    for action in [Action::Conflict, Action::Create, Action::Update, Action::Unchanged] {
+        for item in diff.items.iter().filter(|i| i.action == action) {
+            item_lines(item, &mut out);
+        }
+    }
+    let s = diff.summary();
+    out.push(String::new());
+    out.push(format!(
+        "{} to create, {} to update, {} unchanged, {} conflicts.",
+        s.create, s.update, s.unchanged, s.conflict
+    ));
+    out.join("\n")
+}
+
+pub fn outcome_line(o: &Outcome) -> String {
+    let verb = match (o.action, &o.status) {
+        (_, Status::Failed(_)) => "failed ",
+        (_, Status::Skipped) => "skipped",
+        (Action::Create, _) => "created",
+        _ => "updated",
+    };
+    let mut line = format!("  {verb} {:<11} {}", o.kind.label(), o.name);
+    if let Some(link) = &o.link
+        && o.status == Status::Done
+    {
+        line.push_str(&format!("  {link}"));
+    }
+    if let Status::Failed(m) = &o.status {
+        line.push_str(&format!("\n          {m}"));
+    }
+    line
+}

@@ -1,0 +1,84 @@
+//! `calsync sandbox`: the simulated instance on its own, until Ctrl-C.
+
+use super::exit;
+use crate::sandbox::{self, Sandbox, seed};
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// Port on 127.0.0.1 (0 picks a free one)
+    #[arg(long, default_value_t = 8787)]
+    pub port: u16,
+    /// Start again from a fresh instance, forgetting earlier changes
+    #[arg(long)]
+    pub reset: bool,
+    /// Where the records are kept between runs
+    #[arg(long, env = "CALSYNC_SANDBOX_STATE")]
+    pub state: Option<PathBuf>,
+    /// Delay every answer by this many milliseconds
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Answer every Nth request with HTTP 429
+    #[arg(long, default_value_t = 0)]
+    pub rate_limit_every: u64,
+    /// The Retry-After (seconds) sent with a 429
+    #[arg(long, default_value_t = 1)]
+    pub retry_after: u64,
+    /// Answer every Nth request with HTTP 503
+    #[arg(long, default_value_t = 0)]
+    pub unavailable_every: u64,
+    /// Serve the "instance is hibernating" page to every request
+    #[arg(long)]
+    pub hibernate: bool,
+}
+
+pub async fn run(args: SandboxArgs) -> u8 {
+    let state = args.state.clone().unwrap_or_else(sandbox::default_state_path);
+    let sb = match Sandbox::start(sandbox::Options { port: args.port, state: Some(state.clone()), reset: args.reset })
+        .await
+    {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("calsync: {e}; try another --port (0 picks a free one)");
+            return exit::USAGE;
+        }
+    };
+    sb.set_latency_ms(args.latency_ms);
+    sb.set_rate_limit(args.rate_limit_every, args.retry_after);
+    sb.set_unavailable_every(args.unavailable_every);
+    sb.set_hibernating(args.hibernate);
+    println!("calsync sandbox instance is running.");
+    println!("  Instance  {}", sb.url());
+    println!("  User      {}", seed::ADMIN_USER);
+    println!("  Password  {}  (a simulation's password, not a secret)", seed::ADMIN_PASSWORD);
+    println!("  State     {}", state.display());
+    println!();
+    println!("Try, in another terminal:");
+    println!(
+        "  CALSYNC_INSTANCE={} CALSYNC_USER={} CALSYNC_PASSWORD={} calsync apply --plan examples/personal-own-alias.toml",
+        sb.url(),
+        seed::ADMIN_USER,
+        seed::ADMIN_PASSWORD
+    );
+    println!("Press Ctrl-C to stop.");
+    wait_for_stop().await;
+    sb.stop().await;
+    println!("Sandbox stopped; its records are kept in {}.", state.display());
+    exit::OK
+}
+
+async fn wait_for_stop() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}

@@ -1,0 +1,99 @@
+//! Facts about ServiceNow and Microsoft that calsync depends on, in one place.
+//!
+//! Each constant carries the confidence it has in `reference/servicenow.md` or
+//! `reference/identity.md`. Where a fact is only likely or a guess, this is the one place
+//! to correct it after checking a real instance; nothing else in the code spells it out.
+
+/// Scope of Workplace Calendar Synchronization. [confirmed]
+pub const WCS_SCOPE: &str = "sn_wsd_rsvsync";
+/// Scope of the Microsoft Exchange Online spoke. [confirmed]
+pub const SPOKE_SCOPE: &str = "sn_ex_online_spke";
+/// The spoke's alias that every override alias must be a child of. [confirmed]
+pub const SPOKE_ALIAS_ID: &str = "sn_ex_online_spke.Microsoft_Exchange_Online";
+/// The spoke's client-credentials alias. [confirmed]
+pub const SPOKE_CLIENTCRED_ALIAS_ID: &str = "sn_ex_online_spke.Microsoft_Exchange_Online_clientCred";
+/// Name of the child alias created for personal authentication. [confirmed name]
+pub const PERSONAL_ALIAS_NAME: &str = "Microsoft_Exchange_Online_PersonalAuth";
+/// Its full ID. [guess: the docs say it is created in the WCS scope]
+pub const PERSONAL_ALIAS_ID: &str = "sn_wsd_rsvsync.Microsoft_Exchange_Online_PersonalAuth";
+/// WCS versions from this one on synchronise through the spoke (seed 002). [confirmed]
+pub const WCS_USES_SPOKE_FROM: &str = "2.0.1";
+
+/// Default credentials and connections shipped with the spoke. [confirmed]
+pub const MS_GRAPH_1: &str = "MS Graph 1";
+pub const MS_GRAPH_2: &str = "MS Graph 2";
+
+/// Application registries and their default profiles. [confirmed]
+pub const REGISTRY_AUTH_CODE: &str = "Microsoft Exchange Online";
+pub const REGISTRY_CLIENT_CREDENTIALS: &str = "Microsoft Exchange Online_clientCredentials";
+pub const REGISTRY_PERSONAL: &str = "Microsoft Exchange Online_personalAuth";
+pub const PROFILE_AUTH_CODE: &str = "Microsoft Exchange Online default_profile";
+pub const PROFILE_CLIENT_CREDENTIALS: &str = "Microsoft Exchange Online_clientCredentials default_profile";
+/// Spelled with a space, not an underscore, in the docs. [confirmed as written]
+pub const PROFILE_PERSONAL: &str = "Microsoft Exchange Online_personalAuth default profile";
+
+/// Grant type values of `oauth_entity.default_grant_type` and profiles. [confirmed]
+pub const GRANT_AUTH_CODE: &str = "authorization_code";
+pub const GRANT_CLIENT_CREDENTIALS: &str = "client_credentials";
+
+/// The integration-mode property and its stored values. The property is [confirmed]; the
+/// values `Normal` / `Strict` / `Personal` are [likely]. calsync reads the record's
+/// `choices` first and only falls back to these spellings.
+pub const MODE_PROPERTY: &str = "sn_wsd_rsvsync.sync_integration_mode";
+pub const MODE_VALUE_NORMAL: &str = "Normal";
+pub const MODE_VALUE_STRICT: &str = "Strict";
+pub const MODE_VALUE_PERSONAL: &str = "Personal";
+
+/// The user preference holding the current application; its value is a scope sys_id. [likely]
+pub const CURRENT_APP_PREF: &str = "apps.current_app";
+/// sys_id of the Global scope. [likely; one public tool hard-codes another value]
+pub const GLOBAL_SCOPE_SYS_ID: &str = "global";
+
+/// Column holding the application on `http_connection`. [guess]
+pub const CONNECTION_SCOPE_COLUMN: &str = "app_scope";
+/// Column holding the application on `oauth_2_0_credentials`. [guess]
+pub const CREDENTIAL_SCOPE_COLUMN: &str = "application";
+/// Column for the credential's integration type, and its personal value. [likely]
+pub const CREDENTIAL_INTEGRATION_TYPE_COLUMN: &str = "integration_type";
+pub const INTEGRATION_TYPE_PERSONAL: &str = "personal";
+
+/// Token storage on the instance (`oauth_credential`). [confirmed table; columns partly likely]
+pub const TOKEN_TABLE: &str = "oauth_credential";
+pub const TOKEN_VALUE_COLUMN: &str = "token_received";
+pub const TOKEN_TYPE_COLUMN: &str = "type";
+pub const TOKEN_EXPIRES_COLUMN: &str = "expires";
+pub const TOKEN_PEER_COLUMN: &str = "peer";
+pub const TOKEN_REQUESTOR_COLUMN: &str = "oauth_requestor_profile";
+/// [likely]
+pub const REQUESTOR_TABLE: &str = "oauth_requestor_profile";
+pub const REQUESTOR_CONTEXT_CREDENTIALS: &str = "oauth_2_0_credentials";
+
+/// Delegated Graph scopes for Strict and Personal modes. [confirmed]
+pub const DELEGATED_SCOPES: [&str; 3] = ["Calendars.ReadWrite", "Calendars.ReadWrite.Shared", "offline_access"];
+
+/// A Microsoft cloud: where its users sign in and where its Graph lives. [confirmed]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cloud {
+    pub name: &'static str,
+    pub graph_root: &'static str,
+    pub login_hosts: &'static [&'static str],
+}
+
+pub const CLOUDS: [Cloud; 4] = [
+    Cloud { name: "Global", graph_root: "https://graph.microsoft.com", login_hosts: &["login.microsoftonline.com"] },
+    Cloud {
+        name: "US Government L4 (GCC High)",
+        graph_root: "https://graph.microsoft.us",
+        login_hosts: &["login.microsoftonline.us"],
+    },
+    Cloud {
+        name: "US Government L5 (DoD)",
+        graph_root: "https://dod-graph.microsoft.us",
+        login_hosts: &["login.microsoftonline.us"],
+    },
+    Cloud {
+        name: "China (21Vianet)",
+        graph_root: "https://microsoftgraph.chinacloudapi.cn",
+        login_hosts: &["login.partner.microsoftonline.cn", "login.chinacloudapi.cn"],
+    },
+];

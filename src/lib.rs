@@ -1,0 +1,21 @@
+//! calsync connects ServiceNow Workplace Calendar Synchronization to Exchange Online.
+//!
+//! Architecture, bottom up:
+//! - `facts`: every fact about ServiceNow and Microsoft the code depends on, with its
+//!   confidence; the one place to correct an uncertain column name or value.
+//! - `urls`: the instance address and Graph connection URL checks, shared by every journey.
+//! - `snow`: the one Table API client (timeouts, retries, one error mapper) and an
+//!   encoded-query builder no value can rewrite.
+//! - `plan`: the desired setup as a TOML plan, its diff against the instance, and the
+//!   apply engine (scope switch, dependency order, idempotent, never deletes).
+//! - `sandbox`: a simulated instance on loopback, used by `--sandbox` and by the tests.
+//! - `secrets`: the OS keyring, and nothing else, for passwords, secrets and tokens.
+//! - `cli`: the command line; `main.rs` only parses and dispatches.
+
+pub mod cli;
+pub mod facts;
+pub mod plan;
+pub mod sandbox;
+pub mod secrets;
+pub mod snow;
+pub mod urls;

@@ -1,0 +1,213 @@
+//! Making the instance match a diff: in dependency order (alias, credential, connection,
+//! property), with the user's current application switched to the scope each record
+//! belongs in and put back afterwards, even when a write fails. Never deletes a
+//! configuration record; the only record it may remove is the preference it created itself.
+
+use super::diff::{Action, Diff, InstanceState, Item, Kind, Val};
+use crate::facts;
+use crate::snow::records::{Ref, Text, UserPreference};
+use crate::snow::{Client, SnError};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase", tag = "status", content = "message")]
+pub enum Status {
+    Done,
+    Failed(String),
+    Skipped,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub kind: Kind,
+    pub name: String,
+    pub action: Action,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sys_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    #[serde(flatten)]
+    pub status: Status,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Report {
+    pub outcomes: Vec<Outcome>,
+    /// Set when the current application could not be put back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restore_error: Option<String>,
+}
+
+impl Report {
+    pub fn failed(&self) -> bool {
+        self.outcomes.iter().any(|o| matches!(o.status, Status::Failed(_)))
+    }
+}
+
+/// What the progress callback hears: a record is about to be written, or was.
+pub enum Progress<'a> {
+    Writing(&'a Item),
+    Written(&'a Outcome),
+    Scope(&'a str),
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Written {
+    sys_id: Text,
+    id: Text,
+    sys_scope: Ref,
+}
+
+/// The user's `apps.current_app`, as found and as changed.
+struct CurrentApp {
+    user_id: String,
+    pref_id: Option<String>,
+    original: Option<String>,
+    current: String,
+    created: bool,
+}
+
+impl CurrentApp {
+    fn new(st: &InstanceState) -> CurrentApp {
+        let original = st.pref.as_ref().map(|p| p.value.0.clone());
+        CurrentApp {
+            user_id: st.user.as_ref().map(|u| u.sys_id.0.clone()).unwrap_or_default(),
+            pref_id: st.pref.as_ref().map(|p| p.sys_id.0.clone()),
+            current: original.clone().unwrap_or_else(|| facts::GLOBAL_SCOPE_SYS_ID.to_string()),
+            original,
+            created: false,
+        }
+    }
+
+    async fn switch(&mut self, client: &Client, scope: &str) -> Result<bool, SnError> {
+        if scope.is_empty() || self.current == scope {
+            return Ok(false);
+        }
+        let mut body = Map::new();
+        body.insert("value".into(), Value::String(scope.to_string()));
+        match &self.pref_id {
+            Some(id) => {
+                client.update::<UserPreference>("sys_user_preference", id, &Value::Object(body)).await?;
+            }
+            None => {
+                body.insert("user".into(), Value::String(self.user_id.clone()));
+                body.insert("name".into(), Value::String(facts::CURRENT_APP_PREF.into()));
+                body.insert("type".into(), Value::String("string".into()));
+                let p: UserPreference = client.insert("sys_user_preference", &Value::Object(body)).await?;
+                self.pref_id = Some(p.sys_id.0);
+                self.created = true;
+            }
+        }
+        self.current = scope.to_string();
+        Ok(true)
+    }
+
+    async fn restore(&mut self, client: &Client) -> Result<(), SnError> {
+        match (&self.original, &self.pref_id) {
+            (Some(orig), Some(id)) if *orig != self.current => {
+                let body = serde_json::json!({ "value": orig });
+                client.update::<UserPreference>("sys_user_preference", id, &body).await?;
+                self.current = orig.clone();
+            }
+            (None, Some(id)) if self.created => {
+                client.delete("sys_user_preference", id).await?;
+                self.pref_id = None;
+                self.created = false;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// Writes every create and update of `diff`. Refuses to start when it has a conflict.
+pub async fn apply(client: &Client, diff: &Diff, st: &InstanceState, mut progress: impl FnMut(Progress)) -> Report {
+    let mut report = Report::default();
+    if diff.has_conflicts() {
+        return report;
+    }
+    let mut app = CurrentApp::new(st);
+    let mut created: HashMap<(Kind, String), String> = HashMap::new();
+    let mut stopped = false;
+    for item in &diff.items {
+        let mut outcome = Outcome {
+            kind: item.kind,
+            name: item.name.clone(),
+            action: item.action,
+            sys_id: item.sys_id.clone(),
+            link: item.sys_id.as_ref().map(|id| client.instance().form_link(&item.table, id)),
+            status: Status::Done,
+        };
+        if !matches!(item.action, Action::Create | Action::Update) {
+            continue;
+        }
+        if stopped {
+            outcome.status = Status::Skipped;
+            report.outcomes.push(outcome);
+            continue;
+        }
+        progress(Progress::Writing(item));
+        match write(client, item, &mut app, &created, &mut progress).await {
+            Ok(sys_id) => {
+                if item.action == Action::Create {
+                    created.insert((item.kind, item.name.clone()), sys_id.clone());
+                }
+                outcome.link = Some(client.instance().form_link(&item.table, &sys_id));
+                outcome.sys_id = Some(sys_id);
+            }
+            Err(msg) => {
+                outcome.status = Status::Failed(msg);
+                stopped = true;
+            }
+        }
+        progress(Progress::Written(&outcome));
+        report.outcomes.push(outcome);
+    }
+    if let Err(e) = app.restore(client).await {
+        report.restore_error = Some(format!(
+            "your current application could not be put back ({e}); pick it again in the application picker"
+        ));
+    }
+    report
+}
+
+async fn write(
+    client: &Client,
+    item: &Item,
+    app: &mut CurrentApp,
+    created: &HashMap<(Kind, String), String>,
+    progress: &mut impl FnMut(Progress),
+) -> Result<String, String> {
+    if app.switch(client, &item.scope).await.map_err(|e| format!("could not switch the current application: {e}"))? {
+        progress(Progress::Scope(&item.scope));
+    }
+    let mut body = Map::new();
+    for (column, val) in &item.writes {
+        let v = match val {
+            Val::Lit(s) => s.clone(),
+            Val::Created(kind, name) => created
+                .get(&(*kind, name.clone()))
+                .cloned()
+                .ok_or_else(|| format!("the {} \"{name}\" it points at was not created", kind.label()))?,
+        };
+        body.insert(column.clone(), Value::String(v));
+    }
+    let body = Value::Object(body);
+    let written: Written = match (&item.action, &item.sys_id) {
+        (Action::Update, Some(id)) => client.update(&item.table, id, &body).await.map_err(|e| e.to_string())?,
+        _ => client.insert(&item.table, &body).await.map_err(|e| e.to_string())?,
+    };
+    if let Some(expect) = &item.expect_id
+        && (*written.id != **expect || written.sys_scope.id() != item.scope)
+    {
+        let link = client.instance().form_link(&item.table, &written.sys_id);
+        return Err(format!(
+            "the instance created the alias as \"{}\" in another application instead of {expect}: the current application did not take effect. Delete it ({link}) and run again",
+            written.id
+        ));
+    }
+    Ok(written.sys_id.0)
+}

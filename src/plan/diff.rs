@@ -1,0 +1,636 @@
+//! Reading what the instance has and comparing it with the plan.
+//!
+//! All reads are independent of one another, so they go out together: a diff costs one
+//! round trip of wall time however many records the plan names. Nothing here writes.
+
+use super::model::{Mode, Plan};
+use crate::facts;
+use crate::snow::records::{
+    Alias, Connection, Credential, OAuthProfile, Property, Scope, User, UserHasRole, UserPreference,
+};
+use crate::snow::{Client, Query, SnError};
+use serde::Serialize;
+use std::collections::{BTreeSet, HashMap};
+
+/// Everything the diff needs, read in one concurrent round.
+#[derive(Debug, Clone, Default)]
+pub struct InstanceState {
+    pub user: Option<User>,
+    pub is_admin: bool,
+    pub pref: Option<UserPreference>,
+    pub scopes: Vec<Scope>,
+    pub aliases: Vec<Alias>,
+    pub credentials: Vec<Credential>,
+    pub profiles: Vec<OAuthProfile>,
+    pub connections: Vec<Connection>,
+    pub property: Option<Property>,
+}
+
+impl InstanceState {
+    pub fn scope_by_name(&self, scope: &str) -> Option<&Scope> {
+        self.scopes.iter().find(|s| &*s.scope == scope)
+    }
+    pub fn scope_label(&self, sys_id: &str) -> String {
+        self.scopes.iter().find(|s| &*s.sys_id == sys_id).map(|s| format!("{} ({})", s.name, s.scope)).unwrap_or_else(
+            || {
+                if sys_id == facts::GLOBAL_SCOPE_SYS_ID { "Global".to_string() } else { sys_id.to_string() }
+            },
+        )
+    }
+    fn alias_by_id(&self, id: &str) -> Option<&Alias> {
+        self.aliases.iter().find(|a| &*a.id == id)
+    }
+    fn alias_by_sys_id(&self, sys_id: &str) -> Option<&Alias> {
+        self.aliases.iter().find(|a| &*a.sys_id == sys_id)
+    }
+    fn credential_name(&self, sys_id: &str) -> String {
+        self.credentials
+            .iter()
+            .find(|c| &*c.sys_id == sys_id)
+            .map(|c| c.name.0.clone())
+            .unwrap_or_else(|| sys_id.to_string())
+    }
+    fn alias_label(&self, sys_id: &str) -> String {
+        self.alias_by_sys_id(sys_id).map(|a| a.id.0.clone()).unwrap_or_else(|| sys_id.to_string())
+    }
+}
+
+fn dedup<T>(items: Vec<T>, key: impl Fn(&T) -> String) -> Vec<T> {
+    let mut seen = BTreeSet::new();
+    items.into_iter().filter(|i| seen.insert(key(i))).collect()
+}
+
+/// The alias IDs and names a plan refers to, for the concurrent reads.
+fn alias_refs(plan: &Plan) -> (Vec<String>, Vec<String>) {
+    let scope = plan.mode.scope();
+    let mut ids: BTreeSet<String> = [facts::SPOKE_ALIAS_ID.to_string(), facts::PERSONAL_ALIAS_ID.to_string()].into();
+    let mut names: BTreeSet<String> = BTreeSet::new();
+    for a in &plan.aliases {
+        ids.insert(format!("{scope}.{}", a.name));
+        ids.insert(a.parent.clone());
+        names.insert(a.name.clone());
+    }
+    for c in &plan.connections {
+        if c.alias.contains('.') {
+            ids.insert(c.alias.clone());
+        } else {
+            names.insert(c.alias.clone());
+            ids.insert(format!("{scope}.{}", c.alias));
+        }
+    }
+    names.insert(facts::PERSONAL_ALIAS_NAME.to_string());
+    (ids.into_iter().collect(), names.into_iter().collect())
+}
+
+pub async fn read_state(client: &Client, plan: &Plan) -> Result<InstanceState, SnError> {
+    let user = client.user().to_string();
+    let (alias_ids, alias_names) = alias_refs(plan);
+    let mut cred_names: BTreeSet<String> = plan.credentials.iter().map(|c| c.name.clone()).collect();
+    cred_names.extend(plan.connections.iter().map(|c| c.credential.clone()));
+    let cred_names: Vec<String> = cred_names.into_iter().collect();
+    let profile_names: Vec<String> =
+        plan.credentials.iter().map(|c| c.profile.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+    let conn_names: Vec<String> = plan.connections.iter().map(|c| c.name.clone()).collect();
+
+    let q_user = Query::new().eq("user_name", &user)?;
+    let q_role = Query::new().eq("user.user_name", &user)?.eq("role.name", "admin")?;
+    let q_pref = Query::new().eq("user.user_name", &user)?.eq("name", facts::CURRENT_APP_PREF)?;
+    let q_scopes = Query::new().is_in("scope", &[facts::WCS_SCOPE, facts::SPOKE_SCOPE])?;
+    let q_alias_ids = Query::new().is_in("id", &alias_ids)?;
+    let q_alias_names = Query::new().is_in("name", &alias_names)?;
+    let q_creds = Query::new().is_in("name", &cred_names)?;
+    let q_profiles = Query::new().is_in("name", &profile_names)?;
+    let q_conns = Query::new().is_in("name", &conn_names)?;
+    let q_conns_on_alias = Query::new().is_in("connection_alias.id", &alias_ids)?.eq("active", "true")?;
+    let q_conns_on_cred = Query::new().is_in("credential.name", &cred_names)?.eq("active", "true")?;
+    let q_prop = Query::new().eq("name", facts::MODE_PROPERTY)?;
+
+    let (users, roles, prefs, scopes, a1, a2, creds, profiles, c1, c2, c3, props) = tokio::try_join!(
+        client.list::<User>("sys_user", &q_user, &["sys_id", "user_name", "name", "email", "active"]),
+        client.list::<UserHasRole>("sys_user_has_role", &q_role, &["sys_id", "user", "role"]),
+        client.list::<UserPreference>("sys_user_preference", &q_pref, &["sys_id", "user", "name", "value"]),
+        client.list::<Scope>(
+            "sys_scope",
+            &q_scopes,
+            &["sys_id", "scope", "name", "version", "active", "sys_class_name"]
+        ),
+        client.list::<Alias>("sys_alias", &q_alias_ids, &[]),
+        client.list::<Alias>("sys_alias", &q_alias_names, &[]),
+        client.list::<Credential>("oauth_2_0_credentials", &q_creds, &[]),
+        client.list::<OAuthProfile>("oauth_entity_profile", &q_profiles, &[]),
+        client.list::<Connection>("http_connection", &q_conns, &[]),
+        client.list::<Connection>("sys_connection", &q_conns_on_alias, &[]),
+        client.list::<Connection>("sys_connection", &q_conns_on_cred, &[]),
+        client.list::<Property>("sys_properties", &q_prop, &[]),
+    )?;
+    let mut aliases = a1;
+    aliases.extend(a2);
+    let mut connections = c1;
+    connections.extend(c2);
+    connections.extend(c3);
+    Ok(InstanceState {
+        user: users.into_iter().next(),
+        is_admin: !roles.is_empty(),
+        pref: prefs.into_iter().next(),
+        scopes,
+        aliases: dedup(aliases, |a| a.sys_id.0.clone()),
+        credentials: creds,
+        profiles,
+        connections: dedup(connections, |c| c.sys_id.0.clone()),
+        property: props.into_iter().next(),
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Instance,
+    Alias,
+    Credential,
+    Connection,
+    Property,
+}
+
+impl Kind {
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Instance => "instance",
+            Kind::Alias => "alias",
+            Kind::Credential => "credential",
+            Kind::Connection => "connection",
+            Kind::Property => "property",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Create,
+    Update,
+    Unchanged,
+    Conflict,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldChange {
+    pub field: String,
+    pub from: Option<String>,
+    pub to: String,
+}
+
+/// A value to write: literal, or the sys_id of a record this apply creates first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Val {
+    Lit(String),
+    Created(Kind, String),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Item {
+    pub kind: Kind,
+    pub name: String,
+    pub table: String,
+    pub action: Action,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sys_id: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldChange>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Columns to send, in order.
+    #[serde(skip)]
+    pub writes: Vec<(String, Val)>,
+    /// The scope (sys_id) the current application must be while writing this record.
+    #[serde(skip)]
+    pub scope: String,
+    /// For aliases: the ID the instance must generate.
+    #[serde(skip)]
+    pub expect_id: Option<String>,
+}
+
+impl Item {
+    fn new(kind: Kind, name: &str, table: &str) -> Item {
+        Item {
+            kind,
+            name: name.to_string(),
+            table: table.to_string(),
+            action: Action::Unchanged,
+            sys_id: None,
+            fields: vec![],
+            reason: None,
+            writes: vec![],
+            scope: String::new(),
+            expect_id: None,
+        }
+    }
+    fn conflict(mut self, reason: String) -> Item {
+        self.action = Action::Conflict;
+        self.reason = Some(reason);
+        self.writes.clear();
+        self
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Diff {
+    pub mode: Mode,
+    /// The scope the records are written in, as "Name (scope)".
+    pub scope: String,
+    pub items: Vec<Item>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    pub create: usize,
+    pub update: usize,
+    pub unchanged: usize,
+    pub conflict: usize,
+}
+
+impl Diff {
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary::default();
+        for i in &self.items {
+            match i.action {
+                Action::Create => s.create += 1,
+                Action::Update => s.update += 1,
+                Action::Unchanged => s.unchanged += 1,
+                Action::Conflict => s.conflict += 1,
+            }
+        }
+        s
+    }
+    pub fn has_conflicts(&self) -> bool {
+        self.items.iter().any(|i| i.action == Action::Conflict)
+    }
+    pub fn has_changes(&self) -> bool {
+        self.items.iter().any(|i| matches!(i.action, Action::Create | Action::Update))
+    }
+}
+
+/// Compares one column; records a change when the instance differs.
+fn compare(
+    item: &mut Item,
+    column: &str,
+    label: &str,
+    current: Option<&str>,
+    want: Val,
+    want_label: &str,
+    current_label: Option<String>,
+) {
+    let same = matches!((&want, current), (Val::Lit(w), Some(c)) if w == c);
+    if !same {
+        item.fields.push(FieldChange {
+            field: label.to_string(),
+            from: current.map(|_| current_label.unwrap_or_default()),
+            to: want_label.to_string(),
+        });
+        item.writes.push((column.to_string(), want));
+    }
+}
+
+fn finish(mut item: Item, exists: bool) -> Item {
+    item.action = if !exists {
+        Action::Create
+    } else if item.writes.is_empty() {
+        Action::Unchanged
+    } else {
+        Action::Update
+    };
+    item
+}
+
+/// The stored property value for a mode, read from the record's choices when it has them.
+pub fn mode_value(prop: &Property, mode: Mode) -> String {
+    prop.choice_values()
+        .into_iter()
+        .find(|(label, value)| {
+            value.eq_ignore_ascii_case(mode.property_value()) || label.to_ascii_lowercase().starts_with(mode.as_str())
+        })
+        .map(|(_, v)| v)
+        .unwrap_or_else(|| mode.property_value().to_string())
+}
+
+pub fn diff(plan: &Plan, st: &InstanceState) -> Diff {
+    let mode = plan.mode;
+    let mut items = Vec::new();
+    let target = st.scope_by_name(mode.scope());
+    let target_id = target.map(|s| s.sys_id.0.clone()).unwrap_or_default();
+    let wcs_id = st.scope_by_name(facts::WCS_SCOPE).map(|s| s.sys_id.0.clone()).unwrap_or_default();
+
+    // Preconditions: the user, the role, the applications.
+    if st.user.is_none() {
+        items.push(
+            Item::new(Kind::Instance, "login", "sys_user")
+                .conflict("the login user could not be found in sys_user; check the user name".into()),
+        );
+    } else if !st.is_admin {
+        items.push(
+            Item::new(Kind::Instance, "admin role", "sys_user_has_role")
+                .conflict("the login user does not have the admin role, which these records need".into()),
+        );
+    }
+    for (scope, label) in [
+        (facts::WCS_SCOPE, "Workplace Calendar Synchronization"),
+        (facts::SPOKE_SCOPE, "Microsoft Exchange Online Spoke"),
+    ] {
+        match st.scope_by_name(scope) {
+            None => {
+                items.push(Item::new(Kind::Instance, label, "sys_scope").conflict(format!(
+                    "{label} ({scope}) is not installed; install it from the ServiceNow Store first"
+                )))
+            }
+            Some(s) if !s.active.0 => items.push(
+                Item::new(Kind::Instance, label, "sys_scope")
+                    .conflict(format!("{label} ({scope}) is installed but inactive; activate it first")),
+            ),
+            Some(_) => {}
+        }
+    }
+
+    // Aliases. A plan alias is known to the connections by its name.
+    let mut plan_alias: HashMap<String, Val> = HashMap::new();
+    for a in &plan.aliases {
+        let expect_id = format!("{}.{}", mode.scope(), a.name);
+        let mut item = Item::new(Kind::Alias, &a.name, "sys_alias");
+        item.scope = target_id.clone();
+        item.expect_id = Some(expect_id.clone());
+        let parent = st.alias_by_id(&a.parent);
+        let Some(parent) = parent else {
+            items.push(item.conflict(format!(
+                "the parent alias {} does not exist on the instance; install or repair the Exchange Online spoke",
+                a.parent
+            )));
+            continue;
+        };
+        if let Some(existing) = st.alias_by_id(&expect_id) {
+            item.sys_id = Some(existing.sys_id.0.clone());
+            plan_alias.insert(a.name.clone(), Val::Lit(existing.sys_id.0.clone()));
+            if existing.parent.id() != &*parent.sys_id {
+                let now = if existing.parent.is_empty() {
+                    "no parent".to_string()
+                } else {
+                    st.alias_label(existing.parent.id())
+                };
+                items.push(item.conflict(format!("the alias {expect_id} exists with {now} instead of parent {}; set Parent alias to {} on its form, or run calsync doctor --fix", a.parent, a.parent)));
+                continue;
+            }
+            items.push(finish(item, true));
+        } else if let Some(other) = st.aliases.iter().find(|x| *x.name == *a.name) {
+            let scope = st.scope_label(other.sys_scope.id());
+            items.push(item.conflict(format!(
+                "an alias named {} already exists in {scope} (ID {}); the application of an alias cannot be changed, so delete it and run again, or use another name",
+                a.name, other.id
+            )));
+        } else {
+            plan_alias.insert(a.name.clone(), Val::Created(Kind::Alias, a.name.clone()));
+            item.fields.push(FieldChange { field: "ID".into(), from: None, to: expect_id.clone() });
+            item.fields.push(FieldChange {
+                field: "Application".into(),
+                from: None,
+                to: target.map(|s| format!("{} ({})", s.name, s.scope)).unwrap_or_default(),
+            });
+            compare(&mut item, "name", "Name", None, Val::Lit(a.name.clone()), &a.name, None);
+            compare(&mut item, "parent", "Parent alias", None, Val::Lit(parent.sys_id.0.clone()), &a.parent, None);
+            compare(&mut item, "type", "Type", None, Val::Lit("connection".into()), "Connection and Credential", None);
+            compare(
+                &mut item,
+                "connection_type",
+                "Connection type",
+                None,
+                Val::Lit("http_connection".into()),
+                "HTTP",
+                None,
+            );
+            items.push(finish(item, false));
+        }
+    }
+    // Personal mode on the default alias (seed 001): it must be there, under the spoke alias.
+    if mode == Mode::Personal && plan.aliases.is_empty() {
+        let spoke = st.alias_by_id(facts::SPOKE_ALIAS_ID);
+        let personal = st
+            .alias_by_id(facts::PERSONAL_ALIAS_ID)
+            .or_else(|| st.aliases.iter().find(|a| *a.name == *facts::PERSONAL_ALIAS_NAME));
+        let mut item = Item::new(Kind::Alias, facts::PERSONAL_ALIAS_NAME, "sys_alias");
+        match (personal, spoke) {
+            (None, _) => items.push(item.conflict(format!("the default alias {} is missing; complete the personal authentication app registration in WCS, or add an own [[alias]] to the plan", facts::PERSONAL_ALIAS_NAME))),
+            (Some(p), Some(s)) if p.parent.id() == &*s.sys_id => {
+                item.sys_id = Some(p.sys_id.0.clone());
+                items.push(item);
+            }
+            (Some(p), _) => {
+                item.sys_id = Some(p.sys_id.0.clone());
+                items.push(item.conflict(format!("the default alias {} is not a child of {}; set its Parent alias, or run calsync doctor --fix", p.id, facts::SPOKE_ALIAS_ID)));
+            }
+        }
+    }
+
+    // Credentials.
+    let mut plan_cred: HashMap<String, Val> = HashMap::new();
+    for c in &plan.credentials {
+        let mut item = Item::new(Kind::Credential, &c.name, "oauth_2_0_credentials");
+        item.scope = target_id.clone();
+        let same_name: Vec<&Credential> = st.credentials.iter().filter(|x| *x.name == *c.name).collect();
+        let profiles: Vec<&OAuthProfile> = st.profiles.iter().filter(|p| *p.name == *c.profile).collect();
+        if same_name.len() > 1 {
+            items.push(item.conflict(format!(
+                "{} credentials are named \"{}\"; rename or delete the extra ones so the name points at one record",
+                same_name.len(),
+                c.name
+            )));
+            continue;
+        }
+        let profile = match profiles.as_slice() {
+            [p] => *p,
+            [] => {
+                items.push(item.conflict(format!("the OAuth Entity Profile \"{}\" does not exist; create the application registry for this mode first (its default profile carries that name)", c.profile)));
+                continue;
+            }
+            many => {
+                items.push(item.conflict(format!("{} OAuth Entity Profiles are named \"{}\"; rename one so the credential can point at the right registry", many.len(), c.profile)));
+                continue;
+            }
+        };
+        let existing = same_name.first().copied();
+        if let Some(e) = existing {
+            item.sys_id = Some(e.sys_id.0.clone());
+            plan_cred.insert(c.name.clone(), Val::Lit(e.sys_id.0.clone()));
+        } else {
+            plan_cred.insert(c.name.clone(), Val::Created(Kind::Credential, c.name.clone()));
+            compare(&mut item, "name", "Name", None, Val::Lit(c.name.clone()), &c.name, None);
+        }
+        let cur_profile = existing.map(|e| e.oauth_entity_profile.id().to_string());
+        let cur_profile_label = existing.map(|e| {
+            st.profiles
+                .iter()
+                .find(|p| *p.sys_id == *e.oauth_entity_profile.id())
+                .map(|p| p.name.0.clone())
+                .unwrap_or_else(|| e.oauth_entity_profile.id().to_string())
+        });
+        compare(
+            &mut item,
+            "oauth_entity_profile",
+            "OAuth Entity Profile",
+            cur_profile.as_deref(),
+            Val::Lit(profile.sys_id.0.clone()),
+            &c.profile,
+            cur_profile_label,
+        );
+        let active = c.active.to_string();
+        let cur = existing.map(|e| e.active.0.to_string());
+        compare(&mut item, "active", "Active", cur.as_deref(), Val::Lit(active.clone()), &active, cur.clone());
+        let applies = c.applies_to.clone().or_else(|| existing.is_none().then(|| "all".to_string()));
+        if let Some(a) = applies {
+            let cur = existing.map(|e| e.applies_to.0.clone());
+            compare(&mut item, "applies_to", "Applies to", cur.as_deref(), Val::Lit(a.clone()), &a, cur.clone());
+        }
+        let order = c.order.or_else(|| existing.is_none().then_some(100));
+        if let Some(o) = order {
+            let cur = existing.map(|e| e.order.0.map(|n| n.to_string()).unwrap_or_default());
+            compare(&mut item, "order", "Order", cur.as_deref(), Val::Lit(o.to_string()), &o.to_string(), cur.clone());
+        }
+        if let Some(t) = &c.integration_type {
+            let cur = existing.map(|e| e.integration_type());
+            compare(
+                &mut item,
+                facts::CREDENTIAL_INTEGRATION_TYPE_COLUMN,
+                "Integration type",
+                cur.as_deref(),
+                Val::Lit(t.clone()),
+                t,
+                cur.clone(),
+            );
+        }
+        items.push(finish(item, existing.is_some()));
+    }
+
+    // Connections.
+    for n in &plan.connections {
+        let mut item = Item::new(Kind::Connection, &n.name, "http_connection");
+        item.scope = target_id.clone();
+        let existing_any = st.connections.iter().find(|x| *x.name == *n.name);
+        let existing = existing_any.filter(|x| &*x.sys_class_name == "http_connection");
+        if existing_any.is_some() && existing.is_none() {
+            items.push(item.conflict(format!("a connection named \"{}\" exists but is not an HTTP(s) connection; connection names are unique, so choose another name", n.name)));
+            continue;
+        }
+        // The alias: one of the plan's, or an existing one by ID or name.
+        let alias_val = plan_alias.get(&n.alias).cloned().or_else(|| {
+            let found = if n.alias.contains('.') {
+                st.alias_by_id(&n.alias)
+            } else {
+                st.aliases.iter().find(|a| *a.name == *n.alias)
+            };
+            found.map(|a| Val::Lit(a.sys_id.0.clone()))
+        });
+        let Some(alias_val) = alias_val else {
+            items.push(item.conflict(format!("the alias \"{}\" is neither in the plan nor on the instance; add an [[alias]] or use an existing alias ID", n.alias)));
+            continue;
+        };
+        let cred_val = plan_cred.get(&n.credential).cloned().or_else(|| {
+            let found: Vec<&Credential> = st.credentials.iter().filter(|c| *c.name == *n.credential).collect();
+            (found.len() == 1).then(|| Val::Lit(found[0].sys_id.0.clone()))
+        });
+        let Some(cred_val) = cred_val else {
+            items.push(item.conflict(format!("the credential \"{}\" is neither in the plan nor on the instance (or its name is not unique); add a [[credential]] or fix the name", n.credential)));
+            continue;
+        };
+        let alias_label = match &alias_val {
+            Val::Lit(id) => st.alias_label(id),
+            Val::Created(_, name) => format!("{}.{}", mode.scope(), name),
+        };
+        if let Some(e) = existing {
+            item.sys_id = Some(e.sys_id.0.clone());
+        } else {
+            compare(&mut item, "name", "Name", None, Val::Lit(n.name.clone()), &n.name, None);
+        }
+        let cur = existing.map(|e| e.connection_alias.id().to_string());
+        let cur_label = existing.map(|e| st.alias_label(e.connection_alias.id()));
+        compare(
+            &mut item,
+            "connection_alias",
+            "Connection alias",
+            cur.as_deref(),
+            alias_val.clone(),
+            &alias_label,
+            cur_label,
+        );
+        let cur = existing.map(|e| e.credential.id().to_string());
+        let cur_label = existing.map(|e| st.credential_name(e.credential.id()));
+        compare(&mut item, "credential", "Credential", cur.as_deref(), cred_val.clone(), &n.credential, cur_label);
+        let cur = existing.map(|e| e.connection_url.0.clone());
+        compare(
+            &mut item,
+            "connection_url",
+            "Connection URL",
+            cur.as_deref(),
+            Val::Lit(n.url.clone()),
+            &n.url,
+            cur.clone(),
+        );
+        for (col, label, want) in [
+            ("url_builder", "URL builder", "false"),
+            ("use_mid", "Use MID server", "false"),
+            ("active", "Active", if n.active { "true" } else { "false" }),
+        ] {
+            let cur = existing.map(|e| match col {
+                "url_builder" => e.url_builder.0.to_string(),
+                "use_mid" => e.use_mid.0.to_string(),
+                _ => e.active.0.to_string(),
+            });
+            compare(&mut item, col, label, cur.as_deref(), Val::Lit(want.into()), want, cur.clone());
+        }
+        // Only one active connection per alias, and one active connection per credential.
+        if n.active {
+            let me = existing.map(|e| e.sys_id.0.clone());
+            if let Val::Lit(alias_id) = &alias_val {
+                let multiple = st.alias_by_sys_id(alias_id).map(|a| a.multiple_connections.0).unwrap_or(false);
+                if let Some(other) = st
+                    .connections
+                    .iter()
+                    .find(|c| c.active.0 && c.connection_alias.id() == alias_id && Some(&c.sys_id.0) != me.as_ref())
+                    && !multiple
+                {
+                    items.push(item.conflict(format!(
+                        "the alias {alias_label} already has the active connection \"{}\", and an alias allows one active connection unless it supports multiple; deactivate \"{}\" or point this connection at another alias",
+                        other.name, other.name
+                    )));
+                    continue;
+                }
+            }
+            if let Val::Lit(cred_id) = &cred_val
+                && let Some(other) = st
+                    .connections
+                    .iter()
+                    .find(|c| c.active.0 && c.credential.id() == cred_id && Some(&c.sys_id.0) != me.as_ref())
+            {
+                items.push(item.conflict(format!(
+                    "the credential \"{}\" is already used by the active connection \"{}\"; a credential can serve one active connection, so give this connection its own credential",
+                    n.credential, other.name
+                )));
+                continue;
+            }
+        }
+        items.push(finish(item, existing.is_some()));
+    }
+
+    // The integration-mode property.
+    let mut item = Item::new(Kind::Property, facts::MODE_PROPERTY, "sys_properties");
+    item.scope = wcs_id;
+    match &st.property {
+        None => items.push(item.conflict(format!("the system property {} does not exist; it comes with Workplace Calendar Synchronization 3.0 or later, so upgrade WCS first", facts::MODE_PROPERTY))),
+        Some(p) => {
+            item.sys_id = Some(p.sys_id.0.clone());
+            let want = mode_value(p, mode);
+            compare(&mut item, "value", "Value", Some(&p.value), Val::Lit(want.clone()), &want, Some(p.value.0.clone()));
+            items.push(finish(item, true));
+        }
+    }
+
+    Diff {
+        mode,
+        scope: target.map(|s| format!("{} ({})", s.name, s.scope)).unwrap_or_else(|| mode.scope().to_string()),
+        items,
+    }
+}

@@ -1,0 +1,8 @@
+//! The desired setup as a plan, its difference from the instance, and applying it.
+
+pub mod apply;
+pub mod diff;
+pub mod model;
+
+pub use diff::{Action, Diff, InstanceState, Kind, diff, read_state};
+pub use model::{Mode, Plan, PlanError, parse};

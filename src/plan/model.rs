@@ -1,0 +1,489 @@
+//! The plan file: the whole desired setup in TOML, checked before anything is read from
+//! the instance. Every error names the line and the field.
+
+use crate::facts;
+use crate::urls::check_graph_url;
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+use std::fmt;
+use toml::Spanned;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Normal,
+    Strict,
+    Personal,
+}
+
+impl Mode {
+    pub fn parse(s: &str) -> Option<Mode> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "normal" => Some(Mode::Normal),
+            "strict" => Some(Mode::Strict),
+            "personal" | "personal authentication" | "personal_authentication" => Some(Mode::Personal),
+            _ => None,
+        }
+    }
+
+    /// The application records of this mode are written in (seeds 000-003).
+    pub fn scope(self) -> &'static str {
+        match self {
+            Mode::Personal => facts::WCS_SCOPE,
+            Mode::Normal | Mode::Strict => facts::SPOKE_SCOPE,
+        }
+    }
+
+    pub fn grant_type(self) -> &'static str {
+        match self {
+            Mode::Normal => facts::GRANT_CLIENT_CREDENTIALS,
+            Mode::Strict | Mode::Personal => facts::GRANT_AUTH_CODE,
+        }
+    }
+
+    /// The fallback spelling of the property value when the record has no `choices`.
+    pub fn property_value(self) -> &'static str {
+        match self {
+            Mode::Normal => facts::MODE_VALUE_NORMAL,
+            Mode::Strict => facts::MODE_VALUE_STRICT,
+            Mode::Personal => facts::MODE_VALUE_PERSONAL,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Normal => "normal",
+            Mode::Strict => "strict",
+            Mode::Personal => "personal",
+        }
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AliasSpec {
+    pub name: String,
+    pub parent: String,
+    #[serde(skip)]
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CredentialSpec {
+    pub name: String,
+    pub profile: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delegated_user: Option<String>,
+    pub active: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub applies_to: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub integration_type: Option<String>,
+    #[serde(skip)]
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConnectionSpec {
+    pub name: String,
+    pub alias: String,
+    pub credential: String,
+    pub url: String,
+    pub active: bool,
+    #[serde(skip)]
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    pub mode: Mode,
+    #[serde(rename = "alias", skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<AliasSpec>,
+    #[serde(rename = "credential", skip_serializing_if = "Vec::is_empty")]
+    pub credentials: Vec<CredentialSpec>,
+    #[serde(rename = "connection", skip_serializing_if = "Vec::is_empty")]
+    pub connections: Vec<ConnectionSpec>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}: {field}: {message}")]
+pub struct PlanError {
+    pub file: String,
+    pub line: usize,
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPlan {
+    mode: Spanned<String>,
+    #[serde(default)]
+    alias: Vec<Spanned<RawAlias>>,
+    #[serde(default)]
+    credential: Vec<Spanned<RawCredential>>,
+    #[serde(default)]
+    connection: Vec<Spanned<RawConnection>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAlias {
+    name: Spanned<String>,
+    parent: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCredential {
+    name: Spanned<String>,
+    profile: Spanned<String>,
+    delegated_user: Option<Spanned<String>>,
+    active: Option<bool>,
+    applies_to: Option<Spanned<String>>,
+    order: Option<Spanned<i64>>,
+    integration_type: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConnection {
+    name: Spanned<String>,
+    alias: Spanned<String>,
+    credential: Spanned<String>,
+    url: Option<Spanned<String>>,
+    active: Option<bool>,
+}
+
+struct Ctx<'a> {
+    file: &'a str,
+    text: &'a str,
+}
+
+impl Ctx<'_> {
+    fn line(&self, offset: usize) -> usize {
+        self.text[..offset.min(self.text.len())].matches('\n').count() + 1
+    }
+    fn err<T>(&self, span: std::ops::Range<usize>, field: &str, message: impl Into<String>) -> Result<T, PlanError> {
+        Err(PlanError {
+            file: self.file.to_string(),
+            line: self.line(span.start),
+            field: field.to_string(),
+            message: message.into(),
+        })
+    }
+}
+
+/// Letters, digits and underscores only, as ServiceNow requires of alias names.
+pub fn valid_alias_name(name: &str) -> bool {
+    !name.is_empty() && name.len() <= 80 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// A record name that can be looked up safely and reads well in a form.
+fn check_record_name(name: &str) -> Result<(), String> {
+    if name.trim().is_empty() {
+        return Err("the name is empty".into());
+    }
+    if name.trim() != name {
+        return Err(format!("\"{name}\" has spaces at its start or end"));
+    }
+    if name.contains('^') || name.chars().any(char::is_control) {
+        return Err(format!(
+            "\"{}\" contains a caret or a line break; ServiceNow queries cannot match it safely",
+            name.escape_debug()
+        ));
+    }
+    if name.chars().count() > 100 {
+        return Err("the name is longer than 100 characters".into());
+    }
+    Ok(())
+}
+
+fn looks_like_email(s: &str) -> bool {
+    let mut parts = s.split('@');
+    matches!((parts.next(), parts.next(), parts.next()), (Some(u), Some(d), None) if !u.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.') && !s.contains(char::is_whitespace))
+}
+
+pub fn parse(file: &str, text: &str) -> Result<Plan, PlanError> {
+    let ctx = Ctx { file, text };
+    let raw: RawPlan = toml::from_str(text).map_err(|e| {
+        let line = e.span().map(|s| ctx.line(s.start)).unwrap_or(1);
+        let message = e.message().trim().to_string();
+        let field = if message.contains("unknown field") { "plan" } else { "toml" };
+        PlanError { file: file.to_string(), line, field: field.to_string(), message }
+    })?;
+    let Some(mode) = Mode::parse(raw.mode.get_ref()) else {
+        return ctx.err(
+            raw.mode.span(),
+            "mode",
+            format!("unknown mode \"{}\"; use normal, strict or personal", raw.mode.get_ref()),
+        );
+    };
+
+    let mut aliases = Vec::new();
+    let mut seen = HashSet::new();
+    for a in &raw.alias {
+        let a_ref = a.get_ref();
+        let name = a_ref.name.get_ref().clone();
+        if !valid_alias_name(&name) {
+            return ctx.err(a_ref.name.span(), "[[alias]] name", format!("\"{name}\" is not a valid alias name: use letters, digits and underscores only (for example Contoso_Graph_Personal)"));
+        }
+        if !seen.insert(name.to_ascii_lowercase()) {
+            return ctx.err(a_ref.name.span(), "[[alias]] name", format!("the alias \"{name}\" is listed twice"));
+        }
+        let parent = match &a_ref.parent {
+            Some(p) => {
+                let v = p.get_ref().trim().to_string();
+                if v != facts::SPOKE_ALIAS_ID {
+                    return ctx.err(
+                        p.span(),
+                        "[[alias]] parent",
+                        format!("an override alias must be a child of {}, not \"{v}\"", facts::SPOKE_ALIAS_ID),
+                    );
+                }
+                v
+            }
+            None => facts::SPOKE_ALIAS_ID.to_string(),
+        };
+        if mode == Mode::Normal {
+            return ctx.err(a_ref.name.span(), "[[alias]]", "own aliases are for strict and personal modes, where each delegated mailbox needs its own token; normal mode uses the spoke's aliases");
+        }
+        aliases.push(AliasSpec { name, parent, line: ctx.line(a.span().start) });
+    }
+
+    let mut credentials = Vec::new();
+    let mut seen = HashSet::new();
+    for c in &raw.credential {
+        let c_ref = c.get_ref();
+        let name = c_ref.name.get_ref().clone();
+        if let Err(m) = check_record_name(&name) {
+            return ctx.err(c_ref.name.span(), "[[credential]] name", m);
+        }
+        if !seen.insert(name.clone()) {
+            return ctx.err(
+                c_ref.name.span(),
+                "[[credential]] name",
+                format!("the credential \"{name}\" is listed twice"),
+            );
+        }
+        let profile = c_ref.profile.get_ref().clone();
+        if let Err(m) = check_record_name(&profile) {
+            return ctx.err(c_ref.profile.span(), "[[credential]] profile", m);
+        }
+        let delegated_user = match &c_ref.delegated_user {
+            Some(d) => {
+                let v = d.get_ref().trim().to_string();
+                if !looks_like_email(&v) {
+                    return ctx.err(d.span(), "[[credential]] delegated_user", format!("\"{v}\" is not an email address; give the delegated mailbox, such as rooms-delegate@contoso.com"));
+                }
+                if mode == Mode::Normal {
+                    return ctx.err(d.span(), "[[credential]] delegated_user", "normal mode uses client credentials and no delegated user; remove delegated_user or choose strict or personal mode");
+                }
+                Some(v)
+            }
+            None if mode != Mode::Normal => {
+                return ctx.err(c_ref.name.span(), "[[credential]] delegated_user", format!("{mode} mode needs the delegated mailbox that Get OAuth Token must sign in as; add delegated_user = \"...\""));
+            }
+            None => None,
+        };
+        let applies_to = match &c_ref.applies_to {
+            Some(a) if !["all", "specific"].contains(&a.get_ref().as_str()) => {
+                return ctx.err(
+                    a.span(),
+                    "[[credential]] applies_to",
+                    format!("\"{}\" is not a choice; use \"all\" (all MID Servers) or \"specific\"", a.get_ref()),
+                );
+            }
+            a => a.as_ref().map(|a| a.get_ref().clone()),
+        };
+        let order = match &c_ref.order {
+            Some(o) if *o.get_ref() < 0 => {
+                return ctx.err(o.span(), "[[credential]] order", "the order must be zero or more");
+            }
+            o => o.as_ref().map(|o| *o.get_ref()),
+        };
+        let integration_type = match &c_ref.integration_type {
+            Some(t) if !["system", "personal"].contains(&t.get_ref().as_str()) => {
+                return ctx.err(
+                    t.span(),
+                    "[[credential]] integration_type",
+                    format!("\"{}\" is not a choice; use \"system\" or \"personal\"", t.get_ref()),
+                );
+            }
+            t => t.as_ref().map(|t| t.get_ref().clone()),
+        };
+        credentials.push(CredentialSpec {
+            name,
+            profile,
+            delegated_user,
+            active: c_ref.active.unwrap_or(true),
+            applies_to,
+            order,
+            integration_type,
+            line: ctx.line(c.span().start),
+        });
+    }
+
+    let mut connections = Vec::new();
+    let mut seen = HashSet::new();
+    for n in &raw.connection {
+        let n_ref = n.get_ref();
+        let name = n_ref.name.get_ref().clone();
+        if let Err(m) = check_record_name(&name) {
+            return ctx.err(n_ref.name.span(), "[[connection]] name", m);
+        }
+        if !seen.insert(name.clone()) {
+            return ctx.err(
+                n_ref.name.span(),
+                "[[connection]] name",
+                format!("the connection \"{name}\" is listed twice (connection names are unique on the instance)"),
+            );
+        }
+        let alias = n_ref.alias.get_ref().trim().to_string();
+        let alias_ok = match alias.split_once('.') {
+            Some((scope, rest)) => !scope.is_empty() && valid_alias_name(rest),
+            None => valid_alias_name(&alias),
+        };
+        if !alias_ok {
+            return ctx.err(
+                n_ref.alias.span(),
+                "[[connection]] alias",
+                format!(
+                    "\"{alias}\" is neither an alias name (letters, digits, underscores) nor an alias ID such as {}",
+                    facts::SPOKE_ALIAS_ID
+                ),
+            );
+        }
+        let credential = n_ref.credential.get_ref().clone();
+        if let Err(m) = check_record_name(&credential) {
+            return ctx.err(n_ref.credential.span(), "[[connection]] credential", m);
+        }
+        let url = match &n_ref.url {
+            Some(u) => {
+                if let Err(p) = check_graph_url(u.get_ref()) {
+                    return ctx.err(u.span(), "[[connection]] url", p.to_string());
+                }
+                u.get_ref().clone()
+            }
+            None => facts::CLOUDS[0].graph_root.to_string(),
+        };
+        connections.push(ConnectionSpec {
+            name,
+            alias,
+            credential,
+            url,
+            active: n_ref.active.unwrap_or(true),
+            line: ctx.line(n.span().start),
+        });
+    }
+
+    Ok(Plan { mode, aliases, credentials, connections })
+}
+
+impl Plan {
+    /// The plan as a TOML file, for "save as plan".
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+mode = "personal"
+
+[[alias]]
+name = "Contoso_Graph_Personal"
+parent = "sn_ex_online_spke.Microsoft_Exchange_Online"
+
+[[credential]]
+name = "Contoso Graph Personal"
+profile = "Microsoft Exchange Online_personalAuth default profile"
+delegated_user = "rooms-delegate@contoso.com"
+active = true
+applies_to = "all"
+order = 100
+
+[[connection]]
+name = "Contoso Graph Personal"
+alias = "Contoso_Graph_Personal"
+credential = "Contoso Graph Personal"
+url = "https://graph.microsoft.com"
+"#;
+
+    #[test]
+    fn parses_the_design_example_and_round_trips() {
+        let p = parse("p.toml", GOOD).unwrap();
+        assert_eq!(p.mode, Mode::Personal);
+        assert_eq!(p.aliases[0].line, 4);
+        assert_eq!(p.connections[0].url, "https://graph.microsoft.com");
+        let again = parse("again.toml", &p.to_toml()).unwrap();
+        assert_eq!(again.credentials[0].delegated_user, p.credentials[0].delegated_user);
+        assert_eq!(
+            again.connections,
+            p.connections
+                .iter()
+                .map(|c| ConnectionSpec { line: again.connections[0].line, ..c.clone() })
+                .collect::<Vec<_>>()
+        );
+    }
+
+    fn err(text: &str) -> PlanError {
+        parse("p.toml", text).unwrap_err()
+    }
+
+    #[test]
+    fn mistakes_name_line_and_field() {
+        let e = err(&GOOD.replace("\"personal\"", "\"strictest\""));
+        assert_eq!((e.line, e.field.as_str()), (2, "mode"));
+        let e = err(&GOOD.replace("name = \"Contoso_Graph_Personal\"", "name = \"Contoso Graph-Personal\""));
+        assert_eq!((e.line, e.field.as_str()), (5, "[[alias]] name"));
+        assert!(e.message.contains("letters, digits and underscores"));
+        let e =
+            err(&GOOD.replace("url = \"https://graph.microsoft.com\"", "url = \"https://graph.microsoft.com/v1.0\""));
+        assert_eq!((e.line, e.field.as_str()), (20, "[[connection]] url"));
+        let e = err(&GOOD.replace(
+            "url = \"https://graph.microsoft.com\"",
+            "url = \"https://graph.microsoft.comhttps://graph.microsoft.com\"",
+        ));
+        assert!(e.message.contains("repeats the host"));
+        let e = err(&GOOD.replace("url = \"https://graph.microsoft.com\"", "url = \"http://graph.microsoft.com\""));
+        assert!(e.message.contains("https"));
+        let e = err(&format!(
+            "{GOOD}\n[[connection]]\nname = \"Contoso Graph Personal\"\nalias = \"A\"\ncredential = \"B\"\n"
+        ));
+        assert!(e.message.contains("listed twice"), "{e}");
+        assert_eq!(e.line, 23);
+        let e = err(
+            &GOOD.replace("delegated_user = \"rooms-delegate@contoso.com\"", "delegated_user = \"rooms-delegate\"")
+        );
+        assert_eq!(e.field, "[[credential]] delegated_user");
+        let e = err(&GOOD.replace("order = 100", "order = \"high\""));
+        assert_eq!(e.line, 14);
+        let e = err(&GOOD.replace("order = 100", "colour = 1"));
+        assert!(e.message.contains("unknown field"), "{e}");
+        let e = err("mode = ");
+        assert_eq!(e.field, "toml");
+        let e =
+            err(&GOOD.replace("name = \"Contoso Graph Personal\"\nprofile", "name = \"x^ORname=MS Graph 1\"\nprofile"));
+        assert!(e.message.contains("caret"), "{e}");
+    }
+
+    #[test]
+    fn mode_rules() {
+        let normal =
+            "mode = \"normal\"\n[[credential]]\nname = \"MS Graph 1\"\nprofile = \"p\"\ndelegated_user = \"a@b.com\"\n";
+        assert!(err(normal).message.contains("normal mode"));
+        let strict = "mode = \"strict\"\n[[credential]]\nname = \"MS Graph 1\"\nprofile = \"p\"\n";
+        assert!(err(strict).message.contains("delegated"));
+    }
+}

@@ -1,0 +1,175 @@
+//! The sandbox: a simulated ServiceNow instance on loopback, faithful to
+//! `reference/servicenow.md`, so calsync can be tried and tested without a real instance.
+//!
+//! It runs in-process (`--sandbox` on any command) or on its own (`calsync sandbox`). Its
+//! records live in a state file, so one run sees what the previous run wrote.
+
+pub mod query;
+pub mod schema;
+pub mod seed;
+pub mod server;
+pub mod store;
+
+use server::{Faults, Inner, Stats};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, OnceLock};
+pub use store::Store;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    #[error("could not start the sandbox on {addr}: {reason}")]
+    Bind { addr: String, reason: String },
+    #[error("the sandbox state file {path} could not be read ({reason}); delete it or run `calsync sandbox --reset`")]
+    State { path: String, reason: String },
+}
+
+/// Where the sandbox keeps its records between runs.
+pub fn default_state_path() -> PathBuf {
+    if let Some(p) = std::env::var_os("CALSYNC_SANDBOX_STATE") {
+        return PathBuf::from(p);
+    }
+    let dirs = directories::ProjectDirs::from("", "", "calsync");
+    let dir = dirs
+        .as_ref()
+        .and_then(|d| d.state_dir().map(Path::to_path_buf))
+        .or_else(|| dirs.as_ref().map(|d| d.data_local_dir().to_path_buf()));
+    dir.unwrap_or_else(std::env::temp_dir).join("sandbox-instance.json")
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// 0 picks a free port.
+    pub port: u16,
+    /// Keep records in this file (None: in memory only).
+    pub state: Option<PathBuf>,
+    /// Start from the seed even if the state file exists.
+    pub reset: bool,
+}
+
+/// A running sandbox instance.
+pub struct Sandbox {
+    url: String,
+    inner: Arc<Inner>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Sandbox {
+    pub async fn start(opts: Options) -> Result<Sandbox, SandboxError> {
+        let store = match &opts.state {
+            Some(path) if !opts.reset && path.exists() => {
+                let text = std::fs::read(path)
+                    .map_err(|e| SandboxError::State { path: path.display().to_string(), reason: e.to_string() })?;
+                serde_json::from_slice(&text)
+                    .map_err(|e| SandboxError::State { path: path.display().to_string(), reason: e.to_string() })?
+            }
+            _ => seed::healthy(),
+        };
+        if let Some(path) = &opts.state
+            && let Some(dir) = path.parent()
+        {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let passwords = BTreeMap::from([
+            (seed::ADMIN_USER.to_string(), seed::ADMIN_PASSWORD.to_string()),
+            (seed::VIEWER_USER.to_string(), seed::VIEWER_PASSWORD.to_string()),
+        ]);
+        let inner = Arc::new(Inner {
+            store: Mutex::new(store),
+            faults: Faults::default(),
+            stats: Stats::default(),
+            base_url: OnceLock::new(),
+            persist: opts.state.clone(),
+            passwords: Mutex::new(passwords),
+        });
+        if let Ok(s) = inner.store.lock() {
+            inner.save(&s);
+        }
+        let addr = SocketAddr::from(([127, 0, 0, 1], opts.port));
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| SandboxError::Bind { addr: addr.to_string(), reason: e.to_string() })?;
+        let local =
+            listener.local_addr().map_err(|e| SandboxError::Bind { addr: addr.to_string(), reason: e.to_string() })?;
+        let url = format!("http://{local}");
+        let _ = inner.base_url.set(url.clone());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let app = server::router(inner.clone());
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+        Ok(Sandbox { url, inner, shutdown: Some(tx), task: Some(task) })
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub fn faults(&self) -> &Faults {
+        &self.inner.faults
+    }
+
+    pub fn set_latency_ms(&self, ms: u64) {
+        self.inner.faults.latency_ms.store(ms, Ordering::Relaxed);
+    }
+
+    pub fn set_rate_limit(&self, every: u64, retry_after_secs: u64) {
+        self.inner.faults.retry_after_secs.store(retry_after_secs, Ordering::Relaxed);
+        self.inner.faults.rate_limit_every.store(every, Ordering::Relaxed);
+    }
+
+    pub fn set_unavailable_every(&self, every: u64) {
+        self.inner.faults.unavailable_every.store(every, Ordering::Relaxed);
+    }
+
+    pub fn set_hibernating(&self, on: bool) {
+        self.inner.faults.hibernating.store(on, Ordering::Relaxed);
+    }
+
+    /// Changes a user's password, as when it expires or is reset.
+    pub fn set_password(&self, user: &str, password: &str) {
+        if let Ok(mut p) = self.inner.passwords.lock() {
+            p.insert(user.to_string(), password.to_string());
+        }
+    }
+
+    pub fn requests(&self) -> u64 {
+        self.inner.stats.requests.load(Ordering::SeqCst)
+    }
+
+    pub fn writes(&self) -> u64 {
+        self.inner.stats.writes.load(Ordering::SeqCst)
+    }
+
+    /// Reads or changes the records directly, as a test or a seed would.
+    pub fn with_store<R>(&self, f: impl FnOnce(&mut Store) -> R) -> R {
+        let mut guard = self.inner.store.lock().unwrap_or_else(|e| e.into_inner());
+        let r = f(&mut guard);
+        self.inner.save(&guard);
+        r
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.task.take() {
+            let _ = t.await;
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}

@@ -1,0 +1,325 @@
+//! The sandbox's data dictionary: which tables exist, what they extend, and the type of
+//! each column. Column names follow `reference/servicenow.md` §2; the uncertain ones come
+//! from `facts` so that the sandbox and the client agree on one spelling.
+
+use crate::facts;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Text,
+    Bool,
+    Int,
+    Ref(&'static str),
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub default: &'static str,
+}
+
+#[derive(Debug)]
+pub struct Table {
+    pub name: &'static str,
+    pub extends: Option<&'static str>,
+    /// The column shown as the record's display value.
+    pub display: &'static str,
+    /// Application files (sys_metadata): their `sys_scope` comes from the current application.
+    pub metadata: bool,
+    pub columns: &'static [Column],
+}
+
+const fn t(name: &'static str) -> Column {
+    Column { name, kind: Kind::Text, default: "" }
+}
+const fn td(name: &'static str, default: &'static str) -> Column {
+    Column { name, kind: Kind::Text, default }
+}
+const fn b(name: &'static str, default: &'static str) -> Column {
+    Column { name, kind: Kind::Bool, default }
+}
+const fn i(name: &'static str, default: &'static str) -> Column {
+    Column { name, kind: Kind::Int, default }
+}
+const fn r(name: &'static str, table: &'static str) -> Column {
+    Column { name, kind: Kind::Ref(table), default: "" }
+}
+
+/// Columns every record has.
+pub const SYS_COLUMNS: &[Column] = &[
+    t("sys_id"),
+    t("sys_class_name"),
+    t("sys_created_on"),
+    t("sys_created_by"),
+    t("sys_updated_on"),
+    t("sys_updated_by"),
+    i("sys_mod_count", "0"),
+];
+
+/// Columns of application files.
+pub const METADATA_COLUMNS: &[Column] = &[r("sys_scope", "sys_scope"), t("sys_package")];
+
+pub static TABLES: &[Table] = &[
+    Table {
+        name: "sys_scope",
+        extends: None,
+        display: "name",
+        metadata: false,
+        columns: &[t("scope"), t("name"), t("version"), b("active", "true"), t("vendor")],
+    },
+    Table { name: "sys_store_app", extends: Some("sys_scope"), display: "name", metadata: false, columns: &[] },
+    Table { name: "sys_app", extends: Some("sys_scope"), display: "name", metadata: false, columns: &[] },
+    Table {
+        name: "sys_user",
+        extends: None,
+        display: "name",
+        metadata: false,
+        columns: &[t("user_name"), t("name"), t("first_name"), t("last_name"), t("email"), b("active", "true")],
+    },
+    Table {
+        name: "sys_user_role",
+        extends: None,
+        display: "name",
+        metadata: false,
+        columns: &[t("name"), t("description")],
+    },
+    Table {
+        name: "sys_user_has_role",
+        extends: None,
+        display: "role",
+        metadata: false,
+        columns: &[r("user", "sys_user"), r("role", "sys_user_role"), td("state", "active"), b("inherited", "false")],
+    },
+    Table {
+        name: "sys_user_preference",
+        extends: None,
+        display: "name",
+        metadata: false,
+        columns: &[r("user", "sys_user"), t("name"), t("value"), td("type", "string"), t("description")],
+    },
+    Table {
+        name: "sys_retry_policy",
+        extends: None,
+        display: "name",
+        metadata: true,
+        columns: &[
+            t("name"),
+            b("honor_retry_after", "false"),
+            i("max_elapsed_time", "0"),
+            i("max_retries", "0"),
+            t("strategy"),
+        ],
+    },
+    Table {
+        name: "sys_alias",
+        extends: None,
+        display: "id",
+        metadata: true,
+        columns: &[
+            t("name"),
+            t("id"),
+            td("type", "connection"),
+            td("connection_type", "http_connection"),
+            r("parent", "sys_alias"),
+            b("multiple_connections", "false"),
+            r("retry_policy", "sys_retry_policy"),
+            t("configuration_template"),
+            t("description"),
+            b("is_internal", "false"),
+            b("active", "true"),
+        ],
+    },
+    Table {
+        name: "discovery_credentials",
+        extends: None,
+        display: "name",
+        metadata: false,
+        columns: &[
+            t("name"),
+            b("active", "true"),
+            td("applies_to", "all"),
+            i("order", "100"),
+            r("tag", "sys_alias"),
+            r(facts::CREDENTIAL_SCOPE_COLUMN, "sys_scope"),
+        ],
+    },
+    Table {
+        name: "oauth_2_0_credentials",
+        extends: Some("discovery_credentials"),
+        display: "name",
+        metadata: false,
+        columns: &[
+            r("oauth_entity_profile", "oauth_entity_profile"),
+            td(facts::CREDENTIAL_INTEGRATION_TYPE_COLUMN, "system"),
+        ],
+    },
+    Table {
+        name: "sys_connection",
+        extends: None,
+        display: "name",
+        metadata: false,
+        columns: &[
+            t("name"),
+            r("credential", "discovery_credentials"),
+            r("connection_alias", "sys_alias"),
+            b("active", "true"),
+            td("sys_domain", "global"),
+            r(facts::CONNECTION_SCOPE_COLUMN, "sys_scope"),
+        ],
+    },
+    Table {
+        name: "http_connection",
+        extends: Some("sys_connection"),
+        display: "name",
+        metadata: false,
+        columns: &[
+            t("connection_url"),
+            b("url_builder", "false"),
+            b("use_mid", "false"),
+            td("mid_selection", "auto_select"),
+            t("host"),
+            t("protocol"),
+            t("port"),
+            t("base_path"),
+            i("connection_timeout", "0"),
+            i("connection_retries", "0"),
+        ],
+    },
+    Table {
+        name: "oauth_entity",
+        extends: None,
+        display: "name",
+        metadata: true,
+        columns: &[
+            t("name"),
+            t("client_id"),
+            t("client_secret"),
+            t("auth_url"),
+            t("token_url"),
+            t("redirect_url"),
+            t("refresh_token_url"),
+            t("revoke_token_url"),
+            td("default_grant_type", "authorization_code"),
+            td("send_client_credentials_as", "request_body_parameter"),
+            td("type", "oauth_provider"),
+            b("active", "true"),
+            i("access_token_lifespan", "1800"),
+            i("refresh_token_lifespan", "8640000"),
+            b("public_client", "false"),
+            t("code_challenge_method"),
+            t("comments"),
+        ],
+    },
+    Table {
+        name: "oauth_entity_profile",
+        extends: None,
+        display: "name",
+        metadata: true,
+        columns: &[
+            t("name"),
+            r("oauth_entity", "oauth_entity"),
+            td("grant_type", "authorization_code"),
+            b("default", "false"),
+        ],
+    },
+    Table {
+        name: "oauth_entity_scope",
+        extends: None,
+        display: "name",
+        metadata: true,
+        columns: &[t("name"), t("oauth_entity_scope"), r("oauth_entity", "oauth_entity")],
+    },
+    Table {
+        name: "oauth_entity_profile_scope",
+        extends: None,
+        display: "oauth_entity_scope",
+        metadata: true,
+        columns: &[r("oauth_entity_profile", "oauth_entity_profile"), r("oauth_entity_scope", "oauth_entity_scope")],
+    },
+    Table {
+        name: "oauth_requestor_profile",
+        extends: None,
+        display: "requestor_context",
+        metadata: false,
+        columns: &[r("oauth_entity_profile", "oauth_entity_profile"), t("requestor_context"), t("requestor_id")],
+    },
+    Table {
+        name: "oauth_credential",
+        extends: None,
+        display: "name",
+        metadata: false,
+        columns: &[
+            t("name"),
+            td("type", "access_token"),
+            t("expires"),
+            t("token"),
+            t("token_received"),
+            r("peer", "oauth_entity"),
+            r("user", "sys_user"),
+            t("scopes"),
+            t("client_id"),
+            t("grant_type"),
+            r("oauth_requestor_profile", "oauth_requestor_profile"),
+        ],
+    },
+    Table {
+        name: "sys_properties",
+        extends: None,
+        display: "name",
+        metadata: true,
+        columns: &[
+            t("name"),
+            t("value"),
+            td("type", "string"),
+            t("description"),
+            t("choices"),
+            b("ignore_cache", "false"),
+            b("is_private", "false"),
+            t("read_roles"),
+            t("write_roles"),
+            t("suffix"),
+        ],
+    },
+];
+
+pub fn table(name: &str) -> Option<&'static Table> {
+    TABLES.iter().find(|t| t.name == name)
+}
+
+/// The table and all it extends, most specific first.
+pub fn lineage(name: &str) -> Vec<&'static Table> {
+    let mut out = Vec::new();
+    let mut cur = table(name);
+    while let Some(t) = cur {
+        out.push(t);
+        cur = t.extends.and_then(table);
+    }
+    out
+}
+
+/// Is `class` the table `name` or one that extends it?
+pub fn is_a(class: &str, name: &str) -> bool {
+    lineage(class).iter().any(|t| t.name == name)
+}
+
+/// All columns of a table, inherited and system ones included.
+pub fn columns(name: &str) -> Vec<Column> {
+    let lin = lineage(name);
+    let mut cols: Vec<Column> = SYS_COLUMNS.to_vec();
+    if lin.iter().any(|t| t.metadata) {
+        cols.extend_from_slice(METADATA_COLUMNS);
+    }
+    for t in lin.iter().rev() {
+        cols.extend_from_slice(t.columns);
+    }
+    cols
+}
+
+pub fn column(table: &str, col: &str) -> Option<Column> {
+    columns(table).into_iter().find(|c| c.name == col)
+}
+
+pub fn is_metadata(name: &str) -> bool {
+    lineage(name).iter().any(|t| t.metadata)
+}

@@ -1,0 +1,462 @@
+//! The sandbox's records and the platform rules it enforces on them.
+//!
+//! Every value is a string, as on a real instance. Rules follow `reference/servicenow.md`
+//! §5: application files take their scope from the writer's `apps.current_app`, a
+//! `sys_scope` sent in a body is ignored, alias IDs are `<scope>.<name>`, connection names
+//! are unique, one active connection per alias unless it allows several, and a new OAuth
+//! registry gets its `<name> default_profile`.
+
+use super::query::{self, Cond, Parsed};
+use super::schema::{self, Kind};
+use crate::facts;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+
+pub type Row = BTreeMap<String, String>;
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Store {
+    pub rows: Vec<Row>,
+}
+
+/// An answer the Table API gives instead of a record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: u16,
+    pub message: String,
+    pub detail: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(status: u16, message: &str, detail: Option<String>) -> Self {
+        ApiError { status, message: message.to_string(), detail }
+    }
+    pub fn body(&self) -> Value {
+        json!({"error": {"message": self.message, "detail": self.detail}, "status": "failure"})
+    }
+    fn insert_failed(table: &str, display: &str) -> Self {
+        ApiError::new(403, "Operation Failed", Some(format!("Error during insert of {table} ({display})")))
+    }
+    fn update_failed(table: &str, display: &str) -> Self {
+        ApiError::new(403, "Operation Failed", Some(format!("Error during update of {table} ({display})")))
+    }
+}
+
+/// Who is writing, and in which application.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user_id: String,
+    pub user_name: String,
+    pub admin: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Display {
+    Value,
+    Display,
+    All,
+}
+
+pub struct RenderOptions<'a> {
+    pub fields: Option<Vec<String>>,
+    pub display: Display,
+    pub exclude_links: bool,
+    pub base_url: &'a str,
+}
+
+pub fn new_sys_id() -> String {
+    let bytes: [u8; 16] = rand::random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `YYYY-MM-DD hh:mm:ss` in UTC, as the Table API writes dates.
+pub fn now_utc() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    format_utc(secs as i64)
+}
+
+pub fn format_utc(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", rem / 3600, (rem % 3600) / 60, rem % 60)
+}
+
+fn is_alias_name(name: &str) -> bool {
+    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+impl Store {
+    pub fn find(&self, sys_id: &str) -> Option<&Row> {
+        self.rows.iter().find(|r| r.get("sys_id").map(String::as_str) == Some(sys_id))
+    }
+
+    fn position(&self, table: &str, sys_id: &str) -> Option<usize> {
+        self.rows.iter().position(|r| {
+            r.get("sys_id").map(String::as_str) == Some(sys_id)
+                && schema::is_a(r.get("sys_class_name").map(String::as_str).unwrap_or(""), table)
+        })
+    }
+
+    pub fn get(&self, table: &str, sys_id: &str) -> Option<&Row> {
+        self.position(table, sys_id).map(|i| &self.rows[i])
+    }
+
+    /// Rows of `table` (and the tables extending it).
+    pub fn scan<'a>(&'a self, table: &str) -> impl Iterator<Item = &'a Row> + 'a {
+        let table = table.to_string();
+        self.rows
+            .iter()
+            .filter(move |r| schema::is_a(r.get("sys_class_name").map(String::as_str).unwrap_or(""), &table))
+    }
+
+    pub fn first_where(&self, table: &str, col: &str, value: &str) -> Option<&Row> {
+        self.scan(table).find(|r| r.get(col).map(String::as_str) == Some(value))
+    }
+
+    /// The value at a dotted path, or None when a column on the way does not exist.
+    pub fn resolve(&self, table: &str, row: &Row, path: &[String]) -> Option<String> {
+        let (first, rest) = path.split_first()?;
+        let col = schema::column(table, first)?;
+        let value = row.get(first.as_str()).cloned().unwrap_or_default();
+        if rest.is_empty() {
+            return Some(value);
+        }
+        let Kind::Ref(target) = col.kind else { return None };
+        match self.get(target, &value) {
+            Some(next) => {
+                let class = next.get("sys_class_name").cloned().unwrap_or_else(|| target.to_string());
+                self.resolve(&class, next, rest)
+            }
+            // An empty or dangling reference: the path exists but holds nothing.
+            None => {
+                let mut t = target;
+                for seg in rest {
+                    let c = schema::column(t, seg)?;
+                    if let Kind::Ref(n) = c.kind {
+                        t = n;
+                    }
+                }
+                Some(String::new())
+            }
+        }
+    }
+
+    fn cond_holds(&self, table: &str, row: &Row, c: &Cond) -> Option<bool> {
+        let actual = self.resolve(table, row, &c.path)?;
+        Some(c.op.holds(&actual, &c.value))
+    }
+
+    fn matches(&self, table: &str, row: &Row, q: &Parsed) -> bool {
+        if q.groups.is_empty() {
+            return true;
+        }
+        q.groups.iter().any(|clauses| {
+            clauses.iter().all(|ors| {
+                let known: Vec<bool> = ors.iter().filter_map(|c| self.cond_holds(table, row, c)).collect();
+                // Conditions on unknown columns are ignored, as the instance does.
+                known.is_empty() || known.iter().any(|b| *b)
+            })
+        })
+    }
+
+    pub fn query(&self, table: &str, encoded: &str) -> Vec<&Row> {
+        let q = query::parse(encoded);
+        let mut rows: Vec<&Row> = self.scan(table).filter(|r| self.matches(table, r, &q)).collect();
+        for (col, desc) in q.order.iter().rev() {
+            if schema::column(table, col).is_none() {
+                continue;
+            }
+            rows.sort_by(|a, b| {
+                let (x, y) = (
+                    a.get(col.as_str()).cloned().unwrap_or_default(),
+                    b.get(col.as_str()).cloned().unwrap_or_default(),
+                );
+                let o = match (x.parse::<f64>(), y.parse::<f64>()) {
+                    (Ok(p), Ok(q)) => p.partial_cmp(&q).unwrap_or(std::cmp::Ordering::Equal),
+                    _ => x.cmp(&y),
+                };
+                if *desc { o.reverse() } else { o }
+            });
+        }
+        rows
+    }
+
+    fn display_of(&self, table: &str, sys_id: &str) -> String {
+        let Some(row) = self.get(table, sys_id) else { return String::new() };
+        let class = row.get("sys_class_name").map(String::as_str).unwrap_or(table);
+        let col = schema::lineage(class).first().map(|t| t.display).unwrap_or("name");
+        row.get(col).cloned().unwrap_or_default()
+    }
+
+    /// One record as the Table API shows it: strings, reference objects, display values.
+    pub fn render(&self, table: &str, row: &Row, opts: &RenderOptions) -> Value {
+        let cols = schema::columns(table);
+        let mut out = Map::new();
+        let wanted: Vec<String> = match &opts.fields {
+            Some(f) => f.iter().filter(|f| !f.is_empty()).cloned().collect(),
+            None => cols.iter().map(|c| c.name.to_string()).collect(),
+        };
+        for name in wanted {
+            let path: Vec<String> = name.split('.').map(str::to_string).collect();
+            let Some(value) = self.resolve(table, row, &path) else { continue };
+            let kind =
+                if path.len() == 1 { cols.iter().find(|c| c.name == name).map(|c| c.kind) } else { Some(Kind::Text) };
+            let rendered = match kind {
+                Some(Kind::Ref(target)) => {
+                    let link = format!("{}/api/now/table/{target}/{value}", opts.base_url);
+                    match opts.display {
+                        Display::Value if value.is_empty() || opts.exclude_links => Value::String(value),
+                        Display::Value => json!({"link": link, "value": value}),
+                        Display::Display => Value::String(self.display_of(target, &value)),
+                        Display::All if value.is_empty() || opts.exclude_links => {
+                            json!({"display_value": self.display_of(target, &value), "value": value})
+                        }
+                        Display::All => {
+                            json!({"display_value": self.display_of(target, &value), "link": link, "value": value})
+                        }
+                    }
+                }
+                _ => match opts.display {
+                    Display::All => json!({"display_value": value, "value": value}),
+                    _ => Value::String(value),
+                },
+            };
+            out.insert(name, rendered);
+        }
+        Value::Object(out)
+    }
+
+    /// The caller's current application (`apps.current_app`), Global when unset.
+    pub fn current_scope(&self, user_id: &str) -> String {
+        self.scan("sys_user_preference")
+            .find(|r| {
+                r.get("user").map(String::as_str) == Some(user_id)
+                    && r.get("name").map(String::as_str) == Some(facts::CURRENT_APP_PREF)
+            })
+            .and_then(|r| r.get("value").cloned())
+            .filter(|v| self.get("sys_scope", v).is_some())
+            .unwrap_or_else(|| facts::GLOBAL_SCOPE_SYS_ID.to_string())
+    }
+
+    fn scope_prefix(&self, scope_id: &str) -> String {
+        self.get("sys_scope", scope_id).and_then(|s| s.get("scope").cloned()).unwrap_or_else(|| "global".into())
+    }
+
+    /// Sets each given column from a JSON body, as strings; system columns are ignored.
+    fn apply_body(row: &mut Row, table: &str, body: &Map<String, Value>) {
+        for (k, v) in body {
+            if k.starts_with("sys_") {
+                continue;
+            }
+            let Some(col) = schema::column(table, k) else { continue };
+            let mut s = crate::snow::records::plain(v);
+            if col.kind == Kind::Bool {
+                s = match s.as_str() {
+                    "true" | "1" => "true".into(),
+                    _ => "false".into(),
+                };
+            }
+            row.insert(k.clone(), s);
+        }
+    }
+
+    pub fn insert(
+        &mut self,
+        table: &str,
+        body: &Map<String, Value>,
+        caller: &Caller,
+        base_url: &str,
+    ) -> Result<Row, ApiError> {
+        schema::table(table).ok_or_else(|| ApiError::new(400, &format!("Invalid table {table}"), None))?;
+        if !caller.admin {
+            return Err(ApiError::new(
+                403,
+                "Operation Failed",
+                Some("ACL Exception Insert Failed due to security constraints".into()),
+            ));
+        }
+        let mut row = Row::new();
+        for c in schema::columns(table) {
+            row.insert(c.name.to_string(), c.default.to_string());
+        }
+        Self::apply_body(&mut row, table, body);
+        let now = now_utc();
+        row.insert("sys_id".into(), new_sys_id());
+        row.insert("sys_class_name".into(), table.to_string());
+        row.insert("sys_created_on".into(), now.clone());
+        row.insert("sys_updated_on".into(), now);
+        row.insert("sys_created_by".into(), caller.user_name.clone());
+        row.insert("sys_updated_by".into(), caller.user_name.clone());
+        row.insert("sys_mod_count".into(), "0".into());
+        let scope = self.current_scope(&caller.user_id);
+        if schema::is_metadata(table) {
+            row.insert("sys_scope".into(), scope.clone());
+        }
+        for col in [facts::CONNECTION_SCOPE_COLUMN, facts::CREDENTIAL_SCOPE_COLUMN] {
+            if schema::column(table, col).is_some() && body.get(col).is_none() {
+                row.insert(col.to_string(), scope.clone());
+            }
+        }
+        self.check_rules(table, &mut row, None, base_url)?;
+        self.rows.push(row.clone());
+        if table == "oauth_entity" {
+            self.add_default_profile(&row, caller);
+        }
+        Ok(row)
+    }
+
+    fn add_default_profile(&mut self, entity: &Row, caller: &Caller) {
+        let name = format!("{} default_profile", entity.get("name").cloned().unwrap_or_default());
+        let mut p = Row::new();
+        for c in schema::columns("oauth_entity_profile") {
+            p.insert(c.name.to_string(), c.default.to_string());
+        }
+        let now = now_utc();
+        for (k, v) in [
+            ("sys_id", new_sys_id()),
+            ("sys_class_name", "oauth_entity_profile".into()),
+            ("name", name),
+            ("oauth_entity", entity["sys_id"].clone()),
+            ("grant_type", entity.get("default_grant_type").cloned().unwrap_or_default()),
+            ("default", "true".into()),
+            ("sys_scope", entity.get("sys_scope").cloned().unwrap_or_default()),
+            ("sys_created_on", now.clone()),
+            ("sys_updated_on", now),
+            ("sys_created_by", caller.user_name.clone()),
+            ("sys_updated_by", caller.user_name.clone()),
+        ] {
+            p.insert(k.to_string(), v);
+        }
+        self.rows.push(p);
+    }
+
+    pub fn update(
+        &mut self,
+        table: &str,
+        sys_id: &str,
+        body: &Map<String, Value>,
+        caller: &Caller,
+        base_url: &str,
+    ) -> Result<Row, ApiError> {
+        schema::table(table).ok_or_else(|| ApiError::new(400, &format!("Invalid table {table}"), None))?;
+        let idx = self.position(table, sys_id).ok_or_else(not_found)?;
+        if !caller.admin {
+            return Err(ApiError::new(
+                403,
+                "Operation Failed",
+                Some("ACL Exception Update Failed due to security constraints".into()),
+            ));
+        }
+        let mut row = self.rows[idx].clone();
+        let class = row.get("sys_class_name").cloned().unwrap_or_else(|| table.to_string());
+        Self::apply_body(&mut row, &class, body);
+        row.insert("sys_updated_on".into(), now_utc());
+        row.insert("sys_updated_by".into(), caller.user_name.clone());
+        let count: u64 = row.get("sys_mod_count").and_then(|c| c.parse().ok()).unwrap_or(0);
+        row.insert("sys_mod_count".into(), (count + 1).to_string());
+        self.check_rules(&class, &mut row, Some(sys_id), base_url)?;
+        self.rows[idx] = row.clone();
+        Ok(row)
+    }
+
+    pub fn delete(&mut self, table: &str, sys_id: &str, caller: &Caller) -> Result<(), ApiError> {
+        schema::table(table).ok_or_else(|| ApiError::new(400, &format!("Invalid table {table}"), None))?;
+        let idx = self.position(table, sys_id).ok_or_else(not_found)?;
+        if !caller.admin {
+            return Err(ApiError::new(
+                403,
+                "Operation Failed",
+                Some("ACL Exception Delete Failed due to security constraints".into()),
+            ));
+        }
+        self.rows.remove(idx);
+        Ok(())
+    }
+
+    /// Business rules and unique indexes; `existing` is the sys_id on update.
+    fn check_rules(&self, class: &str, row: &mut Row, existing: Option<&str>, base_url: &str) -> Result<(), ApiError> {
+        let get = |r: &Row, k: &str| r.get(k).cloned().unwrap_or_default();
+        let name = get(row, "name");
+        let fail = |table: &str, display: &str| {
+            if existing.is_some() {
+                ApiError::update_failed(table, display)
+            } else {
+                ApiError::insert_failed(table, display)
+            }
+        };
+        let others = |table: &'static str| self.scan(table).filter(move |r| Some(r["sys_id"].as_str()) != existing);
+        if schema::is_a(class, "sys_alias") {
+            if !is_alias_name(&name) {
+                return Err(fail("sys_alias", &name));
+            }
+            if existing.is_none() {
+                let prefix = self.scope_prefix(&get(row, "sys_scope"));
+                let id = if prefix == "global" { name.clone() } else { format!("{prefix}.{name}") };
+                row.insert("id".into(), id);
+            }
+            let id = get(row, "id");
+            if others("sys_alias").any(|r| r.get("id") == Some(&id)) {
+                return Err(fail("sys_alias", &name));
+            }
+        }
+        if schema::is_a(class, "sys_connection") {
+            if name.is_empty() || others("sys_connection").any(|r| r.get("name") == Some(&name)) {
+                return Err(fail(class, &name));
+            }
+            if get(row, "active") == "true" {
+                let alias = get(row, "connection_alias");
+                let multiple =
+                    self.get("sys_alias", &alias).map(|a| get(a, "multiple_connections") == "true").unwrap_or(false);
+                let active_here = |r: &&Row| r.get("active").map(String::as_str) == Some("true");
+                if !alias.is_empty()
+                    && !multiple
+                    && others("sys_connection").filter(active_here).any(|r| r.get("connection_alias") == Some(&alias))
+                {
+                    return Err(fail(class, &name));
+                }
+                let cred = get(row, "credential");
+                if !cred.is_empty()
+                    && others("sys_connection").filter(active_here).any(|r| r.get("credential") == Some(&cred))
+                {
+                    return Err(fail(class, &name));
+                }
+            }
+        }
+        if class == "sys_properties"
+            && (name.is_empty() || others("sys_properties").any(|r| r.get("name") == Some(&name)))
+        {
+            return Err(fail("sys_properties", &name));
+        }
+        if class == "oauth_entity" && get(row, "redirect_url").is_empty() {
+            row.insert("redirect_url".into(), format!("{base_url}/oauth_redirect.do"));
+        }
+        Ok(())
+    }
+}
+
+pub fn not_found() -> ApiError {
+    ApiError::new(404, "No Record found", Some("Record doesn't exist or ACL restricts the record retrieval".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utc_format() {
+        assert_eq!(format_utc(0), "1970-01-01 00:00:00");
+        assert_eq!(format_utc(1_779_413_849), "2026-05-22 01:37:29");
+    }
+}

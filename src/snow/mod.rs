@@ -1,0 +1,10 @@
+//! Talking to a ServiceNow instance over its REST Table API.
+
+pub mod client;
+pub mod error;
+pub mod query;
+pub mod records;
+
+pub use client::{Client, RetryPolicy};
+pub use error::{HtmlPage, SnError};
+pub use query::{Query, QueryError};
