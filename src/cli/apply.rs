@@ -2,7 +2,8 @@
 
 use super::connect::{self, Target};
 use super::{exit, render};
-use crate::plan::apply::{self as engine, Progress, Report};
+use crate::plan::apply::{self as engine, Prior, Progress, Report};
+use crate::plan::journal::Journal;
 use crate::plan::{self, Diff};
 use serde_json::json;
 use std::path::Path;
@@ -63,8 +64,18 @@ pub async fn run(target: &Target, plan_path: &Path, flags: Flags) -> u8 {
         finish(false, None, "Nothing was written: resolve the conflicts above and run again.");
         return exit::FAILED;
     }
+    let journal = Journal::for_login(&client.instance().to_string(), client.user());
+    let prior = journal.load();
     if !diff.has_changes() {
-        finish(false, None, "Nothing to change: the instance already matches the plan.");
+        let mut note = "Nothing to change: the instance already matches the plan.".to_string();
+        if let Some(p) = &prior {
+            // An earlier run was interrupted after its writes: put the picker back now.
+            match engine::restore_current_app(client, &state, p).await {
+                Ok(()) => journal.clear(),
+                Err(e) => note.push_str(&format!("\nWarning: your current application could not be put back ({e}).")),
+            }
+        }
+        finish(false, None, &note);
         return exit::OK;
     }
     if flags.dry_run {
@@ -80,7 +91,15 @@ pub async fn run(target: &Target, plan_path: &Path, flags: Flags) -> u8 {
         }
     }
     let json_mode = flags.json;
-    let report = engine::apply(client, &diff, &state, |p| {
+    let record = prior.clone().unwrap_or_else(|| Prior::from_state(&state));
+    if let Err(e) = journal.save(&record) {
+        return fail(
+            flags.json,
+            exit::FAILED,
+            &format!("cannot write calsync's state directory ({e}); nothing was written"),
+        );
+    }
+    let report = engine::apply_resuming(client, &diff, &state, prior.as_ref(), |p| {
         if json_mode {
             return;
         }
@@ -90,6 +109,9 @@ pub async fn run(target: &Target, plan_path: &Path, flags: Flags) -> u8 {
         }
     })
     .await;
+    if report.restore_error.is_none() {
+        journal.clear();
+    }
     let failed = report.failed();
     let mut note = String::new();
     if let Some(r) = &report.restore_error {

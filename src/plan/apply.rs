@@ -70,15 +70,34 @@ struct CurrentApp {
     created: bool,
 }
 
+/// What an earlier, interrupted apply found before it switched the current application.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Prior {
+    /// The value `apps.current_app` had; None when the user had no such preference.
+    pub original: Option<String>,
+}
+
+impl Prior {
+    /// What this run would record before its first switch.
+    pub fn from_state(st: &InstanceState) -> Prior {
+        Prior { original: st.pref.as_ref().map(|p| p.value.0.clone()) }
+    }
+}
+
 impl CurrentApp {
-    fn new(st: &InstanceState) -> CurrentApp {
-        let original = st.pref.as_ref().map(|p| p.value.0.clone());
+    fn new(st: &InstanceState, prior: Option<&Prior>) -> CurrentApp {
+        let now = st.pref.as_ref().map(|p| p.value.0.clone());
+        let original = match prior {
+            Some(p) => p.original.clone(),
+            None => now.clone(),
+        };
         CurrentApp {
             user_id: st.user.as_ref().map(|u| u.sys_id.0.clone()).unwrap_or_default(),
             pref_id: st.pref.as_ref().map(|p| p.sys_id.0.clone()),
-            current: original.clone().unwrap_or_else(|| facts::GLOBAL_SCOPE_SYS_ID.to_string()),
+            current: now.unwrap_or_else(|| facts::GLOBAL_SCOPE_SYS_ID.to_string()),
+            // A preference that exists now but did not before was made by calsync.
+            created: original.is_none() && st.pref.is_some(),
             original,
-            created: false,
         }
     }
 
@@ -124,12 +143,29 @@ impl CurrentApp {
 }
 
 /// Writes every create and update of `diff`. Refuses to start when it has a conflict.
-pub async fn apply(client: &Client, diff: &Diff, st: &InstanceState, mut progress: impl FnMut(Progress)) -> Report {
+pub async fn apply(client: &Client, diff: &Diff, st: &InstanceState, progress: impl FnMut(Progress)) -> Report {
+    apply_resuming(client, diff, st, None, progress).await
+}
+
+/// Puts back the current application an interrupted apply left switched.
+pub async fn restore_current_app(client: &Client, st: &InstanceState, prior: &Prior) -> Result<(), SnError> {
+    CurrentApp::new(st, Some(prior)).restore(client).await
+}
+
+/// As `apply`, after an interrupted run: `prior` says what the current application was
+/// before that run switched it, so it is put back to that, not to the switched value.
+pub async fn apply_resuming(
+    client: &Client,
+    diff: &Diff,
+    st: &InstanceState,
+    prior: Option<&Prior>,
+    mut progress: impl FnMut(Progress),
+) -> Report {
     let mut report = Report::default();
     if diff.has_conflicts() {
         return report;
     }
-    let mut app = CurrentApp::new(st);
+    let mut app = CurrentApp::new(st, prior);
     let mut created: HashMap<(Kind, String), String> = HashMap::new();
     let mut stopped = false;
     for item in &diff.items {

@@ -2,6 +2,7 @@
 
 pub mod apply;
 pub mod diff;
+pub mod journal;
 pub mod model;
 
 pub use diff::{Action, Diff, InstanceState, Kind, diff, read_state};

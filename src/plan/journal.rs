@@ -1,0 +1,61 @@
+//! A note kept while an apply runs, so that a run killed halfway still puts the admin's
+//! current application back on the next run. It holds an instance address, a user name
+//! and a scope sys_id: nothing secret.
+
+use super::apply::Prior;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::path::PathBuf;
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Entry {
+    instance: String,
+    user: String,
+    prior: Prior,
+}
+
+pub struct Journal {
+    path: PathBuf,
+    instance: String,
+    user: String,
+}
+
+fn state_dir() -> PathBuf {
+    if let Some(p) = std::env::var_os("CALSYNC_STATE_DIR") {
+        return PathBuf::from(p);
+    }
+    let dirs = directories::ProjectDirs::from("", "", "calsync");
+    dirs.as_ref()
+        .and_then(|d| d.state_dir().map(|p| p.to_path_buf()))
+        .or_else(|| dirs.as_ref().map(|d| d.data_local_dir().to_path_buf()))
+        .unwrap_or_else(std::env::temp_dir)
+}
+
+impl Journal {
+    pub fn for_login(instance: &str, user: &str) -> Journal {
+        let digest = Sha256::digest(format!("{instance}\n{user}").as_bytes());
+        let name: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        Journal { path: state_dir().join(format!("apply-{name}.json")), instance: instance.into(), user: user.into() }
+    }
+
+    /// What an interrupted run recorded, if one did.
+    pub fn load(&self) -> Option<Prior> {
+        let text = std::fs::read(&self.path).ok()?;
+        let e: Entry = serde_json::from_slice(&text).ok()?;
+        (e.instance == self.instance && e.user == self.user).then_some(e.prior)
+    }
+
+    pub fn save(&self, prior: &Prior) -> std::io::Result<()> {
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let e = Entry { instance: self.instance.clone(), user: self.user.clone(), prior: prior.clone() };
+        let tmp = self.path.with_extension("tmp");
+        std::fs::write(&tmp, serde_json::to_vec(&e).map_err(std::io::Error::other)?)?;
+        std::fs::rename(tmp, &self.path)
+    }
+
+    pub fn clear(&self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
