@@ -14,6 +14,7 @@
 
 pub mod cli;
 pub mod facts;
+pub mod oauth;
 pub mod plan;
 pub mod sandbox;
 pub mod secrets;

@@ -4,6 +4,7 @@
 //! It runs in-process (`--sandbox` on any command) or on its own (`calsync sandbox`). Its
 //! records live in a state file, so one run sees what the previous run wrote.
 
+pub mod identity;
 pub mod query;
 pub mod schema;
 pub mod seed;
@@ -84,6 +85,7 @@ impl Sandbox {
             base_url: OnceLock::new(),
             persist: opts.state.clone(),
             passwords: Mutex::new(passwords),
+            idp: Mutex::new(identity::Idp::default()),
         });
         if let Ok(s) = inner.store.lock() {
             inner.save(&s);
@@ -137,6 +139,20 @@ impl Sandbox {
     pub fn set_password(&self, user: &str, password: &str) {
         if let Ok(mut p) = self.inner.passwords.lock() {
             p.insert(user.to_string(), password.to_string());
+        }
+    }
+
+    /// The Microsoft account a browser without a sandbox cookie is signed in as.
+    pub fn set_browser_session(&self, upn: Option<&str>) {
+        if let Ok(mut idp) = self.inner.idp.lock() {
+            idp.browser_session = upn.map(str::to_string);
+        }
+    }
+
+    /// Under which platform the app registration lists `http://localhost/`.
+    pub fn set_loopback_platform(&self, platform: identity::Platform) {
+        if let Ok(mut idp) = self.inner.idp.lock() {
+            idp.loopback_platform = platform;
         }
     }
 

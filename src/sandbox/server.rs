@@ -46,6 +46,7 @@ pub struct Inner {
     pub base_url: OnceLock<String>,
     pub persist: Option<PathBuf>,
     pub passwords: Mutex<BTreeMap<String, String>>,
+    pub idp: Mutex<super::identity::Idp>,
 }
 
 impl Inner {
@@ -72,6 +73,7 @@ pub fn router(inner: Arc<Inner>) -> Router {
         .route("/api/now/{version}/table/{table}", any(versioned_collection))
         .route("/api/now/{version}/table/{table}/{sys_id}", any(versioned_record))
         .route("/", get(home))
+        .merge(super::identity::routes())
         .fallback(fallback)
         .with_state(inner)
 }
