@@ -19,6 +19,8 @@ pub struct Target {
 pub struct Connected {
     pub client: Client,
     pub sandbox: Option<Sandbox>,
+    /// Names the instance in keyring accounts: host[:port], or "sandbox".
+    pub instance_key: String,
     /// A password typed at the prompt, to offer to the keyring once the login worked.
     pub typed_password: Option<(Account, SecretString)>,
 }
@@ -43,7 +45,7 @@ pub async fn connect(target: &Target) -> Result<Connected, Refusal> {
         let url = InstanceUrl::parse(sb.url()).map_err(|e| Refusal::usage(e.to_string()))?;
         let client = Client::new(url, sandbox::seed::ADMIN_USER, SecretString::from(sandbox::seed::ADMIN_PASSWORD))
             .map_err(|e| Refusal { message: e.to_string(), code: exit::ACCESS })?;
-        return Ok(Connected { client, sandbox: Some(sb), typed_password: None });
+        return Ok(Connected { client, sandbox: Some(sb), instance_key: "sandbox".into(), typed_password: None });
     }
     let raw = target.instance.as_deref().ok_or_else(|| {
         Refusal::usage(
@@ -58,9 +60,10 @@ pub async fn connect(target: &Target) -> Result<Connected, Refusal> {
         .ok_or_else(|| Refusal::usage("no user given: pass --user admin.name or set CALSYNC_USER"))?;
     let account = Account::InstancePassword { instance: url.key(), user: user.to_string() };
     let (password, typed) = password(&account, &url, user)?;
+    let instance_key = url.key();
     let client =
         Client::new(url, user, password.clone()).map_err(|e| Refusal { message: e.to_string(), code: exit::ACCESS })?;
-    Ok(Connected { client, sandbox: None, typed_password: typed.then_some((account, password)) })
+    Ok(Connected { client, sandbox: None, instance_key, typed_password: typed.then_some((account, password)) })
 }
 
 fn password(account: &Account, url: &InstanceUrl, user: &str) -> Result<(SecretString, bool), Refusal> {

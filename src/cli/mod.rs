@@ -2,6 +2,7 @@
 //! command. Output for people goes to stdout; `--json` prints one JSON document instead.
 
 pub mod apply;
+pub mod authorize;
 pub mod connect;
 pub mod render;
 pub mod sandbox;
@@ -58,6 +59,8 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Get OAuth Token for a credential, signed in as the delegated user and checked
+    Authorize(authorize::AuthorizeArgs),
     /// Serve the simulated instance on loopback until Ctrl-C
     Sandbox(sandbox::SandboxArgs),
 }
@@ -68,7 +71,7 @@ pub async fn run(cli: Cli) -> u8 {
         None => {
             if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
                 eprintln!(
-                    "calsync: no terminal for the interactive setup; use the headless commands: calsync apply --plan FILE, calsync sandbox (see calsync --help)"
+                    "calsync: no terminal for the interactive setup; use the headless commands: calsync apply --plan FILE, calsync authorize --credential NAME --expect-user EMAIL, calsync sandbox (see calsync --help)"
                 );
             } else {
                 eprintln!(
@@ -81,6 +84,11 @@ pub async fn run(cli: Cli) -> u8 {
             let target =
                 connect::Target { instance: cli.instance.clone(), user: cli.user.clone(), sandbox: cli.sandbox };
             apply::run(&target, plan, apply::Flags { dry_run, yes, json }).await
+        }
+        Some(Command::Authorize(args)) => {
+            let target =
+                connect::Target { instance: cli.instance.clone(), user: cli.user.clone(), sandbox: cli.sandbox };
+            authorize::run(&target, args).await
         }
         Some(Command::Sandbox(args)) => sandbox::run(args).await,
     }

@@ -20,7 +20,8 @@ pub fn code_in(description: &str) -> Option<u64> {
 
 /// A plain sentence for an Entra error code, with what to do about it.
 pub fn explain(code: u64, ctx: &Context) -> Option<String> {
-    let redirect = if ctx.redirect_uri.is_empty() { "calsync's redirect URI".to_string() } else { ctx.redirect_uri.clone() };
+    let redirect =
+        if ctx.redirect_uri.is_empty() { "calsync's redirect URI".to_string() } else { ctx.redirect_uri.clone() };
     let base = redirect_base(&redirect);
     Some(match code {
         50011 => format!(
@@ -61,7 +62,7 @@ pub fn explain(code: u64, ctx: &Context) -> Option<String> {
         70008 | 700082 => "The code or refresh token expired (refresh tokens expire after 90 days unused). Sign in again.".into(),
         50173 | 70043 => "The grant was revoked (password change or a sign-in frequency policy). Sign in again.".into(),
         700005 => "The code was redeemed against another tenant than it was issued for. Use the same tenant in the authorize and token URLs.".into(),
-        9002325 | 9002326 | 9002327 => format!("The redirect URI is registered as a single-page application (SPA), which a command-line tool cannot use. Register {base} under Web or Mobile and desktop instead."),
+        9002325..=9002327 => format!("The redirect URI is registered as a single-page application (SPA), which a command-line tool cannot use. Register {base} under Web or Mobile and desktop instead."),
         500208 | 500207 => "This kind of account is not allowed for this tenant (for example a personal account). Sign in with a work account of the tenant.".into(),
         _ => return None,
     })

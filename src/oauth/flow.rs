@@ -119,7 +119,7 @@ pub enum FlowError {
     #[error("the registry's {what} \"{url}\" is not a valid URL")]
     BadUrl { what: &'static str, url: String },
     #[error("the token endpoint answered with an error: {0}")]
-    Provider(ProviderTokenError),
+    Provider(Box<ProviderTokenError>),
     #[error("could not reach the token endpoint: {0}")]
     Transport(String),
     #[error("the token endpoint's answer could not be read: {0}")]
@@ -168,9 +168,12 @@ pub struct Flow {
 
 impl Flow {
     pub fn new(registry: &Registry, secret: Option<&SecretString>, redirect_uri: &str) -> Result<Flow, FlowError> {
-        let auth = AuthUrl::new(registry.auth_url.clone()).map_err(|_| FlowError::BadUrl { what: "authorize URL", url: registry.auth_url.clone() })?;
-        let token = TokenUrl::new(registry.token_url.clone()).map_err(|_| FlowError::BadUrl { what: "token URL", url: registry.token_url.clone() })?;
-        let redirect = RedirectUrl::new(redirect_uri.to_string()).map_err(|_| FlowError::BadUrl { what: "redirect URI", url: redirect_uri.to_string() })?;
+        let auth = AuthUrl::new(registry.auth_url.clone())
+            .map_err(|_| FlowError::BadUrl { what: "authorize URL", url: registry.auth_url.clone() })?;
+        let token = TokenUrl::new(registry.token_url.clone())
+            .map_err(|_| FlowError::BadUrl { what: "token URL", url: registry.token_url.clone() })?;
+        let redirect = RedirectUrl::new(redirect_uri.to_string())
+            .map_err(|_| FlowError::BadUrl { what: "redirect URI", url: redirect_uri.to_string() })?;
         let mut client = oauth2::Client::new(ClientId::new(registry.client_id.clone()))
             .set_auth_uri(auth)
             .set_token_uri(token)
@@ -222,12 +225,19 @@ impl Flow {
 
     pub async fn refresh(&self, refresh_token: &SecretString, scopes: &[String]) -> Result<Tokens, FlowError> {
         let rt = RefreshToken::new(refresh_token.expose_secret().to_string());
-        let r = self.client.exchange_refresh_token(&rt).add_scopes(scopes.iter().map(|s| Scope::new(s.clone()))).request_async(&self.http).await;
+        let r = self
+            .client
+            .exchange_refresh_token(&rt)
+            .add_scopes(scopes.iter().map(|s| Scope::new(s.clone())))
+            .request_async(&self.http)
+            .await;
         convert(r)
     }
 }
 
-fn convert<E: std::error::Error + 'static>(r: Result<Response, RequestTokenError<E, ProviderTokenError>>) -> Result<Tokens, FlowError> {
+fn convert<E: std::error::Error + 'static>(
+    r: Result<Response, RequestTokenError<E, ProviderTokenError>>,
+) -> Result<Tokens, FlowError> {
     match r {
         Ok(t) => Ok(Tokens {
             access_token: SecretString::from(t.access_token().secret().to_string()),
@@ -236,7 +246,7 @@ fn convert<E: std::error::Error + 'static>(r: Result<Response, RequestTokenError
             expires_in: t.expires_in(),
             scopes: t.scopes().map(|s| s.iter().map(|x| x.to_string()).collect()).unwrap_or_default(),
         }),
-        Err(RequestTokenError::ServerResponse(e)) => Err(FlowError::Provider(e)),
+        Err(RequestTokenError::ServerResponse(e)) => Err(FlowError::Provider(Box::new(e))),
         Err(RequestTokenError::Request(e)) => {
             let mut s = e.to_string();
             let mut src = e.source();
@@ -255,10 +265,17 @@ fn convert<E: std::error::Error + 'static>(r: Result<Response, RequestTokenError
 /// Delegated scopes for a cloud: short names on the global Graph, host-qualified on
 /// national clouds; plus the OpenID scopes that identify the account.
 pub fn scopes_for(graph_root: &str) -> Vec<String> {
-    let global = graph_root.trim_end_matches('/') == crate::facts::CLOUDS[0].graph_root || !graph_root.starts_with("https://");
+    let global =
+        graph_root.trim_end_matches('/') == crate::facts::CLOUDS[0].graph_root || !graph_root.starts_with("https://");
     let mut out: Vec<String> = crate::facts::DELEGATED_SCOPES
         .iter()
-        .map(|s| if *s == "offline_access" || global { s.to_string() } else { format!("{}/{s}", graph_root.trim_end_matches('/')) })
+        .map(|s| {
+            if *s == "offline_access" || global {
+                s.to_string()
+            } else {
+                format!("{}/{s}", graph_root.trim_end_matches('/'))
+            }
+        })
         .collect();
     out.extend(["openid", "profile", "email"].map(String::from));
     out
@@ -302,7 +319,13 @@ mod tests {
 
     #[test]
     fn token_debug_is_redacted() {
-        let t = Tokens { access_token: "AT-secret".to_string().into(), refresh_token: Some("RT-secret".to_string().into()), id_token: None, expires_in: None, scopes: vec![] };
+        let t = Tokens {
+            access_token: "AT-secret".to_string().into(),
+            refresh_token: Some("RT-secret".to_string().into()),
+            id_token: None,
+            expires_in: None,
+            scopes: vec![],
+        };
         let d = format!("{t:?}");
         assert!(!d.contains("AT-secret") && !d.contains("RT-secret"), "{d}");
     }

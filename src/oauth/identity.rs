@@ -29,11 +29,19 @@ pub struct Claims {
 impl Claims {
     /// The account's sign-in name, as Microsoft tools show it.
     pub fn username(&self) -> Option<&str> {
-        self.preferred_username.as_deref().or(self.upn.as_deref()).or(self.email.as_deref()).or(self.unique_name.as_deref())
+        self.preferred_username
+            .as_deref()
+            .or(self.upn.as_deref())
+            .or(self.email.as_deref())
+            .or(self.unique_name.as_deref())
     }
 
     fn names(&self) -> Vec<&str> {
-        [&self.preferred_username, &self.upn, &self.email, &self.unique_name].into_iter().flatten().map(String::as_str).collect()
+        [&self.preferred_username, &self.upn, &self.email, &self.unique_name]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect()
     }
 
     fn audience_has(&self, client_id: &str) -> bool {
@@ -86,7 +94,9 @@ impl std::fmt::Display for Who {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
-    #[error("the provider returned no id_token, so calsync cannot tell who signed in; the registry must allow the openid scope")]
+    #[error(
+        "the provider returned no id_token, so calsync cannot tell who signed in; the registry must allow the openid scope"
+    )]
     NoIdToken,
     #[error("the id_token could not be read ({0})")]
     Malformed(String),
@@ -102,7 +112,9 @@ pub enum Refusal {
     WrongAccount { signed_in: String, expected: String },
     #[error("{signed_in} signed in to tenant {got}, but the app registration is in tenant {expected}")]
     WrongTenant { signed_in: String, got: String, expected: String },
-    #[error("Microsoft Graph says the token belongs to {me}, not to {signed_in} as the id_token says; nothing was kept")]
+    #[error(
+        "Microsoft Graph says the token belongs to {me}, not to {signed_in} as the id_token says; nothing was kept"
+    )]
     GraphDisagrees { signed_in: String, me: String },
 }
 
@@ -111,7 +123,8 @@ pub fn decode(id_token: &SecretString) -> Result<Claims, Refusal> {
     if parts.len() != 3 {
         return Err(Refusal::Malformed("not a JWT".into()));
     }
-    let payload = URL_SAFE_NO_PAD.decode(parts[1].trim_end_matches('=')).map_err(|e| Refusal::Malformed(e.to_string()))?;
+    let payload =
+        URL_SAFE_NO_PAD.decode(parts[1].trim_end_matches('=')).map_err(|e| Refusal::Malformed(e.to_string()))?;
     serde_json::from_slice(&payload).map_err(|e| Refusal::Malformed(e.to_string()))
 }
 
@@ -148,7 +161,12 @@ pub fn check(claims: &Claims, me: Result<Me, String>, exp: &Expectation) -> Resu
         return Err(Refusal::Expired);
     }
     let username = claims.username().ok_or(Refusal::NoAccount)?.to_string();
-    let who = Who { username: username.clone(), name: claims.name.clone(), object_id: claims.oid.clone(), tenant_id: claims.tid.clone() };
+    let who = Who {
+        username: username.clone(),
+        name: claims.name.clone(),
+        object_id: claims.oid.clone(),
+        tenant_id: claims.tid.clone(),
+    };
     if let Some(expected) = exp.user
         && !claims.names().iter().any(|n| n.eq_ignore_ascii_case(expected))
     {
@@ -162,23 +180,33 @@ pub fn check(claims: &Claims, me: Result<Me, String>, exp: &Expectation) -> Resu
     let mut warnings = vec![];
     match me {
         Ok(me) => {
-            let graph_names: Vec<&str> = [&me.user_principal_name, &me.mail].into_iter().flatten().map(String::as_str).collect();
+            let graph_names: Vec<&str> =
+                [&me.user_principal_name, &me.mail].into_iter().flatten().map(String::as_str).collect();
             let same_object = match (&me.id, &claims.oid) {
                 (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
                 _ => true,
             };
-            let same_name = graph_names.is_empty() || graph_names.iter().any(|g| claims.names().iter().any(|n| n.eq_ignore_ascii_case(g)));
+            let same_name = graph_names.is_empty()
+                || graph_names.iter().any(|g| claims.names().iter().any(|n| n.eq_ignore_ascii_case(g)));
             if !same_object || !same_name {
-                return Err(Refusal::GraphDisagrees { signed_in: username, me: graph_names.first().copied().unwrap_or("another account").to_string() });
+                return Err(Refusal::GraphDisagrees {
+                    signed_in: username,
+                    me: graph_names.first().copied().unwrap_or("another account").to_string(),
+                });
             }
             if let Some(expected) = exp.user
                 && !graph_names.is_empty()
                 && !graph_names.iter().any(|g| g.eq_ignore_ascii_case(expected))
             {
-                return Err(Refusal::WrongAccount { signed_in: graph_names[0].to_string(), expected: expected.to_string() });
+                return Err(Refusal::WrongAccount {
+                    signed_in: graph_names[0].to_string(),
+                    expected: expected.to_string(),
+                });
             }
         }
-        Err(reason) => warnings.push(format!("Microsoft Graph /me could not be checked ({reason}); the account was confirmed from the id_token only")),
+        Err(reason) => warnings.push(format!(
+            "Microsoft Graph /me could not be checked ({reason}); the account was confirmed from the id_token only"
+        )),
     }
     Ok(Verified { who, warnings })
 }
@@ -191,9 +219,19 @@ pub async fn graph_me(graph_root: &str, access_token: &SecretString) -> Result<M
         .build()
         .map_err(|e| e.to_string())?;
     let url = format!("{}/v1.0/me", graph_root.trim_end_matches('/'));
-    let resp = http.get(&url).bearer_auth(access_token.expose_secret()).header("Accept", "application/json").send().await.map_err(|e| {
-        if e.is_connect() || e.is_timeout() { format!("{url} could not be reached") } else { e.without_url().to_string() }
-    })?;
+    let resp = http
+        .get(&url)
+        .bearer_auth(access_token.expose_secret())
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .map_err(|e| {
+            if e.is_connect() || e.is_timeout() {
+                format!("{url} could not be reached")
+            } else {
+                e.without_url().to_string()
+            }
+        })?;
     let status = resp.status();
     if !status.is_success() {
         return Err(format!("{url} answered HTTP {}", status.as_u16()));
@@ -211,7 +249,13 @@ mod tests {
     }
 
     fn exp<'a>(user: Option<&'a str>) -> Expectation<'a> {
-        Expectation { user, tenant: Some("6f1c2b9e-3d4a-4c8e-9b7a-2e5d1f0a9c31"), client_id: "cid", nonce: "n1", now: 1000 }
+        Expectation {
+            user,
+            tenant: Some("6f1c2b9e-3d4a-4c8e-9b7a-2e5d1f0a9c31"),
+            client_id: "cid",
+            nonce: "n1",
+            now: 1000,
+        }
     }
 
     fn good() -> Value {
@@ -220,7 +264,11 @@ mod tests {
 
     #[test]
     fn the_right_account_passes_case_insensitively() {
-        let me = Me { id: Some("o1".into()), user_principal_name: Some("rooms-delegate@contoso.com".into()), ..Default::default() };
+        let me = Me {
+            id: Some("o1".into()),
+            user_principal_name: Some("rooms-delegate@contoso.com".into()),
+            ..Default::default()
+        };
         let v = check(&claims(good()), Ok(me), &exp(Some("rooms-delegate@contoso.com"))).unwrap();
         assert_eq!(v.who.username, "Rooms-Delegate@contoso.com");
         assert!(v.warnings.is_empty());
@@ -230,7 +278,10 @@ mod tests {
     fn wrong_account_tenant_nonce_audience_are_refused() {
         let mut c = good();
         c["preferred_username"] = json!("it-admin@contoso.com");
-        assert!(matches!(check(&claims(c), Err("x".into()), &exp(Some("rooms-delegate@contoso.com"))), Err(Refusal::WrongAccount { .. })));
+        assert!(matches!(
+            check(&claims(c), Err("x".into()), &exp(Some("rooms-delegate@contoso.com"))),
+            Err(Refusal::WrongAccount { .. })
+        ));
         let mut c = good();
         c["tid"] = json!("0e9d8c7b-6a5f-4e3d-2c1b-0a9f8e7d6c5b");
         assert!(matches!(check(&claims(c), Err("x".into()), &exp(None)), Err(Refusal::WrongTenant { .. })));
@@ -247,9 +298,12 @@ mod tests {
 
     #[test]
     fn graph_must_agree_and_an_unreachable_graph_is_a_warning() {
-        let me = Me { id: Some("o2".into()), user_principal_name: Some("someone@else.com".into()), ..Default::default() };
+        let me =
+            Me { id: Some("o2".into()), user_principal_name: Some("someone@else.com".into()), ..Default::default() };
         assert!(matches!(check(&claims(good()), Ok(me), &exp(None)), Err(Refusal::GraphDisagrees { .. })));
-        let v = check(&claims(good()), Err("https://graph.microsoft.com/v1.0/me could not be reached".into()), &exp(None)).unwrap();
+        let v =
+            check(&claims(good()), Err("https://graph.microsoft.com/v1.0/me could not be reached".into()), &exp(None))
+                .unwrap();
         assert_eq!(v.warnings.len(), 1);
     }
 

@@ -26,7 +26,9 @@ pub enum Event {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("could not listen on 127.0.0.1:{port} ({reason}); pick another port with --port, or leave it out to get a free one")]
+#[error(
+    "could not listen on 127.0.0.1:{port} ({reason}); pick another port with --port, or leave it out to get a free one"
+)]
 pub struct ListenError {
     pub port: u16,
     pub reason: String,
@@ -69,10 +71,18 @@ pub fn page(ok: bool, title: &str, message: &str, detail: Option<&str>) -> Strin
 impl Listener {
     /// Binds 127.0.0.1:`port` (0 = ephemeral). Nothing is answered before `serve`.
     pub fn bind(port: u16) -> Result<Listener, ListenError> {
-        let server = tiny_http::Server::http(("127.0.0.1", port)).map_err(|e| ListenError { port, reason: e.to_string() })?;
+        let server =
+            tiny_http::Server::http(("127.0.0.1", port)).map_err(|e| ListenError { port, reason: e.to_string() })?;
         let port = server.server_addr().to_ip().map(|a| a.port()).unwrap_or(port);
         let (tx, events) = mpsc::unbounded_channel();
-        Ok(Listener { port, server: Some(server), events, sender: Some(tx), stop: Arc::new(AtomicBool::new(false)), thread: None })
+        Ok(Listener {
+            port,
+            server: Some(server),
+            events,
+            sender: Some(tx),
+            stop: Arc::new(AtomicBool::new(false)),
+            thread: None,
+        })
     }
 
     /// Starts answering on its own thread, for the sign-in with this state.
@@ -149,7 +159,13 @@ fn respond(req: tiny_http::Request, status: u16, body: String) {
 }
 
 /// Answers one request; true when the flow is over.
-fn serve(mut req: tiny_http::Request, hosts: &[String], state: &str, authorize_url: &str, tx: &mpsc::UnboundedSender<Event>) -> bool {
+fn serve(
+    mut req: tiny_http::Request,
+    hosts: &[String],
+    state: &str,
+    authorize_url: &str,
+    tx: &mpsc::UnboundedSender<Event>,
+) -> bool {
     // Another Host means a page elsewhere is talking to the port (DNS rebinding): refuse.
     let host = req.headers().iter().find(|h| h.field.equiv("Host")).map(|h| h.value.as_str().to_ascii_lowercase());
     if !host.as_ref().is_some_and(|h| hosts.iter().any(|x| x == h)) {
@@ -187,18 +203,45 @@ fn serve(mut req: tiny_http::Request, hosts: &[String], state: &str, authorize_u
     };
     match redirect::read(&params, state) {
         Ok(Redirect::Code { code }) => {
-            respond(req, 200, page(true, "Signed in", "calsync received the sign-in. Return to the terminal: it checks which account signed in before it keeps anything. You can close this tab.", None));
+            respond(
+                req,
+                200,
+                page(
+                    true,
+                    "Signed in",
+                    "calsync received the sign-in. Return to the terminal: it checks which account signed in before it keeps anything. You can close this tab.",
+                    None,
+                ),
+            );
             let _ = tx.send(Event::Received(Redirect::Code { code }));
             true
         }
         Ok(Redirect::Error(e)) => {
             let detail = format!("{}: {}", e.error, e.description.clone().unwrap_or_default());
-            respond(req, 200, page(false, "Sign-in failed", "Microsoft sent back an error. Return to the terminal: calsync explains it and what to do.", Some(&detail)));
+            respond(
+                req,
+                200,
+                page(
+                    false,
+                    "Sign-in failed",
+                    "Microsoft sent back an error. Return to the terminal: calsync explains it and what to do.",
+                    Some(&detail),
+                ),
+            );
             let _ = tx.send(Event::Received(Redirect::Error(e)));
             true
         }
         Err(RedirectError::Empty) => {
-            respond(req, 200, page(true, "Waiting for the sign-in", "calsync is waiting for Microsoft to send the browser back here.", None));
+            respond(
+                req,
+                200,
+                page(
+                    true,
+                    "Waiting for the sign-in",
+                    "calsync is waiting for Microsoft to send the browser back here.",
+                    None,
+                ),
+            );
             false
         }
         Err(e) => {

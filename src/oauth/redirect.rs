@@ -27,7 +27,9 @@ pub enum RedirectError {
     StateMismatch,
     #[error("the redirect carried neither a code nor an error")]
     Empty,
-    #[error("that is not the address the browser was sent back to; paste the whole URL from the address bar (it starts with http://localhost)")]
+    #[error(
+        "that is not the address the browser was sent back to; paste the whole URL from the address bar (it starts with http://localhost)"
+    )]
     NotARedirect,
 }
 
@@ -96,7 +98,10 @@ mod tests {
         assert_eq!(read(&q, "s2"), Err(RedirectError::StateMismatch));
         assert_eq!(read(&parse_query("code=abc"), "s1"), Err(RedirectError::StateMissing));
         assert_eq!(read(&parse_query(""), "s1"), Err(RedirectError::Empty));
-        let e = read(&parse_query("error=access_denied&error_subcode=cancel&error_description=AADSTS65004%3A+declined&state=s1"), "s1");
+        let e = read(
+            &parse_query("error=access_denied&error_subcode=cancel&error_description=AADSTS65004%3A+declined&state=s1"),
+            "s1",
+        );
         match e {
             Ok(Redirect::Error(p)) => {
                 assert_eq!(p.error, "access_denied");
@@ -109,7 +114,10 @@ mod tests {
 
     #[test]
     fn pasted_lines() {
-        assert_eq!(read_pasted("  http://localhost:5000/?code=c&state=s \n", "s"), Ok(Redirect::Code { code: "c".into() }));
+        assert_eq!(
+            read_pasted("  http://localhost:5000/?code=c&state=s \n", "s"),
+            Ok(Redirect::Code { code: "c".into() })
+        );
         assert_eq!(read_pasted("?code=c&state=s", "s"), Ok(Redirect::Code { code: "c".into() }));
         assert_eq!(read_pasted("https://evil.example/?code=c&state=s", "s"), Err(RedirectError::NotARedirect));
         assert_eq!(read_pasted("hello", "s"), Err(RedirectError::NotARedirect));

@@ -58,13 +58,19 @@ impl SignIn {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Notice {
     /// Listening; open `url` (or the shorter `start_url`) in a browser.
-    Waiting { url: String, start_url: String, redirect_uri: String },
+    Waiting {
+        url: String,
+        start_url: String,
+        redirect_uri: String,
+    },
     BrowserOpened,
     BrowserFailed(String),
     /// A request reached the listener and was refused; still waiting.
     Rejected(String),
     /// A pasted line was not the redirect; still waiting.
     PasteRejected(String),
+    /// A pasted AADSTS code (read off Microsoft's error page), explained; still waiting.
+    Explained(String),
     Redeeming,
     CheckingIdentity,
 }
@@ -85,7 +91,13 @@ pub enum AuthError {
     #[error("the sign-in was cancelled; nothing was stored")]
     Cancelled,
     #[error("{}", provider_sentence(.error, .description.as_deref(), *.code, .advice.as_deref(), .trace.as_deref()))]
-    Provider { error: String, description: Option<String>, code: Option<u64>, advice: Option<String>, trace: Option<String> },
+    Provider {
+        error: String,
+        description: Option<String>,
+        code: Option<u64>,
+        advice: Option<String>,
+        trace: Option<String>,
+    },
     #[error("{0}; nothing was stored")]
     Token(FlowError),
     #[error("{refusal}. Nothing was stored.{}", ways(.ways_out))]
@@ -103,10 +115,19 @@ fn ways(w: &[String]) -> String {
     s
 }
 
-fn provider_sentence(error: &str, description: Option<&str>, code: Option<u64>, advice: Option<&str>, trace: Option<&str>) -> String {
+fn provider_sentence(
+    error: &str,
+    description: Option<&str>,
+    code: Option<u64>,
+    advice: Option<&str>,
+    trace: Option<&str>,
+) -> String {
     let what = match code {
         Some(c) => format!("Microsoft refused the sign-in with AADSTS{c} ({error})"),
-        None => format!("the sign-in failed: {error}{}", description.map(|d| format!(" ({})", first_line(d))).unwrap_or_default()),
+        None => format!(
+            "the sign-in failed: {error}{}",
+            description.map(|d| format!(" ({})", first_line(d))).unwrap_or_default()
+        ),
     };
     let mut s = match advice {
         Some(a) => format!("{what}. {a}"),
@@ -122,19 +143,37 @@ fn provider_sentence(error: &str, description: Option<&str>, code: Option<u64>, 
     s
 }
 
+/// An error code read off Microsoft's error page: `AADSTS50011`, or just `50011`.
+fn pasted_code(line: &str) -> Option<u64> {
+    let t = line.trim();
+    aadsts::code_in(t).or_else(|| t.parse().ok().filter(|n: &u64| *n >= 10_000))
+}
+
 fn first_line(d: &str) -> &str {
     let line = d.lines().next().unwrap_or(d);
     line.split(" Trace ID:").next().unwrap_or(line).trim()
 }
 
 impl AuthError {
-    fn provider(error: String, description: Option<String>, codes: &[u64], trace: Option<String>, ctx: &aadsts::Context) -> AuthError {
+    fn provider(
+        error: String,
+        description: Option<String>,
+        codes: &[u64],
+        trace: Option<String>,
+        ctx: &aadsts::Context,
+    ) -> AuthError {
         let code = codes.first().copied().or_else(|| description.as_deref().and_then(aadsts::code_in));
         let advice = match (code, error.as_str()) {
             (Some(c), _) => aadsts::explain(c, ctx),
-            (None, "access_denied") => Some("The sign-in was cancelled or refused in the browser. Run again to retry.".into()),
-            (None, "login_required") => Some("The browser has no session, so a silent sign-in was not possible.".into()),
-            (None, "invalid_client") => Some("The client ID or secret was not accepted; check the registry and the secret's Value.".into()),
+            (None, "access_denied") => {
+                Some("The sign-in was cancelled or refused in the browser. Run again to retry.".into())
+            }
+            (None, "login_required") => {
+                Some("The browser has no session, so a silent sign-in was not possible.".into())
+            }
+            (None, "invalid_client") => {
+                Some("The client ID or secret was not accepted; check the registry and the secret's Value.".into())
+            }
             _ => None,
         };
         AuthError::Provider { error, description, code, advice, trace }
@@ -164,12 +203,20 @@ pub async fn sign_in(
     let prepared = flow.prepare(&scopes_for(&req.graph_root), req.login_hint.as_deref(), req.prompt);
     let state = prepared.state.clone();
     listener.serve(state.clone(), prepared.url.to_string());
-    notify(Notice::Waiting { url: prepared.url.to_string(), start_url: listener.start_url(), redirect_uri: redirect_uri.clone() });
+    notify(Notice::Waiting {
+        url: prepared.url.to_string(),
+        start_url: listener.start_url(),
+        redirect_uri: redirect_uri.clone(),
+    });
     match browser.open(prepared.url.as_str()) {
         Ok(()) => notify(Notice::BrowserOpened),
         Err(e) => notify(Notice::BrowserFailed(e)),
     }
-    let ctx = aadsts::Context { redirect_uri: redirect_uri.clone(), client_id: req.registry.client_id.clone(), sent_secret: req.secret.is_some() };
+    let ctx = aadsts::Context {
+        redirect_uri: redirect_uri.clone(),
+        client_id: req.registry.client_id.clone(),
+        sent_secret: req.secret.is_some(),
+    };
     let deadline = tokio::time::sleep(req.timeout);
     tokio::pin!(deadline);
     tokio::pin!(cancel);
@@ -184,7 +231,10 @@ pub async fn sign_in(
                 Some(l) if l.trim().is_empty() => {}
                 Some(l) => match redirect::read_pasted(&l, &state) {
                     Ok(r) => break r,
-                    Err(e) => notify(Notice::PasteRejected(e.to_string())),
+                    Err(e) => match pasted_code(&l).and_then(|c| aadsts::explain(c, &ctx).map(|a| format!("AADSTS{c}: {a}"))) {
+                        Some(text) => notify(Notice::Explained(text)),
+                        None => notify(Notice::PasteRejected(e.to_string())),
+                    },
                 },
                 None => paste = None,
             },
@@ -202,6 +252,7 @@ pub async fn sign_in(
     let tokens = match flow.redeem(prepared, &code).await {
         Ok(t) => t,
         Err(FlowError::Provider(p)) => {
+            let p = *p;
             let trace = match (&p.trace_id, &p.correlation_id) {
                 (Some(t), Some(c)) => Some(format!("trace ID {t}, correlation ID {c}")),
                 _ => None,
@@ -222,16 +273,28 @@ async fn verify(req: &SignIn, tokens: &Tokens, nonce: &str) -> Result<Verified, 
             if let Some(l) = req.registry.logout_url() {
                 w.push(format!("sign the browser out of Microsoft at {l}, then run again"));
             }
-            w.push("open the sign-in address in a private (incognito) window, where no Microsoft session exists".into());
-            w.push(format!("run again and, at the password page, sign in as {expected} (calsync always asks for the password)"));
+            w.push(
+                "open the sign-in address in a private (incognito) window, where no Microsoft session exists".into(),
+            );
+            w.push(format!(
+                "run again and, at the password page, sign in as {expected} (calsync always asks for the password)"
+            ));
         }
         w
     };
-    let id_token = tokens.id_token.as_ref().ok_or(AuthError::Identity { refusal: Refusal::NoIdToken, ways_out: vec![] })?;
+    let id_token =
+        tokens.id_token.as_ref().ok_or(AuthError::Identity { refusal: Refusal::NoIdToken, ways_out: vec![] })?;
     let claims = identity::decode(id_token).map_err(|r| AuthError::Identity { refusal: r, ways_out: vec![] })?;
     let me = identity::graph_me(&req.graph_root, &tokens.access_token).await;
     let tenant = req.registry.tenant();
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
-    let exp = Expectation { user: req.expected_user.as_deref(), tenant: tenant.as_deref(), client_id: &req.registry.client_id, nonce, now };
+    let now =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+    let exp = Expectation {
+        user: req.expected_user.as_deref(),
+        tenant: tenant.as_deref(),
+        client_id: &req.registry.client_id,
+        nonce,
+        now,
+    };
     identity::check(&claims, me, &exp).map_err(|refusal| AuthError::Identity { ways_out: ways_out(&refusal), refusal })
 }

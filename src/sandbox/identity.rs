@@ -56,10 +56,34 @@ pub struct DirUser {
 
 /// The sandbox tenant's directory, plus one account of another tenant.
 pub const USERS: &[DirUser] = &[
-    DirUser { upn: "rooms-delegate@contoso.com", password: "Delegate-Pass-1", name: "Rooms Delegate", oid: "4d2c8a61-0b7e-4f3a-9c5d-6e1f2a3b4c5d", tid: TENANT_ID },
-    DirUser { upn: "strict-rooms@contoso.com", password: "Strict-Pass-1", name: "Strict Rooms", oid: "7a9b1c2d-3e4f-4a5b-8c6d-9e0f1a2b3c4d", tid: TENANT_ID },
-    DirUser { upn: "it-admin@contoso.com", password: "Admin-Pass-1", name: "IT Admin", oid: "1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a5b", tid: TENANT_ID },
-    DirUser { upn: "someone@fabrikam.com", password: "Other-Pass-1", name: "Someone Else", oid: "9e8d7c6b-5a4f-4e3d-9c2b-1a0f9e8d7c6b", tid: OTHER_TENANT_ID },
+    DirUser {
+        upn: "rooms-delegate@contoso.com",
+        password: "Delegate-Pass-1",
+        name: "Rooms Delegate",
+        oid: "4d2c8a61-0b7e-4f3a-9c5d-6e1f2a3b4c5d",
+        tid: TENANT_ID,
+    },
+    DirUser {
+        upn: "strict-rooms@contoso.com",
+        password: "Strict-Pass-1",
+        name: "Strict Rooms",
+        oid: "7a9b1c2d-3e4f-4a5b-8c6d-9e0f1a2b3c4d",
+        tid: TENANT_ID,
+    },
+    DirUser {
+        upn: "it-admin@contoso.com",
+        password: "Admin-Pass-1",
+        name: "IT Admin",
+        oid: "1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a5b",
+        tid: TENANT_ID,
+    },
+    DirUser {
+        upn: "someone@fabrikam.com",
+        password: "Other-Pass-1",
+        name: "Someone Else",
+        oid: "9e8d7c6b-5a4f-4e3d-9c2b-1a0f9e8d7c6b",
+        tid: OTHER_TENANT_ID,
+    },
 ];
 
 #[derive(Debug, Clone)]
@@ -139,7 +163,10 @@ fn esc(s: &str) -> String {
 fn trace() -> (String, String) {
     let t = new_sys_id();
     let c = new_sys_id();
-    (format!("{}-{}-{}-{}-{}", &t[..8], &t[8..12], &t[12..16], &t[16..20], &t[20..]), format!("{}-{}-{}-{}-{}", &c[..8], &c[8..12], &c[12..16], &c[16..20], &c[20..]))
+    (
+        format!("{}-{}-{}-{}-{}", &t[..8], &t[8..12], &t[12..16], &t[16..20], &t[20..]),
+        format!("{}-{}-{}-{}-{}", &c[..8], &c[8..12], &c[12..16], &c[16..20], &c[20..]),
+    )
 }
 
 fn description(code: u64, text: &str) -> String {
@@ -202,7 +229,10 @@ fn session_cookie(headers: &HeaderMap) -> Option<Option<String>> {
     for c in cookies.iter().filter_map(|v| v.to_str().ok()) {
         for part in c.split(';') {
             if let Some(v) = part.trim().strip_prefix("sbx_session=") {
-                let v = url::form_urlencoded::parse(format!("v={v}").as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default();
+                let v = url::form_urlencoded::parse(format!("v={v}").as_bytes())
+                    .next()
+                    .map(|(_, v)| v.into_owned())
+                    .unwrap_or_default();
                 return Some(if v == "-" || v.is_empty() { None } else { Some(v) });
             }
         }
@@ -211,7 +241,9 @@ fn session_cookie(headers: &HeaderMap) -> Option<Option<String>> {
 }
 
 fn set_session(resp: &mut Response, upn: Option<&str>) {
-    let value = upn.map(|u| url::form_urlencoded::byte_serialize(u.as_bytes()).collect::<String>()).unwrap_or_else(|| "-".into());
+    let value = upn
+        .map(|u| url::form_urlencoded::byte_serialize(u.as_bytes()).collect::<String>())
+        .unwrap_or_else(|| "-".into());
     if let Ok(v) = HeaderValue::from_str(&format!("sbx_session={value}; Path=/; HttpOnly; SameSite=Lax")) {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
@@ -223,7 +255,10 @@ fn back_to_client(req: &AuthRequest, mut params: Vec<(String, String)>) -> Respo
         params.push(("state".into(), s.clone()));
     }
     if req.response_mode == "form_post" {
-        let inputs: String = params.iter().map(|(k, v)| format!("<input type=\"hidden\" name=\"{}\" value=\"{}\">", esc(k), esc(v))).collect();
+        let inputs: String = params
+            .iter()
+            .map(|(k, v)| format!("<input type=\"hidden\" name=\"{}\" value=\"{}\">", esc(k), esc(v)))
+            .collect();
         let body = format!(
             "<form method=\"post\" action=\"{}\">{inputs}<noscript><button>Continue</button></noscript></form><script>document.forms[0].submit()</script>",
             esc(&req.redirect_uri)
@@ -243,7 +278,8 @@ fn back_to_client(req: &AuthRequest, mut params: Vec<(String, String)>) -> Respo
 }
 
 fn redirect_error(req: &AuthRequest, error: &str, code: u64, text: &str, subcode: Option<&str>) -> Response {
-    let mut params = vec![("error".to_string(), error.to_string()), ("error_description".to_string(), description(code, text))];
+    let mut params =
+        vec![("error".to_string(), error.to_string()), ("error_description".to_string(), description(code, text))];
     if let Some(s) = subcode {
         params.push(("error_subcode".into(), s.into()));
     }
@@ -278,19 +314,34 @@ fn sign_in_form(tenant: &str, txn: &str, hint: &str, note: &str) -> Response {
     html(StatusCode::OK, "Sign in to your account", &body)
 }
 
-async fn authorize(State(inner): State<Arc<Inner>>, Path(tenant): Path<String>, Query(q): Query<HashMap<String, String>>, headers: HeaderMap) -> Response {
+async fn authorize(
+    State(inner): State<Arc<Inner>>,
+    Path(tenant): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
     if !tenant_ok(&tenant) {
-        return error_page(90002, &format!("Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."));
+        return error_page(
+            90002,
+            &format!(
+                "Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."
+            ),
+        );
     }
     let client_id = q.get("client_id").cloned().unwrap_or_default();
     if client_id != CLIENT_ID {
-        return error_page(700016, &format!("Application with identifier '{client_id}' was not found in the directory 'Contoso'."));
+        return error_page(
+            700016,
+            &format!("Application with identifier '{client_id}' was not found in the directory 'Contoso'."),
+        );
     }
     let redirect_uri = q.get("redirect_uri").cloned().unwrap_or_default();
     if !match_redirect(&redirect_uri, &registered_redirects(&inner)) {
         return error_page(
             50011,
-            &format!("The redirect URI '{redirect_uri}' specified in the request does not match the redirect URIs configured for the application '{CLIENT_ID}'."),
+            &format!(
+                "The redirect URI '{redirect_uri}' specified in the request does not match the redirect URIs configured for the application '{CLIENT_ID}'."
+            ),
         );
     }
     let req = AuthRequest {
@@ -305,16 +356,40 @@ async fn authorize(State(inner): State<Arc<Inner>>, Path(tenant): Path<String>, 
         response_mode: q.get("response_mode").cloned().unwrap_or_else(|| "query".into()),
     };
     if q.get("response_type").map(String::as_str) != Some("code") {
-        return redirect_error(&req, "unsupported_response_type", 700054, "response_type must be 'code' for this application.", None);
+        return redirect_error(
+            &req,
+            "unsupported_response_type",
+            700054,
+            "response_type must be 'code' for this application.",
+            None,
+        );
     }
     if req.challenge.is_some() && !["S256", "plain"].contains(&req.method.as_str()) {
         return redirect_error(&req, "invalid_request", 50149, "The code_challenge_method is not valid.", None);
     }
     for s in req.scope.split_whitespace() {
         let short = s.trim_start_matches("https://graph.microsoft.com/");
-        let known = ["openid", "profile", "email", "offline_access", "User.Read", "Calendars.ReadWrite", "Calendars.ReadWrite.Shared", "Calendars.Read", ".default"];
+        let known = [
+            "openid",
+            "profile",
+            "email",
+            "offline_access",
+            "User.Read",
+            "Calendars.ReadWrite",
+            "Calendars.ReadWrite.Shared",
+            "Calendars.Read",
+            ".default",
+        ];
         if !known.contains(&short) {
-            return redirect_error(&req, "invalid_scope", 70011, &format!("The provided value for the input parameter 'scope' is not valid. The scope '{s}' does not exist."), None);
+            return redirect_error(
+                &req,
+                "invalid_scope",
+                70011,
+                &format!(
+                    "The provided value for the input parameter 'scope' is not valid. The scope '{s}' does not exist."
+                ),
+                None,
+            );
         }
     }
     let session = match session_cookie(&headers) {
@@ -325,7 +400,13 @@ async fn authorize(State(inner): State<Arc<Inner>>, Path(tenant): Path<String>, 
     match (prompt, &session) {
         ("none", Some(upn)) => return issue_code(&inner, &req, upn),
         ("none", None) => {
-            return redirect_error(&req, "login_required", 50058, "A silent sign-in request was sent but no user is signed in.", None);
+            return redirect_error(
+                &req,
+                "login_required",
+                50058,
+                "A silent sign-in request was sent but no user is signed in.",
+                None,
+            );
         }
         // The trap: no prompt and a browser session means a silent sign-in as that account.
         ("", Some(upn)) if req.login_hint.as_ref().is_none_or(|h| h.eq_ignore_ascii_case(upn)) => {
@@ -334,7 +415,11 @@ async fn authorize(State(inner): State<Arc<Inner>>, Path(tenant): Path<String>, 
         _ => {}
     }
     let txn = new_sys_id();
-    let hint = req.login_hint.clone().or_else(|| if prompt == "select_account" { session.clone() } else { None }).unwrap_or_default();
+    let hint = req
+        .login_hint
+        .clone()
+        .or_else(|| if prompt == "select_account" { session.clone() } else { None })
+        .unwrap_or_default();
     if let Ok(mut idp) = inner.idp.lock() {
         idp.pending.insert(txn.clone(), req);
     }
@@ -356,7 +441,13 @@ async fn login(State(inner): State<Arc<Inner>>, Path(tenant): Path<String>, body
         if let Ok(mut idp) = inner.idp.lock() {
             idp.pending.remove(&txn);
         }
-        return redirect_error(&req, "access_denied", 65004, "User declined to consent to access the app.", Some("cancel"));
+        return redirect_error(
+            &req,
+            "access_denied",
+            65004,
+            "User declined to consent to access the app.",
+            Some("cancel"),
+        );
     }
     let login = form.get("login").cloned().unwrap_or_default();
     let password = form.get("passwd").cloned().unwrap_or_default();
@@ -369,7 +460,10 @@ async fn login(State(inner): State<Arc<Inner>>, Path(tenant): Path<String>, body
         }
         return error_page(
             50020,
-            &format!("User account '{}' from identity provider 'https://sts.windows.net/{}/' does not exist in tenant 'Contoso' and cannot access the application '{CLIENT_ID}' in that tenant.", u.upn, u.tid),
+            &format!(
+                "User account '{}' from identity provider 'https://sts.windows.net/{}/' does not exist in tenant 'Contoso' and cannot access the application '{CLIENT_ID}' in that tenant.",
+                u.upn, u.tid
+            ),
         );
     }
     if let Ok(mut idp) = inner.idp.lock() {
@@ -387,7 +481,11 @@ async fn logout(Query(q): Query<HashMap<String, String>>) -> Response {
             }
             r
         }
-        None => html(StatusCode::OK, "You signed out of your account", "<p>It's a good idea to close all browser windows.</p>"),
+        None => html(
+            StatusCode::OK,
+            "You signed out of your account",
+            "<p>It's a good idea to close all browser windows.</p>",
+        ),
     };
     set_session(&mut r, None);
     r
@@ -412,14 +510,26 @@ fn basic_auth(headers: &HeaderMap) -> Option<(String, String)> {
     let d = base64::engine::general_purpose::STANDARD.decode(v).ok()?;
     let s = String::from_utf8(d).ok()?;
     let (a, b) = s.split_once(':')?;
-    let dec = |x: &str| url::form_urlencoded::parse(format!("v={x}").as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default();
+    let dec = |x: &str| {
+        url::form_urlencoded::parse(format!("v={x}").as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default()
+    };
     Some((dec(a), dec(b)))
 }
 
-async fn token(State(inner): State<Arc<Inner>>, Path(tenant): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+async fn token(
+    State(inner): State<Arc<Inner>>,
+    Path(tenant): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let form: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
     if !tenant_ok(&tenant) {
-        return token_error(StatusCode::BAD_REQUEST, "invalid_request", 90002, &format!("Tenant '{tenant}' not found."));
+        return token_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            90002,
+            &format!("Tenant '{tenant}' not found."),
+        );
     }
     let (mut client_id, mut secret) = (form.get("client_id").cloned(), form.get("client_secret").cloned());
     if let Some((id, s)) = basic_auth(&headers) {
@@ -427,7 +537,15 @@ async fn token(State(inner): State<Arc<Inner>>, Path(tenant): Path<String>, head
         secret = Some(s);
     }
     if client_id.as_deref() != Some(CLIENT_ID) {
-        return token_error(StatusCode::BAD_REQUEST, "unauthorized_client", 700016, &format!("Application with identifier '{}' was not found in the directory 'Contoso'.", client_id.unwrap_or_default()));
+        return token_error(
+            StatusCode::BAD_REQUEST,
+            "unauthorized_client",
+            700016,
+            &format!(
+                "Application with identifier '{}' was not found in the directory 'Contoso'.",
+                client_id.unwrap_or_default()
+            ),
+        );
     }
     let grant_type = form.get("grant_type").cloned().unwrap_or_default();
     let Ok(mut idp) = inner.idp.lock() else { return StatusCode::INTERNAL_SERVER_ERROR.into_response() };
@@ -435,23 +553,52 @@ async fn token(State(inner): State<Arc<Inner>>, Path(tenant): Path<String>, head
         "authorization_code" => {
             let code = form.get("code").cloned().unwrap_or_default();
             if idp.used_codes.contains(&code) {
-                return token_error(StatusCode::BAD_REQUEST, "invalid_grant", 54005, "OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.");
+                return token_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    54005,
+                    "OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.",
+                );
             }
             let Some(grant) = idp.codes.remove(&code) else {
-                return token_error(StatusCode::BAD_REQUEST, "invalid_grant", 9002313, "Invalid request. Request is malformed or invalid.");
+                return token_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    9002313,
+                    "Invalid request. Request is malformed or invalid.",
+                );
             };
             idp.used_codes.insert(code);
             if grant.issued.elapsed() > CODE_LIFETIME {
-                return token_error(StatusCode::BAD_REQUEST, "invalid_grant", 70008, "The provided authorization code or refresh token has expired due to inactivity.");
+                return token_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    70008,
+                    "The provided authorization code or refresh token has expired due to inactivity.",
+                );
             }
             if form.get("redirect_uri") != Some(&grant.request.redirect_uri) {
-                return token_error(StatusCode::BAD_REQUEST, "invalid_grant", 50011, "The redirect URI specified in the request does not match the redirect URI used for the authorization code.");
+                return token_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    50011,
+                    "The redirect URI specified in the request does not match the redirect URI used for the authorization code.",
+                );
             }
             if let Some(challenge) = &grant.request.challenge {
                 let verifier = form.get("code_verifier").cloned().unwrap_or_default();
-                let computed = if grant.request.method == "S256" { URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())) } else { verifier.clone() };
+                let computed = if grant.request.method == "S256" {
+                    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+                } else {
+                    verifier.clone()
+                };
                 if verifier.is_empty() || &computed != challenge {
-                    return token_error(StatusCode::BAD_REQUEST, "invalid_grant", 501481, "The Code_Verifier does not match the code_challenge supplied in the authorization request.");
+                    return token_error(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_grant",
+                        501481,
+                        "The Code_Verifier does not match the code_challenge supplied in the authorization request.",
+                    );
                 }
             }
             grant
@@ -459,30 +606,69 @@ async fn token(State(inner): State<Arc<Inner>>, Path(tenant): Path<String>, head
         "refresh_token" => {
             let rt = form.get("refresh_token").cloned().unwrap_or_default();
             let Some(grant) = idp.refresh.get(&rt).cloned() else {
-                return token_error(StatusCode::BAD_REQUEST, "invalid_grant", 70008, "The provided authorization code or refresh token has expired due to inactivity.");
+                return token_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    70008,
+                    "The provided authorization code or refresh token has expired due to inactivity.",
+                );
             };
             grant
         }
-        other => return token_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", 70003, &format!("The app requested an unsupported grant type '{other}'.")),
+        other => {
+            return token_error(
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                70003,
+                &format!("The app requested an unsupported grant type '{other}'."),
+            );
+        }
     };
     if client_id.as_deref() != Some(grant.request.client_id.as_str()) {
-        return token_error(StatusCode::BAD_REQUEST, "invalid_grant", 700005, "The code was issued to another application.");
+        return token_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            700005,
+            "The code was issued to another application.",
+        );
     }
     // The platform of the redirect URI decides whether a secret is required or forbidden.
     let web = !is_loopback_redirect(&grant.request.redirect_uri) || idp.loopback_platform == Platform::Web;
     match (web, secret.as_deref()) {
         (true, None) | (true, Some("")) => {
-            return token_error(StatusCode::UNAUTHORIZED, "invalid_client", 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+            return token_error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                7000218,
+                "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+            );
         }
         (true, Some(s)) if s != CLIENT_SECRET => {
-            return token_error(StatusCode::UNAUTHORIZED, "invalid_client", 7000215, "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app.");
+            return token_error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                7000215,
+                "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app.",
+            );
         }
         (false, Some(s)) if !s.is_empty() => {
-            return token_error(StatusCode::UNAUTHORIZED, "invalid_client", 700025, "Client is public so neither 'client_assertion' nor 'client_secret' should be presented.");
+            return token_error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                700025,
+                "Client is public so neither 'client_assertion' nor 'client_secret' should be presented.",
+            );
         }
         _ => {}
     }
-    let Some(u) = user(&grant.upn) else { return token_error(StatusCode::BAD_REQUEST, "invalid_grant", 50034, "The user account does not exist in the directory.") };
+    let Some(u) = user(&grant.upn) else {
+        return token_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            50034,
+            "The user account does not exist in the directory.",
+        );
+    };
     let scopes: Vec<&str> = grant.request.scope.split_whitespace().collect();
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let access = format!("sbx.at.{}", new_sys_id());
@@ -527,7 +713,11 @@ async fn token(State(inner): State<Arc<Inner>>, Path(tenant): Path<String>, head
 }
 
 async fn me(State(inner): State<Arc<Inner>>, headers: HeaderMap) -> Response {
-    let token = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).unwrap_or("");
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
     let upn = inner.idp.lock().ok().and_then(|i| i.access.get(token).cloned());
     match upn.as_deref().and_then(user) {
         Some(u) => axum::Json(json!({

@@ -1,0 +1,352 @@
+//! `calsync authorize --credential NAME --expect-user EMAIL`: Get OAuth Token, done right,
+//! and `--probe`: which account would the browser use silently?
+
+use super::connect::{self, Target};
+use super::exit;
+use crate::facts;
+use crate::oauth::browser::{Browser, NoBrowser, SystemBrowser};
+use crate::oauth::flow::Registry;
+use crate::oauth::session::{self, AuthError, Notice, SignIn};
+use crate::sandbox::identity::CLIENT_SECRET;
+use crate::secrets::{self, Account};
+use crate::snow::records::{Connection, Credential, OAuthEntity, OAuthProfile};
+use crate::snow::{Client, Query, SnError};
+use clap::Args;
+use secrecy::{ExposeSecret, SecretString};
+use std::io::{BufRead, IsTerminal};
+use std::time::Duration;
+
+#[derive(Debug, Args)]
+pub struct AuthorizeArgs {
+    /// The OAuth 2.0 credential to sign in, by name (for example "MS Graph 1")
+    #[arg(long)]
+    pub credential: String,
+    /// The delegated mailbox that must sign in
+    #[arg(long, required_unless_present = "probe")]
+    pub expect_user: Option<String>,
+    /// Print the sign-in address instead of opening a browser
+    #[arg(long)]
+    pub no_browser: bool,
+    /// Listen on this port (for SSH forwarding); a free one by default
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Only tell which Microsoft account the browser would use silently
+    #[arg(long)]
+    pub probe: bool,
+    /// The redirect URI is registered under "Mobile and desktop applications": send no secret
+    #[arg(long)]
+    pub public_client: bool,
+    /// Give up after this many seconds
+    #[arg(long, default_value_t = 300)]
+    pub timeout: u64,
+}
+
+struct Failure(u8, String);
+
+impl From<SnError> for Failure {
+    fn from(e: SnError) -> Self {
+        Failure(if e.is_access_problem() { exit::ACCESS } else { exit::FAILED }, e.to_string())
+    }
+}
+
+/// Everything the sign-in needs, read from the instance.
+struct Target2 {
+    credential: Credential,
+    registry: Registry,
+    graph_root: String,
+}
+
+/// Replaces a Microsoft sign-in host with another base (the sandbox, or a test provider).
+fn rewrite_login(url: &str, base: Option<&str>) -> String {
+    let Some(base) = base else { return url.to_string() };
+    let Ok(u) = url::Url::parse(url) else { return url.to_string() };
+    let microsoft = facts::CLOUDS.iter().any(|c| c.login_hosts.contains(&u.host_str().unwrap_or_default()));
+    if !microsoft {
+        return url.to_string();
+    }
+    let mut out = base.trim_end_matches('/').to_string();
+    out.push_str(u.path());
+    if let Some(q) = u.query() {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+async fn read_target(
+    client: &Client,
+    name: &str,
+    login_base: Option<&str>,
+    graph_base: Option<&str>,
+) -> Result<Target2, Failure> {
+    let q = Query::new().eq("name", name).map_err(|e| Failure(exit::USAGE, e.to_string()))?;
+    let creds: Vec<Credential> = client.list("oauth_2_0_credentials", &q, &[]).await?;
+    let credential = match creds.len() {
+        0 => {
+            return Err(Failure(
+                exit::USAGE,
+                format!(
+                    "no OAuth 2.0 credential is named \"{name}\" on {}; names are exact (for example \"MS Graph 1\")",
+                    client.instance()
+                ),
+            ));
+        }
+        1 => creds.into_iter().next().unwrap_or_default(),
+        n => {
+            return Err(Failure(
+                exit::FAILED,
+                format!("{n} OAuth 2.0 credentials are named \"{name}\"; rename the extra ones first"),
+            ));
+        }
+    };
+    if credential.oauth_entity_profile.is_empty() {
+        return Err(Failure(
+            exit::FAILED,
+            format!("the credential \"{name}\" has no OAuth Entity Profile; set one first (calsync apply)"),
+        ));
+    }
+    let cq = Query::new().eq("credential", &credential.sys_id).map_err(|e| Failure(exit::USAGE, e.to_string()))?;
+    let (profile, connections) = tokio::try_join!(
+        client.get::<OAuthProfile>("oauth_entity_profile", credential.oauth_entity_profile.id()),
+        client.list::<Connection>("http_connection", &cq, &["sys_id", "connection_url", "active"]),
+    )?;
+    if &*profile.grant_type == facts::GRANT_CLIENT_CREDENTIALS {
+        return Err(Failure(
+            exit::FAILED,
+            format!(
+                "the credential \"{name}\" uses the profile \"{}\", which is client credentials (normal mode): no user signs in, so there is nothing to authorize",
+                profile.name
+            ),
+        ));
+    }
+    let entity: OAuthEntity = client.get("oauth_entity", profile.oauth_entity.id()).await?;
+    let connection_url =
+        connections.iter().find(|c| c.active.0).or(connections.first()).map(|c| c.connection_url.0.clone());
+    let graph_root =
+        graph_base.map(str::to_string).or(connection_url).unwrap_or_else(|| facts::CLOUDS[0].graph_root.to_string());
+    let registry = Registry {
+        client_id: entity.client_id.0.clone(),
+        auth_url: rewrite_login(&entity.auth_url, login_base),
+        token_url: rewrite_login(&entity.token_url, login_base),
+    };
+    Ok(Target2 { credential, registry, graph_root })
+}
+
+/// Reads lines typed into the terminal (the paste-back fallback) on a thread of its own.
+fn paste_channel() -> tokio::sync::mpsc::UnboundedReceiver<String> {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    std::thread::spawn(move || {
+        let stdin = std::io::stdin();
+        for line in stdin.lock().lines() {
+            match line {
+                Ok(l) => {
+                    if tx.send(l).is_err() {
+                        break;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+    });
+    rx
+}
+
+fn secret(
+    args: &AuthorizeArgs,
+    sandbox: bool,
+    instance_key: &str,
+    client_id: &str,
+) -> Result<(Option<SecretString>, Option<Account>), Failure> {
+    if args.public_client {
+        return Ok((None, None));
+    }
+    if sandbox {
+        return Ok((Some(SecretString::from(CLIENT_SECRET)), None));
+    }
+    let account = Account::ClientSecret { instance: instance_key.to_string(), client_id: client_id.to_string() };
+    match secrets::get(&account) {
+        Ok(Some(s)) => return Ok((Some(s), None)),
+        Ok(None) => {}
+        Err(e) => eprintln!("Note: {e}"),
+    }
+    if let Ok(s) = std::env::var("CALSYNC_CLIENT_SECRET")
+        && !s.is_empty()
+    {
+        return Ok((Some(SecretString::from(s)), None));
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure(
+            exit::USAGE,
+            format!(
+                "no client secret for app {client_id}: set CALSYNC_CLIENT_SECRET, keep it in the OS keyring (run once in a terminal), or pass --public-client if the redirect URI is registered under Mobile and desktop applications"
+            ),
+        ));
+    }
+    let typed = rpassword::prompt_password(format!("Client secret (its Value) of app {client_id}: "))
+        .map_err(|e| Failure(exit::USAGE, format!("could not read the secret: {e}")))?;
+    if typed.is_empty() {
+        return Err(Failure(exit::USAGE, "no client secret typed".into()));
+    }
+    Ok((Some(SecretString::from(typed)), Some(account)))
+}
+
+fn print_notice(n: &Notice, who: &str) {
+    match n {
+        Notice::Waiting { url, start_url, redirect_uri } => {
+            eprintln!("{who}");
+            eprintln!("Open this address in a browser:\n  {url}");
+            eprintln!("(or, from this machine, the shorter {start_url})");
+            eprintln!(
+                "calsync listens on {redirect_uri}; the app registration must list http://localhost/ as a redirect URI."
+            );
+            eprintln!("If the browser cannot reach this machine, paste the address it ends on here and press Enter.");
+            eprintln!("If Microsoft shows an error page, type its AADSTS code here for an explanation.");
+        }
+        Notice::BrowserOpened => eprintln!("A browser window was opened."),
+        Notice::BrowserFailed(e) => eprintln!("No browser was opened ({e}): use the address above."),
+        Notice::Rejected(e) | Notice::PasteRejected(e) => eprintln!("Ignored: {e}"),
+        Notice::Explained(text) => eprintln!("{text}"),
+        Notice::Redeeming => eprintln!("Sign-in received; redeeming the code..."),
+        Notice::CheckingIdentity => eprintln!("Checking which account signed in..."),
+    }
+}
+
+async fn ctrl_c() {
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+pub async fn run(target: &Target, args: AuthorizeArgs) -> u8 {
+    match run_inner(target, args).await {
+        Ok(code) => code,
+        Err(Failure(code, msg)) => {
+            eprintln!("calsync: {msg}");
+            code
+        }
+    }
+}
+
+async fn run_inner(target: &Target, args: AuthorizeArgs) -> Result<u8, Failure> {
+    let conn = connect::connect(target).await.map_err(|r| Failure(r.code, r.message))?;
+    let sandbox_url = conn.sandbox.as_ref().map(|s| s.url().to_string());
+    let login_base = std::env::var("CALSYNC_LOGIN_URL").ok().filter(|s| !s.is_empty()).or(sandbox_url.clone());
+    let graph_base = std::env::var("CALSYNC_GRAPH_URL").ok().filter(|s| !s.is_empty()).or(sandbox_url.clone());
+    let t = read_target(&conn.client, &args.credential, login_base.as_deref(), graph_base.as_deref()).await?;
+    connect::offer_to_keep(conn.typed_password);
+    let instance_key = conn.instance_key.clone();
+    let (secret, typed_secret) = secret(&args, conn.sandbox.is_some(), &instance_key, &t.registry.client_id)?;
+    let browser: Box<dyn Browser> = if args.no_browser { Box::new(NoBrowser) } else { Box::new(SystemBrowser) };
+    let mut req = if args.probe {
+        SignIn::probe(t.registry.clone(), secret, &t.graph_root)
+    } else {
+        let user = args.expect_user.clone().unwrap_or_default();
+        SignIn::as_user(t.registry.clone(), secret, &user, &t.graph_root)
+    };
+    req.port = args.port;
+    req.timeout = Duration::from_secs(args.timeout.max(1));
+    let heading = if args.probe {
+        "Probing which Microsoft account your browser would use silently (nothing will be stored).".to_string()
+    } else {
+        format!(
+            "Sign in as {} for the credential \"{}\" (tenant {}).",
+            args.expect_user.as_deref().unwrap_or_default(),
+            t.credential.name,
+            t.registry.tenant().unwrap_or_else(|| "?".into())
+        )
+    };
+    let result =
+        session::sign_in(&req, browser.as_ref(), Some(paste_channel()), ctrl_c(), |n| print_notice(&n, &heading)).await;
+    if args.probe {
+        return Ok(report_probe(result, args.expect_user.as_deref(), &t.registry));
+    }
+    let outcome = match result {
+        Ok(o) => o,
+        Err(e) => {
+            let code = match e {
+                AuthError::Listen(_) | AuthError::Setup(_) => exit::USAGE,
+                _ => exit::FAILED,
+            };
+            return Err(Failure(code, e.to_string()));
+        }
+    };
+    println!("Signed in as {}.", outcome.verified.who);
+    for w in &outcome.verified.warnings {
+        println!("Warning: {w}");
+    }
+    let Some(rt) = outcome.tokens.refresh_token else {
+        return Err(Failure(exit::FAILED, "Microsoft sent no refresh token (offline_access was not granted); add the delegated permission offline_access to the app and run again. Nothing was stored.".into()));
+    };
+    let account = Account::RefreshToken { instance: instance_key, credential: t.credential.name.0.clone() };
+    secrets::set(&account, &rt)
+        .map_err(|e| Failure(exit::FAILED, format!("the refresh token could not be stored: {e}. Nothing was kept")))?;
+    println!(
+        "The refresh token is in the OS keyring (service \"{}\", account \"{}\"). Nothing was written to the instance.",
+        secrets::SERVICE,
+        account.key()
+    );
+    if let Some(account) = typed_secret
+        && let Some(s) = &req.secret
+        && super::confirm("Keep the client secret in the OS keyring for next time?")
+    {
+        match secrets::set(&account, &SecretString::from(s.expose_secret().to_string())) {
+            Ok(()) => eprintln!("Client secret saved in the OS keyring (account \"{}\").", account.key()),
+            Err(e) => eprintln!("Not saved: {e}"),
+        }
+    }
+    Ok(exit::OK)
+}
+
+fn report_probe(result: Result<session::Outcome, AuthError>, expected: Option<&str>, registry: &Registry) -> u8 {
+    let logout =
+        registry.logout_url().map(|l| format!(" Sign it out at {l}, or use a private window.")).unwrap_or_default();
+    match result {
+        Ok(o) => {
+            let who = &o.verified.who;
+            println!("Your browser is signed in to Microsoft as {who}.");
+            println!(
+                "ServiceNow's Get OAuth Token, clicked in that browser now, would issue the token for {}.",
+                who.username
+            );
+            match expected {
+                Some(e) if e.eq_ignore_ascii_case(&who.username) => {
+                    println!("That is {e}, the delegated user: it is safe to click Get OAuth Token.");
+                    exit::OK
+                }
+                Some(e) => {
+                    println!("That is NOT {e}.{logout}");
+                    exit::FAILED
+                }
+                None => exit::OK,
+            }
+        }
+        Err(e) if matches!(e.provider_error(), Some("login_required")) => {
+            println!(
+                "Your browser has no Microsoft session: Get OAuth Token will ask who signs in{}.",
+                expected.map(|e| format!("; sign in as {e}")).unwrap_or_default()
+            );
+            exit::OK
+        }
+        Err(e) if matches!(e.provider_error(), Some("interaction_required" | "consent_required")) => {
+            println!(
+                "Your browser has a Microsoft session, but Microsoft needs an interaction (consent or MFA) before it signs in; it will show who signs in.{logout}"
+            );
+            exit::OK
+        }
+        Err(e) => {
+            eprintln!("calsync: the probe failed: {e}");
+            exit::FAILED
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rewrite_login;
+
+    #[test]
+    fn only_microsoft_login_hosts_are_rewritten() {
+        let u = "https://login.microsoftonline.com/t/oauth2/v2.0/authorize";
+        assert_eq!(rewrite_login(u, Some("http://127.0.0.1:9/")), "http://127.0.0.1:9/t/oauth2/v2.0/authorize");
+        assert_eq!(rewrite_login("http://127.0.0.1:3000/auth", Some("http://x")), "http://127.0.0.1:3000/auth");
+        assert_eq!(rewrite_login(u, None), u);
+    }
+}
