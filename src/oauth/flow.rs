@@ -157,7 +157,8 @@ pub struct Prepared {
 
 impl fmt::Debug for Prepared {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Prepared").field("url", &self.url.as_str()).finish_non_exhaustive()
+        let endpoint = format!("{}{}", self.url.origin().ascii_serialization(), self.url.path());
+        f.debug_struct("Prepared").field("endpoint", &endpoint).finish_non_exhaustive()
     }
 }
 
