@@ -10,4 +10,5 @@ until dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedes
   if [ $i -gt 100 ]; then echo "with-keyring: the Secret Service did not come up" >&2; exit 1; fi
   sleep 0.1
 done
-exec "$@"
+# A fresh session keyring, so the kernel keyring (keyutils) backend works too.
+exec keyctl session - "$@"

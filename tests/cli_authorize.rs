@@ -1,0 +1,122 @@
+//! `calsync authorize` as a binary: the test plays the person at the browser, then looks
+//! in the real OS keyring from another process.
+
+mod common;
+
+use calsync::secrets::{self, Account};
+use common::*;
+use secrecy::ExposeSecret;
+use std::process::Stdio;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+use tokio::process::Command;
+
+fn cmd(dir: &std::path::Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_calsync"));
+    for var in
+        ["CALSYNC_INSTANCE", "CALSYNC_USER", "CALSYNC_PASSWORD", "CALSYNC_LOGIN_URL", "CALSYNC_GRAPH_URL", "BROWSER"]
+    {
+        c.env_remove(var);
+    }
+    c.env("CALSYNC_SANDBOX_STATE", dir.join("sandbox.json"));
+    c.env("CALSYNC_STATE_DIR", dir.join("state"));
+    c.env("CALSYNC_KEYRING", "secret-service");
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+/// Runs `calsync authorize --sandbox --no-browser`, signs in as `who` when the URL shows up.
+async fn authorize(dir: &std::path::Path, person: Person) -> (i32, String, String) {
+    let mut child = cmd(dir)
+        .args([
+            "authorize",
+            "--sandbox",
+            "--no-browser",
+            "--credential",
+            "Contoso Graph Personal",
+            "--expect-user",
+            "rooms-delegate@contoso.com",
+            "--timeout",
+            "30",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut err_text = String::new();
+    let mut url_next = false;
+    while let Ok(Some(line)) = stderr.next_line().await {
+        err_text.push_str(&line);
+        err_text.push('\n');
+        if url_next {
+            tokio::spawn(browse(line.trim().to_string(), person.clone(), None));
+            break;
+        }
+        url_next = line.starts_with("Open this address");
+    }
+    while let Ok(Some(line)) = stderr.next_line().await {
+        err_text.push_str(&line);
+        err_text.push('\n');
+    }
+    let mut out = String::new();
+    child.stdout.take().unwrap().read_to_string(&mut out).await.unwrap();
+    let status = child.wait().await.unwrap();
+    (status.code().unwrap_or(-1), out, err_text)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn authorize_keeps_the_token_in_the_keyring_only_for_the_right_account() {
+    if !common_keyring_required() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let o = cmd(dir.path())
+        .args(["apply", "--sandbox", "--yes", "--plan", "examples/personal-own-alias.toml"])
+        .output()
+        .await
+        .unwrap();
+    assert!(o.status.success());
+    unsafe { std::env::set_var("CALSYNC_KEYRING", "secret-service") };
+    let account = Account::RefreshToken { instance: "sandbox".into(), credential: "Contoso Graph Personal".into() };
+    let _ = secrets::delete(&account);
+
+    let (code, out, err) = authorize(dir.path(), Person::SignsInAs("it-admin@contoso.com", "Admin-Pass-1")).await;
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        err.contains("signed in as it-admin@contoso.com, but this credential expects rooms-delegate@contoso.com"),
+        "{err}"
+    );
+    assert!(secrets::get(&account).unwrap().is_none(), "nothing stored for the wrong account");
+
+    let (code, out, err) =
+        authorize(dir.path(), Person::SignsInAs("rooms-delegate@contoso.com", "Delegate-Pass-1")).await;
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("Signed in as rooms-delegate@contoso.com"), "{out}");
+    let token = secrets::get(&account).unwrap().expect("refresh token in the keyring");
+    let token = token.expose_secret();
+    assert!(token.starts_with("sbx.rt."));
+    assert!(!out.contains(token) && !err.contains(token), "the token is never printed");
+    for entry in walk(dir.path()) {
+        let bytes = std::fs::read(&entry).unwrap();
+        assert!(!String::from_utf8_lossy(&bytes).contains(token), "token found in {}", entry.display());
+    }
+    secrets::delete(&account).unwrap();
+}
+
+fn common_keyring_required() -> bool {
+    let on = std::env::var_os("CALSYNC_REQUIRE_KEYRING").is_some();
+    if !on {
+        eprintln!("not run: needs a real keyring; run through tests/run");
+    }
+    on
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = vec![];
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
+    }
+    out
+}
