@@ -13,6 +13,7 @@
 //! - `cli`: the command line; `main.rs` only parses and dispatches.
 
 pub mod cli;
+pub mod clock;
 pub mod facts;
 pub mod oauth;
 pub mod plan;

@@ -267,3 +267,38 @@ async fn the_probe_tells_which_account_the_browser_would_use() {
     let (r, _) = run(&probe, &browser).await;
     assert_eq!(r.err().unwrap().provider_error(), Some("login_required"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tokens_handed_to_the_instance_land_once_in_encrypted_fields() {
+    let sb = sandbox().await;
+    let c = client(&sb);
+    let browser = ScriptedBrowser::new(Person::SignsInAs(DELEGATE.0, DELEGATE.1));
+    let o = run(&as_delegate(&sb), &browser).await.0.expect("signed in");
+    let cred = row(&sb, "oauth_2_0_credentials", "name", "MS Graph 1").unwrap();
+    let entity = row(&sb, "oauth_entity", "name", "Microsoft Exchange Online").unwrap();
+    for _ in 0..2 {
+        let links = calsync::oauth::handover::store(
+            &c,
+            &cred["sys_id"],
+            "MS Graph 1",
+            &cred["oauth_entity_profile"],
+            &entity["sys_id"],
+            &o.tokens,
+        )
+        .await
+        .expect("written");
+        assert_eq!(links.len(), 2);
+    }
+    let rt = o.tokens.refresh_token.as_ref().unwrap().expose_secret().to_string();
+    let rows = sb.with_store(|s| s.scan("oauth_credential").cloned().collect::<Vec<_>>());
+    assert_eq!(rows.len(), 2, "one access and one refresh row, replaced on the second run");
+    let refresh = rows.iter().find(|r| r["type"] == "refresh_token").unwrap();
+    assert_eq!(refresh["token_received"], rt, "saved because the write said display values");
+    // The Table API never shows an encrypted value back.
+    let shown: Vec<serde_json::Value> = c.list("oauth_credential", &calsync::snow::Query::new(), &[]).await.unwrap();
+    assert!(shown.iter().all(|r| r["token_received"] == ""));
+    // Without sysparm_input_display_value the instance drops encrypted values silently.
+    let _: serde_json::Value =
+        c.update("oauth_credential", &refresh["sys_id"], &serde_json::json!({"token_received": "x"})).await.unwrap();
+    assert_eq!(row(&sb, "oauth_credential", "type", "refresh_token").unwrap()["token_received"], rt);
+}

@@ -36,6 +36,9 @@ pub struct AuthorizeArgs {
     /// The redirect URI is registered under "Mobile and desktop applications": send no secret
     #[arg(long)]
     pub public_client: bool,
+    /// Also write the tokens where the instance keeps them for this credential
+    #[arg(long)]
+    pub store_on_instance: bool,
     /// Give up after this many seconds
     #[arg(long, default_value_t = 300)]
     pub timeout: u64,
@@ -52,6 +55,7 @@ impl From<SnError> for Failure {
 /// Everything the sign-in needs, read from the instance.
 struct Target2 {
     credential: Credential,
+    entity_id: String,
     registry: Registry,
     graph_root: String,
 }
@@ -129,7 +133,7 @@ async fn read_target(
         auth_url: rewrite_login(&entity.auth_url, login_base),
         token_url: rewrite_login(&entity.token_url, login_base),
     };
-    Ok(Target2 { credential, registry, graph_root })
+    Ok(Target2 { credential, entity_id: entity.sys_id.0.clone(), registry, graph_root })
 }
 
 /// Reads lines typed into the terminal (the paste-back fallback) on a thread of its own.
@@ -272,17 +276,41 @@ async fn run_inner(target: &Target, args: AuthorizeArgs) -> Result<u8, Failure> 
     for w in &outcome.verified.warnings {
         println!("Warning: {w}");
     }
-    let Some(rt) = outcome.tokens.refresh_token else {
+    let Some(rt) = outcome.tokens.refresh_token.as_ref() else {
         return Err(Failure(exit::FAILED, "Microsoft sent no refresh token (offline_access was not granted); add the delegated permission offline_access to the app and run again. Nothing was stored.".into()));
     };
     let account = Account::RefreshToken { instance: instance_key, credential: t.credential.name.0.clone() };
-    secrets::set(&account, &rt)
+    secrets::set(&account, rt)
         .map_err(|e| Failure(exit::FAILED, format!("the refresh token could not be stored: {e}. Nothing was kept")))?;
     println!(
-        "The refresh token is in the OS keyring (service \"{}\", account \"{}\"). Nothing was written to the instance.",
+        "The refresh token is in the OS keyring (service \"{}\", account \"{}\").",
         secrets::SERVICE,
         account.key()
     );
+    if args.store_on_instance {
+        let c = &t.credential;
+        let written = crate::oauth::handover::store(
+            &conn.client,
+            &c.sys_id,
+            &c.name,
+            c.oauth_entity_profile.id(),
+            &t.entity_id,
+            &outcome.tokens,
+        )
+        .await
+        .map_err(|e| {
+            Failure(
+                exit::FAILED,
+                format!("the tokens are in the OS keyring, but writing them to the instance failed: {e}"),
+            )
+        })?;
+        println!("The tokens were written to the instance for \"{}\":", c.name);
+        for l in written {
+            println!("  {l}");
+        }
+    } else {
+        println!("Nothing was written to the instance (add --store-on-instance to hand the tokens over).");
+    }
     if let Some(account) = typed_secret
         && let Some(s) = &req.secret
         && super::confirm("Keep the client secret in the OS keyring for next time?")

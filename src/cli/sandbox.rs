@@ -54,13 +54,24 @@ pub async fn run(args: SandboxArgs) -> u8 {
     println!("  Password  {}  (a simulation's password, not a secret)", seed::ADMIN_PASSWORD);
     println!("  State     {}", state.display());
     println!();
+    println!("Its simulated Microsoft sign-in answers on the same address (tenant {}):", seed::TENANT_ID);
+    println!("  Client secret  {}  (app {})", crate::sandbox::identity::CLIENT_SECRET, seed::CLIENT_ID);
+    for u in crate::sandbox::identity::USERS {
+        let note =
+            if u.upn == "it-admin@contoso.com" { "  <- the browser is already signed in as this one" } else { "" };
+        println!("  Account        {} / {}{note}", u.upn, u.password);
+    }
+    println!();
     println!("Try, in another terminal:");
     println!(
-        "  CALSYNC_INSTANCE={} CALSYNC_USER={} CALSYNC_PASSWORD={} calsync apply --plan examples/personal-own-alias.toml",
-        sb.url(),
+        "  export CALSYNC_INSTANCE={url} CALSYNC_USER={} CALSYNC_PASSWORD={} CALSYNC_LOGIN_URL={url} CALSYNC_GRAPH_URL={url} CALSYNC_CLIENT_SECRET='{}'",
         seed::ADMIN_USER,
-        seed::ADMIN_PASSWORD
+        seed::ADMIN_PASSWORD,
+        crate::sandbox::identity::CLIENT_SECRET,
+        url = sb.url()
     );
+    println!("  calsync apply --plan examples/personal-own-alias.toml --yes");
+    println!("  calsync authorize --credential \"Contoso Graph Personal\" --expect-user rooms-delegate@contoso.com");
     println!("Press Ctrl-C to stop.");
     wait_for_stop().await;
     sb.stop().await;

@@ -5,6 +5,7 @@
 pub mod aadsts;
 pub mod browser;
 pub mod flow;
+pub mod handover;
 pub mod identity;
 pub mod listener;
 pub mod redirect;

@@ -10,6 +10,9 @@ pub enum Kind {
     Bool,
     Int,
     Ref(&'static str),
+    /// Encrypted (password2): saved only with `sysparm_input_display_value=true`, never
+    /// shown back, and kept out of the sandbox's state file.
+    Encrypted,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -41,6 +44,9 @@ const fn b(name: &'static str, default: &'static str) -> Column {
 }
 const fn i(name: &'static str, default: &'static str) -> Column {
     Column { name, kind: Kind::Int, default }
+}
+const fn e(name: &'static str) -> Column {
+    Column { name, kind: Kind::Encrypted, default: "" }
 }
 const fn r(name: &'static str, table: &'static str) -> Column {
     Column { name, kind: Kind::Ref(table), default: "" }
@@ -194,7 +200,7 @@ pub static TABLES: &[Table] = &[
         columns: &[
             t("name"),
             t("client_id"),
-            t("client_secret"),
+            e("client_secret"),
             t("auth_url"),
             t("token_url"),
             t("redirect_url"),
@@ -253,8 +259,8 @@ pub static TABLES: &[Table] = &[
             t("name"),
             td("type", "access_token"),
             t("expires"),
-            t("token"),
-            t("token_received"),
+            e("token"),
+            e("token_received"),
             r("peer", "oauth_entity"),
             r("user", "sys_user"),
             t("scopes"),

@@ -58,7 +58,7 @@ impl Inner {
     /// the old or the new state.
     pub fn save(&self, store: &Store) {
         let Some(path) = &self.persist else { return };
-        let Ok(text) = serde_json::to_vec(store) else { return };
+        let Ok(text) = serde_json::to_vec(&store.without_secrets()) else { return };
         let tmp = path.with_extension("tmp");
         if std::fs::write(&tmp, text).is_ok() {
             let _ = std::fs::rename(&tmp, path);
@@ -275,7 +275,8 @@ async fn table_collection(
                 Ok(s) => s,
                 Err(_) => return envelope(500, "Internal error", None),
             };
-            match store.insert(&table, &map, &caller, inner.base_url()) {
+            let input_display = params.get("sysparm_input_display_value").map(String::as_str) == Some("true");
+            match store.insert(&table, &map, &caller, inner.base_url(), input_display) {
                 Ok(row) => {
                     inner.stats.writes.fetch_add(1, Ordering::SeqCst);
                     inner.save(&store);
@@ -373,7 +374,8 @@ async fn table_record(
             let Some(map) = json_object(&body) else {
                 return envelope(400, "Exception while reading request", Some("The payload is not valid JSON."));
             };
-            match store.update(&table, &sys_id, &map, &caller, inner.base_url()) {
+            let input_display = params.get("sysparm_input_display_value").map(String::as_str) == Some("true");
+            match store.update(&table, &sys_id, &map, &caller, inner.base_url(), input_display) {
                 Ok(row) => {
                     inner.stats.writes.fetch_add(1, Ordering::SeqCst);
                     inner.save(&store);

@@ -70,28 +70,7 @@ pub fn new_sys_id() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// `YYYY-MM-DD hh:mm:ss` in UTC, as the Table API writes dates.
-pub fn now_utc() -> String {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    format_utc(secs as i64)
-}
-
-pub fn format_utc(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil-from-days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", rem / 3600, (rem % 3600) / 60, rem % 60)
-}
+pub use crate::clock::now_utc;
 
 fn is_alias_name(name: &str) -> bool {
     !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
@@ -228,6 +207,7 @@ impl Store {
                         }
                     }
                 }
+                Some(Kind::Encrypted) => Value::String(String::new()),
                 _ => match opts.display {
                     Display::All => json!({"display_value": value, "value": value}),
                     _ => Value::String(value),
@@ -236,6 +216,20 @@ impl Store {
             out.insert(name, rendered);
         }
         Value::Object(out)
+    }
+
+    /// A copy without encrypted values, for writing to disk.
+    pub fn without_secrets(&self) -> Store {
+        let mut copy = self.clone();
+        for row in copy.rows.iter_mut() {
+            let class = row.get("sys_class_name").cloned().unwrap_or_default();
+            for c in schema::columns(&class) {
+                if c.kind == Kind::Encrypted {
+                    row.insert(c.name.to_string(), String::new());
+                }
+            }
+        }
+        copy
     }
 
     /// The caller's current application (`apps.current_app`), Global when unset.
@@ -254,13 +248,17 @@ impl Store {
         self.get("sys_scope", scope_id).and_then(|s| s.get("scope").cloned()).unwrap_or_else(|| "global".into())
     }
 
-    /// Sets each given column from a JSON body, as strings; system columns are ignored.
-    fn apply_body(row: &mut Row, table: &str, body: &Map<String, Value>) {
+    /// Sets each given column from a JSON body, as strings; system columns are ignored, and
+    /// encrypted ones are silently dropped unless the request sent display values.
+    fn apply_body(row: &mut Row, table: &str, body: &Map<String, Value>, input_display: bool) {
         for (k, v) in body {
             if k.starts_with("sys_") {
                 continue;
             }
             let Some(col) = schema::column(table, k) else { continue };
+            if col.kind == Kind::Encrypted && !input_display {
+                continue;
+            }
             let mut s = crate::snow::records::plain(v);
             if col.kind == Kind::Bool {
                 s = match s.as_str() {
@@ -278,6 +276,7 @@ impl Store {
         body: &Map<String, Value>,
         caller: &Caller,
         base_url: &str,
+        input_display: bool,
     ) -> Result<Row, ApiError> {
         schema::table(table).ok_or_else(|| ApiError::new(400, &format!("Invalid table {table}"), None))?;
         if !caller.admin {
@@ -291,7 +290,7 @@ impl Store {
         for c in schema::columns(table) {
             row.insert(c.name.to_string(), c.default.to_string());
         }
-        Self::apply_body(&mut row, table, body);
+        Self::apply_body(&mut row, table, body, input_display);
         let now = now_utc();
         row.insert("sys_id".into(), new_sys_id());
         row.insert("sys_class_name".into(), table.to_string());
@@ -349,6 +348,7 @@ impl Store {
         body: &Map<String, Value>,
         caller: &Caller,
         base_url: &str,
+        input_display: bool,
     ) -> Result<Row, ApiError> {
         schema::table(table).ok_or_else(|| ApiError::new(400, &format!("Invalid table {table}"), None))?;
         let idx = self.position(table, sys_id).ok_or_else(not_found)?;
@@ -361,7 +361,7 @@ impl Store {
         }
         let mut row = self.rows[idx].clone();
         let class = row.get("sys_class_name").cloned().unwrap_or_else(|| table.to_string());
-        Self::apply_body(&mut row, &class, body);
+        Self::apply_body(&mut row, &class, body, input_display);
         row.insert("sys_updated_on".into(), now_utc());
         row.insert("sys_updated_by".into(), caller.user_name.clone());
         let count: u64 = row.get("sys_mod_count").and_then(|c| c.parse().ok()).unwrap_or(0);
@@ -448,15 +448,4 @@ impl Store {
 
 pub fn not_found() -> ApiError {
     ApiError::new(404, "No Record found", Some("Record doesn't exist or ACL restricts the record retrieval".into()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn utc_format() {
-        assert_eq!(format_utc(0), "1970-01-01 00:00:00");
-        assert_eq!(format_utc(1_779_413_849), "2026-05-22 01:37:29");
-    }
 }

@@ -153,6 +153,23 @@ impl Client {
         decode(table, v)
     }
 
+    /// Sets encrypted fields of an existing record. They are saved only when the request
+    /// says its values are display values (`sysparm_input_display_value=true`); otherwise
+    /// the instance drops them without a word.
+    pub async fn update_encrypted<T: DeserializeOwned>(
+        &self,
+        table: &str,
+        sys_id: &str,
+        body: &Value,
+    ) -> Result<T, SnError> {
+        let params = [
+            ("sysparm_exclude_reference_link".to_string(), "true".to_string()),
+            ("sysparm_input_display_value".to_string(), "true".to_string()),
+        ];
+        let v = self.send(Method::PATCH, table, Some(sys_id), &params, Some(body)).await?;
+        decode(table, v)
+    }
+
     pub async fn delete(&self, table: &str, sys_id: &str) -> Result<(), SnError> {
         self.send(Method::DELETE, table, Some(sys_id), &[], None).await.map(|_| ())
     }
