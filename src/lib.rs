@@ -21,3 +21,4 @@ pub mod sandbox;
 pub mod secrets;
 pub mod snow;
 pub mod urls;
+pub mod wizard;

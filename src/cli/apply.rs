@@ -2,8 +2,8 @@
 
 use super::connect::{self, Target};
 use super::{exit, render};
-use crate::plan::apply::{self as engine, Prior, Progress, Report};
-use crate::plan::journal::Journal;
+use crate::plan::apply::{self as engine, Progress, Report};
+use crate::plan::journal::{self, Journal};
 use crate::plan::{self, Diff};
 use serde_json::json;
 use std::path::Path;
@@ -91,15 +91,7 @@ pub async fn run(target: &Target, plan_path: &Path, flags: Flags) -> u8 {
         }
     }
     let json_mode = flags.json;
-    let record = prior.clone().unwrap_or_else(|| Prior::from_state(&state));
-    if let Err(e) = journal.save(&record) {
-        return fail(
-            flags.json,
-            exit::FAILED,
-            &format!("cannot write calsync's state directory ({e}); nothing was written"),
-        );
-    }
-    let report = engine::apply_resuming(client, &diff, &state, prior.as_ref(), |p| {
+    let report = journal::apply_journaled(client, &diff, &state, |p| {
         if json_mode {
             return;
         }
@@ -109,9 +101,10 @@ pub async fn run(target: &Target, plan_path: &Path, flags: Flags) -> u8 {
         }
     })
     .await;
-    if report.restore_error.is_none() {
-        journal.clear();
-    }
+    let report = match report {
+        Ok(r) => r,
+        Err(e) => return fail(flags.json, exit::FAILED, &e),
+    };
     let failed = report.failed();
     let mut note = String::new();
     if let Some(r) = &report.restore_error {

@@ -3,14 +3,12 @@
 
 use super::connect::{self, Target};
 use super::exit;
-use crate::facts;
 use crate::oauth::browser::{Browser, NoBrowser, SystemBrowser};
 use crate::oauth::flow::Registry;
 use crate::oauth::session::{self, AuthError, Notice, SignIn};
+use crate::oauth::target;
 use crate::sandbox::identity::CLIENT_SECRET;
 use crate::secrets::{self, Account};
-use crate::snow::records::{Connection, Credential, OAuthEntity, OAuthProfile};
-use crate::snow::{Client, Query, SnError};
 use clap::Args;
 use secrecy::{ExposeSecret, SecretString};
 use std::io::{BufRead, IsTerminal};
@@ -45,96 +43,6 @@ pub struct AuthorizeArgs {
 }
 
 struct Failure(u8, String);
-
-impl From<SnError> for Failure {
-    fn from(e: SnError) -> Self {
-        Failure(if e.is_access_problem() { exit::ACCESS } else { exit::FAILED }, e.to_string())
-    }
-}
-
-/// Everything the sign-in needs, read from the instance.
-struct Target2 {
-    credential: Credential,
-    entity_id: String,
-    registry: Registry,
-    graph_root: String,
-}
-
-/// Replaces a Microsoft sign-in host with another base (the sandbox, or a test provider).
-fn rewrite_login(url: &str, base: Option<&str>) -> String {
-    let Some(base) = base else { return url.to_string() };
-    let Ok(u) = url::Url::parse(url) else { return url.to_string() };
-    let microsoft = facts::CLOUDS.iter().any(|c| c.login_hosts.contains(&u.host_str().unwrap_or_default()));
-    if !microsoft {
-        return url.to_string();
-    }
-    let mut out = base.trim_end_matches('/').to_string();
-    out.push_str(u.path());
-    if let Some(q) = u.query() {
-        out.push('?');
-        out.push_str(q);
-    }
-    out
-}
-
-async fn read_target(
-    client: &Client,
-    name: &str,
-    login_base: Option<&str>,
-    graph_base: Option<&str>,
-) -> Result<Target2, Failure> {
-    let q = Query::new().eq("name", name).map_err(|e| Failure(exit::USAGE, e.to_string()))?;
-    let creds: Vec<Credential> = client.list("oauth_2_0_credentials", &q, &[]).await?;
-    let credential = match creds.len() {
-        0 => {
-            return Err(Failure(
-                exit::USAGE,
-                format!(
-                    "no OAuth 2.0 credential is named \"{name}\" on {}; names are exact (for example \"MS Graph 1\")",
-                    client.instance()
-                ),
-            ));
-        }
-        1 => creds.into_iter().next().unwrap_or_default(),
-        n => {
-            return Err(Failure(
-                exit::FAILED,
-                format!("{n} OAuth 2.0 credentials are named \"{name}\"; rename the extra ones first"),
-            ));
-        }
-    };
-    if credential.oauth_entity_profile.is_empty() {
-        return Err(Failure(
-            exit::FAILED,
-            format!("the credential \"{name}\" has no OAuth Entity Profile; set one first (calsync apply)"),
-        ));
-    }
-    let cq = Query::new().eq("credential", &credential.sys_id).map_err(|e| Failure(exit::USAGE, e.to_string()))?;
-    let (profile, connections) = tokio::try_join!(
-        client.get::<OAuthProfile>("oauth_entity_profile", credential.oauth_entity_profile.id()),
-        client.list::<Connection>("http_connection", &cq, &["sys_id", "connection_url", "active"]),
-    )?;
-    if &*profile.grant_type == facts::GRANT_CLIENT_CREDENTIALS {
-        return Err(Failure(
-            exit::FAILED,
-            format!(
-                "the credential \"{name}\" uses the profile \"{}\", which is client credentials (normal mode): no user signs in, so there is nothing to authorize",
-                profile.name
-            ),
-        ));
-    }
-    let entity: OAuthEntity = client.get("oauth_entity", profile.oauth_entity.id()).await?;
-    let connection_url =
-        connections.iter().find(|c| c.active.0).or(connections.first()).map(|c| c.connection_url.0.clone());
-    let graph_root =
-        graph_base.map(str::to_string).or(connection_url).unwrap_or_else(|| facts::CLOUDS[0].graph_root.to_string());
-    let registry = Registry {
-        client_id: entity.client_id.0.clone(),
-        auth_url: rewrite_login(&entity.auth_url, login_base),
-        token_url: rewrite_login(&entity.token_url, login_base),
-    };
-    Ok(Target2 { credential, entity_id: entity.sys_id.0.clone(), registry, graph_root })
-}
 
 /// Reads lines typed into the terminal (the paste-back fallback) on a thread of its own.
 fn paste_channel() -> tokio::sync::mpsc::UnboundedReceiver<String> {
@@ -234,7 +142,9 @@ async fn run_inner(target: &Target, args: AuthorizeArgs) -> Result<u8, Failure> 
     let sandbox_url = conn.sandbox.as_ref().map(|s| s.url().to_string());
     let login_base = std::env::var("CALSYNC_LOGIN_URL").ok().filter(|s| !s.is_empty()).or(sandbox_url.clone());
     let graph_base = std::env::var("CALSYNC_GRAPH_URL").ok().filter(|s| !s.is_empty()).or(sandbox_url.clone());
-    let t = read_target(&conn.client, &args.credential, login_base.as_deref(), graph_base.as_deref()).await?;
+    let t = target::for_credential(&conn.client, &args.credential, login_base.as_deref(), graph_base.as_deref())
+        .await
+        .map_err(|e| Failure(e.code(), e.to_string()))?;
     connect::offer_to_keep(conn.typed_password);
     let instance_key = conn.instance_key.clone();
     let (secret, typed_secret) = secret(&args, conn.sandbox.is_some(), &instance_key, &t.registry.client_id)?;
@@ -368,7 +278,7 @@ fn report_probe(result: Result<session::Outcome, AuthError>, expected: Option<&s
 
 #[cfg(test)]
 mod tests {
-    use super::rewrite_login;
+    use crate::oauth::target::rewrite_login;
 
     #[test]
     fn only_microsoft_login_hosts_are_rewritten() {

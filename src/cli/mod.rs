@@ -44,6 +44,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The first-time setup wizard (what plain `calsync` starts in a terminal)
+    Setup,
     /// Make the instance match a plan file (shows the changes first)
     Apply {
         /// The plan (TOML); see examples/
@@ -68,17 +70,15 @@ pub enum Command {
 /// Runs the parsed command line; returns the process exit code.
 pub async fn run(cli: Cli) -> u8 {
     match cli.command {
-        None => {
+        None | Some(Command::Setup) => {
             if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
                 eprintln!(
                     "calsync: no terminal for the interactive setup; use the headless commands: calsync apply --plan FILE, calsync authorize --credential NAME --expect-user EMAIL, calsync sandbox (see calsync --help)"
                 );
-            } else {
-                eprintln!(
-                    "calsync: choose a command: calsync apply --plan FILE, or calsync sandbox (see calsync --help)"
-                );
+                return exit::USAGE;
             }
-            exit::USAGE
+            let opts = crate::wizard::driver::Options { sandbox: cli.sandbox, instance: cli.instance, user: cli.user };
+            crate::wizard::driver::run(opts).await
         }
         Some(Command::Apply { ref plan, dry_run, yes, json }) => {
             let target =

@@ -10,3 +10,4 @@ pub mod identity;
 pub mod listener;
 pub mod redirect;
 pub mod session;
+pub mod target;

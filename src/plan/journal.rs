@@ -59,3 +59,23 @@ impl Journal {
         let _ = std::fs::remove_file(&self.path);
     }
 }
+
+/// Applies a diff with the journal kept around it: the prior current application of an
+/// interrupted run is honoured, recorded before the first switch, and cleared once it has
+/// been put back. Used by `calsync apply` and the wizard alike.
+pub async fn apply_journaled(
+    client: &crate::snow::Client,
+    diff: &super::Diff,
+    state: &super::InstanceState,
+    progress: impl FnMut(super::apply::Progress),
+) -> Result<super::apply::Report, String> {
+    let journal = Journal::for_login(&client.instance().to_string(), client.user());
+    let prior = journal.load();
+    let record = prior.clone().unwrap_or_else(|| Prior::from_state(state));
+    journal.save(&record).map_err(|e| format!("cannot write calsync's state directory ({e}); nothing was written"))?;
+    let report = super::apply::apply_resuming(client, diff, state, prior.as_ref(), progress).await;
+    if report.restore_error.is_none() {
+        journal.clear();
+    }
+    Ok(report)
+}

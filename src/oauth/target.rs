@@ -1,0 +1,98 @@
+//! What a sign-in for one credential needs, read from the instance: the credential, its
+//! OAuth Entity Profile and registry (client ID, authorize and token URLs), and the Graph
+//! root of the connection that uses it.
+
+use super::flow::Registry;
+use crate::facts;
+use crate::snow::records::{Connection, Credential, OAuthEntity, OAuthProfile};
+use crate::snow::{Client, Query, SnError};
+
+pub struct CredentialTarget {
+    pub credential: Credential,
+    pub entity_id: String,
+    pub registry: Registry,
+    pub graph_root: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TargetError {
+    #[error("no OAuth 2.0 credential is named \"{name}\" on {instance}; names are exact (for example \"MS Graph 1\")")]
+    NotFound { name: String, instance: String },
+    #[error("{count} OAuth 2.0 credentials are named \"{name}\"; rename the extra ones first")]
+    Ambiguous { name: String, count: usize },
+    #[error("the credential \"{0}\" has no OAuth Entity Profile; set one first (calsync apply)")]
+    NoProfile(String),
+    #[error(
+        "the credential \"{name}\" uses the profile \"{profile}\", which is client credentials (normal mode): no user signs in, so there is nothing to authorize"
+    )]
+    ClientCredentials { name: String, profile: String },
+    #[error(transparent)]
+    Instance(#[from] SnError),
+}
+
+impl TargetError {
+    /// The command-line exit code for this error.
+    pub fn code(&self) -> u8 {
+        use crate::cli::exit;
+        match self {
+            TargetError::NotFound { .. } => exit::USAGE,
+            TargetError::Instance(e) if e.is_access_problem() => exit::ACCESS,
+            TargetError::Instance(SnError::Query(_)) => exit::USAGE,
+            _ => exit::FAILED,
+        }
+    }
+}
+
+/// Replaces a Microsoft sign-in host with another base (the sandbox, or a test provider).
+pub fn rewrite_login(url: &str, base: Option<&str>) -> String {
+    let Some(base) = base else { return url.to_string() };
+    let Ok(u) = url::Url::parse(url) else { return url.to_string() };
+    let microsoft = facts::CLOUDS.iter().any(|c| c.login_hosts.contains(&u.host_str().unwrap_or_default()));
+    if !microsoft {
+        return url.to_string();
+    }
+    let mut out = base.trim_end_matches('/').to_string();
+    out.push_str(u.path());
+    if let Some(q) = u.query() {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+pub async fn for_credential(
+    client: &Client,
+    name: &str,
+    login_base: Option<&str>,
+    graph_base: Option<&str>,
+) -> Result<CredentialTarget, TargetError> {
+    let q = Query::new().eq("name", name).map_err(SnError::from)?;
+    let creds: Vec<Credential> = client.list("oauth_2_0_credentials", &q, &[]).await?;
+    let credential = match creds.len() {
+        0 => return Err(TargetError::NotFound { name: name.into(), instance: client.instance().to_string() }),
+        1 => creds.into_iter().next().unwrap_or_default(),
+        count => return Err(TargetError::Ambiguous { name: name.into(), count }),
+    };
+    if credential.oauth_entity_profile.is_empty() {
+        return Err(TargetError::NoProfile(name.into()));
+    }
+    let cq = Query::new().eq("credential", &credential.sys_id).map_err(SnError::from)?;
+    let (profile, connections) = tokio::try_join!(
+        client.get::<OAuthProfile>("oauth_entity_profile", credential.oauth_entity_profile.id()),
+        client.list::<Connection>("http_connection", &cq, &["sys_id", "connection_url", "active"]),
+    )?;
+    if &*profile.grant_type == facts::GRANT_CLIENT_CREDENTIALS {
+        return Err(TargetError::ClientCredentials { name: name.into(), profile: profile.name.0.clone() });
+    }
+    let entity: OAuthEntity = client.get("oauth_entity", profile.oauth_entity.id()).await?;
+    let connection_url =
+        connections.iter().find(|c| c.active.0).or(connections.first()).map(|c| c.connection_url.0.clone());
+    let graph_root =
+        graph_base.map(str::to_string).or(connection_url).unwrap_or_else(|| facts::CLOUDS[0].graph_root.to_string());
+    let registry = Registry {
+        client_id: entity.client_id.0.clone(),
+        auth_url: rewrite_login(&entity.auth_url, login_base),
+        token_url: rewrite_login(&entity.token_url, login_base),
+    };
+    Ok(CredentialTarget { credential, entity_id: entity.sys_id.0.clone(), registry, graph_root })
+}

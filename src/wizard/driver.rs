@@ -1,0 +1,410 @@
+//! The one place the wizard does I/O: the terminal, the instance, the browser sign-in,
+//! the keyring and the plan file. It turns terminal input into events, runs each effect as
+//! a task whose result comes back as an event, redraws, and always gives the terminal back
+//! (normal exit, error, panic, Ctrl-C, SIGTERM, SIGHUP).
+
+use super::{App, ApplyLine, Effect, Event, InstanceInfo, ProfileInfo, view};
+use crate::facts;
+use crate::oauth::browser::SystemBrowser;
+use crate::oauth::session::{self, SignIn};
+use crate::oauth::target;
+use crate::plan::apply::{Progress, Status};
+use crate::plan::{self, Diff, InstanceState};
+use crate::sandbox::{self, Sandbox, seed};
+use crate::secrets::{self, Account};
+use crate::snow::records::{Alias, OAuthEntity, OAuthProfile, Property, Scope, User, UserHasRole, UserPreference};
+use crate::snow::{Client, Query, SnError};
+use crate::urls::InstanceUrl;
+use ratatui::crossterm::event::{self as ct, Event as CtEvent, KeyEventKind};
+use secrecy::SecretString;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use tokio::sync::{Mutex, mpsc, oneshot};
+
+pub struct Options {
+    pub sandbox: bool,
+    pub instance: Option<String>,
+    pub user: Option<String>,
+}
+
+#[derive(Default)]
+struct Ctx {
+    client: Option<Client>,
+    instance_key: String,
+    sandbox_url: Option<String>,
+    state: Option<InstanceState>,
+    diff: Option<Diff>,
+    cancel: Option<oneshot::Sender<()>>,
+}
+
+type Shared = Arc<Mutex<Ctx>>;
+
+/// Reads everything the setup steps show, in one concurrent round.
+pub async fn probe(client: &Client) -> Result<InstanceInfo, SnError> {
+    let user = client.user().to_string();
+    let q_user = Query::new().eq("user_name", &user)?;
+    let q_role = Query::new().eq("user.user_name", &user)?.eq("role.name", "admin")?;
+    let q_scopes = Query::new().is_in("scope", &[facts::WCS_SCOPE, facts::SPOKE_SCOPE])?;
+    let q_pref = Query::new().eq("user.user_name", &user)?.eq("name", facts::CURRENT_APP_PREF)?;
+    let q_alias = Query::new().is_in("id", &[facts::PERSONAL_ALIAS_ID, facts::SPOKE_ALIAS_ID])?;
+    let q_alias_name = Query::new().eq("name", facts::PERSONAL_ALIAS_NAME)?;
+    let q_prop = Query::new().eq("name", facts::MODE_PROPERTY)?;
+    let all = Query::new().order_by("name")?;
+    let (users, roles, scopes, prefs, profiles, entities, a1, a2, props) = tokio::try_join!(
+        client.list::<User>("sys_user", &q_user, &["sys_id", "user_name"]),
+        client.list::<UserHasRole>("sys_user_has_role", &q_role, &["sys_id"]),
+        client.list::<Scope>("sys_scope", &q_scopes, &[]),
+        client.list::<UserPreference>("sys_user_preference", &q_pref, &[]),
+        client.list::<OAuthProfile>("oauth_entity_profile", &all, &[]),
+        client.list::<OAuthEntity>("oauth_entity", &all, &[]),
+        client.list::<Alias>("sys_alias", &q_alias, &[]),
+        client.list::<Alias>("sys_alias", &q_alias_name, &[]),
+        client.list::<Property>("sys_properties", &q_prop, &[]),
+    )?;
+    let by_scope = |s: &str| scopes.iter().find(|x| &*x.scope == s).cloned();
+    let pref = prefs.first().map(|p| p.value.0.clone()).unwrap_or_else(|| facts::GLOBAL_SCOPE_SYS_ID.to_string());
+    let current_app = if pref == facts::GLOBAL_SCOPE_SYS_ID {
+        "Global".to_string()
+    } else if let Some(s) = scopes.iter().find(|s| *s.sys_id == pref) {
+        s.name.0.clone()
+    } else {
+        client.get::<Scope>("sys_scope", &pref).await.map(|s| s.name.0).unwrap_or(pref)
+    };
+    let spoke_alias = a1.iter().find(|a| &*a.id == facts::SPOKE_ALIAS_ID).map(|a| a.sys_id.0.clone());
+    let personal = a1
+        .iter()
+        .chain(a2.iter())
+        .find(|a| &*a.id == facts::PERSONAL_ALIAS_ID || &*a.name == facts::PERSONAL_ALIAS_NAME);
+    let personal_alias = personal.map(|a| (a.id.0.clone(), spoke_alias.as_deref() == Some(a.parent.id())));
+    let profiles = profiles
+        .into_iter()
+        .map(|p| {
+            let e = entities.iter().find(|e| *e.sys_id == *p.oauth_entity.id());
+            let reg = e.map(|e| crate::oauth::flow::Registry {
+                client_id: e.client_id.0.clone(),
+                auth_url: e.auth_url.0.clone(),
+                token_url: e.token_url.0.clone(),
+            });
+            ProfileInfo {
+                sys_id: p.sys_id.0.clone(),
+                name: p.name.0.clone(),
+                grant_type: p.grant_type.0.clone(),
+                registry: e.map(|e| e.name.0.clone()).unwrap_or_default(),
+                client_id: reg.as_ref().map(|r| r.client_id.clone()).unwrap_or_default(),
+                tenant: reg.and_then(|r| r.tenant()),
+            }
+        })
+        .collect();
+    Ok(InstanceInfo {
+        url: client.instance().to_string(),
+        user: user.clone(),
+        user_found: !users.is_empty(),
+        is_admin: !roles.is_empty(),
+        wcs: by_scope(facts::WCS_SCOPE),
+        spoke: by_scope(facts::SPOKE_SCOPE),
+        current_app,
+        profiles,
+        personal_alias,
+        mode_value: props.first().map(|p| p.value.0.clone()),
+    })
+}
+
+fn send(tx: &mpsc::UnboundedSender<Event>, e: Event) {
+    let _ = tx.send(e);
+}
+
+async fn run_effect(effect: Effect, ctx: Shared, tx: mpsc::UnboundedSender<Event>) {
+    match effect {
+        Effect::Probe { generation, url, user, password } => {
+            let result = async {
+                let url = InstanceUrl::parse(&url).map_err(|e| e.to_string())?;
+                let client = Client::new(url.clone(), &user, password).map_err(|e| e.to_string())?;
+                let info = probe(&client).await.map_err(|e| e.to_string())?;
+                let mut c = ctx.lock().await;
+                if c.sandbox_url.is_none() {
+                    c.instance_key = url.key();
+                }
+                c.client = Some(client);
+                Ok(Box::new(info))
+            }
+            .await;
+            send(&tx, Event::Probed(generation, result));
+        }
+        Effect::Diff { generation, plan } => {
+            let client = ctx.lock().await.client.clone();
+            let result = match client {
+                None => Err("no instance yet".to_string()),
+                Some(client) => match plan::read_state(&client, &plan).await {
+                    Ok(state) => {
+                        let d = plan::diff(&plan, &state);
+                        let mut c = ctx.lock().await;
+                        c.state = Some(state);
+                        c.diff = Some(d.clone());
+                        Ok(d)
+                    }
+                    Err(e) => Err(e.to_string()),
+                },
+            };
+            send(&tx, Event::Diffed(generation, result));
+        }
+        Effect::Apply => {
+            let (client, state, diff) = {
+                let c = ctx.lock().await;
+                (c.client.clone(), c.state.clone(), c.diff.clone())
+            };
+            let (Some(client), Some(state), Some(diff)) = (client, state, diff) else {
+                send(&tx, Event::Applied(Err("nothing was reviewed".into())));
+                return;
+            };
+            let ptx = tx.clone();
+            let report = plan::journal::apply_journaled(&client, &diff, &state, move |p| {
+                if let Progress::Written(o) = p {
+                    let verb = if o.action == plan::Action::Create { "created" } else { "updated" };
+                    let (ok, text) = match &o.status {
+                        Status::Done => (true, format!("{verb} {} {}", o.kind.label(), o.name)),
+                        Status::Failed(m) => (false, format!("{} {}: {m}", o.kind.label(), o.name)),
+                        Status::Skipped => (false, format!("skipped {} {}", o.kind.label(), o.name)),
+                    };
+                    let link = if o.status == Status::Done { o.link.clone() } else { None };
+                    send(&ptx, Event::Progress(ApplyLine { ok, text, link }));
+                }
+            })
+            .await;
+            let result = match report {
+                Ok(r) if r.failed() => Err(r
+                    .outcomes
+                    .iter()
+                    .find_map(|o| if let Status::Failed(m) = &o.status { Some(m.clone()) } else { None })
+                    .unwrap_or_else(|| "a write failed".into())),
+                Ok(r) => match r.restore_error {
+                    Some(e) => Err(e),
+                    None => Ok(()),
+                },
+                Err(e) => Err(e),
+            };
+            send(&tx, Event::Applied(result));
+        }
+        Effect::SignIn { credential, user } => {
+            let (cancel_tx, cancel_rx) = oneshot::channel::<()>();
+            let (client, key, sandbox_url) = {
+                let mut c = ctx.lock().await;
+                c.cancel = Some(cancel_tx);
+                (c.client.clone(), c.instance_key.clone(), c.sandbox_url.clone())
+            };
+            let result = sign_in(client, &key, sandbox_url, &credential, &user, cancel_rx, tx.clone()).await;
+            send(&tx, Event::SignedIn(result));
+        }
+        Effect::CancelSignIn => {
+            if let Some(c) = ctx.lock().await.cancel.take() {
+                let _ = c.send(());
+            }
+        }
+        Effect::SavePlan(p) => {
+            let mut path = std::path::PathBuf::from(format!("calsync-plan-{}.toml", p.mode));
+            let mut n = 2;
+            while path.exists() {
+                path = std::path::PathBuf::from(format!("calsync-plan-{}-{n}.toml", p.mode));
+                n += 1;
+            }
+            let text = format!(
+                "# Saved by the calsync wizard. Replay with: calsync apply --plan {}\n{}",
+                path.display(),
+                p.to_toml()
+            );
+            let r = std::fs::write(&path, text).map(|_| path.display().to_string()).map_err(|e| e.to_string());
+            send(&tx, Event::Saved(r));
+        }
+        Effect::Quit => {}
+    }
+}
+
+async fn sign_in(
+    client: Option<Client>,
+    instance_key: &str,
+    sandbox_url: Option<String>,
+    credential: &str,
+    user: &str,
+    cancel: oneshot::Receiver<()>,
+    tx: mpsc::UnboundedSender<Event>,
+) -> Result<crate::oauth::identity::Who, String> {
+    let client = client.ok_or("no instance yet")?;
+    let login = std::env::var("CALSYNC_LOGIN_URL").ok().filter(|s| !s.is_empty()).or(sandbox_url.clone());
+    let graph = std::env::var("CALSYNC_GRAPH_URL").ok().filter(|s| !s.is_empty()).or(sandbox_url.clone());
+    let t = target::for_credential(&client, credential, login.as_deref(), graph.as_deref())
+        .await
+        .map_err(|e| e.to_string())?;
+    let secret = if sandbox_url.is_some() {
+        Some(SecretString::from(crate::sandbox::identity::CLIENT_SECRET))
+    } else {
+        let account =
+            Account::ClientSecret { instance: instance_key.to_string(), client_id: t.registry.client_id.clone() };
+        match secrets::get(&account) {
+            Ok(Some(s)) => Some(s),
+            _ => std::env::var("CALSYNC_CLIENT_SECRET").ok().filter(|s| !s.is_empty()).map(SecretString::from),
+        }
+    };
+    let Some(secret) = secret else {
+        return Err(format!(
+            "no client secret for app {}: set CALSYNC_CLIENT_SECRET, or run calsync authorize once in a terminal to keep it in the OS keyring",
+            t.registry.client_id
+        ));
+    };
+    let req = SignIn::as_user(t.registry.clone(), Some(secret), user, &t.graph_root);
+    let ntx = tx.clone();
+    let cancel = async {
+        let _ = cancel.await;
+    };
+    let outcome = session::sign_in(&req, &SystemBrowser, None, cancel, move |n| send(&ntx, Event::SignIn(n)))
+        .await
+        .map_err(|e| e.to_string())?;
+    let rt = outcome
+        .tokens
+        .refresh_token
+        .clone()
+        .ok_or("Microsoft sent no refresh token (offline_access was not granted); nothing was stored")?;
+    let account = Account::RefreshToken { instance: instance_key.to_string(), credential: credential.to_string() };
+    tokio::task::spawn_blocking(move || secrets::set(&account, &rt))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| format!("signed in as {}, but the token could not be kept: {e}", outcome.verified.who.username))?;
+    Ok(outcome.verified.who)
+}
+
+/// Reads terminal input on its own thread until `stop` is set.
+fn input_thread(tx: mpsc::UnboundedSender<Event>, stop: Arc<AtomicBool>) {
+    std::thread::spawn(move || {
+        while !stop.load(Ordering::SeqCst) {
+            match ct::poll(Duration::from_millis(50)) {
+                Ok(true) => match ct::read() {
+                    Ok(CtEvent::Key(k)) if k.kind != KeyEventKind::Release => send(&tx, Event::Key(k)),
+                    Ok(CtEvent::Resize(w, h)) => send(&tx, Event::Resize(w, h)),
+                    Ok(_) => {}
+                    Err(_) => break,
+                },
+                Ok(false) => {}
+                Err(_) => break,
+            }
+        }
+    });
+}
+
+#[cfg(unix)]
+fn signal_task(tx: mpsc::UnboundedSender<Event>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    tokio::spawn(async move {
+        let (Ok(mut term), Ok(mut hup)) = (signal(SignalKind::terminate()), signal(SignalKind::hangup())) else {
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = hup.recv() => {}
+        }
+        send(&tx, Event::Terminate);
+    });
+}
+
+#[cfg(not(unix))]
+fn signal_task(_tx: mpsc::UnboundedSender<Event>) {}
+
+/// Runs the wizard until the admin quits; returns the exit code.
+pub async fn run(opts: Options) -> u8 {
+    let mut app = App::new(opts.sandbox);
+    app.color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let ctx: Shared = Arc::default();
+    let _sandbox: Option<Sandbox> = if opts.sandbox {
+        match Sandbox::start(sandbox::Options { port: 0, state: Some(sandbox::default_state_path()), reset: false })
+            .await
+        {
+            Ok(sb) => {
+                app.draft.instance.set(sb.url());
+                app.draft.user.set(seed::ADMIN_USER);
+                app.draft.password.set(seed::ADMIN_PASSWORD);
+                let mut c = ctx.lock().await;
+                c.sandbox_url = Some(sb.url().to_string());
+                c.instance_key = "sandbox".into();
+                Some(sb)
+            }
+            Err(e) => {
+                eprintln!("calsync: {e}");
+                return crate::cli::exit::ACCESS;
+            }
+        }
+    } else {
+        if let Some(i) = &opts.instance {
+            app.draft.instance.set(i);
+        }
+        if let Some(u) = &opts.user {
+            app.draft.user.set(u);
+        }
+        prefill_password(&mut app);
+        None
+    };
+    let mut terminal = ratatui::init();
+    if let Ok(size) = terminal.size() {
+        app.size = (size.width, size.height);
+    }
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let stop = Arc::new(AtomicBool::new(false));
+    input_thread(tx.clone(), stop.clone());
+    signal_task(tx.clone());
+    let mut tick = tokio::time::interval(Duration::from_millis(120));
+    loop {
+        if terminal.draw(|f| view::draw(&app, f)).is_err() {
+            break;
+        }
+        let event = tokio::select! {
+            e = rx.recv() => match e { Some(e) => e, None => break },
+            _ = tick.tick() => Event::Tick,
+        };
+        let is_tick = matches!(event, Event::Tick);
+        for effect in app.handle(event) {
+            let is_quit = matches!(effect, Effect::Quit);
+            let cancel = matches!(effect, Effect::CancelSignIn);
+            if is_quit {
+                continue;
+            }
+            if cancel {
+                run_effect(effect, ctx.clone(), tx.clone()).await;
+            } else {
+                tokio::spawn(run_effect(effect, ctx.clone(), tx.clone()));
+            }
+        }
+        if app.quit {
+            break;
+        }
+        // Between ticks, redraw only when something happened.
+        if is_tick && app.busy.is_none() {
+            continue;
+        }
+    }
+    stop.store(true, Ordering::SeqCst);
+    ratatui::restore();
+    if matches!(app.applied, Some(Ok(()))) {
+        println!(
+            "calsync: the setup was applied to {}.",
+            app.info.as_ref().map(|i| i.url.as_str()).unwrap_or("the instance")
+        );
+    }
+    crate::cli::exit::OK
+}
+
+fn prefill_password(app: &mut App) {
+    if let Ok(p) = std::env::var("CALSYNC_PASSWORD")
+        && !p.is_empty()
+    {
+        app.draft.password.set(&p);
+        return;
+    }
+    let (Ok(url), user) = (InstanceUrl::parse(&app.draft.instance.value), app.draft.user.value.trim().to_string())
+    else {
+        return;
+    };
+    if user.is_empty() {
+        return;
+    }
+    if let Ok(Some(p)) = secrets::get(&Account::InstancePassword { instance: url.key(), user }) {
+        use secrecy::ExposeSecret;
+        app.draft.password.set(p.expose_secret());
+    }
+}

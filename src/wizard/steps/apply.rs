@@ -1,0 +1,79 @@
+//! Apply: the reviewed changes written in dependency order, one line per record as it
+//! lands, with a link to its form. A failure stops here with what to do; running it again
+//! finishes the job without duplicates.
+
+use crate::wizard::view::theme;
+use crate::wizard::{App, Effect, ErrorPanel, TokenState, TokenTask};
+use ratatui::Frame;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+/// The sign-ins the next step will run.
+pub fn prepare_tokens(app: &mut App) -> Vec<Effect> {
+    let d = &app.draft;
+    if d.choice.needs_tokens() && app.tokens.is_empty() {
+        app.tokens = d
+            .choice
+            .credential_names(d.credential.value.trim())
+            .into_iter()
+            .map(|credential| TokenTask {
+                credential,
+                user: d.delegated.value.trim().to_string(),
+                state: TokenState::Pending,
+            })
+            .collect();
+    }
+    vec![]
+}
+
+pub fn applied(app: &mut App, r: Result<(), String>) -> Vec<Effect> {
+    app.busy = None;
+    match r {
+        Ok(()) => {
+            app.applied = Some(Ok(()));
+            prepare_tokens(app)
+        }
+        Err(message) => {
+            app.error = Some(ErrorPanel {
+                title: "The apply stopped".into(),
+                message: format!(
+                    "{message}\nWhat was written is kept. Retry compares again and writes only what is missing."
+                ),
+                retry: true,
+            });
+            vec![]
+        }
+    }
+}
+
+pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
+    match k.code {
+        KeyCode::Enter if matches!(app.applied, Some(Ok(()))) => app.next(),
+        KeyCode::Esc if app.applied.is_none() => app.back(),
+        _ => {}
+    }
+    vec![]
+}
+
+pub fn render(app: &App, f: &mut Frame, area: Rect) {
+    let t = theme(app);
+    let mut lines: Vec<Line> = app
+        .apply_lines
+        .iter()
+        .map(|l| {
+            let (mark, style) = if l.ok { ("done  ", t.ok()) } else { ("FAIL  ", t.bad()) };
+            let mut spans = vec![Span::styled(mark, style), Span::raw(l.text.clone())];
+            if let Some(link) = &l.link {
+                spans.push(Span::styled(format!("  {link}"), t.dim()));
+            }
+            Line::from(spans)
+        })
+        .collect();
+    if matches!(app.applied, Some(Ok(()))) {
+        lines.push(Line::default());
+        lines.push(Line::styled("The instance matches the setup. Your current application was put back.", t.ok()));
+    }
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+}

@@ -1,0 +1,140 @@
+//! OAuth 2.0 credential: the own credential's name and its delegated mailbox, or the
+//! delegated mailbox that MS Graph 1 and MS Graph 2 sign in as. The profile was chosen in
+//! the step before; active, "applies to all MID Servers" and order 100 are the defaults.
+
+use super::Nav;
+use crate::wizard::view::{self, theme};
+use crate::wizard::{App, Effect, ModeChoice};
+use ratatui::Frame;
+use ratatui::crossterm::event::KeyEvent;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+
+/// How many text fields the step has in this mode.
+pub fn fields(choice: ModeChoice) -> usize {
+    match choice {
+        ModeChoice::PersonalOwn => 2,
+        ModeChoice::Normal => 0,
+        _ => 1,
+    }
+}
+
+pub fn email_problem(v: &str) -> Option<String> {
+    let v = v.trim();
+    let ok = v
+        .split_once('@')
+        .is_some_and(|(u, d)| !u.is_empty() && d.contains('.') && !d.ends_with('.') && !v.contains(' '));
+    if v.is_empty() {
+        Some("the mailbox Get OAuth Token must sign in as, e.g. rooms-delegate@contoso.com".into())
+    } else if !ok {
+        Some("not an email address".into())
+    } else {
+        None
+    }
+}
+
+fn name_problem(v: &str) -> Option<String> {
+    if v.trim().is_empty() {
+        Some("a name unique among credentials".into())
+    } else if v.contains('^') {
+        Some("a caret (^) cannot be looked up safely".into())
+    } else {
+        None
+    }
+}
+
+pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
+    let n = fields(app.draft.choice);
+    match super::nav(app, n.max(1), k) {
+        Nav::Back => app.back(),
+        Nav::Submit => {
+            let d = &app.draft;
+            let bad_name = app.draft.choice == ModeChoice::PersonalOwn && name_problem(&d.credential.value).is_some();
+            let bad_mail = n > 0 && email_problem(&d.delegated.value).is_some();
+            if bad_name {
+                app.focus = 0;
+            } else if bad_mail {
+                app.focus = n - 1;
+            } else {
+                app.diff = None;
+                app.next();
+            }
+        }
+        Nav::Moved => {}
+        Nav::Other => {
+            let d = &mut app.draft;
+            match (d.choice, app.focus) {
+                (ModeChoice::PersonalOwn, 0) => {
+                    d.credential.key(k);
+                }
+                (ModeChoice::Normal, _) => {}
+                _ => {
+                    d.delegated.key(k);
+                }
+            }
+        }
+    }
+    vec![]
+}
+
+pub fn render(app: &App, f: &mut Frame, area: Rect) {
+    let t = theme(app);
+    let d = &app.draft;
+    let profile = app
+        .draft
+        .profile
+        .and_then(|i| app.info.as_ref().and_then(|inf| inf.profiles.get(i)))
+        .map(|p| p.name.clone())
+        .unwrap_or_default();
+    let rows = view::rows(area, &[2, 2, 1, 1, 1, 3]);
+    match d.choice {
+        ModeChoice::PersonalOwn => {
+            view::field(
+                f,
+                rows[0],
+                app,
+                &d.credential,
+                app.focus == 0,
+                name_problem(&d.credential.value).map(|p| (p, true)),
+            );
+            view::field(
+                f,
+                rows[1],
+                app,
+                &d.delegated,
+                app.focus == 1,
+                email_problem(&d.delegated.value).map(|p| (p, !d.delegated.value.is_empty())),
+            );
+        }
+        ModeChoice::Normal => {
+            view::text(
+                f,
+                rows[0],
+                vec![Line::from("MS Graph 1 and MS Graph 2 use client credentials: no user signs in.")],
+            );
+        }
+        _ => {
+            view::text(f, rows[0], vec![Line::from("MS Graph 1 and MS Graph 2 are signed in as this mailbox:")]);
+            view::field(
+                f,
+                rows[1],
+                app,
+                &d.delegated,
+                true,
+                email_problem(&d.delegated.value).map(|p| (p, !d.delegated.value.is_empty())),
+            );
+        }
+    }
+    view::text(f, rows[2], vec![Line::from(format!("{:<16}{profile}", "Profile"))]);
+    view::text(f, rows[3], vec![Line::from(format!("{:<16}yes; applies to all MID Servers; order 100", "Active"))]);
+    if d.choice.needs_tokens() {
+        view::text(
+            f,
+            rows[5],
+            vec![Line::styled(
+                "After applying, calsync signs this mailbox in itself and checks that it, and not your own account, got the token.",
+                t.dim(),
+            )],
+        );
+    }
+}

@@ -1,0 +1,149 @@
+//! One file per step. Each has `key` (what its keys do to the state) and `render`.
+
+pub mod alias;
+pub mod apply;
+pub mod checks;
+pub mod connection;
+pub mod credential;
+pub mod instance;
+pub mod integration;
+pub mod mode;
+pub mod profile;
+pub mod review;
+pub mod summary;
+pub mod token;
+
+use super::{App, Effect, ModeChoice, Step};
+use ratatui::Frame;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::layout::Rect;
+
+pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
+    match app.step {
+        Step::Mode => mode::key(app, k),
+        Step::Instance => instance::key(app, k),
+        Step::Checks => checks::key(app, k),
+        Step::Profile => profile::key(app, k),
+        Step::Alias => alias::key(app, k),
+        Step::Credential => credential::key(app, k),
+        Step::Connection => connection::key(app, k),
+        Step::Integration => integration::key(app, k),
+        Step::Review => review::key(app, k),
+        Step::Apply => apply::key(app, k),
+        Step::Token => token::key(app, k),
+        Step::Summary => summary::key(app, k),
+    }
+}
+
+pub fn render(app: &App, f: &mut Frame, area: Rect) {
+    match app.step {
+        Step::Mode => mode::render(app, f, area),
+        Step::Instance => instance::render(app, f, area),
+        Step::Checks => checks::render(app, f, area),
+        Step::Profile => profile::render(app, f, area),
+        Step::Alias => alias::render(app, f, area),
+        Step::Credential => credential::render(app, f, area),
+        Step::Connection => connection::render(app, f, area),
+        Step::Integration => integration::render(app, f, area),
+        Step::Review => review::render(app, f, area),
+        Step::Apply => apply::render(app, f, area),
+        Step::Token => token::render(app, f, area),
+        Step::Summary => summary::render(app, f, area),
+    }
+}
+
+/// Whether printable keys go into a text field (so `?` types a question mark).
+pub fn is_typing(app: &App) -> bool {
+    match app.step {
+        Step::Instance | Step::Credential | Step::Connection => form_len(app) > 0,
+        Step::Alias => app.draft.choice == ModeChoice::PersonalOwn,
+        _ => false,
+    }
+}
+
+fn form_len(app: &App) -> usize {
+    match app.step {
+        Step::Instance => 3,
+        Step::Credential => credential::fields(app.draft.choice),
+        Step::Connection => connection::fields(app.draft.choice),
+        _ => 0,
+    }
+}
+
+/// What Enter does on an error panel that offers a retry.
+pub fn retry(app: &mut App) -> Vec<Effect> {
+    match app.step {
+        Step::Instance => instance::submit(app),
+        Step::Review | Step::Apply => review::request(app),
+        Step::Token => token::start(app),
+        _ => vec![],
+    }
+}
+
+/// Where a key moves the focus in a form of `count` fields.
+pub enum Nav {
+    Moved,
+    Submit,
+    Back,
+    Other,
+}
+
+pub fn nav(app: &mut App, count: usize, k: KeyEvent) -> Nav {
+    match k.code {
+        KeyCode::Tab | KeyCode::Down => {
+            app.focus = (app.focus + 1) % count.max(1);
+            Nav::Moved
+        }
+        KeyCode::BackTab | KeyCode::Up => {
+            app.focus = (app.focus + count.max(1) - 1) % count.max(1);
+            Nav::Moved
+        }
+        // Enter continues when the form is valid; the step moves the cursor to the first
+        // field that is not.
+        KeyCode::Enter => Nav::Submit,
+        KeyCode::Esc => Nav::Back,
+        _ => Nav::Other,
+    }
+}
+
+/// Up/Down in a list of `len` rows.
+pub fn list_move(app: &mut App, len: usize, k: KeyEvent) -> bool {
+    match k.code {
+        KeyCode::Up | KeyCode::BackTab if app.cursor > 0 => app.cursor -= 1,
+        KeyCode::Down | KeyCode::Tab if app.cursor + 1 < len => app.cursor += 1,
+        KeyCode::Home => app.cursor = 0,
+        KeyCode::End => app.cursor = len.saturating_sub(1),
+        KeyCode::Up | KeyCode::Down | KeyCode::Tab | KeyCode::BackTab => {}
+        _ => return false,
+    }
+    true
+}
+
+pub fn is_ctrl(k: &KeyEvent) -> bool {
+    k.modifiers.contains(KeyModifiers::CONTROL)
+}
+
+/// The key-help line at the bottom of every screen.
+pub fn keys_help(app: &App) -> String {
+    if app.busy.is_some() {
+        return " Esc cancel · Ctrl-C quit".into();
+    }
+    let specific = match app.step {
+        Step::Mode | Step::Profile => "Up/Down choose · Enter continue",
+        Step::Instance | Step::Credential => "Enter continue · Tab next field",
+        Step::Alias if app.draft.choice == ModeChoice::PersonalOwn => "Enter continue",
+        Step::Connection => "Enter continue · Tab next field · F2 cloud",
+        Step::Review => "Enter apply · Up/Down scroll",
+        Step::Token => "Enter sign in · s skip",
+        Step::Summary => "s save as plan · Enter quit",
+        _ => "Enter continue",
+    };
+    let back = if app.step == Step::Mode
+        || (app.applied.is_some() && matches!(app.step, Step::Apply | Step::Token | Step::Summary))
+    {
+        ""
+    } else {
+        " · Esc back"
+    };
+    format!(" {specific}{back} · F1 help · Ctrl-C quit")
+}

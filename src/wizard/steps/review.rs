@@ -1,0 +1,139 @@
+//! Review: every change as a diff (create, update, unchanged, conflict) from the same
+//! engine as `calsync apply`. Nothing is written before Enter here; a conflict blocks it.
+
+use crate::plan::{Action, Diff};
+use crate::wizard::view::theme;
+use crate::wizard::{App, Busy, Effect, ErrorPanel, Step};
+use ratatui::Frame;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+/// Builds the plan from the draft and asks the driver for the diff.
+pub fn request(app: &mut App) -> Vec<Effect> {
+    if app.step == Step::Apply {
+        app.go(Step::Review);
+    }
+    match app.draft.to_plan(app.info.as_ref()) {
+        Ok(plan) => {
+            app.busy = Some(Busy::Diffing);
+            app.generation += 1;
+            app.diff = None;
+            vec![Effect::Diff { generation: app.generation, plan }]
+        }
+        Err(message) => {
+            app.error = Some(ErrorPanel {
+                title: "The setup is not complete".into(),
+                message: format!("{message}. Go back and fix it."),
+                retry: false,
+            });
+            vec![]
+        }
+    }
+}
+
+pub fn diffed(app: &mut App, r: Result<Diff, String>) -> Vec<Effect> {
+    app.busy = None;
+    match r {
+        Ok(d) => app.diff = Some(d),
+        Err(message) => {
+            app.error = Some(ErrorPanel { title: "The instance could not be read".into(), message, retry: true })
+        }
+    }
+    vec![]
+}
+
+pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
+    match k.code {
+        KeyCode::Esc => app.back(),
+        KeyCode::Up => app.scroll = app.scroll.saturating_sub(1),
+        KeyCode::Down => app.scroll = app.scroll.saturating_add(1),
+        KeyCode::PageUp => app.scroll = app.scroll.saturating_sub(10),
+        KeyCode::PageDown => app.scroll = app.scroll.saturating_add(10),
+        KeyCode::Enter => {
+            let Some(d) = &app.diff else { return request(app) };
+            if d.has_conflicts() {
+                app.notice =
+                    Some("Resolve the conflicts (go back, or fix them on the instance), then review again.".into());
+            } else if !d.has_changes() {
+                app.applied = Some(Ok(()));
+                app.apply_lines.clear();
+                app.next();
+                app.next();
+                return super::apply::prepare_tokens(app);
+            } else {
+                app.next();
+                app.busy = Some(Busy::Applying);
+                app.apply_lines.clear();
+                return vec![Effect::Apply];
+            }
+        }
+        _ => {}
+    }
+    vec![]
+}
+
+fn mark(a: Action) -> &'static str {
+    match a {
+        Action::Create => "+ create  ",
+        Action::Update => "~ update  ",
+        Action::Unchanged => "= same    ",
+        Action::Conflict => "! conflict",
+    }
+}
+
+pub fn render(app: &App, f: &mut Frame, area: Rect) {
+    let t = theme(app);
+    let Some(d) = &app.diff else { return };
+    let [list, foot] = Layout::vertical([Constraint::Min(1), Constraint::Length(2)]).areas(area);
+    let mut lines: Vec<Line> = vec![Line::from(format!("Written in {}", d.scope)), Line::default()];
+    for action in [Action::Conflict, Action::Create, Action::Update, Action::Unchanged] {
+        for i in d.items.iter().filter(|i| i.action == action) {
+            let style = match action {
+                Action::Conflict => t.bad(),
+                Action::Create | Action::Update => t.accent(),
+                Action::Unchanged => t.dim(),
+            };
+            lines.push(Line::from(vec![
+                Span::styled(mark(action), style),
+                Span::raw(format!(" {:<11} {}", i.kind.label(), i.name)),
+            ]));
+            // A new record's name is already in its heading.
+            for fc in i.fields.iter().filter(|fc| !(action == Action::Create && fc.field == "Name")) {
+                let text = match &fc.from {
+                    Some(from) => format!(
+                        "             {}: {} -> {}",
+                        fc.field,
+                        if from.is_empty() { "(empty)" } else { from },
+                        fc.to
+                    ),
+                    None => format!("             {}: {}", fc.field, fc.to),
+                };
+                lines.push(Line::from(text));
+            }
+            if let Some(r) = &i.reason {
+                lines.push(Line::styled(format!("             {r}"), t.bad()));
+            }
+        }
+    }
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((app.scroll, 0)), list);
+    let s = d.summary();
+    let next = if d.has_conflicts() {
+        "Conflicts stop the apply: nothing will be written."
+    } else if d.has_changes() {
+        "Enter writes these changes."
+    } else {
+        "The instance already matches: Enter continues without writing."
+    };
+    f.render_widget(
+        Paragraph::new(vec![
+            Line::from(format!(
+                "{} to create, {} to update, {} unchanged, {} conflicts.",
+                s.create, s.update, s.unchanged, s.conflict
+            )),
+            Line::styled(next, t.accent()),
+        ]),
+        foot,
+    );
+}

@@ -1,0 +1,60 @@
+//! Summary: what was written (with links to each record's form), who each credential is
+//! signed in as, and "save as plan" so the same setup can be replayed on the next instance.
+
+use crate::wizard::view::theme;
+use crate::wizard::{App, Effect, TokenState};
+use ratatui::Frame;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Wrap};
+
+pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
+    match k.code {
+        KeyCode::Char('s') => match app.draft.to_plan(app.info.as_ref()) {
+            Ok(p) => return vec![Effect::SavePlan(p)],
+            Err(e) => app.notice = Some(format!("Could not build the plan: {e}")),
+        },
+        KeyCode::Enter | KeyCode::Char('q') => {
+            app.quit = true;
+            return vec![Effect::Quit];
+        }
+        _ => {}
+    }
+    vec![]
+}
+
+pub fn render(app: &App, f: &mut Frame, area: Rect) {
+    let t = theme(app);
+    let mut lines = vec![];
+    if let Some(info) = &app.info {
+        lines.push(Line::from(format!("{} · {} mode", info.url, app.draft.choice.mode())));
+    }
+    if app.apply_lines.is_empty() {
+        lines.push(Line::from("Nothing needed writing: the instance already matched."));
+    }
+    for l in &app.apply_lines {
+        lines.push(Line::from(format!("  {}", l.text)));
+        if let Some(link) = &l.link {
+            lines.push(Line::styled(format!("    {link}"), t.dim()));
+        }
+    }
+    if !app.tokens.is_empty() {
+        lines.push(Line::default());
+    }
+    for task in &app.tokens {
+        let s = match &task.state {
+            TokenState::Done(who) => format!("  {}: signed in as {who}", task.credential),
+            TokenState::Skipped | TokenState::Pending => format!(
+                "  {}: no token yet (calsync authorize --credential \"{}\" --expect-user {})",
+                task.credential, task.credential, task.user
+            ),
+            TokenState::Failed(e) => format!("  {}: {e}", task.credential),
+            TokenState::Waiting { .. } => format!("  {}: waiting", task.credential),
+        };
+        lines.push(Line::from(s));
+    }
+    lines.push(Line::default());
+    lines.push(Line::styled("s saves this setup as a plan file for calsync apply on the next instance.", t.accent()));
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+}

@@ -1,0 +1,118 @@
+//! Get OAuth Token, per credential that needs one: calsync signs the delegated mailbox in
+//! (PKCE, login_hint, prompt=login) and shows who signed in; another account is refused
+//! and nothing is kept. After the apply, because the credential must exist first.
+
+use crate::oauth::session::Notice;
+use crate::wizard::view::theme;
+use crate::wizard::{App, Busy, Effect, TokenState};
+use ratatui::Frame;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+fn current(app: &App) -> Option<usize> {
+    app.tokens
+        .iter()
+        .position(|t| matches!(t.state, TokenState::Pending | TokenState::Failed(_) | TokenState::Waiting { .. }))
+}
+
+pub fn start(app: &mut App) -> Vec<Effect> {
+    let Some(i) = current(app) else { return vec![] };
+    let task = &mut app.tokens[i];
+    task.state = TokenState::Waiting { url: None, start_url: None };
+    app.busy = Some(Busy::SigningIn);
+    vec![Effect::SignIn { credential: task.credential.clone(), user: task.user.clone() }]
+}
+
+pub fn cancel(app: &mut App) -> Vec<Effect> {
+    if let Some(i) = current(app) {
+        app.tokens[i].state = TokenState::Failed("cancelled; nothing was stored".into());
+    }
+    vec![Effect::CancelSignIn]
+}
+
+pub fn notice(app: &mut App, n: Notice) -> Vec<Effect> {
+    match n {
+        Notice::Waiting { url, start_url, .. } => {
+            if let Some(i) = current(app) {
+                app.tokens[i].state = TokenState::Waiting { url: Some(url), start_url: Some(start_url) };
+            }
+        }
+        Notice::BrowserFailed(e) => app.notice = Some(format!("No browser was opened ({e}): open the address shown.")),
+        Notice::BrowserOpened => app.notice = Some("A browser window was opened.".into()),
+        Notice::Rejected(e) | Notice::PasteRejected(e) => app.notice = Some(format!("Ignored: {e}")),
+        Notice::Explained(e) => app.notice = Some(e),
+        Notice::Redeeming => app.notice = Some("Sign-in received; redeeming the code.".into()),
+        Notice::CheckingIdentity => app.notice = Some("Checking which account signed in.".into()),
+    }
+    vec![]
+}
+
+pub fn signed_in(app: &mut App, r: Result<crate::oauth::identity::Who, String>) -> Vec<Effect> {
+    app.busy = None;
+    app.notice = None;
+    if let Some(i) = current(app) {
+        app.tokens[i].state = match r {
+            Ok(who) => TokenState::Done(who.to_string()),
+            Err(e) => TokenState::Failed(e),
+        };
+    }
+    vec![]
+}
+
+pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
+    match k.code {
+        KeyCode::Enter | KeyCode::Char('r') => {
+            if current(app).is_some() {
+                return start(app);
+            }
+            app.next();
+        }
+        KeyCode::Char('s') => {
+            if let Some(i) = current(app) {
+                app.tokens[i].state = TokenState::Skipped;
+            }
+        }
+        _ => {}
+    }
+    vec![]
+}
+
+pub fn render(app: &App, f: &mut Frame, area: Rect) {
+    let t = theme(app);
+    let mut lines = vec![];
+    for task in &app.tokens {
+        let (mark, style, detail) = match &task.state {
+            TokenState::Pending => ("next    ", t.accent(), format!("sign in as {}", task.user)),
+            TokenState::Waiting { .. } => ("waiting ", t.warn(), format!("sign in as {} in the browser", task.user)),
+            TokenState::Done(who) => {
+                ("done    ", t.ok(), format!("signed in as {who}; refresh token in the OS keyring"))
+            }
+            TokenState::Failed(e) => ("FAILED  ", t.bad(), e.clone()),
+            TokenState::Skipped => ("skipped ", t.dim(), "no token; run calsync authorize later".to_string()),
+        };
+        lines.push(Line::from(vec![Span::styled(mark, style), Span::raw(format!("{}: {detail}", task.credential))]));
+    }
+    if let Some((url, start)) = app.tokens.iter().find_map(|x| match &x.state {
+        TokenState::Waiting { url: Some(u), start_url } => Some((u.clone(), start_url.clone())),
+        _ => None,
+    }) {
+        lines.push(Line::default());
+        if let Some(s) = start {
+            lines.push(Line::from("If no browser opened, open this address on this machine:"));
+            lines.push(Line::styled(format!("  {s}"), t.accent()));
+            lines.push(Line::from("or this one from anywhere that can reach the sign-in page:"));
+        }
+        lines.push(Line::styled(url, t.dim()));
+    } else if current(app).is_some() {
+        lines.push(Line::default());
+        lines.push(Line::from(
+            "Enter opens the Microsoft sign-in in your browser. It asks for the password every time, so the token cannot silently go to the account your browser is already signed in as.",
+        ));
+    } else {
+        lines.push(Line::default());
+        lines.push(Line::styled("All sign-ins are finished: Enter shows the summary.", t.ok()));
+    }
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+}

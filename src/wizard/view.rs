@@ -1,0 +1,174 @@
+//! Drawing: the frame around every step (title, step indicator, key help), the overlays
+//! (error panel, help, quit confirmation), and the small pieces steps share. Reads `App`
+//! and nothing else.
+
+use super::field::TextField;
+use super::{App, steps};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+const SPINNER: [&str; 4] = ["|", "/", "-", "\\"];
+
+/// Styles that respect NO_COLOR: without colour, emphasis comes from bold and reverse.
+pub struct Theme {
+    pub color: bool,
+}
+
+impl Theme {
+    pub fn accent(&self) -> Style {
+        if self.color { Style::default().fg(Color::Cyan) } else { Style::default().add_modifier(Modifier::BOLD) }
+    }
+    pub fn ok(&self) -> Style {
+        if self.color { Style::default().fg(Color::Green) } else { Style::default() }
+    }
+    pub fn bad(&self) -> Style {
+        if self.color { Style::default().fg(Color::Red) } else { Style::default().add_modifier(Modifier::BOLD) }
+    }
+    pub fn warn(&self) -> Style {
+        if self.color { Style::default().fg(Color::Yellow) } else { Style::default() }
+    }
+    pub fn dim(&self) -> Style {
+        if self.color { Style::default().fg(Color::DarkGray) } else { Style::default() }
+    }
+    pub fn selected(&self) -> Style {
+        Style::default().add_modifier(Modifier::REVERSED)
+    }
+}
+
+pub fn theme(app: &App) -> Theme {
+    Theme { color: app.color }
+}
+
+pub fn draw(app: &App, f: &mut Frame) {
+    let area = f.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let msg = format!(
+            "calsync needs a terminal of at least {MIN_WIDTH}x{MIN_HEIGHT}; this one is {}x{}. Enlarge it, or press Ctrl-C to quit.",
+            area.width, area.height
+        );
+        f.render_widget(Paragraph::new(msg).wrap(Wrap { trim: true }), area);
+        return;
+    }
+    let t = theme(app);
+    let [body, help] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
+    let (n, total) = app.position();
+    let mode = if app.step == super::Step::Mode { String::new() } else { format!(" · {}", app.draft.choice.short()) };
+    let sandbox = if app.sandbox { " · sandbox" } else { "" };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Line::from(vec![Span::styled(" calsync ", t.accent()), Span::raw(format!("· Setup{mode}{sandbox} "))]))
+        .title(Line::from(format!(" Step {n} of {total} ")).right_aligned());
+    let inner = block.inner(body);
+    f.render_widget(block, body);
+    let [heading, _, content, status] =
+        Layout::vertical([Constraint::Length(1), Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)])
+            .areas(inner.inner(ratatui::layout::Margin { horizontal: 1, vertical: 0 }));
+    f.render_widget(Paragraph::new(Span::styled(app.step.title(), t.accent().add_modifier(Modifier::BOLD))), heading);
+    steps::render(app, f, content);
+    let status_line = match (&app.busy, &app.notice) {
+        (Some(b), _) => Line::from(vec![
+            Span::styled(SPINNER[(app.ticks % 4) as usize], t.accent()),
+            Span::raw(format!(" {}... (Esc cancels)", b.label())),
+        ]),
+        (None, Some(n)) => Line::from(Span::styled(n.clone(), t.ok())),
+        _ => Line::default(),
+    };
+    f.render_widget(Paragraph::new(status_line), status);
+    f.render_widget(Paragraph::new(Span::styled(steps::keys_help(app), t.dim())), help);
+
+    if let Some(e) = &app.error {
+        let retry = if e.retry { "Enter retries · Esc closes" } else { "Enter or Esc closes" };
+        overlay(f, area, &e.title, &format!("{}\n\n{retry}", e.message), t.bad());
+    } else if app.confirm_quit {
+        overlay(
+            f,
+            area,
+            "Quit?",
+            "The reviewed changes were not applied. Quit anyway? y quits, any other key stays.",
+            t.warn(),
+        );
+    } else if app.help {
+        overlay(f, area, "Keys", HELP, t.accent());
+    }
+}
+
+const HELP: &str = "Enter      continue (or go to the field that needs fixing)\n\
+Tab        next field       Shift-Tab  previous field\n\
+Up/Down    move in a list   Esc        back (or cancel a request)\n\
+F1 or ?    this help        Ctrl-C     quit (asks when changes are unapplied)\n\
+Ctrl-U     clear the field  F2         next national cloud (connection URL)\n\n\
+Nothing is written to the instance before the Review step is confirmed.\n\
+Any key closes this help.";
+
+fn overlay(f: &mut Frame, area: Rect, title: &str, text: &str, style: Style) {
+    let w = area.width.saturating_sub(8).min(76);
+    let lines = text.lines().map(|l| (l.chars().count() as u16 / w.saturating_sub(4).max(1)) + 1).sum::<u16>();
+    let h = (lines + 2).min(area.height.saturating_sub(2));
+    let r =
+        Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height.saturating_sub(h)) / 2, width: w, height: h };
+    f.render_widget(Clear, r);
+    let block =
+        Block::default().borders(Borders::ALL).border_style(style).title(Span::styled(format!(" {title} "), style));
+    f.render_widget(Paragraph::new(text.to_string()).wrap(Wrap { trim: false }).block(block), r);
+}
+
+/// One form field: "Label   value", the cursor when focused, and a line under it for
+/// the validation message or a hint.
+pub fn field(
+    f: &mut Frame,
+    area: Rect,
+    app: &App,
+    fld: &TextField,
+    focused: bool,
+    below: Option<(String, bool)>,
+) -> u16 {
+    let t = theme(app);
+    let label_w = 16u16;
+    let shown = fld.shown();
+    let value_style = if focused { t.selected() } else { Style::default() };
+    let line = Line::from(vec![
+        Span::styled(
+            format!("{:<w$}", fld.label, w = label_w as usize),
+            if focused { t.accent() } else { Style::default() },
+        ),
+        Span::styled(format!("{shown} "), value_style),
+    ]);
+    if area.height == 0 {
+        return 0;
+    }
+    f.render_widget(Paragraph::new(line), Rect { height: 1, ..area });
+    if focused {
+        let x = area.x + label_w + fld.cursor.min(area.width as usize) as u16;
+        f.set_cursor_position(Position { x: x.min(area.x + area.width.saturating_sub(1)), y: area.y });
+    }
+    if let Some((text, bad)) = below
+        && area.height > 1
+    {
+        let style = if bad { t.bad() } else { t.dim() };
+        let r = Rect { x: area.x + label_w, y: area.y + 1, width: area.width.saturating_sub(label_w), height: 1 };
+        f.render_widget(Paragraph::new(Span::styled(text, style)), r);
+    }
+    2
+}
+
+/// A paragraph of plain text that wraps.
+pub fn text(f: &mut Frame, area: Rect, lines: Vec<Line<'static>>) {
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+}
+
+/// Splits the content area into rows of the given heights, from the top.
+pub fn rows(area: Rect, heights: &[u16]) -> Vec<Rect> {
+    let mut out = vec![];
+    let mut y = area.y;
+    for h in heights {
+        let h = (*h).min(area.y + area.height - y.min(area.y + area.height));
+        out.push(Rect { x: area.x, y, width: area.width, height: h });
+        y = (y + h).min(area.y + area.height);
+    }
+    out
+}
