@@ -13,6 +13,9 @@ pub mod field;
 pub mod steps;
 pub mod view;
 
+#[cfg(test)]
+mod tests;
+
 use crate::facts;
 use crate::oauth::identity::Who;
 use crate::oauth::session::Notice;
@@ -413,6 +416,7 @@ impl App {
             Step::Profile => self.draft.profile.unwrap_or(0),
             _ => 0,
         };
+        self.focus = steps::first_to_fill(self);
     }
 
     pub fn next(&mut self) {

@@ -97,12 +97,12 @@ pub fn draw(app: &App, f: &mut Frame) {
     }
 }
 
-const HELP: &str = "Enter      continue (or go to the field that needs fixing)\n\
-Tab        next field       Shift-Tab  previous field\n\
-Up/Down    move in a list   Esc        back (or cancel a request)\n\
-F1 or ?    this help        Ctrl-C     quit (asks when changes are unapplied)\n\
-Ctrl-U     clear the field  F2         next national cloud (connection URL)\n\n\
-Nothing is written to the instance before the Review step is confirmed.\n\
+const HELP: &str = "Enter       continue, or go to the field that needs fixing\n\
+Tab         next field          Shift-Tab   previous field\n\
+Up/Down     move in a list      Esc         back, or cancel a request\n\
+Ctrl-U      clear the field     F2          next Graph cloud\n\
+F1 or ?     this help           Ctrl-C      quit (asks if unapplied)\n\n\
+Nothing is written to the instance before Review is confirmed.\n\
 Any key closes this help.";
 
 fn overlay(f: &mut Frame, area: Rect, title: &str, text: &str, style: Style) {

@@ -70,6 +70,18 @@ fn form_len(app: &App) -> usize {
     }
 }
 
+/// Where the cursor starts on a form: the first field still empty.
+pub fn first_to_fill(app: &App) -> usize {
+    let d = &app.draft;
+    let empty = |f: &crate::wizard::field::TextField| f.value.trim().is_empty();
+    match app.step {
+        Step::Instance => [&d.instance, &d.user, &d.password].iter().position(|f| empty(f)).unwrap_or(0),
+        Step::Credential if d.choice == ModeChoice::PersonalOwn => usize::from(!empty(&d.credential)),
+        Step::Connection if d.choice == ModeChoice::PersonalOwn => usize::from(!empty(&d.connection)),
+        _ => 0,
+    }
+}
+
 /// What Enter does on an error panel that offers a retry.
 pub fn retry(app: &mut App) -> Vec<Effect> {
     match app.step {

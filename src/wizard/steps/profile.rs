@@ -55,22 +55,24 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         );
         return;
     }
-    let [list, detail] = Layout::vertical([Constraint::Min(3), Constraint::Length(5)]).areas(area);
+    let [list, detail, legend] =
+        Layout::vertical([Constraint::Min(3), Constraint::Length(5), Constraint::Length(1)]).areas(area);
     let lines: Vec<Line> = info
         .profiles
         .iter()
         .enumerate()
         .map(|(i, p)| {
             let sel = i == app.cursor;
-            let flag = if mismatch(app, p).is_some() { " (wrong grant type)" } else { "" };
+            let wrong = mismatch(app, p).is_some();
             let style = if sel {
                 t.selected()
-            } else if flag.is_empty() {
-                ratatui::style::Style::default()
-            } else {
+            } else if wrong {
                 t.dim()
+            } else {
+                ratatui::style::Style::default()
             };
-            Line::from(Span::styled(format!("{}{}{flag}", if sel { "> " } else { "  " }, p.name), style))
+            let mark = format!("{}{}", if sel { ">" } else { " " }, if wrong { "!" } else { " " });
+            Line::from(Span::styled(format!("{mark} {}", p.name), style))
         })
         .collect();
     let skip = app.cursor.saturating_sub(list.height.saturating_sub(1) as usize) as u16;
@@ -86,4 +88,8 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         d.push(Line::styled(format!("Mismatch: {m}"), t.bad()));
     }
     f.render_widget(Paragraph::new(d), detail);
+    f.render_widget(
+        Paragraph::new(Line::styled("! marks a profile whose grant type does not fit this mode", t.dim())),
+        legend,
+    );
 }

@@ -1,0 +1,356 @@
+//! Transitions of the wizard's state machine: no terminal, no network.
+
+use super::*;
+use crate::plan::diff::{Action, Item, Kind};
+use crate::snow::records::{Flag, Text};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
+    app.handle(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn ctrl(app: &mut App, c: char) -> Vec<Effect> {
+    app.handle(Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)))
+}
+
+fn typed(app: &mut App, s: &str) {
+    for c in s.chars() {
+        key(app, KeyCode::Char(c));
+    }
+}
+
+fn scope(name: &str, scope: &str, version: &str) -> Scope {
+    Scope {
+        sys_id: Text(format!("id-{scope}")),
+        scope: Text(scope.into()),
+        name: Text(name.into()),
+        version: Text(version.into()),
+        active: Flag(true),
+        sys_class_name: Text("sys_store_app".into()),
+    }
+}
+
+pub fn info() -> InstanceInfo {
+    let p = |name: &str, grant: &str| ProfileInfo {
+        sys_id: format!("p-{name}"),
+        name: name.into(),
+        grant_type: grant.into(),
+        registry: "reg".into(),
+        client_id: "cid".into(),
+        tenant: Some("tid".into()),
+    };
+    InstanceInfo {
+        url: "https://dev123.service-now.com".into(),
+        user: "admin".into(),
+        user_found: true,
+        is_admin: true,
+        wcs: Some(scope("Workplace Calendar Synchronization", "sn_wsd_rsvsync", "3.4.6")),
+        spoke: Some(scope("Microsoft Exchange Online Spoke", "sn_ex_online_spke", "3.14.1")),
+        current_app: "Global".into(),
+        profiles: vec![
+            p(facts::PROFILE_AUTH_CODE, facts::GRANT_AUTH_CODE),
+            p(facts::PROFILE_CLIENT_CREDENTIALS, facts::GRANT_CLIENT_CREDENTIALS),
+            p(facts::PROFILE_PERSONAL, facts::GRANT_AUTH_CODE),
+        ],
+        personal_alias: Some((facts::PERSONAL_ALIAS_ID.into(), true)),
+        mode_value: Some("Normal".into()),
+    }
+}
+
+fn item(kind: Kind, action: Action) -> Item {
+    Item {
+        kind,
+        name: "x".into(),
+        table: "t".into(),
+        action,
+        sys_id: None,
+        fields: vec![],
+        reason: None,
+        writes: vec![],
+        scope: String::new(),
+        expect_id: None,
+    }
+}
+
+fn diff(actions: &[Action]) -> Diff {
+    Diff { mode: Mode::Personal, scope: "WCS".into(), items: actions.iter().map(|a| item(Kind::Alias, *a)).collect() }
+}
+
+/// Walks to the Instance step with the form filled.
+fn at_instance(choice: ModeChoice) -> App {
+    let mut app = App::new(false);
+    let idx = ModeChoice::ALL.iter().position(|c| *c == choice).unwrap();
+    for _ in 0..idx {
+        key(&mut app, KeyCode::Down);
+    }
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step, Step::Instance);
+    assert_eq!(app.draft.choice, choice);
+    app
+}
+
+fn probed(mut app: App) -> App {
+    assert_eq!(app.focus, 0);
+    typed(&mut app, "dev123");
+    key(&mut app, KeyCode::Tab);
+    typed(&mut app, "admin");
+    key(&mut app, KeyCode::Tab);
+    typed(&mut app, "pw");
+    let fx = key(&mut app, KeyCode::Enter);
+    let g = match fx.as_slice() {
+        [Effect::Probe { generation, url, user, .. }] => {
+            assert_eq!(url, "https://dev123.service-now.com");
+            assert_eq!(user, "admin");
+            *generation
+        }
+        other => panic!("{other:?}"),
+    };
+    app.handle(Event::Probed(g, Ok(Box::new(info()))));
+    assert_eq!(app.step, Step::Checks);
+    app
+}
+
+#[test]
+fn mode_list_moves_and_chooses() {
+    let mut app = App::new(false);
+    key(&mut app, KeyCode::Up);
+    assert_eq!(app.cursor, 0, "the top stays the top");
+    key(&mut app, KeyCode::End);
+    assert_eq!(app.cursor, 3);
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.step, Step::Mode, "no step before the first");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!((app.step, app.draft.choice), (Step::Instance, ModeChoice::Normal));
+    assert_eq!(app.position(), (2, 10));
+}
+
+#[test]
+fn steps_follow_the_mode() {
+    assert!(!steps_for(ModeChoice::Normal).contains(&Step::Token));
+    assert!(!steps_for(ModeChoice::Normal).contains(&Step::Alias));
+    assert!(!steps_for(ModeChoice::PersonalDefault).contains(&Step::Connection));
+    assert_eq!(steps_for(ModeChoice::PersonalOwn).len(), 12);
+}
+
+#[test]
+fn the_instance_form_checks_before_probing() {
+    let mut app = at_instance(ModeChoice::PersonalOwn);
+    typed(&mut app, "https://dev1.service-now.com/now/nav");
+    app.focus = 2;
+    assert!(key(&mut app, KeyCode::Enter).is_empty(), "a URL with a path is not sent");
+    assert_eq!(app.focus, 0, "the cursor goes to the field to fix");
+    ctrl(&mut app, 'u');
+    assert!(app.draft.instance.value.is_empty());
+    typed(&mut app, "dev1");
+    assert!(key(&mut app, KeyCode::Enter).is_empty(), "no user yet");
+    assert_eq!(app.focus, 1);
+    key(&mut app, KeyCode::Char('?'));
+    assert!(!app.help, "? types into a field");
+    assert_eq!(app.draft.user.value, "?");
+}
+
+#[test]
+fn stale_and_failed_probes() {
+    let mut app = at_instance(ModeChoice::PersonalOwn);
+    app.draft.instance.set("dev1");
+    app.draft.user.set("admin");
+    app.draft.password.set("pw");
+    let g = match key(&mut app, KeyCode::Enter).as_slice() {
+        [Effect::Probe { generation, .. }] => *generation,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(app.busy, Some(Busy::Probing));
+    assert!(key(&mut app, KeyCode::Char('x')).is_empty(), "keys wait while busy");
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.busy, None, "Esc cancels");
+    app.handle(Event::Probed(g, Ok(Box::new(info()))));
+    assert_eq!(app.step, Step::Instance, "a cancelled probe's answer is ignored");
+    let g = match key(&mut app, KeyCode::Enter).as_slice() {
+        [Effect::Probe { generation, .. }] => *generation,
+        other => panic!("{other:?}"),
+    };
+    app.handle(Event::Probed(g, Err("could not reach it".into())));
+    assert!(app.error.as_ref().is_some_and(|e| e.retry));
+    assert!(matches!(key(&mut app, KeyCode::Enter).as_slice(), [Effect::Probe { .. }]), "Enter retries");
+}
+
+#[test]
+fn checks_block_a_user_without_admin() {
+    let mut app = probed(at_instance(ModeChoice::PersonalOwn));
+    app.info.as_mut().unwrap().is_admin = false;
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step, Step::Checks);
+    assert!(app.notice.is_some());
+    app.info.as_mut().unwrap().is_admin = true;
+    app.info.as_mut().unwrap().wcs = Some(scope("WCS", "sn_wsd_rsvsync", "2.5.0"));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step, Step::Checks, "personal mode needs WCS 3.0.0");
+}
+
+#[test]
+fn profile_grant_must_fit_the_mode() {
+    let mut app = probed(at_instance(ModeChoice::PersonalOwn));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step, Step::Profile);
+    assert_eq!(app.cursor, 2, "the personal profile is preselected");
+    key(&mut app, KeyCode::Up);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step, Step::Profile, "client credentials do not fit personal mode");
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!((app.step, app.draft.profile), (Step::Alias, Some(2)));
+}
+
+fn through_profile(choice: ModeChoice) -> App {
+    let mut app = probed(at_instance(choice));
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Enter);
+    app
+}
+
+#[test]
+fn own_alias_names_the_rest() {
+    let mut app = through_profile(ModeChoice::PersonalOwn);
+    typed(&mut app, "Bad Name");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step, Step::Alias);
+    ctrl(&mut app, 'u');
+    typed(&mut app, "Contoso_Rooms");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step, Step::Credential);
+    assert_eq!(app.draft.credential.value, "Contoso Rooms");
+    assert_eq!(app.draft.connection.value, "Contoso Rooms");
+    assert_eq!(app.focus, 1, "the cursor starts on the empty delegated user");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.focus, 1, "the delegated user is missing");
+    typed(&mut app, "not-an-email");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step, Step::Credential);
+    ctrl(&mut app, 'u');
+    typed(&mut app, "rooms@contoso.com");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step, Step::Connection);
+    key(&mut app, KeyCode::F(2));
+    assert_eq!(app.draft.url.value, "https://graph.microsoft.us");
+    typed(&mut app, "/v1.0");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step, Step::Connection, "a path is refused");
+    key(&mut app, KeyCode::F(2));
+    assert_eq!(
+        app.draft.url.value, "https://graph.microsoft.com",
+        "from an unknown URL, F2 starts at the global cloud"
+    );
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step, Step::Integration);
+    let plan = app.draft.to_plan(app.info.as_ref()).unwrap();
+    assert_eq!(plan.aliases[0].name, "Contoso_Rooms");
+    assert_eq!(plan.credentials[0].delegated_user.as_deref(), Some("rooms@contoso.com"));
+}
+
+fn at_review(choice: ModeChoice) -> (App, u64) {
+    let mut app = through_profile(choice);
+    if choice == ModeChoice::PersonalOwn {
+        typed(&mut app, "Contoso_Rooms");
+        key(&mut app, KeyCode::Enter);
+    } else if choice == ModeChoice::PersonalDefault {
+        key(&mut app, KeyCode::Enter);
+    }
+    typed(&mut app, "rooms@contoso.com");
+    key(&mut app, KeyCode::Enter);
+    if choice != ModeChoice::PersonalDefault {
+        key(&mut app, KeyCode::Enter);
+    }
+    assert_eq!(app.step, Step::Integration);
+    let g = match key(&mut app, KeyCode::Enter).as_slice() {
+        [Effect::Diff { generation, plan }] => {
+            assert_eq!(plan.mode, choice.mode());
+            *generation
+        }
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(app.step, Step::Review);
+    (app, g)
+}
+
+#[test]
+fn review_blocks_conflicts_then_applies_then_signs_in() {
+    let (mut app, g) = at_review(ModeChoice::PersonalOwn);
+    app.handle(Event::Diffed(g, Ok(diff(&[Action::Conflict, Action::Create]))));
+    assert!(key(&mut app, KeyCode::Enter).is_empty());
+    assert_eq!(app.step, Step::Review);
+    app.diff = Some(diff(&[Action::Create, Action::Unchanged]));
+    assert!(app.unapplied());
+    ctrl(&mut app, 'c');
+    assert!(app.confirm_quit && !app.quit, "Ctrl-C asks while changes are unapplied");
+    key(&mut app, KeyCode::Char('n'));
+    assert!(!app.confirm_quit);
+    assert!(matches!(key(&mut app, KeyCode::Enter).as_slice(), [Effect::Apply]));
+    assert_eq!((app.step, app.busy.clone()), (Step::Apply, Some(Busy::Applying)));
+    app.handle(Event::Progress(ApplyLine { ok: true, text: "created alias x".into(), link: None }));
+    app.handle(Event::Applied(Ok(())));
+    assert_eq!(app.tokens.len(), 1);
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.step, Step::Apply, "no way back once written");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step, Step::Token);
+    match key(&mut app, KeyCode::Enter).as_slice() {
+        [Effect::SignIn { credential, user }] => {
+            assert_eq!(credential, "Contoso Rooms");
+            assert_eq!(user, "rooms@contoso.com");
+        }
+        other => panic!("{other:?}"),
+    }
+    app.handle(Event::SignedIn(Err(
+        "signed in as it-admin@contoso.com, but this credential expects rooms@contoso.com".into(),
+    )));
+    assert!(matches!(app.tokens[0].state, TokenState::Failed(_)));
+    assert!(matches!(key(&mut app, KeyCode::Char('r')).as_slice(), [Effect::SignIn { .. }]));
+    key(&mut app, KeyCode::Esc);
+    assert!(matches!(app.tokens[0].state, TokenState::Failed(ref m) if m.contains("cancelled")));
+    key(&mut app, KeyCode::Char('s'));
+    assert_eq!(app.tokens[0].state, TokenState::Skipped);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step, Step::Summary);
+    assert!(matches!(key(&mut app, KeyCode::Char('s')).as_slice(), [Effect::SavePlan(_)]));
+    app.handle(Event::Saved(Ok("calsync-plan-personal.toml".into())));
+    assert!(app.notice.as_ref().unwrap().contains("calsync-plan-personal.toml"));
+    assert!(matches!(key(&mut app, KeyCode::Enter).as_slice(), [Effect::Quit]));
+    assert!(app.quit);
+}
+
+#[test]
+fn nothing_to_change_skips_the_apply() {
+    let (mut app, g) = at_review(ModeChoice::PersonalDefault);
+    app.handle(Event::Diffed(g, Ok(diff(&[Action::Unchanged]))));
+    assert!(key(&mut app, KeyCode::Enter).is_empty());
+    assert_eq!(app.step, Step::Token);
+    assert_eq!(app.tokens.len(), 2, "MS Graph 1 and MS Graph 2");
+}
+
+#[test]
+fn a_failed_apply_offers_a_retry_that_compares_again() {
+    let (mut app, g) = at_review(ModeChoice::Strict);
+    app.handle(Event::Diffed(g, Ok(diff(&[Action::Update]))));
+    key(&mut app, KeyCode::Enter);
+    app.handle(Event::Applied(Err("HTTP 503".into())));
+    assert!(app.error.is_some());
+    assert!(matches!(key(&mut app, KeyCode::Enter).as_slice(), [Effect::Diff { .. }]));
+    assert_eq!(app.step, Step::Review);
+}
+
+#[test]
+fn help_resize_terminate() {
+    let mut app = App::new(true);
+    key(&mut app, KeyCode::Char('?'));
+    assert!(app.help);
+    key(&mut app, KeyCode::Char('x'));
+    assert!(!app.help);
+    key(&mut app, KeyCode::F(1));
+    assert!(app.help);
+    app.handle(Event::Resize(70, 20));
+    assert_eq!(app.size, (70, 20));
+    assert!(matches!(app.handle(Event::Terminate).as_slice(), [Effect::Quit]));
+    assert!(app.quit);
+    let mut app = App::new(false);
+    assert!(matches!(ctrl(&mut app, 'c').as_slice(), [Effect::Quit]), "nothing unapplied: Ctrl-C quits at once");
+}

@@ -1,0 +1,199 @@
+//! The wizard in a real terminal: tmux at 80x24 runs `calsync --sandbox` through the whole
+//! first-time setup by send-keys and reads the screen with capture-pane; then the sandbox
+//! and the keyring are checked from outside. Ctrl-C halfway must leave a cooked terminal.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+    dir: tempfile::TempDir,
+}
+
+impl Tmux {
+    fn start(extra_env: &str) -> Option<Tmux> {
+        if Command::new("tmux").arg("-V").output().is_err() {
+            assert!(
+                std::env::var_os("CALSYNC_REQUIRE_TMUX").is_none(),
+                "tmux is not installed (tests/run installs it)"
+            );
+            eprintln!("not run: tmux is not installed; run the suite through tests/run");
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let socket = format!("calsync-test-{}-{}", std::process::id(), rand_suffix());
+        let bin = env!("CARGO_BIN_EXE_calsync");
+        let d = dir.path().display();
+        let script = format!(
+            "cd {root} && env CALSYNC_SANDBOX_STATE={d}/sandbox.json CALSYNC_STATE_DIR={d}/state {extra_env} {bin} --sandbox; echo EXIT=$?; stty -a > {d}/stty.txt; sleep 120",
+            root = d
+        );
+        let ok = Command::new("tmux")
+            .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d", "-s", "w", "-x", "80", "-y", "24", &script])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "tmux started");
+        let _ = Command::new("tmux").args(["-L", &socket, "set", "-s", "escape-time", "0"]).status();
+        Some(Tmux { socket, dir })
+    }
+
+    fn screen(&self) -> String {
+        let o = Command::new("tmux").args(["-L", &self.socket, "capture-pane", "-p", "-t", "w"]).output().unwrap();
+        String::from_utf8_lossy(&o.stdout).to_string()
+    }
+
+    fn wait_for(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let s = self.screen();
+            if s.contains(text) {
+                return s;
+            }
+            assert!(Instant::now() < deadline, "waited for {text:?}; the screen shows:\n{s}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            Command::new("tmux").args(["-L", &self.socket, "send-keys", "-t", "w", k]).status().unwrap();
+        }
+    }
+
+    fn type_text(&self, text: &str) {
+        Command::new("tmux").args(["-L", &self.socket, "send-keys", "-t", "w", "-l", text]).status().unwrap();
+    }
+
+    fn path(&self, name: &str) -> std::path::PathBuf {
+        self.dir.path().join(name)
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux").args(["-L", &self.socket, "kill-server"]).status();
+    }
+}
+
+fn rand_suffix() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos() as u64).unwrap_or(0)
+}
+
+fn cooked(stty: &Path) {
+    let text = std::fs::read_to_string(stty).expect("stty ran after calsync exited");
+    for flag in ["icanon", "echo", "isig"] {
+        let raw_off = text.split_whitespace().any(|w| w == format!("-{flag}"));
+        assert!(!raw_off, "{flag} is off after calsync exited:\n{text}");
+    }
+}
+
+#[test]
+fn the_whole_personal_setup_by_keyboard() {
+    let keyring = std::env::var_os("CALSYNC_REQUIRE_KEYRING").is_some();
+    let browser = format!("{}/tests/fixtures/browser.sh", env!("CARGO_MANIFEST_DIR"));
+    let env = format!(
+        "CALSYNC_KEYRING=secret-service BROWSER={browser} SIGN_IN_AS=rooms-delegate@contoso.com SIGN_IN_PW=Delegate-Pass-1"
+    );
+    let Some(t) = Tmux::start(&env) else { return };
+    // Counted: the keys pressed besides typing the values.
+    let mut presses = 0;
+    let mut press = |keys: &[&str]| {
+        presses += keys.len();
+        t.keys(keys);
+    };
+    t.wait_for("Step 1 of 12");
+    press(&["Enter"]);
+    t.wait_for("The sandbox instance is filled in");
+    press(&["Enter"]);
+    t.wait_for("has the admin role");
+    press(&["Enter"]);
+    t.wait_for("Grant      authorization_code");
+    press(&["Enter"]);
+    t.wait_for("Parent alias");
+    t.type_text("Contoso_Graph_Personal");
+    t.wait_for("sn_wsd_rsvsync.Contoso_Graph_Personal");
+    press(&["Enter"]);
+    t.wait_for("Delegated user");
+    t.type_text("rooms-delegate@contoso.com");
+    press(&["Enter"]);
+    t.wait_for("ok: Microsoft Graph, Global cloud");
+    press(&["Enter"]);
+    t.wait_for("Normal -> Personal");
+    press(&["Enter"]);
+    t.wait_for("Enter writes these changes.");
+    press(&["Enter"]);
+    t.wait_for("The instance matches the setup");
+    press(&["Enter"]);
+    t.wait_for("Get OAuth Token");
+    if keyring {
+        press(&["Enter"]);
+        let s = t.wait_for("All sign-ins are finished");
+        assert!(s.contains("done") && s.contains("rooms-delegate@contoso.com"), "{s}");
+    } else {
+        press(&["s"]);
+    }
+    press(&["Enter"]);
+    t.wait_for("Summary");
+    press(&["s"]);
+    t.wait_for("Plan saved to calsync-plan-personal.toml");
+    press(&["Enter"]);
+    t.wait_for("EXIT=0");
+    eprintln!("keystrokes besides typed values: {presses}");
+    assert!(presses <= 14, "{presses} keystrokes");
+
+    // The sandbox instance holds the configuration.
+    let state: serde_json::Value = serde_json::from_slice(&std::fs::read(t.path("sandbox.json")).unwrap()).unwrap();
+    let rows = state["rows"].as_array().unwrap();
+    let find =
+        |class: &str, name: &str| rows.iter().find(|r| r["sys_class_name"] == class && r["name"] == name).cloned();
+    let alias = find("sys_alias", "Contoso_Graph_Personal").expect("alias written");
+    assert_eq!(alias["id"], "sn_wsd_rsvsync.Contoso_Graph_Personal");
+    let cred = find("oauth_2_0_credentials", "Contoso Graph Personal").expect("credential written");
+    let conn = find("http_connection", "Contoso Graph Personal").expect("connection written");
+    assert_eq!(conn["connection_alias"], alias["sys_id"]);
+    assert_eq!(conn["credential"], cred["sys_id"]);
+    let prop = rows.iter().find(|r| r["name"] == "sn_wsd_rsvsync.sync_integration_mode").unwrap();
+    assert_eq!(prop["value"], "Personal");
+    let saved = std::fs::read_to_string(t.path("calsync-plan-personal.toml")).unwrap();
+    assert!(calsync::plan::parse("saved", &saved).is_ok(), "the saved plan replays:\n{saved}");
+    cooked(&t.path("stty.txt"));
+    if keyring {
+        // SAFETY: this test binary has one test touching the environment.
+        unsafe { std::env::set_var("CALSYNC_KEYRING", "secret-service") };
+        let account = calsync::secrets::Account::RefreshToken {
+            instance: "sandbox".into(),
+            credential: "Contoso Graph Personal".into(),
+        };
+        assert!(calsync::secrets::get(&account).unwrap().is_some(), "the refresh token is in the keyring");
+        let _ = calsync::secrets::delete(&account);
+    }
+}
+
+#[test]
+fn ctrl_c_halfway_leaves_a_cooked_terminal() {
+    let Some(t) = Tmux::start("") else { return };
+    t.wait_for("Step 1 of 12");
+    t.keys(&["Enter"]);
+    t.wait_for("Instance and login");
+    t.keys(&["C-c"]);
+    t.wait_for("EXIT=0");
+    cooked(&t.path("stty.txt"));
+}
+
+#[test]
+fn a_small_terminal_is_told_so_and_resizing_recovers() {
+    let Some(t) = Tmux::start("") else { return };
+    t.wait_for("Step 1 of 12");
+    Command::new("tmux").args(["-L", &t.socket, "resize-window", "-t", "w", "-x", "60", "-y", "20"]).status().unwrap();
+    t.wait_for("needs a terminal of at least 80x24");
+    Command::new("tmux").args(["-L", &t.socket, "resize-window", "-t", "w", "-x", "100", "-y", "30"]).status().unwrap();
+    t.wait_for("Step 1 of 12");
+    t.keys(&["x", "q", "Left"]);
+    let s = t.wait_for("Step 1 of 12");
+    assert!(s.contains("> Personal authentication, own alias"), "stray keys change nothing:\n{s}");
+    t.keys(&["C-c"]);
+    t.wait_for("EXIT=0");
+    cooked(&t.path("stty.txt"));
+}

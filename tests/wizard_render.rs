@@ -1,0 +1,129 @@
+//! One render test per wizard screen, at 80x24 and 120x40, on a state reached through the
+//! state machine with the sandbox's real probe and diff (insta snapshots).
+
+mod common;
+
+use calsync::oauth::session::Notice;
+use calsync::plan;
+use calsync::wizard::driver::probe;
+use calsync::wizard::{App, ApplyLine, Event, ModeChoice, Step, view};
+use common::*;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+fn render(app: &App, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| view::draw(app, f)).unwrap();
+    let buf = t.backend().buffer().clone();
+    (0..h)
+        .map(|y| (0..w).map(|x| buf[(x, y)].symbol().to_string()).collect::<String>().trim_end().to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn key(app: &mut App, code: KeyCode) {
+    app.handle(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+}
+
+fn snap(app: &App, name: &str) {
+    for (w, h) in [(80, 24), (120, 40)] {
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), render(app, w, h));
+    }
+}
+
+/// Every screen of a personal-mode setup with an own alias, in order.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_setup_screen() {
+    let sb = sandbox().await;
+    let c = client(&sb);
+    let mut app = App::new(false);
+    app.color = false;
+    snap(&app, "01_mode");
+    key(&mut app, KeyCode::Enter);
+    app.draft.instance.set("dev123");
+    app.draft.user.set("admin");
+    app.draft.password.set("secret");
+    snap(&app, "02_instance");
+    let mut info = probe(&c).await.unwrap();
+    info.url = "https://dev123.service-now.com".into();
+    let g = app.generation + 1;
+    app.generation = g;
+    app.handle(Event::Probed(g, Ok(Box::new(info))));
+    assert_eq!(app.step, Step::Checks);
+    snap(&app, "03_checks");
+    key(&mut app, KeyCode::Enter);
+    snap(&app, "04_profile");
+    key(&mut app, KeyCode::Enter);
+    for ch in "Contoso_Graph_Personal".chars() {
+        key(&mut app, KeyCode::Char(ch));
+    }
+    snap(&app, "05_alias");
+    key(&mut app, KeyCode::Enter);
+    for ch in "rooms-delegate@contoso.com".chars() {
+        key(&mut app, KeyCode::Char(ch));
+    }
+    snap(&app, "06_credential");
+    key(&mut app, KeyCode::Enter);
+    snap(&app, "07_connection");
+    key(&mut app, KeyCode::Enter);
+    snap(&app, "08_integration");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step, Step::Review);
+    let p = app.draft.to_plan(app.info.as_ref()).unwrap();
+    let st = plan::read_state(&c, &p).await.unwrap();
+    let d = plan::diff(&p, &st);
+    let g = app.generation;
+    app.handle(Event::Diffed(g, Ok(d)));
+    snap(&app, "09_review");
+    key(&mut app, KeyCode::Enter);
+    for (text, id) in [
+        ("created alias Contoso_Graph_Personal", "sys_alias"),
+        ("created credential Contoso Graph Personal", "oauth_2_0_credentials"),
+    ] {
+        app.handle(Event::Progress(ApplyLine {
+            ok: true,
+            text: text.into(),
+            link: Some(format!("https://dev123.service-now.com/{id}.do?sys_id=0123456789abcdef0123456789abcdef")),
+        }));
+    }
+    app.handle(Event::Applied(Ok(())));
+    snap(&app, "10_apply");
+    key(&mut app, KeyCode::Enter);
+    snap(&app, "11_token");
+    key(&mut app, KeyCode::Enter);
+    app.handle(Event::SignIn(Notice::Waiting {
+        url: "https://login.microsoftonline.com/tid/oauth2/v2.0/authorize?client_id=cid&login_hint=rooms-delegate%40contoso.com&prompt=login".into(),
+        start_url: "http://localhost:53682/start".into(),
+        redirect_uri: "http://localhost:53682/".into(),
+    }));
+    snap(&app, "11_token_waiting");
+    let who = calsync::oauth::identity::Who {
+        username: "rooms-delegate@contoso.com".into(),
+        name: Some("Rooms Delegate".into()),
+        object_id: Some("oid-1".into()),
+        tenant_id: Some("tid".into()),
+    };
+    app.handle(Event::SignedIn(Ok(who)));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step, Step::Summary);
+    snap(&app, "12_summary");
+}
+
+#[test]
+fn overlays_and_a_small_terminal() {
+    let mut app = App::new(true);
+    app.color = false;
+    key(&mut app, KeyCode::F(1));
+    snap(&app, "help");
+    key(&mut app, KeyCode::Esc);
+    app.draft.choice = ModeChoice::Strict;
+    app.step = Step::Instance;
+    app.error = Some(calsync::wizard::ErrorPanel {
+        title: "The instance could not be used".into(),
+        message: "https://dev123.service-now.com is a hibernating developer instance: it answered with the \"Your instance is hibernating\" page. Wake it by signing in at developer.servicenow.com, wait until it is up, then run again".into(),
+        retry: true,
+    });
+    snap(&app, "error_panel");
+    insta::assert_snapshot!("too_small_60x20", render(&app, 60, 20));
+}
