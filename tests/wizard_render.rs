@@ -39,6 +39,8 @@ async fn every_setup_screen() {
     let c = client(&sb);
     let mut app = App::new(false);
     app.color = false;
+    snap(&app, "00_picker");
+    key(&mut app, KeyCode::Enter);
     snap(&app, "01_mode");
     key(&mut app, KeyCode::Enter);
     app.draft.instance.set("dev123");
@@ -114,6 +116,7 @@ async fn every_setup_screen() {
 fn overlays_and_a_small_terminal() {
     let mut app = App::new(true);
     app.color = false;
+    app.start(calsync::wizard::Journey::Setup);
     key(&mut app, KeyCode::F(1));
     snap(&app, "help");
     key(&mut app, KeyCode::Esc);
@@ -126,4 +129,26 @@ fn overlays_and_a_small_terminal() {
     });
     snap(&app, "error_panel");
     insta::assert_snapshot!("too_small_60x20", render(&app, 60, 20));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_reauthorize_list() {
+    let sb = sandbox().await;
+    let c = client(&sb);
+    // A personal setup first, so there is an authorization-code credential.
+    let p = plan::parse("p", &example("personal-own-alias.toml")).unwrap();
+    let st = plan::read_state(&c, &p).await.unwrap();
+    plan::apply::apply(&c, &plan::diff(&p, &st), &st, |_| {}).await;
+    let mut app = App::new(false);
+    app.color = false;
+    app.start(calsync::wizard::Journey::Reauth);
+    let mut info = probe(&c).await.unwrap();
+    info.url = "https://dev123.service-now.com".into();
+    app.generation = 1;
+    app.handle(Event::Probed(1, Ok(Box::new(info))));
+    let mut rows = calsync::wizard::driver::load_credentials(&c, "render-test").await.unwrap();
+    rows[0].delegated = "rooms-delegate@contoso.com".into();
+    app.handle(Event::Credentials(app.generation, Ok(rows)));
+    key(&mut app, KeyCode::Char(' '));
+    snap(&app, "13_reauth_list");
 }

@@ -189,9 +189,11 @@ async fn run_inner(target: &Target, args: AuthorizeArgs) -> Result<u8, Failure> 
     let Some(rt) = outcome.tokens.refresh_token.as_ref() else {
         return Err(Failure(exit::FAILED, "Microsoft sent no refresh token (offline_access was not granted); add the delegated permission offline_access to the app and run again. Nothing was stored.".into()));
     };
+    let account_instance = instance_key.clone();
     let account = Account::RefreshToken { instance: instance_key, credential: t.credential.name.0.clone() };
     secrets::set(&account, rt)
         .map_err(|e| Failure(exit::FAILED, format!("the refresh token could not be stored: {e}. Nothing was kept")))?;
+    crate::oauth::delegates::remember(&account_instance, &t.credential.name, &outcome.verified.who.username);
     println!(
         "The refresh token is in the OS keyring (service \"{}\", account \"{}\").",
         secrets::SERVICE,

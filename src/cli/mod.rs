@@ -44,8 +44,10 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// The first-time setup wizard (what plain `calsync` starts in a terminal)
+    /// The first-time setup wizard
     Setup,
+    /// Re-authorize delegated mailboxes, in the wizard
+    Reauth,
     /// Make the instance match a plan file (shows the changes first)
     Apply {
         /// The plan (TOML); see examples/
@@ -70,14 +72,24 @@ pub enum Command {
 /// Runs the parsed command line; returns the process exit code.
 pub async fn run(cli: Cli) -> u8 {
     match cli.command {
-        None | Some(Command::Setup) => {
+        None | Some(Command::Setup) | Some(Command::Reauth) => {
             if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
                 eprintln!(
                     "calsync: no terminal for the interactive setup; use the headless commands: calsync apply --plan FILE, calsync authorize --credential NAME --expect-user EMAIL, calsync sandbox (see calsync --help)"
                 );
                 return exit::USAGE;
             }
-            let opts = crate::wizard::driver::Options { sandbox: cli.sandbox, instance: cli.instance, user: cli.user };
+            let journey = match cli.command {
+                Some(Command::Setup) => Some(crate::wizard::Journey::Setup),
+                Some(Command::Reauth) => Some(crate::wizard::Journey::Reauth),
+                _ => None,
+            };
+            let opts = crate::wizard::driver::Options {
+                journey,
+                sandbox: cli.sandbox,
+                instance: cli.instance,
+                user: cli.user,
+            };
             crate::wizard::driver::run(opts).await
         }
         Some(Command::Apply { ref plan, dry_run, yes, json }) => {

@@ -4,6 +4,7 @@
 
 pub mod aadsts;
 pub mod browser;
+pub mod delegates;
 pub mod flow;
 pub mod handover;
 pub mod identity;

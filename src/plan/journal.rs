@@ -20,7 +20,7 @@ pub struct Journal {
     user: String,
 }
 
-fn state_dir() -> PathBuf {
+pub fn state_dir() -> PathBuf {
     if let Some(p) = std::env::var_os("CALSYNC_STATE_DIR") {
         return PathBuf::from(p);
     }

@@ -3,7 +3,7 @@
 //! a task whose result comes back as an event, redraws, and always gives the terminal back
 //! (normal exit, error, panic, Ctrl-C, SIGTERM, SIGHUP).
 
-use super::{App, ApplyLine, Effect, Event, InstanceInfo, ProfileInfo, view};
+use super::{App, ApplyLine, CredentialRow, Effect, Event, InstanceInfo, Journey, ProfileInfo, view};
 use crate::facts;
 use crate::oauth::browser::SystemBrowser;
 use crate::oauth::session::{self, SignIn};
@@ -23,6 +23,8 @@ use std::time::Duration;
 use tokio::sync::{Mutex, mpsc, oneshot};
 
 pub struct Options {
+    /// Start in this journey instead of the picker.
+    pub journey: Option<Journey>,
     pub sandbox: bool,
     pub instance: Option<String>,
     pub user: Option<String>,
@@ -110,6 +112,54 @@ pub async fn probe(client: &Client) -> Result<InstanceInfo, SnError> {
     })
 }
 
+/// The authorization-code credentials with their token state, for re-authorizing.
+pub async fn load_credentials(client: &Client, instance_key: &str) -> Result<Vec<CredentialRow>, SnError> {
+    let by_name = Query::new().order_by("name")?;
+    let auth_profiles = Query::new().eq("grant_type", facts::GRANT_AUTH_CODE)?;
+    let (creds, profiles) = tokio::try_join!(
+        client.list::<crate::snow::records::Credential>("oauth_2_0_credentials", &by_name, &[]),
+        client.list::<OAuthProfile>("oauth_entity_profile", &auth_profiles, &["sys_id", "name"]),
+    )?;
+    let creds: Vec<_> =
+        creds.into_iter().filter(|c| profiles.iter().any(|p| *p.sys_id == *c.oauth_entity_profile.id())).collect();
+    let ids: Vec<String> = creds.iter().map(|c| c.sys_id.0.clone()).collect();
+    let rq = Query::new().eq("requestor_context", facts::REQUESTOR_CONTEXT_CREDENTIALS)?.is_in("requestor_id", &ids)?;
+    let requestors: Vec<serde_json::Value> =
+        client.list(facts::REQUESTOR_TABLE, &rq, &["sys_id", "requestor_id"]).await?;
+    let rp_ids: Vec<String> = requestors.iter().map(|r| crate::snow::records::plain(&r["sys_id"])).collect();
+    let tq =
+        Query::new().is_in(facts::TOKEN_REQUESTOR_COLUMN, &rp_ids)?.eq(facts::TOKEN_TYPE_COLUMN, "refresh_token")?;
+    let fields = [facts::TOKEN_REQUESTOR_COLUMN, facts::TOKEN_EXPIRES_COLUMN];
+    let tokens: Vec<serde_json::Value> = client.list(facts::TOKEN_TABLE, &tq, &fields).await?;
+    let delegates = crate::oauth::delegates::load(instance_key);
+    let mut rows = vec![];
+    for c in creds {
+        let rp = requestors
+            .iter()
+            .find(|r| crate::snow::records::plain(&r["requestor_id"]) == *c.sys_id)
+            .map(|r| crate::snow::records::plain(&r["sys_id"]));
+        let expiry = rp
+            .and_then(|rp| tokens.iter().find(|t| crate::snow::records::plain(&t[facts::TOKEN_REQUESTOR_COLUMN]) == rp))
+            .map(|t| crate::snow::records::plain(&t[facts::TOKEN_EXPIRES_COLUMN]));
+        let account = Account::RefreshToken { instance: instance_key.to_string(), credential: c.name.0.clone() };
+        let in_keyring =
+            tokio::task::spawn_blocking(move || matches!(secrets::get(&account), Ok(Some(_)))).await.unwrap_or(false);
+        rows.push(CredentialRow {
+            profile: profiles
+                .iter()
+                .find(|p| *p.sys_id == *c.oauth_entity_profile.id())
+                .map(|p| p.name.0.clone())
+                .unwrap_or_default(),
+            delegated: delegates.get(&c.name.0).cloned().unwrap_or_default(),
+            name: c.name.0,
+            in_keyring,
+            instance_expiry: expiry.filter(|e| !e.is_empty()),
+            selected: false,
+        });
+    }
+    Ok(rows)
+}
+
 fn send(tx: &mpsc::UnboundedSender<Event>, e: Event) {
     let _ = tx.send(e);
 }
@@ -130,6 +180,17 @@ async fn run_effect(effect: Effect, ctx: Shared, tx: mpsc::UnboundedSender<Event
             }
             .await;
             send(&tx, Event::Probed(generation, result));
+        }
+        Effect::LoadCredentials { generation } => {
+            let (client, key) = {
+                let c = ctx.lock().await;
+                (c.client.clone(), c.instance_key.clone())
+            };
+            let r = match client {
+                Some(client) => load_credentials(&client, &key).await.map_err(|e| e.to_string()),
+                None => Err("no instance yet".into()),
+            };
+            send(&tx, Event::Credentials(generation, r));
         }
         Effect::Diff { generation, plan } => {
             let client = ctx.lock().await.client.clone();
@@ -268,6 +329,7 @@ async fn sign_in(
         .await
         .map_err(|e| e.to_string())?
         .map_err(|e| format!("signed in as {}, but the token could not be kept: {e}", outcome.verified.who.username))?;
+    crate::oauth::delegates::remember(instance_key, credential, &outcome.verified.who.username);
     Ok(outcome.verified.who)
 }
 
@@ -310,6 +372,9 @@ fn signal_task(_tx: mpsc::UnboundedSender<Event>) {}
 /// Runs the wizard until the admin quits; returns the exit code.
 pub async fn run(opts: Options) -> u8 {
     let mut app = App::new(opts.sandbox);
+    if let Some(j) = opts.journey {
+        app.start(j);
+    }
     app.color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let ctx: Shared = Arc::default();
     let _sandbox: Option<Sandbox> = if opts.sandbox {

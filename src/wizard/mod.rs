@@ -88,8 +88,39 @@ impl ModeChoice {
     }
 }
 
+/// The journeys the picker offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Journey {
+    Setup,
+    Reauth,
+}
+
+impl Journey {
+    pub const ALL: [Journey; 2] = [Journey::Setup, Journey::Reauth];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Journey::Setup => "First-time setup",
+            Journey::Reauth => "Re-authorize delegated mailboxes",
+        }
+    }
+
+    pub fn about(self) -> &'static str {
+        match self {
+            Journey::Setup => {
+                "Mode, scope checks, alias, OAuth 2.0 credential, HTTP(s) connection and integration mode, reviewed before anything is written; then Get OAuth Token for the delegated mailbox."
+            }
+            Journey::Reauth => {
+                "The instance's OAuth credentials with their delegated user, token state and expiry; pick one or several and sign each in again, checked to be the right account."
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
+    Picker,
+    Credentials,
     Mode,
     Instance,
     Checks,
@@ -107,6 +138,8 @@ pub enum Step {
 impl Step {
     pub fn title(self) -> &'static str {
         match self {
+            Step::Picker => "What do you want to do?",
+            Step::Credentials => "Delegated mailboxes",
             Step::Mode => "Mode",
             Step::Instance => "Instance and login",
             Step::Checks => "Scope checks",
@@ -120,6 +153,14 @@ impl Step {
             Step::Token => "Get OAuth Token",
             Step::Summary => "Summary",
         }
+    }
+}
+
+/// The steps of a journey, in order.
+pub fn journey_steps(journey: Journey, choice: ModeChoice) -> Vec<Step> {
+    match journey {
+        Journey::Setup => steps_for(choice),
+        Journey::Reauth => vec![Step::Instance, Step::Credentials, Step::Token, Step::Summary],
     }
 }
 
@@ -264,6 +305,19 @@ impl Draft {
     }
 }
 
+/// One OAuth credential as the re-authorize list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialRow {
+    pub name: String,
+    pub profile: String,
+    /// The delegated user last signed in with calsync, if known.
+    pub delegated: String,
+    pub in_keyring: bool,
+    /// When the instance's stored refresh token expires, if it holds one.
+    pub instance_expiry: Option<String>,
+    pub selected: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Busy {
     Probing,
@@ -321,6 +375,7 @@ pub enum Event {
     Resize(u16, u16),
     Tick,
     Probed(u64, Result<Box<InstanceInfo>, String>),
+    Credentials(u64, Result<Vec<CredentialRow>, String>),
     Diffed(u64, Result<Diff, String>),
     Progress(ApplyLine),
     Applied(Result<(), String>),
@@ -334,6 +389,7 @@ pub enum Event {
 #[derive(Debug)]
 pub enum Effect {
     Probe { generation: u64, url: String, user: String, password: SecretString },
+    LoadCredentials { generation: u64 },
     Diff { generation: u64, plan: Plan },
     Apply,
     SignIn { credential: String, user: String },
@@ -343,6 +399,7 @@ pub enum Effect {
 }
 
 pub struct App {
+    pub journey: Journey,
     pub step: Step,
     pub draft: Draft,
     /// Which field of a form step has the cursor.
@@ -355,6 +412,9 @@ pub struct App {
     pub apply_lines: Vec<ApplyLine>,
     pub applied: Option<Result<(), String>>,
     pub tokens: Vec<TokenTask>,
+    pub credentials: Vec<CredentialRow>,
+    /// The delegated-user field of the re-authorize list, while it is being edited.
+    pub editing: Option<TextField>,
     pub busy: Option<Busy>,
     /// Results of a request issued before this number were cancelled: ignore them.
     pub generation: u64,
@@ -372,7 +432,8 @@ pub struct App {
 impl App {
     pub fn new(sandbox: bool) -> App {
         App {
-            step: Step::Mode,
+            journey: Journey::Setup,
+            step: Step::Picker,
             draft: Draft::default(),
             focus: 0,
             cursor: 0,
@@ -382,6 +443,8 @@ impl App {
             apply_lines: vec![],
             applied: None,
             tokens: vec![],
+            credentials: vec![],
+            editing: None,
             busy: None,
             generation: 0,
             ticks: 0,
@@ -396,8 +459,15 @@ impl App {
         }
     }
 
+    /// Starts straight in a journey (`calsync setup`, `calsync reauth`).
+    pub fn start(&mut self, journey: Journey) {
+        self.journey = journey;
+        let first = journey_steps(journey, self.draft.choice)[0];
+        self.go(first);
+    }
+
     pub fn steps(&self) -> Vec<Step> {
-        steps_for(self.draft.choice)
+        journey_steps(self.journey, self.draft.choice)
     }
 
     /// "Step n of N" for the indicator.
@@ -434,10 +504,10 @@ impl App {
             return;
         }
         let s = self.steps();
-        if let Some(i) = s.iter().position(|x| *x == self.step)
-            && i > 0
-        {
-            self.go(s[i - 1]);
+        match s.iter().position(|x| *x == self.step) {
+            Some(i) if i > 0 => self.go(s[i - 1]),
+            Some(_) => self.go(Step::Picker),
+            None => {}
         }
     }
 
@@ -468,7 +538,8 @@ impl App {
             }
             Event::Probed(g, r) if g == self.generation => steps::instance::probed(self, r),
             Event::Diffed(g, r) if g == self.generation => steps::review::diffed(self, r),
-            Event::Probed(..) | Event::Diffed(..) => vec![],
+            Event::Credentials(g, r) if g == self.generation => steps::credentials::loaded(self, r),
+            Event::Probed(..) | Event::Diffed(..) | Event::Credentials(..) => vec![],
             Event::Progress(line) => {
                 self.apply_lines.push(line);
                 vec![]

@@ -79,6 +79,8 @@ fn diff(actions: &[Action]) -> Diff {
 /// Walks to the Instance step with the form filled.
 fn at_instance(choice: ModeChoice) -> App {
     let mut app = App::new(false);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step, Step::Mode, "the picker's first journey is the setup");
     let idx = ModeChoice::ALL.iter().position(|c| *c == choice).unwrap();
     for _ in 0..idx {
         key(&mut app, KeyCode::Down);
@@ -113,12 +115,18 @@ fn probed(mut app: App) -> App {
 #[test]
 fn mode_list_moves_and_chooses() {
     let mut app = App::new(false);
+    assert_eq!(app.step, Step::Picker);
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.step, Step::Picker, "nothing before the picker");
+    app.start(Journey::Setup);
     key(&mut app, KeyCode::Up);
     assert_eq!(app.cursor, 0, "the top stays the top");
     key(&mut app, KeyCode::End);
     assert_eq!(app.cursor, 3);
     key(&mut app, KeyCode::Esc);
-    assert_eq!(app.step, Step::Mode, "no step before the first");
+    assert_eq!(app.step, Step::Picker, "back from the first step is the picker");
+    app.start(Journey::Setup);
+    key(&mut app, KeyCode::End);
     key(&mut app, KeyCode::Enter);
     assert_eq!((app.step, app.draft.choice), (Step::Instance, ModeChoice::Normal));
     assert_eq!(app.position(), (2, 10));
@@ -353,4 +361,51 @@ fn help_resize_terminate() {
     assert!(app.quit);
     let mut app = App::new(false);
     assert!(matches!(ctrl(&mut app, 'c').as_slice(), [Effect::Quit]), "nothing unapplied: Ctrl-C quits at once");
+}
+
+#[test]
+fn reauth_lists_picks_and_signs_in() {
+    let mut app = App::new(false);
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!((app.journey, app.step), (Journey::Reauth, Step::Instance));
+    app.draft.instance.set("dev1");
+    app.draft.user.set("admin");
+    app.draft.password.set("pw");
+    let g = match key(&mut app, KeyCode::Enter).as_slice() {
+        [Effect::Probe { generation, .. }] => *generation,
+        other => panic!("{other:?}"),
+    };
+    let fx = app.handle(Event::Probed(g, Ok(Box::new(info()))));
+    assert_eq!(app.step, Step::Credentials);
+    let g = match fx.as_slice() {
+        [Effect::LoadCredentials { generation }] => *generation,
+        other => panic!("{other:?}"),
+    };
+    let row = |name: &str, user: &str| CredentialRow {
+        name: name.into(),
+        profile: "p".into(),
+        delegated: user.into(),
+        in_keyring: false,
+        instance_expiry: None,
+        selected: false,
+    };
+    app.handle(Event::Credentials(g, Ok(vec![row("MS Graph 1", "a@contoso.com"), row("MS Graph 2", "")])));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step, Step::Credentials, "nothing selected");
+    key(&mut app, KeyCode::Char(' '));
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Char(' '));
+    key(&mut app, KeyCode::Enter);
+    assert!(app.notice.as_ref().unwrap().contains("MS Graph 2"), "its delegated user is unknown");
+    key(&mut app, KeyCode::Char('e'));
+    typed(&mut app, "b@contoso.com");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.credentials[1].delegated, "b@contoso.com");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step, Step::Token);
+    assert_eq!(app.tokens.len(), 2);
+    assert!(
+        matches!(key(&mut app, KeyCode::Enter).as_slice(), [Effect::SignIn { credential, .. }] if credential == "MS Graph 1")
+    );
 }

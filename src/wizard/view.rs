@@ -57,12 +57,23 @@ pub fn draw(app: &App, f: &mut Frame) {
     let t = theme(app);
     let [body, help] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
     let (n, total) = app.position();
-    let mode = if app.step == super::Step::Mode { String::new() } else { format!(" · {}", app.draft.choice.short()) };
-    let sandbox = if app.sandbox { " · sandbox" } else { "" };
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(Line::from(vec![Span::styled(" calsync ", t.accent()), Span::raw(format!("· Setup{mode}{sandbox} "))]))
-        .title(Line::from(format!(" Step {n} of {total} ")).right_aligned());
+    let sandbox = if app.sandbox { " · sandbox " } else { " " };
+    let journey = match (app.step, app.journey) {
+        (super::Step::Picker, _) => String::new(),
+        (super::Step::Mode, super::Journey::Setup) => "· Setup".to_string(),
+        (_, super::Journey::Setup) => format!("· Setup · {}", app.draft.choice.short()),
+        (_, super::Journey::Reauth) => "· Re-authorize".to_string(),
+    };
+    let mut block = Block::default().borders(Borders::ALL).title(Line::from(vec![
+        Span::styled(" calsync ", t.accent()),
+        Span::raw(match format!("{journey}{sandbox}").trim() {
+            "" => String::new(),
+            text => format!("{text} "),
+        }),
+    ]));
+    if app.step != super::Step::Picker {
+        block = block.title(Line::from(format!(" Step {n} of {total} ")).right_aligned());
+    }
     let inner = block.inner(body);
     f.render_widget(block, body);
     let [heading, _, content, status] =

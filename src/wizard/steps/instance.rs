@@ -76,6 +76,11 @@ pub fn probed(app: &mut App, r: Result<Box<InstanceInfo>, String>) -> Vec<Effect
             app.info = Some(*info);
             app.diff = None;
             app.next();
+            if app.journey == crate::wizard::Journey::Reauth {
+                app.busy = Some(Busy::Probing);
+                app.generation += 1;
+                return vec![Effect::LoadCredentials { generation: app.generation }];
+            }
         }
         Err(message) => {
             app.error = Some(ErrorPanel { title: "The instance could not be used".into(), message, retry: true });

@@ -5,9 +5,11 @@ pub mod apply;
 pub mod checks;
 pub mod connection;
 pub mod credential;
+pub mod credentials;
 pub mod instance;
 pub mod integration;
 pub mod mode;
+pub mod picker;
 pub mod profile;
 pub mod review;
 pub mod summary;
@@ -20,6 +22,8 @@ use ratatui::layout::Rect;
 
 pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     match app.step {
+        Step::Picker => picker::key(app, k),
+        Step::Credentials => credentials::key(app, k),
         Step::Mode => mode::key(app, k),
         Step::Instance => instance::key(app, k),
         Step::Checks => checks::key(app, k),
@@ -37,6 +41,8 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
 
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
     match app.step {
+        Step::Picker => picker::render(app, f, area),
+        Step::Credentials => credentials::render(app, f, area),
         Step::Mode => mode::render(app, f, area),
         Step::Instance => instance::render(app, f, area),
         Step::Checks => checks::render(app, f, area),
@@ -57,6 +63,7 @@ pub fn is_typing(app: &App) -> bool {
     match app.step {
         Step::Instance | Step::Credential | Step::Connection => form_len(app) > 0,
         Step::Alias => app.draft.choice == ModeChoice::PersonalOwn,
+        Step::Credentials => app.editing.is_some(),
         _ => false,
     }
 }
@@ -141,7 +148,9 @@ pub fn keys_help(app: &App) -> String {
         return " Esc cancel · Ctrl-C quit".into();
     }
     let specific = match app.step {
-        Step::Mode | Step::Profile => "Up/Down choose · Enter continue",
+        Step::Picker | Step::Mode | Step::Profile => "Up/Down choose · Enter continue",
+        Step::Credentials if app.editing.is_some() => "Enter keep · Esc cancel the edit",
+        Step::Credentials => "Space select · e delegated user · Enter sign in",
         Step::Instance | Step::Credential => "Enter continue · Tab next field",
         Step::Alias if app.draft.choice == ModeChoice::PersonalOwn => "Enter continue",
         Step::Connection => "Enter continue · Tab next field · F2 cloud",
@@ -150,7 +159,7 @@ pub fn keys_help(app: &App) -> String {
         Step::Summary => "s save as plan · Enter quit",
         _ => "Enter continue",
     };
-    let back = if app.step == Step::Mode
+    let back = if app.step == Step::Picker
         || (app.applied.is_some() && matches!(app.step, Step::Apply | Step::Token | Step::Summary))
     {
         ""

@@ -14,6 +14,9 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     if super::list_move(app, ModeChoice::ALL.len(), k) {
         return vec![];
     }
+    if k.code == KeyCode::Esc {
+        app.back();
+    }
     if k.code == KeyCode::Enter {
         app.draft.choice = ModeChoice::ALL[app.cursor];
         app.diff = None;

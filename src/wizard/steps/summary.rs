@@ -11,10 +11,12 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     match k.code {
-        KeyCode::Char('s') => match app.draft.to_plan(app.info.as_ref()) {
-            Ok(p) => return vec![Effect::SavePlan(p)],
-            Err(e) => app.notice = Some(format!("Could not build the plan: {e}")),
-        },
+        KeyCode::Char('s') if app.journey == crate::wizard::Journey::Setup => {
+            match app.draft.to_plan(app.info.as_ref()) {
+                Ok(p) => return vec![Effect::SavePlan(p)],
+                Err(e) => app.notice = Some(format!("Could not build the plan: {e}")),
+            }
+        }
         KeyCode::Enter | KeyCode::Char('q') => {
             app.quit = true;
             return vec![Effect::Quit];
@@ -30,7 +32,9 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     if let Some(info) = &app.info {
         lines.push(Line::from(format!("{} · {} mode", info.url, app.draft.choice.mode())));
     }
-    if app.apply_lines.is_empty() {
+    if app.journey == crate::wizard::Journey::Reauth {
+        lines.push(Line::from("Re-authorized mailboxes:"));
+    } else if app.apply_lines.is_empty() {
         lines.push(Line::from("Nothing needed writing: the instance already matched."));
     }
     for l in &app.apply_lines {
@@ -54,7 +58,12 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         };
         lines.push(Line::from(s));
     }
-    lines.push(Line::default());
-    lines.push(Line::styled("s saves this setup as a plan file for calsync apply on the next instance.", t.accent()));
+    if app.journey == crate::wizard::Journey::Setup {
+        lines.push(Line::default());
+        lines.push(Line::styled(
+            "s saves this setup as a plan file for calsync apply on the next instance.",
+            t.accent(),
+        ));
+    }
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }

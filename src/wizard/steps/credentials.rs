@@ -1,0 +1,154 @@
+//! Delegated mailboxes (re-authorize): the instance's authorization-code OAuth credentials
+//! with their delegated user, whether calsync holds a refresh token in the keyring, and
+//! when the instance's stored token expires. Pick one or several; each is signed in again
+//! on the next screen.
+
+use crate::wizard::field::TextField;
+use crate::wizard::view::theme;
+use crate::wizard::{App, CredentialRow, Effect, ErrorPanel, Step, TokenState, TokenTask};
+use ratatui::Frame;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+pub fn loaded(app: &mut App, r: Result<Vec<CredentialRow>, String>) -> Vec<Effect> {
+    app.busy = None;
+    match r {
+        Ok(rows) => {
+            app.credentials = rows;
+            app.cursor = 0;
+        }
+        Err(message) => {
+            app.error = Some(ErrorPanel { title: "The credentials could not be read".into(), message, retry: false })
+        }
+    }
+    vec![]
+}
+
+pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
+    if let Some(field) = app.editing.as_mut() {
+        match k.code {
+            KeyCode::Enter => {
+                let v = field.value.trim().to_string();
+                if super::credential::email_problem(&v).is_none() {
+                    if let Some(row) = app.credentials.get_mut(app.cursor) {
+                        row.delegated = v;
+                        row.selected = true;
+                    }
+                    app.editing = None;
+                }
+            }
+            KeyCode::Esc => app.editing = None,
+            _ => {
+                field.key(k);
+            }
+        }
+        return vec![];
+    }
+    if super::list_move(app, app.credentials.len(), k) {
+        return vec![];
+    }
+    match k.code {
+        KeyCode::Esc => app.back(),
+        KeyCode::Char(' ') => {
+            if let Some(r) = app.credentials.get_mut(app.cursor) {
+                r.selected = !r.selected;
+            }
+        }
+        KeyCode::Char('e') => {
+            if let Some(r) = app.credentials.get(app.cursor) {
+                app.editing = Some(TextField::new("Delegated user").with(&r.delegated));
+            }
+        }
+        KeyCode::Enter => {
+            let chosen: Vec<&CredentialRow> = app.credentials.iter().filter(|r| r.selected).collect();
+            if chosen.is_empty() {
+                app.notice = Some("Select at least one credential with Space.".into());
+            } else if let Some(r) = chosen.iter().find(|r| r.delegated.is_empty()) {
+                app.notice = Some(format!("Give the delegated user of \"{}\" first (e).", r.name));
+            } else {
+                app.tokens = chosen
+                    .iter()
+                    .map(|r| TokenTask {
+                        credential: r.name.clone(),
+                        user: r.delegated.clone(),
+                        state: TokenState::Pending,
+                    })
+                    .collect();
+                app.go(Step::Token);
+            }
+        }
+        _ => {}
+    }
+    vec![]
+}
+
+pub fn render(app: &App, f: &mut Frame, area: Rect) {
+    let t = theme(app);
+    if app.credentials.is_empty() {
+        if app.busy.is_none() {
+            f.render_widget(
+                Paragraph::new(
+                    "No OAuth 2.0 credential on this instance uses an authorization-code profile: nothing signs in.",
+                ),
+                area,
+            );
+        }
+        return;
+    }
+    let [head, list, edit] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(2)]).areas(area);
+    let day = |e: &String| e.chars().take(10).collect::<String>();
+    let token_text: Vec<String> = app
+        .credentials
+        .iter()
+        .map(|r| match (&r.instance_expiry, r.in_keyring) {
+            (Some(e), true) => format!("keyring; instance to {}", day(e)),
+            (Some(e), false) => format!("instance to {}", day(e)),
+            (None, true) => "keyring".to_string(),
+            (None, false) => "none".to_string(),
+        })
+        .collect();
+    let w = (area.width as usize).saturating_sub(6);
+    let token_w = token_text.iter().map(|t| t.chars().count()).max().unwrap_or(5).max(5);
+    let name_w = app.credentials.iter().map(|r| r.name.chars().count()).max().unwrap_or(10).clamp(10, 30);
+    let user_w = w.saturating_sub(name_w + token_w).max(12);
+    f.render_widget(
+        Paragraph::new(Line::styled(
+            format!("    {:<name_w$} {:<user_w$} {}", "Credential", "Delegated user", "Token"),
+            t.dim(),
+        )),
+        head,
+    );
+    let lines: Vec<Line> = app
+        .credentials
+        .iter()
+        .zip(&token_text)
+        .enumerate()
+        .map(|(i, (r, token))| {
+            let user = if r.delegated.is_empty() { "(unknown: e to set)" } else { &r.delegated };
+            let text = format!(
+                "{} {:<name_w$} {:<user_w$} {token}",
+                if r.selected { "[x]" } else { "[ ]" },
+                clip(&r.name, name_w),
+                clip(user, user_w)
+            );
+            Line::from(Span::styled(text, if i == app.cursor { t.selected() } else { Style::default() }))
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines), list);
+    if let Some(field) = &app.editing {
+        let below = super::credential::email_problem(&field.value).map(|p| (p, !field.value.is_empty()));
+        crate::wizard::view::field(f, edit, app, field, true, below);
+    }
+}
+
+fn clip(s: &str, w: usize) -> String {
+    if s.chars().count() <= w {
+        s.to_string()
+    } else {
+        format!("{}~", s.chars().take(w.saturating_sub(1)).collect::<String>())
+    }
+}
