@@ -6,6 +6,9 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+/// The two tests that sign in store the same keyring entry: they take turns.
+static KEYRING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 struct Tmux {
     socket: String,
     dir: tempfile::TempDir,
@@ -97,6 +100,7 @@ fn cooked(stty: &Path) {
 
 #[test]
 fn the_whole_personal_setup_by_keyboard() {
+    let _turn = KEYRING.lock().unwrap_or_else(|e| e.into_inner());
     let keyring = std::env::var_os("CALSYNC_REQUIRE_KEYRING").is_some();
     let browser = format!("{}/tests/fixtures/browser.sh", env!("CARGO_MANIFEST_DIR"));
     let env = format!(
@@ -210,6 +214,7 @@ fn a_small_terminal_is_told_so_and_resizing_recovers() {
 
 #[test]
 fn re_authorize_a_delegated_mailbox() {
+    let _turn = KEYRING.lock().unwrap_or_else(|e| e.into_inner());
     if std::env::var_os("CALSYNC_REQUIRE_KEYRING").is_none() {
         eprintln!("not run: signing in stores a token, which needs a real keyring; run through tests/run");
         return;
