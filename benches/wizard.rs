@@ -41,7 +41,9 @@ async fn main() {
     // Every screen of the setup, drawn repeatedly while a slow probe runs alongside.
     let sb = Sandbox::start(sandbox::Options::default()).await.unwrap();
     sb.set_latency_ms(100);
-    let client = Client::new(InstanceUrl::parse(sb.url()).unwrap(), seed::ADMIN_USER, SecretString::from(seed::ADMIN_PASSWORD)).unwrap();
+    let client =
+        Client::new(InstanceUrl::parse(sb.url()).unwrap(), seed::ADMIN_USER, SecretString::from(seed::ADMIN_PASSWORD))
+            .unwrap();
     let mut app = App::new(true);
     app.start(Journey::Setup);
     key(&mut app, KeyCode::Enter);
@@ -91,7 +93,10 @@ async fn main() {
     println!("wizard frames, 2 cores, TestBackend");
     println!("| measure | value |");
     println!("|---|---|");
-    println!("| first frame (App::new + first draw, 80x24), median of 50 | {:.2} ms |", pct(&firsts, 0.5).as_secs_f64() * 1e3);
+    println!(
+        "| first frame (App::new + first draw, 80x24), median of 50 | {:.2} ms |",
+        pct(&firsts, 0.5).as_secs_f64() * 1e3
+    );
     println!("| first frame, slowest of 50 | {:.2} ms |", firsts.last().unwrap().as_secs_f64() * 1e3);
     println!("| frames drawn while a request was in flight ({screens} screens, 80x24 and 120x40) | {} |", frames.len());
     println!("| frame work, median | {:.3} ms |", pct(&frames, 0.5).as_secs_f64() * 1e3);

@@ -14,6 +14,7 @@
 
 pub mod cli;
 pub mod clock;
+pub mod doctor;
 pub mod facts;
 pub mod oauth;
 pub mod plan;

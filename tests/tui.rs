@@ -220,7 +220,9 @@ fn re_authorize_a_delegated_mailbox() {
         return;
     }
     let browser = format!("{}/tests/fixtures/browser.sh", env!("CARGO_MANIFEST_DIR"));
-    let env = format!("CALSYNC_KEYRING=secret-service BROWSER={browser} SIGN_IN_AS=rooms-delegate@contoso.com SIGN_IN_PW=Delegate-Pass-1");
+    let env = format!(
+        "CALSYNC_KEYRING=secret-service BROWSER={browser} SIGN_IN_AS=rooms-delegate@contoso.com SIGN_IN_PW=Delegate-Pass-1"
+    );
     let before = "calsync apply --sandbox --yes --plan ROOT/examples/personal-own-alias.toml >/dev/null";
     let Some(t) = Tmux::start_with(&env, "--sandbox", before) else { return };
     t.wait_for("Re-authorize delegated mailboxes");
@@ -245,7 +247,10 @@ fn re_authorize_a_delegated_mailbox() {
     cooked(&t.path("stty.txt"));
     // SAFETY: the only environment change in this test binary's threads at this point.
     unsafe { std::env::set_var("CALSYNC_KEYRING", "secret-service") };
-    let account = calsync::secrets::Account::RefreshToken { instance: "sandbox".into(), credential: "Contoso Graph Personal".into() };
+    let account = calsync::secrets::Account::RefreshToken {
+        instance: "sandbox".into(),
+        credential: "Contoso Graph Personal".into(),
+    };
     assert!(calsync::secrets::get(&account).unwrap().is_some());
     let _ = calsync::secrets::delete(&account);
 }

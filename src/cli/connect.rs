@@ -13,6 +13,8 @@ pub struct Target {
     pub instance: Option<String>,
     pub user: Option<String>,
     pub sandbox: bool,
+    /// With `sandbox`: start it over from the seed with the doctor's faults.
+    pub broken: bool,
 }
 
 /// A client ready to use, and the sandbox behind it when there is one.
@@ -39,9 +41,14 @@ impl Refusal {
 
 pub async fn connect(target: &Target) -> Result<Connected, Refusal> {
     if target.sandbox {
-        let sb = Sandbox::start(sandbox::Options { port: 0, state: Some(sandbox::default_state_path()), reset: false })
-            .await
-            .map_err(|e| Refusal { message: e.to_string(), code: exit::ACCESS })?;
+        let sb = Sandbox::start(sandbox::Options {
+            state: Some(sandbox::default_state_path()),
+            reset: target.broken,
+            seed: if target.broken { sandbox::seed::Seed::Broken } else { sandbox::seed::Seed::Healthy },
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| Refusal { message: e.to_string(), code: exit::ACCESS })?;
         let url = InstanceUrl::parse(sb.url()).map_err(|e| Refusal::usage(e.to_string()))?;
         let client = Client::new(url, sandbox::seed::ADMIN_USER, SecretString::from(sandbox::seed::ADMIN_PASSWORD))
             .map_err(|e| Refusal { message: e.to_string(), code: exit::ACCESS })?;

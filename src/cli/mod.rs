@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod authorize;
 pub mod connect;
+pub mod doctor;
 pub mod render;
 pub mod sandbox;
 
@@ -38,6 +39,9 @@ pub struct Cli {
     /// Run against calsync's simulated instance on loopback instead of a real one
     #[arg(long, global = true)]
     pub sandbox: bool,
+    /// With --sandbox: start the sandbox over with the usual misconfigurations (for doctor)
+    #[arg(long, global = true, requires = "sandbox")]
+    pub broken: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -63,6 +67,18 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Find and explain every misconfiguration (exit 0 healthy, 1 errors found)
+    Doctor {
+        /// Print one JSON document instead of text
+        #[arg(long)]
+        json: bool,
+        /// Repair the safe findings (shown as a diff first)
+        #[arg(long)]
+        fix: bool,
+        /// With --fix: apply without asking
+        #[arg(long)]
+        yes: bool,
+    },
     /// Get OAuth Token for a credential, signed in as the delegated user and checked
     Authorize(authorize::AuthorizeArgs),
     /// Serve the simulated instance on loopback until Ctrl-C
@@ -75,7 +91,7 @@ pub async fn run(cli: Cli) -> u8 {
         None | Some(Command::Setup) | Some(Command::Reauth) => {
             if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
                 eprintln!(
-                    "calsync: no terminal for the interactive setup; use the headless commands: calsync apply --plan FILE, calsync authorize --credential NAME --expect-user EMAIL, calsync sandbox (see calsync --help)"
+                    "calsync: no terminal for the interactive setup; use the headless commands: calsync apply --plan FILE, calsync doctor, calsync authorize --credential NAME --expect-user EMAIL, calsync sandbox (see calsync --help)"
                 );
                 return exit::USAGE;
             }
@@ -93,13 +109,30 @@ pub async fn run(cli: Cli) -> u8 {
             crate::wizard::driver::run(opts).await
         }
         Some(Command::Apply { ref plan, dry_run, yes, json }) => {
-            let target =
-                connect::Target { instance: cli.instance.clone(), user: cli.user.clone(), sandbox: cli.sandbox };
+            let target = connect::Target {
+                instance: cli.instance.clone(),
+                user: cli.user.clone(),
+                sandbox: cli.sandbox,
+                broken: cli.broken,
+            };
             apply::run(&target, plan, apply::Flags { dry_run, yes, json }).await
         }
+        Some(Command::Doctor { json, fix, yes }) => {
+            let target = connect::Target {
+                instance: cli.instance.clone(),
+                user: cli.user.clone(),
+                sandbox: cli.sandbox,
+                broken: cli.broken,
+            };
+            doctor::run(&target, doctor::Flags { json, fix, yes }).await
+        }
         Some(Command::Authorize(args)) => {
-            let target =
-                connect::Target { instance: cli.instance.clone(), user: cli.user.clone(), sandbox: cli.sandbox };
+            let target = connect::Target {
+                instance: cli.instance.clone(),
+                user: cli.user.clone(),
+                sandbox: cli.sandbox,
+                broken: cli.broken,
+            };
             authorize::run(&target, args).await
         }
         Some(Command::Sandbox(args)) => sandbox::run(args).await,

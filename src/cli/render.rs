@@ -30,11 +30,14 @@ fn show(v: &str) -> String {
 }
 
 pub fn diff_text(instance: &str, diff: &Diff) -> String {
-    let mut out = vec![
-        format!("Instance  {instance}"),
-        format!("Mode      {}; records are written in {}", diff.mode, diff.scope),
-        String::new(),
-    ];
+    let head =
+        [format!("Instance  {instance}"), format!("Mode      {}; records are written in {}", diff.mode, diff.scope)];
+    format!("{}\n\n{}", head.join("\n"), items_text(diff))
+}
+
+/// The items of a diff, conflicts first, and the counts.
+pub fn items_text(diff: &Diff) -> String {
+    let mut out = vec![];
     // Conflicts first: they stop everything.
     for action in [Action::Conflict, Action::Create, Action::Update, Action::Unchanged] {
         for item in diff.items.iter().filter(|i| i.action == action) {

@@ -13,6 +13,9 @@ pub struct SandboxArgs {
     /// Start again from a fresh instance, forgetting earlier changes
     #[arg(long)]
     pub reset: bool,
+    /// Start again from an instance with the usual misconfigurations, for calsync doctor
+    #[arg(long)]
+    pub broken: bool,
     /// Where the records are kept between runs
     #[arg(long, env = "CALSYNC_SANDBOX_STATE")]
     pub state: Option<PathBuf>,
@@ -35,8 +38,13 @@ pub struct SandboxArgs {
 
 pub async fn run(args: SandboxArgs) -> u8 {
     let state = args.state.clone().unwrap_or_else(sandbox::default_state_path);
-    let sb = match Sandbox::start(sandbox::Options { port: args.port, state: Some(state.clone()), reset: args.reset })
-        .await
+    let sb = match Sandbox::start(sandbox::Options {
+        port: args.port,
+        state: Some(state.clone()),
+        reset: args.reset || args.broken,
+        seed: if args.broken { seed::Seed::Broken } else { seed::Seed::Healthy },
+    })
+    .await
     {
         Ok(s) => s,
         Err(e) => {

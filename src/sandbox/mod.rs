@@ -48,6 +48,8 @@ pub struct Options {
     pub state: Option<PathBuf>,
     /// Start from the seed even if the state file exists.
     pub reset: bool,
+    /// Which seed a fresh (or reset) sandbox starts from.
+    pub seed: seed::Seed,
 }
 
 /// A running sandbox instance.
@@ -67,7 +69,7 @@ impl Sandbox {
                 serde_json::from_slice(&text)
                     .map_err(|e| SandboxError::State { path: path.display().to_string(), reason: e.to_string() })?
             }
-            _ => seed::healthy(),
+            _ => seed::store(opts.seed),
         };
         if let Some(path) = &opts.state
             && let Some(dir) = path.parent()
@@ -98,6 +100,18 @@ impl Sandbox {
             listener.local_addr().map_err(|e| SandboxError::Bind { addr: addr.to_string(), reason: e.to_string() })?;
         let url = format!("http://{local}");
         let _ = inner.base_url.set(url.clone());
+        // A real instance keeps its address; the sandbox gets a new port each run, so its
+        // registries' generated redirect URLs follow it.
+        if let Ok(mut store) = inner.store.lock() {
+            for row in store.rows.iter_mut() {
+                if row.get("sys_class_name").map(String::as_str) == Some("oauth_entity")
+                    && row.get("redirect_url").is_none_or(|r| r.is_empty() || r.starts_with("http://127.0.0.1:"))
+                {
+                    row.insert("redirect_url".into(), format!("{url}/oauth_redirect.do"));
+                }
+            }
+            inner.save(&store);
+        }
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let app = server::router(inner.clone());
         let task = tokio::spawn(async move {

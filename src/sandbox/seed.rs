@@ -46,6 +46,94 @@ impl Seeder {
     }
 }
 
+/// Which starting records the sandbox gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Seed {
+    #[default]
+    Healthy,
+    Broken,
+}
+
+pub fn store(seed: Seed) -> Store {
+    match seed {
+        Seed::Healthy => healthy(),
+        Seed::Broken => broken(),
+    }
+}
+
+/// A personal-mode setup with the faults admins meet, for trying and testing the doctor:
+/// an own alias without the spoke parent, a duplicated Graph URL with URL builder on, an
+/// inactive credential, a MID Server on MS Graph 2, a second active connection on the spoke
+/// alias, a mode value the property does not offer, and a profile missing offline_access.
+pub fn broken() -> Store {
+    let mut s = Seeder { store: healthy() };
+    let id_of = |s: &Seeder, table: &str, col: &str, v: &str| {
+        s.store.first_where(table, col, v).map(|r| r["sys_id"].clone()).unwrap_or_default()
+    };
+    let wcs = id_of(&s, "sys_scope", "scope", facts::WCS_SCOPE);
+    let spoke = id_of(&s, "sys_scope", "scope", facts::SPOKE_SCOPE);
+    let spoke_alias = id_of(&s, "sys_alias", "id", facts::SPOKE_ALIAS_ID);
+    let personal_profile = id_of(&s, "oauth_entity_profile", "name", facts::PROFILE_PERSONAL);
+    let cred1 = id_of(&s, "oauth_2_0_credentials", "name", facts::MS_GRAPH_1);
+    let alias = s.add(
+        "sys_alias",
+        &[("name", "Contoso_Rooms_Personal"), ("id", "sn_wsd_rsvsync.Contoso_Rooms_Personal"), ("sys_scope", &wcs)],
+    );
+    let cred = s.add(
+        "oauth_2_0_credentials",
+        &[
+            ("name", "Contoso Rooms Personal"),
+            ("oauth_entity_profile", &personal_profile),
+            ("active", "false"),
+            (facts::CREDENTIAL_SCOPE_COLUMN, &wcs),
+        ],
+    );
+    s.add(
+        "http_connection",
+        &[
+            ("name", "Contoso Rooms Personal"),
+            ("connection_alias", &alias),
+            ("credential", &cred),
+            ("connection_url", "https://graph.microsoft.comhttps://graph.microsoft.com"),
+            ("url_builder", "true"),
+            (facts::CONNECTION_SCOPE_COLUMN, &wcs),
+        ],
+    );
+    s.add(
+        "http_connection",
+        &[
+            ("name", "MS Graph 1 (copy)"),
+            ("connection_alias", &spoke_alias),
+            ("credential", &cred1),
+            ("connection_url", "https://graph.microsoft.com"),
+            (facts::CONNECTION_SCOPE_COLUMN, &spoke),
+        ],
+    );
+    for r in s.store.rows.iter_mut() {
+        let class = r.get("sys_class_name").cloned().unwrap_or_default();
+        let name = r.get("name").cloned().unwrap_or_default();
+        if class == "http_connection" && name == facts::MS_GRAPH_2 {
+            r.insert("use_mid".into(), "true".into());
+        }
+        if class == "sys_properties" && name == facts::MODE_PROPERTY {
+            r.insert("value".into(), "Personal Authentication".into());
+        }
+    }
+    // The personal profile loses its offline_access link.
+    let offline: Vec<String> = s
+        .store
+        .scan("oauth_entity_scope")
+        .filter(|r| r.get("oauth_entity_scope").map(String::as_str) == Some("offline_access"))
+        .map(|r| r["sys_id"].clone())
+        .collect();
+    s.store.rows.retain(|r| {
+        !(r.get("sys_class_name").map(String::as_str) == Some("oauth_entity_profile_scope")
+            && r.get("oauth_entity_profile") == Some(&personal_profile)
+            && offline.contains(r.get("oauth_entity_scope").unwrap_or(&String::new())))
+    });
+    s.store
+}
+
 pub fn healthy() -> Store {
     let mut s = Seeder { store: Store::default() };
     let global = s.add(

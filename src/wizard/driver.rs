@@ -378,7 +378,7 @@ pub async fn run(opts: Options) -> u8 {
     app.color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let ctx: Shared = Arc::default();
     let _sandbox: Option<Sandbox> = if opts.sandbox {
-        match Sandbox::start(sandbox::Options { port: 0, state: Some(sandbox::default_state_path()), reset: false })
+        match Sandbox::start(sandbox::Options { state: Some(sandbox::default_state_path()), ..Default::default() })
             .await
         {
             Ok(sb) => {

@@ -1,0 +1,141 @@
+//! `calsync doctor`: reads the whole setup from the instance, and for each thing that is
+//! wrong says which record, which field, what value, why it breaks synchronization, and the
+//! fix. Wrong-account sign-ins come first. Safe fixes become a diff for the same apply
+//! engine as `calsync apply`.
+
+pub mod checks;
+pub mod fix;
+pub mod read;
+pub mod render;
+
+pub use checks::{Evidence, Finding, Severity};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub instance: String,
+    pub mode: Option<String>,
+    pub healthy: bool,
+    pub summary: Counts,
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct Counts {
+    pub errors: usize,
+    pub warnings: usize,
+    pub info: usize,
+}
+
+/// Wrong-account findings first, then by severity, then by id.
+pub fn order(findings: &mut [Finding]) {
+    findings.sort_by_key(|f| (f.id != "TOKEN-WRONG-ACCOUNT", f.severity, f.id));
+}
+
+pub fn report(snapshot: &read::Snapshot, mut findings: Vec<Finding>) -> Report {
+    order(&mut findings);
+    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+    let summary =
+        Counts { errors: count(Severity::Error), warnings: count(Severity::Warning), info: count(Severity::Info) };
+    Report {
+        instance: snapshot.instance.clone(),
+        mode: checks::mode_of(snapshot).map(|m| m.to_string()),
+        healthy: summary.errors == 0,
+        summary,
+        findings,
+    }
+}
+
+/// Where sign-in and Graph requests go, and where secrets come from, for the account check.
+pub struct AccountCheck {
+    pub instance_key: String,
+    pub login_base: Option<String>,
+    pub graph_base: Option<String>,
+    pub sandbox_secret: bool,
+}
+
+/// Which account each delegated credential's keyring token belongs to, by refreshing it
+/// and reading the new id_token; compared with the mailbox calsync last signed it in as.
+pub async fn accounts(client: &crate::snow::Client, s: &read::Snapshot, opts: &AccountCheck) -> Vec<Finding> {
+    use crate::oauth::{delegates, flow, identity, target};
+    use crate::secrets::{self, Account};
+    let mut out = vec![];
+    let expected = delegates::load(&opts.instance_key);
+    let auth_code: Vec<String> = s
+        .profiles
+        .iter()
+        .filter(|p| &*p.grant_type == crate::facts::GRANT_AUTH_CODE)
+        .map(|p| p.sys_id.0.clone())
+        .collect();
+    for cred in s.credentials.iter().filter(|c| auth_code.iter().any(|p| p == c.oauth_entity_profile.id())) {
+        let account = Account::RefreshToken { instance: opts.instance_key.clone(), credential: cred.name.0.clone() };
+        let Ok(Some(rt)) = tokio::task::block_in_place(|| secrets::get(&account)) else { continue };
+        let Ok(t) =
+            target::for_credential(client, &cred.name, opts.login_base.as_deref(), opts.graph_base.as_deref()).await
+        else {
+            continue;
+        };
+        let secret = if opts.sandbox_secret {
+            Some(secrecy::SecretString::from(crate::sandbox::identity::CLIENT_SECRET))
+        } else {
+            let acc =
+                Account::ClientSecret { instance: opts.instance_key.clone(), client_id: t.registry.client_id.clone() };
+            tokio::task::block_in_place(|| secrets::get(&acc)).ok().flatten().or_else(|| {
+                std::env::var("CALSYNC_CLIENT_SECRET").ok().filter(|s| !s.is_empty()).map(secrecy::SecretString::from)
+            })
+        };
+        let link = format!("{}/oauth_2_0_credentials.do?sys_id={}", s.instance, cred.sys_id);
+        let ev = |field: &str, value: &str| Evidence {
+            table: "oauth_2_0_credentials".into(),
+            sys_id: cred.sys_id.0.clone(),
+            field: field.into(),
+            value: value.into(),
+            link: link.clone(),
+        };
+        let Ok(f) = flow::Flow::new(&t.registry, secret.as_ref(), "http://localhost/") else { continue };
+        let who = match f.refresh(&rt, &flow::scopes_for(&t.graph_root)).await {
+            Ok(tokens) => tokens
+                .id_token
+                .as_ref()
+                .and_then(|i| identity::decode(i).ok())
+                .and_then(|c| c.username().map(str::to_string)),
+            Err(e) => {
+                out.push(Finding {
+                    id: "TOKEN-REFRESH-FAILED",
+                    severity: Severity::Warning,
+                    title: format!("calsync's token for \"{}\" could not be refreshed", cred.name),
+                    evidence: vec![ev("keyring", &account.key())],
+                    why: format!("The identity provider refused it ({e}); it may have expired or been revoked."),
+                    fix: format!("Sign in again: calsync reauth, or calsync authorize --credential \"{}\".", cred.name),
+                    fixable: false,
+                    repair: None,
+                });
+                continue;
+            }
+        };
+        let Some(who) = who else { continue };
+        match expected.get(&cred.name.0) {
+            Some(want) if !want.eq_ignore_ascii_case(&who) => out.push(Finding {
+                id: "TOKEN-WRONG-ACCOUNT",
+                severity: Severity::Error,
+                title: format!("the token of \"{}\" belongs to {who}, not to {want}", cred.name),
+                evidence: vec![ev("signed in as", &who)],
+                why: "A token of the wrong Microsoft account (usually the admin's own, reused silently by the browser) reads and writes the wrong calendars, and fails for rooms that account is not a delegate of.".into(),
+                fix: format!("Sign {want} in again: calsync authorize --credential \"{}\" --expect-user {want}.", cred.name),
+                fixable: false,
+                repair: None,
+            }),
+            _ => out.push(Finding {
+                id: "TOKEN-ACCOUNT",
+                severity: Severity::Info,
+                title: format!("calsync's token for \"{}\" belongs to {who}", cred.name),
+                evidence: vec![ev("signed in as", &who)],
+                why: "Read from a fresh id_token obtained with the refresh token in the OS keyring.".into(),
+                fix: "Nothing to do if that is the delegated mailbox.".into(),
+                fixable: false,
+                repair: None,
+            }),
+        }
+    }
+    out
+}

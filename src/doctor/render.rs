@@ -1,0 +1,35 @@
+//! The doctor's readable report: grouped by severity, worst first, each finding with its
+//! record links, evidence, why it matters and the fix.
+
+use super::{Report, Severity};
+
+pub fn text(r: &Report) -> String {
+    let mut out = vec![
+        format!("Instance  {}", r.instance),
+        format!("Mode      {}", r.mode.clone().unwrap_or_else(|| "unknown".into())),
+        String::new(),
+    ];
+    if r.findings.is_empty() {
+        out.push("Healthy: every check passed.".into());
+        return out.join("\n");
+    }
+    for (sev, heading) in [(Severity::Error, "Errors"), (Severity::Warning, "Warnings"), (Severity::Info, "Notes")] {
+        let group: Vec<_> = r.findings.iter().filter(|f| f.severity == sev).collect();
+        if group.is_empty() {
+            continue;
+        }
+        out.push(format!("{heading} ({})", group.len()));
+        for f in group {
+            out.push(format!("  [{}] {}", f.id, f.title));
+            for e in &f.evidence {
+                out.push(format!("      {}.{} = {:?}  {}", e.table, e.field, e.value, e.link));
+            }
+            out.push(format!("      why: {}", f.why));
+            out.push(format!("      fix: {}{}", f.fix, if f.fixable { " (calsync doctor --fix can)" } else { "" }));
+        }
+        out.push(String::new());
+    }
+    let s = r.summary;
+    out.push(format!("{} errors, {} warnings, {} notes.", s.errors, s.warnings, s.info));
+    out.join("\n")
+}
