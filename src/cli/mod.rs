@@ -78,6 +78,12 @@ pub enum Command {
         /// With --fix: apply without asking
         #[arg(long)]
         yes: bool,
+        /// Also probe which Microsoft account the browser would use for this credential
+        #[arg(long, value_name = "CREDENTIAL")]
+        probe_browser: Option<String>,
+        /// With --probe-browser: the delegated mailbox that should be signed in
+        #[arg(long, requires = "probe_browser")]
+        expect_user: Option<String>,
     },
     /// Get OAuth Token for a credential, signed in as the delegated user and checked
     Authorize(authorize::AuthorizeArgs),
@@ -117,14 +123,14 @@ pub async fn run(cli: Cli) -> u8 {
             };
             apply::run(&target, plan, apply::Flags { dry_run, yes, json }).await
         }
-        Some(Command::Doctor { json, fix, yes }) => {
+        Some(Command::Doctor { json, fix, yes, probe_browser, expect_user }) => {
             let target = connect::Target {
                 instance: cli.instance.clone(),
                 user: cli.user.clone(),
                 sandbox: cli.sandbox,
                 broken: cli.broken,
             };
-            doctor::run(&target, doctor::Flags { json, fix, yes }).await
+            doctor::run(&target, doctor::Flags { json, fix, yes, probe_browser, expect_user }).await
         }
         Some(Command::Authorize(args)) => {
             let target = connect::Target {

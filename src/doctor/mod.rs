@@ -29,7 +29,49 @@ pub struct Counts {
 
 /// Wrong-account findings first, then by severity, then by id.
 pub fn order(findings: &mut [Finding]) {
-    findings.sort_by_key(|f| (f.id != "TOKEN-WRONG-ACCOUNT", f.severity, f.id));
+    findings.sort_by_key(|f| (!matches!(f.id, "TOKEN-WRONG-ACCOUNT" | "BROWSER-WRONG-ACCOUNT"), f.severity, f.id));
+}
+
+/// The browser-account probe as a finding: which Microsoft account would ServiceNow's own
+/// Get OAuth Token use in this browser, compared with the delegated user.
+pub fn browser_finding(credential: &str, expected: Option<&str>, probed: Result<String, String>) -> Finding {
+    let mk = |id, severity, title: String, why: &str, fix: String| Finding {
+        id,
+        severity,
+        title,
+        evidence: vec![],
+        why: why.into(),
+        fix,
+        fixable: false,
+        repair: None,
+    };
+    match (probed, expected) {
+        (Ok(who), Some(want)) if !who.eq_ignore_ascii_case(want) => mk(
+            "BROWSER-WRONG-ACCOUNT",
+            Severity::Error,
+            format!("your browser is signed in to Microsoft as {who}, not {want}"),
+            "ServiceNow's Get OAuth Token sends no prompt, so in this browser it would silently issue the token for that account.",
+            format!(
+                "Sign the browser out of Microsoft or use a private window before clicking Get OAuth Token, or let calsync do it: calsync authorize --credential \"{credential}\" --expect-user {want}."
+            ),
+        ),
+        (Ok(who), _) => mk(
+            "BROWSER-ACCOUNT",
+            Severity::Info,
+            format!("your browser is signed in to Microsoft as {who}"),
+            "ServiceNow's Get OAuth Token would use this account silently.",
+            "Nothing to do if that is the delegated mailbox.".into(),
+        ),
+        (Err(e), _) => mk(
+            "BROWSER-NO-SESSION",
+            Severity::Info,
+            format!("your browser has no usable Microsoft session ({e})"),
+            "ServiceNow's Get OAuth Token will ask who signs in.",
+            expected
+                .map(|w| format!("Sign in as {w} when asked."))
+                .unwrap_or_else(|| "Sign in as the delegated mailbox when asked.".into()),
+        ),
+    }
 }
 
 pub fn report(snapshot: &read::Snapshot, mut findings: Vec<Finding>) -> Report {
