@@ -3,7 +3,7 @@
 
 use super::connect::{self, Target};
 use super::{exit, render};
-use crate::doctor::{self, AccountCheck, Report};
+use crate::doctor;
 use crate::plan::apply::Progress;
 use crate::plan::journal;
 
@@ -16,70 +16,6 @@ pub struct Flags {
     pub expect_user: Option<String>,
 }
 
-/// Runs the browser-account probe for one credential and returns it as a finding.
-async fn probe(
-    conn: &connect::Connected,
-    credential: &str,
-    expected: Option<String>,
-) -> Result<doctor::Finding, String> {
-    use crate::oauth::session::{self, SignIn};
-    let sandbox_url = conn.sandbox.as_ref().map(|s| s.url().to_string());
-    let login = std::env::var("CALSYNC_LOGIN_URL").ok().filter(|s| !s.is_empty()).or(sandbox_url.clone());
-    let graph = std::env::var("CALSYNC_GRAPH_URL").ok().filter(|s| !s.is_empty()).or(sandbox_url.clone());
-    let t = crate::oauth::target::for_credential(&conn.client, credential, login.as_deref(), graph.as_deref())
-        .await
-        .map_err(|e| e.to_string())?;
-    let secret = if sandbox_url.is_some() {
-        Some(secrecy::SecretString::from(crate::sandbox::identity::CLIENT_SECRET))
-    } else {
-        std::env::var("CALSYNC_CLIENT_SECRET").ok().filter(|s| !s.is_empty()).map(secrecy::SecretString::from).or_else(
-            || {
-                let acc = crate::secrets::Account::ClientSecret {
-                    instance: conn.instance_key.clone(),
-                    client_id: t.registry.client_id.clone(),
-                };
-                crate::secrets::get(&acc).ok().flatten()
-            },
-        )
-    };
-    let expected = expected.or_else(|| crate::oauth::delegates::load(&conn.instance_key).get(credential).cloned());
-    let req = SignIn::probe(t.registry.clone(), secret, &t.graph_root);
-    eprintln!(
-        "Probing which Microsoft account your browser would use silently (a browser window opens; nothing is stored)..."
-    );
-    let r = session::sign_in(
-        &req,
-        &crate::oauth::browser::SystemBrowser,
-        None,
-        async {
-            let _ = tokio::signal::ctrl_c().await;
-        },
-        |n| {
-            if let session::Notice::Waiting { url, .. } = n {
-                eprintln!("If no browser opens, open: {url}");
-            }
-        },
-    )
-    .await;
-    let probed = r.map(|o| o.verified.who.username).map_err(|e| e.to_string());
-    Ok(doctor::browser_finding(credential, expected.as_deref(), probed))
-}
-
-async fn examine(conn: &connect::Connected) -> Result<(doctor::read::Snapshot, Report), crate::snow::SnError> {
-    let snapshot = doctor::read::read(&conn.client).await?;
-    let sandbox_url = conn.sandbox.as_ref().map(|s| s.url().to_string());
-    let opts = AccountCheck {
-        instance_key: conn.instance_key.clone(),
-        login_base: std::env::var("CALSYNC_LOGIN_URL").ok().filter(|s| !s.is_empty()).or(sandbox_url.clone()),
-        graph_base: std::env::var("CALSYNC_GRAPH_URL").ok().filter(|s| !s.is_empty()).or(sandbox_url.clone()),
-        sandbox_secret: sandbox_url.is_some(),
-    };
-    let mut findings = doctor::checks::run(&snapshot);
-    findings.extend(doctor::accounts(&conn.client, &snapshot, &opts).await);
-    let report = doctor::report(&snapshot, findings);
-    Ok((snapshot, report))
-}
-
 pub async fn run(target: &Target, flags: Flags) -> u8 {
     let conn = match connect::connect(target).await {
         Ok(c) => c,
@@ -88,7 +24,8 @@ pub async fn run(target: &Target, flags: Flags) -> u8 {
             return r.code;
         }
     };
-    let (snapshot, mut report) = match examine(&conn).await {
+    let sandbox_url = conn.sandbox.as_ref().map(|s| s.url().to_string());
+    let (snapshot, mut report) = match doctor::examine(&conn.client, &conn.instance_key, sandbox_url.as_deref()).await {
         Ok(x) => x,
         Err(e) => {
             eprintln!("calsync: {e}");
@@ -97,7 +34,11 @@ pub async fn run(target: &Target, flags: Flags) -> u8 {
     };
     connect::offer_to_keep(conn.typed_password.clone());
     if let Some(cred) = &flags.probe_browser {
-        match probe(&conn, cred, flags.expect_user.clone()).await {
+        eprintln!("Probing which Microsoft account your browser would use silently (a browser window opens; nothing is stored)...");
+        let probed = doctor::probe_browser(&conn.client, &conn.instance_key, sandbox_url.as_deref(), cred, flags.expect_user.clone(), |url| {
+            eprintln!("If no browser opens, open: {url}")
+        });
+        match probed.await {
             Ok(f) => {
                 let mut findings = std::mem::take(&mut report.findings);
                 findings.push(f);
@@ -145,7 +86,7 @@ pub async fn run(target: &Target, flags: Flags) -> u8 {
         }
     }
     // Look again, so the exit code and the report say how things stand now.
-    match examine(&conn).await {
+    match doctor::examine(&conn.client, &conn.instance_key, sandbox_url.as_deref()).await {
         Ok((_, after)) => {
             println!("\nAfter the repairs:\n{}", doctor::render::text(&after));
             if flags.json {

@@ -181,3 +181,62 @@ pub async fn accounts(client: &crate::snow::Client, s: &read::Snapshot, opts: &A
     }
     out
 }
+
+/// Runs the browser-account probe for one credential (a browser window opens, nothing is
+/// stored) and returns it as a finding. `expected` falls back to the mailbox calsync last
+/// signed the credential in as.
+pub async fn probe_browser(
+    client: &crate::snow::Client,
+    instance_key: &str,
+    sandbox_url: Option<&str>,
+    credential: &str,
+    expected: Option<String>,
+    show_url: impl Fn(&str) + Send,
+) -> Result<Finding, String> {
+    use crate::oauth::session::{self, Notice, SignIn};
+    let login = std::env::var("CALSYNC_LOGIN_URL").ok().filter(|s| !s.is_empty()).or(sandbox_url.map(str::to_string));
+    let graph = std::env::var("CALSYNC_GRAPH_URL").ok().filter(|s| !s.is_empty()).or(sandbox_url.map(str::to_string));
+    let t = crate::oauth::target::for_credential(client, credential, login.as_deref(), graph.as_deref()).await.map_err(|e| e.to_string())?;
+    let secret = if sandbox_url.is_some() {
+        Some(secrecy::SecretString::from(crate::sandbox::identity::CLIENT_SECRET))
+    } else {
+        let acc = crate::secrets::Account::ClientSecret { instance: instance_key.to_string(), client_id: t.registry.client_id.clone() };
+        std::env::var("CALSYNC_CLIENT_SECRET")
+            .ok()
+            .filter(|s| !s.is_empty())
+            .map(secrecy::SecretString::from)
+            .or_else(|| tokio::task::block_in_place(|| crate::secrets::get(&acc)).ok().flatten())
+    };
+    let expected = expected.or_else(|| crate::oauth::delegates::load(instance_key).get(credential).cloned());
+    let req = SignIn::probe(t.registry.clone(), secret, &t.graph_root);
+    let cancel = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let r = session::sign_in(&req, &crate::oauth::browser::SystemBrowser, None, cancel, |n| {
+        if let Notice::Waiting { url, .. } = n {
+            show_url(&url);
+        }
+    })
+    .await;
+    let probed = r.map(|o| o.verified.who.username).map_err(|e| e.to_string());
+    Ok(browser_finding(credential, expected.as_deref(), probed))
+}
+
+/// Reads the instance and runs every check, the keyring account check included.
+pub async fn examine(
+    client: &crate::snow::Client,
+    instance_key: &str,
+    sandbox_url: Option<&str>,
+) -> Result<(read::Snapshot, Report), crate::snow::SnError> {
+    let snapshot = read::read(client).await?;
+    let opts = AccountCheck {
+        instance_key: instance_key.to_string(),
+        login_base: std::env::var("CALSYNC_LOGIN_URL").ok().filter(|s| !s.is_empty()).or(sandbox_url.map(str::to_string)),
+        graph_base: std::env::var("CALSYNC_GRAPH_URL").ok().filter(|s| !s.is_empty()).or(sandbox_url.map(str::to_string)),
+        sandbox_secret: sandbox_url.is_some(),
+    };
+    let mut findings = checks::run(&snapshot);
+    findings.extend(accounts(client, &snapshot, &opts).await);
+    let report = report(&snapshot, findings);
+    Ok((snapshot, report))
+}
