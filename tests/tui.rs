@@ -254,3 +254,22 @@ fn re_authorize_a_delegated_mailbox() {
     assert!(calsync::secrets::get(&account).unwrap().is_some());
     let _ = calsync::secrets::delete(&account);
 }
+
+#[test]
+fn troubleshoot_a_broken_instance_and_repair_it() {
+    let Some(t) = Tmux::start_with("", "troubleshoot --sandbox --broken", "true") else { return };
+    t.wait_for("The sandbox instance is filled in");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("8 errors, 0 warnings");
+    assert!(s.contains("is not a child of") && s.contains("uses a MID Server"), "{s}");
+    t.keys(&["f"]);
+    t.wait_for("0 to create, 5 to update, 0 unchanged, 0 conflicts.");
+    t.keys(&["Enter"]);
+    t.wait_for("Repaired.");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("3 errors, 0 warnings");
+    assert!(!s.contains("uses a MID Server"), "{s}");
+    t.keys(&["C-c"]);
+    t.wait_for("EXIT=0");
+    cooked(&t.path("stty.txt"));
+}

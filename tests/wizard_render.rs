@@ -152,3 +152,32 @@ async fn the_reauthorize_list() {
     key(&mut app, KeyCode::Char(' '));
     snap(&app, "13_reauth_list");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_findings_screen() {
+    let sb = calsync::sandbox::Sandbox::start(calsync::sandbox::Options {
+        seed: calsync::sandbox::seed::Seed::Broken,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let c = client(&sb);
+    let snapshot = calsync::doctor::read::read(&c).await.unwrap();
+    let mut report = calsync::doctor::report(&snapshot, calsync::doctor::checks::run(&snapshot));
+    report.instance = "https://dev123.service-now.com".into();
+    for f in report.findings.iter_mut() {
+        for e in f.evidence.iter_mut() {
+            e.link = format!("https://dev123.service-now.com/{}.do?sys_id=<sys_id>", e.table);
+            e.sys_id = "<sys_id>".into();
+        }
+    }
+    let mut app = App::new(false);
+    app.color = false;
+    app.start(calsync::wizard::Journey::Troubleshoot);
+    app.info = Some(probe(&c).await.unwrap());
+    app.go(Step::Findings);
+    app.report = Some(report);
+    snap(&app, "14_findings");
+    key(&mut app, KeyCode::Down);
+    snap(&app, "14_findings_second");
+}

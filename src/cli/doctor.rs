@@ -34,10 +34,17 @@ pub async fn run(target: &Target, flags: Flags) -> u8 {
     };
     connect::offer_to_keep(conn.typed_password.clone());
     if let Some(cred) = &flags.probe_browser {
-        eprintln!("Probing which Microsoft account your browser would use silently (a browser window opens; nothing is stored)...");
-        let probed = doctor::probe_browser(&conn.client, &conn.instance_key, sandbox_url.as_deref(), cred, flags.expect_user.clone(), |url| {
-            eprintln!("If no browser opens, open: {url}")
-        });
+        eprintln!(
+            "Probing which Microsoft account your browser would use silently (a browser window opens; nothing is stored)..."
+        );
+        let probed = doctor::probe_browser(
+            &conn.client,
+            &conn.instance_key,
+            sandbox_url.as_deref(),
+            cred,
+            flags.expect_user.clone(),
+            |url| eprintln!("If no browser opens, open: {url}"),
+        );
         match probed.await {
             Ok(f) => {
                 let mut findings = std::mem::take(&mut report.findings);

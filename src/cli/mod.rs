@@ -52,6 +52,8 @@ pub enum Command {
     Setup,
     /// Re-authorize delegated mailboxes, in the wizard
     Reauth,
+    /// Troubleshoot in the wizard (the doctor's findings, fixes one key away)
+    Troubleshoot,
     /// Make the instance match a plan file (shows the changes first)
     Apply {
         /// The plan (TOML); see examples/
@@ -94,7 +96,7 @@ pub enum Command {
 /// Runs the parsed command line; returns the process exit code.
 pub async fn run(cli: Cli) -> u8 {
     match cli.command {
-        None | Some(Command::Setup) | Some(Command::Reauth) => {
+        None | Some(Command::Setup) | Some(Command::Reauth) | Some(Command::Troubleshoot) => {
             if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
                 eprintln!(
                     "calsync: no terminal for the interactive setup; use the headless commands: calsync apply --plan FILE, calsync doctor, calsync authorize --credential NAME --expect-user EMAIL, calsync sandbox (see calsync --help)"
@@ -104,11 +106,13 @@ pub async fn run(cli: Cli) -> u8 {
             let journey = match cli.command {
                 Some(Command::Setup) => Some(crate::wizard::Journey::Setup),
                 Some(Command::Reauth) => Some(crate::wizard::Journey::Reauth),
+                Some(Command::Troubleshoot) => Some(crate::wizard::Journey::Troubleshoot),
                 _ => None,
             };
             let opts = crate::wizard::driver::Options {
                 journey,
                 sandbox: cli.sandbox,
+                broken: cli.broken,
                 instance: cli.instance,
                 user: cli.user,
             };

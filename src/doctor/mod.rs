@@ -196,11 +196,16 @@ pub async fn probe_browser(
     use crate::oauth::session::{self, Notice, SignIn};
     let login = std::env::var("CALSYNC_LOGIN_URL").ok().filter(|s| !s.is_empty()).or(sandbox_url.map(str::to_string));
     let graph = std::env::var("CALSYNC_GRAPH_URL").ok().filter(|s| !s.is_empty()).or(sandbox_url.map(str::to_string));
-    let t = crate::oauth::target::for_credential(client, credential, login.as_deref(), graph.as_deref()).await.map_err(|e| e.to_string())?;
+    let t = crate::oauth::target::for_credential(client, credential, login.as_deref(), graph.as_deref())
+        .await
+        .map_err(|e| e.to_string())?;
     let secret = if sandbox_url.is_some() {
         Some(secrecy::SecretString::from(crate::sandbox::identity::CLIENT_SECRET))
     } else {
-        let acc = crate::secrets::Account::ClientSecret { instance: instance_key.to_string(), client_id: t.registry.client_id.clone() };
+        let acc = crate::secrets::Account::ClientSecret {
+            instance: instance_key.to_string(),
+            client_id: t.registry.client_id.clone(),
+        };
         std::env::var("CALSYNC_CLIENT_SECRET")
             .ok()
             .filter(|s| !s.is_empty())
@@ -231,8 +236,14 @@ pub async fn examine(
     let snapshot = read::read(client).await?;
     let opts = AccountCheck {
         instance_key: instance_key.to_string(),
-        login_base: std::env::var("CALSYNC_LOGIN_URL").ok().filter(|s| !s.is_empty()).or(sandbox_url.map(str::to_string)),
-        graph_base: std::env::var("CALSYNC_GRAPH_URL").ok().filter(|s| !s.is_empty()).or(sandbox_url.map(str::to_string)),
+        login_base: std::env::var("CALSYNC_LOGIN_URL")
+            .ok()
+            .filter(|s| !s.is_empty())
+            .or(sandbox_url.map(str::to_string)),
+        graph_base: std::env::var("CALSYNC_GRAPH_URL")
+            .ok()
+            .filter(|s| !s.is_empty())
+            .or(sandbox_url.map(str::to_string)),
         sandbox_secret: sandbox_url.is_some(),
     };
     let mut findings = checks::run(&snapshot);

@@ -26,12 +26,16 @@ pub struct Options {
     /// Start in this journey instead of the picker.
     pub journey: Option<Journey>,
     pub sandbox: bool,
+    /// With `sandbox`: start it over with the doctor's faults.
+    pub broken: bool,
     pub instance: Option<String>,
     pub user: Option<String>,
 }
 
 #[derive(Default)]
 struct Ctx {
+    snapshot: Option<crate::doctor::read::Snapshot>,
+    report: Option<crate::doctor::Report>,
     client: Option<Client>,
     instance_key: String,
     sandbox_url: Option<String>,
@@ -191,6 +195,75 @@ async fn run_effect(effect: Effect, ctx: Shared, tx: mpsc::UnboundedSender<Event
                 None => Err("no instance yet".into()),
             };
             send(&tx, Event::Credentials(generation, r));
+        }
+        Effect::Doctor { generation } => {
+            let (client, key, sandbox_url) = {
+                let c = ctx.lock().await;
+                (c.client.clone(), c.instance_key.clone(), c.sandbox_url.clone())
+            };
+            let r = match client {
+                Some(client) => match crate::doctor::examine(&client, &key, sandbox_url.as_deref()).await {
+                    Ok((snap, report)) => {
+                        let mut c = ctx.lock().await;
+                        c.snapshot = Some(snap);
+                        c.report = Some(report.clone());
+                        Ok(Box::new(report))
+                    }
+                    Err(e) => Err(e.to_string()),
+                },
+                None => Err("no instance yet".into()),
+            };
+            send(&tx, Event::Doctored(generation, r));
+        }
+        Effect::FixDiff { generation } => {
+            let mut c = ctx.lock().await;
+            let r = match (&c.snapshot, &c.report) {
+                (Some(snap), Some(report)) => {
+                    let d = crate::doctor::fix::diff(&report.findings, crate::doctor::checks::mode_of(snap));
+                    let state = crate::doctor::fix::state(snap);
+                    c.state = Some(state);
+                    c.diff = Some(d.clone());
+                    Ok(d)
+                }
+                _ => Err("run the checks first".into()),
+            };
+            drop(c);
+            send(&tx, Event::Diffed(generation, r));
+        }
+        Effect::ProbeBrowser => {
+            let (client, key, sandbox_url, snap) = {
+                let c = ctx.lock().await;
+                (c.client.clone(), c.instance_key.clone(), c.sandbox_url.clone(), c.snapshot.clone())
+            };
+            let r = async {
+                let client = client.ok_or("no instance yet")?;
+                let snap = snap.ok_or("run the checks first")?;
+                // The first credential on an authorization-code profile, preferring one
+                // whose delegated mailbox calsync knows.
+                let known = crate::oauth::delegates::load(&key);
+                let auth: Vec<&str> = snap
+                    .profiles
+                    .iter()
+                    .filter(|p| &*p.grant_type == facts::GRANT_AUTH_CODE)
+                    .map(|p| p.sys_id.0.as_str())
+                    .collect();
+                let creds: Vec<&str> = snap
+                    .credentials
+                    .iter()
+                    .filter(|c| auth.contains(&c.oauth_entity_profile.id()))
+                    .map(|c| c.name.0.as_str())
+                    .collect();
+                let cred = creds
+                    .iter()
+                    .find(|c| known.contains_key(**c))
+                    .or(creds.first())
+                    .ok_or("no credential uses an authorization-code profile, so no browser sign-in is involved")?;
+                crate::doctor::probe_browser(&client, &key, sandbox_url.as_deref(), cred, None, |_| {})
+                    .await
+                    .map(Box::new)
+            }
+            .await;
+            send(&tx, Event::BrowserProbed(r));
         }
         Effect::Diff { generation, plan } => {
             let client = ctx.lock().await.client.clone();
@@ -378,8 +451,13 @@ pub async fn run(opts: Options) -> u8 {
     app.color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let ctx: Shared = Arc::default();
     let _sandbox: Option<Sandbox> = if opts.sandbox {
-        match Sandbox::start(sandbox::Options { state: Some(sandbox::default_state_path()), ..Default::default() })
-            .await
+        match Sandbox::start(sandbox::Options {
+            state: Some(sandbox::default_state_path()),
+            reset: opts.broken,
+            seed: if opts.broken { seed::Seed::Broken } else { seed::Seed::Healthy },
+            ..Default::default()
+        })
+        .await
         {
             Ok(sb) => {
                 app.draft.instance.set(sb.url());

@@ -93,15 +93,17 @@ impl ModeChoice {
 pub enum Journey {
     Setup,
     Reauth,
+    Troubleshoot,
 }
 
 impl Journey {
-    pub const ALL: [Journey; 2] = [Journey::Setup, Journey::Reauth];
+    pub const ALL: [Journey; 3] = [Journey::Setup, Journey::Reauth, Journey::Troubleshoot];
 
     pub fn label(self) -> &'static str {
         match self {
             Journey::Setup => "First-time setup",
             Journey::Reauth => "Re-authorize delegated mailboxes",
+            Journey::Troubleshoot => "Troubleshoot",
         }
     }
 
@@ -113,6 +115,9 @@ impl Journey {
             Journey::Reauth => {
                 "The instance's OAuth credentials with their delegated user, token state and expiry; pick one or several and sign each in again, checked to be the right account."
             }
+            Journey::Troubleshoot => {
+                "Every misconfiguration the doctor finds, wrong-account sign-ins first, each with its record, why it breaks synchronization and the fix; safe fixes go through the same review and apply."
+            }
         }
     }
 }
@@ -121,6 +126,7 @@ impl Journey {
 pub enum Step {
     Picker,
     Credentials,
+    Findings,
     Mode,
     Instance,
     Checks,
@@ -140,6 +146,7 @@ impl Step {
         match self {
             Step::Picker => "What do you want to do?",
             Step::Credentials => "Delegated mailboxes",
+            Step::Findings => "Findings",
             Step::Mode => "Mode",
             Step::Instance => "Instance and login",
             Step::Checks => "Scope checks",
@@ -161,6 +168,7 @@ pub fn journey_steps(journey: Journey, choice: ModeChoice) -> Vec<Step> {
     match journey {
         Journey::Setup => steps_for(choice),
         Journey::Reauth => vec![Step::Instance, Step::Credentials, Step::Token, Step::Summary],
+        Journey::Troubleshoot => vec![Step::Instance, Step::Findings, Step::Review, Step::Apply],
     }
 }
 
@@ -376,6 +384,8 @@ pub enum Event {
     Tick,
     Probed(u64, Result<Box<InstanceInfo>, String>),
     Credentials(u64, Result<Vec<CredentialRow>, String>),
+    Doctored(u64, Result<Box<crate::doctor::Report>, String>),
+    BrowserProbed(Result<Box<crate::doctor::Finding>, String>),
     Diffed(u64, Result<Diff, String>),
     Progress(ApplyLine),
     Applied(Result<(), String>),
@@ -388,11 +398,32 @@ pub enum Event {
 
 #[derive(Debug)]
 pub enum Effect {
-    Probe { generation: u64, url: String, user: String, password: SecretString },
-    LoadCredentials { generation: u64 },
-    Diff { generation: u64, plan: Plan },
+    Probe {
+        generation: u64,
+        url: String,
+        user: String,
+        password: SecretString,
+    },
+    LoadCredentials {
+        generation: u64,
+    },
+    Doctor {
+        generation: u64,
+    },
+    /// The doctor's safe repairs as a diff (answered with `Diffed`).
+    FixDiff {
+        generation: u64,
+    },
+    ProbeBrowser,
+    Diff {
+        generation: u64,
+        plan: Plan,
+    },
     Apply,
-    SignIn { credential: String, user: String },
+    SignIn {
+        credential: String,
+        user: String,
+    },
     CancelSignIn,
     SavePlan(Plan),
     Quit,
@@ -413,6 +444,7 @@ pub struct App {
     pub applied: Option<Result<(), String>>,
     pub tokens: Vec<TokenTask>,
     pub credentials: Vec<CredentialRow>,
+    pub report: Option<crate::doctor::Report>,
     /// The delegated-user field of the re-authorize list, while it is being edited.
     pub editing: Option<TextField>,
     pub busy: Option<Busy>,
@@ -444,6 +476,7 @@ impl App {
             applied: None,
             tokens: vec![],
             credentials: vec![],
+            report: None,
             editing: None,
             busy: None,
             generation: 0,
@@ -539,7 +572,9 @@ impl App {
             Event::Probed(g, r) if g == self.generation => steps::instance::probed(self, r),
             Event::Diffed(g, r) if g == self.generation => steps::review::diffed(self, r),
             Event::Credentials(g, r) if g == self.generation => steps::credentials::loaded(self, r),
-            Event::Probed(..) | Event::Diffed(..) | Event::Credentials(..) => vec![],
+            Event::Doctored(g, r) if g == self.generation => steps::findings::doctored(self, r),
+            Event::BrowserProbed(r) => steps::findings::browser_probed(self, r),
+            Event::Probed(..) | Event::Diffed(..) | Event::Credentials(..) | Event::Doctored(..) => vec![],
             Event::Progress(line) => {
                 self.apply_lines.push(line);
                 vec![]

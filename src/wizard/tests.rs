@@ -409,3 +409,73 @@ fn reauth_lists_picks_and_signs_in() {
         matches!(key(&mut app, KeyCode::Enter).as_slice(), [Effect::SignIn { credential, .. }] if credential == "MS Graph 1")
     );
 }
+
+#[test]
+fn troubleshoot_runs_fixes_and_looks_again() {
+    use crate::doctor::{Counts, Finding, Report, Severity};
+    let mk = |id: &'static str, fixable: bool| Finding {
+        id,
+        severity: Severity::Error,
+        title: id.into(),
+        evidence: vec![],
+        why: "w".into(),
+        fix: "f".into(),
+        fixable,
+        repair: None,
+    };
+    let report = |findings: Vec<Finding>| Report {
+        instance: "https://x".into(),
+        mode: None,
+        healthy: findings.is_empty(),
+        summary: Counts { errors: findings.len(), ..Default::default() },
+        findings,
+    };
+    let mut app = App::new(false);
+    key(&mut app, KeyCode::End);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!((app.journey, app.step), (Journey::Troubleshoot, Step::Instance));
+    app.draft.instance.set("dev1");
+    app.draft.user.set("admin");
+    app.draft.password.set("pw");
+    let g = match key(&mut app, KeyCode::Enter).as_slice() {
+        [Effect::Probe { generation, .. }] => *generation,
+        other => panic!("{other:?}"),
+    };
+    let g = match app.handle(Event::Probed(g, Ok(Box::new(info())))).as_slice() {
+        [Effect::Doctor { generation }] => *generation,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(app.step, Step::Findings);
+    app.handle(Event::Doctored(g, Ok(Box::new(report(vec![mk("CONN-URL", true), mk("CRED-SCOPES", false)])))));
+    assert!(matches!(key(&mut app, KeyCode::Char('b')).as_slice(), [Effect::ProbeBrowser]));
+    app.handle(Event::BrowserProbed(Ok(Box::new(crate::doctor::browser_finding(
+        "c",
+        Some("a@b.com"),
+        Ok("admin@b.com".into()),
+    )))));
+    assert_eq!(
+        app.report.as_ref().unwrap().findings[0].id,
+        "BROWSER-WRONG-ACCOUNT",
+        "the wrong account goes to the top"
+    );
+    let g = match key(&mut app, KeyCode::Char('f')).as_slice() {
+        [Effect::FixDiff { generation }] => *generation,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(app.step, Step::Review);
+    app.handle(Event::Diffed(g, Ok(diff(&[Action::Update]))));
+    assert!(matches!(key(&mut app, KeyCode::Enter).as_slice(), [Effect::Apply]));
+    app.handle(Event::Applied(Ok(())));
+    assert!(
+        matches!(key(&mut app, KeyCode::Enter).as_slice(), [Effect::Doctor { .. }]),
+        "repaired: the checks run again"
+    );
+    assert_eq!(app.step, Step::Findings);
+    assert_eq!(app.applied, None);
+    let g = app.generation;
+    app.handle(Event::Doctored(g, Ok(Box::new(report(vec![mk("CRED-SCOPES", false)])))));
+    key(&mut app, KeyCode::Char('f'));
+    assert_eq!(app.step, Step::Findings, "nothing left that f can repair");
+    assert!(app.notice.is_some());
+    assert!(matches!(key(&mut app, KeyCode::Char('r')).as_slice(), [Effect::Doctor { .. }]));
+}

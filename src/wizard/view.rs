@@ -63,6 +63,7 @@ pub fn draw(app: &App, f: &mut Frame) {
         (super::Step::Mode, super::Journey::Setup) => "· Setup".to_string(),
         (_, super::Journey::Setup) => format!("· Setup · {}", app.draft.choice.short()),
         (_, super::Journey::Reauth) => "· Re-authorize".to_string(),
+        (_, super::Journey::Troubleshoot) => "· Troubleshoot".to_string(),
     };
     let mut block = Block::default().borders(Borders::ALL).title(Line::from(vec![
         Span::styled(" calsync ", t.accent()),

@@ -50,6 +50,15 @@ pub fn applied(app: &mut App, r: Result<(), String>) -> Vec<Effect> {
 
 pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     match k.code {
+        KeyCode::Enter
+            if matches!(app.applied, Some(Ok(()))) && app.journey == crate::wizard::Journey::Troubleshoot =>
+        {
+            // Repaired: back to the findings, looked at afresh.
+            app.applied = None;
+            app.diff = None;
+            app.go(crate::wizard::Step::Findings);
+            return super::findings::rerun(app);
+        }
         KeyCode::Enter if matches!(app.applied, Some(Ok(()))) => app.next(),
         KeyCode::Esc if app.applied.is_none() => app.back(),
         _ => {}
@@ -73,7 +82,12 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         .collect();
     if matches!(app.applied, Some(Ok(()))) {
         lines.push(Line::default());
-        lines.push(Line::styled("The instance matches the setup. Your current application was put back.", t.ok()));
+        let done = if app.journey == crate::wizard::Journey::Troubleshoot {
+            "Repaired. Your current application was put back. Enter runs the checks again."
+        } else {
+            "The instance matches the setup. Your current application was put back."
+        };
+        lines.push(Line::styled(done, t.ok()));
     }
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }

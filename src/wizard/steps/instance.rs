@@ -76,10 +76,14 @@ pub fn probed(app: &mut App, r: Result<Box<InstanceInfo>, String>) -> Vec<Effect
             app.info = Some(*info);
             app.diff = None;
             app.next();
-            if app.journey == crate::wizard::Journey::Reauth {
-                app.busy = Some(Busy::Probing);
-                app.generation += 1;
-                return vec![Effect::LoadCredentials { generation: app.generation }];
+            match app.journey {
+                crate::wizard::Journey::Reauth => {
+                    app.busy = Some(Busy::Probing);
+                    app.generation += 1;
+                    return vec![Effect::LoadCredentials { generation: app.generation }];
+                }
+                crate::wizard::Journey::Troubleshoot => return super::findings::rerun(app),
+                crate::wizard::Journey::Setup => {}
             }
         }
         Err(message) => {

@@ -6,6 +6,7 @@ pub mod checks;
 pub mod connection;
 pub mod credential;
 pub mod credentials;
+pub mod findings;
 pub mod instance;
 pub mod integration;
 pub mod mode;
@@ -24,6 +25,7 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     match app.step {
         Step::Picker => picker::key(app, k),
         Step::Credentials => credentials::key(app, k),
+        Step::Findings => findings::key(app, k),
         Step::Mode => mode::key(app, k),
         Step::Instance => instance::key(app, k),
         Step::Checks => checks::key(app, k),
@@ -43,6 +45,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     match app.step {
         Step::Picker => picker::render(app, f, area),
         Step::Credentials => credentials::render(app, f, area),
+        Step::Findings => findings::render(app, f, area),
         Step::Mode => mode::render(app, f, area),
         Step::Instance => instance::render(app, f, area),
         Step::Checks => checks::render(app, f, area),
@@ -93,6 +96,8 @@ pub fn first_to_fill(app: &App) -> usize {
 pub fn retry(app: &mut App) -> Vec<Effect> {
     match app.step {
         Step::Instance => instance::submit(app),
+        Step::Review | Step::Apply if app.journey == crate::wizard::Journey::Troubleshoot => findings::fix(app),
+        Step::Findings => findings::rerun(app),
         Step::Review | Step::Apply => review::request(app),
         Step::Token => token::start(app),
         _ => vec![],
@@ -151,6 +156,7 @@ pub fn keys_help(app: &App) -> String {
         Step::Picker | Step::Mode | Step::Profile => "Up/Down choose · Enter continue",
         Step::Credentials if app.editing.is_some() => "Enter keep · Esc cancel the edit",
         Step::Credentials => "Space select · e delegated user · Enter sign in",
+        Step::Findings => "Up/Down · f fix · b browser probe · r rerun",
         Step::Instance | Step::Credential => "Enter continue · Tab next field",
         Step::Alias if app.draft.choice == ModeChoice::PersonalOwn => "Enter continue",
         Step::Connection => "Enter continue · Tab next field · F2 cloud",

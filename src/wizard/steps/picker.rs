@@ -23,7 +23,7 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let t = theme(app);
     let [list, _, about] =
-        Layout::vertical([Constraint::Length(3), Constraint::Length(1), Constraint::Min(1)]).areas(area);
+        Layout::vertical([Constraint::Length(4), Constraint::Length(1), Constraint::Min(1)]).areas(area);
     let lines: Vec<Line> = Journey::ALL
         .iter()
         .enumerate()
@@ -36,5 +36,8 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         })
         .collect();
     f.render_widget(Paragraph::new(lines), list);
-    f.render_widget(Paragraph::new(Journey::ALL[app.cursor.min(1)].about()).wrap(Wrap { trim: true }), about);
+    f.render_widget(
+        Paragraph::new(Journey::ALL[app.cursor.min(Journey::ALL.len() - 1)].about()).wrap(Wrap { trim: true }),
+        about,
+    );
 }

@@ -52,7 +52,13 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
         KeyCode::PageUp => app.scroll = app.scroll.saturating_sub(10),
         KeyCode::PageDown => app.scroll = app.scroll.saturating_add(10),
         KeyCode::Enter => {
-            let Some(d) = &app.diff else { return request(app) };
+            let Some(d) = &app.diff else {
+                return if app.journey == crate::wizard::Journey::Troubleshoot {
+                    super::findings::fix(app)
+                } else {
+                    request(app)
+                };
+            };
             if d.has_conflicts() {
                 app.notice =
                     Some("Resolve the conflicts (go back, or fix them on the instance), then review again.".into());

@@ -1,0 +1,144 @@
+//! Findings (troubleshoot): the doctor's findings, wrong-account sign-ins first, with the
+//! selected one's record, evidence, why and fix. `f` sends the safe fixes through the same
+//! review and apply as the setup; `b` asks which Microsoft account the browser would use
+//! silently; `r` looks again.
+
+use crate::doctor::{Finding, Report, Severity};
+use crate::wizard::view::theme;
+use crate::wizard::{App, Busy, Effect, ErrorPanel, Step};
+use ratatui::Frame;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+pub fn rerun(app: &mut App) -> Vec<Effect> {
+    app.busy = Some(Busy::Probing);
+    app.generation += 1;
+    vec![Effect::Doctor { generation: app.generation }]
+}
+
+pub fn fix(app: &mut App) -> Vec<Effect> {
+    app.go(Step::Review);
+    app.busy = Some(Busy::Diffing);
+    app.generation += 1;
+    app.diff = None;
+    vec![Effect::FixDiff { generation: app.generation }]
+}
+
+pub fn doctored(app: &mut App, r: Result<Box<Report>, String>) -> Vec<Effect> {
+    app.busy = None;
+    match r {
+        Ok(report) => {
+            app.report = Some(*report);
+            app.cursor = 0;
+        }
+        Err(message) => app.error = Some(ErrorPanel { title: "The checks could not run".into(), message, retry: true }),
+    }
+    vec![]
+}
+
+pub fn browser_probed(app: &mut App, r: Result<Box<Finding>, String>) -> Vec<Effect> {
+    app.busy = None;
+    match r {
+        Ok(f) => {
+            if let Some(report) = app.report.as_mut() {
+                report.findings.retain(|x| !x.id.starts_with("BROWSER-"));
+                report.findings.push(*f);
+                crate::doctor::order(&mut report.findings);
+                report.healthy = !report.findings.iter().any(|x| x.severity == Severity::Error);
+            }
+            app.cursor = 0;
+        }
+        Err(message) => {
+            app.error = Some(ErrorPanel { title: "The browser probe could not run".into(), message, retry: false })
+        }
+    }
+    vec![]
+}
+
+pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
+    let len = app.report.as_ref().map(|r| r.findings.len()).unwrap_or(0);
+    if super::list_move(app, len, k) {
+        return vec![];
+    }
+    match k.code {
+        KeyCode::Esc => app.back(),
+        KeyCode::Char('r') => return rerun(app),
+        KeyCode::Char('b') => {
+            app.busy = Some(Busy::SigningIn);
+            return vec![Effect::ProbeBrowser];
+        }
+        KeyCode::Char('f') => {
+            if app.report.as_ref().is_some_and(|r| r.findings.iter().any(|f| f.fixable)) {
+                return fix(app);
+            }
+            app.notice =
+                Some("None of these findings is safe to repair automatically; each says how to fix it.".into());
+        }
+        _ => {}
+    }
+    vec![]
+}
+
+fn mark(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "ERROR",
+        Severity::Warning => "warn ",
+        Severity::Info => "note ",
+    }
+}
+
+pub fn render(app: &App, f: &mut Frame, area: Rect) {
+    let t = theme(app);
+    let Some(report) = &app.report else { return };
+    if report.findings.is_empty() {
+        let lines = vec![
+            Line::styled("Healthy: every check passed.", t.ok()),
+            Line::default(),
+            Line::from("b asks which Microsoft account your browser would use silently for Get OAuth Token."),
+        ];
+        f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+        return;
+    }
+    let list_h = (report.findings.len() as u16 + 1).min(area.height / 2).max(3);
+    let [summary, list, detail] =
+        Layout::vertical([Constraint::Length(1), Constraint::Length(list_h), Constraint::Min(3)]).areas(area);
+    let s = report.summary;
+    f.render_widget(
+        Paragraph::new(format!(
+            "{} errors, {} warnings, {} notes · mode {}",
+            s.errors,
+            s.warnings,
+            s.info,
+            report.mode.clone().unwrap_or_else(|| "unknown".into())
+        )),
+        summary,
+    );
+    let lines: Vec<Line> = report
+        .findings
+        .iter()
+        .enumerate()
+        .map(|(i, x)| {
+            let style = if i == app.cursor {
+                t.selected()
+            } else if x.severity == Severity::Error {
+                t.bad()
+            } else {
+                Style::default()
+            };
+            Line::from(Span::styled(format!("{} {}", mark(x.severity), x.title), style))
+        })
+        .collect();
+    let skip = app.cursor.saturating_sub(list.height.saturating_sub(1) as usize) as u16;
+    f.render_widget(Paragraph::new(lines).scroll((skip, 0)), list);
+    let x = &report.findings[app.cursor.min(report.findings.len() - 1)];
+    let mut d = vec![Line::styled(format!("[{}] {}", x.id, x.title), t.dim())];
+    d.push(Line::styled(format!("Fix: {}{}", x.fix, if x.fixable { " (f repairs it)" } else { "" }), t.accent()));
+    d.push(Line::from(format!("Why: {}", x.why)));
+    for e in &x.evidence {
+        d.push(Line::from(format!("{}.{} = {:?}  {}", e.table, e.field, e.value, e.link)));
+    }
+    f.render_widget(Paragraph::new(d).wrap(Wrap { trim: false }), detail);
+}
