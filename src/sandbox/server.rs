@@ -222,6 +222,20 @@ fn render_opts<'a>(inner: &'a Inner, params: &HashMap<String, String>) -> Render
     }
 }
 
+/// What every Table API request goes through first: the fault switches, basic auth, the
+/// Accept and Content-Type headers, and the table's existence.
+async fn admit(inner: &Inner, method: &Method, headers: &HeaderMap, table: &str) -> Result<Caller, Box<Response>> {
+    if let Some(r) = faults(inner).await {
+        return Err(Box::new(r));
+    }
+    let caller = authenticate(inner, headers)?;
+    check_headers(method, headers)?;
+    if schema::table(table).is_none() {
+        return Err(Box::new(envelope(400, &format!("Invalid table {table}"), None)));
+    }
+    Ok(caller)
+}
+
 async fn versioned_collection(
     state: State<Arc<Inner>>,
     method: Method,
@@ -252,19 +266,10 @@ async fn table_collection(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Some(r) = faults(&inner).await {
-        return r;
-    }
-    let caller = match authenticate(&inner, &headers) {
+    let caller = match admit(&inner, &method, &headers, &table).await {
         Ok(c) => c,
         Err(r) => return *r,
     };
-    if let Err(r) = check_headers(&method, &headers) {
-        return *r;
-    }
-    if schema::table(&table).is_none() {
-        return envelope(400, &format!("Invalid table {table}"), None);
-    }
     match method {
         Method::GET => list(&inner, &table, &params, &caller),
         Method::POST => {
@@ -345,19 +350,10 @@ async fn table_record(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Some(r) = faults(&inner).await {
-        return r;
-    }
-    let caller = match authenticate(&inner, &headers) {
+    let caller = match admit(&inner, &method, &headers, &table).await {
         Ok(c) => c,
         Err(r) => return *r,
     };
-    if let Err(r) = check_headers(&method, &headers) {
-        return *r;
-    }
-    if schema::table(&table).is_none() {
-        return envelope(400, &format!("Invalid table {table}"), None);
-    }
     let Ok(mut store) = inner.store.lock() else { return envelope(500, "Internal error", None) };
     let opts = render_opts(&inner, &params);
     match method {

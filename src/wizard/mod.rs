@@ -560,15 +560,7 @@ impl App {
                 self.ticks += 1;
                 vec![]
             }
-            Event::Terminate => {
-                self.quit = true;
-                let mut out = vec![];
-                if self.busy == Some(Busy::SigningIn) {
-                    out.push(Effect::CancelSignIn);
-                }
-                out.push(Effect::Quit);
-                out
-            }
+            Event::Terminate => self.leave(),
             Event::Probed(g, r) if g == self.generation => steps::instance::probed(self, r),
             Event::Diffed(g, r) if g == self.generation => steps::review::diffed(self, r),
             Event::Credentials(g, r) if g == self.generation => steps::credentials::loaded(self, r),
