@@ -97,3 +97,22 @@ pub const CLOUDS: [Cloud; 4] = [
         login_hosts: &["login.partner.microsoftonline.cn", "login.chinacloudapi.cn"],
     },
 ];
+
+/// The calendar provider table. [confirmed: WCS components doc]
+pub const PROVIDER_TABLE: &str = "sn_wsd_rsvsync_provider";
+/// Its columns. The form labels are [confirmed] (Name, Description, Active, Calendar
+/// processor, Override alias?, Connection & credential alias, Sync start/end date time,
+/// Delegated user email); the column names below are a [guess] from ServiceNow's naming
+/// habits: no public export of the table was found. See docs/servicenow-facts.md.
+pub const PROVIDER_PROCESSOR_COLUMN: &str = "calendar_processor";
+pub const PROVIDER_OVERRIDE_COLUMN: &str = "override_alias";
+pub const PROVIDER_ALIAS_COLUMN: &str = "connection_alias";
+pub const PROVIDER_DELEGATE_COLUMN: &str = "delegated_user_email";
+/// The processor value for Exchange Online through Graph. [confirmed: WCS troubleshooting]
+pub const PROCESSOR_MS_GRAPH: &str = "ms_graph";
+/// The spoke's retry policy, and what it must do (reference §4). [confirmed name and
+/// behaviour; column names `honor_retry_after`, `max_elapsed_time` are a guess]
+pub const RETRY_POLICY_NAME: &str = "MS Exchange Online HTTP Retry Policy";
+pub const RETRY_HONOR_COLUMN: &str = "honor_retry_after";
+pub const RETRY_MAX_ELAPSED_COLUMN: &str = "max_elapsed_time";
+pub const RETRY_MIN_ELAPSED_SECS: i64 = 120;

@@ -20,7 +20,7 @@ async fn personal_own_alias_applies_then_converges() {
     let sb = sandbox().await;
     let c = client(&sb);
     let (d, r) = run(&c, &example("personal-own-alias.toml")).await;
-    assert_eq!(d.summary().create, 3);
+    assert_eq!(d.summary().create, 4);
     assert_eq!(d.summary().update, 1);
     assert!(!r.failed(), "{r:?}");
 
@@ -52,12 +52,18 @@ async fn personal_own_alias_applies_then_converges() {
     assert!(!d.has_changes(), "{:?}", d.items);
     assert!(r.outcomes.is_empty());
     assert_eq!(sb.writes(), writes, "a second apply writes nothing");
-    assert!(c.requests_sent() - requests <= 12, "a no-op apply is one concurrent round of reads");
+    assert!(c.requests_sent() - requests <= 14, "a no-op apply is one concurrent round of reads");
 }
 
 #[tokio::test]
 async fn every_example_plan_applies_and_is_idempotent() {
-    for name in ["personal-own-alias.toml", "personal-default-alias.toml", "strict.toml", "normal.toml"] {
+    for name in [
+        "personal-own-alias.toml",
+        "personal-default-alias.toml",
+        "strict.toml",
+        "normal.toml",
+        "personal-two-mailboxes.toml",
+    ] {
         let sb = sandbox().await;
         let c = client(&sb);
         let (d, r) = run(&c, &example(name)).await;
@@ -180,4 +186,20 @@ async fn rate_limit_storms_still_converge() {
     let (d, _) = run(&c, &example("personal-own-alias.toml")).await;
     assert!(!d.has_changes());
     assert_eq!(count(&sb, "sys_alias", "name", "Contoso_Graph_Personal"), 1);
+}
+
+#[tokio::test]
+async fn two_delegated_mailboxes_get_their_own_alias_credential_connection_and_provider() {
+    let sb = sandbox().await;
+    let c = client(&sb);
+    let (_, r) = run(&c, &example("personal-two-mailboxes.toml")).await;
+    assert!(!r.failed(), "{r:?}");
+    for (side, user) in [("North", "rooms-north@contoso.com"), ("South", "rooms-south@contoso.com")] {
+        let alias = row(&sb, "sys_alias", "name", &format!("Contoso_Rooms_{side}")).unwrap();
+        let conn = row(&sb, "http_connection", "name", &format!("Contoso Rooms {side}")).unwrap();
+        let provider = row(&sb, "sn_wsd_rsvsync_provider", "name", &format!("Contoso Rooms {side}")).unwrap();
+        assert_eq!(conn["connection_alias"], alias["sys_id"]);
+        assert_eq!(provider["connection_alias"], alias["sys_id"], "each provider overrides to its own alias");
+        assert_eq!(provider["delegated_user_email"], user);
+    }
 }

@@ -58,7 +58,7 @@ async fn sandbox_apply_creates_then_reports_nothing_to_change() {
         run(env.cmd().args(["apply", "--plan", "examples/personal-own-alias.toml", "--sandbox", "--yes"])).await;
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("Nothing to change"), "{out}");
-    assert!(out.contains("0 to create, 0 to update, 4 unchanged"), "{out}");
+    assert!(out.contains("0 to create, 0 to update, 5 unchanged"), "{out}");
 }
 
 #[tokio::test]
@@ -160,7 +160,7 @@ async fn without_yes_and_without_a_terminal_nothing_is_written() {
         .unwrap();
     assert_eq!(o.status.code(), Some(0));
     let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON document");
-    assert_eq!(doc["summary"]["create"], 3);
+    assert_eq!(doc["summary"]["create"], 4);
     assert_eq!(doc["applied"], false);
     assert_eq!(doc["items"][0]["action"], "create");
     assert_eq!(sb.writes(), writes);

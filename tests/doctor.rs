@@ -62,12 +62,14 @@ async fn the_broken_seed_is_named_and_fix_repairs_the_safe_faults() {
     let injected = [
         "ALIAS-MANY-CONNECTIONS",
         "ALIAS-PARENT",
+        "ALIAS-RETRY",
         "CONN-CREDENTIAL-INACTIVE",
         "CONN-MID",
         "CONN-URL",
         "CONN-URL-BUILDER",
         "CRED-SCOPES",
         "MODE-VALUE",
+        "PROVIDER-PROCESSOR",
     ];
     assert_eq!(found, injected.into_iter().collect(), "every injected fault, and nothing else");
 
@@ -82,18 +84,27 @@ async fn the_broken_seed_is_named_and_fix_repairs_the_safe_faults() {
         }
     }
     let json = serde_json::to_value(&report).unwrap();
-    assert_eq!(json["summary"]["errors"], 8);
+    assert_eq!(json["summary"]["errors"], 9);
+    assert_eq!(json["summary"]["warnings"], 1, "the own alias has no retry policy (no parent to inherit from)");
     assert_eq!(json["findings"][0]["severity"], "error");
     let diff = doctor::fix::diff(&report.findings, checks::mode_of(&snap));
-    assert_eq!(diff.items.len(), 5, "five records, six fields");
+    assert_eq!(diff.items.len(), 6, "six records, seven fields");
     let state = doctor::fix::state(&snap);
     let dir = tempfile::tempdir().unwrap();
     unsafe { std::env::set_var("CALSYNC_STATE_DIR", dir.path()) };
     let r = journal::apply_journaled(&c, &diff, &state, |_| {}).await.unwrap();
     assert!(!r.failed(), "{r:?}");
     let after = ids(&sb).await;
-    for fixed in ["ALIAS-PARENT", "CONN-CREDENTIAL-INACTIVE", "CONN-MID", "CONN-URL", "CONN-URL-BUILDER", "MODE-VALUE"]
-    {
+    for fixed in [
+        "ALIAS-PARENT",
+        "ALIAS-RETRY",
+        "CONN-CREDENTIAL-INACTIVE",
+        "CONN-MID",
+        "CONN-URL",
+        "CONN-URL-BUILDER",
+        "MODE-VALUE",
+        "PROVIDER-PROCESSOR",
+    ] {
         assert!(!after.contains(fixed), "{fixed} repaired: {after:?}");
     }
     assert!(
@@ -101,6 +112,7 @@ async fn the_broken_seed_is_named_and_fix_repairs_the_safe_faults() {
         "not safe to repair automatically"
     );
     assert!(after.contains("TOKEN-MISSING"), "now in personal mode, the own credential has no token");
+    assert!(after.contains("PROVIDER-DELEGATE") && after.contains("PROVIDER-UNUSED-ALIAS"), "{after:?}");
     assert_eq!(count(&sb, "sys_user_preference", "name", "apps.current_app"), 0, "the picker was put back");
 }
 

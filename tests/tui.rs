@@ -91,6 +91,11 @@ fn rand_suffix() -> u64 {
 }
 
 fn cooked(stty: &Path) {
+    // EXIT= is printed just before stty runs: give it a moment.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while std::fs::metadata(stty).map(|m| m.len() == 0).unwrap_or(true) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let text = std::fs::read_to_string(stty).expect("stty ran after calsync exited");
     for flag in ["icanon", "echo", "isig"] {
         let raw_off = text.split_whitespace().any(|w| w == format!("-{flag}"));
@@ -115,7 +120,7 @@ fn the_whole_personal_setup_by_keyboard() {
     };
     t.wait_for("First-time setup");
     press(&["Enter"]);
-    t.wait_for("Step 1 of 12");
+    t.wait_for("Step 1 of 13");
     press(&["Enter"]);
     t.wait_for("The sandbox instance is filled in");
     press(&["Enter"]);
@@ -131,6 +136,8 @@ fn the_whole_personal_setup_by_keyboard() {
     t.type_text("rooms-delegate@contoso.com");
     press(&["Enter"]);
     t.wait_for("ok: Microsoft Graph, Global cloud");
+    press(&["Enter"]);
+    t.wait_for("Calendar provider");
     press(&["Enter"]);
     t.wait_for("Normal -> Personal");
     press(&["Enter"]);
@@ -153,7 +160,7 @@ fn the_whole_personal_setup_by_keyboard() {
     press(&["Enter"]);
     t.wait_for("EXIT=0");
     eprintln!("keystrokes besides typed values: {presses}");
-    assert!(presses <= 15, "{presses} keystrokes");
+    assert!(presses <= 16, "{presses} keystrokes");
 
     // The sandbox instance holds the configuration.
     let state: serde_json::Value = serde_json::from_slice(&std::fs::read(t.path("sandbox.json")).unwrap()).unwrap();
@@ -164,8 +171,11 @@ fn the_whole_personal_setup_by_keyboard() {
     assert_eq!(alias["id"], "sn_wsd_rsvsync.Contoso_Graph_Personal");
     let cred = find("oauth_2_0_credentials", "Contoso Graph Personal").expect("credential written");
     let conn = find("http_connection", "Contoso Graph Personal").expect("connection written");
+    let provider = find("sn_wsd_rsvsync_provider", "Contoso Graph Personal").expect("provider written");
     assert_eq!(conn["connection_alias"], alias["sys_id"]);
     assert_eq!(conn["credential"], cred["sys_id"]);
+    assert_eq!(provider["connection_alias"], alias["sys_id"]);
+    assert_eq!(provider["delegated_user_email"], "rooms-delegate@contoso.com");
     let prop = rows.iter().find(|r| r["name"] == "sn_wsd_rsvsync.sync_integration_mode").unwrap();
     assert_eq!(prop["value"], "Personal");
     let saved = std::fs::read_to_string(t.path("calsync-plan-personal.toml")).unwrap();
@@ -199,13 +209,13 @@ fn a_small_terminal_is_told_so_and_resizing_recovers() {
     let Some(t) = Tmux::start("") else { return };
     t.wait_for("First-time setup");
     t.keys(&["Enter"]);
-    t.wait_for("Step 1 of 12");
+    t.wait_for("Step 1 of 13");
     Command::new("tmux").args(["-L", &t.socket, "resize-window", "-t", "w", "-x", "60", "-y", "20"]).status().unwrap();
     t.wait_for("needs a terminal of at least 80x24");
     Command::new("tmux").args(["-L", &t.socket, "resize-window", "-t", "w", "-x", "100", "-y", "30"]).status().unwrap();
-    t.wait_for("Step 1 of 12");
+    t.wait_for("Step 1 of 13");
     t.keys(&["x", "q", "Left"]);
-    let s = t.wait_for("Step 1 of 12");
+    let s = t.wait_for("Step 1 of 13");
     assert!(s.contains("> Personal authentication, own alias"), "stray keys change nothing:\n{s}");
     t.keys(&["C-c"]);
     t.wait_for("EXIT=0");
@@ -260,14 +270,14 @@ fn troubleshoot_a_broken_instance_and_repair_it() {
     let Some(t) = Tmux::start_with("", "troubleshoot --sandbox --broken", "true") else { return };
     t.wait_for("The sandbox instance is filled in");
     t.keys(&["Enter"]);
-    let s = t.wait_for("8 errors, 0 warnings");
+    let s = t.wait_for("9 errors, 1 warnings");
     assert!(s.contains("is not a child of") && s.contains("uses a MID Server"), "{s}");
     t.keys(&["f"]);
-    t.wait_for("0 to create, 5 to update, 0 unchanged, 0 conflicts.");
+    t.wait_for("0 to create, 6 to update, 0 unchanged, 0 conflicts.");
     t.keys(&["Enter"]);
     t.wait_for("Repaired.");
     t.keys(&["Enter"]);
-    let s = t.wait_for("3 errors, 0 warnings");
+    let s = t.wait_for("4 errors, 1 warnings");
     assert!(!s.contains("uses a MID Server"), "{s}");
     t.keys(&["C-c"]);
     t.wait_for("EXIT=0");

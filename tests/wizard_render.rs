@@ -69,6 +69,8 @@ async fn every_setup_screen() {
     key(&mut app, KeyCode::Enter);
     snap(&app, "07_connection");
     key(&mut app, KeyCode::Enter);
+    snap(&app, "07b_provider");
+    key(&mut app, KeyCode::Enter);
     snap(&app, "08_integration");
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.step, Step::Review);

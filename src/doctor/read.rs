@@ -28,6 +28,10 @@ pub struct Snapshot {
     pub property: Option<Property>,
     /// (credential sys_id, token type, expires) of tokens the instance holds.
     pub tokens: Vec<(String, String, String)>,
+    /// Calendar providers, as raw rows (their column names are uncertain, see facts).
+    pub providers: Vec<Value>,
+    /// Retry policies: (sys_id, name, honours Retry-After, max elapsed seconds).
+    pub retry_policies: Vec<(String, String, bool, i64)>,
 }
 
 impl Snapshot {
@@ -62,6 +66,7 @@ pub async fn read(client: &Client) -> Result<Snapshot, SnError> {
     let q_prop = Query::new().eq("name", facts::MODE_PROPERTY)?;
     let q_req = Query::new().eq("requestor_context", facts::REQUESTOR_CONTEXT_CREDENTIALS)?;
     let token_fields = [facts::TOKEN_REQUESTOR_COLUMN, facts::TOKEN_TYPE_COLUMN, facts::TOKEN_EXPIRES_COLUMN];
+    let policy_fields = ["sys_id", "name", facts::RETRY_HONOR_COLUMN, facts::RETRY_MAX_ELAPSED_COLUMN];
     let (
         users,
         roles,
@@ -77,6 +82,8 @@ pub async fn read(client: &Client) -> Result<Snapshot, SnError> {
         props,
         requestors,
         tokens,
+        providers,
+        policies,
     ) = tokio::try_join!(
         client.list::<User>("sys_user", &q_user, &["sys_id"]),
         client.list::<UserHasRole>("sys_user_has_role", &q_role, &["sys_id"]),
@@ -92,6 +99,8 @@ pub async fn read(client: &Client) -> Result<Snapshot, SnError> {
         client.list::<Property>("sys_properties", &q_prop, &[]),
         client.list::<Value>(facts::REQUESTOR_TABLE, &q_req, &["sys_id", "requestor_id"]),
         client.list::<Value>(facts::TOKEN_TABLE, &all, &token_fields),
+        client.list::<Value>(facts::PROVIDER_TABLE, &all, &[]),
+        client.list::<Value>("sys_retry_policy", &all, &policy_fields),
     )?;
     let scope_name = |id: &str| {
         entity_scopes
@@ -132,5 +141,13 @@ pub async fn read(client: &Client) -> Result<Snapshot, SnError> {
         profile_scopes,
         property: props.into_iter().next(),
         tokens,
+        providers,
+        retry_policies: policies
+            .iter()
+            .map(|p| {
+                let num = plain(&p[facts::RETRY_MAX_ELAPSED_COLUMN]).trim().parse().unwrap_or(0);
+                (plain(&p["sys_id"]), plain(&p["name"]), plain(&p[facts::RETRY_HONOR_COLUMN]) == "true", num)
+            })
+            .collect(),
     })
 }

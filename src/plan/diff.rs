@@ -6,7 +6,7 @@
 use super::model::{Mode, Plan};
 use crate::facts;
 use crate::snow::records::{
-    Alias, Connection, Credential, OAuthProfile, Property, Scope, User, UserHasRole, UserPreference,
+    Alias, Connection, Credential, OAuthProfile, Property, Scope, User, UserHasRole, UserPreference, plain,
 };
 use crate::snow::{Client, Query, SnError};
 use serde::Serialize;
@@ -24,6 +24,10 @@ pub struct InstanceState {
     pub profiles: Vec<OAuthProfile>,
     pub connections: Vec<Connection>,
     pub property: Option<Property>,
+    /// Calendar providers named in the plan (raw rows: their columns are uncertain).
+    pub providers: Vec<serde_json::Value>,
+    /// Retry policies named in the plan: (sys_id, name).
+    pub retry_policies: Vec<(String, String)>,
 }
 
 impl InstanceState {
@@ -104,8 +108,13 @@ pub async fn read_state(client: &Client, plan: &Plan) -> Result<InstanceState, S
     let q_conns_on_alias = Query::new().is_in("connection_alias.id", &alias_ids)?.eq("active", "true")?;
     let q_conns_on_cred = Query::new().is_in("credential.name", &cred_names)?.eq("active", "true")?;
     let q_prop = Query::new().eq("name", facts::MODE_PROPERTY)?;
+    let provider_names: Vec<String> = plan.providers.iter().map(|p| p.name.clone()).collect();
+    let q_providers = Query::new().is_in("name", &provider_names)?;
+    let policy_names: Vec<String> =
+        plan.aliases.iter().map(|a| a.retry_policy.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+    let q_policies = Query::new().is_in("name", &policy_names)?;
 
-    let (users, roles, prefs, scopes, a1, a2, creds, profiles, c1, c2, c3, props) = tokio::try_join!(
+    let (users, roles, prefs, scopes, a1, a2, creds, profiles, c1, c2, c3, props, providers, policies) = tokio::try_join!(
         client.list::<User>("sys_user", &q_user, &["sys_id", "user_name", "name", "email", "active"]),
         client.list::<UserHasRole>("sys_user_has_role", &q_role, &["sys_id", "user", "role"]),
         client.list::<UserPreference>("sys_user_preference", &q_pref, &["sys_id", "user", "name", "value"]),
@@ -122,6 +131,8 @@ pub async fn read_state(client: &Client, plan: &Plan) -> Result<InstanceState, S
         client.list::<Connection>("sys_connection", &q_conns_on_alias, &[]),
         client.list::<Connection>("sys_connection", &q_conns_on_cred, &[]),
         client.list::<Property>("sys_properties", &q_prop, &[]),
+        client.list::<serde_json::Value>(facts::PROVIDER_TABLE, &q_providers, &[]),
+        client.list::<serde_json::Value>("sys_retry_policy", &q_policies, &["sys_id", "name"]),
     )?;
     let mut aliases = a1;
     aliases.extend(a2);
@@ -138,6 +149,8 @@ pub async fn read_state(client: &Client, plan: &Plan) -> Result<InstanceState, S
         profiles,
         connections: dedup(connections, |c| c.sys_id.0.clone()),
         property: props.into_iter().next(),
+        providers,
+        retry_policies: policies.iter().map(|p| (plain(&p["sys_id"]), plain(&p["name"]))).collect(),
     })
 }
 
@@ -148,6 +161,7 @@ pub enum Kind {
     Alias,
     Credential,
     Connection,
+    Provider,
     Property,
 }
 
@@ -158,6 +172,7 @@ impl Kind {
             Kind::Alias => "alias",
             Kind::Credential => "credential",
             Kind::Connection => "connection",
+            Kind::Provider => "provider",
             Kind::Property => "property",
         }
     }
@@ -376,6 +391,20 @@ pub fn diff(plan: &Plan, st: &InstanceState) -> Diff {
                 items.push(item.conflict(format!("the alias {expect_id} exists with {now} instead of parent {}; set Parent alias to {} on its form, or run calsync doctor --fix", a.parent, a.parent)));
                 continue;
             }
+            // The default retry policy, set where missing (a child alias otherwise inherits).
+            if existing.retry_policy.is_empty()
+                && let Some((pid, pname)) = st.retry_policies.iter().find(|(_, n)| *n == a.retry_policy)
+            {
+                compare(
+                    &mut item,
+                    "retry_policy",
+                    "Default retry policy",
+                    Some(""),
+                    Val::Lit(pid.clone()),
+                    pname,
+                    Some(String::new()),
+                );
+            }
             items.push(finish(item, true));
         } else if let Some(other) = st.aliases.iter().find(|x| *x.name == *a.name) {
             let scope = st.scope_label(other.sys_scope.id());
@@ -403,6 +432,9 @@ pub fn diff(plan: &Plan, st: &InstanceState) -> Diff {
                 "HTTP",
                 None,
             );
+            if let Some((pid, pname)) = st.retry_policies.iter().find(|(_, n)| *n == a.retry_policy) {
+                compare(&mut item, "retry_policy", "Default retry policy", None, Val::Lit(pid.clone()), pname, None);
+            }
             items.push(finish(item, false));
         }
     }
@@ -612,6 +644,78 @@ pub fn diff(plan: &Plan, st: &InstanceState) -> Diff {
                 continue;
             }
         }
+        items.push(finish(item, existing.is_some()));
+    }
+
+    // Calendar providers: one per delegated mailbox, overriding to its own alias.
+    for pr in &plan.providers {
+        let mut item = Item::new(Kind::Provider, &pr.name, facts::PROVIDER_TABLE);
+        item.scope = st.scope_by_name(facts::WCS_SCOPE).map(|s| s.sys_id.0.clone()).unwrap_or_default();
+        let same: Vec<&serde_json::Value> = st.providers.iter().filter(|p| plain(&p["name"]) == pr.name).collect();
+        if same.len() > 1 {
+            items.push(item.conflict(format!(
+                "{} calendar providers are named \"{}\"; rename the extra ones",
+                same.len(),
+                pr.name
+            )));
+            continue;
+        }
+        let existing = same.first().copied();
+        let cur = |col: &str| existing.map(|e| plain(&e[col]));
+        let alias_val = match &pr.alias {
+            None => Some(Val::Lit(String::new())),
+            Some(a) => plan_alias.get(a).cloned().or_else(|| {
+                let found =
+                    if a.contains('.') { st.alias_by_id(a) } else { st.aliases.iter().find(|x| *x.name == **a) };
+                found.map(|x| Val::Lit(x.sys_id.0.clone()))
+            }),
+        };
+        let Some(alias_val) = alias_val else {
+            items.push(item.conflict(format!(
+                "the provider's alias \"{}\" is neither in the plan nor on the instance",
+                pr.alias.clone().unwrap_or_default()
+            )));
+            continue;
+        };
+        if let Some(e) = existing {
+            item.sys_id = Some(plain(&e["sys_id"]));
+        } else {
+            compare(&mut item, "name", "Name", None, Val::Lit(pr.name.clone()), &pr.name, None);
+        }
+        let active = pr.active.to_string();
+        compare(
+            &mut item,
+            "active",
+            "Active",
+            cur("active").as_deref(),
+            Val::Lit(active.clone()),
+            &active,
+            cur("active"),
+        );
+        let p = facts::PROVIDER_PROCESSOR_COLUMN;
+        compare(
+            &mut item,
+            p,
+            "Calendar processor",
+            cur(p).as_deref(),
+            Val::Lit(facts::PROCESSOR_MS_GRAPH.into()),
+            "Microsoft Graph",
+            cur(p),
+        );
+        let over = pr.alias.is_some().to_string();
+        let o = facts::PROVIDER_OVERRIDE_COLUMN;
+        compare(&mut item, o, "Override alias?", cur(o).as_deref(), Val::Lit(over.clone()), &over, cur(o));
+        let ac = facts::PROVIDER_ALIAS_COLUMN;
+        let alias_label = match (&alias_val, &pr.alias) {
+            (Val::Created(_, n), _) => format!("{}.{n}", mode.scope()),
+            (Val::Lit(id), Some(_)) => st.alias_label(id),
+            _ => "(default alias)".into(),
+        };
+        let cur_alias = cur(ac).map(|v| if v.is_empty() { "(none)".to_string() } else { st.alias_label(&v) });
+        compare(&mut item, ac, "Connection & credential alias", cur(ac).as_deref(), alias_val, &alias_label, cur_alias);
+        let d = facts::PROVIDER_DELEGATE_COLUMN;
+        let want = pr.delegated_user.clone().unwrap_or_default();
+        compare(&mut item, d, "Delegated user email", cur(d).as_deref(), Val::Lit(want.clone()), &want, cur(d));
         items.push(finish(item, existing.is_some()));
     }
 

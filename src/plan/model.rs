@@ -69,6 +69,22 @@ impl fmt::Display for Mode {
 pub struct AliasSpec {
     pub name: String,
     pub parent: String,
+    /// The default retry policy, by name; it must honour Retry-After (reference §4).
+    pub retry_policy: String,
+    #[serde(skip)]
+    pub line: usize,
+}
+
+/// A calendar provider (`sn_wsd_rsvsync_provider`), one per delegated mailbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProviderSpec {
+    pub name: String,
+    /// The own alias it overrides to (name or ID); none means the default alias.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alias: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delegated_user: Option<String>,
+    pub active: bool,
     #[serde(skip)]
     pub line: usize,
 }
@@ -110,6 +126,8 @@ pub struct Plan {
     pub credentials: Vec<CredentialSpec>,
     #[serde(rename = "connection", skip_serializing_if = "Vec::is_empty")]
     pub connections: Vec<ConnectionSpec>,
+    #[serde(rename = "provider", skip_serializing_if = "Vec::is_empty")]
+    pub providers: Vec<ProviderSpec>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -131,6 +149,17 @@ struct RawPlan {
     credential: Vec<Spanned<RawCredential>>,
     #[serde(default)]
     connection: Vec<Spanned<RawConnection>>,
+    #[serde(default)]
+    provider: Vec<Spanned<RawProvider>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProvider {
+    name: Spanned<String>,
+    alias: Option<Spanned<String>>,
+    delegated_user: Option<Spanned<String>>,
+    active: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -138,6 +167,7 @@ struct RawPlan {
 struct RawAlias {
     name: Spanned<String>,
     parent: Option<Spanned<String>>,
+    retry_policy: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -255,7 +285,16 @@ pub fn parse(file: &str, text: &str) -> Result<Plan, PlanError> {
         if mode == Mode::Normal {
             return ctx.err(a_ref.name.span(), "[[alias]]", "own aliases are for strict and personal modes, where each delegated mailbox needs its own token; normal mode uses the spoke's aliases");
         }
-        aliases.push(AliasSpec { name, parent, line: ctx.line(a.span().start) });
+        let retry_policy = match &a_ref.retry_policy {
+            Some(r) => {
+                if let Err(m) = check_record_name(r.get_ref()) {
+                    return ctx.err(r.span(), "[[alias]] retry_policy", m);
+                }
+                r.get_ref().clone()
+            }
+            None => facts::RETRY_POLICY_NAME.to_string(),
+        };
+        aliases.push(AliasSpec { name, parent, retry_policy, line: ctx.line(a.span().start) });
     }
 
     let mut credentials = Vec::new();
@@ -384,7 +423,84 @@ pub fn parse(file: &str, text: &str) -> Result<Plan, PlanError> {
         });
     }
 
-    Ok(Plan { mode, aliases, credentials, connections })
+    let mut providers = Vec::new();
+    let mut seen = HashSet::new();
+    for p in &raw.provider {
+        let p_ref = p.get_ref();
+        let name = p_ref.name.get_ref().clone();
+        if let Err(m) = check_record_name(&name) {
+            return ctx.err(p_ref.name.span(), "[[provider]] name", m);
+        }
+        if !seen.insert(name.clone()) {
+            return ctx.err(p_ref.name.span(), "[[provider]] name", format!("the provider \"{name}\" is listed twice"));
+        }
+        let alias = match &p_ref.alias {
+            Some(a) => {
+                let v = a.get_ref().trim().to_string();
+                let ok = match v.split_once('.') {
+                    Some((scope, rest)) => !scope.is_empty() && valid_alias_name(rest),
+                    None => valid_alias_name(&v),
+                };
+                if !ok {
+                    return ctx.err(
+                        a.span(),
+                        "[[provider]] alias",
+                        format!("\"{v}\" is neither an alias name nor an alias ID"),
+                    );
+                }
+                Some(v)
+            }
+            None => None,
+        };
+        let delegated_user = match &p_ref.delegated_user {
+            Some(d) => {
+                let v = d.get_ref().trim().to_string();
+                if !looks_like_email(&v) {
+                    return ctx.err(
+                        d.span(),
+                        "[[provider]] delegated_user",
+                        format!("\"{v}\" is not an email address"),
+                    );
+                }
+                if mode == Mode::Normal {
+                    return ctx.err(
+                        d.span(),
+                        "[[provider]] delegated_user",
+                        "normal mode has no delegated user; remove it",
+                    );
+                }
+                // It must be the account the alias's credential is signed in as.
+                let cred_user = alias.as_ref().and_then(|a| {
+                    let short = a.rsplit('.').next().unwrap_or(a);
+                    let conn = connections.iter().find(|c| c.alias == *a || c.alias == short)?;
+                    credentials.iter().find(|c| c.name == conn.credential)?.delegated_user.clone()
+                });
+                if let Some(cu) = cred_user
+                    && !cu.eq_ignore_ascii_case(&v)
+                {
+                    return ctx.err(d.span(), "[[provider]] delegated_user", format!("\"{v}\" differs from {cu}, the delegated user of the credential on alias {}; they must be the same mailbox", alias.clone().unwrap_or_default()));
+                }
+                Some(v)
+            }
+            None if mode != Mode::Normal => {
+                return ctx.err(
+                    p_ref.name.span(),
+                    "[[provider]] delegated_user",
+                    format!("{mode} mode needs the provider's delegated mailbox; add delegated_user = \"...\""),
+                );
+            }
+            None => None,
+        };
+        providers.push(ProviderSpec {
+            name,
+            alias,
+            delegated_user,
+            active: p_ref.active.unwrap_or(true),
+            line: ctx.line(p.span().start),
+        });
+    }
+
+    Ok(Plan { mode, aliases, credentials, connections, providers })
 }
 
 impl Plan {

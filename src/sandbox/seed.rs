@@ -64,7 +64,8 @@ pub fn store(seed: Seed) -> Store {
 /// A personal-mode setup with the faults admins meet, for trying and testing the doctor:
 /// an own alias without the spoke parent, a duplicated Graph URL with URL builder on, an
 /// inactive credential, a MID Server on MS Graph 2, a second active connection on the spoke
-/// alias, a mode value the property does not offer, and a profile missing offline_access.
+/// alias, a mode value the property does not offer, a profile missing offline_access, and a
+/// calendar provider on the on-premises (EWS) processor.
 pub fn broken() -> Store {
     let mut s = Seeder { store: healthy() };
     let id_of = |s: &Seeder, table: &str, col: &str, v: &str| {
@@ -117,6 +118,9 @@ pub fn broken() -> Store {
         }
         if class == "sys_properties" && name == facts::MODE_PROPERTY {
             r.insert("value".into(), "Personal Authentication".into());
+        }
+        if class == facts::PROVIDER_TABLE {
+            r.insert(facts::PROVIDER_PROCESSOR_COLUMN.into(), "ews".into());
         }
     }
     // The personal profile loses its offline_access link.
@@ -271,6 +275,16 @@ pub fn healthy() -> Store {
         );
     }
 
+    s.add(
+        facts::PROVIDER_TABLE,
+        &[
+            ("name", "Microsoft Exchange Online"),
+            ("description", "Room reservations synchronized with Exchange Online through Microsoft Graph"),
+            ("sync_start_date_time", "2026-01-01 00:00:00"),
+            ("sync_end_date_time", "2031-01-01 00:00:00"),
+            ("sys_scope", &wcs),
+        ],
+    );
     s.add(
         "sys_properties",
         &[

@@ -57,7 +57,7 @@ pub async fn probe(client: &Client) -> Result<InstanceInfo, SnError> {
     let q_alias_name = Query::new().eq("name", facts::PERSONAL_ALIAS_NAME)?;
     let q_prop = Query::new().eq("name", facts::MODE_PROPERTY)?;
     let all = Query::new().order_by("name")?;
-    let (users, roles, scopes, prefs, profiles, entities, a1, a2, props) = tokio::try_join!(
+    let (users, roles, scopes, prefs, profiles, entities, a1, a2, props, providers) = tokio::try_join!(
         client.list::<User>("sys_user", &q_user, &["sys_id", "user_name"]),
         client.list::<UserHasRole>("sys_user_has_role", &q_role, &["sys_id"]),
         client.list::<Scope>("sys_scope", &q_scopes, &[]),
@@ -67,6 +67,7 @@ pub async fn probe(client: &Client) -> Result<InstanceInfo, SnError> {
         client.list::<Alias>("sys_alias", &q_alias, &[]),
         client.list::<Alias>("sys_alias", &q_alias_name, &[]),
         client.list::<Property>("sys_properties", &q_prop, &[]),
+        client.list::<serde_json::Value>(facts::PROVIDER_TABLE, &all, &["name"]),
     )?;
     let by_scope = |s: &str| scopes.iter().find(|x| &*x.scope == s).cloned();
     let pref = prefs.first().map(|p| p.value.0.clone()).unwrap_or_else(|| facts::GLOBAL_SCOPE_SYS_ID.to_string());
@@ -113,6 +114,7 @@ pub async fn probe(client: &Client) -> Result<InstanceInfo, SnError> {
         profiles,
         personal_alias,
         mode_value: props.first().map(|p| p.value.0.clone()),
+        providers: providers.iter().map(|p| crate::snow::records::plain(&p["name"])).collect(),
     })
 }
 

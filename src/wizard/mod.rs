@@ -134,6 +134,7 @@ pub enum Step {
     Alias,
     Credential,
     Connection,
+    Provider,
     Integration,
     Review,
     Apply,
@@ -154,6 +155,7 @@ impl Step {
             Step::Alias => "Connection & Credential alias",
             Step::Credential => "OAuth 2.0 credential",
             Step::Connection => "HTTP(s) connection",
+            Step::Provider => "Calendar provider",
             Step::Integration => "Integration mode",
             Step::Review => "Review",
             Step::Apply => "Apply",
@@ -183,7 +185,7 @@ pub fn steps_for(choice: ModeChoice) -> Vec<Step> {
     if choice != ModeChoice::PersonalDefault {
         s.push(Connection);
     }
-    s.extend([Integration, Review, Apply]);
+    s.extend([Provider, Integration, Review, Apply]);
     if choice.needs_tokens() {
         s.push(Token);
     }
@@ -215,6 +217,8 @@ pub struct InstanceInfo {
     /// The default personal alias: its ID and whether its parent is the spoke alias.
     pub personal_alias: Option<(String, bool)>,
     pub mode_value: Option<String>,
+    /// Names of the calendar providers on the instance.
+    pub providers: Vec<String>,
 }
 
 /// Everything the steps fill in. It outlives screens, so going back keeps what was typed.
@@ -230,6 +234,7 @@ pub struct Draft {
     pub delegated: TextField,
     pub connection: TextField,
     pub url: TextField,
+    pub provider: TextField,
 }
 
 impl Default for Draft {
@@ -245,6 +250,7 @@ impl Default for Draft {
             delegated: TextField::new("Delegated user"),
             connection: TextField::new("Name"),
             url: TextField::new("Connection URL").with(facts::CLOUDS[0].graph_root),
+            provider: TextField::new("Name"),
         }
     }
 }
@@ -277,12 +283,21 @@ impl Draft {
             active: true,
             line: 0,
         };
+        let provider = plan::model::ProviderSpec {
+            name: self.provider.value.trim().to_string(),
+            alias: (self.choice == ModeChoice::PersonalOwn).then(|| self.alias.value.trim().to_string()),
+            delegated_user: (mode != Mode::Normal).then(|| delegated.clone()),
+            active: true,
+            line: 0,
+        };
+        let providers = if provider.name.is_empty() { vec![] } else { vec![provider] };
         let p = match self.choice {
             ModeChoice::PersonalOwn => Plan {
                 mode,
                 aliases: vec![plan::model::AliasSpec {
                     name: self.alias.value.trim().to_string(),
                     parent: facts::SPOKE_ALIAS_ID.into(),
+                    retry_policy: facts::RETRY_POLICY_NAME.into(),
                     line: 0,
                 }],
                 credentials: vec![cred(self.credential.value.trim())],
@@ -291,12 +306,14 @@ impl Draft {
                     self.alias.value.trim(),
                     self.credential.value.trim(),
                 )],
+                providers: providers.clone(),
             },
             ModeChoice::PersonalDefault => Plan {
                 mode,
                 aliases: vec![],
                 credentials: vec![cred(facts::MS_GRAPH_1), cred(facts::MS_GRAPH_2)],
                 connections: vec![],
+                providers: providers.clone(),
             },
             ModeChoice::Strict | ModeChoice::Normal => Plan {
                 mode,
@@ -306,6 +323,7 @@ impl Draft {
                     conn(facts::MS_GRAPH_1, facts::SPOKE_ALIAS_ID, facts::MS_GRAPH_1),
                     conn(facts::MS_GRAPH_2, facts::SPOKE_CLIENTCRED_ALIAS_ID, facts::MS_GRAPH_2),
                 ],
+                providers,
             },
         };
         // Through the plan file's own checks, so the wizard and a file say the same thing.
@@ -520,6 +538,17 @@ impl App {
             _ => 0,
         };
         self.focus = steps::first_to_fill(self);
+        if step == Step::Provider && self.draft.provider.value.trim().is_empty() {
+            let name = match self.draft.choice {
+                ModeChoice::PersonalOwn => self.draft.alias.value.trim().replace('_', " "),
+                _ => self
+                    .info
+                    .as_ref()
+                    .and_then(|i| i.providers.first().cloned())
+                    .unwrap_or_else(|| "Microsoft Exchange Online".into()),
+            };
+            self.draft.provider.set(&name);
+        }
     }
 
     pub fn next(&mut self) {

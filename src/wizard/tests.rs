@@ -54,6 +54,7 @@ pub fn info() -> InstanceInfo {
         ],
         personal_alias: Some((facts::PERSONAL_ALIAS_ID.into(), true)),
         mode_value: Some("Normal".into()),
+        providers: vec!["Microsoft Exchange Online".into()],
     }
 }
 
@@ -129,7 +130,7 @@ fn mode_list_moves_and_chooses() {
     key(&mut app, KeyCode::End);
     key(&mut app, KeyCode::Enter);
     assert_eq!((app.step, app.draft.choice), (Step::Instance, ModeChoice::Normal));
-    assert_eq!(app.position(), (2, 10));
+    assert_eq!(app.position(), (2, 11));
 }
 
 #[test]
@@ -137,7 +138,7 @@ fn steps_follow_the_mode() {
     assert!(!steps_for(ModeChoice::Normal).contains(&Step::Token));
     assert!(!steps_for(ModeChoice::Normal).contains(&Step::Alias));
     assert!(!steps_for(ModeChoice::PersonalDefault).contains(&Step::Connection));
-    assert_eq!(steps_for(ModeChoice::PersonalOwn).len(), 12);
+    assert_eq!(steps_for(ModeChoice::PersonalOwn).len(), 13);
 }
 
 #[test]
@@ -249,9 +250,14 @@ fn own_alias_names_the_rest() {
         "from an unknown URL, F2 starts at the global cloud"
     );
     key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step, Step::Provider);
+    assert_eq!(app.draft.provider.value, "Contoso Rooms", "one provider per mailbox, named after its alias");
+    key(&mut app, KeyCode::Enter);
     assert_eq!(app.step, Step::Integration);
     let plan = app.draft.to_plan(app.info.as_ref()).unwrap();
     assert_eq!(plan.aliases[0].name, "Contoso_Rooms");
+    assert_eq!(plan.providers[0].alias.as_deref(), Some("Contoso_Rooms"));
+    assert_eq!(plan.providers[0].delegated_user.as_deref(), Some("rooms@contoso.com"));
     assert_eq!(plan.credentials[0].delegated_user.as_deref(), Some("rooms@contoso.com"));
 }
 
@@ -268,6 +274,8 @@ fn at_review(choice: ModeChoice) -> (App, u64) {
     if choice != ModeChoice::PersonalDefault {
         key(&mut app, KeyCode::Enter);
     }
+    assert_eq!(app.step, Step::Provider);
+    key(&mut app, KeyCode::Enter);
     assert_eq!(app.step, Step::Integration);
     let g = match key(&mut app, KeyCode::Enter).as_slice() {
         [Effect::Diff { generation, plan }] => {

@@ -68,26 +68,28 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
 
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let t = theme(app);
-    let mut lines: Vec<Line> = app
-        .apply_lines
-        .iter()
-        .map(|l| {
-            let (mark, style) = if l.ok { ("done  ", t.ok()) } else { ("FAIL  ", t.bad()) };
-            let mut spans = vec![Span::styled(mark, style), Span::raw(l.text.clone())];
-            if let Some(link) = &l.link {
-                spans.push(Span::styled(format!("  {link}"), t.dim()));
-            }
-            Line::from(spans)
-        })
-        .collect();
+    let mut lines: Vec<Line> = vec![];
+    // The outcome first, so it is never below the fold.
     if matches!(app.applied, Some(Ok(()))) {
-        lines.push(Line::default());
         let done = if app.journey == crate::wizard::Journey::Troubleshoot {
             "Repaired. Your current application was put back. Enter runs the checks again."
         } else {
             "The instance matches the setup. Your current application was put back."
         };
         lines.push(Line::styled(done, t.ok()));
+        lines.push(Line::default());
+    }
+    // Links take a second row each; they are left out when they would not fit (the
+    // summary lists them).
+    let rows_needed = app.apply_lines.len() * 3 + lines.len();
+    let with_links = rows_needed <= area.height as usize;
+    for l in &app.apply_lines {
+        let (mark, style) = if l.ok { ("done  ", t.ok()) } else { ("FAIL  ", t.bad()) };
+        let mut spans = vec![Span::styled(mark, style), Span::raw(l.text.clone())];
+        if with_links && let Some(link) = &l.link {
+            spans.push(Span::styled(format!("  {link}"), t.dim()));
+        }
+        lines.push(Line::from(spans));
     }
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }

@@ -12,6 +12,7 @@ pub mod integration;
 pub mod mode;
 pub mod picker;
 pub mod profile;
+pub mod provider;
 pub mod review;
 pub mod summary;
 pub mod token;
@@ -33,6 +34,7 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
         Step::Alias => alias::key(app, k),
         Step::Credential => credential::key(app, k),
         Step::Connection => connection::key(app, k),
+        Step::Provider => provider::key(app, k),
         Step::Integration => integration::key(app, k),
         Step::Review => review::key(app, k),
         Step::Apply => apply::key(app, k),
@@ -53,6 +55,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         Step::Alias => alias::render(app, f, area),
         Step::Credential => credential::render(app, f, area),
         Step::Connection => connection::render(app, f, area),
+        Step::Provider => provider::render(app, f, area),
         Step::Integration => integration::render(app, f, area),
         Step::Review => review::render(app, f, area),
         Step::Apply => apply::render(app, f, area),
@@ -64,7 +67,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
 /// Whether printable keys go into a text field (so `?` types a question mark).
 pub fn is_typing(app: &App) -> bool {
     match app.step {
-        Step::Instance | Step::Credential | Step::Connection => form_len(app) > 0,
+        Step::Instance | Step::Credential | Step::Connection | Step::Provider => form_len(app) > 0,
         Step::Alias => app.draft.choice == ModeChoice::PersonalOwn,
         Step::Credentials => app.editing.is_some(),
         _ => false,
@@ -76,6 +79,7 @@ fn form_len(app: &App) -> usize {
         Step::Instance => 3,
         Step::Credential => credential::fields(app.draft.choice),
         Step::Connection => connection::fields(app.draft.choice),
+        Step::Provider => 1,
         _ => 0,
     }
 }
@@ -157,7 +161,7 @@ pub fn keys_help(app: &App) -> String {
         Step::Credentials if app.editing.is_some() => "Enter keep · Esc cancel the edit",
         Step::Credentials => "Space select · e delegated user · Enter sign in",
         Step::Findings => "Up/Down · f fix · b browser probe · r rerun",
-        Step::Instance | Step::Credential => "Enter continue · Tab next field",
+        Step::Instance | Step::Credential | Step::Provider => "Enter continue · Tab next field",
         Step::Alias if app.draft.choice == ModeChoice::PersonalOwn => "Enter continue",
         Step::Connection => "Enter continue · Tab next field · F2 cloud",
         Step::Review => "Enter apply · Up/Down scroll",
