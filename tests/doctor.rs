@@ -90,8 +90,7 @@ async fn the_broken_seed_is_named_and_fix_repairs_the_safe_faults() {
     let diff = doctor::fix::diff(&report.findings, checks::mode_of(&snap));
     assert_eq!(diff.items.len(), 6, "six records, seven fields");
     let state = doctor::fix::state(&snap);
-    let dir = tempfile::tempdir().unwrap();
-    unsafe { std::env::set_var("CALSYNC_STATE_DIR", dir.path()) };
+    one_state_dir();
     let r = journal::apply_journaled(&c, &diff, &state, |_| {}).await.unwrap();
     assert!(!r.failed(), "{r:?}");
     let after = ids(&sb).await;
@@ -117,6 +116,17 @@ async fn the_broken_seed_is_named_and_fix_repairs_the_safe_faults() {
 }
 
 type Mutation = fn(&mut Store);
+
+/// One state directory for the whole test binary, set before any test reads it: tests
+/// run in parallel threads of one process and share the environment.
+fn one_state_dir() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let dir = std::env::temp_dir().join(format!("calsync-doctor-tests-{}", std::process::id()));
+        // SAFETY: set once, before the first use, behind a Once.
+        unsafe { std::env::set_var("CALSYNC_STATE_DIR", dir) };
+    });
+}
 
 /// One instance broken for each check, on top of a setup that passes it.
 #[tokio::test]
@@ -288,11 +298,8 @@ async fn a_keyring_token_of_another_account_is_reported_first() {
         eprintln!("not run: needs a real keyring; run through tests/run");
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    unsafe {
-        std::env::set_var("CALSYNC_KEYRING", "secret-service");
-        std::env::set_var("CALSYNC_STATE_DIR", dir.path());
-    }
+    one_state_dir();
+    unsafe { std::env::set_var("CALSYNC_KEYRING", "secret-service") };
     let sb = with_plan(Some("personal-own-alias.toml")).await;
     let c = client(&sb);
     // Signed in (through calsync's own flow) as the delegate; the note says someone else.
@@ -330,4 +337,28 @@ async fn a_keyring_token_of_another_account_is_reported_first() {
     let found = doctor::accounts(&c, &snap, &opts).await;
     assert_eq!(found.iter().map(|f| f.id).collect::<Vec<_>>(), ["TOKEN-ACCOUNT"]);
     calsync::secrets::delete(&account).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_provider_naming_another_mailbox_than_its_credential_is_reported() {
+    one_state_dir();
+    let sb = with_plan(Some("personal-own-alias.toml")).await;
+    let c = client(&sb);
+    let snap = read::read(&c).await.unwrap();
+    let key = format!("provider-test-{}", std::process::id());
+    let opts =
+        doctor::AccountCheck { instance_key: key.clone(), login_base: None, graph_base: None, sandbox_secret: true };
+    calsync::oauth::delegates::remember(&key, "Contoso Graph Personal", "rooms-delegate@contoso.com");
+    assert!(
+        doctor::accounts(&c, &snap, &opts).await.iter().all(|f| f.id != "PROVIDER-DELEGATE-MISMATCH"),
+        "same mailbox: fine"
+    );
+    calsync::oauth::delegates::remember(&key, "Contoso Graph Personal", "someone-else@contoso.com");
+    let found = doctor::accounts(&c, &snap, &opts).await;
+    let f = found.iter().find(|f| f.id == "PROVIDER-DELEGATE-MISMATCH").expect("reported");
+    assert!(
+        f.title.contains("rooms-delegate@contoso.com") && f.title.contains("someone-else@contoso.com"),
+        "{}",
+        f.title
+    );
 }

@@ -29,7 +29,13 @@ pub struct Counts {
 
 /// Wrong-account findings first, then by severity, then by id.
 pub fn order(findings: &mut [Finding]) {
-    findings.sort_by_key(|f| (!matches!(f.id, "TOKEN-WRONG-ACCOUNT" | "BROWSER-WRONG-ACCOUNT"), f.severity, f.id));
+    findings.sort_by_key(|f| {
+        (
+            !matches!(f.id, "TOKEN-WRONG-ACCOUNT" | "BROWSER-WRONG-ACCOUNT" | "PROVIDER-DELEGATE-MISMATCH"),
+            f.severity,
+            f.id,
+        )
+    });
 }
 
 /// The browser-account probe as a finding: which Microsoft account would ServiceNow's own
@@ -103,6 +109,42 @@ pub async fn accounts(client: &crate::snow::Client, s: &read::Snapshot, opts: &A
     use crate::secrets::{self, Account};
     let mut out = vec![];
     let expected = delegates::load(&opts.instance_key);
+    // A provider's delegated user must be the mailbox its alias's credential is signed in as.
+    for p in &s.providers {
+        use crate::facts;
+        use crate::snow::records::plain;
+        let (alias, email) = (plain(&p[facts::PROVIDER_ALIAS_COLUMN]), plain(&p[facts::PROVIDER_DELEGATE_COLUMN]));
+        if plain(&p[facts::PROVIDER_OVERRIDE_COLUMN]) != "true" || alias.is_empty() || email.is_empty() {
+            continue;
+        }
+        let cred = s
+            .connections
+            .iter()
+            .filter(|c| c.connection_alias.id() == alias && c.active.0)
+            .find_map(|c| s.credential(c.credential.id()));
+        let Some(cred) = cred else { continue };
+        if let Some(signed) = expected.get(&cred.name.0)
+            && !signed.eq_ignore_ascii_case(&email)
+        {
+            let id = plain(&p["sys_id"]);
+            out.push(Finding {
+                id: "PROVIDER-DELEGATE-MISMATCH",
+                severity: Severity::Error,
+                title: format!("the calendar provider \"{}\" names {email}, but its credential \"{}\" is signed in as {signed}", plain(&p["name"]), cred.name),
+                evidence: vec![Evidence {
+                    table: facts::PROVIDER_TABLE.into(),
+                    sys_id: id.clone(),
+                    field: facts::PROVIDER_DELEGATE_COLUMN.into(),
+                    value: email.clone(),
+                    link: format!("{}/{}.do?sys_id={id}", s.instance, facts::PROVIDER_TABLE),
+                }],
+                why: "The provider creates reservations as its delegated user with the token of its alias's credential; two different accounts make calendar updates fail or land in the wrong mailbox.".into(),
+                fix: format!("Make them the same mailbox: set Delegated user email to {signed}, or sign {email} in: calsync authorize --credential \"{}\" --expect-user {email}.", cred.name),
+                fixable: false,
+                repair: None,
+            });
+        }
+    }
     let auth_code: Vec<String> = s
         .profiles
         .iter()
