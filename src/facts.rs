@@ -116,3 +116,14 @@ pub const RETRY_POLICY_NAME: &str = "MS Exchange Online HTTP Retry Policy";
 pub const RETRY_HONOR_COLUMN: &str = "honor_retry_after";
 pub const RETRY_MAX_ELAPSED_COLUMN: &str = "max_elapsed_time";
 pub const RETRY_MIN_ELAPSED_SECS: i64 = 120;
+
+/// The other WCS properties an admin tunes during setup (reference §3), with the defaults
+/// the docs give. [confirmed names and defaults]
+pub const WCS_PROPERTIES: [(&str, &str, &str); 6] = [
+    ("sn_wsd_rsvsync.use_default_tz", "building", "Time zone used for synchronized reservations when none is given"),
+    ("sn_wsd_rsvsync.use_user_default_tz", "false", "Use the user's default time zone"),
+    ("sn_wsd_rsvsync.create_blocking_rsv", "true", "Create blocker reservations"),
+    ("sn_wsd_rsvsync.max_event_retry_count", "10", "Retries of a failed calendar event"),
+    ("sn_wsd_rsvsync.exchange_callback_time_limit", "-18000", "Exchange callback time limit"),
+    ("sn_wsd_rsvsync.outlook_event_sync_interval", "2", "Outlook event sync interval"),
+];

@@ -120,7 +120,7 @@ fn the_whole_personal_setup_by_keyboard() {
     };
     t.wait_for("First-time setup");
     press(&["Enter"]);
-    t.wait_for("Step 1 of 13");
+    t.wait_for("Step 1 of 14");
     press(&["Enter"]);
     t.wait_for("The sandbox instance is filled in");
     press(&["Enter"]);
@@ -138,6 +138,8 @@ fn the_whole_personal_setup_by_keyboard() {
     t.wait_for("ok: Microsoft Graph, Global cloud");
     press(&["Enter"]);
     t.wait_for("Calendar provider");
+    press(&["Enter"]);
+    t.wait_for("Sync properties");
     press(&["Enter"]);
     t.wait_for("Normal -> Personal");
     press(&["Enter"]);
@@ -160,7 +162,7 @@ fn the_whole_personal_setup_by_keyboard() {
     press(&["Enter"]);
     t.wait_for("EXIT=0");
     eprintln!("keystrokes besides typed values: {presses}");
-    assert!(presses <= 16, "{presses} keystrokes");
+    assert!(presses <= 17, "{presses} keystrokes");
 
     // The sandbox instance holds the configuration.
     let state: serde_json::Value = serde_json::from_slice(&std::fs::read(t.path("sandbox.json")).unwrap()).unwrap();
@@ -209,13 +211,13 @@ fn a_small_terminal_is_told_so_and_resizing_recovers() {
     let Some(t) = Tmux::start("") else { return };
     t.wait_for("First-time setup");
     t.keys(&["Enter"]);
-    t.wait_for("Step 1 of 13");
+    t.wait_for("Step 1 of 14");
     Command::new("tmux").args(["-L", &t.socket, "resize-window", "-t", "w", "-x", "60", "-y", "20"]).status().unwrap();
     t.wait_for("needs a terminal of at least 80x24");
     Command::new("tmux").args(["-L", &t.socket, "resize-window", "-t", "w", "-x", "100", "-y", "30"]).status().unwrap();
-    t.wait_for("Step 1 of 13");
+    t.wait_for("Step 1 of 14");
     t.keys(&["x", "q", "Left"]);
-    let s = t.wait_for("Step 1 of 13");
+    let s = t.wait_for("Step 1 of 14");
     assert!(s.contains("> Personal authentication, own alias"), "stray keys change nothing:\n{s}");
     t.keys(&["C-c"]);
     t.wait_for("EXIT=0");

@@ -71,6 +71,17 @@ async fn every_setup_screen() {
     key(&mut app, KeyCode::Enter);
     snap(&app, "07b_provider");
     key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('e'));
+    for _ in 0..8 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    for ch in "user".chars() {
+        key(&mut app, KeyCode::Char(ch));
+    }
+    snap(&app, "07c_properties_editing");
+    key(&mut app, KeyCode::Enter);
+    snap(&app, "07c_properties");
+    key(&mut app, KeyCode::Enter);
     snap(&app, "08_integration");
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.step, Step::Review);

@@ -24,6 +24,8 @@ pub struct InstanceState {
     pub profiles: Vec<OAuthProfile>,
     pub connections: Vec<Connection>,
     pub property: Option<Property>,
+    /// The other properties the plan sets.
+    pub other_properties: Vec<Property>,
     /// Calendar providers named in the plan (raw rows: their columns are uncertain).
     pub providers: Vec<serde_json::Value>,
     /// Retry policies named in the plan: (sys_id, name).
@@ -107,7 +109,9 @@ pub async fn read_state(client: &Client, plan: &Plan) -> Result<InstanceState, S
     let q_conns = Query::new().is_in("name", &conn_names)?;
     let q_conns_on_alias = Query::new().is_in("connection_alias.id", &alias_ids)?.eq("active", "true")?;
     let q_conns_on_cred = Query::new().is_in("credential.name", &cred_names)?.eq("active", "true")?;
-    let q_prop = Query::new().eq("name", facts::MODE_PROPERTY)?;
+    let mut prop_names: Vec<String> = vec![facts::MODE_PROPERTY.to_string()];
+    prop_names.extend(plan.properties.keys().cloned());
+    let q_prop = Query::new().is_in("name", &prop_names)?;
     let provider_names: Vec<String> = plan.providers.iter().map(|p| p.name.clone()).collect();
     let q_providers = Query::new().is_in("name", &provider_names)?;
     let policy_names: Vec<String> =
@@ -148,7 +152,8 @@ pub async fn read_state(client: &Client, plan: &Plan) -> Result<InstanceState, S
         credentials: creds,
         profiles,
         connections: dedup(connections, |c| c.sys_id.0.clone()),
-        property: props.into_iter().next(),
+        property: props.iter().find(|p| &*p.name == facts::MODE_PROPERTY).cloned(),
+        other_properties: props.into_iter().filter(|p| &*p.name != facts::MODE_PROPERTY).collect(),
         providers,
         retry_policies: policies.iter().map(|p| (plain(&p["sys_id"]), plain(&p["name"]))).collect(),
     })
@@ -717,6 +722,20 @@ pub fn diff(plan: &Plan, st: &InstanceState) -> Diff {
         let want = pr.delegated_user.clone().unwrap_or_default();
         compare(&mut item, d, "Delegated user email", cur(d).as_deref(), Val::Lit(want.clone()), &want, cur(d));
         items.push(finish(item, existing.is_some()));
+    }
+
+    // Other WCS properties the plan sets (time zone and the like).
+    for (name, want) in &plan.properties {
+        let mut item = Item::new(Kind::Property, name, "sys_properties");
+        item.scope = st.scope_by_name(facts::WCS_SCOPE).map(|s| s.sys_id.0.clone()).unwrap_or_default();
+        match st.other_properties.iter().find(|p| *p.name == **name) {
+            None => items.push(item.conflict(format!("the system property {name} does not exist on this instance; it comes with Workplace Calendar Synchronization"))),
+            Some(p) => {
+                item.sys_id = Some(p.sys_id.0.clone());
+                compare(&mut item, "value", "Value", Some(&p.value), Val::Lit(want.clone()), want, Some(p.value.0.clone()));
+                items.push(finish(item, true));
+            }
+        }
     }
 
     // The integration-mode property.

@@ -128,6 +128,9 @@ pub struct Plan {
     pub connections: Vec<ConnectionSpec>,
     #[serde(rename = "provider", skip_serializing_if = "Vec::is_empty")]
     pub providers: Vec<ProviderSpec>,
+    /// Other WCS system properties, full name to value (the mode property follows `mode`).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub properties: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -151,6 +154,8 @@ struct RawPlan {
     connection: Vec<Spanned<RawConnection>>,
     #[serde(default)]
     provider: Vec<Spanned<RawProvider>>,
+    #[serde(default)]
+    properties: Option<Spanned<std::collections::BTreeMap<String, toml::Value>>>,
 }
 
 #[derive(Deserialize)]
@@ -500,7 +505,50 @@ pub fn parse(file: &str, text: &str) -> Result<Plan, PlanError> {
         });
     }
 
-    Ok(Plan { mode, aliases, credentials, connections, providers })
+    let mut properties = std::collections::BTreeMap::new();
+    if let Some(props) = &raw.properties {
+        for (k, v) in props.get_ref() {
+            let name = if k.contains('.') { k.clone() } else { format!("{}.{k}", facts::WCS_SCOPE) };
+            if name == facts::MODE_PROPERTY {
+                return ctx.err(
+                    props.span(),
+                    "[properties]",
+                    format!("{name} follows `mode`; set mode = \"...\" instead"),
+                );
+            }
+            if !facts::WCS_PROPERTIES.iter().any(|(n, ..)| *n == name) {
+                let known: Vec<&str> =
+                    facts::WCS_PROPERTIES.iter().map(|(n, ..)| n.trim_start_matches("sn_wsd_rsvsync.")).collect();
+                return ctx.err(
+                    props.span(),
+                    "[properties]",
+                    format!("{k} is not a property calsync sets; use one of {}", known.join(", ")),
+                );
+            }
+            let value = match v {
+                toml::Value::String(s) => s.clone(),
+                toml::Value::Integer(i) => i.to_string(),
+                toml::Value::Boolean(b) => b.to_string(),
+                _ => {
+                    return ctx.err(
+                        props.span(),
+                        "[properties]",
+                        format!("{k} must be a string, a whole number or true/false"),
+                    );
+                }
+            };
+            if value.contains('^') || value.chars().any(char::is_control) {
+                return ctx.err(
+                    props.span(),
+                    "[properties]",
+                    format!("the value of {k} contains a caret or a line break"),
+                );
+            }
+            properties.insert(name, value);
+        }
+    }
+
+    Ok(Plan { mode, aliases, credentials, connections, providers, properties })
 }
 
 impl Plan {
@@ -589,6 +637,13 @@ url = "https://graph.microsoft.com"
         assert!(e.message.contains("unknown field"), "{e}");
         let e = err("mode = ");
         assert_eq!(e.field, "toml");
+        let e = err("mode = \"normal\"\n[properties]\nshoe_size = 44\n");
+        assert!(e.message.contains("use_default_tz"), "{e}");
+        let e = err("mode = \"normal\"\n[properties]\nsync_integration_mode = \"Strict\"\n");
+        assert!(e.message.contains("follows `mode`"), "{e}");
+        let p = parse("p", "mode = \"normal\"\n[properties]\nuse_default_tz = \"user\"\nmax_event_retry_count = 5\n")
+            .unwrap();
+        assert_eq!(p.properties["sn_wsd_rsvsync.max_event_retry_count"], "5");
         let e =
             err(&GOOD.replace("name = \"Contoso Graph Personal\"\nprofile", "name = \"x^ORname=MS Graph 1\"\nprofile"));
         assert!(e.message.contains("caret"), "{e}");

@@ -55,7 +55,9 @@ pub async fn probe(client: &Client) -> Result<InstanceInfo, SnError> {
     let q_pref = Query::new().eq("user.user_name", &user)?.eq("name", facts::CURRENT_APP_PREF)?;
     let q_alias = Query::new().is_in("id", &[facts::PERSONAL_ALIAS_ID, facts::SPOKE_ALIAS_ID])?;
     let q_alias_name = Query::new().eq("name", facts::PERSONAL_ALIAS_NAME)?;
-    let q_prop = Query::new().eq("name", facts::MODE_PROPERTY)?;
+    let mut prop_names = vec![facts::MODE_PROPERTY];
+    prop_names.extend(facts::WCS_PROPERTIES.iter().map(|(n, ..)| *n));
+    let q_prop = Query::new().is_in("name", &prop_names)?;
     let all = Query::new().order_by("name")?;
     let (users, roles, scopes, prefs, profiles, entities, a1, a2, props, providers) = tokio::try_join!(
         client.list::<User>("sys_user", &q_user, &["sys_id", "user_name"]),
@@ -113,7 +115,11 @@ pub async fn probe(client: &Client) -> Result<InstanceInfo, SnError> {
         current_app,
         profiles,
         personal_alias,
-        mode_value: props.first().map(|p| p.value.0.clone()),
+        mode_value: props.iter().find(|p| &*p.name == facts::MODE_PROPERTY).map(|p| p.value.0.clone()),
+        properties: facts::WCS_PROPERTIES
+            .iter()
+            .filter_map(|(n, ..)| props.iter().find(|p| &*p.name == *n).map(|p| (p.name.0.clone(), p.value.0.clone())))
+            .collect(),
         providers: providers.iter().map(|p| crate::snow::records::plain(&p["name"])).collect(),
     })
 }

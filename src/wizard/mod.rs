@@ -135,6 +135,7 @@ pub enum Step {
     Credential,
     Connection,
     Provider,
+    Properties,
     Integration,
     Review,
     Apply,
@@ -156,6 +157,7 @@ impl Step {
             Step::Credential => "OAuth 2.0 credential",
             Step::Connection => "HTTP(s) connection",
             Step::Provider => "Calendar provider",
+            Step::Properties => "Sync properties",
             Step::Integration => "Integration mode",
             Step::Review => "Review",
             Step::Apply => "Apply",
@@ -185,7 +187,7 @@ pub fn steps_for(choice: ModeChoice) -> Vec<Step> {
     if choice != ModeChoice::PersonalDefault {
         s.push(Connection);
     }
-    s.extend([Provider, Integration, Review, Apply]);
+    s.extend([Provider, Properties, Integration, Review, Apply]);
     if choice.needs_tokens() {
         s.push(Token);
     }
@@ -219,6 +221,8 @@ pub struct InstanceInfo {
     pub mode_value: Option<String>,
     /// Names of the calendar providers on the instance.
     pub providers: Vec<String>,
+    /// The tunable WCS properties that exist on the instance: name and current value.
+    pub properties: Vec<(String, String)>,
 }
 
 /// Everything the steps fill in. It outlives screens, so going back keeps what was typed.
@@ -235,6 +239,8 @@ pub struct Draft {
     pub connection: TextField,
     pub url: TextField,
     pub provider: TextField,
+    /// Properties the admin changed on the Sync properties step: name to new value.
+    pub properties: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for Draft {
@@ -251,6 +257,7 @@ impl Default for Draft {
             connection: TextField::new("Name"),
             url: TextField::new("Connection URL").with(facts::CLOUDS[0].graph_root),
             provider: TextField::new("Name"),
+            properties: Default::default(),
         }
     }
 }
@@ -291,6 +298,7 @@ impl Draft {
             line: 0,
         };
         let providers = if provider.name.is_empty() { vec![] } else { vec![provider] };
+        let properties = self.properties.clone();
         let p = match self.choice {
             ModeChoice::PersonalOwn => Plan {
                 mode,
@@ -307,6 +315,7 @@ impl Draft {
                     self.credential.value.trim(),
                 )],
                 providers: providers.clone(),
+                properties: properties.clone(),
             },
             ModeChoice::PersonalDefault => Plan {
                 mode,
@@ -314,6 +323,7 @@ impl Draft {
                 credentials: vec![cred(facts::MS_GRAPH_1), cred(facts::MS_GRAPH_2)],
                 connections: vec![],
                 providers: providers.clone(),
+                properties: properties.clone(),
             },
             ModeChoice::Strict | ModeChoice::Normal => Plan {
                 mode,
@@ -324,6 +334,7 @@ impl Draft {
                     conn(facts::MS_GRAPH_2, facts::SPOKE_CLIENTCRED_ALIAS_ID, facts::MS_GRAPH_2),
                 ],
                 providers,
+                properties,
             },
         };
         // Through the plan file's own checks, so the wizard and a file say the same thing.

@@ -55,6 +55,10 @@ pub fn info() -> InstanceInfo {
         personal_alias: Some((facts::PERSONAL_ALIAS_ID.into(), true)),
         mode_value: Some("Normal".into()),
         providers: vec!["Microsoft Exchange Online".into()],
+        properties: vec![
+            ("sn_wsd_rsvsync.use_default_tz".into(), "building".into()),
+            ("sn_wsd_rsvsync.max_event_retry_count".into(), "10".into()),
+        ],
     }
 }
 
@@ -130,7 +134,7 @@ fn mode_list_moves_and_chooses() {
     key(&mut app, KeyCode::End);
     key(&mut app, KeyCode::Enter);
     assert_eq!((app.step, app.draft.choice), (Step::Instance, ModeChoice::Normal));
-    assert_eq!(app.position(), (2, 11));
+    assert_eq!(app.position(), (2, 12));
 }
 
 #[test]
@@ -138,7 +142,7 @@ fn steps_follow_the_mode() {
     assert!(!steps_for(ModeChoice::Normal).contains(&Step::Token));
     assert!(!steps_for(ModeChoice::Normal).contains(&Step::Alias));
     assert!(!steps_for(ModeChoice::PersonalDefault).contains(&Step::Connection));
-    assert_eq!(steps_for(ModeChoice::PersonalOwn).len(), 13);
+    assert_eq!(steps_for(ModeChoice::PersonalOwn).len(), 14);
 }
 
 #[test]
@@ -253,11 +257,23 @@ fn own_alias_names_the_rest() {
     assert_eq!(app.step, Step::Provider);
     assert_eq!(app.draft.provider.value, "Contoso Rooms", "one provider per mailbox, named after its alias");
     key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step, Step::Properties);
+    key(&mut app, KeyCode::Char('e'));
+    ctrl(&mut app, 'u');
+    typed(&mut app, "user");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.draft.properties["sn_wsd_rsvsync.use_default_tz"], "user");
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Char('e'));
+    key(&mut app, KeyCode::Esc);
+    assert!(app.editing.is_none() && app.draft.properties.len() == 1, "Esc leaves the value as it was");
+    key(&mut app, KeyCode::Enter);
     assert_eq!(app.step, Step::Integration);
     let plan = app.draft.to_plan(app.info.as_ref()).unwrap();
     assert_eq!(plan.aliases[0].name, "Contoso_Rooms");
     assert_eq!(plan.providers[0].alias.as_deref(), Some("Contoso_Rooms"));
     assert_eq!(plan.providers[0].delegated_user.as_deref(), Some("rooms@contoso.com"));
+    assert_eq!(plan.properties["sn_wsd_rsvsync.use_default_tz"], "user");
     assert_eq!(plan.credentials[0].delegated_user.as_deref(), Some("rooms@contoso.com"));
 }
 
@@ -275,6 +291,7 @@ fn at_review(choice: ModeChoice) -> (App, u64) {
         key(&mut app, KeyCode::Enter);
     }
     assert_eq!(app.step, Step::Provider);
+    key(&mut app, KeyCode::Enter);
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.step, Step::Integration);
     let g = match key(&mut app, KeyCode::Enter).as_slice() {

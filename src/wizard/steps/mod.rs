@@ -12,6 +12,7 @@ pub mod integration;
 pub mod mode;
 pub mod picker;
 pub mod profile;
+pub mod properties;
 pub mod provider;
 pub mod review;
 pub mod summary;
@@ -35,6 +36,7 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
         Step::Credential => credential::key(app, k),
         Step::Connection => connection::key(app, k),
         Step::Provider => provider::key(app, k),
+        Step::Properties => properties::key(app, k),
         Step::Integration => integration::key(app, k),
         Step::Review => review::key(app, k),
         Step::Apply => apply::key(app, k),
@@ -56,6 +58,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         Step::Credential => credential::render(app, f, area),
         Step::Connection => connection::render(app, f, area),
         Step::Provider => provider::render(app, f, area),
+        Step::Properties => properties::render(app, f, area),
         Step::Integration => integration::render(app, f, area),
         Step::Review => review::render(app, f, area),
         Step::Apply => apply::render(app, f, area),
@@ -69,7 +72,7 @@ pub fn is_typing(app: &App) -> bool {
     match app.step {
         Step::Instance | Step::Credential | Step::Connection | Step::Provider => form_len(app) > 0,
         Step::Alias => app.draft.choice == ModeChoice::PersonalOwn,
-        Step::Credentials => app.editing.is_some(),
+        Step::Credentials | Step::Properties => app.editing.is_some(),
         _ => false,
     }
 }
@@ -158,7 +161,8 @@ pub fn keys_help(app: &App) -> String {
     }
     let specific = match app.step {
         Step::Picker | Step::Mode | Step::Profile => "Up/Down choose · Enter continue",
-        Step::Credentials if app.editing.is_some() => "Enter keep · Esc cancel the edit",
+        Step::Credentials | Step::Properties if app.editing.is_some() => "Enter keep · Esc cancel the edit",
+        Step::Properties => "Up/Down choose · e edit · Enter continue",
         Step::Credentials => "Space select · e delegated user · Enter sign in",
         Step::Findings => "Up/Down · f fix · b browser probe · r rerun",
         Step::Instance | Step::Credential | Step::Provider => "Enter continue · Tab next field",

@@ -1,0 +1,114 @@
+//! Sync properties: the time zone and the other WCS properties of the setup, with their
+//! current values, editable here and written through the same review and apply. Before the
+//! integration mode, which is the last thing switched.
+
+use crate::facts;
+use crate::wizard::field::TextField;
+use crate::wizard::view::{self, theme};
+use crate::wizard::{App, Effect};
+use ratatui::Frame;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+fn rows(app: &App) -> Vec<(String, String)> {
+    app.info.as_ref().map(|i| i.properties.clone()).unwrap_or_default()
+}
+
+fn problem(v: &str) -> Option<String> {
+    if v.contains('^') || v.chars().any(char::is_control) { Some("no carets or line breaks".into()) } else { None }
+}
+
+pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
+    let list = rows(app);
+    if let Some(field) = app.editing.as_mut() {
+        match k.code {
+            KeyCode::Enter if problem(&field.value).is_none() => {
+                let value = field.value.trim().to_string();
+                if let Some((name, current)) = list.get(app.cursor) {
+                    if value == *current {
+                        app.draft.properties.remove(name);
+                    } else {
+                        app.draft.properties.insert(name.clone(), value);
+                    }
+                    app.diff = None;
+                }
+                app.editing = None;
+            }
+            KeyCode::Esc => app.editing = None,
+            _ => {
+                field.key(k);
+            }
+        }
+        return vec![];
+    }
+    if super::list_move(app, list.len(), k) {
+        return vec![];
+    }
+    match k.code {
+        KeyCode::Esc => app.back(),
+        KeyCode::Char('e') => {
+            if let Some((name, current)) = list.get(app.cursor) {
+                let shown = app.draft.properties.get(name).unwrap_or(current);
+                app.editing = Some(TextField::new("New value").with(shown));
+            }
+        }
+        KeyCode::Enter => app.next(),
+        _ => {}
+    }
+    vec![]
+}
+
+pub fn render(app: &App, f: &mut Frame, area: Rect) {
+    let t = theme(app);
+    let list = rows(app);
+    if list.is_empty() {
+        f.render_widget(
+            Paragraph::new(
+                "The instance has none of these properties (they come with Workplace Calendar Synchronization).",
+            ),
+            area,
+        );
+        return;
+    }
+    let [head, body, about, edit] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(list.len() as u16 + 1),
+        Constraint::Length(2),
+        Constraint::Min(2),
+    ])
+    .areas(area);
+    f.render_widget(Paragraph::new(Line::styled(format!("  {:<34} {}", "Property", "Value"), t.dim())), head);
+    let lines: Vec<Line> = list
+        .iter()
+        .enumerate()
+        .map(|(i, (name, current))| {
+            let short = name.trim_start_matches("sn_wsd_rsvsync.");
+            let value = match app.draft.properties.get(name) {
+                Some(new) => format!("{current} -> {new}"),
+                None => current.clone(),
+            };
+            let style = if i == app.cursor { t.selected() } else { Style::default() };
+            Line::from(Span::styled(
+                format!("{} {short:<34} {value}", if app.draft.properties.contains_key(name) { "*" } else { " " }),
+                style,
+            ))
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines), body);
+    let (name, _) = &list[app.cursor.min(list.len() - 1)];
+    let about_text = facts::WCS_PROPERTIES
+        .iter()
+        .find(|(n, ..)| n == name)
+        .map(|(_, default, d)| format!("{d} (default {default})"))
+        .unwrap_or_default();
+    f.render_widget(
+        Paragraph::new(Line::styled(about_text, t.dim())).wrap(ratatui::widgets::Wrap { trim: true }),
+        about,
+    );
+    if let Some(field) = &app.editing {
+        view::field(f, edit, app, field, true, problem(&field.value).map(|p| (p, true)));
+    }
+}
