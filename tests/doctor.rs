@@ -362,3 +362,52 @@ async fn a_provider_naming_another_mailbox_than_its_credential_is_reported() {
         f.title
     );
 }
+
+/// Issue's end state: two mailboxes applied, each signed in and its tokens handed to the
+/// instance: the doctor is clean.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_mailboxes_signed_in_are_healthy() {
+    let sb = with_plan(Some("personal-two-mailboxes.toml")).await;
+    let c = client(&sb);
+    for (side, user, pw) in
+        [("North", "rooms-north@contoso.com", "North-Pass-1"), ("South", "rooms-south@contoso.com", "South-Pass-1")]
+    {
+        let mut req = calsync::oauth::session::SignIn::as_user(
+            sandbox_registry(&sb),
+            Some(calsync::sandbox::identity::CLIENT_SECRET.to_string().into()),
+            user,
+            sb.url(),
+        );
+        req.timeout = std::time::Duration::from_secs(20);
+        let o = calsync::oauth::session::sign_in(
+            &req,
+            &ScriptedBrowser::new(Person::SignsInAs(user, pw)),
+            None,
+            std::future::pending(),
+            |_| {},
+        )
+        .await
+        .unwrap();
+        assert_eq!(o.verified.who.username, user);
+        let name = format!("Contoso Rooms {side}");
+        let cred = row(&sb, "oauth_2_0_credentials", "name", &name).unwrap();
+        let entity = row(&sb, "oauth_entity", "name", "Microsoft Exchange Online_personalAuth").unwrap();
+        calsync::oauth::handover::store(
+            &c,
+            &cred["sys_id"],
+            &name,
+            &cred["oauth_entity_profile"],
+            &entity["sys_id"],
+            &o.tokens,
+        )
+        .await
+        .unwrap();
+    }
+    let snap = read::read(&c).await.unwrap();
+    let r = doctor::report(&snap, checks::run(&snap));
+    assert!(r.healthy && r.findings.is_empty(), "{:#?}", r.findings);
+    // And when one is broken, that one is named.
+    sb.with_store(|s| set(s, "sn_wsd_rsvsync_provider", "name", "Contoso Rooms South", "delegated_user_email", ""));
+    let found = ids(&sb).await;
+    assert_eq!(found, ["PROVIDER-DELEGATE"].into_iter().collect());
+}

@@ -208,7 +208,7 @@ fn providers(c: &mut Ctx, mode: Option<Mode>) {
         }
         if matches!(mode, Some(Mode::Strict | Mode::Personal)) && col(p, facts::PROVIDER_DELEGATE_COLUMN).is_empty() {
             let ev = vec![c.ev(facts::PROVIDER_TABLE, &id, facts::PROVIDER_DELEGATE_COLUMN, "")];
-            c.add("PROVIDER-DELEGATE", Severity::Error, format!("the calendar provider \"{name}\" has no delegated user email"), ev, "In strict and personal modes the provider acts as its delegated mailbox; it must be the account Get OAuth Token signed in.", "Set Delegated user email to the mailbox its credential is signed in as.".into(), None);
+            c.add("PROVIDER-DELEGATE", Severity::Error, format!("the calendar provider \"{name}\" has no delegated user email"), ev, "In strict and personal modes the provider acts as its delegated mailbox; it must be the account Get OAuth Token signed in.", "Set Delegated user email to the mailbox its credential is signed in as, or deactivate the provider if per-mailbox providers replaced it.".into(), None);
         }
     }
     // An own alias that no provider uses does nothing (seed 000).

@@ -487,7 +487,7 @@ pub fn parse(file: &str, text: &str) -> Result<Plan, PlanError> {
                 }
                 Some(v)
             }
-            None if mode != Mode::Normal => {
+            None if mode != Mode::Normal && p_ref.active.unwrap_or(true) => {
                 return ctx.err(
                     p_ref.name.span(),
                     "[[provider]] delegated_user",

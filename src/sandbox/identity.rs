@@ -71,6 +71,20 @@ pub const USERS: &[DirUser] = &[
         tid: TENANT_ID,
     },
     DirUser {
+        upn: "rooms-north@contoso.com",
+        password: "North-Pass-1",
+        name: "Rooms North",
+        oid: "2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d",
+        tid: TENANT_ID,
+    },
+    DirUser {
+        upn: "rooms-south@contoso.com",
+        password: "South-Pass-1",
+        name: "Rooms South",
+        oid: "3b4c5d6e-7f8a-4b9c-8d0e-2f3a4b5c6d7e",
+        tid: TENANT_ID,
+    },
+    DirUser {
         upn: "it-admin@contoso.com",
         password: "Admin-Pass-1",
         name: "IT Admin",
