@@ -277,8 +277,21 @@ fn wrong_account_findings_come_first() {
         mk("TOKEN-ACCOUNT", Severity::Info),
     ];
     doctor::order(&mut v);
+    v.push(mk("PROVIDER-DELEGATE-MISMATCH", Severity::Error));
+    v.push(mk("BROWSER-WRONG-ACCOUNT", Severity::Error));
+    doctor::order(&mut v);
     let order: Vec<&str> = v.iter().map(|f| f.id).collect();
-    assert_eq!(order, ["TOKEN-WRONG-ACCOUNT", "CONN-URL", "APP-OLD", "TOKEN-ACCOUNT"]);
+    assert_eq!(
+        order,
+        [
+            "TOKEN-WRONG-ACCOUNT",
+            "BROWSER-WRONG-ACCOUNT",
+            "PROVIDER-DELEGATE-MISMATCH",
+            "CONN-URL",
+            "APP-OLD",
+            "TOKEN-ACCOUNT"
+        ]
+    );
 }
 
 #[test]

@@ -27,15 +27,16 @@ pub struct Counts {
     pub info: usize,
 }
 
-/// Wrong-account findings first, then by severity, then by id.
+/// Wrong-account findings first (the keyring token's account, the browser's, a provider
+/// naming another mailbox than its credential's), then by severity, then by id.
 pub fn order(findings: &mut [Finding]) {
-    findings.sort_by_key(|f| {
-        (
-            !matches!(f.id, "TOKEN-WRONG-ACCOUNT" | "BROWSER-WRONG-ACCOUNT" | "PROVIDER-DELEGATE-MISMATCH"),
-            f.severity,
-            f.id,
-        )
-    });
+    let rank = |id: &str| match id {
+        "TOKEN-WRONG-ACCOUNT" => 0,
+        "BROWSER-WRONG-ACCOUNT" => 1,
+        "PROVIDER-DELEGATE-MISMATCH" => 2,
+        _ => 3,
+    };
+    findings.sort_by_key(|f| (rank(f.id), f.severity, f.id));
 }
 
 /// The browser-account probe as a finding: which Microsoft account would ServiceNow's own
