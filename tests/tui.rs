@@ -285,3 +285,27 @@ fn troubleshoot_a_broken_instance_and_repair_it() {
     t.wait_for("EXIT=0");
     cooked(&t.path("stty.txt"));
 }
+
+/// SIGTERM and SIGHUP, on different screens, leave a cooked terminal and a clean exit.
+#[test]
+fn sigterm_and_sighup_restore_the_terminal() {
+    for (signal, keys, screen) in [
+        ("TERM", vec!["Enter"], "Step 1 of 14"),
+        ("HUP", vec!["Enter", "Enter"], "Instance and login"),
+        ("TERM", vec!["Down", "Down", "Enter", "Enter"], "Findings"),
+    ] {
+        let Some(t) = Tmux::start("") else { return };
+        t.wait_for("First-time setup");
+        t.keys(&keys);
+        t.wait_for(screen);
+        let pane =
+            Command::new("tmux").args(["-L", &t.socket, "display", "-p", "-t", "w", "#{pane_pid}"]).output().unwrap();
+        let shell = String::from_utf8_lossy(&pane.stdout).trim().to_string();
+        let child = Command::new("pgrep").args(["-P", &shell]).output().unwrap();
+        let pid = String::from_utf8_lossy(&child.stdout).lines().next().unwrap_or_default().trim().to_string();
+        assert!(!pid.is_empty(), "calsync runs under the pane's shell");
+        Command::new("kill").args([&format!("-{signal}"), &pid]).status().unwrap();
+        t.wait_for("EXIT=0");
+        cooked(&t.path("stty.txt"));
+    }
+}
