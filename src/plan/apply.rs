@@ -68,6 +68,8 @@ struct CurrentApp {
     original: Option<String>,
     current: String,
     created: bool,
+    /// A switch failed without a clear answer (a cut connection): it may have happened.
+    uncertain: bool,
 }
 
 /// What an earlier, interrupted apply found before it switched the current application.
@@ -98,6 +100,7 @@ impl CurrentApp {
             // A preference that exists now but did not before was made by calsync.
             created: original.is_none() && st.pref.is_some(),
             original,
+            uncertain: false,
         }
     }
 
@@ -105,6 +108,8 @@ impl CurrentApp {
         if scope.is_empty() || self.current == scope {
             return Ok(false);
         }
+        // Until the instance says it is done, the switch may or may not have happened.
+        self.uncertain = true;
         let mut body = Map::new();
         body.insert("value".into(), Value::String(scope.to_string()));
         match &self.pref_id {
@@ -121,10 +126,28 @@ impl CurrentApp {
             }
         }
         self.current = scope.to_string();
+        self.uncertain = false;
         Ok(true)
     }
 
     async fn restore(&mut self, client: &Client) -> Result<(), SnError> {
+        if self.uncertain {
+            // Look at what the instance has before putting anything back.
+            let q = crate::snow::Query::new().eq("user", &self.user_id)?.eq("name", facts::CURRENT_APP_PREF)?;
+            let found: Vec<UserPreference> = client.list("sys_user_preference", &q, &["sys_id", "value"]).await?;
+            match found.into_iter().next() {
+                Some(p) => {
+                    self.created = self.original.is_none();
+                    self.pref_id = Some(p.sys_id.0);
+                    self.current = p.value.0;
+                }
+                None => {
+                    self.pref_id = None;
+                    self.created = false;
+                }
+            }
+            self.uncertain = false;
+        }
         match (&self.original, &self.pref_id) {
             (Some(orig), Some(id)) if *orig != self.current => {
                 let body = serde_json::json!({ "value": orig });

@@ -145,6 +145,12 @@ impl Sandbox {
         self.inner.faults.unavailable_every.store(every, Ordering::Relaxed);
     }
 
+    /// Carries out the Nth write from now on (counting all writes so far) but cuts its
+    /// answer off, as a dropped connection leaves it; 0 turns it off.
+    pub fn cut_write(&self, n: u64) {
+        self.inner.faults.cut_write.store(n, Ordering::SeqCst);
+    }
+
     pub fn set_hibernating(&self, on: bool) {
         self.inner.faults.hibernating.store(on, Ordering::Relaxed);
     }

@@ -31,6 +31,9 @@ pub struct Faults {
     pub unavailable_every: AtomicU64,
     /// Answer everything with the hibernation page.
     pub hibernating: AtomicBool,
+    /// Carry out the Nth write (1-based; 0 = off) but cut its answer off mid-response, as a
+    /// dropped connection or a killed client would leave it.
+    pub cut_write: AtomicU64,
 }
 
 #[derive(Debug, Default)]
@@ -283,7 +286,6 @@ async fn table_collection(
             let input_display = params.get("sysparm_input_display_value").map(String::as_str) == Some("true");
             match store.insert(&table, &map, &caller, inner.base_url(), input_display) {
                 Ok(row) => {
-                    inner.stats.writes.fetch_add(1, Ordering::SeqCst);
                     inner.save(&store);
                     let sys_id = row["sys_id"].clone();
                     let value = store.render(&table, &row, &render_opts(&inner, &params));
@@ -293,7 +295,7 @@ async fn table_collection(
                     {
                         r.headers_mut().insert(header::LOCATION, loc);
                     }
-                    r
+                    written(&inner, r)
                 }
                 Err(e) => api_error(e),
             }
@@ -373,23 +375,37 @@ async fn table_record(
             let input_display = params.get("sysparm_input_display_value").map(String::as_str) == Some("true");
             match store.update(&table, &sys_id, &map, &caller, inner.base_url(), input_display) {
                 Ok(row) => {
-                    inner.stats.writes.fetch_add(1, Ordering::SeqCst);
                     inner.save(&store);
-                    axum::Json(json!({ "result": store.render(&table, &row, &opts) })).into_response()
+                    written(&inner, axum::Json(json!({ "result": store.render(&table, &row, &opts) })).into_response())
                 }
                 Err(e) => api_error(e),
             }
         }
         Method::DELETE => match store.delete(&table, &sys_id, &caller) {
             Ok(()) => {
-                inner.stats.writes.fetch_add(1, Ordering::SeqCst);
                 inner.save(&store);
-                StatusCode::NO_CONTENT.into_response()
+                written(&inner, StatusCode::NO_CONTENT.into_response())
             }
             Err(e) => api_error(e),
         },
         _ => envelope(405, "Method not Supported", Some("The requested method is not supported by this resource")),
     }
+}
+
+/// Counts a write; when it is the one to cut, its answer loses its body mid-response.
+fn written(inner: &Inner, r: Response) -> Response {
+    let n = inner.stats.writes.fetch_add(1, Ordering::SeqCst) + 1;
+    if inner.faults.cut_write.load(Ordering::SeqCst) != n {
+        return r;
+    }
+    let (mut parts, _) = r.into_parts();
+    // A 204 carries no body to cut: answer 200 and cut that.
+    if parts.status == StatusCode::NO_CONTENT {
+        parts.status = StatusCode::OK;
+    }
+    let broken =
+        futures::stream::once(async { Err::<Bytes, std::io::Error>(std::io::Error::other("connection dropped")) });
+    Response::from_parts(parts, axum::body::Body::from_stream(broken))
 }
 
 fn json_object(body: &Bytes) -> Option<Map<String, Value>> {

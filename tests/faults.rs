@@ -1,0 +1,114 @@
+//! The fault matrix for apply: a write whose answer is cut off (a dropped connection, or a
+//! client killed right after the instance did the work) at every write of a full apply,
+//! an expired password and a hibernating instance halfway through. After each, a plain
+//! rerun must converge: every record exactly once, the current application put back.
+
+mod common;
+
+use calsync::plan::{self, journal};
+use common::*;
+
+const RECORDS: [(&str, &str); 4] = [
+    ("sys_alias", "Contoso_Graph_Personal"),
+    ("oauth_2_0_credentials", "Contoso Graph Personal"),
+    ("http_connection", "Contoso Graph Personal"),
+    ("sn_wsd_rsvsync_provider", "Contoso Graph Personal"),
+];
+
+async fn apply_once(c: &calsync::snow::Client) -> Result<calsync::plan::apply::Report, String> {
+    let p = plan::parse("p.toml", &example("personal-own-alias.toml")).unwrap();
+    let st = plan::read_state(c, &p).await.map_err(|e| e.to_string())?;
+    let d = plan::diff(&p, &st);
+    if !d.has_changes() {
+        // What a rerun does when the writes all landed: put the picker back if a run was cut.
+        let j = journal::Journal::for_login(&c.instance().to_string(), c.user());
+        if let Some(prior) = j.load() {
+            plan::apply::restore_current_app(c, &st, &prior).await.map_err(|e| e.to_string())?;
+            j.clear();
+        }
+        return Ok(Default::default());
+    }
+    journal::apply_journaled(c, &d, &st, |_| {}).await
+}
+
+fn converged(sb: &calsync::sandbox::Sandbox, label: &str) {
+    for (table, name) in RECORDS {
+        assert_eq!(count(sb, table, "name", name), 1, "{label}: {table} {name} exactly once");
+    }
+    assert_eq!(count(sb, "sys_user_preference", "name", "apps.current_app"), 0, "{label}: the picker put back");
+    assert_eq!(
+        row(sb, "sys_properties", "name", "sn_wsd_rsvsync.sync_integration_mode").unwrap()["value"],
+        "Personal",
+        "{label}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_answer_cut_at_every_write_then_a_rerun_converges() {
+    let dir = tempfile::tempdir().unwrap();
+    // SAFETY: the only test in this binary that sets it, before any other use.
+    unsafe { std::env::set_var("CALSYNC_STATE_DIR", dir.path()) };
+    // A full apply: picker switch, alias, credential, connection, provider, property, restore.
+    let total = {
+        let sb = sandbox().await;
+        apply_once(&client(&sb)).await.unwrap();
+        sb.writes()
+    };
+    assert!(total >= 7, "{total} writes in a full apply");
+    for k in 1..=total {
+        let sb = sandbox().await;
+        let c = client(&sb);
+        sb.cut_write(k);
+        let first = apply_once(&c).await;
+        let cut_noticed = match &first {
+            Err(_) => true,
+            Ok(r) => r.failed() || r.restore_error.is_some(),
+        };
+        assert!(cut_noticed, "write {k}: a cut answer is reported, not taken for success");
+        sb.cut_write(0);
+        let second = apply_once(&c).await.unwrap_or_else(|e| panic!("write {k}: rerun failed: {e}"));
+        assert!(!second.failed(), "write {k}: {second:?}");
+        converged(&sb, &format!("cut at write {k} of {total}"));
+        // And a third run has nothing to do.
+        let before = sb.writes();
+        apply_once(&c).await.unwrap();
+        assert_eq!(sb.writes(), before, "write {k}: the third run writes nothing");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_expired_password_or_hibernation_halfway_then_a_rerun_converges() {
+    for fault in ["password", "hibernation"] {
+        let sb = sandbox().await;
+        let c = client(&sb);
+        let p = plan::parse("p.toml", &example("personal-own-alias.toml")).unwrap();
+        let st = plan::read_state(&c, &p).await.unwrap();
+        let d = plan::diff(&p, &st);
+        let mut writes = 0;
+        let sbr = &sb;
+        let report = plan::apply::apply(&c, &d, &st, |ev| {
+            if let plan::apply::Progress::Written(_) = ev {
+                writes += 1;
+                if writes == 2 {
+                    match fault {
+                        "password" => sbr.set_password("admin", "changed-by-someone"),
+                        _ => sbr.set_hibernating(true),
+                    }
+                }
+            }
+        })
+        .await;
+        assert!(report.failed(), "{fault}: the apply stops");
+        let msg = format!("{:?}", report.outcomes);
+        assert!(msg.contains(if fault == "password" { "refused the login" } else { "hibernating" }), "{fault}: {msg}");
+        assert!(report.restore_error.is_some(), "{fault}: the picker could not be put back, and that is said");
+        // The admin fixes the cause and runs again.
+        sb.set_password("admin", calsync::sandbox::seed::ADMIN_PASSWORD);
+        sb.set_hibernating(false);
+        let st = plan::read_state(&c, &p).await.unwrap();
+        let prior = plan::apply::Prior { original: None };
+        let r = plan::apply::apply_resuming(&c, &plan::diff(&p, &st), &st, Some(&prior), |_| {}).await;
+        assert!(!r.failed(), "{fault}: {r:?}");
+        converged(&sb, fault);
+    }
+}
