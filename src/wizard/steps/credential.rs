@@ -34,13 +34,7 @@ pub fn email_problem(v: &str) -> Option<String> {
 }
 
 fn name_problem(v: &str) -> Option<String> {
-    if v.trim().is_empty() {
-        Some("a name unique among credentials".into())
-    } else if v.contains('^') {
-        Some("a caret (^) cannot be looked up safely".into())
-    } else {
-        None
-    }
+    super::record_name_problem(v, "a name unique among credentials")
 }
 
 pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {

@@ -87,6 +87,18 @@ fn form_len(app: &App) -> usize {
     }
 }
 
+/// What is wrong with a record name typed into a form, if anything; `hint` says what to
+/// type when it is empty.
+pub fn record_name_problem(v: &str, hint: &str) -> Option<String> {
+    if v.trim().is_empty() {
+        Some(hint.to_string())
+    } else if v.contains('^') || v.chars().any(char::is_control) {
+        Some("a caret (^) or a line break cannot be looked up safely".into())
+    } else {
+        None
+    }
+}
+
 /// Where the cursor starts on a form: the first field still empty.
 pub fn first_to_fill(app: &App) -> usize {
     let d = &app.draft;

@@ -11,13 +11,7 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 
 fn problem(v: &str) -> Option<String> {
-    if v.trim().is_empty() {
-        Some("the provider's name (an existing one is updated, a new one created)".into())
-    } else if v.contains('^') {
-        Some("a caret (^) cannot be looked up safely".into())
-    } else {
-        None
-    }
+    super::record_name_problem(v, "the provider's name (an existing one is updated, a new one created)")
 }
 
 pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
