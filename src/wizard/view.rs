@@ -184,3 +184,9 @@ pub fn rows(area: Rect, heights: &[u16]) -> Vec<Rect> {
     }
     out
 }
+
+/// Rows `lines` take when wrapped at `width` (an estimate by characters, as Paragraph wraps).
+pub fn wrapped_height(lines: &[Line], width: u16) -> u16 {
+    let w = width.max(1) as usize;
+    lines.iter().map(|l| (l.width().max(1)).div_ceil(w) as u16).sum()
+}

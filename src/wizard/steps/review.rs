@@ -48,9 +48,9 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     match k.code {
         KeyCode::Esc => app.back(),
         KeyCode::Up => app.scroll = app.scroll.saturating_sub(1),
-        KeyCode::Down => app.scroll = app.scroll.saturating_add(1),
+        KeyCode::Down => app.scroll = (app.scroll + 1).min(max_scroll(app)),
         KeyCode::PageUp => app.scroll = app.scroll.saturating_sub(10),
-        KeyCode::PageDown => app.scroll = app.scroll.saturating_add(10),
+        KeyCode::PageDown => app.scroll = (app.scroll + 10).min(max_scroll(app)),
         KeyCode::Enter => {
             let Some(d) = &app.diff else {
                 return if app.journey == crate::wizard::Journey::Troubleshoot {
@@ -78,6 +78,14 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
         _ => {}
     }
     vec![]
+}
+
+/// No further down than the diff has lines.
+fn max_scroll(app: &App) -> u16 {
+    app.diff
+        .as_ref()
+        .map(|d| d.items.iter().map(|i| 1 + i.fields.len() + usize::from(i.reason.is_some())).sum::<usize>() as u16)
+        .unwrap_or(0)
 }
 
 fn mark(a: Action) -> &'static str {
@@ -123,7 +131,10 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             }
         }
     }
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((app.scroll, 0)), list);
+    let total = crate::wizard::view::wrapped_height(&lines, list.width);
+    let scroll = app.scroll.min(total.saturating_sub(list.height));
+    let more = total > list.height + scroll;
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)), list);
     let s = d.summary();
     let next = if d.has_conflicts() {
         "Conflicts stop the apply: nothing will be written."
@@ -132,10 +143,11 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     } else {
         "The instance already matches: Enter continues without writing."
     };
+    let more = if more { "  More below: Down scrolls." } else { "" };
     f.render_widget(
         Paragraph::new(vec![
             Line::from(format!(
-                "{} to create, {} to update, {} unchanged, {} conflicts.",
+                "{} to create, {} to update, {} unchanged, {} conflicts.{more}",
                 s.create, s.update, s.unchanged, s.conflict
             )),
             Line::styled(next, t.accent()),
