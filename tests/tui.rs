@@ -12,6 +12,8 @@ static KEYRING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 struct Tmux {
     socket: String,
     dir: tempfile::TempDir,
+    /// Every screen captured, for the secret-hygiene checks.
+    seen: std::cell::RefCell<Vec<String>>,
 }
 
 impl Tmux {
@@ -45,12 +47,14 @@ impl Tmux {
             .success();
         assert!(ok, "tmux started");
         let _ = Command::new("tmux").args(["-L", &socket, "set", "-s", "escape-time", "0"]).status();
-        Some(Tmux { socket, dir })
+        Some(Tmux { socket, dir, seen: Default::default() })
     }
 
     fn screen(&self) -> String {
         let o = Command::new("tmux").args(["-L", &self.socket, "capture-pane", "-p", "-t", "w"]).output().unwrap();
-        String::from_utf8_lossy(&o.stdout).to_string()
+        let s = String::from_utf8_lossy(&o.stdout).to_string();
+        self.seen.borrow_mut().push(s.clone());
+        s
     }
 
     fn wait_for(&self, text: &str) -> String {
@@ -180,6 +184,9 @@ fn the_whole_personal_setup_by_keyboard() {
     assert_eq!(provider["delegated_user_email"], "rooms-delegate@contoso.com");
     let prop = rows.iter().find(|r| r["name"] == "sn_wsd_rsvsync.sync_integration_mode").unwrap();
     assert_eq!(prop["value"], "Personal");
+    // Secret hygiene: the password field never showed the password.
+    let password = calsync::sandbox::seed::ADMIN_PASSWORD;
+    assert!(t.seen.borrow().iter().all(|s| !s.contains(password)), "the masked password never reached the screen");
     let saved = std::fs::read_to_string(t.path("calsync-plan-personal.toml")).unwrap();
     assert!(calsync::plan::parse("saved", &saved).is_ok(), "the saved plan replays:\n{saved}");
     cooked(&t.path("stty.txt"));
@@ -190,7 +197,14 @@ fn the_whole_personal_setup_by_keyboard() {
             instance: "sandbox".into(),
             credential: "Contoso Graph Personal".into(),
         };
-        assert!(calsync::secrets::get(&account).unwrap().is_some(), "the refresh token is in the keyring");
+        let token = calsync::secrets::get(&account).unwrap().expect("the refresh token is in the keyring");
+        let token = secrecy::ExposeSecret::expose_secret(&token).to_string();
+        // Nowhere else: not on any screen, not in any file the journey wrote.
+        assert!(t.seen.borrow().iter().all(|s| !s.contains(&token)), "the token never reached the screen");
+        for f in files(t.dir.path()) {
+            let text = String::from_utf8_lossy(&std::fs::read(&f).unwrap()).to_string();
+            assert!(!text.contains(&token) && !text.contains(password), "a secret in {}", f.display());
+        }
         let _ = calsync::secrets::delete(&account);
     }
 }
@@ -308,4 +322,13 @@ fn sigterm_and_sighup_restore_the_terminal() {
         t.wait_for("EXIT=0");
         cooked(&t.path("stty.txt"));
     }
+}
+
+fn files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = vec![];
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() { out.extend(files(&p)) } else { out.push(p) }
+    }
+    out
 }
