@@ -230,7 +230,8 @@ pub struct Item {
 }
 
 impl Item {
-    fn new(kind: Kind, name: &str, table: &str) -> Item {
+    /// An item that changes nothing yet; the diff sets its action and writes.
+    pub fn new(kind: Kind, name: &str, table: &str) -> Item {
         Item {
             kind,
             name: name.to_string(),

@@ -63,18 +63,7 @@ pub fn info() -> InstanceInfo {
 }
 
 fn item(kind: Kind, action: Action) -> Item {
-    Item {
-        kind,
-        name: "x".into(),
-        table: "t".into(),
-        action,
-        sys_id: None,
-        fields: vec![],
-        reason: None,
-        writes: vec![],
-        scope: String::new(),
-        expect_id: None,
-    }
+    Item { action, ..Item::new(kind, "x", "t") }
 }
 
 fn diff(actions: &[Action]) -> Diff {
