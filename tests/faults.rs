@@ -112,3 +112,37 @@ async fn an_expired_password_or_hibernation_halfway_then_a_rerun_converges() {
         converged(&sb, fault);
     }
 }
+
+/// The doctor only reads, through the same client: 429 storms and 503s are retried, a
+/// hibernating instance is named, and a refused login exits 3 without showing the password.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_doctor_under_faults() {
+    let sb = sandbox().await;
+    let c = client(&sb);
+    // Every 4th answer a 429 (Retry-After 1 s), every 7th a 503, over 16 concurrent reads.
+    sb.set_rate_limit(4, 1);
+    sb.set_unavailable_every(7);
+    sb.set_latency_ms(20);
+    let snap = calsync::doctor::read::read(&c).await.expect("reads retried through 429 and 503");
+    assert!(calsync::doctor::checks::run(&snap).is_empty(), "the healthy seed, read through the faults");
+    sb.set_rate_limit(0, 0);
+    sb.set_unavailable_every(0);
+    sb.set_hibernating(true);
+    let e = calsync::doctor::read::read(&c).await.unwrap_err();
+    assert!(e.to_string().contains("hibernating"), "{e}");
+    sb.set_hibernating(false);
+
+    let secret = "Doctor-Pw-5b1e-never-print";
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_calsync"))
+        .args(["doctor", "--instance", sb.url(), "--user", "admin", "--json"])
+        .env("CALSYNC_PASSWORD", secret)
+        .env_remove("CALSYNC_INSTANCE")
+        .env_remove("CALSYNC_USER")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("refused the login") && !text.contains(secret), "{text}");
+}

@@ -277,7 +277,14 @@ fn re_authorize_a_delegated_mailbox() {
         instance: "sandbox".into(),
         credential: "Contoso Graph Personal".into(),
     };
-    assert!(calsync::secrets::get(&account).unwrap().is_some());
+    let token = calsync::secrets::get(&account).unwrap().expect("the refresh token is in the keyring");
+    let token = secrecy::ExposeSecret::expose_secret(&token).to_string();
+    let password = calsync::sandbox::seed::ADMIN_PASSWORD;
+    assert!(t.seen.borrow().iter().all(|s| !s.contains(&token) && !s.contains(password)), "no secret on any screen");
+    for f in files(t.dir.path()) {
+        let text = String::from_utf8_lossy(&std::fs::read(&f).unwrap()).to_string();
+        assert!(!text.contains(&token) && !text.contains(password), "a secret in {}", f.display());
+    }
     let _ = calsync::secrets::delete(&account);
 }
 
@@ -295,6 +302,8 @@ fn troubleshoot_a_broken_instance_and_repair_it() {
     t.keys(&["Enter"]);
     let s = t.wait_for("4 errors, 1 warnings");
     assert!(!s.contains("uses a MID Server"), "{s}");
+    let password = calsync::sandbox::seed::ADMIN_PASSWORD;
+    assert!(t.seen.borrow().iter().all(|s| !s.contains(password)), "the password on no screen");
     t.keys(&["C-c"]);
     t.wait_for("EXIT=0");
     cooked(&t.path("stty.txt"));
@@ -331,4 +340,55 @@ fn files(dir: &Path) -> Vec<std::path::PathBuf> {
         if p.is_dir() { out.extend(files(&p)) } else { out.push(p) }
     }
     out
+}
+
+/// Every screen of the setup, left by each of Ctrl-C, SIGTERM, SIGHUP and a panic (F12 in
+/// a debug build with CALSYNC_DEBUG_PANIC): 48 exits, the terminal cooked after each.
+#[test]
+fn every_setup_screen_gives_the_terminal_back() {
+    // Keys that walk the setup one screen further, and the text that shows it arrived.
+    let walk: [(&[&str], Option<&str>, &str); 12] = [
+        (&[], None, "First-time setup"),
+        (&["Enter"], None, "Step 1 of 14"),
+        (&["Enter"], None, "Instance and login"),
+        (&["Enter"], None, "Scope checks"),
+        (&["Enter"], None, "OAuth profile"),
+        (&["Enter"], Some("Contoso_Graph_Personal"), "sn_wsd_rsvsync.Contoso_Graph_Personal"),
+        (&["Enter"], Some("rooms-delegate@contoso.com"), "Delegated user  rooms-delegate@contoso.com"),
+        (&["Enter"], None, "HTTP(s) connection"),
+        (&["Enter"], None, "Calendar provider"),
+        (&["Enter"], None, "Sync properties"),
+        (&["Enter"], None, "Integration mode"),
+        (&["Enter"], None, "Enter writes these changes"),
+    ];
+    let ways = ["C-c", "TERM", "HUP", "panic"];
+    for (screen, way) in (0..walk.len()).flat_map(|s| ways.iter().map(move |w| (s, *w))) {
+        let Some(t) = Tmux::start("CALSYNC_DEBUG_PANIC=1") else { return };
+        for (keys, typed, wait) in &walk[..=screen] {
+            t.keys(keys);
+            if let Some(text) = typed {
+                t.type_text(text);
+            }
+            t.wait_for(wait);
+        }
+        match way {
+            "C-c" => t.keys(&["C-c", "y"]),
+            "panic" => t.keys(&["F12"]),
+            signal => {
+                let pane = Command::new("tmux")
+                    .args(["-L", &t.socket, "display", "-p", "-t", "w", "#{pane_pid}"])
+                    .output()
+                    .unwrap();
+                let shell = String::from_utf8_lossy(&pane.stdout).trim().to_string();
+                let child = Command::new("pgrep").args(["-P", &shell]).output().unwrap();
+                let pid = String::from_utf8_lossy(&child.stdout).lines().next().unwrap_or_default().trim().to_string();
+                Command::new("kill").args([&format!("-{signal}"), &pid]).status().unwrap();
+            }
+        }
+        let s = t.wait_for("EXIT=");
+        if way == "panic" {
+            assert!(s.contains("EXIT=101"), "a panic exits with 101:\n{s}");
+        }
+        cooked(&t.path("stty.txt"));
+    }
 }

@@ -509,6 +509,15 @@ pub async fn run(opts: Options) -> u8 {
             _ = tick.tick() => Event::Tick,
         };
         let is_tick = matches!(event, Event::Tick);
+        // Debug builds only: F12 panics when CALSYNC_DEBUG_PANIC is set, so the tests can
+        // prove the panic hook gives the terminal back on every screen.
+        #[cfg(debug_assertions)]
+        if let Event::Key(k) = &event
+            && k.code == ratatui::crossterm::event::KeyCode::F(12)
+            && std::env::var_os("CALSYNC_DEBUG_PANIC").is_some()
+        {
+            panic!("panic requested with F12 (CALSYNC_DEBUG_PANIC) on the {:?} step", app.step);
+        }
         for effect in app.handle(event) {
             let is_quit = matches!(effect, Effect::Quit);
             let cancel = matches!(effect, Effect::CancelSignIn);
