@@ -196,7 +196,8 @@ fn check_headers(method: &Method, headers: &HeaderMap) -> Result<(), Box<Respons
         }
         _ => {}
     }
-    if matches!(*method, Method::POST | Method::PUT | Method::PATCH) {
+    // Writes, DELETE included, need a Content-Type (reference §1.1); a body must be JSON.
+    if matches!(*method, Method::POST | Method::PUT | Method::PATCH | Method::DELETE) {
         match headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) {
             None => return Err(Box::new(envelope(400, "Content-Type header is missing", None))),
             Some(c) if !c.contains("json") => {

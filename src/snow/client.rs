@@ -195,6 +195,9 @@ impl Client {
                 .header(header::ACCEPT, "application/json");
             if let Some(b) = body {
                 req = req.header(header::CONTENT_TYPE, "application/json").json(b);
+            } else if method != Method::GET {
+                // The Table API wants Content-Type on every write, DELETE included.
+                req = req.header(header::CONTENT_TYPE, "application/json");
             }
             self.requests.fetch_add(1, Ordering::Relaxed);
             let outcome = match req.send().await {
