@@ -203,3 +203,27 @@ async fn two_delegated_mailboxes_get_their_own_alias_credential_connection_and_p
         assert_eq!(provider["delegated_user_email"], user);
     }
 }
+
+/// On an instance that ignores dot-walked conditions, another user's current application
+/// is neither read as ours nor changed.
+#[tokio::test]
+async fn other_users_preferences_are_left_alone() {
+    let sb = sandbox().await;
+    let c = client(&sb);
+    let viewer = row(&sb, "sys_user", "user_name", "viewer").unwrap()["sys_id"].clone();
+    let spoke = row(&sb, "sys_scope", "scope", "sn_ex_online_spke").unwrap()["sys_id"].clone();
+    c.insert::<serde_json::Value>(
+        "sys_user_preference",
+        &serde_json::json!({"user": viewer, "name": "apps.current_app", "value": spoke}),
+    )
+    .await
+    .unwrap();
+    sb.set_no_dot_walk(true);
+    let (_, r) = run(&c, &example("personal-own-alias.toml")).await;
+    assert!(!r.failed(), "{r:?}");
+    let prefs = sb.with_store(|s| s.scan("sys_user_preference").cloned().collect::<Vec<_>>());
+    assert_eq!(prefs.len(), 1, "only the viewer's preference: ours was made and removed");
+    assert_eq!(prefs[0]["user"], viewer);
+    assert_eq!(prefs[0]["value"], spoke, "the viewer's current application is untouched");
+    assert_eq!(count(&sb, "sys_alias", "name", "Contoso_Graph_Personal"), 1);
+}

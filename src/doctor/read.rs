@@ -85,8 +85,8 @@ pub async fn read(client: &Client) -> Result<Snapshot, SnError> {
         providers,
         policies,
     ) = tokio::try_join!(
-        client.list::<User>("sys_user", &q_user, &["sys_id"]),
-        client.list::<UserHasRole>("sys_user_has_role", &q_role, &["sys_id"]),
+        client.list::<User>("sys_user", &q_user, &["sys_id", "user_name"]),
+        client.list::<UserHasRole>("sys_user_has_role", &q_role, &["sys_id", "user"]),
         client.list::<Scope>("sys_scope", &q_scopes, &[]),
         client.list::<UserPreference>("sys_user_preference", &q_pref, &[]),
         client.list::<Alias>("sys_alias", &q_http_aliases, &[]),
@@ -124,15 +124,19 @@ pub async fn read(client: &Client) -> Result<Snapshot, SnError> {
             Some((cred, plain(&t[facts::TOKEN_TYPE_COLUMN]), plain(&t[facts::TOKEN_EXPIRES_COLUMN])))
         })
         .collect();
+    // Matched to the user here too, in case an instance ignored the dot-walked conditions.
+    let uid = users.iter().find(|u| *u.user_name == *user).map(|u| u.sys_id.0.clone());
+    let my_pref =
+        prefs.iter().find(|p| Some(p.user.id()) == uid.as_deref() && &*p.name == facts::CURRENT_APP_PREF).cloned();
     Ok(Snapshot {
         instance: client.instance().to_string(),
         user,
-        user_found: !users.is_empty(),
-        user_id: users.first().map(|u| u.sys_id.0.clone()),
-        pref: prefs.first().cloned(),
-        is_admin: !roles.is_empty(),
+        user_found: uid.is_some(),
+        user_id: uid.clone(),
+        pref: my_pref.clone(),
+        is_admin: roles.iter().any(|r| Some(r.user.id()) == uid.as_deref()),
         scopes,
-        current_app: prefs.first().map(|p| p.value.0.clone()),
+        current_app: my_pref.map(|p| p.value.0),
         aliases,
         connections,
         credentials,

@@ -143,10 +143,14 @@ pub async fn read_state(client: &Client, plan: &Plan) -> Result<InstanceState, S
     let mut connections = c1;
     connections.extend(c2);
     connections.extend(c3);
+    // The dot-walked conditions narrow these reads on a real instance; an instance that
+    // ignored them would return other users' rows, so they are matched to the user here.
+    let user = users.into_iter().find(|u| *u.user_name == *client.user());
+    let uid = user.as_ref().map(|u| u.sys_id.0.clone()).unwrap_or_default();
     Ok(InstanceState {
-        user: users.into_iter().next(),
-        is_admin: !roles.is_empty(),
-        pref: prefs.into_iter().next(),
+        is_admin: roles.iter().any(|r| r.user.id() == uid),
+        pref: prefs.into_iter().find(|p| p.user.id() == uid && &*p.name == facts::CURRENT_APP_PREF),
+        user,
         scopes,
         aliases: dedup(aliases, |a| a.sys_id.0.clone()),
         credentials: creds,

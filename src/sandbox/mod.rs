@@ -151,6 +151,11 @@ impl Sandbox {
         self.inner.faults.cut_write.store(n, Ordering::SeqCst);
     }
 
+    /// Makes the Table API ignore dot-walked conditions, like a simpler instance.
+    pub fn set_no_dot_walk(&self, on: bool) {
+        self.inner.faults.no_dot_walk.store(on, Ordering::Relaxed);
+    }
+
     pub fn set_hibernating(&self, on: bool) {
         self.inner.faults.hibernating.store(on, Ordering::Relaxed);
     }

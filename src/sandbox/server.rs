@@ -31,6 +31,8 @@ pub struct Faults {
     pub unavailable_every: AtomicU64,
     /// Answer everything with the hibernation page.
     pub hibernating: AtomicBool,
+    /// Ignore conditions on dotted paths (`user.user_name=...`) as unknown columns.
+    pub no_dot_walk: AtomicBool,
     /// Carry out the Nth write (1-based; 0 = off) but cut its answer off mid-response, as a
     /// dropped connection or a killed client would leave it.
     pub cut_write: AtomicU64,
@@ -317,7 +319,7 @@ fn list(inner: &Inner, table: &str, params: &HashMap<String, String>, caller: &C
             params.iter().filter(|(k, _)| !k.starts_with("sysparm_")).map(|(k, v)| format!("{k}={v}")).collect();
         query = pairs.join("^");
     }
-    let rows = store.query(table, &query);
+    let rows = store.query_with(table, &query, !inner.faults.no_dot_walk.load(Ordering::Relaxed));
     let total = rows.len();
     let limit: usize = params.get("sysparm_limit").and_then(|l| l.parse().ok()).unwrap_or(10_000);
     let offset: usize = params.get("sysparm_offset").and_then(|l| l.parse().ok()).unwrap_or(0);

@@ -151,7 +151,20 @@ impl Store {
     }
 
     pub fn query(&self, table: &str, encoded: &str) -> Vec<&Row> {
-        let q = query::parse(encoded);
+        self.query_with(table, encoded, true)
+    }
+
+    /// As `query`; without `dot_walk`, conditions on dotted paths are treated as unknown
+    /// columns and ignored, as a simpler instance (or simulator) might.
+    pub fn query_with(&self, table: &str, encoded: &str, dot_walk: bool) -> Vec<&Row> {
+        let mut q = query::parse(encoded);
+        if !dot_walk {
+            for group in q.groups.iter_mut() {
+                for ors in group.iter_mut() {
+                    ors.retain(|c| c.path.len() == 1);
+                }
+            }
+        }
         let mut rows: Vec<&Row> = self.scan(table).filter(|r| self.matches(table, r, &q)).collect();
         for (col, desc) in q.order.iter().rev() {
             if schema::column(table, col).is_none() {

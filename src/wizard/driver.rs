@@ -61,7 +61,7 @@ pub async fn probe(client: &Client) -> Result<InstanceInfo, SnError> {
     let all = Query::new().order_by("name")?;
     let (users, roles, scopes, prefs, profiles, entities, a1, a2, props, providers) = tokio::try_join!(
         client.list::<User>("sys_user", &q_user, &["sys_id", "user_name"]),
-        client.list::<UserHasRole>("sys_user_has_role", &q_role, &["sys_id"]),
+        client.list::<UserHasRole>("sys_user_has_role", &q_role, &["sys_id", "user"]),
         client.list::<Scope>("sys_scope", &q_scopes, &[]),
         client.list::<UserPreference>("sys_user_preference", &q_pref, &[]),
         client.list::<OAuthProfile>("oauth_entity_profile", &all, &[]),
@@ -72,7 +72,13 @@ pub async fn probe(client: &Client) -> Result<InstanceInfo, SnError> {
         client.list::<serde_json::Value>(facts::PROVIDER_TABLE, &all, &["name"]),
     )?;
     let by_scope = |s: &str| scopes.iter().find(|x| &*x.scope == s).cloned();
-    let pref = prefs.first().map(|p| p.value.0.clone()).unwrap_or_else(|| facts::GLOBAL_SCOPE_SYS_ID.to_string());
+    // Matched to the user here, in case an instance ignored the dot-walked conditions.
+    let uid = users.iter().find(|u| *u.user_name == *user).map(|u| u.sys_id.0.clone());
+    let pref = prefs
+        .iter()
+        .find(|p| Some(p.user.id()) == uid.as_deref() && &*p.name == facts::CURRENT_APP_PREF)
+        .map(|p| p.value.0.clone())
+        .unwrap_or_else(|| facts::GLOBAL_SCOPE_SYS_ID.to_string());
     let current_app = if pref == facts::GLOBAL_SCOPE_SYS_ID {
         "Global".to_string()
     } else if let Some(s) = scopes.iter().find(|s| *s.sys_id == pref) {
@@ -108,8 +114,8 @@ pub async fn probe(client: &Client) -> Result<InstanceInfo, SnError> {
     Ok(InstanceInfo {
         url: client.instance().to_string(),
         user: user.clone(),
-        user_found: !users.is_empty(),
-        is_admin: !roles.is_empty(),
+        user_found: uid.is_some(),
+        is_admin: roles.iter().any(|r| Some(r.user.id()) == uid.as_deref()),
         wcs: by_scope(facts::WCS_SCOPE),
         spoke: by_scope(facts::SPOKE_SCOPE),
         current_app,
