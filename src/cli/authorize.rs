@@ -7,7 +7,6 @@ use crate::oauth::browser::{Browser, NoBrowser, SystemBrowser};
 use crate::oauth::flow::Registry;
 use crate::oauth::session::{self, AuthError, Notice, SignIn};
 use crate::oauth::target;
-use crate::sandbox::identity::CLIENT_SECRET;
 use crate::secrets::{self, Account};
 use clap::Args;
 use secrecy::{ExposeSecret, SecretString};
@@ -63,7 +62,7 @@ fn paste_channel() -> tokio::sync::mpsc::UnboundedReceiver<String> {
     rx
 }
 
-fn secret(
+async fn secret(
     args: &AuthorizeArgs,
     sandbox: bool,
     instance_key: &str,
@@ -72,20 +71,12 @@ fn secret(
     if args.public_client {
         return Ok((None, None));
     }
-    if sandbox {
-        return Ok((Some(SecretString::from(CLIENT_SECRET)), None));
+    match target::stored_secret(sandbox, instance_key, client_id).await {
+        (Some(s), _) => return Ok((Some(s), None)),
+        (None, Some(e)) => eprintln!("Note: {e}"),
+        (None, None) => {}
     }
     let account = Account::ClientSecret { instance: instance_key.to_string(), client_id: client_id.to_string() };
-    match secrets::get(&account) {
-        Ok(Some(s)) => return Ok((Some(s), None)),
-        Ok(None) => {}
-        Err(e) => eprintln!("Note: {e}"),
-    }
-    if let Ok(s) = std::env::var("CALSYNC_CLIENT_SECRET")
-        && !s.is_empty()
-    {
-        return Ok((Some(SecretString::from(s)), None));
-    }
     if !std::io::stdin().is_terminal() {
         return Err(Failure(
             exit::USAGE,
@@ -140,14 +131,13 @@ pub async fn run(target: &Target, args: AuthorizeArgs) -> u8 {
 async fn run_inner(target: &Target, args: AuthorizeArgs) -> Result<u8, Failure> {
     let conn = connect::connect(target).await.map_err(|r| Failure(r.code, r.message))?;
     let sandbox_url = conn.sandbox.as_ref().map(|s| s.url().to_string());
-    let login_base = std::env::var("CALSYNC_LOGIN_URL").ok().filter(|s| !s.is_empty()).or(sandbox_url.clone());
-    let graph_base = std::env::var("CALSYNC_GRAPH_URL").ok().filter(|s| !s.is_empty()).or(sandbox_url.clone());
-    let t = target::for_credential(&conn.client, &args.credential, login_base.as_deref(), graph_base.as_deref())
+    let ends = target::endpoints(sandbox_url.as_deref());
+    let t = target::for_credential(&conn.client, &args.credential, ends.login.as_deref(), ends.graph.as_deref())
         .await
         .map_err(|e| Failure(e.code(), e.to_string()))?;
     connect::offer_to_keep(conn.typed_password);
     let instance_key = conn.instance_key.clone();
-    let (secret, typed_secret) = secret(&args, conn.sandbox.is_some(), &instance_key, &t.registry.client_id)?;
+    let (secret, typed_secret) = secret(&args, conn.sandbox.is_some(), &instance_key, &t.registry.client_id).await?;
     let browser: Box<dyn Browser> = if args.no_browser { Box::new(NoBrowser) } else { Box::new(SystemBrowser) };
     let mut req = if args.probe {
         SignIn::probe(t.registry.clone(), secret, &t.graph_root)

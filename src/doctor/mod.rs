@@ -160,15 +160,7 @@ pub async fn accounts(client: &crate::snow::Client, s: &read::Snapshot, opts: &A
         else {
             continue;
         };
-        let secret = if opts.sandbox_secret {
-            Some(secrecy::SecretString::from(crate::sandbox::identity::CLIENT_SECRET))
-        } else {
-            let acc =
-                Account::ClientSecret { instance: opts.instance_key.clone(), client_id: t.registry.client_id.clone() };
-            tokio::task::block_in_place(|| secrets::get(&acc)).ok().flatten().or_else(|| {
-                std::env::var("CALSYNC_CLIENT_SECRET").ok().filter(|s| !s.is_empty()).map(secrecy::SecretString::from)
-            })
-        };
+        let (secret, _) = target::stored_secret(opts.sandbox_secret, &opts.instance_key, &t.registry.client_id).await;
         let link = format!("{}/oauth_2_0_credentials.do?sys_id={}", s.instance, cred.sys_id);
         let ev = |field: &str, value: &str| Evidence {
             table: "oauth_2_0_credentials".into(),
@@ -237,24 +229,12 @@ pub async fn probe_browser(
     show_url: impl Fn(&str) + Send,
 ) -> Result<Finding, String> {
     use crate::oauth::session::{self, Notice, SignIn};
-    let login = std::env::var("CALSYNC_LOGIN_URL").ok().filter(|s| !s.is_empty()).or(sandbox_url.map(str::to_string));
-    let graph = std::env::var("CALSYNC_GRAPH_URL").ok().filter(|s| !s.is_empty()).or(sandbox_url.map(str::to_string));
-    let t = crate::oauth::target::for_credential(client, credential, login.as_deref(), graph.as_deref())
+    let ends = crate::oauth::target::endpoints(sandbox_url);
+    let t = crate::oauth::target::for_credential(client, credential, ends.login.as_deref(), ends.graph.as_deref())
         .await
         .map_err(|e| e.to_string())?;
-    let secret = if sandbox_url.is_some() {
-        Some(secrecy::SecretString::from(crate::sandbox::identity::CLIENT_SECRET))
-    } else {
-        let acc = crate::secrets::Account::ClientSecret {
-            instance: instance_key.to_string(),
-            client_id: t.registry.client_id.clone(),
-        };
-        std::env::var("CALSYNC_CLIENT_SECRET")
-            .ok()
-            .filter(|s| !s.is_empty())
-            .map(secrecy::SecretString::from)
-            .or_else(|| tokio::task::block_in_place(|| crate::secrets::get(&acc)).ok().flatten())
-    };
+    let (secret, _) =
+        crate::oauth::target::stored_secret(sandbox_url.is_some(), instance_key, &t.registry.client_id).await;
     let expected = expected.or_else(|| crate::oauth::delegates::load(instance_key).get(credential).cloned());
     let req = SignIn::probe(t.registry.clone(), secret, &t.graph_root);
     let cancel = async {
@@ -277,16 +257,11 @@ pub async fn examine(
     sandbox_url: Option<&str>,
 ) -> Result<(read::Snapshot, Report), crate::snow::SnError> {
     let snapshot = read::read(client).await?;
+    let ends = crate::oauth::target::endpoints(sandbox_url);
     let opts = AccountCheck {
         instance_key: instance_key.to_string(),
-        login_base: std::env::var("CALSYNC_LOGIN_URL")
-            .ok()
-            .filter(|s| !s.is_empty())
-            .or(sandbox_url.map(str::to_string)),
-        graph_base: std::env::var("CALSYNC_GRAPH_URL")
-            .ok()
-            .filter(|s| !s.is_empty())
-            .or(sandbox_url.map(str::to_string)),
+        login_base: ends.login,
+        graph_base: ends.graph,
         sandbox_secret: sandbox_url.is_some(),
     };
     let mut findings = checks::run(&snapshot);

@@ -96,3 +96,44 @@ pub async fn for_credential(
     };
     Ok(CredentialTarget { credential, entity_id: entity.sys_id.0.clone(), registry, graph_root })
 }
+
+/// Where Microsoft's sign-in host and Graph are reached instead of the registry's and the
+/// connection's: `CALSYNC_LOGIN_URL` / `CALSYNC_GRAPH_URL`, else the sandbox's own address.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Endpoints {
+    pub login: Option<String>,
+    pub graph: Option<String>,
+}
+
+pub fn endpoints(sandbox_url: Option<&str>) -> Endpoints {
+    let env = |name: &str| std::env::var(name).ok().filter(|s| !s.is_empty());
+    Endpoints {
+        login: env("CALSYNC_LOGIN_URL").or(sandbox_url.map(str::to_string)),
+        graph: env("CALSYNC_GRAPH_URL").or(sandbox_url.map(str::to_string)),
+    }
+}
+
+/// The app's client secret, found without asking: the sandbox's own, then the OS keyring
+/// (`client-secret:<instance>:<client id>`), then `CALSYNC_CLIENT_SECRET`. A keyring that
+/// could not be read is returned alongside, so a caller can say so. The keyring is read
+/// off the async threads.
+pub async fn stored_secret(
+    sandbox: bool,
+    instance_key: &str,
+    client_id: &str,
+) -> (Option<secrecy::SecretString>, Option<crate::secrets::SecretError>) {
+    if sandbox {
+        return (Some(secrecy::SecretString::from(crate::sandbox::identity::CLIENT_SECRET)), None);
+    }
+    let account =
+        crate::secrets::Account::ClientSecret { instance: instance_key.to_string(), client_id: client_id.to_string() };
+    let kept = tokio::task::spawn_blocking(move || crate::secrets::get(&account)).await;
+    let (found, note) = match kept {
+        Ok(Ok(found)) => (found, None),
+        Ok(Err(e)) => (None, Some(e)),
+        Err(e) => (None, Some(crate::secrets::SecretError::Failed(e.to_string()))),
+    };
+    let from_env =
+        || std::env::var("CALSYNC_CLIENT_SECRET").ok().filter(|s| !s.is_empty()).map(secrecy::SecretString::from);
+    (found.or_else(from_env), note)
+}

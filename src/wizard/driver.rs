@@ -16,7 +16,6 @@ use crate::snow::records::{Alias, OAuthEntity, OAuthProfile, Property, Scope, Us
 use crate::snow::{Client, Query, SnError};
 use crate::urls::InstanceUrl;
 use ratatui::crossterm::event::{self as ct, Event as CtEvent, KeyEventKind};
-use secrecy::SecretString;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -377,21 +376,11 @@ async fn sign_in(
     tx: mpsc::UnboundedSender<Event>,
 ) -> Result<crate::oauth::identity::Who, String> {
     let client = client.ok_or("no instance yet")?;
-    let login = std::env::var("CALSYNC_LOGIN_URL").ok().filter(|s| !s.is_empty()).or(sandbox_url.clone());
-    let graph = std::env::var("CALSYNC_GRAPH_URL").ok().filter(|s| !s.is_empty()).or(sandbox_url.clone());
-    let t = target::for_credential(&client, credential, login.as_deref(), graph.as_deref())
+    let ends = target::endpoints(sandbox_url.as_deref());
+    let t = target::for_credential(&client, credential, ends.login.as_deref(), ends.graph.as_deref())
         .await
         .map_err(|e| e.to_string())?;
-    let secret = if sandbox_url.is_some() {
-        Some(SecretString::from(crate::sandbox::identity::CLIENT_SECRET))
-    } else {
-        let account =
-            Account::ClientSecret { instance: instance_key.to_string(), client_id: t.registry.client_id.clone() };
-        match secrets::get(&account) {
-            Ok(Some(s)) => Some(s),
-            _ => std::env::var("CALSYNC_CLIENT_SECRET").ok().filter(|s| !s.is_empty()).map(SecretString::from),
-        }
-    };
+    let (secret, _) = target::stored_secret(sandbox_url.is_some(), instance_key, &t.registry.client_id).await;
     let Some(secret) = secret else {
         return Err(format!(
             "no client secret for app {}: set CALSYNC_CLIENT_SECRET, or run calsync authorize once in a terminal to keep it in the OS keyring",
