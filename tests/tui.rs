@@ -191,21 +191,7 @@ fn the_whole_personal_setup_by_keyboard() {
     assert!(calsync::plan::parse("saved", &saved).is_ok(), "the saved plan replays:\n{saved}");
     cooked(&t.path("stty.txt"));
     if keyring {
-        // SAFETY: this test binary has one test touching the environment.
-        unsafe { std::env::set_var("CALSYNC_KEYRING", "secret-service") };
-        let account = calsync::secrets::Account::RefreshToken {
-            instance: "sandbox".into(),
-            credential: "Contoso Graph Personal".into(),
-        };
-        let token = calsync::secrets::get(&account).unwrap().expect("the refresh token is in the keyring");
-        let token = secrecy::ExposeSecret::expose_secret(&token).to_string();
-        // Nowhere else: not on any screen, not in any file the journey wrote.
-        assert!(t.seen.borrow().iter().all(|s| !s.contains(&token)), "the token never reached the screen");
-        for f in files(t.dir.path()) {
-            let text = String::from_utf8_lossy(&std::fs::read(&f).unwrap()).to_string();
-            assert!(!text.contains(&token) && !text.contains(password), "a secret in {}", f.display());
-        }
-        let _ = calsync::secrets::delete(&account);
+        token_only_in_the_keyring(&t);
     }
 }
 
@@ -271,21 +257,7 @@ fn re_authorize_a_delegated_mailbox() {
     t.keys(&["Enter"]);
     t.wait_for("EXIT=0");
     cooked(&t.path("stty.txt"));
-    // SAFETY: the only environment change in this test binary's threads at this point.
-    unsafe { std::env::set_var("CALSYNC_KEYRING", "secret-service") };
-    let account = calsync::secrets::Account::RefreshToken {
-        instance: "sandbox".into(),
-        credential: "Contoso Graph Personal".into(),
-    };
-    let token = calsync::secrets::get(&account).unwrap().expect("the refresh token is in the keyring");
-    let token = secrecy::ExposeSecret::expose_secret(&token).to_string();
-    let password = calsync::sandbox::seed::ADMIN_PASSWORD;
-    assert!(t.seen.borrow().iter().all(|s| !s.contains(&token) && !s.contains(password)), "no secret on any screen");
-    for f in files(t.dir.path()) {
-        let text = String::from_utf8_lossy(&std::fs::read(&f).unwrap()).to_string();
-        assert!(!text.contains(&token) && !text.contains(password), "a secret in {}", f.display());
-    }
-    let _ = calsync::secrets::delete(&account);
+    token_only_in_the_keyring(&t);
 }
 
 #[test]
@@ -331,6 +303,26 @@ fn sigterm_and_sighup_restore_the_terminal() {
         t.wait_for("EXIT=0");
         cooked(&t.path("stty.txt"));
     }
+}
+
+/// The sign-in's refresh token is in the keyring, and on no screen and in no file the
+/// journey wrote; neither is the instance password. The entry is removed afterwards.
+fn token_only_in_the_keyring(t: &Tmux) {
+    // SAFETY: set by the tests that sign in, which take turns through KEYRING.
+    unsafe { std::env::set_var("CALSYNC_KEYRING", "secret-service") };
+    let account = calsync::secrets::Account::RefreshToken {
+        instance: "sandbox".into(),
+        credential: "Contoso Graph Personal".into(),
+    };
+    let token = calsync::secrets::get(&account).unwrap().expect("the refresh token is in the keyring");
+    let token = secrecy::ExposeSecret::expose_secret(&token).to_string();
+    let password = calsync::sandbox::seed::ADMIN_PASSWORD;
+    assert!(t.seen.borrow().iter().all(|s| !s.contains(&token) && !s.contains(password)), "no secret on any screen");
+    for f in files(t.dir.path()) {
+        let text = String::from_utf8_lossy(&std::fs::read(&f).unwrap()).to_string();
+        assert!(!text.contains(&token) && !text.contains(password), "a secret in {}", f.display());
+    }
+    let _ = calsync::secrets::delete(&account);
 }
 
 fn files(dir: &Path) -> Vec<std::path::PathBuf> {
