@@ -424,3 +424,21 @@ async fn two_mailboxes_signed_in_are_healthy() {
     let found = ids(&sb).await;
     assert_eq!(found, ["PROVIDER-DELEGATE"].into_iter().collect());
 }
+
+#[tokio::test]
+async fn the_mailbox_a_credential_is_meant_for_comes_from_its_provider() {
+    let sb = with_plan(Some("personal-own-alias.toml")).await;
+    let snap = read::read(&client(&sb)).await.unwrap();
+    assert_eq!(
+        doctor::provider_mailbox(&snap, "Contoso Graph Personal").as_deref(),
+        Some("rooms-delegate@contoso.com")
+    );
+    assert_eq!(doctor::provider_mailbox(&snap, "MS Graph 1"), None, "the general provider names nobody");
+    let sb = with_plan(Some("strict.toml")).await;
+    let snap = read::read(&client(&sb)).await.unwrap();
+    assert_eq!(
+        doctor::provider_mailbox(&snap, "MS Graph 1").as_deref(),
+        Some("strict-rooms@contoso.com"),
+        "default alias: the provider without override"
+    );
+}

@@ -42,15 +42,11 @@ pub async fn run(target: &Target, flags: Flags) -> u8 {
             &conn.instance_key,
             sandbox_url.as_deref(),
             cred,
-            flags.expect_user.clone(),
+            flags.expect_user.clone().or_else(|| doctor::provider_mailbox(&snapshot, cred)),
             |url| eprintln!("If no browser opens, open: {url}"),
         );
         match probed.await {
-            Ok(f) => {
-                let mut findings = std::mem::take(&mut report.findings);
-                findings.push(f);
-                report = doctor::report(&snapshot, findings);
-            }
+            Ok(f) => report.add(f),
             Err(e) => {
                 eprintln!("calsync: the browser probe could not run: {e}");
                 return exit::USAGE;

@@ -81,17 +81,35 @@ pub fn browser_finding(credential: &str, expected: Option<&str>, probed: Result<
     }
 }
 
-pub fn report(snapshot: &read::Snapshot, mut findings: Vec<Finding>) -> Report {
-    order(&mut findings);
-    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
-    let summary =
-        Counts { errors: count(Severity::Error), warnings: count(Severity::Warning), info: count(Severity::Info) };
-    Report {
+pub fn report(snapshot: &read::Snapshot, findings: Vec<Finding>) -> Report {
+    let mut r = Report {
         instance: snapshot.instance.clone(),
         mode: checks::mode_of(snapshot).map(|m| m.to_string()),
-        healthy: summary.errors == 0,
-        summary,
+        healthy: true,
+        summary: Counts::default(),
         findings,
+    };
+    r.settle();
+    r
+}
+
+impl Report {
+    /// Adds a finding made after the checks (the browser probe, whose newest answer replaces
+    /// an earlier one), and keeps the order and the counts right.
+    pub fn add(&mut self, finding: Finding) {
+        if finding.id.starts_with("BROWSER-") {
+            self.findings.retain(|f| !f.id.starts_with("BROWSER-"));
+        }
+        self.findings.push(finding);
+        self.settle();
+    }
+
+    fn settle(&mut self) {
+        order(&mut self.findings);
+        let count = |s: Severity| self.findings.iter().filter(|f| f.severity == s).count();
+        self.summary =
+            Counts { errors: count(Severity::Error), warnings: count(Severity::Warning), info: count(Severity::Info) };
+        self.healthy = self.summary.errors == 0;
     }
 }
 
@@ -268,4 +286,28 @@ pub async fn examine(
     findings.extend(accounts(client, &snapshot, &opts).await);
     let report = report(&snapshot, findings);
     Ok((snapshot, report))
+}
+
+/// The mailbox a credential is meant to sign in as, from the instance: the delegated user
+/// email of the calendar provider that overrides to the credential's alias, or, for a
+/// credential on the spoke's default aliases, of the active provider without an override.
+pub fn provider_mailbox(s: &read::Snapshot, credential: &str) -> Option<String> {
+    use crate::facts;
+    use crate::snow::records::plain;
+    let cred = s.credentials.iter().find(|c| &*c.name == credential)?;
+    let aliases: Vec<&str> =
+        s.connections.iter().filter(|c| c.credential.id() == &*cred.sys_id).map(|c| c.connection_alias.id()).collect();
+    let col = |p: &serde_json::Value, k: &str| plain(&p[k]);
+    let active = s.providers.iter().filter(|p| col(p, "active") == "true");
+    let overriding = active.clone().find(|p| {
+        col(p, facts::PROVIDER_OVERRIDE_COLUMN) == "true"
+            && aliases.contains(&col(p, facts::PROVIDER_ALIAS_COLUMN).as_str())
+    });
+    let default_alias = aliases.iter().any(|a| {
+        s.alias(a).is_some_and(|x| [facts::SPOKE_ALIAS_ID, facts::SPOKE_CLIENTCRED_ALIAS_ID].contains(&&*x.id))
+    });
+    let provider = overriding.or_else(|| {
+        default_alias.then(|| active.clone().find(|p| col(p, facts::PROVIDER_OVERRIDE_COLUMN) != "true")).flatten()
+    })?;
+    Some(col(provider, facts::PROVIDER_DELEGATE_COLUMN)).filter(|e| !e.is_empty())
 }

@@ -271,7 +271,8 @@ async fn run_effect(effect: Effect, ctx: Shared, tx: mpsc::UnboundedSender<Event
                     .find(|c| known.contains_key(**c))
                     .or(creds.first())
                     .ok_or("no credential uses an authorization-code profile, so no browser sign-in is involved")?;
-                crate::doctor::probe_browser(&client, &key, sandbox_url.as_deref(), cred, None, |_| {})
+                let expected = crate::doctor::provider_mailbox(&snap, cred);
+                crate::doctor::probe_browser(&client, &key, sandbox_url.as_deref(), cred, expected, |_| {})
                     .await
                     .map(Box::new)
             }

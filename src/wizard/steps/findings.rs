@@ -44,10 +44,7 @@ pub fn browser_probed(app: &mut App, r: Result<Box<Finding>, String>) -> Vec<Eff
     match r {
         Ok(f) => {
             if let Some(report) = app.report.as_mut() {
-                report.findings.retain(|x| !x.id.starts_with("BROWSER-"));
-                report.findings.push(*f);
-                crate::doctor::order(&mut report.findings);
-                report.healthy = !report.findings.iter().any(|x| x.severity == Severity::Error);
+                report.add(*f);
             }
             app.cursor = 0;
         }
