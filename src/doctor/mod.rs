@@ -172,7 +172,8 @@ pub async fn accounts(client: &crate::snow::Client, s: &read::Snapshot, opts: &A
         .collect();
     for cred in s.credentials.iter().filter(|c| auth_code.iter().any(|p| p == c.oauth_entity_profile.id())) {
         let account = Account::RefreshToken { instance: opts.instance_key.clone(), credential: cred.name.0.clone() };
-        let Ok(Some(rt)) = tokio::task::block_in_place(|| secrets::get(&account)) else { continue };
+        let lookup = account.clone();
+        let Ok(Ok(Some(rt))) = tokio::task::spawn_blocking(move || secrets::get(&lookup)).await else { continue };
         let Ok(t) =
             target::for_credential(client, &cred.name, opts.login_base.as_deref(), opts.graph_base.as_deref()).await
         else {
