@@ -196,7 +196,10 @@ async fn run_inner(target: &Target, args: AuthorizeArgs) -> Result<u8, Failure> 
     let account = Account::RefreshToken { instance: instance_key, credential: t.credential.name.0.clone() };
     secrets::set(&account, rt)
         .map_err(|e| Failure(exit::FAILED, format!("the refresh token could not be stored: {e}")))?;
-    crate::oauth::delegates::remember(&account_instance, &t.credential.name, &outcome.verified.who.username);
+    if let Err(e) = crate::oauth::delegates::note(&account_instance, &t.credential.name, &outcome.verified.who.username)
+    {
+        eprintln!("Note: {e}");
+    }
     println!(
         "The refresh token is in the OS keyring (service \"{}\", account \"{}\").",
         secrets::SERVICE,

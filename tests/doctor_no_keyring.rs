@@ -1,0 +1,55 @@
+//! The doctor when it cannot look: no keyring to read the delegated tokens from, a notes
+//! file that cannot be read. Each is a "not checked" warning, never a silent pass. Its own
+//! test binary: it points the keyring at a session bus that is not there.
+
+mod common;
+
+use calsync::doctor::{self, Severity, read};
+use calsync::plan;
+use common::*;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_check_that_could_not_run_is_a_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    // SAFETY: set before any other thread of this binary reads the environment.
+    unsafe {
+        std::env::set_var("CALSYNC_STATE_DIR", dir.path());
+        std::env::set_var("CALSYNC_KEYRING", "secret-service");
+        std::env::set_var("DBUS_SESSION_BUS_ADDRESS", format!("unix:path={}/no-bus", dir.path().display()));
+    }
+    let sb = sandbox().await;
+    let c = client(&sb);
+    let p = plan::parse("personal-own-alias.toml", &example("personal-own-alias.toml")).unwrap();
+    let st = plan::read_state(&c, &p).await.unwrap();
+    assert!(!plan::apply::apply(&c, &plan::diff(&p, &st), &st, |_| {}).await.failed());
+    let snap = read::read(&c).await.unwrap();
+    let opts = doctor::AccountCheck {
+        instance_key: "no-keyring-test".into(),
+        login_base: Some(sb.url().into()),
+        graph_base: Some(sb.url().into()),
+        sandbox_secret: true,
+    };
+
+    // No keyring: the token's account cannot be checked, and the doctor says so.
+    let found = doctor::accounts(&c, &snap, &opts).await;
+    let f = found
+        .iter()
+        .find(|f| f.title.starts_with("not checked: which account the token of \"Contoso Graph Personal\""))
+        .unwrap_or_else(|| panic!("no 'not checked' finding: {found:?}"));
+    assert_eq!(f.severity, Severity::Warning);
+    assert!(f.why.contains("keyring"), "{}", f.why);
+
+    // A corrupt notes file: not read as "no notes", and left as it is.
+    let notes = dir.path().join("delegates.json");
+    std::fs::write(&notes, "{\"no-keyring-test\": {\"Contoso Graph Personal\": ").unwrap();
+    let found = doctor::accounts(&c, &snap, &opts).await;
+    assert!(
+        found.iter().any(|f| f.title.starts_with("not checked: which mailbox") && f.why.contains("delegates.json")),
+        "{found:?}"
+    );
+    calsync::oauth::delegates::remember("no-keyring-test", "Other", "x@contoso.com");
+    assert!(std::fs::read_to_string(&notes).unwrap().ends_with(": "), "the corrupt notes file was overwritten");
+    // And the report does not call the setup healthy.
+    let r = doctor::report(&snap, found);
+    assert!(r.findings.iter().any(|f| f.id == "NOT-CHECKED"));
+}
