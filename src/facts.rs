@@ -127,3 +127,14 @@ pub const WCS_PROPERTIES: [(&str, &str, &str); 6] = [
     ("sn_wsd_rsvsync.exchange_callback_time_limit", "-18000", "Exchange callback time limit"),
     ("sn_wsd_rsvsync.outlook_event_sync_interval", "2", "Outlook event sync interval"),
 ];
+
+/// The `sys_properties.type` of a WCS property when the instance does not say: `boolean`
+/// for a documented default of true/false, `integer` for a whole number, else `string`.
+/// [likely: inferred from the documented defaults; the record's own `type` wins]
+pub fn wcs_property_kind(name: &str) -> &'static str {
+    match WCS_PROPERTIES.iter().find(|(n, ..)| *n == name).map(|(_, d, _)| *d) {
+        Some("true" | "false") => "boolean",
+        Some(d) if d.parse::<i64>().is_ok() => "integer",
+        _ => "string",
+    }
+}

@@ -493,3 +493,21 @@ fn troubleshoot_runs_fixes_and_looks_again() {
     assert!(app.notice.is_some());
     assert!(matches!(key(&mut app, KeyCode::Char('r')).as_slice(), [Effect::Doctor { .. }]));
 }
+
+#[test]
+fn property_values_are_checked_against_their_type() {
+    let mut app = probed(at_instance(ModeChoice::PersonalOwn));
+    app.step = Step::Properties;
+    app.cursor = 1;
+    key(&mut app, KeyCode::Char('e'));
+    ctrl(&mut app, 'u');
+    typed(&mut app, "ten");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.editing.is_some(), "\"ten\" is not accepted for a whole-number property");
+    assert!(app.draft.properties.is_empty());
+    ctrl(&mut app, 'u');
+    typed(&mut app, "5");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.editing.is_none());
+    assert_eq!(app.draft.properties["sn_wsd_rsvsync.max_event_retry_count"], "5");
+}
