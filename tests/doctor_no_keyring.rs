@@ -1,5 +1,5 @@
 //! The doctor when it cannot look: no keyring to read the delegated tokens from, a notes
-//! file that cannot be read. Each is a "not checked" warning, never a silent pass. Its own
+//! file that cannot be read. Each is a "not checked" error, never a silent pass. Its own
 //! test binary: it points the keyring at a session bus that is not there.
 
 mod common;
@@ -36,7 +36,7 @@ async fn a_check_that_could_not_run_is_a_finding() {
         .iter()
         .find(|f| f.title.starts_with("not checked: which account the token of \"Contoso Graph Personal\""))
         .unwrap_or_else(|| panic!("no 'not checked' finding: {found:?}"));
-    assert_eq!(f.severity, Severity::Warning);
+    assert_eq!(f.severity, Severity::Error, "what could not be checked is not healthy");
     assert!(f.why.contains("keyring"), "{}", f.why);
 
     // A corrupt notes file: not read as "no notes", and left as it is.
@@ -52,4 +52,5 @@ async fn a_check_that_could_not_run_is_a_finding() {
     // And the report does not call the setup healthy.
     let r = doctor::report(&snap, found);
     assert!(r.findings.iter().any(|f| f.id == "NOT-CHECKED"));
+    assert!(!r.healthy);
 }

@@ -121,11 +121,12 @@ pub struct AccountCheck {
     pub sandbox_secret: bool,
 }
 
-/// A check that could not run: a warning that says so, never a silent pass.
+/// A check that could not run: an error that says so (the doctor does not call healthy
+/// what it could not look at), never a silent pass.
 fn not_checked(what: String, reason: String, fix: String) -> Finding {
     Finding {
         id: "NOT-CHECKED",
-        severity: Severity::Warning,
+        severity: Severity::Error,
         title: format!("not checked: {what}"),
         evidence: vec![],
         why: format!("calsync could not look: {reason}. Until it can, this part of the setup is unknown, not healthy."),

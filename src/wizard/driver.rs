@@ -541,6 +541,12 @@ pub async fn run(opts: Options) -> u8 {
             "calsync: the setup was applied to {}.",
             app.info.as_ref().map(|i| i.url.as_str()).unwrap_or("the instance")
         );
+        for t in app.tokens.iter().filter(|t| !matches!(t.state, super::TokenState::Done(_))) {
+            println!(
+                "No token yet for \"{}\": sign {} in with calsync authorize --credential \"{}\" --expect-user {}.",
+                t.credential, t.user, t.credential, t.user
+            );
+        }
     }
     crate::cli::exit::OK
 }
