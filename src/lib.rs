@@ -14,11 +14,13 @@
 
 pub mod cli;
 pub mod clock;
+pub mod config;
 pub mod doctor;
 pub mod facts;
 pub mod oauth;
 pub mod plan;
 pub mod sandbox;
+pub mod secret_store;
 pub mod secrets;
 pub mod snow;
 pub mod urls;
