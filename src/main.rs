@@ -8,6 +8,7 @@ fn main() -> ExitCode {
     // (`calsync doctor | head`), instead of panicking on a broken pipe.
     #[cfg(unix)]
     // SAFETY: restoring the default disposition of one signal before any thread starts.
+    #[allow(unsafe_code)]
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }

@@ -26,7 +26,7 @@ async fn apply_once(dir: &std::path::Path, c: &calsync::snow::Client) -> Result<
             plan::apply::restore_current_app(c, &st, &prior).await.map_err(|e| e.to_string())?;
             j.clear();
         }
-        return Ok(Default::default());
+        return Ok(calsync::plan::apply::Report::default());
     }
     journal::apply_journaled(dir, c, &d, &st, |_| {}).await.map_err(|e| e.to_string())
 }

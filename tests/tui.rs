@@ -47,7 +47,7 @@ impl Tmux {
             .success();
         assert!(ok, "tmux started");
         let _ = Command::new("tmux").args(["-L", &socket, "set", "-s", "escape-time", "0"]).status();
-        Some(Tmux { socket, dir, seen: Default::default() })
+        Some(Tmux { socket, dir, seen: std::cell::RefCell::default() })
     }
 
     fn screen(&self) -> String {
@@ -91,7 +91,7 @@ impl Drop for Tmux {
 }
 
 fn rand_suffix() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos() as u64).unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| u64::from(d.subsec_nanos())).unwrap_or(0)
 }
 
 fn cooked(stty: &Path) {
@@ -321,8 +321,8 @@ fn signals_restore_the_terminal_and_say_so_in_the_exit_code() {
 /// The sign-in's refresh token is in the keyring, and on no screen and in no file the
 /// journey wrote; neither is the instance password. The entry is removed afterwards.
 fn token_only_in_the_keyring(t: &Tmux) {
-    // SAFETY: set by the tests that sign in, which take turns through KEYRING.
-    unsafe { std::env::set_var("CALSYNC_KEYRING", "secret-service") };
+    // tests/run gives this process a D-Bus session, so the Secret Service is the store, as
+    // for the calsync it started with CALSYNC_KEYRING=secret-service.
     let account = calsync::secrets::Account::RefreshToken {
         instance: "sandbox".into(),
         credential: "Contoso Graph Personal".into(),

@@ -252,8 +252,8 @@ pub async fn sign_in(
                 },
                 None => paste = None,
             },
-            _ = &mut deadline => return Err(AuthError::TimedOut(req.timeout)),
-            _ = &mut cancel => return Err(AuthError::Cancelled),
+            () = &mut deadline => return Err(AuthError::TimedOut(req.timeout)),
+            () = &mut cancel => return Err(AuthError::Cancelled),
         }
     };
     listener.stop();

@@ -477,15 +477,17 @@ pub async fn run(opts: Options, services: Services, sandbox: Option<&Sandbox>) -
     signal_task(tx.clone());
     let mut tasks = Tasks::default();
     let mut tick = tokio::time::interval(Duration::from_millis(120));
+    let mut redraw = true;
     loop {
-        if terminal.draw(|f| view::draw(&app, f)).is_err() {
+        if redraw && terminal.draw(|f| view::draw(&app, f)).is_err() {
             break;
         }
         let event = tokio::select! {
             e = rx.recv() => match e { Some(e) => e, None => break },
             _ = tick.tick() => Event::Tick,
         };
-        let is_tick = matches!(event, Event::Tick);
+        // Between ticks, redraw only when something happened (or the busy marker turns).
+        redraw = !matches!(event, Event::Tick) || app.busy.is_some();
         // Debug builds only: F12 panics when CALSYNC_DEBUG_PANIC is set, so the tests can
         // prove the panic hook gives the terminal back on every screen.
         #[cfg(debug_assertions)]
@@ -500,10 +502,6 @@ pub async fn run(opts: Options, services: Services, sandbox: Option<&Sandbox>) -
         }
         if app.quit {
             break;
-        }
-        // Between ticks, redraw only when something happened.
-        if is_tick && app.busy.is_none() {
-            continue;
         }
     }
     stop.store(true, Ordering::SeqCst);

@@ -182,7 +182,10 @@ pub fn journey_steps(journey: Journey, choice: ModeChoice) -> Vec<Step> {
 
 /// The steps of the setup for a mode, in order.
 pub fn steps_for(choice: ModeChoice) -> Vec<Step> {
-    use Step::*;
+    use Step::{
+        Alias, Apply, Checks, Connection, Credential, Instance, Integration, Mode, Profile, Properties, Provider,
+        Review, Summary, Token,
+    };
     let mut s = vec![Mode, Instance, Checks, Profile];
     if matches!(choice, ModeChoice::PersonalOwn | ModeChoice::PersonalDefault) {
         s.push(Alias);
@@ -261,7 +264,7 @@ impl Default for Draft {
             connection: TextField::new("Name"),
             url: TextField::new("Connection URL").with(facts::CLOUDS[0].graph_root),
             provider: TextField::new("Name"),
-            properties: Default::default(),
+            properties: std::collections::BTreeMap::default(),
         }
     }
 }
@@ -808,7 +811,7 @@ impl App {
         let ctrl_c = k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL);
         if self.confirm_quit {
             return match k.code {
-                KeyCode::Char('y') | KeyCode::Char('Y') => self.leave(),
+                KeyCode::Char('y' | 'Y') => self.leave(),
                 _ if ctrl_c => self.leave(),
                 _ => {
                     self.confirm_quit = false;

@@ -60,7 +60,7 @@ pub struct ScriptedBrowser {
 
 impl ScriptedBrowser {
     pub fn new(person: Person) -> Self {
-        ScriptedBrowser { person, cookie: None, opened: Default::default() }
+        ScriptedBrowser { person, cookie: None, opened: std::sync::Arc::default() }
     }
 }
 
