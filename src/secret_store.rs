@@ -14,6 +14,8 @@ pub trait SecretStore: Send + Sync + 'static {
     fn get(&self, account: &Account) -> Result<Option<SecretString>, SecretError>;
     fn set(&self, account: &Account, secret: &SecretString) -> Result<(), SecretError>;
     fn delete(&self, account: &Account) -> Result<bool, SecretError>;
+    /// Whether a secret stored now would still be there on the next run.
+    fn probe(&self) -> Result<(), SecretError>;
 }
 
 /// The OS keyring: what calsync uses outside tests.
@@ -28,6 +30,9 @@ impl SecretStore for Keyring {
     }
     fn delete(&self, account: &Account) -> Result<bool, SecretError> {
         secrets::delete(account)
+    }
+    fn probe(&self) -> Result<(), SecretError> {
+        secrets::probe()
     }
 }
 
@@ -59,6 +64,9 @@ impl SecretStore for Memory {
     fn delete(&self, account: &Account) -> Result<bool, SecretError> {
         Ok(self.lock().remove(&account.key()).is_some())
     }
+    fn probe(&self) -> Result<(), SecretError> {
+        Ok(())
+    }
 }
 
 /// A store that answers late: every call sleeps this long first. For tests of the deadline.
@@ -76,6 +84,10 @@ impl SecretStore for Slow {
     fn delete(&self, _: &Account) -> Result<bool, SecretError> {
         std::thread::sleep(self.0);
         Ok(false)
+    }
+    fn probe(&self) -> Result<(), SecretError> {
+        std::thread::sleep(self.0);
+        Ok(())
     }
 }
 
@@ -118,6 +130,12 @@ impl Secrets {
     pub async fn delete(&self, account: &Account) -> Result<bool, SecretError> {
         let account = account.clone();
         self.call(move |s| s.delete(&account)).await
+    }
+
+    /// Whether a secret stored now would be there on the next run (the keyring is tried
+    /// before a sign-in, not after).
+    pub async fn probe(&self) -> Result<(), SecretError> {
+        self.call(SecretStore::probe).await
     }
 
     async fn call<T: Send + 'static>(

@@ -146,6 +146,12 @@ async fn run_inner(services: &Services, args: AuthorizeArgs) -> Result<u8, Failu
             };
             Failure(code, e.to_string())
         })?;
+    if !args.probe {
+        // The refresh token must have a home before anyone signs in for it.
+        services.secrets.probe().await.map_err(|e| {
+            Failure(exit::FAILED, format!("the refresh token would have nowhere to go, so no sign-in was started: {e}"))
+        })?;
+    }
     connect::offer_to_keep(services, conn.typed_password).await;
     let instance_key = conn.instance_key.clone();
     let (secret, typed_secret) =

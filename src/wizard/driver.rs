@@ -372,6 +372,8 @@ async fn sign_in(
     let (secret, _) =
         target::stored_secret(services, conn.sandbox_url.is_some(), &conn.instance_key, &t.registry.client_id).await;
     let secret = secret.ok_or_else(|| Failure::NoClientSecret(t.registry.client_id.clone()))?;
+    // The refresh token must have a home before anyone signs in for it.
+    services.secrets.probe().await.map_err(Failure::NoHome)?;
     let mut req = SignIn::as_user(t.registry.clone(), Some(secret), user, &t.graph_root);
     req.clock = services.clock.clone();
     let keep = session::Keep {

@@ -482,6 +482,8 @@ pub enum Failure {
     NoClientSecret(String),
     #[error("no credential uses an authorization-code profile, so no browser sign-in is involved")]
     NoBrowserSignIn,
+    #[error("the refresh token would have nowhere to go, so no sign-in was started: {0}")]
+    NoHome(crate::secrets::SecretError),
 }
 
 impl Failure {
