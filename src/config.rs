@@ -94,6 +94,12 @@ impl Services {
         }
     }
 
+    /// The client secret of the sandbox's own app registration (not a secret: it is
+    /// printed by `calsync sandbox`).
+    pub fn sandbox_client_secret(&self) -> SecretString {
+        SecretString::from(crate::sandbox::identity::CLIENT_SECRET)
+    }
+
     /// Where Microsoft's sign-in host and Graph are reached instead of the registry's and
     /// the connection's: `CALSYNC_LOGIN_URL` / `CALSYNC_GRAPH_URL`, else the sandbox's own
     /// address.

@@ -104,7 +104,8 @@ pub struct Endpoints {
     pub graph: Option<String>,
 }
 
-/// The app's client secret, found without asking: the sandbox's own, then the secret
+/// The app's client secret, found without asking: the sandbox's own (from `Services`,
+/// which knows the sandbox; this module does not), then the secret
 /// store (`client-secret:<instance>:<client id>`), then `CALSYNC_CLIENT_SECRET`. A store
 /// that could not be read is returned alongside, so a caller can say so.
 pub async fn stored_secret(
@@ -114,7 +115,7 @@ pub async fn stored_secret(
     client_id: &str,
 ) -> (Option<secrecy::SecretString>, Option<crate::secrets::SecretError>) {
     if sandbox {
-        return (Some(secrecy::SecretString::from(crate::sandbox::identity::CLIENT_SECRET)), None);
+        return (Some(services.sandbox_client_secret()), None);
     }
     let account =
         crate::secrets::Account::ClientSecret { instance: instance_key.to_string(), client_id: client_id.to_string() };

@@ -3,7 +3,11 @@
 //!
 //! `App::handle(Event) -> Vec<Effect>` is pure: no terminal, no network, no clock. Events
 //! are facts (a key, a probe's result, an apply's progress); effects are commands the
-//! driver (`driver.rs`) runs, whose results come back as events. Rendering (`view.rs` and
+//! driver (`driver.rs`) runs, whose results come back as events. The `App` is the only
+//! owner of state: each effect carries everything its task needs (the `Connection` the
+//! probe reached, the reviewed diff and its instance state), each result carries the
+//! generation it was asked under, and a result of a cancelled or replaced request is
+//! dropped. Errors stay typed (`Failure`) up to `Outcome`, which `cli` maps to the exit code. Rendering (`view.rs` and
 //! each step's `render`) only reads `App`. Each step lives in its own file under `steps/`.
 //! The steps fill one shared `Draft`, which becomes a `Plan` for the same diff and apply
 //! engine the headless `calsync apply` uses.
