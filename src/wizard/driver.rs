@@ -18,7 +18,7 @@ use crate::plan::apply::{Progress, Status};
 use crate::plan::{self, Plan};
 use crate::sandbox::{Sandbox, seed};
 use crate::secrets::Account;
-use crate::snow::records::{Alias, OAuthEntity, OAuthProfile, Property, Scope, User, UserHasRole, UserPreference};
+use crate::snow::records::{OAuthProfile, Scope, User};
 use crate::snow::{Client, Query, SnError};
 use crate::urls::InstanceUrl;
 use ratatui::crossterm::event::{self as ct, Event as CtEvent, KeyEventKind};
@@ -34,56 +34,33 @@ pub struct Options {
     pub journey: Option<Journey>,
 }
 
-/// Reads everything the setup steps show, in one concurrent round.
+/// Reads everything the setup steps show, through the doctor's one concurrent round.
 pub async fn probe(client: &Client) -> Result<InstanceInfo, SnError> {
-    let user = client.user().to_string();
-    let q_user = Query::new().eq("user_name", &user)?;
-    let q_role = Query::new().eq("user.user_name", &user)?.eq("role.name", "admin")?;
-    let q_scopes = Query::new().is_in("scope", &[facts::WCS_SCOPE, facts::SPOKE_SCOPE])?;
-    let q_pref = Query::new().eq("user.user_name", &user)?.eq("name", facts::CURRENT_APP_PREF)?;
-    let q_alias = Query::new().is_in("id", &[facts::PERSONAL_ALIAS_ID, facts::SPOKE_ALIAS_ID])?;
-    let q_alias_name = Query::new().eq("name", facts::PERSONAL_ALIAS_NAME)?;
-    let mut prop_names = vec![facts::MODE_PROPERTY];
-    prop_names.extend(facts::WCS_PROPERTIES.iter().map(|(n, ..)| *n));
-    let q_prop = Query::new().is_in("name", &prop_names)?;
-    let all = Query::new().order_by("name")?;
-    let (users, roles, scopes, prefs, profiles, entities, a1, a2, props, providers) = tokio::try_join!(
-        client.list::<User>("sys_user", &q_user, &["sys_id", "user_name"]),
-        client.list::<UserHasRole>("sys_user_has_role", &q_role, &["sys_id", "user"]),
-        client.list::<Scope>("sys_scope", &q_scopes, &[]),
-        client.list::<UserPreference>("sys_user_preference", &q_pref, &[]),
-        client.list::<OAuthProfile>("oauth_entity_profile", &all, &[]),
-        client.list::<OAuthEntity>("oauth_entity", &all, &[]),
-        client.list::<Alias>("sys_alias", &q_alias, &[]),
-        client.list::<Alias>("sys_alias", &q_alias_name, &[]),
-        client.list::<Property>("sys_properties", &q_prop, &[]),
-        client.list::<serde_json::Value>(facts::PROVIDER_TABLE, &all, &["name"]),
-    )?;
-    let by_scope = |s: &str| scopes.iter().find(|x| &*x.scope == s).cloned();
-    // Matched to the user here, in case an instance ignored the dot-walked conditions.
-    let uid = users.iter().find(|u| *u.user_name == *user).map(|u| u.sys_id.0.clone());
-    let pref = prefs
-        .iter()
-        .find(|p| Some(p.user.id()) == uid.as_deref() && &*p.name == facts::CURRENT_APP_PREF)
-        .map(|p| p.value.0.clone())
-        .unwrap_or_else(|| facts::GLOBAL_SCOPE_SYS_ID.to_string());
+    let snap = crate::doctor::read::read(client).await?;
+    let pref = snap.current_app.clone().unwrap_or_else(|| facts::GLOBAL_SCOPE_SYS_ID.to_string());
     let current_app = if pref == facts::GLOBAL_SCOPE_SYS_ID {
         "Global".to_string()
-    } else if let Some(s) = scopes.iter().find(|s| *s.sys_id == pref) {
+    } else if let Some(s) = snap.scopes.iter().find(|s| *s.sys_id == pref) {
         s.name.0.clone()
     } else {
-        client.get::<Scope>("sys_scope", &pref).await.map(|s| s.name.0).unwrap_or(pref)
+        client.get::<Scope>("sys_scope", &pref).await.map_or(pref, |s| s.name.0)
     };
-    let spoke_alias = a1.iter().find(|a| &*a.id == facts::SPOKE_ALIAS_ID).map(|a| a.sys_id.0.clone());
-    let personal = a1
-        .iter()
-        .chain(a2.iter())
-        .find(|a| &*a.id == facts::PERSONAL_ALIAS_ID || &*a.name == facts::PERSONAL_ALIAS_NAME);
+    Ok(info_from(&snap, current_app))
+}
+
+/// What the setup steps show, from what the instance holds.
+fn info_from(snap: &crate::doctor::read::Snapshot, current_app: String) -> InstanceInfo {
+    let spoke_alias = snap.alias_by_id(facts::SPOKE_ALIAS_ID).map(|a| a.sys_id.0.clone());
+    let personal = snap
+        .alias_by_id(facts::PERSONAL_ALIAS_ID)
+        .or_else(|| snap.aliases.iter().find(|a| &*a.name == facts::PERSONAL_ALIAS_NAME));
     let personal_alias = personal.map(|a| (a.id.0.clone(), spoke_alias.as_deref() == Some(a.parent.id())));
+    let mut profiles: Vec<&OAuthProfile> = snap.profiles.iter().collect();
+    profiles.sort_by(|a, b| a.name.0.cmp(&b.name.0));
     let profiles = profiles
         .into_iter()
         .map(|p| {
-            let e = entities.iter().find(|e| *e.sys_id == *p.oauth_entity.id());
+            let e = snap.entity(p.oauth_entity.id());
             let reg = e.map(|e| crate::oauth::flow::Registry {
                 client_id: e.client_id.0.clone(),
                 auth_url: e.auth_url.0.clone(),
@@ -99,23 +76,26 @@ pub async fn probe(client: &Client) -> Result<InstanceInfo, SnError> {
             }
         })
         .collect();
-    Ok(InstanceInfo {
-        url: client.instance().to_string(),
-        user: user.clone(),
-        user_found: uid.is_some(),
-        is_admin: roles.iter().any(|r| Some(r.user.id()) == uid.as_deref()),
-        wcs: by_scope(facts::WCS_SCOPE),
-        spoke: by_scope(facts::SPOKE_SCOPE),
+    let mut providers: Vec<String> = snap.providers.iter().map(|p| crate::snow::records::plain(&p["name"])).collect();
+    providers.sort();
+    let prop = |name: &str| snap.properties.iter().find(|p| &*p.name == name);
+    InstanceInfo {
+        url: snap.instance.clone(),
+        user: snap.user.clone(),
+        user_found: snap.user_found,
+        is_admin: snap.is_admin,
+        wcs: snap.scope(facts::WCS_SCOPE).cloned(),
+        spoke: snap.scope(facts::SPOKE_SCOPE).cloned(),
         current_app,
         profiles,
         personal_alias,
-        mode_value: props.iter().find(|p| &*p.name == facts::MODE_PROPERTY).map(|p| p.value.0.clone()),
+        mode_value: prop(facts::MODE_PROPERTY).map(|p| p.value.0.clone()),
         properties: facts::WCS_PROPERTIES
             .iter()
-            .filter_map(|(n, ..)| props.iter().find(|p| &*p.name == *n).map(|p| (p.name.0.clone(), p.value.0.clone())))
+            .filter_map(|(n, ..)| prop(n).map(|p| (p.name.0.clone(), p.value.0.clone())))
             .collect(),
-        providers: providers.iter().map(|p| crate::snow::records::plain(&p["name"])).collect(),
-    })
+        providers,
+    }
 }
 
 /// The authorization-code credentials with their token state, for re-authorizing.
