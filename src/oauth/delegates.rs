@@ -5,7 +5,7 @@
 //! it is never overwritten: the next sign-in would otherwise erase every other note in it.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 type Notes = BTreeMap<String, BTreeMap<String, String>>;
 
@@ -19,12 +19,12 @@ pub enum NotesError {
     Unwritable { path: String, reason: String },
 }
 
-fn path() -> PathBuf {
-    crate::plan::journal::state_dir().join("delegates.json")
+fn path(state_dir: &Path) -> PathBuf {
+    state_dir.join("delegates.json")
 }
 
-fn read() -> Result<Notes, NotesError> {
-    let p = path();
+fn read(state_dir: &Path) -> Result<Notes, NotesError> {
+    let p = path(state_dir);
     let bytes = match std::fs::read(&p) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Notes::new()),
@@ -35,22 +35,22 @@ fn read() -> Result<Notes, NotesError> {
 }
 
 /// Credential name to delegated user, for one instance; an unreadable notes file is an error.
-pub fn try_load(instance: &str) -> Result<BTreeMap<String, String>, NotesError> {
-    Ok(read()?.remove(instance).unwrap_or_default())
+pub fn try_load(state_dir: &Path, instance: &str) -> Result<BTreeMap<String, String>, NotesError> {
+    Ok(read(state_dir)?.remove(instance).unwrap_or_default())
 }
 
 /// Credential name to delegated user, for one instance, for callers that only pre-fill
 /// from it (an unreadable file gives nothing to pre-fill; `try_load` says why).
-pub fn load(instance: &str) -> BTreeMap<String, String> {
-    try_load(instance).unwrap_or_default()
+pub fn load(state_dir: &Path, instance: &str) -> BTreeMap<String, String> {
+    try_load(state_dir, instance).unwrap_or_default()
 }
 
 /// Notes that `credential` was signed in as `user`. Refuses, and writes nothing, when the
 /// existing file cannot be read.
-pub fn note(instance: &str, credential: &str, user: &str) -> Result<(), NotesError> {
-    let mut notes = read()?;
+pub fn note(state_dir: &Path, instance: &str, credential: &str, user: &str) -> Result<(), NotesError> {
+    let mut notes = read(state_dir)?;
     notes.entry(instance.to_string()).or_default().insert(credential.to_string(), user.to_string());
-    let p = path();
+    let p = path(state_dir);
     let unwritable = |e: String| NotesError::Unwritable { path: p.display().to_string(), reason: e };
     if let Some(dir) = p.parent() {
         std::fs::create_dir_all(dir).map_err(|e| unwritable(e.to_string()))?;
@@ -63,8 +63,8 @@ pub fn note(instance: &str, credential: &str, user: &str) -> Result<(), NotesErr
 
 /// `note`, for callers with nowhere to report a failure (the doctor reports an unreadable
 /// notes file on its own).
-pub fn remember(instance: &str, credential: &str, user: &str) {
-    let _ = note(instance, credential, user);
+pub fn remember(state_dir: &Path, instance: &str, credential: &str, user: &str) {
+    let _ = note(state_dir, instance, credential, user);
 }
 
 #[cfg(test)]
@@ -73,21 +73,18 @@ mod tests {
 
     #[test]
     fn a_corrupt_notes_file_is_an_error_and_is_never_overwritten() {
-        let dir = std::env::temp_dir().join(format!("calsync-delegates-{}", std::process::id()));
-        // SAFETY: no other test of this binary reads or writes CALSYNC_STATE_DIR.
-        unsafe { std::env::set_var("CALSYNC_STATE_DIR", &dir) };
-        std::fs::create_dir_all(&dir).unwrap();
-        assert_eq!(try_load("i"), Ok(BTreeMap::new()), "no file yet: no notes");
-        note("i", "Cred A", "a@contoso.com").unwrap();
-        assert_eq!(try_load("i").unwrap()["Cred A"], "a@contoso.com");
-        let file = dir.join("delegates.json");
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        assert_eq!(try_load(d, "i"), Ok(BTreeMap::new()), "no file yet: no notes");
+        note(d, "i", "Cred A", "a@contoso.com").unwrap();
+        assert_eq!(try_load(d, "i").unwrap()["Cred A"], "a@contoso.com");
+        let file = d.join("delegates.json");
         let corrupt = b"{\"i\": {\"Cred A\": \"a@contoso.com\", \"Cred B\": ";
         std::fs::write(&file, corrupt).unwrap();
-        let e = try_load("i").unwrap_err();
+        let e = try_load(d, "i").unwrap_err();
         assert!(e.to_string().contains("cannot be read") && e.to_string().contains("delegates.json"), "{e}");
-        assert!(matches!(note("i", "Cred C", "c@contoso.com"), Err(NotesError::Unreadable { .. })));
-        remember("i", "Cred C", "c@contoso.com");
+        assert!(matches!(note(d, "i", "Cred C", "c@contoso.com"), Err(NotesError::Unreadable { .. })));
+        remember(d, "i", "Cred C", "c@contoso.com");
         assert_eq!(std::fs::read(&file).unwrap(), corrupt, "the corrupt file was overwritten");
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }
