@@ -8,7 +8,7 @@ use calsync::sandbox::{self, Sandbox, seed};
 use calsync::snow::Client;
 use calsync::urls::InstanceUrl;
 use calsync::wizard::driver::probe;
-use calsync::wizard::{App, Event, Journey, view};
+use calsync::wizard::{App, Event, Step, view};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -44,19 +44,20 @@ async fn main() {
     let client =
         Client::new(InstanceUrl::parse(sb.url()).unwrap(), seed::ADMIN_USER, SecretString::from(seed::ADMIN_PASSWORD))
             .unwrap();
+    // The setup from the journey picker to the summary, every screen drawn: the picker,
+    // the mode, the instance, then each step up to the review, the apply, the token and
+    // the summary.
     let mut app = App::new(true);
-    app.start(Journey::Setup);
-    key(&mut app, KeyCode::Enter);
-    let info = probe(&client).await.unwrap();
+    let mut drawn: Vec<String> = vec![];
     let mut frames: Vec<Duration> = vec![];
     let mut small = Terminal::new(TestBackend::new(80, 24)).unwrap();
     let mut large = Terminal::new(TestBackend::new(120, 40)).unwrap();
-    let mut screens = 0;
     let mut measure = |app: &mut App, frames: &mut Vec<Duration>, client: &Client| {
-        screens += 1;
+        drawn.push(format!("{:?}", app.step));
         // A request in flight while drawing: the spinner is up, the probe runs on the runtime.
         let c = client.clone();
         let inflight = tokio::spawn(async move { probe(&c).await.is_ok() });
+        let was = app.busy.take();
         app.busy = Some(calsync::wizard::Busy::Probing);
         let until = Instant::now() + Duration::from_millis(100);
         while Instant::now() < until {
@@ -64,35 +65,64 @@ async fn main() {
             frames.push(draw(app, &mut small));
             frames.push(draw(app, &mut large));
         }
-        app.busy = None;
+        app.busy = was;
         inflight
     };
+    // Picker and mode.
+    for _ in 0..2 {
+        measure(&mut app, &mut frames, &client).await.unwrap();
+        key(&mut app, KeyCode::Enter);
+    }
+    // Instance, then the probe's answer.
+    app.draft.instance.set(sb.url());
+    app.draft.user.set(seed::ADMIN_USER);
+    app.draft.password.set(seed::ADMIN_PASSWORD);
+    measure(&mut app, &mut frames, &client).await.unwrap();
+    let info = probe(&client).await.unwrap();
     let g = app.generation + 1;
     app.generation = g;
-    let h = measure(&mut app, &mut frames, &client);
     let conn = calsync::wizard::Connection { client: client.clone(), instance_key: "bench".into(), sandbox_url: None };
     app.handle(Event::Probed(g, Ok(Box::new(calsync::wizard::Probed { conn, info }))));
-    let _ = h.await;
-    for text in [None, None, Some("Contoso_Graph_Personal"), Some("rooms-delegate@contoso.com"), None, None] {
-        if let Some(t) = text {
-            for ch in t.chars() {
-                key(&mut app, KeyCode::Char(ch));
-            }
+    // Checks to integration, typing where a step needs it.
+    let mut steps = 0;
+    while app.step != Step::Review {
+        let text = match app.step {
+            Step::Alias => "Contoso_Graph_Personal",
+            Step::Credential => "rooms-delegate@contoso.com",
+            _ => "",
+        };
+        for ch in text.chars() {
+            key(&mut app, KeyCode::Char(ch));
         }
-        let h = measure(&mut app, &mut frames, &client);
+        measure(&mut app, &mut frames, &client).await.unwrap();
         key(&mut app, KeyCode::Enter);
-        let _ = h.await;
+        steps += 1;
+        assert!(steps < 30, "the setup did not reach the review");
     }
+    // Review, with the real diff against the sandbox.
     let p = app.draft.to_plan(app.info.as_ref()).unwrap();
     let st = plan::read_state(&client, &p).await.unwrap();
     let g = app.generation;
     let diff = plan::diff(&p, &st);
     app.handle(Event::Diffed(g, Ok(Box::new(calsync::wizard::Reviewed { diff, state: st }))));
-    let h = measure(&mut app, &mut frames, &client);
-    let _ = h.await;
+    measure(&mut app, &mut frames, &client).await.unwrap();
+    // Apply (its result), token, summary.
+    key(&mut app, KeyCode::Enter);
+    app.handle(Event::Applied(app.generation, Ok(())));
+    measure(&mut app, &mut frames, &client).await.unwrap();
+    key(&mut app, KeyCode::Enter);
+    measure(&mut app, &mut frames, &client).await.unwrap();
+    key(&mut app, KeyCode::Char('s'));
+    key(&mut app, KeyCode::Enter);
+    measure(&mut app, &mut frames, &client).await.unwrap();
+    let screens = drawn.len();
+    let mut distinct = drawn.clone();
+    distinct.dedup();
+    assert_eq!(distinct.len(), screens, "each screen once: {drawn:?}");
+    assert_eq!(drawn.last().map(String::as_str), Some("Summary"), "{drawn:?}");
     frames.sort();
     let pct = |v: &[Duration], p: f64| v[((v.len() as f64 - 1.0) * p) as usize];
-    println!("wizard frames, 2 cores, TestBackend");
+    println!("wizard frames, 2 cores, TestBackend; screens drawn: {}", drawn.join(", "));
     println!("| measure | value |");
     println!("|---|---|");
     println!(

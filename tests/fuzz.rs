@@ -58,9 +58,56 @@ proptest! {
         let _ = calsync::plan::parse("fuzz.toml", &plan);
     }
 
-    /// Any redirect: a code only with the exact state.
+    /// Any redirect: a code exactly when the state is this sign-in's. Redirects are built
+    /// from parameters (code, state, error, noise) whose state is the right one, a near miss
+    /// (one character changed, cut, extended, other case) or random, in any order, repeated
+    /// or encoded oddly, so most inputs reach the comparison instead of failing to parse.
     #[test]
-    fn redirects_give_a_code_only_with_the_state(query in ".{0,200}", state in "[A-Za-z0-9_-]{1,30}") {
+    fn redirects_give_a_code_only_with_the_state(
+        state in "[A-Za-z0-9_-]{8,30}",
+        parts in proptest::collection::vec((0u8..6, 0u8..5, "[A-Za-z0-9._~ +/%=&-]{0,24}"), 1..6),
+        pasted in any::<bool>(),
+    ) {
+        let near = |how: u8, noise: &str| -> String {
+            match how {
+                0 => state.clone(),
+                1 => { let mut c: Vec<char> = state.chars().collect(); let i = noise.len() % c.len(); c[i] = if c[i] == 'a' { 'b' } else { 'a' }; c.into_iter().collect() }
+                2 => state[..state.len() - 1].to_string(),
+                3 => format!("{state}{}", noise.chars().next().unwrap_or('x')),
+                _ => state.to_ascii_uppercase(),
+            }
+        };
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        for (key, how, noise) in &parts {
+            match key {
+                0 | 1 => { query.append_pair("state", &near(*how, noise)); }
+                2 => { query.append_pair("code", if noise.is_empty() { "c0de" } else { noise }); }
+                3 => { query.append_pair("error", "access_denied"); }
+                4 => { query.append_pair("session_state", noise); }
+                _ => { query.append_pair(noise, noise); }
+            }
+        }
+        let query = query.finish();
+        let params = redirect::parse_query(&query);
+        let result = if pasted {
+            redirect::read_pasted(&format!("http://localhost:5000/?{query}"), &state)
+        } else {
+            redirect::read(&params, &state)
+        };
+        let state_matches = params.get("state") == Some(&state);
+        if let Ok(Redirect::Code { .. }) = result {
+            prop_assert!(state_matches, "a code without this sign-in's state: {query}");
+        }
+        // And the right state with a code and no error is always accepted.
+        let code_ok = params.get("code").is_some_and(|c| !c.is_empty());
+        if state_matches && code_ok && !params.contains_key("error") {
+            prop_assert!(matches!(result, Ok(Redirect::Code { .. })), "refused: {query}");
+        }
+    }
+
+    /// Raw text as a redirect or a pasted line: never a panic, never a code without the state.
+    #[test]
+    fn raw_text_redirects_never_give_a_code_without_the_state(query in ".{0,200}", state in "[A-Za-z0-9_-]{1,30}") {
         let params = redirect::parse_query(&query);
         if let Ok(Redirect::Code { .. }) = redirect::read(&params, &state) {
             prop_assert_eq!(params.get("state"), Some(&state));

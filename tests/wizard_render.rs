@@ -265,3 +265,34 @@ fn the_alias_preview_shows_only_a_valid_id_and_refusals_keep_their_line_breaks()
             && at("1. sign the browser out") < at("2. use a private window")
     );
 }
+
+#[test]
+fn the_sign_in_address_is_drawn_outside_the_box_whole() {
+    let mut app = App::new(false);
+    app.color = false;
+    app.start(calsync::wizard::Journey::Reauth);
+    app.step = Step::Token;
+    let url = format!(
+        "https://login.microsoftonline.com/tid/oauth2/v2.0/authorize?client_id=cid&state={}&login_hint=rooms%40contoso.com&prompt=login",
+        "s".repeat(120)
+    );
+    app.tokens = vec![calsync::wizard::TokenTask {
+        credential: "Contoso Rooms".into(),
+        user: "rooms@contoso.com".into(),
+        state: calsync::wizard::TokenState::Waiting {
+            url: Some(url.clone()),
+            start_url: Some("http://localhost:53682/start".into()),
+        },
+    }];
+    for (w, h) in [(80, 24), (100, 30)] {
+        let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+        t.draw(|f| view::draw(&app, f)).unwrap();
+        let buf = t.backend().buffer().clone();
+        let rows: Vec<String> = (0..h).map(|y| (0..w).map(|x| buf[(x, y)].symbol().to_string()).collect()).collect();
+        let bottom = rows.iter().position(|r| r.starts_with('└')).expect("the box's bottom border");
+        // Between the box and the key help: the address, and nothing else.
+        let below: String = rows[bottom + 1..h as usize - 1].concat();
+        assert_eq!(below.trim_end(), url, "at {w}x{h}");
+        assert!(!rows[..bottom].concat().contains("client_id=cid"), "the address is also inside the box");
+    }
+}

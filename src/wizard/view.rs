@@ -55,7 +55,18 @@ pub fn draw(app: &App, f: &mut Frame) {
         return;
     }
     let t = theme(app);
-    let [body, help] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
+    // The sign-in address goes under the box, at the left edge, cut only where a row ends,
+    // so that it can be selected and copied without any border in it.
+    let url = steps::token::waiting_url(app);
+    let url_rows = url.map_or(0, |u| (u.chars().count() as u16).div_ceil(area.width.max(1)).min(area.height / 3));
+    let [body, below, help] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(url_rows), Constraint::Length(1)]).areas(area);
+    if let Some(u) = url {
+        let chars: Vec<char> = u.chars().collect();
+        let rows: Vec<Line> =
+            chars.chunks(area.width.max(1) as usize).map(|c| Line::from(c.iter().collect::<String>())).collect();
+        f.render_widget(Paragraph::new(rows), below);
+    }
     let (n, total) = app.position();
     let sandbox = if app.sandbox { " · sandbox " } else { " " };
     let journey = match (app.step, app.journey) {

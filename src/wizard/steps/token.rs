@@ -11,6 +11,18 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+/// The full sign-in address while a sign-in waits: drawn by the frame outside the box, so
+/// that selecting it picks up no border.
+pub fn waiting_url(app: &App) -> Option<&str> {
+    if app.step != crate::wizard::Step::Token {
+        return None;
+    }
+    app.tokens.iter().find_map(|x| match &x.state {
+        TokenState::Waiting { url: Some(u), .. } => Some(u.as_str()),
+        _ => None,
+    })
+}
+
 /// The state of the next sign-in to do, if one is left.
 pub fn next_state(app: &App) -> Option<&TokenState> {
     current(app).map(|i| &app.tokens[i].state)
@@ -123,9 +135,13 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         if let Some(s) = start {
             lines.push(Line::from("If no browser opened, open this address on this machine:"));
             lines.push(Line::styled(format!("  {s}"), t.accent()));
-            lines.push(Line::from("or this one from anywhere that can reach the sign-in page:"));
+            lines.push(Line::from(
+                "or the full address, under this box, from anywhere that can reach the sign-in page.",
+            ));
+        } else {
+            lines.push(Line::from("Open the address under this box in a browser."));
         }
-        lines.push(Line::styled(url, t.dim()));
+        let _ = url;
     } else if current(app).is_some() {
         lines.push(Line::default());
         lines.push(Line::from(
