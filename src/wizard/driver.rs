@@ -233,7 +233,7 @@ pub async fn perform(effect: Effect, env: &Env, tx: &mpsc::UnboundedSender<Event
             send(tx, Event::Doctored(generation, r));
         }
         Effect::ProbeBrowser { generation, conn, snapshot } => {
-            let r = probe_browser(services, &conn, &snapshot).await;
+            let r = probe_browser(services, &conn, &snapshot, generation, tx).await;
             send(tx, Event::BrowserProbed(generation, r));
         }
         Effect::Diff { generation, conn, plan } => {
@@ -281,6 +281,8 @@ async fn probe_browser(
     services: &Services,
     conn: &Connection,
     snap: &crate::doctor::read::Snapshot,
+    generation: u64,
+    tx: &mpsc::UnboundedSender<Event>,
 ) -> Result<Box<crate::doctor::Finding>, Failure> {
     let known = crate::oauth::delegates::load(&services.config.state_dir, &conn.instance_key);
     let known: Vec<String> = known.into_keys().collect();
@@ -293,7 +295,15 @@ async fn probe_browser(
         &cred,
         expected,
         std::future::pending(),
-        |_| {},
+        |url| {
+            // The address goes on screen, for a machine where no browser opens.
+            let waiting = crate::oauth::session::Notice::Waiting {
+                url: url.to_string(),
+                start_url: String::new(),
+                redirect_uri: String::new(),
+            };
+            send(tx, Event::SignIn(generation, waiting));
+        },
     )
     .await?;
     Ok(Box::new(f))

@@ -643,6 +643,8 @@ pub struct App {
     pub help: bool,
     pub confirm_quit: bool,
     pub notice: Option<String>,
+    /// The sign-in address of the running browser probe (Troubleshoot), drawn under the box.
+    pub probe_url: Option<String>,
     pub sandbox: bool,
     pub color: bool,
     pub size: (u16, u16),
@@ -678,6 +680,7 @@ impl App {
             help: false,
             confirm_quit: false,
             notice: None,
+            probe_url: None,
             sandbox,
             color: true,
             size: (80, 24),

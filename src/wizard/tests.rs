@@ -511,6 +511,21 @@ fn troubleshoot_runs_fixes_and_looks_again() {
     let snap = Snapshot::default();
     let doctored = |r| Ok(Box::new((Snapshot::default(), r)));
     app.handle(Event::Doctored(g, doctored(report(vec![mk("CONN-URL", true), mk("CRED-SCOPES", false)]))));
+    // The probe shows its address (for a machine where no browser opens) and Esc stops it.
+    let g = match key(&mut app, KeyCode::Char('b')).as_slice() {
+        [Effect::ProbeBrowser { generation, .. }] => *generation,
+        other => panic!("{other:?}"),
+    };
+    let waiting = |url: &str| crate::oauth::session::Notice::Waiting {
+        url: url.into(),
+        start_url: String::new(),
+        redirect_uri: String::new(),
+    };
+    app.handle(Event::SignIn(g, waiting("https://login.example/authorize?probe=1")));
+    assert_eq!(steps::token::waiting_url(&app), Some("https://login.example/authorize?probe=1"));
+    assert!(matches!(key(&mut app, KeyCode::Esc).as_slice(), [Effect::Cancel { generation }] if *generation == g));
+    assert_eq!((app.busy.clone(), steps::token::waiting_url(&app)), (None, None));
+    assert_eq!(app.step, Step::Findings, "cancelling the probe stays on the findings");
     let g = match key(&mut app, KeyCode::Char('b')).as_slice() {
         [Effect::ProbeBrowser { generation, .. }] => *generation,
         other => panic!("{other:?}"),

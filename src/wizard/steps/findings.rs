@@ -59,6 +59,8 @@ pub fn doctored(app: &mut App, r: Result<Box<(Snapshot, Report)>, Failure>) -> V
 
 pub fn browser_probed(app: &mut App, r: Result<Box<Finding>, Failure>) -> Vec<Effect> {
     app.busy = None;
+    app.probe_url = None;
+    app.notice = None;
     match r {
         Ok(f) => {
             if let Some(report) = app.report.as_mut() {

@@ -14,6 +14,9 @@ use ratatui::widgets::{Paragraph, Wrap};
 /// The full sign-in address while a sign-in waits: drawn by the frame outside the box, so
 /// that selecting it picks up no border.
 pub fn waiting_url(app: &App) -> Option<&str> {
+    if app.step == crate::wizard::Step::Findings {
+        return app.probe_url.as_deref().filter(|_| app.busy.is_some());
+    }
     if app.step != crate::wizard::Step::Token {
         return None;
     }
@@ -57,6 +60,17 @@ pub fn cancelled(app: &mut App) {
 }
 
 pub fn notice(app: &mut App, n: Notice) -> Vec<Effect> {
+    if app.step == crate::wizard::Step::Findings {
+        // The browser probe of Troubleshoot: its address, for when no browser opens.
+        if let Notice::Waiting { url, .. } = n {
+            app.probe_url = Some(url);
+            app.notice = Some(
+                "Browser probe: if no browser opened, open the address under this box in the browser to check. Esc cancels."
+                    .into(),
+            );
+        }
+        return vec![];
+    }
     match n {
         Notice::Waiting { url, start_url, .. } => {
             if let Some(i) = current(app) {
