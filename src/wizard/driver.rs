@@ -158,26 +158,46 @@ fn send(tx: &mpsc::UnboundedSender<Event>, e: Event) {
 #[derive(Default)]
 pub struct Tasks {
     running: HashMap<u64, oneshot::Sender<()>>,
+    /// Where pasted lines go, for each sign-in that waits.
+    pastes: HashMap<u64, mpsc::UnboundedSender<String>>,
 }
 
 impl Tasks {
     /// Starts the task of an effect (or carries out a `Cancel`).
     pub fn start(&mut self, effect: Effect, env: &Env, tx: &mpsc::UnboundedSender<Event>) {
         self.running.retain(|_, c| !c.is_closed());
-        if let Effect::Cancel { generation } = effect {
-            if let Some(c) = self.running.remove(&generation) {
-                let _ = c.send(());
+        self.pastes.retain(|_, p| !p.is_closed());
+        match effect {
+            Effect::Cancel { generation } => {
+                if let Some(c) = self.running.remove(&generation) {
+                    let _ = c.send(());
+                }
+                self.pastes.remove(&generation);
+                return;
             }
-            return;
+            Effect::Paste { generation, line } => {
+                if let Some(p) = self.pastes.get(&generation) {
+                    let _ = p.send(line);
+                }
+                return;
+            }
+            _ => {}
         }
         let (cancel_tx, cancel_rx) = oneshot::channel::<()>();
         if let Some(g) = generation_of(&effect) {
             self.running.insert(g, cancel_tx);
         }
+        let paste = if let Effect::SignIn { generation, .. } = &effect {
+            let (ptx, prx) = mpsc::unbounded_channel();
+            self.pastes.insert(*generation, ptx);
+            Some(prx)
+        } else {
+            None
+        };
         let (env, tx) = (env.clone(), tx.clone());
         tokio::spawn(async move {
             tokio::select! {
-                () = perform(effect, &env, &tx) => {}
+                () = perform_with(effect, &env, &tx, paste) => {}
                 _ = cancel_rx => {}
             }
         });
@@ -200,7 +220,7 @@ fn generation_of(effect: &Effect) -> Option<u64> {
         | Effect::Apply { generation, .. }
         | Effect::SignIn { generation, .. }
         | Effect::Cancel { generation } => Some(*generation),
-        Effect::SavePlan(_) => None,
+        Effect::SavePlan(_) | Effect::Paste { .. } => None,
     }
 }
 
@@ -215,6 +235,16 @@ pub struct Env {
 /// Carries out one effect and sends its result (and progress) back as events, each with
 /// the effect's generation. Everything it needs comes in the effect and the `Env`.
 pub async fn perform(effect: Effect, env: &Env, tx: &mpsc::UnboundedSender<Event>) {
+    perform_with(effect, env, tx, None).await;
+}
+
+/// `perform`, with the lines pasted while a sign-in waits.
+async fn perform_with(
+    effect: Effect,
+    env: &Env,
+    tx: &mpsc::UnboundedSender<Event>,
+    paste: Option<mpsc::UnboundedReceiver<String>>,
+) {
     let services = &env.services;
     match effect {
         Effect::Probe { generation, url, user, password } => {
@@ -248,14 +278,14 @@ pub async fn perform(effect: Effect, env: &Env, tx: &mpsc::UnboundedSender<Event
             send(tx, Event::Applied(generation, r));
         }
         Effect::SignIn { generation, conn, credential, user } => {
-            let r = sign_in(services, &conn, &credential, &user, generation, tx).await;
+            let r = sign_in(services, &conn, &credential, &user, generation, tx, paste).await;
             send(tx, Event::SignedIn(generation, r));
         }
         Effect::SavePlan(p) => {
             let r = save_plan(&p);
             send(tx, Event::Saved(r));
         }
-        Effect::Cancel { .. } => {}
+        Effect::Cancel { .. } | Effect::Paste { .. } => {}
     }
 }
 
@@ -356,6 +386,7 @@ async fn sign_in(
     user: &str,
     generation: u64,
     tx: &mpsc::UnboundedSender<Event>,
+    paste: Option<mpsc::UnboundedReceiver<String>>,
 ) -> Result<SignedIn, Failure> {
     let ends = services.endpoints(conn.sandbox_url.as_deref());
     let t = target::for_credential(&conn.client, credential, ends.login.as_deref(), ends.graph.as_deref()).await?;
@@ -373,7 +404,7 @@ async fn sign_in(
         credential,
     };
     let ntx = tx.clone();
-    let done = session::authorize(&req, &keep, services.browser.as_ref(), None, std::future::pending(), move |n| {
+    let done = session::authorize(&req, &keep, services.browser.as_ref(), paste, std::future::pending(), move |n| {
         send(&ntx, Event::SignIn(generation, n));
     })
     .await?;

@@ -604,6 +604,12 @@ pub enum Effect {
     Cancel {
         generation: u64,
     },
+    /// A line pasted while the sign-in of this generation waits: the address the browser
+    /// ended on, or an AADSTS code from Microsoft's error page.
+    Paste {
+        generation: u64,
+        line: String,
+    },
     SavePlan(Plan),
 }
 
@@ -868,6 +874,10 @@ impl App {
                     steps::token::cancelled(self);
                 }
                 return vec![cancel];
+            }
+            // While a sign-in waits, the address the browser ended on can be pasted here.
+            if *b == Busy::SigningIn && self.step == Step::Token {
+                return steps::token::paste_key(self, k);
             }
             return vec![];
         }

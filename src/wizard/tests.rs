@@ -788,3 +788,23 @@ fn signals_leave_and_say_which() {
         assert_eq!(app.outcome(), Outcome::Signalled(s));
     }
 }
+
+#[test]
+fn the_redirect_can_be_pasted_while_a_sign_in_waits() {
+    let mut app = probed(at_instance(ModeChoice::PersonalOwn));
+    app.step = Step::Token;
+    app.tokens = vec![TokenTask { credential: "C".into(), user: "u@contoso.com".into(), state: TokenState::Pending }];
+    let g = match key(&mut app, KeyCode::Enter).as_slice() {
+        [Effect::SignIn { generation, .. }] => *generation,
+        other => panic!("{other:?}"),
+    };
+    let pasted = "http://localhost:5000/?code=abc&state=xyz";
+    typed(&mut app, pasted);
+    assert!(!app.help, "the ? of the address is typed, not the help key");
+    match key(&mut app, KeyCode::Enter).as_slice() {
+        [Effect::Paste { generation, line }] => assert_eq!((*generation, line.as_str()), (g, pasted)),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(app.busy, Some(Busy::SigningIn), "still waiting: the sign-in decides what the line was");
+    assert!(matches!(key(&mut app, KeyCode::Esc).as_slice(), [Effect::Cancel { .. }]));
+}

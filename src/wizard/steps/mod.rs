@@ -73,6 +73,8 @@ pub fn is_typing(app: &App) -> bool {
         Step::Instance | Step::Credential | Step::Connection | Step::Provider => form_len(app) > 0,
         Step::Alias => app.draft.choice == ModeChoice::PersonalOwn,
         Step::Credentials | Step::Properties => app.editing.is_some(),
+        // A pasted address has a `?` in it.
+        Step::Token => app.busy == Some(crate::wizard::Busy::SigningIn),
         _ => false,
     }
 }

@@ -53,7 +53,26 @@ pub fn start(app: &mut App) -> Vec<Effect> {
 }
 
 /// Esc while waiting: the sign-in is stopped (the driver cancels it) and nothing is kept.
+/// Keys while a sign-in waits: typing (or pasting) into the paste field; Enter hands the
+/// line to the sign-in, which takes the address the browser ended on or explains an
+/// AADSTS code.
+pub fn paste_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
+    let field = app.editing.get_or_insert_with(|| crate::wizard::field::TextField::new("Paste here"));
+    if k.code == KeyCode::Enter {
+        let line = field.value.trim().to_string();
+        app.editing = None;
+        if line.is_empty() {
+            return vec![];
+        }
+        app.notice = Some("Checking the pasted address...".into());
+        return vec![Effect::Paste { generation: app.generation, line }];
+    }
+    field.key(k);
+    vec![]
+}
+
 pub fn cancelled(app: &mut App) {
+    app.editing = None;
     if let Some(i) = current(app) {
         app.tokens[i].state = TokenState::Failed("cancelled; nothing was stored".into());
     }
@@ -90,6 +109,7 @@ pub fn notice(app: &mut App, n: Notice) -> Vec<Effect> {
 pub fn signed_in(app: &mut App, r: Result<SignedIn, Failure>) -> Vec<Effect> {
     app.busy = None;
     app.notice = None;
+    app.editing = None;
     if let Some(i) = current(app) {
         app.tokens[i].state = match r {
             Ok(s) => TokenState::Done { who: s.who.to_string(), warnings: s.warnings },
@@ -156,6 +176,12 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             lines.push(Line::from("Open the address under this box in a browser."));
         }
         let _ = url;
+        lines.push(Line::default());
+        lines.push(Line::from(
+            "If the browser cannot reach this machine, paste the address it ends on here and press Enter (an AADSTS code from an error page is explained):",
+        ));
+        let typed = app.editing.as_ref().map(|f| f.value.clone()).unwrap_or_default();
+        lines.push(Line::styled(format!("> {typed}"), t.accent()));
     } else if current(app).is_some() {
         lines.push(Line::default());
         lines.push(Line::from(
