@@ -220,7 +220,7 @@ fn generation_of(effect: &Effect) -> Option<u64> {
         | Effect::Apply { generation, .. }
         | Effect::SignIn { generation, .. }
         | Effect::Cancel { generation } => Some(*generation),
-        Effect::SavePlan(_) | Effect::Paste { .. } => None,
+        Effect::SavePlan(_) | Effect::Paste { .. } | Effect::KeepPassword { .. } => None,
     }
 }
 
@@ -284,6 +284,10 @@ async fn perform_with(
         Effect::SavePlan(p) => {
             let r = save_plan(&p);
             send(tx, Event::Saved(r));
+        }
+        Effect::KeepPassword { account, password } => {
+            let r = services.secrets.set(&account, &password).await.map(|()| account.key()).map_err(|e| e.to_string());
+            send(tx, Event::Kept(r));
         }
         Effect::Cancel { .. } | Effect::Paste { .. } => {}
     }
@@ -546,6 +550,7 @@ async fn prefill_password(app: &mut App, services: &Services) {
     use secrecy::ExposeSecret;
     if let Some(p) = &services.config.password {
         app.draft.password.set(p.expose_secret());
+        app.password_kept = true;
         return;
     }
     let (Ok(url), user) = (InstanceUrl::parse(&app.draft.instance.value), app.draft.user.value.trim().to_string())
@@ -557,5 +562,6 @@ async fn prefill_password(app: &mut App, services: &Services) {
     }
     if let Ok(Some(p)) = services.secrets.get(&Account::InstancePassword { instance: url.key(), user }).await {
         app.draft.password.set(p.expose_secret());
+        app.password_kept = true;
     }
 }

@@ -535,6 +535,8 @@ pub enum Event {
     SignIn(u64, Notice),
     SignedIn(u64, Result<SignedIn, Failure>),
     Saved(Result<String, String>),
+    /// The instance password went to the OS keyring (its account key), or why not.
+    Kept(Result<String, String>),
     /// A signal: leave now, and exit as the signal says.
     Signal(Signal),
 }
@@ -611,6 +613,11 @@ pub enum Effect {
         line: String,
     },
     SavePlan(Plan),
+    /// Keep the instance password in the OS keyring, as the admin asked.
+    KeepPassword {
+        account: crate::secrets::Account,
+        password: secrecy::SecretString,
+    },
 }
 
 pub struct App {
@@ -651,6 +658,8 @@ pub struct App {
     pub notice: Option<String>,
     /// The sign-in address of the running browser probe (Troubleshoot), drawn under the box.
     pub probe_url: Option<String>,
+    /// The password came from the keyring or CALSYNC_PASSWORD, or was kept: nothing to offer.
+    pub password_kept: bool,
     pub sandbox: bool,
     pub color: bool,
     pub size: (u16, u16),
@@ -687,6 +696,7 @@ impl App {
             confirm_quit: false,
             notice: None,
             probe_url: None,
+            password_kept: false,
             sandbox,
             color: true,
             size: (80, 24),
@@ -816,6 +826,16 @@ impl App {
                 self.notice = Some(match r {
                     Ok(path) => format!("Plan saved to {path}"),
                     Err(e) => format!("Could not save the plan: {e}"),
+                });
+                vec![]
+            }
+            Event::Kept(r) => {
+                self.notice = Some(match r {
+                    Ok(key) => {
+                        self.password_kept = true;
+                        format!("The password is in the OS keyring (service \"calsync\", account \"{key}\").")
+                    }
+                    Err(e) => format!("The password was not kept: {e}"),
                 });
                 vec![]
             }

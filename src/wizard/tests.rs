@@ -808,3 +808,20 @@ fn the_redirect_can_be_pasted_while_a_sign_in_waits() {
     assert_eq!(app.busy, Some(Busy::SigningIn), "still waiting: the sign-in decides what the line was");
     assert!(matches!(key(&mut app, KeyCode::Esc).as_slice(), [Effect::Cancel { .. }]));
 }
+
+#[test]
+fn a_typed_password_can_be_kept_in_the_keyring() {
+    let mut app = probed(at_instance(ModeChoice::PersonalOwn));
+    assert_eq!(app.step, Step::Checks);
+    assert!(steps::keys_help(&app).contains("k keep the password"));
+    match key(&mut app, KeyCode::Char('k')).as_slice() {
+        [Effect::KeepPassword { account, .. }] => {
+            assert_eq!(account.key(), format!("instance-password:{}:admin", app.conn.as_ref().unwrap().instance_key));
+        }
+        other => panic!("{other:?}"),
+    }
+    app.handle(Event::Kept(Ok("instance-password:dev123.service-now.com:admin".into())));
+    assert!(app.notice.as_deref().is_some_and(|n| n.contains("OS keyring")));
+    assert!(key(&mut app, KeyCode::Char('k')).is_empty(), "kept once; not offered again");
+    assert!(!steps::keys_help(&app).contains("k keep"));
+}

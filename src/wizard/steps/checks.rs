@@ -58,8 +58,23 @@ pub fn results(info: &InstanceInfo, choice: ModeChoice) -> Vec<(bool, String)> {
     out
 }
 
+/// Whether to offer keeping the typed password in the keyring: it worked, it was typed
+/// here, and it is a real instance's.
+pub fn offers_to_keep(app: &App) -> bool {
+    !app.password_kept && !app.sandbox && app.conn.as_ref().is_some_and(|c| c.sandbox_url.is_none())
+}
+
 pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     match k.code {
+        KeyCode::Char('k') if offers_to_keep(app) => {
+            let Some(conn) = &app.conn else { return vec![] };
+            let account = crate::secrets::Account::InstancePassword {
+                instance: conn.instance_key.clone(),
+                user: app.draft.user.value.trim().to_string(),
+            };
+            let password = secrecy::SecretString::from(app.draft.password.value.clone());
+            return vec![Effect::KeepPassword { account, password }];
+        }
         KeyCode::Esc => app.back(),
         KeyCode::Enter => {
             let ok = app.info.as_ref().is_some_and(|i| results(i, app.draft.choice).iter().all(|(ok, _)| *ok));
@@ -95,6 +110,13 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     lines.push(Line::from(format!(
         "While applying, calsync switches it to {scope} (where these records belong) and puts it back afterwards."
     )));
+    if offers_to_keep(app) {
+        lines.push(Line::default());
+        lines.push(Line::styled(
+            "k keeps this password in the OS keyring, so the next run does not ask for it (nothing is kept otherwise).",
+            t.accent(),
+        ));
+    }
     view::text(f, area, lines);
 }
 

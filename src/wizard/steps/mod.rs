@@ -183,6 +183,7 @@ pub fn keys_help(app: &App) -> String {
         Step::Alias if app.draft.choice == ModeChoice::PersonalOwn => "Enter continue",
         Step::Connection => "Enter continue · Tab next field · F2 cloud",
         Step::Review => "Enter apply · Up/Down scroll",
+        Step::Checks if checks::offers_to_keep(app) => "Enter continue · k keep the password",
         Step::Token => match token::next_state(app) {
             Some(crate::wizard::TokenState::Failed(_)) => "Enter retry · s skip",
             Some(_) => "Enter sign in · s skip",
