@@ -170,15 +170,18 @@ impl Tasks {
             }
             return;
         }
-        let (cancel_tx, cancel_rx) = oneshot::channel::<()>();
-        if let Some(g) = generation_of(&effect) {
-            self.running.insert(g, cancel_tx);
-        }
         let (env, tx) = (env.clone(), tx.clone());
+        let Some(g) = generation_of(&effect) else {
+            // Not a request on screen (saving the plan): nothing cancels it.
+            tokio::spawn(async move { perform(effect, &env, &tx).await });
+            return;
+        };
+        let (cancel_tx, cancel_rx) = oneshot::channel::<()>();
+        self.running.insert(g, cancel_tx);
         tokio::spawn(async move {
             tokio::select! {
                 () = perform(effect, &env, &tx) => {}
-                _ = cancel_rx => {}
+                Ok(()) = cancel_rx => {}
             }
         });
     }
