@@ -373,7 +373,7 @@ async fn sign_in(
     Ok(SignedIn { who: done.who, warnings: done.warnings })
 }
 
-fn save_plan(p: &Plan) -> Result<String, String> {
+fn save_plan(p: &Plan) -> Result<String, std::io::Error> {
     let mut path = std::path::PathBuf::from(format!("calsync-plan-{}.toml", p.mode));
     let mut n = 2;
     while path.exists() {
@@ -382,7 +382,7 @@ fn save_plan(p: &Plan) -> Result<String, String> {
     }
     let text =
         format!("# Saved by the calsync wizard. Replay with: calsync apply --plan {}\n{}", path.display(), p.to_toml());
-    std::fs::write(&path, text).map(|()| path.display().to_string()).map_err(|e| e.to_string())
+    std::fs::write(&path, text).map(|()| path.display().to_string())
 }
 
 /// Reads terminal input on its own thread until `stop` is set.
