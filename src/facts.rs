@@ -127,3 +127,11 @@ pub const WCS_PROPERTIES: [(&str, &str, &str); 6] = [
     ("sn_wsd_rsvsync.exchange_callback_time_limit", "-18000", "Exchange callback time limit"),
     ("sn_wsd_rsvsync.outlook_event_sync_interval", "2", "Outlook event sync interval"),
 ];
+
+/// The instance compares names, like every text value in a query or a unique index,
+/// without regard to case: `name=ms graph 1` finds "MS Graph 1", and a second record whose
+/// name differs only in case is refused. [likely: reference §1.2 correction;
+/// docs/servicenow-facts.md "REST behaviour"]
+pub fn same_name(a: &str, b: &str) -> bool {
+    a == b || a.to_lowercase() == b.to_lowercase()
+}
