@@ -35,6 +35,9 @@ pub struct Outcome {
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct Report {
     pub outcomes: Vec<Outcome>,
+    /// Sentences about how the apply went that are not failures (a refused Batch API).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// Set when the current application could not be put back.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub restore_error: Option<String>,
@@ -62,7 +65,7 @@ struct Written {
 }
 
 /// The user's `apps.current_app`, as found and as changed.
-struct CurrentApp {
+pub(super) struct CurrentApp {
     user_id: String,
     pref_id: Option<String>,
     original: Option<String>,
@@ -87,7 +90,7 @@ impl Prior {
 }
 
 impl CurrentApp {
-    fn new(st: &InstanceState, prior: Option<&Prior>) -> CurrentApp {
+    pub(super) fn new(st: &InstanceState, prior: Option<&Prior>) -> CurrentApp {
         let now = st.pref.as_ref().map(|p| p.value.0.clone());
         let original = match prior {
             Some(p) => p.original.clone(),
@@ -104,7 +107,7 @@ impl CurrentApp {
         }
     }
 
-    async fn switch(&mut self, client: &Client, scope: &str) -> Result<bool, SnError> {
+    pub(super) async fn switch(&mut self, client: &Client, scope: &str) -> Result<bool, SnError> {
         if scope.is_empty() || self.current == scope {
             return Ok(false);
         }
@@ -130,7 +133,7 @@ impl CurrentApp {
         Ok(true)
     }
 
-    async fn restore(&mut self, client: &Client) -> Result<(), SnError> {
+    pub(super) async fn restore(&mut self, client: &Client) -> Result<(), SnError> {
         if self.uncertain {
             // Look at what the instance has before putting anything back.
             let q = crate::snow::Query::new().eq("user", &self.user_id)?.eq("name", facts::CURRENT_APP_PREF)?;
@@ -254,10 +257,15 @@ async fn write(
         };
         body.insert(column.clone(), Value::String(v));
     }
-    let body = Value::Object(body);
+    write_one(client, item, &Value::Object(body)).await
+}
+
+/// Sends one record's write and checks what the instance made of it (an alias's generated
+/// ID and scope); the sys_id of the record.
+pub(super) async fn write_one(client: &Client, item: &Item, body: &Value) -> Result<String, String> {
     let written: Written = match (&item.action, &item.sys_id) {
-        (Action::Update, Some(id)) => client.update(&item.table, id, &body).await.map_err(|e| e.to_string())?,
-        _ => client.insert(&item.table, &body).await.map_err(|e| e.to_string())?,
+        (Action::Update, Some(id)) => client.update(&item.table, id, body).await.map_err(|e| e.to_string())?,
+        _ => client.insert(&item.table, body).await.map_err(|e| e.to_string())?,
     };
     if let Some(expect) = &item.expect_id
         && (*written.id != **expect || written.sys_scope.id() != item.scope)
