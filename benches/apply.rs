@@ -7,7 +7,7 @@
 //! A full apply and a no-op apply are what `calsync apply` runs: read the instance, diff,
 //! write. The doctor is `doctor::examine`, what `calsync doctor` runs.
 
-use calsync::plan::{self, apply::apply, batched::apply_batched};
+use calsync::plan::{self, apply::apply_one_by_one, batched::apply_batched};
 use calsync::sandbox::{self, Sandbox, seed};
 use calsync::snow::Client;
 use calsync::urls::InstanceUrl;
@@ -52,7 +52,7 @@ async fn apply_once(sb: &Sandbox, text: &str, way: Way) -> (u64, f64, usize) {
     let d = plan::diff(&p, &st);
     let changes = d.summary().create + d.summary().update;
     let r = match way {
-        Way::PerRecord => apply(&c, &d, &st, |_| {}).await,
+        Way::PerRecord => apply_one_by_one(&c, &d, &st, None, |_| {}).await,
         Way::Batched => apply_batched(&c, &d, &st, None, |_| {}).await,
     };
     assert!(!r.failed(), "{r:?}");
@@ -62,7 +62,11 @@ async fn apply_once(sb: &Sandbox, text: &str, way: Way) -> (u64, f64, usize) {
 async fn doctor_once(sb: &Sandbox) -> (u64, f64) {
     let c = client(sb);
     let started = Instant::now();
-    let (_, report) = calsync::doctor::examine(&c, sb.url(), Some(sb.url())).await.unwrap();
+    // What `calsync doctor` runs with: the OS keyring, the system clock.
+    let services = calsync::config::Services::system(calsync::config::Config::isolated(
+        std::env::temp_dir().join("calsync-bench-apply"),
+    ));
+    let (_, report) = calsync::doctor::examine(&services, &c, sb.url(), Some(sb.url())).await.unwrap();
     std::hint::black_box(report);
     (c.requests_sent(), started.elapsed().as_secs_f64() * 1000.0)
 }
@@ -102,8 +106,12 @@ async fn main() {
     for n in SIZES {
         let text = mailboxes(n);
         let new_row = |what: &str| Row { what: what.into(), written: 0, requests: 0, ms: vec![] };
-        let mut rows =
-            [new_row("full apply, one request per record"), new_row("full apply, batched"), new_row("no-op apply"), new_row("doctor")];
+        let mut rows = [
+            new_row("full apply, one request per record"),
+            new_row("full apply, batched"),
+            new_row("no-op apply"),
+            new_row("doctor"),
+        ];
         for _ in 0..RUNS {
             for (i, way) in [Way::PerRecord, Way::Batched].into_iter().enumerate() {
                 let sb = Sandbox::start(sandbox::Options::default()).await.unwrap();

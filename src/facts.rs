@@ -128,6 +128,35 @@ pub const WCS_PROPERTIES: [(&str, &str, &str); 6] = [
     ("sn_wsd_rsvsync.outlook_event_sync_interval", "2", "Outlook event sync interval"),
 ];
 
+/// Compares dotted versions numerically ("3.10.0" > "3.4.6"), as the version facts above
+/// are compared with what an instance has installed.
+pub fn version_at_least(have: &str, want: &str) -> bool {
+    let parse = |v: &str| v.split('.').map(|p| p.trim().parse::<u64>().unwrap_or(0)).collect::<Vec<_>>();
+    let (a, b) = (parse(have), parse(want));
+    for i in 0..a.len().max(b.len()) {
+        let (x, y) = (a.get(i).copied().unwrap_or(0), b.get(i).copied().unwrap_or(0));
+        if x != y {
+            return x > y;
+        }
+    }
+    true
+}
+
+// --- WCS property types, for validating property values (h2) ---
+
+/// The `sys_properties.type` of a WCS property when the instance does not say: `boolean`
+/// for a documented default of true/false, `integer` for a whole number, else `string`.
+/// [likely: inferred from the documented defaults; the record's own `type` wins]
+pub fn wcs_property_kind(name: &str) -> &'static str {
+    match WCS_PROPERTIES.iter().find(|(n, ..)| *n == name).map(|(_, d, _)| *d) {
+        Some("true" | "false") => "boolean",
+        Some(d) if d.parse::<i64>().is_ok() => "integer",
+        _ => "string",
+    }
+}
+
+// --- Names as the instance compares them (h4) ---
+
 /// The instance compares names, like every text value in a query or a unique index,
 /// without regard to case: `name=ms graph 1` finds "MS Graph 1", and a second record whose
 /// name differs only in case is refused. [likely: reference §1.2 correction;

@@ -72,7 +72,7 @@ async fn a_refused_batch_api_falls_back_to_one_request_per_record_and_says_so() 
     let (d, r) = run(&c, &example("personal-two-mailboxes.toml"), None).await;
     assert!(!r.failed(), "{r:#?}");
     assert_eq!(r.outcomes.len(), d.summary().create + d.summary().update);
-    assert!(r.outcomes.iter().all(|o| o.status == Status::Done));
+    assert!(r.outcomes.iter().all(|o| o.status.is_done()));
     assert_eq!(r.notes.len(), 1, "{:?}", r.notes);
     assert!(r.notes[0].contains("refused the Batch API") && r.notes[0].contains("one record per request"));
     let (d, _) = run(&c, &example("personal-two-mailboxes.toml"), None).await;
@@ -99,13 +99,16 @@ async fn a_refused_item_is_reported_and_the_rerun_repairs_what_points_at_it() {
     let r = apply_batched(&c, &d, &st, None, |_| {}).await;
     assert!(r.failed());
     let alias = r.outcomes.iter().find(|o| o.name == "Rooms_00").unwrap();
-    assert!(matches!(&alias.status, Status::Failed(m) if m.contains("Error during insert")), "{alias:?}");
+    assert!(matches!(&alias.status, Status::Failed(m) if m.to_string().contains("Error during insert")), "{alias:?}");
     for kind in [plan::Kind::Connection, plan::Kind::Provider] {
         let o = r.outcomes.iter().find(|o| o.name == "Rooms 00" && o.kind == kind).unwrap();
-        assert!(matches!(&o.status, Status::Failed(m) if m.contains("points at the alias \"Rooms_00\"")), "{o:?}");
+        assert!(
+            matches!(&o.status, Status::Failed(m) if m.to_string().contains("points at the alias \"Rooms_00\"")),
+            "{o:?}"
+        );
     }
     let other = r.outcomes.iter().find(|o| o.name == "Rooms 01" && o.kind == plan::Kind::Connection).unwrap();
-    assert_eq!(other.status, Status::Done);
+    assert!(other.status.is_done(), "{other:?}");
     // The admin removes the stray record and runs again: the connection is repointed.
     sb.with_store(|s| s.rows.retain(|r| r.get("name").map(String::as_str) != Some("ROOMS_00")));
     let (_, r) = run(&c, &text, None).await;

@@ -32,6 +32,12 @@ fn snap(app: &App, name: &str) {
     }
 }
 
+/// The probe's answer: `info`, found through the client `c`.
+fn found(c: &calsync::snow::Client, g: u64, info: calsync::wizard::InstanceInfo) -> Event {
+    let conn = calsync::wizard::Connection { client: c.clone(), instance_key: "render-test".into(), sandbox_url: None };
+    Event::Probed(g, Ok(Box::new(calsync::wizard::Probed { conn, info })))
+}
+
 /// Every screen of a personal-mode setup with an own alias, in order.
 #[tokio::test(flavor = "multi_thread")]
 async fn every_setup_screen() {
@@ -51,7 +57,7 @@ async fn every_setup_screen() {
     info.url = "https://dev123.service-now.com".into();
     let g = app.generation + 1;
     app.generation = g;
-    app.handle(Event::Probed(g, Ok(Box::new(info))));
+    app.handle(found(&c, g, info));
     assert_eq!(app.step, Step::Checks);
     snap(&app, "03_checks");
     key(&mut app, KeyCode::Enter);
@@ -89,25 +95,28 @@ async fn every_setup_screen() {
     let st = plan::read_state(&c, &p).await.unwrap();
     let d = plan::diff(&p, &st);
     let g = app.generation;
-    app.handle(Event::Diffed(g, Ok(d)));
+    app.handle(Event::Diffed(g, Ok(Box::new(calsync::wizard::Reviewed { diff: d, state: st }))));
     snap(&app, "09_review");
     key(&mut app, KeyCode::Enter);
     for (text, id) in [
         ("created alias Contoso_Graph_Personal", "sys_alias"),
         ("created credential Contoso Graph Personal", "oauth_2_0_credentials"),
     ] {
-        app.handle(Event::Progress(ApplyLine {
-            ok: true,
-            text: text.into(),
-            link: Some(format!("https://dev123.service-now.com/{id}.do?sys_id=0123456789abcdef0123456789abcdef")),
-        }));
+        app.handle(Event::Progress(
+            app.generation,
+            ApplyLine {
+                ok: true,
+                text: text.into(),
+                link: Some(format!("https://dev123.service-now.com/{id}.do?sys_id=0123456789abcdef0123456789abcdef")),
+            },
+        ));
     }
-    app.handle(Event::Applied(Ok(())));
+    app.handle(Event::Applied(app.generation, Ok(())));
     snap(&app, "10_apply");
     key(&mut app, KeyCode::Enter);
     snap(&app, "11_token");
     key(&mut app, KeyCode::Enter);
-    app.handle(Event::SignIn(Notice::Waiting {
+    app.handle(Event::SignIn(app.generation, Notice::Waiting {
         url: "https://login.microsoftonline.com/tid/oauth2/v2.0/authorize?client_id=cid&login_hint=rooms-delegate%40contoso.com&prompt=login".into(),
         start_url: "http://localhost:53682/start".into(),
         redirect_uri: "http://localhost:53682/".into(),
@@ -119,7 +128,7 @@ async fn every_setup_screen() {
         object_id: Some("oid-1".into()),
         tenant_id: Some("tid".into()),
     };
-    app.handle(Event::SignedIn(Ok(who)));
+    app.handle(Event::SignedIn(app.generation, Ok(calsync::wizard::SignedIn { who, warnings: vec![] })));
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.step, Step::Summary);
     snap(&app, "12_summary");
@@ -158,11 +167,13 @@ async fn the_reauthorize_list() {
     let mut info = probe(&c).await.unwrap();
     info.url = "https://dev123.service-now.com".into();
     app.generation = 1;
-    app.handle(Event::Probed(1, Ok(Box::new(info))));
-    let mut rows = calsync::wizard::driver::load_credentials(&c, "render-test").await.unwrap();
+    app.handle(found(&c, 1, info));
+    let dir = tempfile::tempdir().unwrap();
+    let (services, _) = common::services(dir.path(), common::Person::Leaves);
+    let mut rows = calsync::wizard::driver::load_credentials(&services, &c, "render-test").await.unwrap();
     rows[0].delegated = "rooms-delegate@contoso.com".into();
     app.handle(Event::Credentials(app.generation, Ok(rows)));
-    key(&mut app, KeyCode::Char(' '));
+    // Those without a token in the keyring come selected.
     snap(&app, "13_reauth_list");
 }
 
@@ -193,4 +204,64 @@ async fn the_findings_screen() {
     snap(&app, "14_findings");
     key(&mut app, KeyCode::Down);
     snap(&app, "14_findings_second");
+}
+
+/// The screen as one line of words, so a sentence wrapped over rows can be looked for.
+fn words(screen: &str) -> String {
+    screen.split(|c: char| c.is_whitespace() || c == '│').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn error_messages_wrap_so_what_to_type_instead_shows() {
+    let mut app = App::new(false);
+    app.color = false;
+    app.start(calsync::wizard::Journey::Setup);
+    app.step = Step::Instance;
+    app.draft.instance.set("https://dev123.service-now.com/now/nav/ui/classic/params/target/sys_alias_list.do");
+    let screen = render(&app, 80, 24);
+    assert!(
+        words(&screen).contains("use only the instance address, such as https://dev123.service-now.com"),
+        "{screen}"
+    );
+    app.step = Step::Connection;
+    app.draft.choice = ModeChoice::PersonalOwn;
+    app.draft.url.set("https://graph.microsoft.com/v1.0");
+    let screen = render(&app, 80, 24);
+    let expected = calsync::urls::check_graph_url("https://graph.microsoft.com/v1.0").unwrap_err().to_string();
+    let tail: String =
+        expected.split_whitespace().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join(" ");
+    assert!(words(&screen).contains(&tail), "{tail:?} not on screen:\n{screen}");
+    // A notice (the profile mismatch is one) wraps too.
+    app.notice = Some(format!("{}: the end of this notice must show", "a long notice ".repeat(8)));
+    assert!(words(&render(&app, 80, 24)).contains("the end of this notice must show"));
+}
+
+#[test]
+fn the_alias_preview_shows_only_a_valid_id_and_refusals_keep_their_line_breaks() {
+    let mut app = App::new(false);
+    app.color = false;
+    app.start(calsync::wizard::Journey::Setup);
+    app.draft.choice = ModeChoice::PersonalOwn;
+    app.step = Step::Alias;
+    app.draft.alias.set("Contoso Rooms");
+    let screen = render(&app, 80, 24);
+    assert!(!screen.contains("sn_wsd_rsvsync.Contoso Rooms"), "an invalid ID is previewed:\n{screen}");
+    app.draft.alias.set("Contoso_Rooms");
+    assert!(render(&app, 80, 24).contains("sn_wsd_rsvsync.Contoso_Rooms"));
+
+    app.step = Step::Token;
+    app.tokens = vec![calsync::wizard::TokenTask {
+        credential: "Contoso Rooms".into(),
+        user: "rooms@contoso.com".into(),
+        state: calsync::wizard::TokenState::Failed(
+            "signed in as it-admin@contoso.com, but this credential expects rooms@contoso.com. Nothing was stored.\nWays out:\n  1. sign the browser out\n  2. use a private window".into(),
+        ),
+    }];
+    let screen = render(&app, 100, 30);
+    let rows: Vec<&str> = screen.lines().collect();
+    let at = |text: &str| rows.iter().position(|r| r.contains(text)).unwrap_or_else(|| panic!("{text:?}:\n{screen}"));
+    assert!(
+        at("Ways out:") < at("1. sign the browser out")
+            && at("1. sign the browser out") < at("2. use a private window")
+    );
 }

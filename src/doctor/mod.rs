@@ -121,13 +121,43 @@ pub struct AccountCheck {
     pub sandbox_secret: bool,
 }
 
+/// A check that could not run: an error that says so (the doctor does not call healthy
+/// what it could not look at), never a silent pass.
+fn not_checked(what: String, reason: String, fix: String) -> Finding {
+    Finding {
+        id: "NOT-CHECKED",
+        severity: Severity::Error,
+        title: format!("not checked: {what}"),
+        evidence: vec![],
+        why: format!("calsync could not look: {reason}. Until it can, this part of the setup is unknown, not healthy."),
+        fix,
+        fixable: false,
+        repair: None,
+    }
+}
+
 /// Which account each delegated credential's keyring token belongs to, by refreshing it
 /// and reading the new id_token; compared with the mailbox calsync last signed it in as.
-pub async fn accounts(client: &crate::snow::Client, s: &read::Snapshot, opts: &AccountCheck) -> Vec<Finding> {
+pub async fn accounts(
+    services: &crate::config::Services,
+    client: &crate::snow::Client,
+    s: &read::Snapshot,
+    opts: &AccountCheck,
+) -> Vec<Finding> {
     use crate::oauth::{delegates, flow, identity, target};
-    use crate::secrets::{self, Account};
+    use crate::secrets::Account;
     let mut out = vec![];
-    let expected = delegates::load(&opts.instance_key);
+    let expected = match delegates::try_load(&services.config.state_dir, &opts.instance_key) {
+        Ok(notes) => notes,
+        Err(e) => {
+            out.push(not_checked(
+                "which mailbox each credential was last signed in as, so a token of the wrong account cannot be told apart".into(),
+                e.to_string(),
+                "Repair or move the notes file named above, then sign the delegated mailboxes in again with calsync authorize.".into(),
+            ));
+            std::collections::BTreeMap::default()
+        }
+    };
     // A provider's delegated user must be the mailbox its alias's credential is signed in as.
     for p in &s.providers {
         use crate::facts;
@@ -172,14 +202,30 @@ pub async fn accounts(client: &crate::snow::Client, s: &read::Snapshot, opts: &A
         .collect();
     for cred in s.credentials.iter().filter(|c| auth_code.iter().any(|p| p == c.oauth_entity_profile.id())) {
         let account = Account::RefreshToken { instance: opts.instance_key.clone(), credential: cred.name.0.clone() };
-        let lookup = account.clone();
-        let Ok(Ok(Some(rt))) = tokio::task::spawn_blocking(move || secrets::get(&lookup)).await else { continue };
-        let Ok(t) =
-            target::for_credential(client, &cred.name, opts.login_base.as_deref(), opts.graph_base.as_deref()).await
-        else {
-            continue;
+        let what = format!("which account the token of \"{}\" belongs to", cred.name);
+        let rt = match services.secrets.get(&account).await {
+            Ok(Some(rt)) => rt,
+            Ok(None) => continue,
+            Err(e) => {
+                out.push(not_checked(
+                    what,
+                    format!("the OS keyring could not be read: {e}"),
+                    "Make the OS keyring reachable as the reason says, then run calsync doctor again.".into(),
+                ));
+                continue;
+            }
         };
-        let (secret, _) = target::stored_secret(opts.sandbox_secret, &opts.instance_key, &t.registry.client_id).await;
+        let t = match target::for_credential(client, &cred.name, opts.login_base.as_deref(), opts.graph_base.as_deref())
+            .await
+        {
+            Ok(t) => t,
+            Err(e) => {
+                out.push(not_checked(what, format!("its app registration could not be read: {e}"), "Fix what the other findings say about this credential's profile and registry, then run calsync doctor again.".into()));
+                continue;
+            }
+        };
+        let (secret, _) =
+            target::stored_secret(services, opts.sandbox_secret, &opts.instance_key, &t.registry.client_id).await;
         let link = format!("{}/oauth_2_0_credentials.do?sys_id={}", s.instance, cred.sys_id);
         let ev = |field: &str, value: &str| Evidence {
             table: "oauth_2_0_credentials".into(),
@@ -188,7 +234,17 @@ pub async fn accounts(client: &crate::snow::Client, s: &read::Snapshot, opts: &A
             value: value.into(),
             link: link.clone(),
         };
-        let Ok(f) = flow::Flow::new(&t.registry, secret.as_ref(), "http://localhost/") else { continue };
+        let f = match flow::Flow::new(&t.registry, secret.as_ref(), "http://localhost/") {
+            Ok(f) => f,
+            Err(e) => {
+                out.push(not_checked(
+                    what,
+                    format!("its sign-in could not be set up: {e}"),
+                    "Fix the registry's URLs (see REG-URLS), then run calsync doctor again.".into(),
+                ));
+                continue;
+            }
+        };
         let who = match f.refresh(&rt, &flow::scopes_for(&t.graph_root)).await {
             Ok(tokens) => tokens
                 .id_token
@@ -209,7 +265,15 @@ pub async fn accounts(client: &crate::snow::Client, s: &read::Snapshot, opts: &A
                 continue;
             }
         };
-        let Some(who) = who else { continue };
+        let Some(who) = who else {
+            out.push(not_checked(
+                what,
+                "the refreshed token named no account (no id_token with a user name came back)".into(),
+                "Check that the app registration grants openid and profile, then sign in again with calsync authorize."
+                    .into(),
+            ));
+            continue;
+        };
         match expected.get(&cred.name.0) {
             Some(want) if !want.eq_ignore_ascii_case(&who) => out.push(Finding {
                 id: "TOKEN-WRONG-ACCOUNT",
@@ -239,27 +303,28 @@ pub async fn accounts(client: &crate::snow::Client, s: &read::Snapshot, opts: &A
 /// Runs the browser-account probe for one credential (a browser window opens, nothing is
 /// stored) and returns it as a finding. `expected` falls back to the mailbox calsync last
 /// signed the credential in as.
+#[allow(clippy::too_many_arguments)]
 pub async fn probe_browser(
+    services: &crate::config::Services,
     client: &crate::snow::Client,
     instance_key: &str,
     sandbox_url: Option<&str>,
     credential: &str,
     expected: Option<String>,
+    cancel: impl std::future::Future<Output = ()>,
     show_url: impl Fn(&str) + Send,
-) -> Result<Finding, String> {
+) -> Result<Finding, crate::oauth::target::TargetError> {
     use crate::oauth::session::{self, Notice, SignIn};
-    let ends = crate::oauth::target::endpoints(sandbox_url);
-    let t = crate::oauth::target::for_credential(client, credential, ends.login.as_deref(), ends.graph.as_deref())
-        .await
-        .map_err(|e| e.to_string())?;
+    let ends = services.endpoints(sandbox_url);
+    let t =
+        crate::oauth::target::for_credential(client, credential, ends.login.as_deref(), ends.graph.as_deref()).await?;
     let (secret, _) =
-        crate::oauth::target::stored_secret(sandbox_url.is_some(), instance_key, &t.registry.client_id).await;
-    let expected = expected.or_else(|| crate::oauth::delegates::load(instance_key).get(credential).cloned());
-    let req = SignIn::probe(t.registry.clone(), secret, &t.graph_root);
-    let cancel = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let r = session::sign_in(&req, &crate::oauth::browser::SystemBrowser, None, cancel, |n| {
+        crate::oauth::target::stored_secret(services, sandbox_url.is_some(), instance_key, &t.registry.client_id).await;
+    let expected = expected
+        .or_else(|| crate::oauth::delegates::load(&services.config.state_dir, instance_key).get(credential).cloned());
+    let mut req = SignIn::probe(t.registry.clone(), secret, &t.graph_root);
+    req.clock = services.clock.clone();
+    let r = session::sign_in(&req, services.browser.as_ref(), None, cancel, |n| {
         if let Notice::Waiting { url, .. } = n {
             show_url(&url);
         }
@@ -271,12 +336,13 @@ pub async fn probe_browser(
 
 /// Reads the instance and runs every check, the keyring account check included.
 pub async fn examine(
+    services: &crate::config::Services,
     client: &crate::snow::Client,
     instance_key: &str,
     sandbox_url: Option<&str>,
 ) -> Result<(read::Snapshot, Report), crate::snow::SnError> {
     let snapshot = read::read(client).await?;
-    let ends = crate::oauth::target::endpoints(sandbox_url);
+    let ends = services.endpoints(sandbox_url);
     let opts = AccountCheck {
         instance_key: instance_key.to_string(),
         login_base: ends.login,
@@ -284,7 +350,7 @@ pub async fn examine(
         sandbox_secret: sandbox_url.is_some(),
     };
     let mut findings = checks::run(&snapshot);
-    findings.extend(accounts(client, &snapshot, &opts).await);
+    findings.extend(accounts(services, client, &snapshot, &opts).await);
     let report = report(&snapshot, findings);
     Ok((snapshot, report))
 }

@@ -9,12 +9,13 @@
 //! scope included). An instance that refuses the Batch API gets one request per record
 //! instead, and the report says so.
 
-use super::apply::{CurrentApp, Outcome, Prior, Progress, Report, Status, write_one};
+use super::apply::{CurrentApp, Outcome, Prior, Progress, Report, RestoreError, Status, WriteError, write_one};
 use super::diff::{Action, Diff, InstanceState, Item, Kind, Val};
 use crate::snow::batch::{BatchError, Request, Served};
 use crate::snow::{Client, SnError};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// A sys_id for a record calsync is about to create: 32 hexadecimal digits, random.
 fn new_sys_id() -> String {
@@ -52,7 +53,7 @@ fn outcome(client: &Client, item: &Item, sys_id: Option<String>, status: Status)
 
 /// The body of one write, with references to records of this apply resolved to the
 /// sys_ids chosen for them.
-fn body(item: &Item, chosen: &HashMap<(Kind, String), String>) -> Result<Value, String> {
+fn body(item: &Item, chosen: &HashMap<(Kind, String), String>) -> Result<Value, WriteError> {
     let mut body = Map::new();
     for (column, val) in &item.writes {
         let v = match val {
@@ -60,7 +61,7 @@ fn body(item: &Item, chosen: &HashMap<(Kind, String), String>) -> Result<Value, 
             Val::Created(kind, name) => chosen
                 .get(&(*kind, name.clone()))
                 .cloned()
-                .ok_or_else(|| format!("the {} \"{name}\" it points at is not part of this apply", kind.label()))?,
+                .ok_or_else(|| WriteError::NotCreated { kind: kind.label(), name: name.clone() })?,
         };
         body.insert(column.clone(), Value::String(v));
     }
@@ -73,29 +74,28 @@ fn body(item: &Item, chosen: &HashMap<(Kind, String), String>) -> Result<Value, 
 }
 
 /// What one item's answer means for the report.
-fn check(item: &Item, chosen: Option<&String>, served: Served) -> Result<String, String> {
+fn check(client: &Client, item: &Item, chosen: Option<&String>, served: Served) -> Result<String, WriteError> {
     let result = match served {
         Served::Done(Some(v)) => v,
-        Served::Done(None) => return Err("the instance answered the write without the record".into()),
-        Served::Failed(e) => return Err(e.to_string()),
-        Served::Unserviced => return Err("the instance left this write out of the batch (a size or time limit)".into()),
+        Served::Done(None) => return Err(WriteError::NoRecord),
+        Served::Failed(e) => return Err(WriteError::Instance(Arc::new(e))),
+        Served::Unserviced => return Err(WriteError::Unserviced),
     };
     let text = |k: &str| result.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     let sys_id = text("sys_id");
     if let Some(want) = chosen
         && *want != sys_id
     {
-        return Err(format!(
-            "the instance gave the new record the sys_id {sys_id} instead of the one calsync chose ({want}), so records written with it may point at nothing; run apply again to repair them"
-        ));
+        return Err(WriteError::SysIdNotKept { got: sys_id, chosen: want.clone() });
     }
     if let Some(expect) = &item.expect_id {
         let scope = result.get("sys_scope").map(crate::snow::records::plain).unwrap_or_default();
         if text("id") != *expect || scope != item.scope {
-            return Err(format!(
-                "the instance created the alias as \"{}\" in another application instead of {expect}: the current application did not take effect. Delete it and run again",
-                text("id")
-            ));
+            return Err(WriteError::AliasElsewhere {
+                got: text("id"),
+                expected: expect.clone(),
+                link: client.instance().form_link(&item.table, &sys_id),
+            });
         }
     }
     Ok(sys_id)
@@ -133,9 +133,9 @@ pub async fn apply_batched(
             Ok(true) => progress(Progress::Scope(group.scope)),
             Ok(false) => {}
             Err(e) => {
-                let msg = format!("could not switch the current application: {e}");
+                let e = Arc::new(e);
                 for item in &group.items {
-                    let status = if stopped { Status::Skipped } else { Status::Failed(msg.clone()) };
+                    let status = if stopped { Status::Skipped } else { Status::Failed(WriteError::Switch(e.clone())) };
                     report.outcomes.push(outcome(client, item, item.sys_id.clone(), status));
                     stopped = true;
                 }
@@ -158,9 +158,7 @@ pub async fn apply_batched(
         }
     }
     if let Err(e) = app.restore(client).await {
-        report.restore_error = Some(format!(
-            "your current application could not be put back ({e}); pick it again in the application picker"
-        ));
+        report.restore_error = Some(RestoreError(Arc::new(e)));
     }
     report
 }
@@ -190,9 +188,9 @@ async fn write_group(
                 });
                 sendable.push(*item);
             }
-            Err(msg) => {
+            Err(error) => {
                 failed = true;
-                report.outcomes.push(outcome(client, item, item.sys_id.clone(), Status::Failed(msg)));
+                report.outcomes.push(outcome(client, item, item.sys_id.clone(), Status::Failed(error)));
             }
         }
     }
@@ -202,13 +200,11 @@ async fn write_group(
     let served = match client.batch(&requests).await {
         Ok(s) => s,
         Err(BatchError::Refused(e)) => return GroupEnd::Refused(e),
-        Err(e) => {
-            let msg = format!(
-                "the batch of {} writes failed ({e}); some may have been written: run apply again, it picks up what is there",
-                requests.len()
-            );
+        Err(BatchError::Failed(e)) => {
+            let e = Arc::new(e);
             for item in sendable {
-                let o = outcome(client, item, item.sys_id.clone(), Status::Failed(msg.clone()));
+                let error = WriteError::Batch { count: requests.len(), error: e.clone() };
+                let o = outcome(client, item, item.sys_id.clone(), Status::Failed(error));
                 progress(Progress::Written(&o));
                 report.outcomes.push(o);
             }
@@ -220,29 +216,22 @@ async fn write_group(
     let mut missing: Vec<(Kind, String)> = Vec::new();
     for (item, answer) in sendable.into_iter().zip(served) {
         let mine = chosen.get(&(item.kind, item.name.clone()));
-        let status = match check(item, mine.filter(|_| item.action == Action::Create), answer) {
+        let status = match check(client, item, mine.filter(|_| item.action == Action::Create), answer) {
             Ok(sys_id) => {
                 let dangling = item.writes.iter().find_map(|(_, v)| match v {
                     Val::Created(k, n) if missing.contains(&(*k, n.clone())) => Some(format!("{} \"{n}\"", k.label())),
                     _ => None,
                 });
                 match dangling {
-                    Some(what) => outcome(
-                        client,
-                        item,
-                        Some(sys_id),
-                        Status::Failed(format!(
-                            "written, but it points at the {what}, which was not created; fix that and run apply again"
-                        )),
-                    ),
+                    Some(what) => outcome(client, item, Some(sys_id), Status::Failed(WriteError::Dangling { what })),
                     None => outcome(client, item, Some(sys_id), Status::Done),
                 }
             }
-            Err(msg) => {
+            Err(error) => {
                 if item.action == Action::Create {
                     missing.push((item.kind, item.name.clone()));
                 }
-                outcome(client, item, item.sys_id.clone(), Status::Failed(msg))
+                outcome(client, item, item.sys_id.clone(), Status::Failed(error))
             }
         };
         failed |= matches!(status.status, Status::Failed(_));
@@ -268,10 +257,10 @@ async fn write_singly(
         }
         progress(Progress::Writing(item));
         let o = match body(item, chosen) {
-            Err(msg) => outcome(client, item, item.sys_id.clone(), Status::Failed(msg)),
+            Err(error) => outcome(client, item, item.sys_id.clone(), Status::Failed(error)),
             Ok(b) => match write_one(client, item, &b).await {
                 Ok(sys_id) => outcome(client, item, Some(sys_id), Status::Done),
-                Err(msg) => outcome(client, item, item.sys_id.clone(), Status::Failed(msg)),
+                Err(error) => outcome(client, item, item.sys_id.clone(), Status::Failed(error)),
             },
         };
         stopped = matches!(o.status, Status::Failed(_));
