@@ -322,6 +322,9 @@ async fn apply(
         },
     )
     .await?;
+    for note in &report.notes {
+        send(tx, Event::Progress(generation, ApplyLine { ok: true, text: note.clone(), link: None }));
+    }
     if let Some(e) = report.first_failure() {
         return Err(Failure::Write(e.clone()));
     }
