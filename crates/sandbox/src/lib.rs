@@ -4,6 +4,7 @@
 //! It runs in-process (`--sandbox` on any command) or on its own (`calsync sandbox`). Its
 //! records live in a state file, so one run sees what the previous run wrote.
 
+pub mod auth;
 pub mod identity;
 mod names;
 pub mod query;
@@ -52,6 +53,8 @@ pub struct Options {
     pub reset: bool,
     /// Which seed a fresh (or reset) sandbox starts from.
     pub seed: seed::Seed,
+    /// Single sign-on and basic-auth restriction (see `auth`).
+    pub sign_in: auth::Policy,
 }
 
 /// A running sandbox instance.
@@ -81,6 +84,7 @@ impl Sandbox {
         let passwords = BTreeMap::from([
             (seed::ADMIN_USER.to_string(), seed::ADMIN_PASSWORD.to_string()),
             (seed::VIEWER_USER.to_string(), seed::VIEWER_PASSWORD.to_string()),
+            (auth::MFA_ADMIN_USER.to_string(), auth::MFA_ADMIN_PASSWORD.to_string()),
         ]);
         let inner = Arc::new(Inner {
             store: Mutex::new(store),
@@ -90,6 +94,7 @@ impl Sandbox {
             persist: opts.state.clone(),
             passwords: Mutex::new(passwords),
             idp: Mutex::new(identity::Idp::default()),
+            sign_in: Mutex::new(auth::SignIn::new(opts.sign_in)),
         });
         if let Ok(s) = inner.store.lock() {
             inner.save(&s);
@@ -112,6 +117,7 @@ impl Sandbox {
                     row.insert("redirect_url".into(), format!("{url}/oauth_redirect.do"));
                 }
             }
+            auth::ensure_records(&mut store, &url);
             inner.save(&store);
         }
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -167,6 +173,18 @@ impl Sandbox {
         if let Ok(mut p) = self.inner.passwords.lock() {
             p.insert(user.to_string(), password.to_string());
         }
+    }
+
+    /// Turns single sign-on and the basic-auth restriction on or off.
+    pub fn set_sign_in_policy(&self, policy: auth::Policy) {
+        if let Ok(mut s) = self.inner.sign_in.lock() {
+            s.policy = policy;
+        }
+    }
+
+    /// Every token the instance issued to calsync's registries expires now.
+    pub fn expire_instance_tokens(&self) {
+        self.with_store(auth::expire_tokens);
     }
 
     /// The Microsoft account a browser without a sandbox cookie is signed in as.
