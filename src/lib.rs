@@ -10,6 +10,7 @@
 //!   apply engine (scope switch, dependency order, idempotent, never deletes).
 //! - `sandbox`: the simulated instance and Microsoft sign-in on loopback, its own crate
 //!   (`crates/sandbox`, the only one that serves HTTP with axum), used by `--sandbox` and the tests.
+//! - `profiles`: saved instances (address, user, sign-in method, read-only), secrets excluded.
 //! - `secrets`: the OS keyring, and nothing else, for passwords, secrets and tokens.
 //! - `cli`: the command line; `main.rs` only parses and dispatches.
 
@@ -19,6 +20,7 @@ pub mod doctor;
 pub mod facts;
 pub mod oauth;
 pub mod plan;
+pub mod profiles;
 pub mod secrets;
 pub mod snow;
 pub mod urls;

@@ -7,14 +7,24 @@ use crate::secrets::{self, Account};
 use crate::snow::Client;
 use crate::urls::InstanceUrl;
 use secrecy::SecretString;
-use std::io::IsTerminal;
 
+#[derive(Debug, Clone, Default)]
 pub struct Target {
     pub instance: Option<String>,
     pub user: Option<String>,
     pub sandbox: bool,
     /// With `sandbox`: start it over from the seed with the doctor's faults.
     pub broken: bool,
+    /// With `sandbox`: single sign-on is the default; calsync signs in with its OAuth.
+    pub sandbox_sso: bool,
+    /// How to sign in, when the flags say (else the profile, else the probe decides).
+    pub sign_in: Option<crate::snow::auth::Method>,
+    pub client_id: Option<String>,
+    /// Read the password from the first line of stdin.
+    pub password_stdin: bool,
+    /// Whether calsync may ask on the terminal or open a browser.
+    pub prompt: bool,
+    pub no_browser: bool,
 }
 
 /// A client ready to use, and the sandbox behind it when there is one.
@@ -45,60 +55,21 @@ pub async fn connect(target: &Target) -> Result<Connected, Refusal> {
             state: Some(sandbox::default_state_path()),
             reset: target.broken,
             seed: if target.broken { sandbox::seed::Seed::Broken } else { sandbox::seed::Seed::Healthy },
+            sign_in: sandbox::auth::Policy { sso: target.sandbox_sso, basic_restricted: false },
             ..Default::default()
         })
         .await
         .map_err(|e| Refusal { message: e.to_string(), code: exit::ACCESS })?;
         let url = InstanceUrl::parse(sb.url()).map_err(|e| Refusal::usage(e.to_string()))?;
+        if target.sandbox_sso {
+            let client = super::login::sandbox_oauth(&sb, &url, target).await?;
+            return Ok(Connected { client, sandbox: Some(sb), instance_key: "sandbox".into(), typed_password: None });
+        }
         let client = Client::new(url, sandbox::seed::ADMIN_USER, SecretString::from(sandbox::seed::ADMIN_PASSWORD))
             .map_err(|e| Refusal { message: e.to_string(), code: exit::ACCESS })?;
         return Ok(Connected { client, sandbox: Some(sb), instance_key: "sandbox".into(), typed_password: None });
     }
-    let raw = target.instance.as_deref().ok_or_else(|| {
-        Refusal::usage(
-            "no instance given: pass --instance dev123.service-now.com or set CALSYNC_INSTANCE (or try --sandbox)",
-        )
-    })?;
-    let url = InstanceUrl::parse(raw).map_err(|e| Refusal::usage(e.to_string()))?;
-    let user = target
-        .user
-        .as_deref()
-        .filter(|u| !u.trim().is_empty())
-        .ok_or_else(|| Refusal::usage("no user given: pass --user admin.name or set CALSYNC_USER"))?;
-    let account = Account::InstancePassword { instance: url.key(), user: user.to_string() };
-    let (password, typed) = password(&account, &url, user)?;
-    let instance_key = url.key();
-    let client =
-        Client::new(url, user, password.clone()).map_err(|e| Refusal { message: e.to_string(), code: exit::ACCESS })?;
-    Ok(Connected { client, sandbox: None, instance_key, typed_password: typed.then_some((account, password)) })
-}
-
-fn password(account: &Account, url: &InstanceUrl, user: &str) -> Result<(SecretString, bool), Refusal> {
-    if let Ok(p) = std::env::var("CALSYNC_PASSWORD")
-        && !p.is_empty()
-    {
-        return Ok((SecretString::from(p), false));
-    }
-    let keyring_note = match secrets::get(account) {
-        Ok(Some(p)) => return Ok((p, false)),
-        Ok(None) => None,
-        Err(e) => Some(e.to_string()),
-    };
-    if !std::io::stdin().is_terminal() {
-        let mut msg = format!(
-            "no password for {user} on {url}: set CALSYNC_PASSWORD, or run once in a terminal to type it and keep it in the OS keyring"
-        );
-        if let Some(note) = keyring_note {
-            msg.push_str(&format!(" ({note})"));
-        }
-        return Err(Refusal::usage(msg));
-    }
-    let typed = rpassword::prompt_password(format!("Password for {user} on {url}: "))
-        .map_err(|e| Refusal::usage(format!("could not read the password: {e}")))?;
-    if typed.is_empty() {
-        return Err(Refusal::usage("no password typed"));
-    }
-    Ok((SecretString::from(typed), true))
+    super::login::connect(target).await
 }
 
 /// After a login worked, offers to keep a typed password in the keyring.
