@@ -118,6 +118,8 @@ pub enum AuthError {
     TimedOut(Duration),
     #[error("the sign-in was cancelled; nothing was stored")]
     Cancelled,
+    #[error("the loopback listener for the sign-in stopped ({reason}); nothing was stored. Run again")]
+    ListenerDied { reason: String },
     #[error("the instance's token endpoint failed: {0}")]
     Token(String),
     #[error(
@@ -216,7 +218,8 @@ pub async fn sign_in_browser(
             ev = listener.next() => match ev {
                 Some(Event::Received(r)) => break r,
                 Some(Event::Rejected(_)) => {}
-                None => return Err(AuthError::Cancelled),
+                Some(Event::Died(reason)) => return Err(AuthError::ListenerDied { reason }),
+                None => return Err(AuthError::ListenerDied { reason: "it stopped unexpectedly".into() }),
             },
             _ = &mut deadline => return Err(AuthError::TimedOut(timeout)),
             _ = &mut cancel => return Err(AuthError::Cancelled),

@@ -215,7 +215,7 @@ pub fn basic_refusal(inner: &Inner, user: &str, password: &str) -> Option<&'stat
         return Some("Required to provide Auth information");
     }
     if policy.basic_restricted && !with_code {
-        let Ok(store) = inner.store.lock() else { return Some("Required to provide Auth information") };
+        let store = inner.store();
         let Some(row) = store.first_where("sys_user", "user_name", user) else {
             return Some("Required to provide Auth information");
         };
@@ -242,7 +242,7 @@ fn digest(token: &str) -> String {
 
 /// The user an unexpired access token was issued to.
 pub fn bearer_user(inner: &Inner, token: &str) -> Option<String> {
-    let store = inner.store.lock().ok()?;
+    let store = inner.store();
     let key = digest(token.trim());
     let row = store
         .scan("oauth_credential")
@@ -316,7 +316,7 @@ async fn authorize(State(inner): State<Arc<Inner>>, Query(q): Query<HashMap<Stri
     }
     let get = |k: &str| q.get(k).cloned().unwrap_or_default();
     let client_id = get("client_id");
-    let entity = inner.store.lock().ok().and_then(|s| registry(&s, &client_id));
+    let entity = registry(&inner.store(), &client_id);
     let Some(entity) = entity else {
         return html(
             StatusCode::BAD_REQUEST,
@@ -411,11 +411,11 @@ async fn sign_in(State(inner): State<Arc<Inner>>, Form(f): Form<HashMap<String, 
     let user_name = if sso {
         // The identity provider checks the password; the instance maps the account by email.
         let ok = USERS.iter().any(|u| u.upn.eq_ignore_ascii_case(&login) && u.password == get("passwd"));
-        let mapped = inner.store.lock().ok().and_then(|s| {
-            s.scan("sys_user")
-                .find(|r| r.get("email").is_some_and(|e| e.eq_ignore_ascii_case(&login)))
-                .and_then(|r| r.get("user_name").cloned())
-        });
+        let mapped = inner
+            .store()
+            .scan("sys_user")
+            .find(|r| r.get("email").is_some_and(|e| e.eq_ignore_ascii_case(&login)))
+            .and_then(|r| r.get("user_name").cloned());
         if ok { mapped } else { None }
     } else if basic_refusal(&inner, &login, &get("passwd")).is_none() {
         Some(login.clone())
@@ -448,7 +448,7 @@ fn token_error(status: StatusCode, error: &str, description: &str) -> Response {
 /// Checks the client's credentials; public clients send none.
 fn client(inner: &Inner, f: &HashMap<String, String>) -> Result<Row, Box<Response>> {
     let id = f.get("client_id").cloned().unwrap_or_default();
-    let entity = inner.store.lock().ok().and_then(|s| registry(&s, &id));
+    let entity = registry(&inner.store(), &id);
     let invalid = || Box::new(token_error(StatusCode::UNAUTHORIZED, "invalid_client", "access_denied"));
     let entity = entity.ok_or_else(invalid)?;
     let public = entity.get("public_client").map(String::as_str) == Some("true");
@@ -460,9 +460,7 @@ fn client(inner: &Inner, f: &HashMap<String, String>) -> Result<Row, Box<Respons
 }
 
 fn issue(inner: &Inner, entity: &Row, user_name: &str, grant: &str, with_refresh: bool) -> Response {
-    let Ok(mut store) = inner.store.lock() else {
-        return token_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "internal error");
-    };
+    let mut store = inner.store();
     let Some(uid) = store.first_where("sys_user", "user_name", user_name).map(|r| r["sys_id"].clone()) else {
         return token_error(StatusCode::UNAUTHORIZED, "invalid_grant", "access_denied");
     };
@@ -494,7 +492,8 @@ fn issue(inner: &Inner, entity: &Row, user_name: &str, grant: &str, with_refresh
             ],
         );
     }
-    inner.save(&store);
+    store.save();
+    drop(store);
     let mut body =
         json!({"access_token": access, "scope": "useraccount", "token_type": "Bearer", "expires_in": access_life});
     if let Some(r) = refresh {
@@ -536,7 +535,8 @@ async fn token(State(inner): State<Arc<Inner>>, Form(f): Form<HashMap<String, St
         }
         "refresh_token" => {
             let key = digest(&get("refresh_token"));
-            let found = inner.store.lock().ok().and_then(|s| {
+            let found = {
+                let s = inner.store();
                 s.scan("oauth_credential")
                     .find(|r| r.get("name") == Some(&key) && r.get("type").map(String::as_str) == Some("refresh_token"))
                     .map(|r| {
@@ -544,7 +544,7 @@ async fn token(State(inner): State<Arc<Inner>>, Form(f): Form<HashMap<String, St
                             r.get("user").and_then(|u| s.get("sys_user", u)).and_then(|u| u.get("user_name").cloned());
                         (r.get("expires").cloned().unwrap_or_default(), r.get("peer").cloned(), user)
                     })
-            });
+            };
             match found {
                 Some((expires, Some(peer), Some(user))) if peer == entity["sys_id"] && !expired(&expires) => {
                     issue(&inner, &entity, &user, "refresh_token", false)
@@ -577,7 +577,7 @@ async fn revoke(State(inner): State<Arc<Inner>>, Form(f): Form<HashMap<String, S
         Err(r) => return *r,
     };
     let key = digest(f.get("token").map(String::as_str).unwrap_or(""));
-    let Ok(mut store) = inner.store.lock() else { return StatusCode::INTERNAL_SERVER_ERROR.into_response() };
+    let mut store = inner.store();
     let user =
         store.scan("oauth_credential").find(|r| r.get("name") == Some(&key)).and_then(|r| r.get("user").cloned());
     if let Some(user) = user {
@@ -587,7 +587,7 @@ async fn revoke(State(inner): State<Arc<Inner>>, Form(f): Form<HashMap<String, S
                 && r.get("peer") == Some(&peer)
                 && r.get("user") == Some(&user))
         });
-        inner.save(&store);
+        store.save();
     }
     StatusCode::OK.into_response()
 }
