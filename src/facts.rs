@@ -131,6 +131,9 @@ pub const WCS_PROPERTIES: [(&str, &str, &str); 6] = [
 /// The instance's sign-in page; with single sign-on as the default it redirects to the
 /// identity provider. [confirmed page; the redirect is confirmed for SSO-default instances]
 pub const LOGIN_PAGE: &str = "login.do";
+/// A page that needs a session; without one it redirects to wherever people sign in.
+/// [likely: the classic UI's frame page]
+pub const SESSION_PAGE: &str = "navpage.do";
 /// Text on a sign-in page that asks for a one-time code as well. [guess: the MFA page's
 /// address; no public capture of a login page with MFA enforced was found]
 pub const MFA_PAGE_MARKERS: [&str; 2] = ["validate_multifactor_auth_code", "multi-factor"];

@@ -131,7 +131,7 @@ async fn no_password_is_sent_to_a_single_sign_on_instance() {
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("signs in through single sign-on"), "{out}");
     assert!(out.contains("Create an OAuth API endpoint for external clients"), "{out}");
-    assert_eq!(sb.requests(), 2, "only the two unauthenticated probe requests reached the instance");
+    assert_eq!(sb.requests(), 3, "only the three unauthenticated probe requests reached the instance");
     // Asking for a password explicitly changes nothing.
     let (code, out) = run(env
         .cmd()
@@ -140,7 +140,7 @@ async fn no_password_is_sent_to_a_single_sign_on_instance() {
     .await;
     assert_eq!(code, 3, "{out}");
     assert!(out.contains("No password was sent"), "{out}");
-    assert_eq!(sb.requests(), 4);
+    assert_eq!(sb.requests(), 6);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -158,7 +158,7 @@ async fn a_wrong_or_stale_mfa_code_is_sent_once_and_explained() {
         out.trim(),
         "calsync: the instance refused the password and one-time code for mfa.admin: the code may be wrong or stale (a code lasts 30 seconds); run again with the current code. Nothing was written"
     );
-    assert_eq!(sb.requests(), 3, "two probe requests and one login check");
+    assert_eq!(sb.requests(), 4, "three probe requests and one login check");
     let (code, out) =
         run(env.cmd().args(args).env("CALSYNC_PASSWORD", sbauth::MFA_ADMIN_PASSWORD).env("CALSYNC_MFA_CODE", "12ab"))
             .await;

@@ -1,8 +1,9 @@
-//! Before any password is sent: two unauthenticated requests that tell how this instance
-//! lets people sign in. `login.do` shows the instance's own sign-in page, or redirects to
-//! the identity provider when single sign-on is the default, or is the hibernation page;
-//! the Table API without credentials answers 401 with ServiceNow's JSON envelope, which
-//! proves the address is an instance at all.
+//! Before any password is sent: three unauthenticated requests that tell how this instance
+//! lets people sign in. A page that needs a session (`navpage.do`) redirects to the
+//! identity provider when single sign-on is the default, else to `login.do`; `login.do`
+//! shows the instance's own form (which an SSO instance may keep as a side door, so it
+//! alone proves nothing) or the hibernation page; the Table API without credentials
+//! answers 401 with ServiceNow's JSON envelope, which proves the address is an instance.
 //!
 //! Nothing here carries a credential, so a probe can never lock an account or count as a
 //! failed login.
@@ -90,22 +91,36 @@ pub async fn probe(instance: &InstanceUrl) -> Result<Probe, SnError> {
             "the connection was refused or the host could not be found".into()
         },
     };
+    let session = http.get(format!("{instance}/{}", facts::SESSION_PAGE)).send();
     let login = http.get(format!("{instance}/{}", facts::LOGIN_PAGE)).send();
     let api = http
         .get(format!("{instance}/api/now/table/sys_user"))
         .query(&[("sysparm_limit", "1")])
         .header(header::ACCEPT, "application/json")
         .send();
-    let (login, api) = tokio::join!(login, api);
+    let (session, login, api) = tokio::join!(session, login, api);
+    let session = session.map_err(unreachable)?;
     let login = login.map_err(unreachable)?;
     let api = api.map_err(unreachable)?;
-    classify(instance, login, api).await
+    classify(instance, session, login, api).await
 }
 
-async fn classify(instance: &InstanceUrl, login: reqwest::Response, api: reqwest::Response) -> Result<Probe, SnError> {
+async fn classify(
+    instance: &InstanceUrl,
+    session: reqwest::Response,
+    login: reqwest::Response,
+    api: reqwest::Response,
+) -> Result<Probe, SnError> {
     let url = instance.to_string();
     let done = |page| Ok(Probe { url: url.clone(), page });
-    let location = login.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let redirected = |r: &reqwest::Response| {
+        r.status()
+            .is_redirection()
+            .then(|| r.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()).map(str::to_string))
+            .flatten()
+    };
+    let location = redirected(&session).or_else(|| redirected(&login));
+    let _ = session.text().await;
     let login_status = login.status();
     let login_body = login.text().await.unwrap_or_default();
     let api_status = api.status();
@@ -114,8 +129,7 @@ async fn classify(instance: &InstanceUrl, login: reqwest::Response, api: reqwest
     if classify_html(&login_body) == HtmlPage::Hibernating || classify_html(&api_body) == HtmlPage::Hibernating {
         return done(SignInPage::Hibernating);
     }
-    if login_status.is_redirection()
-        && let Some(loc) = location
+    if let Some(loc) = location
         && let Ok(target) = instance.as_url().join(&loc)
     {
         let host = target.host_str().unwrap_or_default().to_string();

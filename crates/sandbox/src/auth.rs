@@ -91,6 +91,7 @@ impl SignIn {
 pub fn routes() -> Router<Arc<Inner>> {
     Router::new()
         .route("/login.do", get(login_page))
+        .route("/navpage.do", get(navpage))
         .route("/oauth_auth.do", get(authorize))
         .route("/oauth_login.do", post(sign_in))
         .route("/oauth_token.do", post(token))
@@ -279,8 +280,9 @@ fn found(location: &str) -> Response {
     r
 }
 
-/// The sign-in page, or with single sign-on the redirect to the identity provider.
-async fn login_page(State(inner): State<Arc<Inner>>) -> Response {
+/// A page that needs a session: without one, the instance sends the browser to sign in,
+/// at the identity provider when single sign-on is the default, else to `login.do`.
+async fn navpage(State(inner): State<Arc<Inner>>) -> Response {
     if let Some(r) = super::server::faults(&inner).await {
         return r;
     }
@@ -291,6 +293,15 @@ async fn login_page(State(inner): State<Arc<Inner>>) -> Response {
             "https://login.microsoftonline.com/{}/saml2?SAMLRequest={request}",
             super::seed::TENANT_ID
         ));
+    }
+    found("/login.do")
+}
+
+/// The instance's own sign-in form. It stays reachable with single sign-on too (the "side
+/// door"), so its presence proves nothing about who has a password.
+async fn login_page(State(inner): State<Arc<Inner>>) -> Response {
+    if let Some(r) = super::server::faults(&inner).await {
+        return r;
     }
     html(
         StatusCode::OK,
