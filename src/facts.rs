@@ -169,3 +169,16 @@ pub const INSTANCE_REFRESH_LIFESPAN_SECS: i64 = 8_640_000;
 /// Microsoft refresh tokens lapse after this many days without use. [likely: Microsoft's
 /// refresh-token lifetime page gives 90 days; not in reference/identity.md]
 pub const ENTRA_REFRESH_IDLE_DAYS: i64 = 90;
+/// Compares dotted versions numerically ("3.10.0" > "3.4.6"), as the version facts above
+/// are compared with what an instance has installed.
+pub fn version_at_least(have: &str, want: &str) -> bool {
+    let parse = |v: &str| v.split('.').map(|p| p.trim().parse::<u64>().unwrap_or(0)).collect::<Vec<_>>();
+    let (a, b) = (parse(have), parse(want));
+    for i in 0..a.len().max(b.len()) {
+        let (x, y) = (a.get(i).copied().unwrap_or(0), b.get(i).copied().unwrap_or(0));
+        if x != y {
+            return x > y;
+        }
+    }
+    true
+}

@@ -75,11 +75,9 @@ fn read_only(name: &str) -> String {
     )
 }
 
-/// Where profiles are kept: `CALSYNC_CONFIG_DIR`, else the platform's config directory.
-pub fn config_dir() -> PathBuf {
-    if let Some(p) = std::env::var_os("CALSYNC_CONFIG_DIR") {
-        return PathBuf::from(p);
-    }
+/// The platform's config directory for calsync (`CALSYNC_CONFIG_DIR` overrides it, read
+/// by `config`).
+pub fn default_config_dir() -> PathBuf {
     directories::ProjectDirs::from("", "", "calsync")
         .map(|d| d.config_dir().to_path_buf())
         .unwrap_or_else(|| std::env::temp_dir().join("calsync"))

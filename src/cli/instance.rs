@@ -2,11 +2,11 @@
 //! one name each. Only names, addresses and choices are written to the profiles file; the
 //! password and tokens stay in the OS keyring, and `remove` forgets those too.
 
-use super::connect::Target;
 use super::exit;
 use super::login;
-use crate::profiles::{Profile, Profiles, config_dir};
-use crate::secrets::{self, Account};
+use crate::config::Services;
+use crate::profiles::{Profile, Profiles};
+use crate::secrets::Account;
 use crate::snow::auth::{self, Method};
 use crate::urls::InstanceUrl;
 use clap::{Args, Subcommand};
@@ -62,8 +62,9 @@ fn fail(message: impl std::fmt::Display, code: u8) -> u8 {
     code
 }
 
-pub async fn run(target: &Target, args: &InstanceArgs) -> u8 {
-    let dir = config_dir();
+pub async fn run(services: &Services, args: &InstanceArgs) -> u8 {
+    let target = &*services.config;
+    let dir = target.config_dir.clone();
     let mut profiles = match Profiles::load(&dir) {
         Ok(p) => p,
         Err(e) => return fail(e, exit::USAGE),
@@ -158,17 +159,18 @@ pub async fn run(target: &Target, args: &InstanceArgs) -> u8 {
             if let Err(e) = profiles.save(&dir) {
                 return fail(e, exit::USAGE);
             }
-            let forgotten = forget(&p);
-            println!("Removed instance \"{name}\"{}.", forgotten);
+            let forgotten = forget(services, &p).await;
+            println!("Removed instance \"{name}\"{forgotten}.");
             exit::OK
         }
         InstanceCommand::Login { name, no_browser } => {
-            let mut t = target.clone();
-            t.no_browser = *no_browser;
-            if name.is_some() {
-                t.instance = name.clone();
-            }
-            if t.sandbox {
+            let t = login::adjusted(services, |c| {
+                c.no_browser = *no_browser;
+                if name.is_some() {
+                    c.instance = name.clone();
+                }
+            });
+            if t.config.sandbox {
                 return match super::connect::connect(&t).await {
                     Ok(c) => {
                         println!("Signed in to the sandbox as {}.", c.client.user());
@@ -183,19 +185,19 @@ pub async fn run(target: &Target, args: &InstanceArgs) -> u8 {
 }
 
 /// Signs in afresh: the browser for OAuth (replacing a kept token), else the usual login.
-async fn login_now(t: &Target) -> u8 {
-    let plan = match login::plan(t) {
+async fn login_now(t: &Services) -> u8 {
+    let plan = match login::plan(&t.config) {
         Ok(p) => p,
         Err(r) => return fail(r.message, r.code),
     };
     let key = plan.url.key();
     let method = plan.method.unwrap_or(Method::Oauth);
     if method == Method::Oauth {
-        let oc = match login::oauth_client(&plan, &key, true) {
+        let oc = match login::oauth_client(t, &plan, &key, true).await {
             Ok(c) => c,
             Err(r) => return fail(r.message, r.code),
         };
-        return match login::browser_login(&plan, &key, &oc, t.no_browser).await {
+        return match login::browser_login(t, &plan, &key, &oc).await {
             Ok(_) => exit::OK,
             Err(r) => fail(r.message, r.code),
         };
@@ -203,7 +205,7 @@ async fn login_now(t: &Target) -> u8 {
     match super::connect::connect(t).await {
         Ok(c) => {
             println!("Signed in to {} as {}.", c.client.instance(), c.client.user());
-            super::connect::offer_to_keep(c.typed_password);
+            super::connect::offer_to_keep(t, c.typed_password).await;
             exit::OK
         }
         Err(r) => fail(r.message, r.code),
@@ -211,7 +213,7 @@ async fn login_now(t: &Target) -> u8 {
 }
 
 /// Deletes a profile's secrets from the keyring; says which.
-pub fn forget(p: &Profile) -> String {
+pub async fn forget(services: &Services, p: &Profile) -> String {
     let Ok(url) = p.instance_url() else { return String::new() };
     let mut accounts = vec![Account::InstanceToken { instance: url.key(), login: p.name.clone() }];
     if let Some(u) = &p.user {
@@ -219,7 +221,7 @@ pub fn forget(p: &Profile) -> String {
     }
     let mut gone = vec![];
     for a in accounts {
-        if let Ok(true) = secrets::delete(&a) {
+        if let Ok(true) = services.secrets.delete(&a).await {
             gone.push(a.key());
         }
     }

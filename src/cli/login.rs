@@ -5,12 +5,13 @@
 //! The rules the command-line contract promises: a password is sent at most once per run,
 //! never to an instance that signs in through single sign-on, and never read from a flag.
 
-use super::connect::{Connected, Refusal, Target};
+use super::connect::{Connected, Refusal};
 use super::exit;
+use crate::config::{Config, Services};
 use crate::facts;
-use crate::oauth::browser::{Browser, NoBrowser, SystemBrowser};
-use crate::profiles::{Profile, Profiles, config_dir};
-use crate::secrets::{self, Account};
+use crate::oauth::browser::{Browser, NoBrowser};
+use crate::profiles::{Profile, Profiles};
+use crate::secrets::Account;
 use crate::snow::auth::{self, AuthError, Method, OAuthClient};
 use crate::snow::probe::{self, Probe};
 use crate::snow::{Auth, Client, SnError};
@@ -51,15 +52,15 @@ fn access(m: impl Into<String>) -> Refusal {
 }
 
 /// The saved profiles, and the one `--instance` (or the default) names.
-pub fn selected(instance: Option<&str>) -> Result<(Profiles, Option<Profile>), Refusal> {
-    let profiles = Profiles::load(&config_dir()).map_err(|e| usage(e.to_string()))?;
-    let chosen = profiles.select(instance).map_err(|e| usage(e.to_string()))?.cloned();
+pub fn selected(config: &Config) -> Result<(Profiles, Option<Profile>), Refusal> {
+    let profiles = Profiles::load(&config.config_dir).map_err(|e| usage(e.to_string()))?;
+    let chosen = profiles.select(config.instance.as_deref()).map_err(|e| usage(e.to_string()))?.cloned();
     Ok((profiles, chosen))
 }
 
 /// Flags first, then the profile.
-pub fn plan(target: &Target) -> Result<Plan, Refusal> {
-    let (_, profile) = selected(target.instance.as_deref())?;
+pub fn plan(target: &Config) -> Result<Plan, Refusal> {
+    let (_, profile) = selected(target)?;
     let raw = match (&profile, &target.instance) {
         (Some(p), _) => p.url.clone(),
         (None, Some(i)) => i.clone(),
@@ -104,7 +105,8 @@ fn choose(plan: &Plan, found: &Probe) -> Result<Method, Refusal> {
 }
 
 /// Signs in to the instance the flags or the profile name.
-pub async fn connect(target: &Target) -> Result<Connected, Refusal> {
+pub async fn connect(services: &Services) -> Result<Connected, Refusal> {
+    let target = &*services.config;
     let plan = plan(target)?;
     let found = probe::probe(&plan.url).await.map_err(|e| access(e.to_string()))?;
     let method = choose(&plan, &found)?;
@@ -116,9 +118,9 @@ pub async fn connect(target: &Target) -> Result<Connected, Refusal> {
                 usage("no user given: pass --user admin.name, set CALSYNC_USER, or save it with calsync instance add NAME --user")
             })?;
             let account = Account::InstancePassword { instance: instance_key.clone(), user: user.clone() };
-            let (password, typed) = password(&account, &plan.url, &user, target)?;
+            let (password, typed) = password(services, &account, &plan.url, &user).await?;
             let sent = if method == Method::PasswordMfa {
-                let code = mfa_code(&user, &plan.url, target.prompt)?;
+                let code = mfa_code(target, &user, &plan.url)?;
                 SecretString::from(format!("{}{}", password.expose_secret(), code.expose_secret()))
             } else {
                 password.clone()
@@ -144,9 +146,9 @@ pub async fn connect(target: &Target) -> Result<Connected, Refusal> {
                 auth::registry_instructions(&plan.url.to_string())
             )));
         }
-        Method::Oauth => oauth(&plan, &instance_key, target).await?,
+        Method::Oauth => oauth(services, &plan, &instance_key).await?,
         Method::ClientCredentials => {
-            let oc = oauth_client(&plan, &instance_key, false)?;
+            let oc = oauth_client(services, &plan, &instance_key, false).await?;
             let t = auth::client_credentials(&plan.url, &oc).await.map_err(|e| access(e.to_string()))?;
             auth::bearer_client(&plan.url, t.access_token).await.map_err(|e| access(e.to_string()))?.0
         }
@@ -156,13 +158,21 @@ pub async fn connect(target: &Target) -> Result<Connected, Refusal> {
 
 /// calsync's registry entry: its id from the flags or profile, its secret from the keyring
 /// or `CALSYNC_INSTANCE_CLIENT_SECRET`.
-pub fn oauth_client(plan: &Plan, instance_key: &str, optional_secret: bool) -> Result<OAuthClient, Refusal> {
+pub async fn oauth_client(
+    services: &Services,
+    plan: &Plan,
+    instance_key: &str,
+    optional_secret: bool,
+) -> Result<OAuthClient, Refusal> {
     let client_id = plan.client_id.clone().ok_or_else(|| {
         usage(format!("no OAuth client for {}: {}", plan.url, auth::registry_instructions(&plan.url.to_string())))
     })?;
-    let secret = match std::env::var("CALSYNC_INSTANCE_CLIENT_SECRET") {
-        Ok(s) if !s.is_empty() => Some(SecretString::from(s)),
-        _ => secrets::get(&Account::ClientSecret { instance: instance_key.to_string(), client_id: client_id.clone() })
+    let secret = match &services.config.instance_client_secret {
+        Some(s) => Some(s.clone()),
+        None => services
+            .secrets
+            .get(&Account::ClientSecret { instance: instance_key.to_string(), client_id: client_id.clone() })
+            .await
             .ok()
             .flatten(),
     };
@@ -175,18 +185,16 @@ pub fn oauth_client(plan: &Plan, instance_key: &str, optional_secret: bool) -> R
 }
 
 /// A refresh token from the keyring signs in silently; without one, the browser does.
-async fn oauth(plan: &Plan, instance_key: &str, target: &Target) -> Result<Client, Refusal> {
-    let oc = oauth_client(plan, instance_key, true)?;
+async fn oauth(services: &Services, plan: &Plan, instance_key: &str) -> Result<Client, Refusal> {
+    let target = &*services.config;
+    let oc = oauth_client(services, plan, instance_key, true).await?;
     let account = plan.token_account(instance_key);
-    let stored = {
-        let a = account.clone();
-        tokio::task::spawn_blocking(move || secrets::get(&a)).await.ok().and_then(|r| r.ok()).flatten()
-    };
+    let stored = services.secrets.get(&account).await.ok().flatten();
     if let Some(rt) = stored {
         let name = plan.profile.clone().unwrap_or_else(|| plan.url.to_string());
         let t = auth::refresh(&plan.url, &oc, &rt, &name).await.map_err(|e| access(e.to_string()))?;
         if let Some(new) = t.refresh_token.filter(|n| n.expose_secret() != rt.expose_secret()) {
-            keep(&account, new).await?;
+            keep(services, &account, new).await?;
         }
         return auth::bearer_client(&plan.url, t.access_token).await.map(|(c, _)| c).map_err(|e| access(e.to_string()));
     }
@@ -197,17 +205,17 @@ async fn oauth(plan: &Plan, instance_key: &str, target: &Target) -> Result<Clien
             plan.profile.as_ref().map(|p| format!(" {p}")).unwrap_or_default()
         )));
     }
-    browser_login(plan, instance_key, &oc, target.no_browser).await
+    browser_login(services, plan, instance_key, &oc).await
 }
 
 /// The browser sign-in, then the refresh token kept in the keyring.
 pub async fn browser_login(
+    services: &Services,
     plan: &Plan,
     instance_key: &str,
     oc: &OAuthClient,
-    no_browser: bool,
 ) -> Result<Client, Refusal> {
-    let browser: &dyn Browser = if no_browser { &NoBrowser } else { &SystemBrowser };
+    let browser: &dyn Browser = if services.config.no_browser { &NoBrowser } else { services.browser.as_ref() };
     let tokens = auth::sign_in_browser(
         &plan.url,
         oc,
@@ -228,31 +236,30 @@ pub async fn browser_login(
     let (client, user) =
         auth::bearer_client(&plan.url, tokens.access_token).await.map_err(|e| access(e.to_string()))?;
     if let Some(rt) = tokens.refresh_token {
-        keep(&plan.token_account(instance_key), rt).await?;
+        keep(services, &plan.token_account(instance_key), rt).await?;
     }
     eprintln!("Signed in to {} as {user}.", plan.url);
     Ok(client)
 }
 
-async fn keep(account: &Account, token: SecretString) -> Result<(), Refusal> {
-    let a = account.clone();
-    tokio::task::spawn_blocking(move || secrets::set(&a, &token))
+async fn keep(services: &Services, account: &Account, token: SecretString) -> Result<(), Refusal> {
+    services
+        .secrets
+        .set(account, &token)
         .await
-        .map_err(|e| access(e.to_string()))?
         .map_err(|e| access(format!("signed in, but the instance token could not be kept: {e}")))
 }
 
 /// The password: `CALSYNC_PASSWORD`, `--password-stdin`, the keyring, or a prompt.
-pub fn password(
+pub async fn password(
+    services: &Services,
     account: &Account,
     url: &InstanceUrl,
     user: &str,
-    target: &Target,
 ) -> Result<(SecretString, bool), Refusal> {
-    if let Ok(p) = std::env::var("CALSYNC_PASSWORD")
-        && !p.is_empty()
-    {
-        return Ok((SecretString::from(p), false));
+    let target = &*services.config;
+    if let Some(p) = &target.password {
+        return Ok((p.clone(), false));
     }
     if target.password_stdin {
         let mut line = String::new();
@@ -267,7 +274,7 @@ pub fn password(
         }
         return Ok((SecretString::from(p), false));
     }
-    let keyring_note = match secrets::get(account) {
+    let keyring_note = match services.secrets.get(account).await {
         Ok(Some(p)) => return Ok((p, false)),
         Ok(None) => None,
         Err(e) => Some(e.to_string()),
@@ -290,10 +297,10 @@ pub fn password(
 }
 
 /// The one-time code: `CALSYNC_MFA_CODE` or a prompt; never kept.
-fn mfa_code(user: &str, url: &InstanceUrl, prompt: bool) -> Result<SecretString, Refusal> {
-    let code = match std::env::var("CALSYNC_MFA_CODE") {
-        Ok(c) if !c.is_empty() => c,
-        _ if prompt && std::io::stdin().is_terminal() => {
+fn mfa_code(config: &Config, user: &str, url: &InstanceUrl) -> Result<SecretString, Refusal> {
+    let code = match &config.mfa_code {
+        Some(c) => c.expose_secret().to_string(),
+        None if config.prompt && std::io::stdin().is_terminal() => {
             rpassword::prompt_password(format!("One-time code (MFA) for {user} on {url}: "))
                 .map_err(|e| usage(format!("could not read the code: {e}")))?
         }
@@ -313,12 +320,13 @@ fn mfa_code(user: &str, url: &InstanceUrl, prompt: bool) -> Result<SecretString,
 /// The sandbox with single sign-on: calsync's registry entry there is known, and its
 /// redirect URL follows the port the listener gets.
 pub async fn sandbox_oauth(
+    services: &Services,
     sb: &crate::sandbox::Sandbox,
     url: &InstanceUrl,
-    target: &Target,
 ) -> Result<Client, Refusal> {
     use crate::sandbox::auth as sbauth;
-    let port = std::env::var("CALSYNC_OAUTH_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or_else(free_port);
+    let target = &*services.config;
+    let port = target.oauth_port.unwrap_or_else(free_port);
     sb.with_store(|s| {
         for r in s.rows.iter_mut() {
             if r.get("client_id").map(String::as_str) == Some(sbauth::INSTANCE_CLIENT_ID) {
@@ -340,10 +348,7 @@ pub async fn sandbox_oauth(
         secret: Some(SecretString::from(sbauth::INSTANCE_CLIENT_SECRET)),
     };
     let account = plan.token_account("sandbox");
-    let stored = {
-        let a = account.clone();
-        tokio::task::spawn_blocking(move || secrets::get(&a)).await.ok().and_then(|r| r.ok()).flatten()
-    };
+    let stored = services.secrets.get(&account).await.ok().flatten();
     if let Some(rt) = stored
         && let Ok(t) = auth::refresh(url, &oc, &rt, "sandbox").await
     {
@@ -352,7 +357,7 @@ pub async fn sandbox_oauth(
     if !target.prompt {
         return Err(usage("no sandbox sign-in is kept: run calsync instance login --sandbox --sso in a terminal once"));
     }
-    browser_login(&plan, "sandbox", &oc, target.no_browser).await
+    browser_login(services, &plan, "sandbox", &oc).await
 }
 
 /// A free loopback port for a listener whose redirect URL can follow it.
@@ -361,4 +366,11 @@ pub fn free_port() -> u16 {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .unwrap_or(facts::INSTANCE_OAUTH_PORT)
+}
+
+/// The same collaborators with the configuration changed (another instance, no prompts).
+pub fn adjusted(services: &Services, change: impl FnOnce(&mut Config)) -> Services {
+    let mut config = (*services.config).clone();
+    change(&mut config);
+    Services { config: std::sync::Arc::new(config), ..services.clone() }
 }

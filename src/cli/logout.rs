@@ -4,10 +4,10 @@
 //! delegated mailboxes' refresh tokens calsync kept for that instance (after a delegate's
 //! password reset, sign them in again with `calsync reauth`).
 
-use super::connect::Target;
 use super::exit;
 use super::login;
-use crate::secrets::{self, Account};
+use crate::config::Services;
+use crate::secrets::Account;
 use crate::snow::auth;
 use clap::Args;
 
@@ -21,8 +21,8 @@ pub struct LogoutArgs {
     pub credentials: bool,
 }
 
-pub async fn run(target: &Target, args: &LogoutArgs) -> u8 {
-    let plan = match login::plan(target) {
+pub async fn run(services: &Services, args: &LogoutArgs) -> u8 {
+    let plan = match login::plan(&services.config) {
         Ok(p) => p,
         Err(r) => {
             eprintln!("calsync: {}", r.message);
@@ -33,9 +33,9 @@ pub async fn run(target: &Target, args: &LogoutArgs) -> u8 {
     let token_account = plan.token_account(&key);
     let mut forgotten = vec![];
     if args.revoke {
-        match secrets::get(&token_account) {
+        match services.secrets.get(&token_account).await {
             Ok(Some(token)) => {
-                let oc = match login::oauth_client(&plan, &key, true) {
+                let oc = match login::oauth_client(services, &plan, &key, true).await {
                     Ok(c) => c,
                     Err(r) => {
                         eprintln!("calsync: {}; nothing was forgotten", r.message);
@@ -62,12 +62,12 @@ pub async fn run(target: &Target, args: &LogoutArgs) -> u8 {
         accounts.push(Account::InstancePassword { instance: key.clone(), user: u.clone() });
     }
     if args.credentials {
-        for credential in crate::oauth::delegates::load(&key).keys() {
+        for credential in crate::oauth::delegates::load(&services.config.state_dir, &key).keys() {
             accounts.push(Account::RefreshToken { instance: key.clone(), credential: credential.clone() });
         }
     }
     for a in accounts {
-        match secrets::delete(&a) {
+        match services.secrets.delete(&a).await {
             Ok(true) => forgotten.push(a.key()),
             Ok(false) => {}
             Err(e) => {

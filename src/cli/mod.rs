@@ -25,6 +25,12 @@ pub mod exit {
     pub const USAGE: u8 = 2;
     /// The instance is unreachable, is not the Table API, or refused the login.
     pub const ACCESS: u8 = 3;
+    /// The wizard left on SIGINT (the signal, not the Ctrl-C key): 128 + 2.
+    pub const SIGINT: u8 = 130;
+    /// The wizard left on SIGHUP: 128 + 1.
+    pub const SIGHUP: u8 = 129;
+    /// The wizard left on SIGTERM: 128 + 15.
+    pub const SIGTERM: u8 = 143;
 }
 
 #[derive(Debug, Parser)]
@@ -129,28 +135,12 @@ fn parse_method(s: &str) -> Result<crate::snow::auth::Method, String> {
     })
 }
 
-/// Where and how to sign in, from the global flags.
-pub fn target(cli: &Cli) -> connect::Target {
-    connect::Target {
-        instance: cli.instance.clone(),
-        user: cli.user.clone(),
-        sandbox: cli.sandbox,
-        broken: cli.broken,
-        sandbox_sso: cli.sso,
-        sign_in: cli.sign_in,
-        client_id: cli.client_id.clone(),
-        password_stdin: cli.password_stdin,
-        prompt: true,
-        no_browser: false,
-    }
-}
-
 /// Refuses a write on a read-only profile before anything is sent.
-fn writable(cli: &Cli) -> Result<(), u8> {
-    if cli.sandbox {
+fn writable(services: &crate::config::Services) -> Result<(), u8> {
+    if services.config.sandbox {
         return Ok(());
     }
-    match login::selected(cli.instance.as_deref()) {
+    match login::selected(&services.config) {
         Ok((_, Some(p))) => p.check_writable().map_err(|e| {
             eprintln!("calsync: {e}");
             exit::USAGE
@@ -163,11 +153,31 @@ fn writable(cli: &Cli) -> Result<(), u8> {
     }
 }
 
-/// Runs the parsed command line; returns the process exit code.
+/// The exit code for how the wizard ended.
+pub fn wizard_exit(outcome: crate::wizard::Outcome) -> u8 {
+    use crate::wizard::{Outcome, Signal};
+    match outcome {
+        Outcome::Finished => exit::OK,
+        Outcome::ApplyFailed { access: true } | Outcome::NotStarted => exit::ACCESS,
+        Outcome::ApplyFailed { access: false } => exit::FAILED,
+        Outcome::Signalled(Signal::Interrupt) => exit::SIGINT,
+        Outcome::Signalled(Signal::Terminate) => exit::SIGTERM,
+        Outcome::Signalled(Signal::Hangup) => exit::SIGHUP,
+    }
+}
+
+/// Runs the parsed command line; returns the process exit code. The configuration is
+/// built here, once, and every command gets it.
 pub async fn run(cli: Cli) -> u8 {
+    let mut config = crate::config::Config::from_env(cli.instance.clone(), cli.user.clone(), cli.sandbox, cli.broken);
+    config.sign_in = cli.sign_in;
+    config.client_id = cli.client_id.clone();
+    config.password_stdin = cli.password_stdin;
+    config.sandbox_sso = cli.sso;
+    let services = crate::config::Services::system(config);
     match cli.command {
-        Some(Command::Reauth { expiring_within: Some(ref w) }) => status::reauth_expiring(&target(&cli), w).await,
-        None | Some(Command::Setup) | Some(Command::Reauth { .. }) | Some(Command::Troubleshoot) => {
+        Some(Command::Reauth { expiring_within: Some(ref w) }) => status::reauth_expiring(&services, w).await,
+        None | Some(Command::Setup | Command::Reauth { .. } | Command::Troubleshoot) => {
             if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
                 eprintln!(
                     "calsync: no terminal for the interactive setup; use the headless commands: calsync apply --plan FILE, calsync doctor, calsync authorize --credential NAME --expect-user EMAIL, calsync sandbox (see calsync --help)"
@@ -180,35 +190,39 @@ pub async fn run(cli: Cli) -> u8 {
                 Some(Command::Troubleshoot) => Some(crate::wizard::Journey::Troubleshoot),
                 _ => None,
             };
-            let opts = crate::wizard::driver::Options {
-                journey,
-                sandbox: cli.sandbox,
-                broken: cli.broken,
-                instance: cli.instance,
-                user: cli.user,
+            let sandbox = if services.config.sandbox {
+                match connect::start_sandbox(&services.config).await {
+                    Ok(sb) => Some(sb),
+                    Err(e) => {
+                        eprintln!("calsync: {e}");
+                        return wizard_exit(crate::wizard::Outcome::NotStarted);
+                    }
+                }
+            } else {
+                None
             };
-            crate::wizard::driver::run(opts).await
+            let outcome =
+                crate::wizard::driver::run(crate::wizard::driver::Options { journey }, services, sandbox.as_ref())
+                    .await;
+            wizard_exit(outcome)
         }
         Some(Command::Apply { ref plan, dry_run, yes, json }) => {
-            if !dry_run && let Err(code) = writable(&cli) {
+            if !dry_run && let Err(code) = writable(&services) {
                 return code;
             }
-            let target = target(&cli);
-            apply::run(&target, plan, apply::Flags { dry_run, yes, json }).await
+            apply::run(&services, plan, apply::Flags { dry_run, yes, json }).await
         }
-        Some(Command::Doctor { json, fix, yes, ref probe_browser, ref expect_user }) => {
-            if fix && let Err(code) = writable(&cli) {
+        Some(Command::Doctor { json, fix, yes, probe_browser, expect_user }) => {
+            if fix && let Err(code) = writable(&services) {
                 return code;
             }
-            let (probe_browser, expect_user) = (probe_browser.clone(), expect_user.clone());
-            let target = target(&cli);
-            doctor::run(&target, doctor::Flags { json, fix, yes, probe_browser, expect_user }).await
+            doctor::run(&services, doctor::Flags { json, fix, yes, probe_browser, expect_user }).await
         }
-        Some(Command::Authorize(ref args)) => authorize::run(&target(&cli), args.clone()).await,
+        Some(Command::Authorize(args)) => authorize::run(&services, args).await,
         Some(Command::Sandbox(args)) => sandbox::run(args).await,
-        Some(Command::Instance(ref args)) => instance::run(&target(&cli), args).await,
-        Some(Command::Status { json }) => status::run(&target(&cli), json).await,
-        Some(Command::Logout(ref args)) => logout::run(&target(&cli), args).await,
+        Some(Command::Instance(ref args)) => instance::run(&services, args).await,
+        Some(Command::Status { json }) => status::run(&services, json).await,
+        Some(Command::Logout(ref args)) => logout::run(&services, args).await,
     }
 }
 

@@ -6,9 +6,11 @@
 //! `calsync reauth --expiring-within 14d` uses the same reading to pick the credentials
 //! to sign in again.
 
-use super::connect::{self, Target};
+use super::connect;
 use super::exit;
+use super::login;
 use crate::clock;
+use crate::config::Services;
 use crate::facts;
 use crate::snow::{Client, Query};
 use serde::Serialize;
@@ -76,8 +78,14 @@ pub fn parse_window(s: &str) -> Option<i64> {
     Some(n * mult)
 }
 
-async fn credentials(client: &Client, key: &str, now: i64, within: i64) -> Result<Vec<CredentialStatus>, String> {
-    let rows = crate::wizard::driver::load_credentials(client, key).await.map_err(|e| e.to_string())?;
+async fn credentials(
+    services: &Services,
+    client: &Client,
+    key: &str,
+    now: i64,
+    within: i64,
+) -> Result<Vec<CredentialStatus>, String> {
+    let rows = crate::wizard::driver::load_credentials(services, client, key).await.map_err(|e| e.to_string())?;
     Ok(rows
         .into_iter()
         .map(|r| CredentialStatus {
@@ -109,10 +117,10 @@ async fn own_token_expiry(client: &Client, client_id: Option<&str>) -> Option<St
     tokens.iter().map(|t| crate::snow::records::plain(&t[facts::TOKEN_EXPIRES_COLUMN])).max()
 }
 
-async fn one(name: &str, target: &Target, read_only: bool, client_id: Option<String>) -> InstanceStatus {
+async fn one(name: &str, services: &Services, read_only: bool, client_id: Option<String>) -> InstanceStatus {
     let now = clock::now_secs();
-    let mut t = target.clone();
-    t.prompt = false;
+    let services = login::adjusted(services, |c| c.prompt = false);
+    let t = &*services.config;
     let mut s = InstanceStatus {
         name: name.to_string(),
         url: None,
@@ -126,12 +134,12 @@ async fn one(name: &str, target: &Target, read_only: bool, client_id: Option<Str
         unreachable: false,
     };
     if !t.sandbox
-        && let Ok(plan) = super::login::plan(&t)
+        && let Ok(plan) = super::login::plan(t)
     {
         s.url = Some(plan.url.to_string());
         s.sign_in = plan.method.map(|m| m.to_string()).unwrap_or_else(|| "auto".into());
     }
-    let conn = match connect::connect(&t).await {
+    let conn = match connect::connect(&services).await {
         Ok(c) => c,
         Err(r) => {
             s.unreachable = r.code == exit::ACCESS;
@@ -151,7 +159,7 @@ async fn one(name: &str, target: &Target, read_only: bool, client_id: Option<Str
     } else if s.sign_in.is_empty() || s.sign_in == "auto" {
         s.sign_in = "password".into();
     }
-    match credentials(&conn.client, &conn.instance_key, now, SOON_SECS).await {
+    match credentials(&services, &conn.client, &conn.instance_key, now, SOON_SECS).await {
         Ok(c) => s.credentials = c,
         Err(e) => s.error = Some(e),
     }
@@ -198,12 +206,13 @@ fn print(s: &InstanceStatus) {
     }
 }
 
-pub async fn run(target: &Target, json: bool) -> u8 {
+pub async fn run(services: &Services, json: bool) -> u8 {
+    let target = &*services.config;
     let mut all = vec![];
     if target.sandbox {
-        all.push(one("sandbox", target, false, None).await);
+        all.push(one("sandbox", services, false, None).await);
     } else {
-        let (profiles, chosen) = match super::login::selected(target.instance.as_deref()) {
+        let (profiles, chosen) = match super::login::selected(target) {
             Ok(x) => x,
             Err(r) => {
                 eprintln!("calsync: {}", r.message);
@@ -211,8 +220,8 @@ pub async fn run(target: &Target, json: bool) -> u8 {
             }
         };
         match (chosen, &target.instance) {
-            (Some(p), Some(_)) => all.push(one(&p.name, target, p.read_only, p.client_id.clone()).await),
-            (None, Some(i)) => all.push(one(i, target, false, target.client_id.clone()).await),
+            (Some(p), Some(_)) => all.push(one(&p.name, services, p.read_only, p.client_id.clone()).await),
+            (None, Some(i)) => all.push(one(i, services, false, target.client_id.clone()).await),
             (_, None) if profiles.instances.is_empty() => {
                 eprintln!(
                     "calsync: no instance to report on: save one with calsync instance add NAME --url dev123.service-now.com, or pass --instance"
@@ -221,8 +230,7 @@ pub async fn run(target: &Target, json: bool) -> u8 {
             }
             (_, None) => {
                 for p in &profiles.instances {
-                    let mut t = target.clone();
-                    t.instance = Some(p.name.clone());
+                    let t = login::adjusted(services, |c| c.instance = Some(p.name.clone()));
                     all.push(one(&p.name, &t, p.read_only, p.client_id.clone()).await);
                 }
             }
@@ -250,12 +258,13 @@ pub async fn run(target: &Target, json: bool) -> u8 {
 
 /// `calsync reauth --expiring-within 14d`: signs in again each credential whose instance
 /// token is missing, expired or expires within the window.
-pub async fn reauth_expiring(target: &Target, window: &str) -> u8 {
+pub async fn reauth_expiring(services: &Services, window: &str) -> u8 {
+    let target = &*services.config;
     let Some(within) = parse_window(window) else {
         eprintln!("calsync: \"{window}\" is not a duration: write it as 14d, 36h or 2w");
         return exit::USAGE;
     };
-    let conn = match connect::connect(target).await {
+    let conn = match connect::connect(services).await {
         Ok(c) => c,
         Err(r) => {
             eprintln!("calsync: {}", r.message);
@@ -263,7 +272,7 @@ pub async fn reauth_expiring(target: &Target, window: &str) -> u8 {
         }
     };
     let now = clock::now_secs();
-    let creds = match credentials(&conn.client, &conn.instance_key, now, within).await {
+    let creds = match credentials(services, &conn.client, &conn.instance_key, now, within).await {
         Ok(c) => c,
         Err(e) => {
             eprintln!("calsync: {e}");
@@ -297,7 +306,7 @@ pub async fn reauth_expiring(target: &Target, window: &str) -> u8 {
             store_on_instance: false,
             timeout: 300,
         };
-        let r = super::authorize::run(target, args).await;
+        let r = super::authorize::run(services, args).await;
         if r != exit::OK {
             code = r;
         }

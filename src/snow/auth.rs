@@ -221,8 +221,8 @@ pub async fn sign_in_browser(
                 Some(Event::Died(reason)) => return Err(AuthError::ListenerDied { reason }),
                 None => return Err(AuthError::ListenerDied { reason: "it stopped unexpectedly".into() }),
             },
-            _ = &mut deadline => return Err(AuthError::TimedOut(timeout)),
-            _ = &mut cancel => return Err(AuthError::Cancelled),
+            () = &mut deadline => return Err(AuthError::TimedOut(timeout)),
+            () = &mut cancel => return Err(AuthError::Cancelled),
         }
     };
     listener.stop();
