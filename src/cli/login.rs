@@ -326,7 +326,7 @@ pub async fn sandbox_oauth(
 ) -> Result<Client, Refusal> {
     use crate::sandbox::auth as sbauth;
     let target = &*services.config;
-    let port = target.oauth_port.unwrap_or_else(free_port);
+    let port = target.oauth_port.unwrap_or(facts::INSTANCE_OAUTH_PORT);
     sb.with_store(|s| {
         for r in s.rows.iter_mut() {
             if r.get("client_id").map(String::as_str) == Some(sbauth::INSTANCE_CLIENT_ID) {

@@ -22,6 +22,24 @@ pub struct LogoutArgs {
 }
 
 pub async fn run(services: &Services, args: &LogoutArgs) -> u8 {
+    if services.config.sandbox {
+        // The sandbox's sign-in is kept under one name; its password is no secret.
+        let a = Account::InstanceToken { instance: "sandbox".into(), login: "sandbox".into() };
+        return match services.secrets.delete(&a).await {
+            Ok(true) => {
+                println!("Forgot in the OS keyring: {}.", a.key());
+                exit::OK
+            }
+            Ok(false) => {
+                println!("Nothing was kept in the OS keyring for the sandbox.");
+                exit::OK
+            }
+            Err(e) => {
+                eprintln!("calsync: {e}");
+                exit::USAGE
+            }
+        };
+    }
     let plan = match login::plan(&services.config) {
         Ok(p) => p,
         Err(r) => {
