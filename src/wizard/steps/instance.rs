@@ -177,3 +177,70 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     }
     view::text(f, rows[4], lines);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wizard::{Journey, SavedInstance, Step};
+    use secrecy::ExposeSecret;
+
+    fn at_instance() -> App {
+        let mut app = App::new(false);
+        app.start(Journey::Setup);
+        app.go(Step::Instance);
+        app
+    }
+
+    #[test]
+    fn f3_signs_in_with_the_instance_oauth_and_sends_no_password() {
+        let mut app = at_instance();
+        app.draft.instance.set("dev123");
+        app.draft.password.set("typed-by-mistake");
+        match key(&mut app, KeyEvent::from(KeyCode::F(3))).as_slice() {
+            [Effect::Probe { oauth: true, password, url, .. }] => {
+                assert!(password.expose_secret().is_empty(), "no password goes with the OAuth sign-in");
+                assert_eq!(url, "https://dev123.service-now.com");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(app.busy, Some(Busy::SigningIn));
+    }
+
+    #[test]
+    fn without_oauth_an_empty_user_is_asked_for_first() {
+        let mut app = at_instance();
+        app.draft.instance.set("dev123");
+        assert!(key(&mut app, KeyEvent::from(KeyCode::Enter)).is_empty());
+        assert_eq!(app.focus, 1);
+    }
+
+    #[test]
+    fn f2_fills_in_the_saved_instances_in_turn() {
+        let mut app = at_instance();
+        app.saved = vec![
+            SavedInstance {
+                name: "dev".into(),
+                url: "https://dev1.service-now.com".into(),
+                user: "admin".into(),
+                oauth: false,
+            },
+            SavedInstance {
+                name: "prod".into(),
+                url: "https://prod1.service-now.com".into(),
+                user: String::new(),
+                oauth: true,
+            },
+        ];
+        key(&mut app, KeyEvent::from(KeyCode::F(2)));
+        assert_eq!(app.draft.instance.value, "https://dev1.service-now.com");
+        assert_eq!(app.draft.user.value, "admin");
+        assert!(!app.instance_oauth);
+        key(&mut app, KeyEvent::from(KeyCode::F(2)));
+        assert_eq!(app.draft.instance.value, "https://prod1.service-now.com");
+        assert!(app.instance_oauth, "a saved OAuth instance signs in with OAuth on Enter");
+        assert!(matches!(
+            key(&mut app, KeyEvent::from(KeyCode::Enter)).as_slice(),
+            [Effect::Probe { oauth: true, .. }]
+        ));
+    }
+}
