@@ -137,8 +137,7 @@ async fn re_authorize_a_delegated_mailbox() {
     let row = &r.app.credentials[0];
     assert_eq!((row.name.as_str(), row.delegated.as_str()), ("Contoso Graph Personal", "rooms-delegate@contoso.com"));
     assert!(!row.in_keyring);
-    // A credential with a known mailbox and no token starts selected.
-    assert!(row.selected);
+    assert!(row.selected, "a known mailbox without a token is preselected");
     r.key(KeyCode::Enter).await;
     r.on(Step::Token);
     r.key(KeyCode::Enter).await;
@@ -217,6 +216,7 @@ async fn sign_in_warnings_are_shown() {
     let mut r = Run::new(services, &sb, Journey::Reauth);
     r.key(KeyCode::Enter).await;
     r.key(KeyCode::Enter).await;
+    r.on(Step::Token);
     r.key(KeyCode::Enter).await;
     let warnings = match &r.app.tokens[0].state {
         TokenState::Done { warnings, .. } => warnings.clone(),
