@@ -30,6 +30,8 @@ pub struct InstanceState {
     pub providers: Vec<serde_json::Value>,
     /// Retry policies named in the plan: (sys_id, name).
     pub retry_policies: Vec<(String, String)>,
+    /// The plan's rooms: their locations, configurations and providers.
+    pub rooms: super::rooms::RoomState,
 }
 
 impl InstanceState {
@@ -160,6 +162,7 @@ pub async fn read_state(client: &Client, plan: &Plan) -> Result<InstanceState, S
         other_properties: props.into_iter().filter(|p| &*p.name != facts::MODE_PROPERTY).collect(),
         providers,
         retry_policies: policies.iter().map(|p| (plain(&p["sys_id"]), plain(&p["name"]))).collect(),
+        rooms: super::rooms::read(client, &plan.rooms).await?,
     })
 }
 
@@ -172,6 +175,7 @@ pub enum Kind {
     Connection,
     Provider,
     Property,
+    Room,
 }
 
 impl Kind {
@@ -183,6 +187,7 @@ impl Kind {
             Kind::Connection => "connection",
             Kind::Provider => "provider",
             Kind::Property => "property",
+            Kind::Room => "room",
         }
     }
 }
@@ -756,6 +761,7 @@ pub fn diff(plan: &Plan, st: &InstanceState) -> Diff {
         }
     }
 
+    items.extend(super::rooms::diff(&plan.rooms, &plan.providers, st));
     Diff {
         mode,
         scope: target.map(|s| format!("{} ({})", s.name, s.scope)).unwrap_or_else(|| mode.scope().to_string()),

@@ -316,6 +316,7 @@ impl Draft {
                 )],
                 providers: providers.clone(),
                 properties: properties.clone(),
+                rooms: vec![],
             },
             ModeChoice::PersonalDefault => Plan {
                 mode,
@@ -324,6 +325,7 @@ impl Draft {
                 connections: vec![],
                 providers: providers.clone(),
                 properties: properties.clone(),
+                rooms: vec![],
             },
             ModeChoice::Strict | ModeChoice::Normal => Plan {
                 mode,
@@ -335,6 +337,7 @@ impl Draft {
                 ],
                 providers,
                 properties,
+                rooms: vec![],
             },
         };
         // Through the plan file's own checks, so the wizard and a file say the same thing.

@@ -4,6 +4,7 @@
 //! It runs in-process (`--sandbox` on any command) or on its own (`calsync sandbox`). Its
 //! records live in a state file, so one run sees what the previous run wrote.
 
+pub mod graph;
 pub mod identity;
 mod names;
 pub mod query;
@@ -12,6 +13,7 @@ pub mod seed;
 pub mod server;
 pub mod store;
 mod time;
+pub mod wcs;
 
 use server::{Faults, Inner, Stats};
 use std::collections::BTreeMap;
@@ -181,6 +183,16 @@ impl Sandbox {
         if let Ok(mut idp) = self.inner.idp.lock() {
             idp.loopback_platform = platform;
         }
+    }
+
+    /// Clicks a form's UI action as the sandbox admin (Activate, Deactivate, Callback URL).
+    pub fn ui_action(&self, table: &str, sys_id: &str, action: &str) -> Result<String, String> {
+        let caller = {
+            let store = self.inner.store.lock().map_err(|_| "the instance is unavailable".to_string())?;
+            let user = store.first_where("sys_user", "user_name", seed::ADMIN_USER).ok_or("no admin user")?;
+            store::Caller { user_id: user["sys_id"].clone(), user_name: seed::ADMIN_USER.into(), admin: true }
+        };
+        wcs::ui_action(&self.inner, &caller, table, sys_id, action)
     }
 
     pub fn requests(&self) -> u64 {

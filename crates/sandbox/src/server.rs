@@ -79,6 +79,8 @@ pub fn router(inner: Arc<Inner>) -> Router {
         .route("/api/now/{version}/table/{table}/{sys_id}", any(versioned_record))
         .route("/", get(home))
         .merge(super::identity::routes())
+        .merge(super::graph::routes())
+        .merge(super::wcs::routes())
         .fallback(fallback)
         .with_state(inner)
 }
@@ -147,7 +149,7 @@ async fn faults(inner: &Inner) -> Option<Response> {
     None
 }
 
-fn authenticate(inner: &Inner, headers: &HeaderMap) -> Result<Caller, Box<Response>> {
+pub(crate) fn authenticate(inner: &Inner, headers: &HeaderMap) -> Result<Caller, Box<Response>> {
     let unauthorized = || {
         let mut r = envelope(401, "User Not Authenticated", Some("Required to provide Auth information"));
         r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("BASIC realm=\"Service-now\""));
