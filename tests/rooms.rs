@@ -165,3 +165,170 @@ async fn a_room_without_an_email_gets_the_plans_and_activation_needs_the_registr
     let msg = sb.ui_action(facts::RSV_CONFIG_TABLE, &everest["sys_id"], "activate").unwrap();
     assert!(msg.contains("has no OAuth token on the instance"), "{msg}");
 }
+
+use calsync::doctor::{Severity, read, rooms};
+use calsync::oauth::session::{SignIn, sign_in};
+use calsync::sandbox::identity::CLIENT_SECRET;
+use secrecy::SecretString;
+
+const DELEGATE: (&str, &str) = ("rooms-delegate@contoso.com", "Delegate-Pass-1");
+
+/// Signs the delegate in through the sandbox's Microsoft sign-in, as a person would.
+async fn delegate_tokens(sb: &Sandbox) -> calsync::oauth::flow::Tokens {
+    let mut req = SignIn::as_user(sandbox_registry(sb), Some(SecretString::from(CLIENT_SECRET)), DELEGATE.0, sb.url());
+    req.timeout = std::time::Duration::from_secs(20);
+    let browser = ScriptedBrowser::new(Person::SignsInAs(DELEGATE.0, DELEGATE.1));
+    sign_in(&req, &browser, None, std::future::pending(), |_| {}).await.expect("signed in").tokens
+}
+
+/// The rooms plan applied with Matterhorn too, the token on the instance, the callback URL
+/// generated and every room activated by its form's Activate action.
+async fn syncing(extra: &str) -> (Sandbox, calsync::oauth::flow::Tokens) {
+    let sb = sandbox().await;
+    let (_, r) = apply_text(&sb, &with_rooms(extra)).await;
+    assert!(!r.failed(), "{:?}", r.outcomes);
+    let tokens = delegate_tokens(&sb).await;
+    let c = client(&sb);
+    let cred = row(&sb, "oauth_2_0_credentials", "name", "Contoso Graph Personal").unwrap();
+    let entity = row(&sb, "oauth_entity", "name", "Microsoft Exchange Online_personalAuth").unwrap();
+    calsync::oauth::handover::store(
+        &c,
+        &cred["sys_id"],
+        &cred["name"],
+        &cred["oauth_entity_profile"],
+        &entity["sys_id"],
+        &tokens,
+    )
+    .await
+    .expect("token on the instance");
+    let webhook = row(&sb, facts::WEBHOOK_TABLE, "name", facts::WEBHOOK_NAME).unwrap();
+    sb.ui_action(facts::WEBHOOK_TABLE, &webhook["sys_id"], "callback_url").unwrap();
+    let ids: Vec<String> = sb.with_store(|s| s.scan(facts::RSV_CONFIG_TABLE).map(|r| r["sys_id"].clone()).collect());
+    for id in ids {
+        sb.ui_action(facts::RSV_CONFIG_TABLE, &id, "activate").unwrap();
+    }
+    (sb, tokens)
+}
+
+async fn room_findings(sb: &Sandbox) -> Vec<calsync::doctor::Finding> {
+    let c = client(sb);
+    let snap = read::read(&c).await.unwrap();
+    let r = rooms::read(&c).await.unwrap();
+    rooms::check(&snap, &r, &calsync::clock::now_utc())
+}
+
+fn ids(f: &[calsync::doctor::Finding]) -> Vec<&'static str> {
+    f.iter().filter(|f| f.severity != Severity::Info).map(|f| f.id).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_activated_rooms_sync_and_the_doctor_finds_nothing_wrong() {
+    let (sb, _) = syncing("").await;
+    let subs = sb.with_store(|s| s.scan(facts::SUBSCRIPTION_TABLE).filter(|r| r["status"] == "active").count());
+    assert_eq!(subs, 2, "Activate made one subscription per room");
+    let f = room_findings(&sb).await;
+    assert!(ids(&f).is_empty(), "{f:#?}");
+    let notes: Vec<_> = f.iter().map(|f| f.id).collect();
+    assert_eq!(notes, ["JOB-REPROCESS"], "the 429 job is offered, as a note");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_broken_part_of_the_room_chain_is_named() {
+    let matterhorn = "[[room]]\nlocation = \"Matterhorn\"\nemail = \"matterhorn@contoso.com\"\nprovider = \"Contoso Graph Personal\"\n";
+    let (sb, _) = syncing(matterhorn).await;
+    let f = room_findings(&sb).await;
+    assert_eq!(ids(&f), ["ROOM-SUBSCRIPTION-FAILED"], "{f:#?}");
+    assert!(
+        f[0].title.contains("Matterhorn")
+            && f[0].fix.contains("Make rooms-delegate@contoso.com a delegate of Matterhorn"),
+        "{:#?}",
+        f[0]
+    );
+
+    sb.with_store(|s| {
+        let set = |s: &mut calsync::sandbox::Store, class: &str, key: &str, value: &str, col: &str, to: &str| {
+            let r = s
+                .rows
+                .iter_mut()
+                .find(|r| r["sys_class_name"] == class && r.get(key).map(String::as_str) == Some(value))
+                .unwrap();
+            r.insert(col.into(), to.into());
+        };
+        set(
+            s,
+            facts::SUBSCRIPTION_TABLE,
+            "email",
+            "everest@contoso.com",
+            "expiration_date_time",
+            "2020-01-01 00:00:00",
+        );
+        let dup = s
+            .rows
+            .iter()
+            .find(|r| r["sys_class_name"] == facts::SUBSCRIPTION_TABLE && r["email"] == "kilimanjaro@contoso.com")
+            .cloned()
+            .unwrap();
+        let mut dup = dup;
+        dup.insert("sys_id".into(), "d".repeat(32));
+        s.rows.push(dup);
+        set(s, facts::JOB_TABLE, "name", "Queue Webhook Events", "active", "false");
+        set(s, facts::FLOW_TABLE, "name", "Renew Subscriptions", "active", "false");
+        set(s, facts::WEBHOOK_TABLE, "name", facts::WEBHOOK_NAME, "client_state", "");
+        set(s, facts::RSV_CONFIG_TABLE, "email", "matterhorn@contoso.com", "active", "false");
+    });
+    let mut got = ids(&room_findings(&sb).await);
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            "FLOW-INACTIVE",
+            "JOB-INACTIVE",
+            "ROOM-INACTIVE",
+            "ROOM-SUBSCRIPTION-DUPLICATE",
+            "ROOM-SUBSCRIPTION-EXPIRED",
+            "WEBHOOK-NO-CALLBACK"
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn graph_answers_per_room_become_findings_with_the_fix() {
+    let sb = sandbox().await;
+    let tokens = delegate_tokens(&sb).await;
+    let cases = [
+        ("everest@contoso.com", None),
+        ("matterhorn@contoso.com", Some("ROOM-GRAPH-DENIED")),
+        ("denali@contoso.com", Some("ROOM-GRAPH-ODATA")),
+        ("annapurna@contoso.com", Some("ROOM-GRAPH-NO-MAILBOX")),
+        ("room-7", Some("ROOM-GRAPH-INVALID")),
+        ("it-admin@contoso.com", Some("ROOM-NOT-A-ROOM")),
+    ];
+    for (email, want) in cases {
+        let result = rooms::open(sb.url(), &tokens.access_token, email).await;
+        let t = rooms::Target {
+            room: email.to_string(),
+            email: email.to_string(),
+            config: serde_json::json!({"sys_id": "x"}),
+            credential: Some("Contoso Graph Personal".into()),
+            delegate: Some(DELEGATE.0.into()),
+        };
+        let f = rooms::graph_finding(sb.url(), &t, DELEGATE.0, &result);
+        assert_eq!(f.as_ref().map(|f| f.id), want, "{email}: {result:?}");
+        if let Some(f) = f {
+            assert_eq!(f.severity, Severity::Error);
+            assert!(!f.fix.is_empty());
+        }
+    }
+    // Graph that cannot be reached is a warning, not a pass.
+    let dead = "http://127.0.0.1:9";
+    let result = rooms::open(dead, &tokens.access_token, "everest@contoso.com").await;
+    let t = rooms::Target {
+        room: "Everest".into(),
+        email: "everest@contoso.com".into(),
+        config: serde_json::json!({}),
+        credential: None,
+        delegate: None,
+    };
+    let f = rooms::graph_finding(dead, &t, DELEGATE.0, &result).expect("a finding");
+    assert_eq!((f.id, f.severity), ("GRAPH-UNREACHABLE", Severity::Warning));
+}

@@ -386,7 +386,6 @@ fn page(status: StatusCode, body: &str) -> Response {
         .into_response()
 }
 
-
 async fn form_page(
     State(inner): State<Arc<Inner>>,
     Query(q): Query<HashMap<String, String>>,
