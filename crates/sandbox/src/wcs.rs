@@ -264,7 +264,7 @@ pub fn ui_action(inner: &Inner, caller: &Caller, table: &str, sys_id: &str, acti
     if !caller.admin {
         return Err("Security constraints prevent this action".into());
     }
-    let mut store = inner.store.lock().map_err(|_| "the instance is unavailable".to_string())?;
+    let mut store = inner.store();
     let msg = match (table, action) {
         (names::WEBHOOK_TABLE, "callback_url") => {
             let row = store.get(table, sys_id).ok_or("No Record found")?;
@@ -285,7 +285,7 @@ pub fn ui_action(inner: &Inner, caller: &Caller, table: &str, sys_id: &str, acti
         }
         _ => return Err(format!("no UI action {action} on {table}")),
     };
-    inner.save(&store);
+    store.save();
     Ok(msg)
 }
 
@@ -396,7 +396,7 @@ async fn form_page(
         return *r;
     }
     let id = q.get("sys_id").cloned().unwrap_or_default();
-    let Ok(store) = inner.store.lock() else { return page(StatusCode::SERVICE_UNAVAILABLE, "unavailable") };
+    let store = inner.store();
     let Some(row) = store.get(table, &id) else { return page(StatusCode::NOT_FOUND, "<p>Record not found</p>") };
     let cols: Vec<Column> = crate::schema::columns(table);
     let mut html = format!("<h1>{}</h1><table>", esc(table));
