@@ -5,6 +5,7 @@ use super::connect::{self, Target};
 use super::exit;
 use crate::oauth::browser::{Browser, NoBrowser, SystemBrowser};
 use crate::oauth::flow::Registry;
+use crate::oauth::mailbox;
 use crate::oauth::session::{self, AuthError, Notice, SignIn};
 use crate::oauth::target;
 use crate::secrets::{self, Account};
@@ -136,6 +137,13 @@ async fn run_inner(target: &Target, args: AuthorizeArgs) -> Result<u8, Failure> 
         .await
         .map_err(|e| Failure(e.code(), e.to_string()))?;
     if !args.probe {
+        let expected = args.expect_user.as_deref().unwrap_or_default();
+        let name = &t.credential.name;
+        mailbox::token_allowed(name, &t.credential.integration_type()).map_err(|e| Failure(exit::USAGE, e))?;
+        let owner = mailbox::owner_on(&conn.client, &conn.instance_key, name).await;
+        mailbox::check(name, expected, owner.as_ref()).map_err(|e| Failure(exit::FAILED, e))?;
+    }
+    if !args.probe {
         // The refresh token must have a home before anyone signs in for it.
         match tokio::task::spawn_blocking(secrets::probe).await {
             Ok(Ok(())) => {}
@@ -224,7 +232,7 @@ async fn run_inner(target: &Target, args: AuthorizeArgs) -> Result<u8, Failure> 
             println!("  {l}");
         }
     } else {
-        println!("Nothing was written to the instance (add --store-on-instance to hand the tokens over).");
+        println!("{}", mailbox::keyring_only_note(&t.credential.name, args.expect_user.as_deref().unwrap_or_default()));
     }
     if let Some(account) = typed_secret
         && let Some(s) = &req.secret

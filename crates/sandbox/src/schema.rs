@@ -50,7 +50,11 @@ pub(crate) const fn i(name: &'static str, default: &'static str) -> Column {
 pub(crate) const fn e(name: &'static str) -> Column {
     Column { name, kind: Kind::Encrypted, default: "" }
 }
-pub(crate) const fn c(name: &'static str, default: &'static str, choices: &'static [(&'static str, &'static str)]) -> Column {
+pub(crate) const fn c(
+    name: &'static str,
+    default: &'static str,
+    choices: &'static [(&'static str, &'static str)],
+) -> Column {
     Column { name, kind: Kind::Choice(choices), default }
 }
 pub(crate) const fn r(name: &'static str, table: &'static str) -> Column {
