@@ -41,6 +41,8 @@ struct Ctx {
     state: Option<InstanceState>,
     diff: Option<Diff>,
     cancel: Option<oneshot::Sender<()>>,
+    /// The tokens of each credential signed in during this run, for the hand-over.
+    tokens: std::collections::HashMap<String, crate::oauth::flow::Tokens>,
 }
 
 type Shared = Arc<Mutex<Ctx>>;
@@ -68,7 +70,11 @@ pub async fn probe(client: &Client) -> Result<InstanceInfo, SnError> {
         client.list::<Alias>("sys_alias", &q_alias, &[]),
         client.list::<Alias>("sys_alias", &q_alias_name, &[]),
         client.list::<Property>("sys_properties", &q_prop, &[]),
-        client.list::<serde_json::Value>(facts::PROVIDER_TABLE, &all, &["name"]),
+        client.list::<serde_json::Value>(
+            facts::PROVIDER_TABLE,
+            &all,
+            &["name", "active", facts::PROVIDER_DELEGATE_COLUMN]
+        ),
     )?;
     let by_scope = |s: &str| scopes.iter().find(|x| &*x.scope == s).cloned();
     // Matched to the user here, in case an instance ignored the dot-walked conditions.
@@ -126,6 +132,14 @@ pub async fn probe(client: &Client) -> Result<InstanceInfo, SnError> {
             .filter_map(|(n, ..)| props.iter().find(|p| &*p.name == *n).map(|p| (p.name.0.clone(), p.value.0.clone())))
             .collect(),
         providers: providers.iter().map(|p| crate::snow::records::plain(&p["name"])).collect(),
+        idle_providers: providers
+            .iter()
+            .filter(|p| {
+                use crate::snow::records::plain;
+                plain(&p["active"]) == "true" && plain(&p[facts::PROVIDER_DELEGATE_COLUMN]).is_empty()
+            })
+            .map(|p| crate::snow::records::plain(&p["name"]))
+            .collect(),
     })
 }
 
@@ -341,7 +355,52 @@ async fn run_effect(effect: Effect, ctx: Shared, tx: mpsc::UnboundedSender<Event
                 (c.client.clone(), c.instance_key.clone(), c.sandbox_url.clone())
             };
             let result = sign_in(client, &key, sandbox_url, &credential, &user, cancel_rx, tx.clone()).await;
+            let result = match result {
+                Ok((who, tokens)) => {
+                    ctx.lock().await.tokens.insert(credential.clone(), tokens);
+                    Ok(who)
+                }
+                Err(e) => Err(e),
+            };
             send(&tx, Event::SignedIn(result));
+        }
+        Effect::LoadRooms { generation } => {
+            let client = ctx.lock().await.client.clone();
+            let r = match client {
+                Some(c) => super::rooms_io::load_rooms(&c).await.map_err(|e| e.to_string()),
+                None => Err("no instance yet".into()),
+            };
+            send(&tx, Event::Rooms(generation, r));
+        }
+        Effect::HandOver { credential } => {
+            let (client, tokens, sandbox_url) = {
+                let mut c = ctx.lock().await;
+                (c.client.clone(), c.tokens.remove(&credential), c.sandbox_url.clone())
+            };
+            let ends = target::endpoints(sandbox_url.as_deref());
+            let r = match (client, &tokens) {
+                (Some(c), Some(t)) => {
+                    super::rooms_io::hand_over(&c, &credential, t, ends.login.as_deref(), ends.graph.as_deref()).await
+                }
+                _ => Err("this run holds no token for it; sign it in again".into()),
+            };
+            if r.is_err()
+                && let Some(t) = tokens
+            {
+                ctx.lock().await.tokens.insert(credential.clone(), t);
+            }
+            send(&tx, Event::HandedOver(credential, r));
+        }
+        Effect::CheckRooms => {
+            let (client, key, sandbox_url) = {
+                let c = ctx.lock().await;
+                (c.client.clone(), c.instance_key.clone(), c.sandbox_url.clone())
+            };
+            let r = match client {
+                Some(c) => super::rooms_io::check_rooms(&c, &key, sandbox_url.as_deref()).await,
+                None => Err("no instance yet".into()),
+            };
+            send(&tx, Event::RoomsChecked(r));
         }
         Effect::CancelSignIn => {
             if let Some(c) = ctx.lock().await.cancel.take() {
@@ -375,12 +434,16 @@ async fn sign_in(
     user: &str,
     cancel: oneshot::Receiver<()>,
     tx: mpsc::UnboundedSender<Event>,
-) -> Result<crate::oauth::identity::Who, String> {
+) -> Result<(crate::oauth::identity::Who, crate::oauth::flow::Tokens), String> {
     let client = client.ok_or("no instance yet")?;
     let ends = target::endpoints(sandbox_url.as_deref());
     let t = target::for_credential(&client, credential, ends.login.as_deref(), ends.graph.as_deref())
         .await
         .map_err(|e| e.to_string())?;
+    // The credential's own mailbox, before anyone signs in (src/oauth/mailbox.rs).
+    crate::oauth::mailbox::token_allowed(credential, &t.credential.integration_type())?;
+    let owner = crate::oauth::mailbox::owner_on(&client, instance_key, credential).await;
+    crate::oauth::mailbox::check(credential, user, owner.as_ref())?;
     let (secret, _) = target::stored_secret(sandbox_url.is_some(), instance_key, &t.registry.client_id).await;
     let Some(secret) = secret else {
         return Err(format!(
@@ -407,7 +470,7 @@ async fn sign_in(
         .map_err(|e| e.to_string())?
         .map_err(|e| format!("signed in as {}, but the token could not be kept: {e}", outcome.verified.who.username))?;
     crate::oauth::delegates::remember(instance_key, credential, &outcome.verified.who.username);
-    Ok(outcome.verified.who)
+    Ok((outcome.verified.who, outcome.tokens))
 }
 
 /// Reads terminal input on its own thread until `stop` is set.

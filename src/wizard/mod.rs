@@ -10,6 +10,7 @@
 
 pub mod driver;
 pub mod field;
+pub mod rooms_io;
 pub mod steps;
 pub mod view;
 
@@ -140,6 +141,8 @@ pub enum Step {
     Review,
     Apply,
     Token,
+    Handover,
+    Rooms,
     Summary,
 }
 
@@ -162,6 +165,8 @@ impl Step {
             Step::Review => "Review",
             Step::Apply => "Apply",
             Step::Token => "Get OAuth Token",
+            Step::Handover => "Token on the instance",
+            Step::Rooms => "Rooms",
             Step::Summary => "Summary",
         }
     }
@@ -171,7 +176,7 @@ impl Step {
 pub fn journey_steps(journey: Journey, choice: ModeChoice) -> Vec<Step> {
     match journey {
         Journey::Setup => steps_for(choice),
-        Journey::Reauth => vec![Step::Instance, Step::Credentials, Step::Token, Step::Summary],
+        Journey::Reauth => vec![Step::Instance, Step::Credentials, Step::Token, Step::Handover, Step::Summary],
         Journey::Troubleshoot => vec![Step::Instance, Step::Findings, Step::Review, Step::Apply],
     }
 }
@@ -187,9 +192,9 @@ pub fn steps_for(choice: ModeChoice) -> Vec<Step> {
     if choice != ModeChoice::PersonalDefault {
         s.push(Connection);
     }
-    s.extend([Provider, Properties, Integration, Review, Apply]);
+    s.extend([Provider, Rooms, Properties, Integration, Review, Apply]);
     if choice.needs_tokens() {
-        s.push(Token);
+        s.extend([Token, Handover]);
     }
     s.push(Summary);
     s
@@ -221,6 +226,10 @@ pub struct InstanceInfo {
     pub mode_value: Option<String>,
     /// Names of the calendar providers on the instance.
     pub providers: Vec<String>,
+    /// Active providers without a delegated user email: in strict and personal modes they
+    /// cannot sync, so a setup with its own provider retires them (as the docs' one
+    /// provider per delegated mailbox implies).
+    pub idle_providers: Vec<String>,
     /// The tunable WCS properties that exist on the instance: name and current value.
     pub properties: Vec<(String, String)>,
 }
@@ -241,6 +250,8 @@ pub struct Draft {
     pub provider: TextField,
     /// Properties the admin changed on the Sync properties step: name to new value.
     pub properties: std::collections::BTreeMap<String, String>,
+    /// Rooms picked on the Rooms step: location and email.
+    pub rooms: Vec<(String, String)>,
 }
 
 impl Default for Draft {
@@ -258,6 +269,7 @@ impl Default for Draft {
             url: TextField::new("Connection URL").with(facts::CLOUDS[0].graph_root),
             provider: TextField::new("Name"),
             properties: Default::default(),
+            rooms: vec![],
         }
     }
 }
@@ -297,8 +309,34 @@ impl Draft {
             active: true,
             line: 0,
         };
-        let providers = if provider.name.is_empty() { vec![] } else { vec![provider] };
+        let mut providers = if provider.name.is_empty() { vec![] } else { vec![provider] };
+        if mode != Mode::Normal {
+            let ours = self.provider.value.trim();
+            for name in info.map(|i| i.idle_providers.clone()).unwrap_or_default() {
+                if name != ours {
+                    providers.push(plan::model::ProviderSpec {
+                        name,
+                        alias: None,
+                        delegated_user: None,
+                        active: false,
+                        line: 0,
+                    });
+                }
+            }
+        }
         let properties = self.properties.clone();
+        let rooms: Vec<plan::rooms::RoomSpec> = self
+            .rooms
+            .iter()
+            .map(|(location, email)| plan::rooms::RoomSpec {
+                location: location.clone(),
+                email: email.clone(),
+                provider: self.provider.value.trim().to_string(),
+                reservable_module: None,
+                no_request: false,
+                line: 0,
+            })
+            .collect();
         let p = match self.choice {
             ModeChoice::PersonalOwn => Plan {
                 mode,
@@ -316,7 +354,7 @@ impl Draft {
                 )],
                 providers: providers.clone(),
                 properties: properties.clone(),
-                rooms: vec![],
+                rooms: rooms.clone(),
             },
             ModeChoice::PersonalDefault => Plan {
                 mode,
@@ -325,7 +363,7 @@ impl Draft {
                 connections: vec![],
                 providers: providers.clone(),
                 properties: properties.clone(),
-                rooms: vec![],
+                rooms: rooms.clone(),
             },
             ModeChoice::Strict | ModeChoice::Normal => Plan {
                 mode,
@@ -337,7 +375,7 @@ impl Draft {
                 ],
                 providers,
                 properties,
-                rooms: vec![],
+                rooms: rooms.clone(),
             },
         };
         // Through the plan file's own checks, so the wizard and a file say the same thing.
@@ -394,6 +432,26 @@ pub enum TokenState {
     Skipped,
 }
 
+/// One room as the Rooms step lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomRow {
+    pub location: String,
+    pub email: String,
+    /// Its Reservable Sync Configurations: provider name and whether active.
+    pub configs: Vec<(String, bool)>,
+    pub selected: bool,
+}
+
+/// Where one credential's token stands on the instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HandoverState {
+    Pending,
+    Writing,
+    /// The token records' form links.
+    Done(Vec<String>),
+    Failed(String),
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenTask {
     pub credential: String,
@@ -424,6 +482,9 @@ pub enum Event {
     SignIn(Notice),
     SignedIn(Result<Who, String>),
     Saved(Result<String, String>),
+    Rooms(u64, Result<Vec<RoomRow>, String>),
+    HandedOver(String, Result<Vec<String>, String>),
+    RoomsChecked(steps::roomcheck::RoomCheck),
     /// SIGTERM or SIGHUP: leave now.
     Terminate,
 }
@@ -458,6 +519,15 @@ pub enum Effect {
     },
     CancelSignIn,
     SavePlan(Plan),
+    LoadRooms {
+        generation: u64,
+    },
+    /// Writes the signed-in credential's tokens to the instance.
+    HandOver {
+        credential: String,
+    },
+    /// The doctor's room checks, Graph side included.
+    CheckRooms,
     Quit,
 }
 
@@ -476,6 +546,9 @@ pub struct App {
     pub applied: Option<Result<(), String>>,
     pub tokens: Vec<TokenTask>,
     pub credentials: Vec<CredentialRow>,
+    pub rooms: Vec<RoomRow>,
+    pub handovers: Vec<(String, HandoverState)>,
+    pub room_check: Option<steps::roomcheck::RoomCheck>,
     pub report: Option<crate::doctor::Report>,
     /// The delegated-user field of the re-authorize list, while it is being edited.
     pub editing: Option<TextField>,
@@ -508,6 +581,9 @@ impl App {
             applied: None,
             tokens: vec![],
             credentials: vec![],
+            rooms: vec![],
+            handovers: vec![],
+            room_check: None,
             report: None,
             editing: None,
             busy: None,
@@ -609,7 +685,12 @@ impl App {
             Event::Credentials(g, r) if g == self.generation => steps::credentials::loaded(self, r),
             Event::Doctored(g, r) if g == self.generation => steps::findings::doctored(self, r),
             Event::BrowserProbed(r) => steps::findings::browser_probed(self, r),
-            Event::Probed(..) | Event::Diffed(..) | Event::Credentials(..) | Event::Doctored(..) => vec![],
+            Event::Rooms(g, r) if g == self.generation => steps::rooms::loaded(self, r),
+            Event::HandedOver(c, r) => steps::handover::handed_over(self, c, r),
+            Event::RoomsChecked(r) => steps::roomcheck::checked(self, r),
+            Event::Probed(..) | Event::Diffed(..) | Event::Credentials(..) | Event::Doctored(..) | Event::Rooms(..) => {
+                vec![]
+            }
             Event::Progress(line) => {
                 self.apply_lines.push(line);
                 vec![]

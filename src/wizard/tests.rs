@@ -13,6 +13,17 @@ fn ctrl(app: &mut App, c: char) -> Vec<Effect> {
     app.handle(Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)))
 }
 
+/// Leaves the Provider step: the Rooms step loads the instance's rooms; none here.
+fn past_rooms(app: &mut App) {
+    let g = match key(app, KeyCode::Enter).as_slice() {
+        [Effect::LoadRooms { generation }] => *generation,
+        other => panic!("the Rooms step loads the rooms: {other:?}"),
+    };
+    assert_eq!(app.step, Step::Rooms);
+    app.handle(Event::Rooms(g, Ok(vec![])));
+    key(app, KeyCode::Enter);
+}
+
 fn typed(app: &mut App, s: &str) {
     for c in s.chars() {
         key(app, KeyCode::Char(c));
@@ -55,6 +66,7 @@ pub fn info() -> InstanceInfo {
         personal_alias: Some((facts::PERSONAL_ALIAS_ID.into(), true)),
         mode_value: Some("Normal".into()),
         providers: vec!["Microsoft Exchange Online".into()],
+        idle_providers: vec!["Microsoft Exchange Online".into()],
         properties: vec![
             ("sn_wsd_rsvsync.use_default_tz".into(), "building".into()),
             ("sn_wsd_rsvsync.max_event_retry_count".into(), "10".into()),
@@ -123,7 +135,7 @@ fn mode_list_moves_and_chooses() {
     key(&mut app, KeyCode::End);
     key(&mut app, KeyCode::Enter);
     assert_eq!((app.step, app.draft.choice), (Step::Instance, ModeChoice::Normal));
-    assert_eq!(app.position(), (2, 12));
+    assert_eq!(app.position(), (2, 13));
 }
 
 #[test]
@@ -131,7 +143,7 @@ fn steps_follow_the_mode() {
     assert!(!steps_for(ModeChoice::Normal).contains(&Step::Token));
     assert!(!steps_for(ModeChoice::Normal).contains(&Step::Alias));
     assert!(!steps_for(ModeChoice::PersonalDefault).contains(&Step::Connection));
-    assert_eq!(steps_for(ModeChoice::PersonalOwn).len(), 14);
+    assert_eq!(steps_for(ModeChoice::PersonalOwn).len(), 16);
 }
 
 #[test]
@@ -245,7 +257,7 @@ fn own_alias_names_the_rest() {
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.step, Step::Provider);
     assert_eq!(app.draft.provider.value, "Contoso Rooms", "one provider per mailbox, named after its alias");
-    key(&mut app, KeyCode::Enter);
+    past_rooms(&mut app);
     assert_eq!(app.step, Step::Properties);
     key(&mut app, KeyCode::Char('e'));
     ctrl(&mut app, 'u');
@@ -280,7 +292,7 @@ fn at_review(choice: ModeChoice) -> (App, u64) {
         key(&mut app, KeyCode::Enter);
     }
     assert_eq!(app.step, Step::Provider);
-    key(&mut app, KeyCode::Enter);
+    past_rooms(&mut app);
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.step, Step::Integration);
     let g = match key(&mut app, KeyCode::Enter).as_slice() {
@@ -331,8 +343,11 @@ fn review_blocks_conflicts_then_applies_then_signs_in() {
     assert!(matches!(app.tokens[0].state, TokenState::Failed(ref m) if m.contains("cancelled")));
     key(&mut app, KeyCode::Char('s'));
     assert_eq!(app.tokens[0].state, TokenState::Skipped);
-    key(&mut app, KeyCode::Enter);
+    assert!(key(&mut app, KeyCode::Enter).is_empty(), "nothing signed in, nothing to hand over");
+    assert_eq!(app.step, Step::Handover);
+    assert!(matches!(key(&mut app, KeyCode::Enter).as_slice(), [Effect::CheckRooms]));
     assert_eq!(app.step, Step::Summary);
+    app.handle(Event::RoomsChecked(Ok((0, vec![]))));
     assert!(matches!(key(&mut app, KeyCode::Char('s')).as_slice(), [Effect::SavePlan(_)]));
     app.handle(Event::Saved(Ok("calsync-plan-personal.toml".into())));
     assert!(app.notice.as_ref().unwrap().contains("calsync-plan-personal.toml"));
@@ -492,4 +507,74 @@ fn troubleshoot_runs_fixes_and_looks_again() {
     assert_eq!(app.step, Step::Findings, "nothing left that f can repair");
     assert!(app.notice.is_some());
     assert!(matches!(key(&mut app, KeyCode::Char('r')).as_slice(), [Effect::Doctor { .. }]));
+}
+
+#[test]
+fn rooms_are_picked_and_refused_with_one_sentence() {
+    let (mut app, _) = at_review(ModeChoice::PersonalOwn);
+    app.busy = None;
+    app.go(Step::Provider);
+    let g = match key(&mut app, KeyCode::Enter).as_slice() {
+        [Effect::LoadRooms { generation }] => *generation,
+        other => panic!("{other:?}"),
+    };
+    let row = |l: &str, e: &str, configs: Vec<(String, bool)>| crate::wizard::RoomRow {
+        location: l.into(),
+        email: e.into(),
+        configs,
+        selected: false,
+    };
+    app.handle(Event::Rooms(
+        g,
+        Ok(vec![
+            row("Everest", "everest@contoso.com", vec![]),
+            row("Denali", "denali@contoso.com", vec![("Microsoft Exchange Online".into(), true)]),
+            row("Fuji", "", vec![]),
+        ]),
+    ));
+    key(&mut app, KeyCode::Char(' '));
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Char(' '));
+    let n = app.notice.clone().unwrap();
+    assert!(n.contains("Denali already syncs through the provider \"Microsoft Exchange Online\""), "{n}");
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Char(' '));
+    assert!(app.notice.clone().unwrap().contains("Fuji has no email"));
+    assert_eq!(app.rooms.iter().filter(|r| r.selected).count(), 1);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step, Step::Properties);
+    let plan = app.draft.to_plan(app.info.as_ref()).unwrap();
+    assert_eq!(plan.rooms.len(), 1);
+    assert_eq!((plan.rooms[0].location.as_str(), plan.rooms[0].provider.as_str()), ("Everest", "Contoso Rooms"));
+    let retired: Vec<_> = plan.providers.iter().filter(|p| !p.active).map(|p| p.name.as_str()).collect();
+    assert_eq!(retired, ["Microsoft Exchange Online"], "the provider without a delegated user is retired");
+}
+
+#[test]
+fn the_token_reaches_the_instance_as_a_step_of_its_own() {
+    let (mut app, g) = at_review(ModeChoice::PersonalOwn);
+    app.handle(Event::Diffed(g, Ok(diff(&[Action::Create]))));
+    key(&mut app, KeyCode::Enter);
+    app.handle(Event::Applied(Ok(())));
+    key(&mut app, KeyCode::Enter);
+    assert!(matches!(key(&mut app, KeyCode::Enter).as_slice(), [Effect::SignIn { .. }]));
+    let who = crate::oauth::identity::Who {
+        username: "rooms@contoso.com".into(),
+        name: None,
+        object_id: None,
+        tenant_id: None,
+    };
+    app.handle(Event::SignedIn(Ok(who)));
+    match key(&mut app, KeyCode::Enter).as_slice() {
+        [Effect::HandOver { credential }] => assert_eq!(credential, "Contoso Rooms"),
+        other => panic!("the hand-over starts on its own: {other:?}"),
+    }
+    assert_eq!(app.step, Step::Handover);
+    app.handle(Event::HandedOver("Contoso Rooms".into(), Err("writing failed".into())));
+    assert!(matches!(&app.handovers[0].1, crate::wizard::HandoverState::Failed(_)));
+    assert!(matches!(key(&mut app, KeyCode::Char('r')).as_slice(), [Effect::HandOver { .. }]), "r retries");
+    app.handle(Event::HandedOver("Contoso Rooms".into(), Ok(vec!["link-1".into(), "link-2".into()])));
+    assert_eq!(app.handovers[0].1, crate::wizard::HandoverState::Done(vec!["link-1".into(), "link-2".into()]));
+    assert!(matches!(key(&mut app, KeyCode::Enter).as_slice(), [Effect::CheckRooms]));
+    assert_eq!(app.step, Step::Summary);
 }

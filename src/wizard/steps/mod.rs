@@ -7,6 +7,7 @@ pub mod connection;
 pub mod credential;
 pub mod credentials;
 pub mod findings;
+pub mod handover;
 pub mod instance;
 pub mod integration;
 pub mod mode;
@@ -15,6 +16,8 @@ pub mod profile;
 pub mod properties;
 pub mod provider;
 pub mod review;
+pub mod roomcheck;
+pub mod rooms;
 pub mod summary;
 pub mod token;
 
@@ -41,6 +44,8 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
         Step::Review => review::key(app, k),
         Step::Apply => apply::key(app, k),
         Step::Token => token::key(app, k),
+        Step::Handover => handover::key(app, k),
+        Step::Rooms => rooms::key(app, k),
         Step::Summary => summary::key(app, k),
     }
 }
@@ -63,6 +68,8 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         Step::Review => review::render(app, f, area),
         Step::Apply => apply::render(app, f, area),
         Step::Token => token::render(app, f, area),
+        Step::Handover => handover::render(app, f, area),
+        Step::Rooms => rooms::render(app, f, area),
         Step::Summary => summary::render(app, f, area),
     }
 }
