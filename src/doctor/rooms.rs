@@ -185,7 +185,7 @@ pub fn check(s: &Snapshot, r: &RoomSnapshot, now: &str) -> Vec<Finding> {
         return o.list;
     }
     let provider = |id: &str| s.providers.iter().find(|p| col(p, "sys_id") == id);
-    let mut per_location: std::collections::HashMap<String, Vec<String>> = Default::default();
+    let mut per_location: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::default();
     for c in &r.configs {
         let room = r.room_name(c);
         let link = format!("{}/{}.do?sys_id={}", s.instance, facts::RSV_CONFIG_TABLE, col(c, "sys_id"));
@@ -265,7 +265,7 @@ pub fn check(s: &Snapshot, r: &RoomSnapshot, now: &str) -> Vec<Finding> {
         }
     }
     // Several live subscriptions for one mailbox: each change arrives more than once.
-    let mut by_email: std::collections::BTreeMap<String, Vec<&Value>> = Default::default();
+    let mut by_email: std::collections::BTreeMap<String, Vec<&Value>> = std::collections::BTreeMap::default();
     for sub in
         r.subscriptions.iter().filter(|x| col(x, facts::SUBSCRIPTION_STATUS_COLUMN) == facts::SUBSCRIPTION_ACTIVE)
     {
@@ -518,26 +518,33 @@ pub fn graph_finding(instance: &str, t: &Target, who: &str, result: &Result<Acce
 /// The Graph-side checks: for each configured room, refresh the keyring token of its
 /// credential and open the room's calendar with it. A room whose token calsync does not
 /// hold is named in a warning.
-pub async fn graph_checks(client: &Client, s: &Snapshot, r: &RoomSnapshot, opts: &AccountCheck) -> Vec<Finding> {
+pub async fn graph_checks(
+    services: &crate::config::Services,
+    client: &Client,
+    s: &Snapshot,
+    r: &RoomSnapshot,
+    opts: &AccountCheck,
+) -> Vec<Finding> {
     use crate::oauth::{flow, target};
-    use crate::secrets::{self, Account};
+    use crate::secrets::Account;
     let mut out = vec![];
     let mut tokens: std::collections::HashMap<String, Result<(SecretString, String, String), String>> =
-        Default::default();
+        std::collections::HashMap::default();
     for t in targets(s, r) {
         let Some(cred) = t.credential.clone() else { continue };
         if !tokens.contains_key(&cred) {
             let got = async {
                 let account = Account::RefreshToken { instance: opts.instance_key.clone(), credential: cred.clone() };
-                let rt = match tokio::task::spawn_blocking(move || secrets::get(&account)).await {
-                    Ok(Ok(Some(rt))) => rt,
+                let rt = match services.secrets.get(&account).await {
+                    Ok(Some(rt)) => rt,
                     _ => return Err(format!("calsync holds no token for the credential \"{cred}\" in the OS keyring")),
                 };
                 let tg = target::for_credential(client, &cred, opts.login_base.as_deref(), opts.graph_base.as_deref())
                     .await
                     .map_err(|e| e.to_string())?;
                 let (secret, _) =
-                    target::stored_secret(opts.sandbox_secret, &opts.instance_key, &tg.registry.client_id).await;
+                    target::stored_secret(services, opts.sandbox_secret, &opts.instance_key, &tg.registry.client_id)
+                        .await;
                 let f =
                     flow::Flow::new(&tg.registry, secret.as_ref(), "http://localhost/").map_err(|e| e.to_string())?;
                 let tokens = f

@@ -76,10 +76,15 @@ pub fn keyring_only_note(credential: &str, user: &str) -> String {
 
 /// The credential's owner as the instance and calsync's notes know it (the plan is the
 /// wizard's to add).
-pub async fn owner_on(client: &crate::snow::Client, instance_key: &str, credential: &str) -> Option<Owner> {
+pub async fn owner_on(
+    client: &crate::snow::Client,
+    state_dir: &std::path::Path,
+    instance_key: &str,
+    credential: &str,
+) -> Option<Owner> {
     let snapshot = crate::doctor::read::read(client).await.ok();
     let provider = snapshot.as_ref().and_then(|s| crate::doctor::provider_mailbox(s, credential));
-    let last = super::delegates::load(instance_key).get(credential).cloned();
+    let last = super::delegates::load(state_dir, instance_key).get(credential).cloned();
     owner(provider.as_deref(), None, last.as_deref())
 }
 

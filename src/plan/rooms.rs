@@ -401,7 +401,7 @@ pub fn awaiting_activation(
             (None, Some(r)) => r
                 .outcomes
                 .iter()
-                .find(|o| o.kind == Kind::Room && o.name == item.name && o.status == super::apply::Status::Done)
+                .find(|o| o.kind == Kind::Room && o.name == item.name && matches!(o.status, super::apply::Status::Done))
                 .and_then(|o| o.sys_id.clone()),
             (None, None) => None,
         };

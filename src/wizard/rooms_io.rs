@@ -2,9 +2,9 @@
 //! instance's rooms, handing a signed-in credential's tokens to the instance, and running
 //! the doctor's room checks. Called by `driver.rs`, which owns the instance and the tokens.
 
-use super::RoomRow;
+use super::{Connection, RoomRow};
+use crate::config::Services;
 use crate::facts;
-use crate::oauth::flow::Tokens;
 use crate::snow::records::plain;
 use crate::snow::{Client, Query, SnError};
 use serde_json::Value;
@@ -43,40 +43,56 @@ pub async fn load_rooms(client: &Client) -> Result<Vec<RoomRow>, SnError> {
         .collect())
 }
 
-/// Writes the tokens of `credential` where the instance keeps them; returns the records'
-/// form links.
-pub async fn hand_over(
-    client: &Client,
-    credential: &str,
-    tokens: &Tokens,
-    login: Option<&str>,
-    graph: Option<&str>,
-) -> Result<Vec<String>, String> {
-    let t = crate::oauth::target::for_credential(client, credential, login, graph).await.map_err(|e| e.to_string())?;
+/// Writes `credential`'s tokens where the instance keeps them; returns the records' form
+/// links. The tokens come fresh from the refresh token the sign-in just kept in the OS
+/// keyring, so no secret passes through the wizard's state.
+pub async fn hand_over(services: &Services, conn: &Connection, credential: &str) -> Result<Vec<String>, String> {
+    use crate::oauth::{flow, target};
+    let ends = services.endpoints(conn.sandbox_url.as_deref());
+    let t = target::for_credential(&conn.client, credential, ends.login.as_deref(), ends.graph.as_deref())
+        .await
+        .map_err(|e| e.to_string())?;
     crate::oauth::mailbox::token_allowed(credential, &t.credential.integration_type())?;
+    let account = crate::secrets::Account::RefreshToken {
+        instance: conn.instance_key.clone(),
+        credential: credential.to_string(),
+    };
+    let rt = services
+        .secrets
+        .get(&account)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("calsync holds no token for it in the OS keyring; sign it in again")?;
+    let (secret, _) =
+        target::stored_secret(services, conn.sandbox_url.is_some(), &conn.instance_key, &t.registry.client_id).await;
+    let f = flow::Flow::new(&t.registry, secret.as_ref(), "http://localhost/").map_err(|e| e.to_string())?;
+    let mut tokens = f.refresh(&rt, &flow::scopes_for(&t.graph_root)).await.map_err(|e| e.to_string())?;
+    if tokens.refresh_token.is_none() {
+        tokens.refresh_token = Some(rt);
+    }
     let c = &t.credential;
-    crate::oauth::handover::store(client, &c.sys_id, &c.name, c.oauth_entity_profile.id(), &t.entity_id, tokens)
+    crate::oauth::handover::store(&conn.client, &c.sys_id, &c.name, c.oauth_entity_profile.id(), &t.entity_id, &tokens)
         .await
         .map_err(|e| format!("the token is in the OS keyring, but writing it to the instance failed: {e}"))
 }
 
 /// The doctor's room checks: the number of configured rooms and the findings.
 pub async fn check_rooms(
-    client: &Client,
-    instance_key: &str,
-    sandbox_url: Option<&str>,
+    services: &Services,
+    conn: &Connection,
 ) -> Result<(usize, Vec<crate::doctor::Finding>), String> {
     use crate::doctor::{AccountCheck, read, rooms};
+    let client = &conn.client;
     let snapshot = read::read(client).await.map_err(|e| e.to_string())?;
     let r = rooms::read(client).await.map_err(|e| e.to_string())?;
-    let ends = crate::oauth::target::endpoints(sandbox_url);
+    let ends = services.endpoints(conn.sandbox_url.as_deref());
     let opts = AccountCheck {
-        instance_key: instance_key.to_string(),
+        instance_key: conn.instance_key.clone(),
         login_base: ends.login,
         graph_base: ends.graph,
-        sandbox_secret: sandbox_url.is_some(),
+        sandbox_secret: conn.sandbox_url.is_some(),
     };
     let mut findings = rooms::check(&snapshot, &r, &crate::clock::now_utc());
-    findings.extend(rooms::graph_checks(client, &snapshot, &r, &opts).await);
+    findings.extend(rooms::graph_checks(services, client, &snapshot, &r, &opts).await);
     Ok((r.configs.len(), findings))
 }

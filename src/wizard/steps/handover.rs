@@ -18,18 +18,21 @@ pub fn start(app: &mut App) -> Vec<Effect> {
         app.handovers = app
             .tokens
             .iter()
-            .filter(|t| matches!(t.state, TokenState::Done(_)))
+            .filter(|t| matches!(t.state, TokenState::Done { .. }))
             .map(|t| (t.credential.clone(), HandoverState::Pending))
             .collect();
     }
+    let Some(conn) = app.conn.clone() else { return vec![] };
     let Some((credential, state)) =
         app.handovers.iter_mut().find(|(_, s)| matches!(s, HandoverState::Pending | HandoverState::Failed(_)))
     else {
         return vec![];
     };
     *state = HandoverState::Writing;
+    let credential = credential.clone();
+    app.generation += 1;
     app.busy = Some(Busy::Applying);
-    vec![Effect::HandOver { credential: credential.clone() }]
+    vec![Effect::HandOver { generation: app.generation, conn, credential }]
 }
 
 pub fn handed_over(app: &mut App, credential: String, r: Result<Vec<String>, String>) -> Vec<Effect> {

@@ -12,8 +12,10 @@ use ratatui::text::Line;
 pub type RoomCheck = Result<(usize, Vec<Finding>), String>;
 
 pub fn start(app: &mut App) -> Vec<Effect> {
+    let Some(conn) = app.conn.clone() else { return vec![] };
+    app.generation += 1;
     app.busy = Some(Busy::Probing);
-    vec![Effect::CheckRooms]
+    vec![Effect::CheckRooms { generation: app.generation, conn }]
 }
 
 pub fn checked(app: &mut App, r: RoomCheck) -> Vec<Effect> {

@@ -5,7 +5,7 @@
 //! through another provider, cannot be picked, with one sentence saying why.
 
 use crate::wizard::view::theme;
-use crate::wizard::{App, Busy, Effect, ErrorPanel, RoomRow};
+use crate::wizard::{App, Busy, Effect, ErrorPanel, Failure, RoomRow};
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
@@ -14,12 +14,13 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 /// Asks the driver for the rooms (when entering the step).
 pub fn load(app: &mut App) -> Vec<Effect> {
+    let Some(conn) = app.conn.clone() else { return vec![] };
     app.generation += 1;
     app.busy = Some(Busy::Probing);
-    vec![Effect::LoadRooms { generation: app.generation }]
+    vec![Effect::LoadRooms { generation: app.generation, conn }]
 }
 
-pub fn loaded(app: &mut App, r: Result<Vec<RoomRow>, String>) -> Vec<Effect> {
+pub fn loaded(app: &mut App, r: Result<Vec<RoomRow>, Failure>) -> Vec<Effect> {
     app.busy = None;
     match r {
         Ok(mut rows) => {
@@ -29,8 +30,9 @@ pub fn loaded(app: &mut App, r: Result<Vec<RoomRow>, String>) -> Vec<Effect> {
             app.rooms = rows;
             app.cursor = 0;
         }
-        Err(message) => {
-            app.error = Some(ErrorPanel { title: "The rooms could not be read".into(), message, retry: false })
+        Err(e) => {
+            app.error =
+                Some(ErrorPanel { title: "The rooms could not be read".into(), message: e.to_string(), retry: false })
         }
     }
     vec![]
