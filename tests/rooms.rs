@@ -98,8 +98,8 @@ async fn a_room_already_syncing_through_another_provider_is_refused() {
 #[tokio::test]
 async fn an_inactive_provider_is_refused_in_the_plan_and_on_the_instance() {
     let text = example(ROOMS).replace(
-        "delegated_user = \"rooms-delegate@contoso.com\"\n\n# The rooms",
-        "delegated_user = \"rooms-delegate@contoso.com\"\nactive = false\n\n# The rooms",
+        "delegated_user = \"rooms-delegate@contoso.com\"\n\n# The instance's general",
+        "delegated_user = \"rooms-delegate@contoso.com\"\nactive = false\n\n# The instance's general",
     );
     let e = plan::parse("plan.toml", &text).unwrap_err();
     assert_eq!(e.field, "[[room]] provider");
@@ -331,4 +331,32 @@ async fn graph_answers_per_room_become_findings_with_the_fix() {
     };
     let f = rooms::graph_finding(dead, &t, DELEGATE.0, &result).expect("a finding");
     assert_eq!((f.id, f.severity), ("GRAPH-UNREACHABLE", Severity::Warning));
+}
+
+/// The README's rooms walkthrough, end to end on one sandbox: apply, the delegate's token
+/// in the keyring (here in memory) and on the instance, Callback URL and Activate clicked;
+/// then the whole doctor, Graph side included, finds nothing wrong (exit 0).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_rooms_walkthrough_ends_with_a_healthy_doctor() {
+    let dir = tempfile::tempdir().unwrap();
+    let (services, _memory) = services(dir.path(), Person::SignsInAs(DELEGATE.0, DELEGATE.1));
+    let (sb, tokens) = syncing("").await;
+    let account = calsync::secrets::Account::RefreshToken {
+        instance: "sandbox".into(),
+        credential: "Contoso Graph Personal".into(),
+    };
+    services.secrets.set(&account, tokens.refresh_token.as_ref().unwrap()).await.unwrap();
+    let (_, report) = calsync::doctor::examine(&services, &client(&sb), "sandbox", Some(sb.url())).await.unwrap();
+    let problems: Vec<_> =
+        report.findings.iter().filter(|f| f.severity != Severity::Info).map(|f| (f.id, f.title.clone())).collect();
+    assert!(report.healthy && problems.is_empty(), "{problems:#?}");
+
+    // The same walkthrough with Matterhorn, whose delegates lack the account: one error,
+    // and Graph says why.
+    let matterhorn = "[[room]]\nlocation = \"Matterhorn\"\nemail = \"matterhorn@contoso.com\"\nprovider = \"Contoso Graph Personal\"\n";
+    let (sb, tokens) = syncing(matterhorn).await;
+    services.secrets.set(&account, tokens.refresh_token.as_ref().unwrap()).await.unwrap();
+    let (_, report) = calsync::doctor::examine(&services, &client(&sb), "sandbox", Some(sb.url())).await.unwrap();
+    let ids: Vec<_> = report.findings.iter().filter(|f| f.severity == Severity::Error).map(|f| f.id).collect();
+    assert_eq!(ids, ["ROOM-GRAPH-DENIED", "ROOM-SUBSCRIPTION-FAILED"], "{:#?}", report.findings);
 }
