@@ -600,7 +600,8 @@ pub enum Event {
     Applied(u64, Result<(), Failure>),
     SignIn(u64, Notice),
     SignedIn(u64, Result<SignedIn, Failure>),
-    Saved(Result<String, String>),
+    /// The plan was saved (to this path), or could not be.
+    Saved(Result<String, std::io::Error>),
     Rooms(u64, Result<Vec<RoomRow>, Failure>),
     HandedOver(u64, String, Result<Vec<String>, String>),
     RoomsChecked(u64, steps::roomcheck::RoomCheck),
