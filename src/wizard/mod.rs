@@ -828,7 +828,7 @@ impl App {
 
     pub fn back(&mut self) {
         // Once written, the setup goes forward only.
-        if self.applied.is_some() && matches!(self.step, Step::Apply | Step::Token | Step::Summary) {
+        if self.applied.is_some() && matches!(self.step, Step::Apply | Step::Token | Step::Handover | Step::Summary) {
             return;
         }
         let s = self.steps();

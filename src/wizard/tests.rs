@@ -690,7 +690,7 @@ fn key_help_follows_the_sign_in_state_and_the_journey() {
     assert!(steps::keys_help(&app).contains("Enter sign in"));
     key(&mut app, KeyCode::Char('s'));
     let help = steps::keys_help(&app);
-    assert!(!help.contains("sign in") && help.contains("Enter summary"), "{help}");
+    assert!(!help.contains("sign in") && help.contains("Enter continue"), "{help}");
     app.step = Step::Summary;
     assert!(steps::keys_help(&app).contains("save as plan"));
     app.journey = Journey::Reauth;

@@ -191,14 +191,19 @@ pub fn keys_help(app: &App) -> String {
         Step::Token => match token::next_state(app) {
             Some(crate::wizard::TokenState::Failed(_)) => "Enter retry · s skip",
             Some(_) => "Enter sign in · s skip",
-            None => "Enter summary",
+            None => "Enter continue",
         },
-        Step::Summary if app.journey == crate::wizard::Journey::Setup => "s save as plan · Enter quit",
-        Step::Summary => "Enter quit",
+        Step::Rooms => "Up/Down · Space pick · Enter continue",
+        Step::Handover if app.handovers.iter().any(|(_, s)| matches!(s, crate::wizard::HandoverState::Failed(_))) => {
+            "r retry · Enter check the rooms"
+        }
+        Step::Handover => "Enter check the rooms",
+        Step::Summary if app.journey == crate::wizard::Journey::Setup => "c check rooms · s save as plan · Enter quit",
+        Step::Summary => "c check rooms · Enter quit",
         _ => "Enter continue",
     };
     let back = if app.step == Step::Picker
-        || (app.applied.is_some() && matches!(app.step, Step::Apply | Step::Token | Step::Summary))
+        || (app.applied.is_some() && matches!(app.step, Step::Apply | Step::Token | Step::Handover | Step::Summary))
     {
         ""
     } else {
