@@ -15,7 +15,7 @@ use secrecy::{ExposeSecret, SecretString};
 use std::io::{BufRead, IsTerminal};
 use std::time::Duration;
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct AuthorizeArgs {
     /// The OAuth 2.0 credential to sign in, by name (for example "MS Graph 1")
     #[arg(long)]

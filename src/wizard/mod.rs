@@ -14,6 +14,7 @@
 
 pub mod driver;
 pub mod field;
+pub mod instance_oauth;
 pub mod rooms_io;
 pub mod steps;
 pub mod view;
@@ -503,6 +504,15 @@ impl std::fmt::Debug for Connection {
     }
 }
 
+/// A saved instance as the instance step offers it: no secrets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedInstance {
+    pub name: String,
+    pub url: String,
+    pub user: String,
+    pub oauth: bool,
+}
+
 /// A probe's answer: where, and what it found there.
 #[derive(Debug)]
 pub struct Probed {
@@ -554,6 +564,9 @@ pub enum Failure {
     /// Get OAuth Token must not run on (src/oauth/mailbox.rs).
     #[error("{0}")]
     Refused(String),
+    /// The instance sign-in (probe or OAuth) said no; the sentence says why and what to do.
+    #[error("{0}")]
+    SignIn(String),
 }
 
 impl Failure {
@@ -564,6 +577,7 @@ impl Failure {
             Failure::Target(e) => e.is_access_problem(),
             Failure::Write(e) => e.is_access_problem(),
             Failure::Restore(e) => e.is_access_problem(),
+            Failure::SignIn(_) => true,
             _ => false,
         }
     }
@@ -638,6 +652,8 @@ pub enum Effect {
         url: String,
         user: String,
         password: SecretString,
+        /// Sign in with the instance's own OAuth in the browser instead of the password.
+        oauth: bool,
     },
     LoadCredentials {
         generation: u64,
@@ -732,6 +748,10 @@ pub struct App {
     pub confirm_quit: bool,
     pub notice: Option<String>,
     pub sandbox: bool,
+    /// The instance step signs in with the instance's OAuth (single sign-on) on Enter.
+    pub instance_oauth: bool,
+    /// Saved instances the instance step offers (F2 fills the next one in).
+    pub saved: Vec<SavedInstance>,
     pub color: bool,
     pub size: (u16, u16),
     pub quit: bool,
@@ -770,6 +790,8 @@ impl App {
             confirm_quit: false,
             notice: None,
             sandbox,
+            instance_oauth: false,
+            saved: vec![],
             color: true,
             size: (80, 24),
             quit: false,
