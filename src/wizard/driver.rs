@@ -95,6 +95,15 @@ fn info_from(snap: &crate::doctor::read::Snapshot, current_app: String) -> Insta
             .filter_map(|(n, ..)| prop(n).map(|p| (p.name.0.clone(), p.value.0.clone())))
             .collect(),
         providers,
+        idle_providers: snap
+            .providers
+            .iter()
+            .filter(|p| {
+                use crate::snow::records::plain;
+                plain(&p["active"]) == "true" && plain(&p[facts::PROVIDER_DELEGATE_COLUMN]).is_empty()
+            })
+            .map(|p| crate::snow::records::plain(&p["name"]))
+            .collect(),
     }
 }
 
@@ -183,10 +192,6 @@ impl Tasks {
             }
             _ => {}
         }
-        let (cancel_tx, cancel_rx) = oneshot::channel::<()>();
-        if let Some(g) = generation_of(&effect) {
-            self.running.insert(g, cancel_tx);
-        }
         let paste = if let Effect::SignIn { generation, .. } = &effect {
             let (ptx, prx) = mpsc::unbounded_channel();
             self.pastes.insert(*generation, ptx);
@@ -195,10 +200,17 @@ impl Tasks {
             None
         };
         let (env, tx) = (env.clone(), tx.clone());
+        let Some(g) = generation_of(&effect) else {
+            // Not a request on screen (saving the plan): nothing cancels it.
+            tokio::spawn(async move { perform(effect, &env, &tx).await });
+            return;
+        };
+        let (cancel_tx, cancel_rx) = oneshot::channel::<()>();
+        self.running.insert(g, cancel_tx);
         tokio::spawn(async move {
             tokio::select! {
                 () = perform_with(effect, &env, &tx, paste) => {}
-                _ = cancel_rx => {}
+                Ok(()) = cancel_rx => {}
             }
         });
     }
@@ -219,6 +231,9 @@ fn generation_of(effect: &Effect) -> Option<u64> {
         | Effect::Diff { generation, .. }
         | Effect::Apply { generation, .. }
         | Effect::SignIn { generation, .. }
+        | Effect::LoadRooms { generation, .. }
+        | Effect::HandOver { generation, .. }
+        | Effect::CheckRooms { generation, .. }
         | Effect::Cancel { generation } => Some(*generation),
         Effect::SavePlan(_) | Effect::Paste { .. } | Effect::KeepPassword { .. } => None,
     }
@@ -247,8 +262,8 @@ async fn perform_with(
 ) {
     let services = &env.services;
     match effect {
-        Effect::Probe { generation, url, user, password } => {
-            let r = connect(env, &url, &user, password).await;
+        Effect::Probe { generation, url, user, password, oauth } => {
+            let r = connect(env, &url, &user, password, oauth).await;
             send(tx, Event::Probed(generation, r));
         }
         Effect::LoadCredentials { generation, conn } => {
@@ -285,6 +300,18 @@ async fn perform_with(
             let r = save_plan(&p);
             send(tx, Event::Saved(r));
         }
+        Effect::LoadRooms { generation, conn } => {
+            let r = super::rooms_io::load_rooms(&conn.client).await.map_err(Failure::from);
+            send(tx, Event::Rooms(generation, r));
+        }
+        Effect::HandOver { generation, conn, credential } => {
+            let r = super::rooms_io::hand_over(services, &conn, &credential).await;
+            send(tx, Event::HandedOver(generation, credential, r));
+        }
+        Effect::CheckRooms { generation, conn } => {
+            let r = super::rooms_io::check_rooms(services, &conn).await;
+            send(tx, Event::RoomsChecked(generation, r));
+        }
         Effect::KeepPassword { account, password } => {
             let r = services.secrets.set(&account, &password).await.map(|()| account.key()).map_err(|e| e.to_string());
             send(tx, Event::Kept(r));
@@ -295,10 +322,26 @@ async fn perform_with(
 
 /// Reaches the instance with one request first, so a wrong password is sent once and not
 /// once per concurrent read; then reads what the steps show.
-async fn connect(env: &Env, url: &str, user: &str, password: SecretString) -> Result<Box<Probed>, Failure> {
+async fn connect(
+    env: &Env,
+    url: &str,
+    user: &str,
+    password: SecretString,
+    oauth: bool,
+) -> Result<Box<Probed>, Failure> {
     let url = InstanceUrl::parse(url)?;
-    let client = Client::new(url.clone(), user, password)?;
-    check_login(&client).await?;
+    // Asked without credentials first: no password goes to a single sign-on instance.
+    let found = crate::snow::probe::probe(&url).await?;
+    let client = if oauth || !found.takes_passwords() {
+        if !oauth && !matches!(found.page, crate::snow::probe::SignInPage::SingleSignOn { .. }) {
+            return Err(Failure::SignIn(found.summary()));
+        }
+        super::instance_oauth::sign_in(&env.services, &url, env.sandbox_url.is_some()).await?
+    } else {
+        let client = Client::new(url.clone(), user, password)?;
+        check_login(&client).await?;
+        client
+    };
     let info = probe(&client).await?;
     let sandbox_url = env.sandbox_url.clone();
     let instance_key = if sandbox_url.is_some() { "sandbox".to_string() } else { url.key() };
@@ -363,6 +406,9 @@ async fn apply(
         },
     )
     .await?;
+    for note in &report.notes {
+        send(tx, Event::Progress(generation, ApplyLine { ok: true, text: note.clone(), link: None }));
+    }
     if let Some(e) = report.first_failure() {
         return Err(Failure::Write(e.clone()));
     }
@@ -394,6 +440,11 @@ async fn sign_in(
 ) -> Result<SignedIn, Failure> {
     let ends = services.endpoints(conn.sandbox_url.as_deref());
     let t = target::for_credential(&conn.client, credential, ends.login.as_deref(), ends.graph.as_deref()).await?;
+    // The credential's own mailbox, before anyone signs in (src/oauth/mailbox.rs).
+    crate::oauth::mailbox::token_allowed(credential, &t.credential.integration_type()).map_err(Failure::Refused)?;
+    let owner =
+        crate::oauth::mailbox::owner_on(&conn.client, &services.config.state_dir, &conn.instance_key, credential).await;
+    crate::oauth::mailbox::check(credential, user, owner.as_ref()).map_err(Failure::Refused)?;
     let (secret, _) =
         target::stored_secret(services, conn.sandbox_url.is_some(), &conn.instance_key, &t.registry.client_id).await;
     let secret = secret.ok_or_else(|| Failure::NoClientSecret(t.registry.client_id.clone()))?;
@@ -415,7 +466,7 @@ async fn sign_in(
     Ok(SignedIn { who: done.who, warnings: done.warnings })
 }
 
-fn save_plan(p: &Plan) -> Result<String, String> {
+fn save_plan(p: &Plan) -> Result<String, std::io::Error> {
     let mut path = std::path::PathBuf::from(format!("calsync-plan-{}.toml", p.mode));
     let mut n = 2;
     while path.exists() {
@@ -424,7 +475,7 @@ fn save_plan(p: &Plan) -> Result<String, String> {
     }
     let text =
         format!("# Saved by the calsync wizard. Replay with: calsync apply --plan {}\n{}", path.display(), p.to_toml());
-    std::fs::write(&path, text).map(|()| path.display().to_string()).map_err(|e| e.to_string())
+    std::fs::write(&path, text).map(|()| path.display().to_string())
 }
 
 /// Reads terminal input on its own thread until `stop` is set.
@@ -480,10 +531,15 @@ pub async fn run(opts: Options, services: Services, sandbox: Option<&Sandbox>) -
         app.start(j);
     }
     app.color = !services.config.no_color;
+    app.saved = saved_instances(&services);
     if let Some(sb) = sandbox {
         app.draft.instance.set(sb.url());
-        app.draft.user.set(seed::ADMIN_USER);
-        app.draft.password.set(seed::ADMIN_PASSWORD);
+        if services.config.sandbox_sso {
+            app.instance_oauth = true;
+        } else {
+            app.draft.user.set(seed::ADMIN_USER);
+            app.draft.password.set(seed::ADMIN_PASSWORD);
+        }
     } else {
         if let Some(i) = &services.config.instance {
             app.draft.instance.set(i);
@@ -546,6 +602,23 @@ pub async fn run(opts: Options, services: Services, sandbox: Option<&Sandbox>) -
 }
 
 /// The password field starts filled when `CALSYNC_PASSWORD` or the keyring has one.
+/// The saved instances, for the instance step (F2).
+fn saved_instances(services: &Services) -> Vec<super::SavedInstance> {
+    crate::profiles::Profiles::load(&services.config.config_dir)
+        .map(|p| {
+            p.instances
+                .into_iter()
+                .map(|i| super::SavedInstance {
+                    oauth: i.sign_in == Some(crate::snow::auth::Method::Oauth),
+                    name: i.name,
+                    url: i.url,
+                    user: i.user.unwrap_or_default(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 async fn prefill_password(app: &mut App, services: &Services) {
     use secrecy::ExposeSecret;
     if let Some(p) = &services.config.password {

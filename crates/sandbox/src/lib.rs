@@ -5,7 +5,9 @@
 //! records live in a state file, so one run sees what the previous run wrote.
 
 mod attachment;
+pub mod auth;
 mod batch;
+pub mod graph;
 pub mod identity;
 mod names;
 pub mod query;
@@ -15,6 +17,7 @@ pub mod server;
 mod shared;
 pub mod store;
 mod time;
+pub mod wcs;
 mod xml;
 
 use server::{Faults, Inner, Stats};
@@ -56,6 +59,8 @@ pub struct Options {
     pub reset: bool,
     /// Which seed a fresh (or reset) sandbox starts from.
     pub seed: seed::Seed,
+    /// Single sign-on and basic-auth restriction (see `auth`).
+    pub sign_in: auth::Policy,
 }
 
 /// A running sandbox instance.
@@ -78,6 +83,7 @@ impl Sandbox {
         let passwords = BTreeMap::from([
             (seed::ADMIN_USER.to_string(), seed::ADMIN_PASSWORD.to_string()),
             (seed::VIEWER_USER.to_string(), seed::VIEWER_PASSWORD.to_string()),
+            (auth::MFA_ADMIN_USER.to_string(), auth::MFA_ADMIN_PASSWORD.to_string()),
         ]);
         let inner = Arc::new(Inner {
             records: shared::Shared::new(store, opts.state.clone()),
@@ -86,6 +92,7 @@ impl Sandbox {
             base_url: OnceLock::new(),
             passwords: Mutex::new(passwords),
             idp: Mutex::new(identity::Idp::default()),
+            sign_in: Mutex::new(auth::SignIn::new(opts.sign_in)),
         });
         {
             // A fresh or reset sandbox writes its seed over whatever the file held; one
@@ -112,6 +119,7 @@ impl Sandbox {
                     row.insert("redirect_url".into(), format!("{url}/oauth_redirect.do"));
                 }
             }
+            auth::ensure_records(&mut store, &url);
             store.save();
         }
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -153,6 +161,16 @@ impl Sandbox {
         self.inner.faults.cut_write.store(n, Ordering::SeqCst);
     }
 
+    /// Answers the Batch API as an instance without it does.
+    pub fn set_batch_refused(&self, on: bool) {
+        self.inner.faults.no_batch.store(on, Ordering::Relaxed);
+    }
+
+    /// Batch API calls answered so far.
+    pub fn batches(&self) -> u64 {
+        self.inner.stats.batches.load(Ordering::SeqCst)
+    }
+
     /// Makes the Table API ignore dot-walked conditions, like a simpler instance.
     pub fn set_no_dot_walk(&self, on: bool) {
         self.inner.faults.no_dot_walk.store(on, Ordering::Relaxed);
@@ -169,6 +187,18 @@ impl Sandbox {
         }
     }
 
+    /// Turns single sign-on and the basic-auth restriction on or off.
+    pub fn set_sign_in_policy(&self, policy: auth::Policy) {
+        if let Ok(mut s) = self.inner.sign_in.lock() {
+            s.policy = policy;
+        }
+    }
+
+    /// Every token the instance issued to calsync's registries expires now.
+    pub fn expire_instance_tokens(&self) {
+        self.with_store(auth::expire_tokens);
+    }
+
     /// The Microsoft account a browser without a sandbox cookie is signed in as.
     pub fn set_browser_session(&self, upn: Option<&str>) {
         if let Ok(mut idp) = self.inner.idp.lock() {
@@ -181,6 +211,16 @@ impl Sandbox {
         if let Ok(mut idp) = self.inner.idp.lock() {
             idp.loopback_platform = platform;
         }
+    }
+
+    /// Clicks a form's UI action as the sandbox admin (Activate, Deactivate, Callback URL).
+    pub fn ui_action(&self, table: &str, sys_id: &str, action: &str) -> Result<String, String> {
+        let caller = {
+            let store = self.inner.store();
+            let user = store.first_where("sys_user", "user_name", seed::ADMIN_USER).ok_or("no admin user")?;
+            store::Caller { user_id: user["sys_id"].clone(), user_name: seed::ADMIN_USER.into(), admin: true }
+        };
+        wcs::ui_action(&self.inner, &caller, table, sys_id, action)
     }
 
     pub fn requests(&self) -> u64 {
