@@ -137,7 +137,7 @@ async fn re_authorize_a_delegated_mailbox() {
     let row = &r.app.credentials[0];
     assert_eq!((row.name.as_str(), row.delegated.as_str()), ("Contoso Graph Personal", "rooms-delegate@contoso.com"));
     assert!(!row.in_keyring);
-    r.key(KeyCode::Char(' ')).await;
+    assert!(row.selected, "a known mailbox without a token is preselected");
     r.key(KeyCode::Enter).await;
     r.on(Step::Token);
     r.key(KeyCode::Enter).await;
@@ -215,8 +215,8 @@ async fn sign_in_warnings_are_shown() {
     calsync::oauth::delegates::remember(dir.path(), "sandbox", "Contoso Graph Personal", "rooms-delegate@contoso.com");
     let mut r = Run::new(services, &sb, Journey::Reauth);
     r.key(KeyCode::Enter).await;
-    r.key(KeyCode::Char(' ')).await;
     r.key(KeyCode::Enter).await;
+    r.on(Step::Token);
     r.key(KeyCode::Enter).await;
     let warnings = match &r.app.tokens[0].state {
         TokenState::Done { warnings, .. } => warnings.clone(),
@@ -241,7 +241,6 @@ async fn esc_while_signing_in_stops_it() {
     calsync::oauth::delegates::remember(dir.path(), "sandbox", "Contoso Graph Personal", "rooms-delegate@contoso.com");
     let mut r = Run::new(services, &sb, Journey::Reauth);
     r.key(KeyCode::Enter).await;
-    r.key(KeyCode::Char(' ')).await;
     r.key(KeyCode::Enter).await;
     r.on(Step::Token);
     // The sign-in runs as a task of the driver's, as in the terminal.

@@ -118,12 +118,15 @@ impl Client {
     /// counted in `requests_sent`.
     pub(super) fn authed(&self, method: Method, url: &str) -> reqwest::RequestBuilder {
         self.requests.fetch_add(1, Ordering::Relaxed);
-        let req = self.http.request(method, url);
+        self.with_login(self.http.request(method, url)).header(header::ACCEPT, "application/json")
+    }
+
+    /// The request with calsync's login: the password or the instance's bearer token.
+    fn with_login(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         match &self.auth {
             Auth::Basic(p) => req.basic_auth(&self.user, Some(p.expose_secret())),
             Auth::Bearer(t) => req.bearer_auth(t.expose_secret()),
         }
-        .header(header::ACCEPT, "application/json")
     }
 
     pub(super) fn retry_policy(&self) -> RetryPolicy {
@@ -230,11 +233,7 @@ impl Client {
         loop {
             attempt += 1;
             let req = self.http.request(method.clone(), &url).query(params);
-            let mut req = match &self.auth {
-                Auth::Basic(p) => req.basic_auth(&self.user, Some(p.expose_secret())),
-                Auth::Bearer(t) => req.bearer_auth(t.expose_secret()),
-            }
-            .header(header::ACCEPT, "application/json");
+            let mut req = self.with_login(req).header(header::ACCEPT, "application/json");
             if let Some(b) = body {
                 req = req.header(header::CONTENT_TYPE, "application/json").json(b);
             } else if method != Method::GET {
