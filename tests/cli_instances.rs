@@ -245,3 +245,24 @@ async fn status_without_any_instance_is_a_usage_error() {
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("\"soon\" is not a duration"), "{out}");
 }
+
+#[tokio::test]
+async fn reauth_expiring_names_what_it_cannot_sign_in_and_why() {
+    let env = Env::new();
+    let (code, out) =
+        run(env.cmd().args(["apply", "--plan", "examples/personal-own-alias.toml", "--sandbox", "--yes"])).await;
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = run(env.cmd().args(["reauth", "--expiring-within", "14d", "--sandbox"])).await;
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("Contoso Graph Personal: missing (instance token none)"), "{out}");
+    assert!(
+        out.contains("calsync does not know its mailbox: calsync authorize --credential \"Contoso Graph Personal\" --expect-user EMAIL"),
+        "{out}"
+    );
+    let (code, out) = run(env.cmd().args(["status", "--sandbox", "--json"])).await;
+    assert_eq!(code, 1, "a credential without a token needs attention: {out}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let cred = &doc["instances"][0]["credentials"][0];
+    assert_eq!(cred["credential"], "Contoso Graph Personal");
+    assert_eq!(cred["state"], "missing");
+}

@@ -111,7 +111,7 @@ pub async fn run(services: &Services, args: &InstanceArgs) -> u8 {
             if oauth_without_client {
                 println!(
                     "Before signing in with OAuth, {}",
-                    auth::registry_instructions(&p.url).replace("--client-id ID", &format!("--client-id ID {name}"))
+                    auth::registry_instructions(&p.url).replace("instance add NAME", &format!("instance add {name}"))
                 );
             } else {
                 println!("Sign in with: calsync instance login {name}");
