@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 async fn ids(sb: &Sandbox) -> BTreeSet<&'static str> {
     let c = client(sb);
     let snap = read::read(&c).await.expect("read");
-    checks::run(&snap).into_iter().map(|f| f.id).collect()
+    checks::run(&snap).into_iter().map(|f| f.id.as_str()).collect()
 }
 
 async fn seeded(s: seed::Seed) -> Sandbox {
@@ -260,8 +260,8 @@ fn a_user_without_admin_is_reported() {
 
 #[test]
 fn wrong_account_findings_come_first() {
-    let mk = |id: &'static str, severity| doctor::Finding {
-        id,
+    let mk = |id: &str, severity| doctor::Finding {
+        id: id.parse().unwrap(),
         severity,
         title: String::new(),
         evidence: vec![],
@@ -280,7 +280,7 @@ fn wrong_account_findings_come_first() {
     v.push(mk("PROVIDER-DELEGATE-MISMATCH", Severity::Error));
     v.push(mk("BROWSER-WRONG-ACCOUNT", Severity::Error));
     doctor::order(&mut v);
-    let order: Vec<&str> = v.iter().map(|f| f.id).collect();
+    let order: Vec<&str> = v.iter().map(|f| f.id.as_str()).collect();
     assert_eq!(
         order,
         [
@@ -297,7 +297,7 @@ fn wrong_account_findings_come_first() {
 #[test]
 fn the_browser_probe_becomes_a_finding() {
     let f = doctor::browser_finding("MS Graph 1", Some("rooms@contoso.com"), Ok("it-admin@contoso.com".into()));
-    assert_eq!((f.id, f.severity), ("BROWSER-WRONG-ACCOUNT", Severity::Error));
+    assert_eq!((f.id.as_str(), f.severity), ("BROWSER-WRONG-ACCOUNT", Severity::Error));
     assert!(f.title.contains("it-admin@contoso.com") && f.title.contains("rooms@contoso.com"));
     assert_eq!(doctor::browser_finding("x", Some("A@b.com"), Ok("a@b.com".into())).id, "BROWSER-ACCOUNT");
     assert_eq!(doctor::browser_finding("x", None, Err("login_required".into())).id, "BROWSER-NO-SESSION");
@@ -348,7 +348,7 @@ async fn a_keyring_token_of_another_account_is_reported_first() {
     // The right account is a note, not an error.
     calsync::oauth::delegates::remember(&key, "Contoso Graph Personal", "rooms-delegate@contoso.com");
     let found = doctor::accounts(&c, &snap, &opts).await;
-    assert_eq!(found.iter().map(|f| f.id).collect::<Vec<_>>(), ["TOKEN-ACCOUNT"]);
+    assert_eq!(found.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(), ["TOKEN-ACCOUNT"]);
     calsync::secrets::delete(&account).unwrap();
 }
 

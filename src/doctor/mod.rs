@@ -5,10 +5,12 @@
 
 pub mod checks;
 pub mod fix;
+pub mod ids;
 pub mod read;
 pub mod render;
 
 pub use checks::{Evidence, Finding, Severity};
+pub use ids::Check;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
@@ -30,10 +32,10 @@ pub struct Counts {
 /// Wrong-account findings first (the keyring token's account, the browser's, a provider
 /// naming another mailbox than its credential's), then by severity, then by id.
 pub fn order(findings: &mut [Finding]) {
-    let rank = |id: &str| match id {
-        "TOKEN-WRONG-ACCOUNT" => 0,
-        "BROWSER-WRONG-ACCOUNT" => 1,
-        "PROVIDER-DELEGATE-MISMATCH" => 2,
+    let rank = |id: Check| match id {
+        Check::TokenWrongAccount => 0,
+        Check::BrowserWrongAccount => 1,
+        Check::ProviderDelegateMismatch => 2,
         _ => 3,
     };
     findings.sort_by_key(|f| (rank(f.id), f.severity, f.id));
@@ -42,38 +44,35 @@ pub fn order(findings: &mut [Finding]) {
 /// The browser-account probe as a finding: which Microsoft account would ServiceNow's own
 /// Get OAuth Token use in this browser, compared with the delegated user.
 pub fn browser_finding(credential: &str, expected: Option<&str>, probed: Result<String, String>) -> Finding {
-    let mk = |id, severity, title: String, why: &str, fix: String| Finding {
+    let mk = |id: Check, severity, title: String, fix: String| Finding {
         id,
         severity,
         title,
         evidence: vec![],
-        why: why.into(),
+        why: id.why().into(),
         fix,
         fixable: false,
         repair: None,
     };
     match (probed, expected) {
         (Ok(who), Some(want)) if !who.eq_ignore_ascii_case(want) => mk(
-            "BROWSER-WRONG-ACCOUNT",
+            Check::BrowserWrongAccount,
             Severity::Error,
             format!("your browser is signed in to Microsoft as {who}, not {want}"),
-            "ServiceNow's Get OAuth Token sends no prompt, so in this browser it would silently issue the token for that account.",
             format!(
                 "Sign the browser out of Microsoft or use a private window before clicking Get OAuth Token, or let calsync do it: calsync authorize --credential \"{credential}\" --expect-user {want}."
             ),
         ),
         (Ok(who), _) => mk(
-            "BROWSER-ACCOUNT",
+            Check::BrowserAccount,
             Severity::Info,
             format!("your browser is signed in to Microsoft as {who}"),
-            "ServiceNow's Get OAuth Token would use this account silently.",
             "Nothing to do if that is the delegated mailbox.".into(),
         ),
         (Err(e), _) => mk(
-            "BROWSER-NO-SESSION",
+            Check::BrowserNoSession,
             Severity::Info,
             format!("your browser has no usable Microsoft session ({e})"),
-            "ServiceNow's Get OAuth Token will ask who signs in.",
             expected
                 .map(|w| format!("Sign in as {w} when asked."))
                 .unwrap_or_else(|| "Sign in as the delegated mailbox when asked.".into()),
@@ -97,8 +96,9 @@ impl Report {
     /// Adds a finding made after the checks (the browser probe, whose newest answer replaces
     /// an earlier one), and keeps the order and the counts right.
     pub fn add(&mut self, finding: Finding) {
-        if finding.id.starts_with("BROWSER-") {
-            self.findings.retain(|f| !f.id.starts_with("BROWSER-"));
+        let browser = |id: Check| id.as_str().starts_with("BROWSER-");
+        if browser(finding.id) {
+            self.findings.retain(|f| !browser(f.id));
         }
         self.findings.push(finding);
         self.settle();
@@ -147,7 +147,7 @@ pub async fn accounts(client: &crate::snow::Client, s: &read::Snapshot, opts: &A
         {
             let id = plain(&p["sys_id"]);
             out.push(Finding {
-                id: "PROVIDER-DELEGATE-MISMATCH",
+                id: Check::ProviderDelegateMismatch,
                 severity: Severity::Error,
                 title: format!("the calendar provider \"{}\" names {email}, but its credential \"{}\" is signed in as {signed}", plain(&p["name"]), cred.name),
                 evidence: vec![Evidence {
@@ -157,7 +157,7 @@ pub async fn accounts(client: &crate::snow::Client, s: &read::Snapshot, opts: &A
                     value: email.clone(),
                     link: format!("{}/{}.do?sys_id={id}", s.instance, facts::PROVIDER_TABLE),
                 }],
-                why: "The provider creates reservations as its delegated user with the token of its alias's credential; two different accounts make calendar updates fail or land in the wrong mailbox.".into(),
+                why: Check::ProviderDelegateMismatch.why().into(),
                 fix: format!("Make them the same mailbox: set Delegated user email to {signed}, or sign {email} in: calsync authorize --credential \"{}\" --expect-user {email}.", cred.name),
                 fixable: false,
                 repair: None,
@@ -197,11 +197,11 @@ pub async fn accounts(client: &crate::snow::Client, s: &read::Snapshot, opts: &A
                 .and_then(|c| c.username().map(str::to_string)),
             Err(e) => {
                 out.push(Finding {
-                    id: "TOKEN-REFRESH-FAILED",
+                    id: Check::TokenRefreshFailed,
                     severity: Severity::Warning,
-                    title: format!("calsync's token for \"{}\" could not be refreshed", cred.name),
+                    title: format!("calsync's token for \"{}\" could not be refreshed ({e})", cred.name),
                     evidence: vec![ev("keyring", &account.key())],
-                    why: format!("The identity provider refused it ({e}); it may have expired or been revoked."),
+                    why: Check::TokenRefreshFailed.why().into(),
                     fix: format!("Sign in again: calsync reauth, or calsync authorize --credential \"{}\".", cred.name),
                     fixable: false,
                     repair: None,
@@ -212,21 +212,24 @@ pub async fn accounts(client: &crate::snow::Client, s: &read::Snapshot, opts: &A
         let Some(who) = who else { continue };
         match expected.get(&cred.name.0) {
             Some(want) if !want.eq_ignore_ascii_case(&who) => out.push(Finding {
-                id: "TOKEN-WRONG-ACCOUNT",
+                id: Check::TokenWrongAccount,
                 severity: Severity::Error,
                 title: format!("the token of \"{}\" belongs to {who}, not to {want}", cred.name),
                 evidence: vec![ev("signed in as", &who)],
-                why: "A token of the wrong Microsoft account (usually the admin's own, reused silently by the browser) reads and writes the wrong calendars, and fails for rooms that account is not a delegate of.".into(),
-                fix: format!("Sign {want} in again: calsync authorize --credential \"{}\" --expect-user {want}.", cred.name),
+                why: Check::TokenWrongAccount.why().into(),
+                fix: format!(
+                    "Sign {want} in again: calsync authorize --credential \"{}\" --expect-user {want}.",
+                    cred.name
+                ),
                 fixable: false,
                 repair: None,
             }),
             _ => out.push(Finding {
-                id: "TOKEN-ACCOUNT",
+                id: Check::TokenAccount,
                 severity: Severity::Info,
                 title: format!("calsync's token for \"{}\" belongs to {who}", cred.name),
                 evidence: vec![ev("signed in as", &who)],
-                why: "Read from a fresh id_token obtained with the refresh token in the OS keyring.".into(),
+                why: Check::TokenAccount.why().into(),
                 fix: "Nothing to do if that is the delegated mailbox.".into(),
                 fixable: false,
                 repair: None,
