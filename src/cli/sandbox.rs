@@ -16,6 +16,10 @@ pub struct SandboxArgs {
     /// Start again from an instance with the usual misconfigurations, for calsync doctor
     #[arg(long)]
     pub broken: bool,
+    /// Start again from an instance that spells the calendar provider's and retry policy's
+    /// columns differently (its data dictionary says how)
+    #[arg(long)]
+    pub renamed_columns: bool,
     /// Where the records are kept between runs
     #[arg(long, env = "CALSYNC_SANDBOX_STATE")]
     pub state: Option<PathBuf>,
@@ -41,8 +45,9 @@ pub async fn run(args: SandboxArgs) -> u8 {
     let sb = match Sandbox::start(sandbox::Options {
         port: args.port,
         state: Some(state.clone()),
-        reset: args.reset || args.broken,
+        reset: args.reset || args.broken || args.renamed_columns,
         seed: if args.broken { seed::Seed::Broken } else { seed::Seed::Healthy },
+        columns: if args.renamed_columns { sandbox::schema::Columns::Renamed } else { Default::default() },
     })
     .await
     {

@@ -132,8 +132,8 @@ pub async fn accounts(client: &crate::snow::Client, s: &read::Snapshot, opts: &A
     for p in &s.providers {
         use crate::facts;
         use crate::snow::records::plain;
-        let (alias, email) = (plain(&p[facts::PROVIDER_ALIAS_COLUMN]), plain(&p[facts::PROVIDER_DELEGATE_COLUMN]));
-        if plain(&p[facts::PROVIDER_OVERRIDE_COLUMN]) != "true" || alias.is_empty() || email.is_empty() {
+        let (alias, email) = (s.provider(p, &facts::PROVIDER_ALIAS), s.provider(p, &facts::PROVIDER_DELEGATE));
+        if s.provider(p, &facts::PROVIDER_OVERRIDE) != "true" || alias.is_empty() || email.is_empty() {
             continue;
         }
         let cred = s
@@ -153,7 +153,7 @@ pub async fn accounts(client: &crate::snow::Client, s: &read::Snapshot, opts: &A
                 evidence: vec![Evidence {
                     table: facts::PROVIDER_TABLE.into(),
                     sys_id: id.clone(),
-                    field: facts::PROVIDER_DELEGATE_COLUMN.into(),
+                    field: s.dictionary.column(&facts::PROVIDER_DELEGATE),
                     value: email.clone(),
                     link: format!("{}/{}.do?sys_id={id}", s.instance, facts::PROVIDER_TABLE),
                 }],
@@ -297,21 +297,19 @@ pub async fn examine(
 /// credential on the spoke's default aliases, of the active provider without an override.
 pub fn provider_mailbox(s: &read::Snapshot, credential: &str) -> Option<String> {
     use crate::facts;
-    use crate::snow::records::plain;
     let cred = s.credentials.iter().find(|c| &*c.name == credential)?;
     let aliases: Vec<&str> =
         s.connections.iter().filter(|c| c.credential.id() == &*cred.sys_id).map(|c| c.connection_alias.id()).collect();
-    let col = |p: &serde_json::Value, k: &str| plain(&p[k]);
-    let active = s.providers.iter().filter(|p| col(p, "active") == "true");
+    let col = |p: &serde_json::Value, f: &facts::Labelled| s.provider(p, f);
+    let active = s.providers.iter().filter(|p| col(p, &facts::PROVIDER_ACTIVE) == "true");
     let overriding = active.clone().find(|p| {
-        col(p, facts::PROVIDER_OVERRIDE_COLUMN) == "true"
-            && aliases.contains(&col(p, facts::PROVIDER_ALIAS_COLUMN).as_str())
+        col(p, &facts::PROVIDER_OVERRIDE) == "true" && aliases.contains(&col(p, &facts::PROVIDER_ALIAS).as_str())
     });
     let default_alias = aliases.iter().any(|a| {
         s.alias(a).is_some_and(|x| [facts::SPOKE_ALIAS_ID, facts::SPOKE_CLIENTCRED_ALIAS_ID].contains(&&*x.id))
     });
     let provider = overriding.or_else(|| {
-        default_alias.then(|| active.clone().find(|p| col(p, facts::PROVIDER_OVERRIDE_COLUMN) != "true")).flatten()
+        default_alias.then(|| active.clone().find(|p| col(p, &facts::PROVIDER_OVERRIDE) != "true")).flatten()
     })?;
-    Some(col(provider, facts::PROVIDER_DELEGATE_COLUMN)).filter(|e| !e.is_empty())
+    Some(col(provider, &facts::PROVIDER_DELEGATE)).filter(|e| !e.is_empty())
 }

@@ -1,6 +1,7 @@
 //! Talking to a ServiceNow instance over its REST Table API.
 
 pub mod client;
+pub mod dictionary;
 pub mod error;
 pub mod query;
 pub mod records;

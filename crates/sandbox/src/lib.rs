@@ -52,6 +52,9 @@ pub struct Options {
     pub reset: bool,
     /// Which seed a fresh (or reset) sandbox starts from.
     pub seed: seed::Seed,
+    /// How a fresh (or reset) sandbox spells the columns the documentation knows only by
+    /// label; `Renamed` serves a dictionary whose labels map to other names.
+    pub columns: schema::Columns,
 }
 
 /// A running sandbox instance.
@@ -71,7 +74,7 @@ impl Sandbox {
                 serde_json::from_slice(&text)
                     .map_err(|e| SandboxError::State { path: path.display().to_string(), reason: e.to_string() })?
             }
-            _ => seed::store(opts.seed),
+            _ => seed::store_with(opts.seed, opts.columns),
         };
         if let Some(path) = &opts.state
             && let Some(dir) = path.parent()
@@ -156,6 +159,12 @@ impl Sandbox {
     /// Makes the Table API ignore dot-walked conditions, like a simpler instance.
     pub fn set_no_dot_walk(&self, on: bool) {
         self.inner.faults.no_dot_walk.store(on, Ordering::Relaxed);
+    }
+
+    /// Refuses reads of the data dictionary (`sys_dictionary`, `sys_choice`), as an
+    /// instance whose ACLs keep it from the integration user does.
+    pub fn set_dictionary_hidden(&self, on: bool) {
+        self.inner.faults.hide_dictionary.store(on, Ordering::Relaxed);
     }
 
     pub fn set_hibernating(&self, on: bool) {

@@ -21,9 +21,14 @@ struct Seeder {
 }
 
 impl Seeder {
-    fn add(&mut self, table: &str, fields: &[(&str, &str)]) -> String {
+    /// The name this instance gives a column the seed spells as documented.
+    fn col(&self, table: &str, col: &'static str) -> &'static str {
+        schema::spelled(table, col, self.store.columns)
+    }
+
+    fn add(&mut self, table: &str, fields: &[(&'static str, &str)]) -> String {
         let mut row = Row::new();
-        for c in schema::columns(table) {
+        for c in schema::columns_in(table, self.store.columns) {
             row.insert(c.name.to_string(), c.default.to_string());
         }
         let id = fields.iter().find(|(k, _)| *k == "sys_id").map(|(_, v)| v.to_string()).unwrap_or_else(new_sys_id);
@@ -39,10 +44,92 @@ impl Seeder {
             row.insert(k.to_string(), v.to_string());
         }
         for (k, v) in fields {
-            row.insert(k.to_string(), v.to_string());
+            row.insert(self.col(table, k).to_string(), v.to_string());
         }
         self.store.rows.push(row);
         id
+    }
+}
+
+/// The stored value of a choice, by the instance's spelling: the documented spellings are
+/// the sandbox's guesses, the renamed ones another instance's.
+pub fn retry_strategy_value(columns: schema::Columns, label: RetryStrategy) -> &'static str {
+    match (columns, label) {
+        (schema::Columns::Documented, RetryStrategy::HonorRetryAfter) => "retry_after",
+        (schema::Columns::Documented, RetryStrategy::Exponential) => names::RETRY_STRATEGY_EXPONENTIAL,
+        (schema::Columns::Documented, RetryStrategy::Fixed) => "fixed",
+        (schema::Columns::Renamed, RetryStrategy::HonorRetryAfter) => "honor_retry_after_header",
+        (schema::Columns::Renamed, RetryStrategy::Exponential) => "exponential_backoff",
+        (schema::Columns::Renamed, RetryStrategy::Fixed) => "fixed_interval",
+    }
+}
+
+/// The choices of a retry policy's Retry Strategy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryStrategy {
+    HonorRetryAfter,
+    Exponential,
+    Fixed,
+}
+
+/// The data dictionary rows (`sys_dictionary`, `sys_choice`) of the columns the documentation
+/// knows only by their form label, as this instance spells them.
+fn dictionary(s: &mut Seeder) {
+    let provider = names::PROVIDER_TABLE;
+    let columns: &[(&str, &'static str, &str, &str)] = &[
+        (provider, "name", "Name", "string"),
+        (provider, "active", "Active", "boolean"),
+        (provider, names::PROVIDER_PROCESSOR_COLUMN, "Calendar processor", "choice"),
+        (provider, names::PROVIDER_OVERRIDE_COLUMN, "Override alias?", "boolean"),
+        (provider, names::PROVIDER_ALIAS_COLUMN, "Connection & credential alias", "reference"),
+        (provider, names::PROVIDER_SYNC_START_COLUMN, "Sync start date time", "glide_date_time"),
+        (provider, names::PROVIDER_SYNC_END_COLUMN, "Sync end date time", "glide_date_time"),
+        (provider, names::PROVIDER_DELEGATE_COLUMN, "Delegated user email", "email"),
+        ("sys_retry_policy", "name", "Name", "string"),
+        ("sys_retry_policy", names::RETRY_STRATEGY_COLUMN, "Retry Strategy", "choice"),
+        ("sys_retry_policy", names::RETRY_MAX_ELAPSED_COLUMN, "Max Elapsed Time (seconds)", "integer"),
+        ("sys_connection", names::CONNECTION_SCOPE_COLUMN, "Application", "reference"),
+        ("discovery_credentials", names::CREDENTIAL_SCOPE_COLUMN, "Application", "reference"),
+        ("oauth_2_0_credentials", names::CREDENTIAL_INTEGRATION_TYPE_COLUMN, "Integration Type", "choice"),
+        ("sys_data_source", names::DATA_STREAM_ACTION_COLUMN, "Data Stream action", "reference"),
+    ];
+    for (table, col, label, kind) in columns {
+        let element = s.col(table, col);
+        let choice = if *kind == "choice" { "3" } else { "0" };
+        s.add(
+            "sys_dictionary",
+            &[
+                ("name", table),
+                ("element", element),
+                ("column_label", label),
+                ("internal_type", kind),
+                ("choice", choice),
+            ],
+        );
+    }
+    let retry = |l| retry_strategy_value(s.store.columns, l);
+    let strategies = [
+        (retry(RetryStrategy::HonorRetryAfter), "Honor \"Retry-After\" Header"),
+        (retry(RetryStrategy::Exponential), "Exponential Backoff"),
+        (retry(RetryStrategy::Fixed), "Fixed Interval"),
+    ];
+    let strategy = s.col("sys_retry_policy", names::RETRY_STRATEGY_COLUMN);
+    let processor = s.col(provider, names::PROVIDER_PROCESSOR_COLUMN);
+    let mut choices: Vec<(&str, &str, &str, &str)> =
+        strategies.iter().map(|(value, label)| ("sys_retry_policy", strategy, *value, *label)).collect();
+    choices.extend([
+        (provider, processor, names::PROCESSOR_MS_GRAPH, "Microsoft Graph"),
+        (provider, processor, "ews", "Microsoft Exchange (EWS)"),
+        (provider, processor, "google", "Google Calendar"),
+        ("oauth_2_0_credentials", names::CREDENTIAL_INTEGRATION_TYPE_COLUMN, "system", "System"),
+        ("oauth_2_0_credentials", names::CREDENTIAL_INTEGRATION_TYPE_COLUMN, "personal", "Personal"),
+    ]);
+    for (n, (table, element, value, label)) in choices.into_iter().enumerate() {
+        let seq = n.to_string();
+        s.add(
+            "sys_choice",
+            &[("name", table), ("element", element), ("value", value), ("label", label), ("sequence", &seq)],
+        );
     }
 }
 
@@ -55,9 +142,14 @@ pub enum Seed {
 }
 
 pub fn store(seed: Seed) -> Store {
+    store_with(seed, schema::Columns::Documented)
+}
+
+/// The seed on an instance that spells its columns as `columns` says.
+pub fn store_with(seed: Seed, columns: schema::Columns) -> Store {
     match seed {
-        Seed::Healthy => healthy(),
-        Seed::Broken => broken(),
+        Seed::Healthy => healthy_with(columns),
+        Seed::Broken => broken_with(columns),
     }
 }
 
@@ -67,7 +159,11 @@ pub fn store(seed: Seed) -> Store {
 /// alias, a mode value the property does not offer, a profile missing offline_access, and a
 /// calendar provider on the on-premises (EWS) processor.
 pub fn broken() -> Store {
-    let mut s = Seeder { store: healthy() };
+    broken_with(schema::Columns::Documented)
+}
+
+fn broken_with(columns: schema::Columns) -> Store {
+    let mut s = Seeder { store: healthy_with(columns) };
     let id_of = |s: &Seeder, table: &str, col: &str, v: &str| {
         s.store.first_where(table, col, v).map(|r| r["sys_id"].clone()).unwrap_or_default()
     };
@@ -120,7 +216,7 @@ pub fn broken() -> Store {
             r.insert("value".into(), "Personal Authentication".into());
         }
         if class == names::PROVIDER_TABLE {
-            r.insert(names::PROVIDER_PROCESSOR_COLUMN.into(), "ews".into());
+            r.insert(schema::spelled(&class, names::PROVIDER_PROCESSOR_COLUMN, columns).into(), "ews".into());
         }
     }
     // The personal profile loses its offline_access link.
@@ -139,7 +235,12 @@ pub fn broken() -> Store {
 }
 
 pub fn healthy() -> Store {
-    let mut s = Seeder { store: Store::default() };
+    healthy_with(schema::Columns::Documented)
+}
+
+fn healthy_with(columns: schema::Columns) -> Store {
+    let mut s = Seeder { store: Store { columns, ..Store::default() } };
+    dictionary(&mut s);
     let global = s.add(
         "sys_scope",
         &[("sys_id", names::GLOBAL_SCOPE_SYS_ID), ("scope", "global"), ("name", "Global"), ("version", "")],
@@ -165,19 +266,27 @@ pub fn healthy() -> Store {
     let viewer =
         s.add("sys_user", &[("user_name", VIEWER_USER), ("name", "Read Only"), ("email", "viewer@example.com")]);
     let admin_role = s.add("sys_user_role", &[("name", "admin"), ("description", "System administrator")]);
-    s.add("sys_user_role", &[("name", "sn_wsd_rsvsync.admin")]);
+    let wcs_admin = s.add("sys_user_role", &[("name", names::WCS_ADMIN_ROLE)]);
     let itil = s.add("sys_user_role", &[("name", "itil")]);
     s.add("sys_user_has_role", &[("user", &admin), ("role", &admin_role)]);
+    s.add("sys_user_has_role", &[("user", &admin), ("role", &wcs_admin)]);
     s.add("sys_user_has_role", &[("user", &viewer), ("role", &itil)]);
 
     let retry = s.add(
         "sys_retry_policy",
         &[
-            ("name", "MS Exchange Online HTTP Retry Policy"),
-            ("honor_retry_after", "true"),
-            ("max_elapsed_time", "120"),
+            ("name", names::RETRY_POLICY_NAME),
+            (names::RETRY_STRATEGY_COLUMN, retry_strategy_value(columns, RetryStrategy::HonorRetryAfter)),
+            (names::RETRY_MAX_ELAPSED_COLUMN, "120"),
             ("max_retries", "5"),
-            ("strategy", "exponential"),
+            ("sys_scope", &spoke),
+        ],
+    );
+    s.add(
+        "sys_data_source",
+        &[
+            ("name", names::DATA_SOURCE_NAME),
+            (names::DATA_STREAM_ACTION_COLUMN, "Exchange Online Calendar Events"),
             ("sys_scope", &spoke),
         ],
     );

@@ -9,7 +9,7 @@ pub(super) fn connections(c: &mut Ctx) {
     let s = c.s;
     let aliases: Vec<String> = exchange_aliases(s).iter().map(|a| a.sys_id.0.clone()).collect();
     for conn in s.connections.iter().filter(|x| aliases.iter().any(|a| a == x.connection_alias.id())) {
-        let scope = conn.application().value;
+        let scope = s.connection_scope(conn);
         let repair = |column: &str, label: &str, from: &str, to: &str| Repair {
             kind: Kind::Connection,
             record: conn.name.0.clone(),
@@ -93,7 +93,7 @@ pub(super) fn connections(c: &mut Ctx) {
                     from: "false".into(),
                     to: "true".into(),
                     to_label: "true".into(),
-                    scope: cred.application().value,
+                    scope: s.credential_scope(cred),
                 };
                 c.add(
                     Check::ConnCredentialInactive,
