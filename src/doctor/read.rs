@@ -11,6 +11,17 @@ use crate::snow::{Client, Query, SnError};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+/// An OAuth Entity Scope linked to a profile.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScopeLink {
+    pub profile: String,
+    /// The scope string (e.g. `Calendars.ReadWrite`).
+    pub scope: String,
+    /// The sys_id of the scope record, and of the registry (OAuth provider) it belongs to.
+    pub scope_id: String,
+    pub registry: String,
+}
+
 /// A retry policy as the doctor needs it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RetryPolicy {
@@ -49,8 +60,8 @@ pub struct Snapshot {
     pub credentials: Vec<Credential>,
     pub profiles: Vec<OAuthProfile>,
     pub entities: Vec<OAuthEntity>,
-    /// (profile sys_id, scope string) pairs linked to profiles.
-    pub profile_scopes: Vec<(String, String)>,
+    /// The OAuth Entity Scopes linked to profiles.
+    pub profile_scopes: Vec<ScopeLink>,
     pub property: Option<Property>,
     /// (credential sys_id, token type, expires) of tokens the instance holds.
     pub tokens: Vec<(String, String, String)>,
@@ -152,7 +163,7 @@ pub async fn read(client: &Client) -> Result<Snapshot, SnError> {
         client.list::<Credential>("oauth_2_0_credentials", &all, &[]),
         client.list::<OAuthProfile>("oauth_entity_profile", &all, &[]),
         client.list::<OAuthEntity>("oauth_entity", &all, &[]),
-        client.list::<Value>("oauth_entity_scope", &all, &["sys_id", "oauth_entity_scope", "name"]),
+        client.list::<Value>("oauth_entity_scope", &all, &["sys_id", "oauth_entity_scope", "name", "oauth_entity"]),
         client.list::<Value>("oauth_entity_profile_scope", &all, &["oauth_entity_profile", "oauth_entity_scope"]),
         client.list::<Property>("sys_properties", &q_prop, &[]),
         client.list::<Value>(facts::REQUESTOR_TABLE, &q_req, &["sys_id", "requestor_id"]),
@@ -164,20 +175,19 @@ pub async fn read(client: &Client) -> Result<Snapshot, SnError> {
         optional::<Value>(client, facts::CONNECTION_ATTRIBUTE_TABLE, &all, &["connection", "name"]),
         optional::<UserHasRole>(client, "sys_user_has_role", &q_wcs_admins, &["sys_id", "user"]),
     )?;
-    let scope_name = |id: &str| {
-        entity_scopes
-            .iter()
-            .find(|s| plain(&s["sys_id"]) == id)
+    let link = |l: &Value| {
+        let scope_id = plain(&l["oauth_entity_scope"]);
+        let found = entity_scopes.iter().find(|s| plain(&s["sys_id"]) == scope_id);
+        let scope = found
             .map(|s| {
                 let v = plain(&s["oauth_entity_scope"]);
                 if v.is_empty() { plain(&s["name"]) } else { v }
             })
-            .unwrap_or_default()
+            .unwrap_or_default();
+        let registry = found.map(|s| plain(&s["oauth_entity"])).unwrap_or_default();
+        ScopeLink { profile: plain(&l["oauth_entity_profile"]), scope, scope_id, registry }
     };
-    let profile_scopes = links
-        .iter()
-        .map(|l| (plain(&l["oauth_entity_profile"]), scope_name(&plain(&l["oauth_entity_scope"]))))
-        .collect();
+    let profile_scopes = links.iter().map(link).collect();
     let tokens = tokens
         .iter()
         .filter_map(|t| {

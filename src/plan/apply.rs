@@ -255,10 +255,12 @@ async fn write(
         body.insert(column.clone(), Value::String(v));
     }
     let body = Value::Object(body);
-    let written: Written = match (&item.action, &item.sys_id) {
+    let answer: Value = match (&item.action, &item.sys_id) {
         (Action::Update, Some(id)) => client.update(&item.table, id, &body).await.map_err(|e| e.to_string())?,
         _ => client.insert(&item.table, &body).await.map_err(|e| e.to_string())?,
     };
+    super::verify::check(&item.table, &body, &answer).map_err(|e| e.to_string())?;
+    let written: Written = serde_json::from_value(answer).unwrap_or_default();
     if let Some(expect) = &item.expect_id
         && (*written.id != **expect || written.sys_scope.id() != item.scope)
     {

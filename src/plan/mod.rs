@@ -4,6 +4,7 @@ pub mod apply;
 pub mod diff;
 pub mod journal;
 pub mod model;
+pub mod verify;
 
 pub use diff::{Action, Diff, InstanceState, Kind, diff, read_state};
 pub use model::{Mode, Plan, PlanError, parse};

@@ -231,7 +231,143 @@ fn broken_with(columns: schema::Columns) -> Store {
             && r.get("oauth_entity_profile") == Some(&personal_profile)
             && offline.contains(r.get("oauth_entity_scope").unwrap_or(&String::new())))
     });
+    more_faults(&mut s, &spoke_alias, &cred1, &personal_profile);
     s.store
+}
+
+/// One fault for each further message of ServiceNow's Instance Scan (see the README's scan
+/// table), on records of their own so each is found on its own.
+fn more_faults(s: &mut Seeder, spoke_alias: &str, cred1: &str, personal_profile: &str) {
+    let id_of = |s: &Seeder, table: &str, col: &str, v: &str| {
+        s.store.first_where(table, col, v).map(|r| r["sys_id"].clone()).unwrap_or_default()
+    };
+    let set = |s: &mut Seeder, table: &str, sys_id: &str, col: &'static str, v: &str| {
+        let col = s.col(table, col);
+        if let Some(r) = s.store.rows.iter_mut().find(|r| r.get("sys_id").map(String::as_str) == Some(sys_id)) {
+            r.insert(col.to_string(), v.to_string());
+        }
+    };
+    let wcs = id_of(s, "sys_scope", "scope", names::WCS_SCOPE);
+    let spoke = id_of(s, "sys_scope", "scope", names::SPOKE_SCOPE);
+    // An old spoke, under WCS 3.4.6 and two active providers.
+    set(s, "sys_store_app", &spoke, "version", "3.1.0");
+    // Nobody holds the WCS admin role.
+    let role = id_of(s, "sys_user_role", "name", names::WCS_ADMIN_ROLE);
+    s.store.rows.retain(|r| {
+        !(r.get("sys_class_name").map(String::as_str) == Some("sys_user_has_role")
+            && r.get("role").map(String::as_str) == Some(role.as_str()))
+    });
+    // The data source lost its Data Stream action.
+    let source = id_of(s, "sys_data_source", "name", names::DATA_SOURCE_NAME);
+    set(s, "sys_data_source", &source, names::DATA_STREAM_ACTION_COLUMN, "");
+    // MS Graph 1 carries the API version; MS Graph 2 carries it twice.
+    let conn1 = id_of(s, "http_connection", "name", names::MS_GRAPH_1);
+    let conn2 = id_of(s, "http_connection", "name", names::MS_GRAPH_2);
+    for conn in [&conn1, &conn2, &conn2] {
+        s.add(names::CONNECTION_ATTRIBUTE_TABLE, &[("connection", conn), ("name", "api_version"), ("value", "v1.0")]);
+    }
+    // MS Graph 1 is marked as the per-user credential; MS Graph 2 lost its profile.
+    set(s, "oauth_2_0_credentials", cred1, names::CREDENTIAL_INTEGRATION_TYPE_COLUMN, "personal");
+    let cred2 = id_of(s, "oauth_2_0_credentials", "name", names::MS_GRAPH_2);
+    set(s, "oauth_2_0_credentials", &cred2, "oauth_entity_profile", "");
+    // The client-credentials registry defaults to another grant than its profile's.
+    let cc = id_of(s, "oauth_entity", "name", names::REGISTRY_CLIENT_CREDENTIALS);
+    set(s, "oauth_entity", &cc, "default_grant_type", names::GRANT_AUTH_CODE);
+    // The copied spoke connection points at a credential that does not exist.
+    let copy = id_of(s, "http_connection", "name", "MS Graph 1 (copy)");
+    set(s, "http_connection", &copy, "credential", "0badc0de0badc0de0badc0de0badc0de");
+    // The personal registry: v1 endpoints, another instance's redirect.
+    let pa = id_of(s, "oauth_entity", "name", names::REGISTRY_PERSONAL);
+    let v1 = |kind: &str| format!("https://login.microsoftonline.com/{TENANT_ID}/oauth2/{kind}");
+    set(s, "oauth_entity", &pa, "auth_url", &v1("authorize"));
+    set(s, "oauth_entity", &pa, "token_url", &v1("token"));
+    set(s, "oauth_entity", &pa, "redirect_url", "https://other-instance.service-now.com/oauth_redirect.do");
+    // The personal profile asks for Calendars.ReadWrite.Shared of another registry.
+    let ac = id_of(s, "oauth_entity", "name", names::REGISTRY_AUTH_CODE);
+    let shared = "Calendars.ReadWrite.Shared";
+    let scope_of = |s: &Seeder, entity: &str| {
+        s.store
+            .scan("oauth_entity_scope")
+            .find(|r| {
+                r.get("oauth_entity").map(String::as_str) == Some(entity)
+                    && r.get("oauth_entity_scope").map(String::as_str) == Some(shared)
+            })
+            .map(|r| r["sys_id"].clone())
+            .unwrap_or_default()
+    };
+    let (own, foreign) = (scope_of(s, &pa), scope_of(s, &ac));
+    for r in s.store.rows.iter_mut() {
+        if r.get("sys_class_name").map(String::as_str) == Some("oauth_entity_profile_scope")
+            && r.get("oauth_entity_profile").map(String::as_str) == Some(personal_profile)
+            && r.get("oauth_entity_scope") == Some(&own)
+        {
+            r.insert("oauth_entity_scope".into(), foreign.clone());
+        }
+    }
+    // A second mailbox: its token expired, its old connection has no credential, and its
+    // provider names no valid mailbox and syncs too far back for too short a time.
+    let east = s.add(
+        "sys_alias",
+        &[
+            ("name", "Contoso_Rooms_East"),
+            ("id", "sn_wsd_rsvsync.Contoso_Rooms_East"),
+            ("parent", spoke_alias),
+            ("sys_scope", &wcs),
+        ],
+    );
+    let east_cred = s.add(
+        "oauth_2_0_credentials",
+        &[
+            ("name", "Contoso Rooms East"),
+            ("oauth_entity_profile", personal_profile),
+            (names::CREDENTIAL_SCOPE_COLUMN, &wcs),
+        ],
+    );
+    for (name, cred, active) in
+        [("Contoso Rooms East", east_cred.as_str(), "true"), ("Contoso Rooms East (old)", "", "false")]
+    {
+        s.add(
+            "http_connection",
+            &[
+                ("name", name),
+                ("connection_alias", &east),
+                ("credential", cred),
+                ("active", active),
+                ("connection_url", "https://graph.microsoft.com"),
+                (names::CONNECTION_SCOPE_COLUMN, &wcs),
+            ],
+        );
+    }
+    let requestor = s.add(
+        "oauth_requestor_profile",
+        &[
+            ("oauth_entity_profile", personal_profile),
+            ("requestor_context", "oauth_2_0_credentials"),
+            ("requestor_id", &east_cred),
+        ],
+    );
+    s.add(
+        "oauth_credential",
+        &[
+            ("name", "Contoso Rooms East"),
+            ("type", "refresh_token"),
+            ("expires", "2024-03-01 00:00:00"),
+            ("peer", &pa),
+            ("oauth_requestor_profile", &requestor),
+        ],
+    );
+    s.add(
+        names::PROVIDER_TABLE,
+        &[
+            ("name", "Contoso Rooms East"),
+            (names::PROVIDER_OVERRIDE_COLUMN, "true"),
+            (names::PROVIDER_ALIAS_COLUMN, &east),
+            (names::PROVIDER_DELEGATE_COLUMN, "rooms-east"),
+            (names::PROVIDER_SYNC_START_COLUMN, "2019-01-01 00:00:00"),
+            (names::PROVIDER_SYNC_END_COLUMN, "2020-06-01 00:00:00"),
+            ("sys_scope", &wcs),
+        ],
+    );
 }
 
 pub fn healthy() -> Store {

@@ -68,3 +68,64 @@ pub(super) fn aliases(c: &mut Ctx) {
         }
     }
 }
+
+/// Connection attributes: none on an alias whose parent's connection has some (a child
+/// copies its parent's settings), or one name twice on an alias.
+pub(super) fn attributes(c: &mut Ctx) {
+    let s = c.s;
+    let Some(attrs) = &s.connection_attributes else { return };
+    let names_on = |alias: &str| -> Vec<&str> {
+        let conns: Vec<&str> = s
+            .connections
+            .iter()
+            .filter(|x| x.connection_alias.id() == alias && x.active.0)
+            .map(|x| &*x.sys_id.0)
+            .collect();
+        attrs.iter().filter(|(conn, _)| conns.contains(&conn.as_str())).map(|(_, n)| n.as_str()).collect()
+    };
+    for a in exchange_aliases(s) {
+        let has_connection = s.connections.iter().any(|x| x.connection_alias.id() == &*a.sys_id && x.active.0);
+        if !has_connection {
+            continue;
+        }
+        let mine = names_on(&a.sys_id);
+        let mut seen: Vec<&str> = vec![];
+        let twice: Vec<&str> = mine
+            .iter()
+            .filter(|n| {
+                if seen.contains(n) {
+                    true
+                } else {
+                    seen.push(n);
+                    false
+                }
+            })
+            .copied()
+            .collect();
+        let parents = if a.parent.is_empty() { vec![] } else { names_on(a.parent.id()) };
+        let (title, shown, fix) = if !twice.is_empty() {
+            (
+                format!("there are multiple connection attributes {} on the alias {}", twice.join(", "), a.id),
+                format!("{} twice", twice.join(", ")),
+                "Delete the extra attributes so each name appears once.".to_string(),
+            )
+        } else if mine.is_empty() && !parents.is_empty() {
+            (
+                format!(
+                    "there are no connection attributes on the alias {}; its parent has {}",
+                    a.id,
+                    parents.join(", ")
+                ),
+                "none".to_string(),
+                format!(
+                    "Add the parent alias's connection attributes ({}) to this alias's connection.",
+                    parents.join(", ")
+                ),
+            )
+        } else {
+            continue;
+        };
+        let ev = vec![c.ev("sys_alias", &a.sys_id, "connection attributes", &shown)];
+        c.add(Check::AliasAttributes, Severity::Error, title, ev, fix, None);
+    }
+}

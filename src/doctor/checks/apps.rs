@@ -58,6 +58,117 @@ pub(super) fn apps(c: &mut Ctx) {
             Some(_) => {}
         }
     }
+    role(c);
+    versions(c);
+    data_source(c);
+    dictionary(c);
+}
+
+/// Someone must hold the WCS admin role: the scan runs as it, renewal failures go to it.
+fn role(c: &mut Ctx) {
+    if c.s.wcs_admins == Some(0) && c.s.scope(facts::WCS_SCOPE).is_some() {
+        c.add(
+            Check::RoleWcsAdmin,
+            Severity::Warning,
+            format!("no user holds the role {}", facts::WCS_ADMIN_ROLE),
+            vec![],
+            format!("Grant {} to the administrators of the calendar synchronization.", facts::WCS_ADMIN_ROLE),
+            None,
+        );
+    }
+}
+
+/// The spoke's version against WCS's and against the number of providers.
+fn versions(c: &mut Ctx) {
+    let s = c.s;
+    let (Some(wcs), Some(spoke)) = (s.scope(facts::WCS_SCOPE), s.scope(facts::SPOKE_SCOPE)) else { return };
+    let ev = |c: &Ctx| vec![c.ev(&spoke.sys_class_name, &spoke.sys_id, "version", &spoke.version)];
+    if version_at_least(&wcs.version, facts::WCS_USES_SPOKE_FROM)
+        && !version_at_least(&spoke.version, facts::SPOKE_MIN_FOR_WCS_2)
+    {
+        let e = ev(c);
+        c.add(
+            Check::AppSpokeOld,
+            Severity::Error,
+            format!(
+                "the Microsoft Exchange Online Spoke {} is older than {}, which Workplace Calendar Synchronization {} needs",
+                spoke.version,
+                facts::SPOKE_MIN_FOR_WCS_2,
+                wcs.version
+            ),
+            e,
+            format!("Upgrade the Microsoft Exchange Online Spoke to {} or later.", facts::SPOKE_MIN_FOR_WCS_2),
+            None,
+        );
+    }
+    let active = s.providers.iter().filter(|p| s.provider(p, &facts::PROVIDER_ACTIVE) == "true").count();
+    if active > 1 && !version_at_least(&spoke.version, facts::SPOKE_MIN_MULTI_PROVIDER) {
+        let e = ev(c);
+        c.add(
+            Check::AppSpokeMultiProvider,
+            Severity::Error,
+            format!(
+                "{active} calendar providers are active, but the Microsoft Exchange Online Spoke {} predates {}",
+                spoke.version,
+                facts::SPOKE_MIN_MULTI_PROVIDER
+            ),
+            e,
+            format!(
+                "Upgrade the Microsoft Exchange Online Spoke to {} or later, or keep one provider active.",
+                facts::SPOKE_MIN_MULTI_PROVIDER
+            ),
+            None,
+        );
+    }
+}
+
+/// The spoke's data source "Exchange Online Calendar" and its Data Stream action.
+fn data_source(c: &mut Ctx) {
+    let s = c.s;
+    let (Some(rows), Some(_)) = (&s.data_sources, s.scope(facts::SPOKE_SCOPE)) else { return };
+    let column = s.dictionary.column(&facts::DATA_STREAM_ACTION);
+    let repair = "Repair the Microsoft Exchange Online Spoke (All > System Definition > Plugins > Microsoft Exchange Online Spoke > Repair), which also brings the com.glide.hub.action_type.datastream plugin.";
+    match rows.iter().find(|r| crate::snow::records::plain(&r["name"]) == facts::DATA_SOURCE_NAME) {
+        None => c.add(
+            Check::SpokeDataSource,
+            Severity::Error,
+            format!("the spoke's data source \"{}\" does not exist", facts::DATA_SOURCE_NAME),
+            vec![],
+            repair.into(),
+            None,
+        ),
+        Some(r) if s.dictionary.get(r, &facts::DATA_STREAM_ACTION).trim().is_empty() => {
+            let id = crate::snow::records::plain(&r["sys_id"]);
+            let ev = vec![c.ev(facts::DATA_SOURCE_TABLE, &id, &column, "")];
+            c.add(
+                Check::SpokeDataSource,
+                Severity::Error,
+                format!("the data source \"{}\" has no Data Stream action", facts::DATA_SOURCE_NAME),
+                ev,
+                repair.into(),
+                None,
+            );
+        }
+        Some(_) => {}
+    }
+}
+
+/// Say when labelled columns could not be looked up and their guesses are used.
+fn dictionary(c: &mut Ctx) {
+    let s = c.s;
+    let missing: Vec<&str> = s.dictionary.missing().iter().map(|f| f.label).collect();
+    let (title, fix) = match s.dictionary.unread() {
+        Some(why) => (
+            format!("the data dictionary could not be read ({why}); calsync used its documented guesses for the columns it knows only by label"),
+            "Let this user read sys_dictionary and sys_choice (the admin role does), then run the doctor again; findings about calendar providers and retry policies may be wrong until then.".to_string(),
+        ),
+        None if !missing.is_empty() => (
+            format!("the data dictionary does not list the fields {}; calsync used its documented guesses for them", missing.join(", ")),
+            "Check these labels on the forms of this instance; if they differ, report them so calsync's facts can be corrected.".to_string(),
+        ),
+        None => return,
+    };
+    c.add(Check::DictionaryGuessed, Severity::Info, title, vec![], fix, None);
 }
 
 pub(super) fn mode_property(c: &mut Ctx, mode: Option<Mode>) {

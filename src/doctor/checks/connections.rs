@@ -70,14 +70,26 @@ pub(super) fn connections(c: &mut Ctx) {
             );
         }
         match s.credential(conn.credential.id()) {
-            None => {
-                let ev = vec![c.ev("http_connection", &conn.sys_id, "credential", conn.credential.id())];
+            None if conn.credential.is_empty() => {
+                let ev = vec![c.ev("http_connection", &conn.sys_id, "credential", "")];
                 c.add(
                     Check::ConnNoCredential,
                     Severity::Error,
-                    format!("the connection \"{}\" has no OAuth 2.0 credential", conn.name),
+                    format!("there is no credential on the connection \"{}\"", conn.name),
                     ev,
-                    "Set its Credential (calsync apply can).".into(),
+                    "Set its Credential to an OAuth 2.0 credential (calsync apply can).".into(),
+                    None,
+                );
+            }
+            None => {
+                let shown = conn.credential.display.clone().unwrap_or_else(|| conn.credential.id().to_string());
+                let ev = vec![c.ev("http_connection", &conn.sys_id, "credential", &shown)];
+                c.add(
+                    Check::ConnCredentialInvalid,
+                    Severity::Error,
+                    format!("the connection \"{}\" points at {shown}, which is not an OAuth 2.0 credential", conn.name),
+                    ev,
+                    "Set its Credential to an OAuth 2.0 credential of the mode's profile (calsync apply can).".into(),
                     None,
                 );
             }

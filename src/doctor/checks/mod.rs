@@ -90,6 +90,10 @@ impl Ctx<'_> {
         fix: String,
         repair: Option<Repair>,
     ) {
+        // Two credentials sharing a profile or registry find its faults once.
+        if self.out.iter().any(|f| f.id == id && f.title == title) {
+            return;
+        }
         self.out.push(Finding {
             id,
             severity,
@@ -145,8 +149,10 @@ pub fn run(s: &Snapshot) -> Vec<Finding> {
     let mode = mode_of(s);
     apps::mode_property(&mut c, mode);
     aliases::aliases(&mut c);
+    aliases::attributes(&mut c);
     connections::connections(&mut c);
-    credentials::credentials(&mut c, mode);
+    let token_mode = mode.or_else(|| s.property.as_ref().map(|_| apps::infer_mode(s)));
+    credentials::credentials(&mut c, mode, token_mode);
     providers::providers(&mut c, mode);
     c.out
 }
