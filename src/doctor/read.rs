@@ -1,6 +1,7 @@
-//! Everything the doctor looks at, read in one concurrent round: the whole Workplace
-//! Calendar Synchronization setup is a few hundred records at most. The data dictionary is
-//! read in the same round, and the labelled columns are looked up in it afterwards.
+//! Everything the doctor and the wizard look at, read in one concurrent round: the whole
+//! Workplace Calendar Synchronization setup is a few hundred records at most. The one
+//! reader of instance state the doctor, its repairs and the wizard's probe share. The data
+//! dictionary is read in the same round, and the labelled columns are looked up in it.
 
 use crate::facts;
 use crate::snow::dictionary::Dictionary;
@@ -62,7 +63,10 @@ pub struct Snapshot {
     pub entities: Vec<OAuthEntity>,
     /// The OAuth Entity Scopes linked to profiles.
     pub profile_scopes: Vec<ScopeLink>,
+    /// The integration mode property.
     pub property: Option<Property>,
+    /// The integration mode property and the tunable WCS properties that exist.
+    pub properties: Vec<Property>,
     /// (credential sys_id, token type, expires) of tokens the instance holds.
     pub tokens: Vec<(String, String, String)>,
     /// Calendar providers, as raw rows: their columns are found through `dictionary`.
@@ -127,7 +131,9 @@ pub async fn read(client: &Client) -> Result<Snapshot, SnError> {
     let q_pref = Query::new().eq("user.user_name", &user)?.eq("name", facts::CURRENT_APP_PREF)?;
     let q_http_aliases = Query::new().eq("connection_type", "http_connection")?;
     let all = Query::new();
-    let q_prop = Query::new().eq("name", facts::MODE_PROPERTY)?;
+    let mut prop_names = vec![facts::MODE_PROPERTY];
+    prop_names.extend(facts::WCS_PROPERTIES.iter().map(|(n, ..)| *n));
+    let q_prop = Query::new().is_in("name", &prop_names)?;
     let q_req = Query::new().eq("requestor_context", facts::REQUESTOR_CONTEXT_CREDENTIALS)?;
     let token_fields = [facts::TOKEN_REQUESTOR_COLUMN, facts::TOKEN_TYPE_COLUMN, facts::TOKEN_EXPIRES_COLUMN];
     let q_source = Query::new().eq("name", facts::DATA_SOURCE_NAME)?;
@@ -215,7 +221,8 @@ pub async fn read(client: &Client) -> Result<Snapshot, SnError> {
         profiles,
         entities,
         profile_scopes,
-        property: props.into_iter().next(),
+        property: props.iter().find(|p| &*p.name == facts::MODE_PROPERTY).cloned(),
+        properties: props,
         tokens,
         providers,
         retry_policies: policies

@@ -4,9 +4,9 @@ use super::{Ctx, Repair, Severity};
 use crate::doctor::ids::Check;
 use crate::doctor::read::Snapshot;
 use crate::facts;
+use crate::facts::version_at_least;
 use crate::plan::Mode;
 use crate::plan::diff::Kind;
-use crate::wizard::steps::checks::version_at_least;
 
 pub(super) fn apps(c: &mut Ctx) {
     let s = c.s;
