@@ -47,7 +47,11 @@ pub async fn run(args: SandboxArgs) -> u8 {
         state: Some(state.clone()),
         reset: args.reset || args.broken || args.renamed_columns,
         seed: if args.broken { seed::Seed::Broken } else { seed::Seed::Healthy },
-        columns: if args.renamed_columns { sandbox::schema::Columns::Renamed } else { sandbox::schema::Columns::Documented },
+        columns: if args.renamed_columns {
+            sandbox::schema::Columns::Renamed
+        } else {
+            sandbox::schema::Columns::Documented
+        },
     })
     .await
     {

@@ -96,6 +96,31 @@ checks! {
     ProviderDelegateMismatch = "PROVIDER-DELEGATE-MISMATCH" => "The provider creates reservations as its delegated user with the token of its alias's credential; two different accounts make calendar updates fail or land in the wrong mailbox.",
     ProviderSyncWindow = "PROVIDER-SYNC-WINDOW" => "The provider synchronizes between its sync start and end; the past sync must not exceed 1825 days, and the end should be at least five years after the start.",
     ProviderUnusedAlias = "PROVIDER-UNUSED-ALIAS" => "An own alias is used only when a calendar provider names it as its override alias.",
+    // Rooms: reservable sync configurations, subscriptions, the webhook registry, the jobs
+    // and flows that carry events, and the rooms' calendars on Microsoft's side (issue #10).
+    RoomNone = "ROOM-NONE" => "Rooms synchronize through their Reservable Sync Configurations; with none, no room calendar is read.",
+    RoomInactive = "ROOM-INACTIVE" => "Subscriptions are created only for active reservable sync configurations, so an inactive one hears nothing from its room.",
+    RoomNoSubscription = "ROOM-NO-SUBSCRIPTION" => "Without a subscription Microsoft sends no change notifications for the room, so events made in Outlook never reach ServiceNow.",
+    RoomSubscriptionFailed = "ROOM-SUBSCRIPTION-FAILED" => "A subscription that is not active with status 200 delivers no change notifications.",
+    RoomSubscriptionExpired = "ROOM-SUBSCRIPTION-EXPIRED" => "An expired subscription delivers no change notifications until it is renewed.",
+    RoomSubscriptionDuplicate = "ROOM-SUBSCRIPTION-DUPLICATE" => "Several subscriptions for one room deliver each change more than once, and the renewals fight each other.",
+    RoomProviderInactive = "ROOM-PROVIDER-INACTIVE" => "An inactive provider syncs nothing, and its rooms' configurations cannot be activated.",
+    RoomEmailMismatch = "ROOM-EMAIL-MISMATCH" => "The configuration's email must be the room's own mailbox, the Email of its location record; another address subscribes to another calendar.",
+    RoomTwoProviders = "ROOM-TWO-PROVIDERS" => "One email on two reservable sync configurations makes two providers write the same room calendar.",
+    WebhookMissing = "WEBHOOK-MISSING" => "Microsoft's change notifications for the rooms are received through the spoke's webhook registry.",
+    WebhookNoCallback = "WEBHOOK-NO-CALLBACK" => "Without a callback URL and client state in the webhook registry, Microsoft's change notifications are not received or not trusted.",
+    JobInactive = "JOB-INACTIVE" => "The scheduled jobs carry events between the spoke and reservations; an inactive one stops that direction of synchronization.",
+    FlowInactive = "FLOW-INACTIVE" => "The flows create calendar events and subscriptions; an inactive one stops them.",
+    JobReprocess = "JOB-REPROCESS" => "Events that failed with \"Too many requests\" are retried only by the WSDR Reprocess Events job.",
+    RoomGraphDenied = "ROOM-GRAPH-DENIED" => "Microsoft refused the delegate access to the room's calendar, so reservations cannot be written there.",
+    RoomGraphOdata = "ROOM-GRAPH-ODATA" => "An application access policy or the mailbox's REST access blocks the app from the room's calendar.",
+    RoomGraphInvalid = "ROOM-GRAPH-INVALID" => "Microsoft does not know the room's address as an object of the app registration's tenant.",
+    RoomGraphNoMailbox = "ROOM-GRAPH-NO-MAILBOX" => "The room's address has no mailbox, so there is no calendar to synchronize.",
+    RoomGraphReadOnly = "ROOM-GRAPH-READ-ONLY" => "Reservations made in ServiceNow are written to the room's calendar as the delegate, who can only read it.",
+    RoomNotARoom = "ROOM-NOT-A-ROOM" => "The configured mailbox is not a room mailbox; a person's calendar takes no room reservations.",
+    RoomGraphUnchecked = "ROOM-GRAPH-UNCHECKED" => "The room's calendar was not checked on Microsoft's side, so whether the delegate can use it is not known.",
+    GraphUnreachable = "GRAPH-UNREACHABLE" => "The room-side checks did not run; nothing is known about the rooms' calendars.",
+    RoomUnread = "ROOM-UNREAD" => "The rooms' configurations could not be read, so the room checks did not run.",
 }
 
 impl std::fmt::Display for Check {
