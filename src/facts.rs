@@ -239,3 +239,26 @@ pub fn version_at_least(have: &str, want: &str) -> bool {
     }
     true
 }
+
+// --- WCS property types, for validating property values (h2) ---
+
+/// The `sys_properties.type` of a WCS property when the instance does not say: `boolean`
+/// for a documented default of true/false, `integer` for a whole number, else `string`.
+/// [likely: inferred from the documented defaults; the record's own `type` wins]
+pub fn wcs_property_kind(name: &str) -> &'static str {
+    match WCS_PROPERTIES.iter().find(|(n, ..)| *n == name).map(|(_, d, _)| *d) {
+        Some("true" | "false") => "boolean",
+        Some(d) if d.parse::<i64>().is_ok() => "integer",
+        _ => "string",
+    }
+}
+
+// --- Names as the instance compares them (h4) ---
+
+/// The instance compares names, like every text value in a query or a unique index,
+/// without regard to case: `name=ms graph 1` finds "MS Graph 1", and a second record whose
+/// name differs only in case is refused. [likely: reference §1.2 correction;
+/// docs/servicenow-facts.md "REST behaviour"]
+pub fn same_name(a: &str, b: &str) -> bool {
+    a == b || a.to_lowercase() == b.to_lowercase()
+}

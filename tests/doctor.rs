@@ -504,6 +504,18 @@ async fn a_dropped_write_is_reported_and_a_hidden_dictionary_is_said() {
     assert!(failed[0].contains("calendar_processor") && failed[0].contains("did not save"), "{}", failed[0]);
     let found = ids(&sb).await;
     assert!(found.contains("DICTIONARY-GUESSED"), "{found:?}");
+    // The batched apply checks every item's answer the same way.
+    let st = plan::read_state(&c, &p).await.unwrap();
+    let r = plan::batched::apply_batched(&c, &plan::diff(&p, &st), &st, None, |_| {}).await;
+    let failed: Vec<String> = r
+        .outcomes
+        .iter()
+        .filter_map(|o| match &o.status {
+            plan::apply::Status::Failed(e) => Some(e.to_string()),
+            _ => None,
+        })
+        .collect();
+    assert!(failed.iter().any(|m| m.contains("calendar_processor") && m.contains("did not save")), "{r:?}");
 }
 
 /// Tokens on the instance for MS Graph 1 and 2, as after a successful Get OAuth Token.

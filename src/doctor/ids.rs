@@ -84,6 +84,7 @@ checks! {
     TokenExpired = "TOKEN-EXPIRED" => "An expired refresh token cannot be renewed; synchronization stops.",
     TokenRefreshFailed = "TOKEN-REFRESH-FAILED" => "The identity provider refused calsync's refresh token; it may have expired or been revoked.",
     TokenWrongAccount = "TOKEN-WRONG-ACCOUNT" => "A token of the wrong Microsoft account (usually the admin's own, reused silently by the browser) reads and writes the wrong calendars, and fails for rooms that account is not a delegate of.",
+    NotChecked = "NOT-CHECKED" => "A check that could not look (the keyring locked, a token unreadable) leaves that part of the setup unknown, not healthy.",
     TokenAccount = "TOKEN-ACCOUNT" => "Read from a fresh id_token obtained with the refresh token in the OS keyring.",
     BrowserWrongAccount = "BROWSER-WRONG-ACCOUNT" => "ServiceNow's Get OAuth Token sends no prompt, so in this browser it would silently issue the token for that account.",
     BrowserAccount = "BROWSER-ACCOUNT" => "ServiceNow's Get OAuth Token would use this account silently.",

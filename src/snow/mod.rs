@@ -1,11 +1,13 @@
 //! Talking to a ServiceNow instance over its REST Table API.
 
+pub mod batch;
 pub mod client;
 pub mod dictionary;
 pub mod error;
 pub mod query;
 pub mod records;
 
+pub use batch::{BatchError, Served};
 pub use client::{Client, RetryPolicy};
 pub use error::{HtmlPage, SnError};
 pub use query::{Query, QueryError};

@@ -38,12 +38,16 @@ pub struct Faults {
     pub cut_write: AtomicU64,
     /// Answer reads of `sys_dictionary` and `sys_choice` with 403.
     pub hide_dictionary: AtomicBool,
+    /// Answer the Batch API as an instance without it does (400, unknown resource).
+    pub no_batch: AtomicBool,
 }
 
 #[derive(Debug, Default)]
 pub struct Stats {
     pub requests: AtomicU64,
     pub writes: AtomicU64,
+    /// Batch API calls answered (each also counts once in `requests`).
+    pub batches: AtomicU64,
 }
 
 pub struct Inner {
