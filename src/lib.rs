@@ -6,10 +6,14 @@
 //! - `urls`: the instance address and Graph connection URL checks, shared by every journey.
 //! - `snow`: the one Table API client (timeouts, retries, one error mapper) and an
 //!   encoded-query builder no value can rewrite.
+//!   `snow::probe` tells how an instance signs people in before any password is sent;
+//!   `snow::auth` signs in with a password (and MFA code), the instance's OAuth, or client
+//!   credentials.
 //! - `plan`: the desired setup as a TOML plan, its diff against the instance, and the
 //!   apply engine (scope switch, dependency order, idempotent, never deletes).
 //! - `sandbox`: the simulated instance and Microsoft sign-in on loopback, its own crate
 //!   (`crates/sandbox`, the only one that serves HTTP with axum), used by `--sandbox` and the tests.
+//! - `profiles`: saved instances (address, user, sign-in method, read-only), secrets excluded.
 //! - `secrets`: the OS keyring, and nothing else, for passwords, secrets and tokens;
 //!   `secret_store`: the `SecretStore` trait in front of it (an in-memory store for tests),
 //!   every call with a deadline. `clock`: the clock behind a trait.
@@ -32,6 +36,7 @@ pub mod doctor;
 pub mod facts;
 pub mod oauth;
 pub mod plan;
+pub mod profiles;
 pub mod secret_store;
 // The kernel keyring is driven through its system calls (libc), the one unsafe code outside
 // main.rs and tests.

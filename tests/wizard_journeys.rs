@@ -137,7 +137,7 @@ async fn re_authorize_a_delegated_mailbox() {
     let row = &r.app.credentials[0];
     assert_eq!((row.name.as_str(), row.delegated.as_str()), ("Contoso Graph Personal", "rooms-delegate@contoso.com"));
     assert!(!row.in_keyring);
-    r.key(KeyCode::Char(' ')).await;
+    assert!(row.selected, "a known mailbox without a token is preselected");
     r.key(KeyCode::Enter).await;
     r.on(Step::Token);
     r.key(KeyCode::Enter).await;
@@ -187,11 +187,12 @@ async fn a_wrong_password_is_sent_once_and_not_retried() {
     r.app.draft.password.set("wrong-password");
     let before = sb.requests();
     r.key(KeyCode::Enter).await;
-    assert_eq!(sb.requests() - before, 1, "one request with the wrong password");
+    // Three unauthenticated probe requests (how the instance signs in), then one with the password.
+    assert_eq!(sb.requests() - before, 4, "one request with the wrong password");
     let panel = r.app.error.clone().expect("an error panel");
     assert!(panel.message.contains("refused the login") && !panel.retry, "{panel:?}");
     r.key(KeyCode::Enter).await;
-    assert_eq!(sb.requests() - before, 1, "Enter closes the panel and sends nothing");
+    assert_eq!(sb.requests() - before, 4, "Enter closes the panel and sends nothing");
     r.on(Step::Instance);
 }
 
@@ -214,8 +215,8 @@ async fn sign_in_warnings_are_shown() {
     calsync::oauth::delegates::remember(dir.path(), "sandbox", "Contoso Graph Personal", "rooms-delegate@contoso.com");
     let mut r = Run::new(services, &sb, Journey::Reauth);
     r.key(KeyCode::Enter).await;
-    r.key(KeyCode::Char(' ')).await;
     r.key(KeyCode::Enter).await;
+    r.on(Step::Token);
     r.key(KeyCode::Enter).await;
     let warnings = match &r.app.tokens[0].state {
         TokenState::Done { warnings, .. } => warnings.clone(),
@@ -240,7 +241,6 @@ async fn esc_while_signing_in_stops_it() {
     calsync::oauth::delegates::remember(dir.path(), "sandbox", "Contoso Graph Personal", "rooms-delegate@contoso.com");
     let mut r = Run::new(services, &sb, Journey::Reauth);
     r.key(KeyCode::Enter).await;
-    r.key(KeyCode::Char(' ')).await;
     r.key(KeyCode::Enter).await;
     r.on(Step::Token);
     // The sign-in runs as a task of the driver's, as in the terminal.

@@ -8,6 +8,7 @@ pub mod fix;
 pub mod ids;
 pub mod read;
 pub mod render;
+pub mod rooms;
 
 pub use checks::{Evidence, Finding, Severity};
 pub use ids::Check;
@@ -38,7 +39,7 @@ pub fn order(findings: &mut [Finding]) {
         Check::ProviderDelegateMismatch => 2,
         _ => 3,
     };
-    findings.sort_by_key(|f| (rank(f.id), f.severity, f.id));
+    findings.sort_by_key(|f| (rank(f.id), f.severity, f.id.as_str()));
 }
 
 /// The browser-account probe as a finding: which Microsoft account would ServiceNow's own
@@ -354,6 +355,22 @@ pub async fn examine(
     };
     let mut findings = checks::run(&snapshot);
     findings.extend(accounts(services, client, &snapshot, &opts).await);
+    match rooms::read(client).await {
+        Ok(r) => {
+            findings.extend(rooms::check(&snapshot, &r, &crate::clock::now_utc()));
+            findings.extend(rooms::graph_checks(services, client, &snapshot, &r, &opts).await);
+        }
+        Err(e) => findings.push(Finding {
+            id: Check::RoomUnread,
+            severity: Severity::Warning,
+            title: format!("the rooms' configurations could not be read ({e})"),
+            evidence: vec![],
+            why: "The room checks did not run.".into(),
+            fix: "Check that Workplace Calendar Synchronization and the Exchange Online spoke are installed and that the login may read their tables.".into(),
+            fixable: false,
+            repair: None,
+        }),
+    }
     let report = report(&snapshot, findings);
     Ok((snapshot, report))
 }

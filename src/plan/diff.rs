@@ -32,6 +32,8 @@ pub struct InstanceState {
     pub retry_policies: Vec<(String, String)>,
     /// The instance's names for the provider's labelled columns.
     pub dictionary: crate::snow::dictionary::Dictionary,
+    /// The plan's rooms: their locations, configurations and providers.
+    pub rooms: super::rooms::RoomState,
 }
 
 impl InstanceState {
@@ -168,6 +170,7 @@ pub async fn read_state(client: &Client, plan: &Plan) -> Result<InstanceState, S
         providers,
         retry_policies: policies.iter().map(|p| (plain(&p["sys_id"]), plain(&p["name"]))).collect(),
         dictionary,
+        rooms: super::rooms::read(client, &plan.rooms).await?,
     })
 }
 
@@ -180,6 +183,7 @@ pub enum Kind {
     Connection,
     Provider,
     Property,
+    Room,
 }
 
 impl Kind {
@@ -191,6 +195,7 @@ impl Kind {
             Kind::Connection => "connection",
             Kind::Provider => "provider",
             Kind::Property => "property",
+            Kind::Room => "room",
         }
     }
 }
@@ -409,6 +414,7 @@ pub fn diff(plan: &Plan, st: &InstanceState) -> Diff {
     items.extend(providers(plan, st, &scopes, &plan_alias));
     items.extend(properties(plan, st, &scopes));
     items.push(mode_property(plan, st, &scopes));
+    items.extend(super::rooms::diff(&plan.rooms, &plan.providers, st));
     Diff { mode: plan.mode, scope: scopes.target_label().unwrap_or_else(|| plan.mode.scope().to_string()), items }
 }
 

@@ -1,5 +1,6 @@
-//! The one ServiceNow Table API client: built once with timeouts, a user agent and basic
-//! auth; every answer goes through one mapper (`read_answer`) and one retry loop.
+//! The one ServiceNow Table API client: built once with timeouts, a user agent and one
+//! way to sign each request (basic auth, or a bearer token from the instance's own OAuth
+//! endpoints, see `auth.rs`); every answer goes through one mapper (`read_answer`) and one retry loop.
 //! Nothing here logs a header or a body, so the password and record values stay out of logs.
 
 use super::error::{HtmlPage, SnError, classify_html};
@@ -29,12 +30,21 @@ impl Default for RetryPolicy {
     }
 }
 
+/// How each request proves who sends it.
+#[derive(Clone)]
+pub enum Auth {
+    /// User name and password (with an MFA code appended, where the account has MFA).
+    Basic(SecretString),
+    /// An access token the instance issued (OAuth); the user name is the token's owner.
+    Bearer(SecretString),
+}
+
 #[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
     instance: InstanceUrl,
     user: String,
-    password: SecretString,
+    auth: Auth,
     retry: RetryPolicy,
     requests: Arc<AtomicU64>,
 }
@@ -44,7 +54,13 @@ impl std::fmt::Debug for Client {
         f.debug_struct("Client")
             .field("instance", &self.instance.to_string())
             .field("user", &self.user)
-            .field("password", &"<redacted>")
+            .field(
+                "auth",
+                &match self.auth {
+                    Auth::Basic(_) => "basic <redacted>",
+                    Auth::Bearer(_) => "bearer <redacted>",
+                },
+            )
             .finish()
     }
 }
@@ -53,6 +69,11 @@ const PAGE: usize = 1000;
 
 impl Client {
     pub fn new(instance: InstanceUrl, user: &str, password: SecretString) -> Result<Self, SnError> {
+        Self::with_auth(instance, user, Auth::Basic(password))
+    }
+
+    /// A client that signs each request with `auth`; `user` names the account it acts as.
+    pub fn with_auth(instance: InstanceUrl, user: &str, auth: Auth) -> Result<Self, SnError> {
         let http = reqwest::Client::builder()
             .user_agent(concat!("calsync/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(10))
@@ -64,7 +85,7 @@ impl Client {
             http,
             instance,
             user: user.to_string(),
-            password,
+            auth,
             retry: RetryPolicy::default(),
             requests: Arc::default(),
         })
@@ -83,6 +104,11 @@ impl Client {
         &self.user
     }
 
+    /// Whether requests carry a bearer token rather than a password.
+    pub fn uses_token(&self) -> bool {
+        matches!(self.auth, Auth::Bearer(_))
+    }
+
     /// HTTP requests sent so far, retries included.
     pub fn requests_sent(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)
@@ -92,10 +118,15 @@ impl Client {
     /// counted in `requests_sent`.
     pub(super) fn authed(&self, method: Method, url: &str) -> reqwest::RequestBuilder {
         self.requests.fetch_add(1, Ordering::Relaxed);
-        self.http
-            .request(method, url)
-            .basic_auth(&self.user, Some(self.password.expose_secret()))
-            .header(header::ACCEPT, "application/json")
+        self.with_login(self.http.request(method, url)).header(header::ACCEPT, "application/json")
+    }
+
+    /// The request with calsync's login: the password or the instance's bearer token.
+    fn with_login(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.auth {
+            Auth::Basic(p) => req.basic_auth(&self.user, Some(p.expose_secret())),
+            Auth::Bearer(t) => req.bearer_auth(t.expose_secret()),
+        }
     }
 
     pub(super) fn retry_policy(&self) -> RetryPolicy {
@@ -201,12 +232,8 @@ impl Client {
         let mut attempt = 0u32;
         loop {
             attempt += 1;
-            let mut req = self
-                .http
-                .request(method.clone(), &url)
-                .query(params)
-                .basic_auth(&self.user, Some(self.password.expose_secret()))
-                .header(header::ACCEPT, "application/json");
+            let req = self.http.request(method.clone(), &url).query(params);
+            let mut req = self.with_login(req).header(header::ACCEPT, "application/json");
             if let Some(b) = body {
                 req = req.header(header::CONTENT_TYPE, "application/json").json(b);
             } else if method != Method::GET {
@@ -370,6 +397,12 @@ pub(super) fn map_answer(
     let table = table.to_string();
     let fail = |error, retryable| Failure { error, retryable, retry_after, status: Some(status) };
     Err(match status.as_u16() {
+        401 if detail
+            .as_deref()
+            .is_some_and(|d| d.to_ascii_lowercase().contains(crate::facts::BASIC_RESTRICTED_MARKER)) =>
+        {
+            fail(SnError::BasicRestricted { user: user.to_string() }, false)
+        }
         401 => fail(
             SnError::Unauthorized {
                 user: user.to_string(),

@@ -95,6 +95,15 @@ fn info_from(snap: &crate::doctor::read::Snapshot, current_app: String) -> Insta
             .filter_map(|(n, ..)| prop(n).map(|p| (p.name.0.clone(), p.value.0.clone())))
             .collect(),
         providers,
+        idle_providers: snap
+            .providers
+            .iter()
+            .filter(|p| {
+                use crate::snow::records::plain;
+                plain(&p["active"]) == "true" && plain(&p[facts::PROVIDER_DELEGATE_COLUMN]).is_empty()
+            })
+            .map(|p| crate::snow::records::plain(&p["name"]))
+            .collect(),
     }
 }
 
@@ -202,6 +211,9 @@ fn generation_of(effect: &Effect) -> Option<u64> {
         | Effect::Diff { generation, .. }
         | Effect::Apply { generation, .. }
         | Effect::SignIn { generation, .. }
+        | Effect::LoadRooms { generation, .. }
+        | Effect::HandOver { generation, .. }
+        | Effect::CheckRooms { generation, .. }
         | Effect::Cancel { generation } => Some(*generation),
         Effect::SavePlan(_) => None,
     }
@@ -220,8 +232,8 @@ pub struct Env {
 pub async fn perform(effect: Effect, env: &Env, tx: &mpsc::UnboundedSender<Event>) {
     let services = &env.services;
     match effect {
-        Effect::Probe { generation, url, user, password } => {
-            let r = connect(env, &url, &user, password).await;
+        Effect::Probe { generation, url, user, password, oauth } => {
+            let r = connect(env, &url, &user, password, oauth).await;
             send(tx, Event::Probed(generation, r));
         }
         Effect::LoadCredentials { generation, conn } => {
@@ -258,16 +270,44 @@ pub async fn perform(effect: Effect, env: &Env, tx: &mpsc::UnboundedSender<Event
             let r = save_plan(&p);
             send(tx, Event::Saved(r));
         }
+        Effect::LoadRooms { generation, conn } => {
+            let r = super::rooms_io::load_rooms(&conn.client).await.map_err(Failure::from);
+            send(tx, Event::Rooms(generation, r));
+        }
+        Effect::HandOver { generation, conn, credential } => {
+            let r = super::rooms_io::hand_over(services, &conn, &credential).await;
+            send(tx, Event::HandedOver(generation, credential, r));
+        }
+        Effect::CheckRooms { generation, conn } => {
+            let r = super::rooms_io::check_rooms(services, &conn).await;
+            send(tx, Event::RoomsChecked(generation, r));
+        }
         Effect::Cancel { .. } => {}
     }
 }
 
 /// Reaches the instance with one request first, so a wrong password is sent once and not
 /// once per concurrent read; then reads what the steps show.
-async fn connect(env: &Env, url: &str, user: &str, password: SecretString) -> Result<Box<Probed>, Failure> {
+async fn connect(
+    env: &Env,
+    url: &str,
+    user: &str,
+    password: SecretString,
+    oauth: bool,
+) -> Result<Box<Probed>, Failure> {
     let url = InstanceUrl::parse(url)?;
-    let client = Client::new(url.clone(), user, password)?;
-    check_login(&client).await?;
+    // Asked without credentials first: no password goes to a single sign-on instance.
+    let found = crate::snow::probe::probe(&url).await?;
+    let client = if oauth || !found.takes_passwords() {
+        if !oauth && !matches!(found.page, crate::snow::probe::SignInPage::SingleSignOn { .. }) {
+            return Err(Failure::SignIn(found.summary()));
+        }
+        super::instance_oauth::sign_in(&env.services, &url, env.sandbox_url.is_some()).await?
+    } else {
+        let client = Client::new(url.clone(), user, password)?;
+        check_login(&client).await?;
+        client
+    };
     let info = probe(&client).await?;
     let sandbox_url = env.sandbox_url.clone();
     let instance_key = if sandbox_url.is_some() { "sandbox".to_string() } else { url.key() };
@@ -355,6 +395,11 @@ async fn sign_in(
 ) -> Result<SignedIn, Failure> {
     let ends = services.endpoints(conn.sandbox_url.as_deref());
     let t = target::for_credential(&conn.client, credential, ends.login.as_deref(), ends.graph.as_deref()).await?;
+    // The credential's own mailbox, before anyone signs in (src/oauth/mailbox.rs).
+    crate::oauth::mailbox::token_allowed(credential, &t.credential.integration_type()).map_err(Failure::Refused)?;
+    let owner =
+        crate::oauth::mailbox::owner_on(&conn.client, &services.config.state_dir, &conn.instance_key, credential).await;
+    crate::oauth::mailbox::check(credential, user, owner.as_ref()).map_err(Failure::Refused)?;
     let (secret, _) =
         target::stored_secret(services, conn.sandbox_url.is_some(), &conn.instance_key, &t.registry.client_id).await;
     let secret = secret.ok_or_else(|| Failure::NoClientSecret(t.registry.client_id.clone()))?;
@@ -441,10 +486,15 @@ pub async fn run(opts: Options, services: Services, sandbox: Option<&Sandbox>) -
         app.start(j);
     }
     app.color = !services.config.no_color;
+    app.saved = saved_instances(&services);
     if let Some(sb) = sandbox {
         app.draft.instance.set(sb.url());
-        app.draft.user.set(seed::ADMIN_USER);
-        app.draft.password.set(seed::ADMIN_PASSWORD);
+        if services.config.sandbox_sso {
+            app.instance_oauth = true;
+        } else {
+            app.draft.user.set(seed::ADMIN_USER);
+            app.draft.password.set(seed::ADMIN_PASSWORD);
+        }
     } else {
         if let Some(i) = &services.config.instance {
             app.draft.instance.set(i);
@@ -507,6 +557,23 @@ pub async fn run(opts: Options, services: Services, sandbox: Option<&Sandbox>) -
 }
 
 /// The password field starts filled when `CALSYNC_PASSWORD` or the keyring has one.
+/// The saved instances, for the instance step (F2).
+fn saved_instances(services: &Services) -> Vec<super::SavedInstance> {
+    crate::profiles::Profiles::load(&services.config.config_dir)
+        .map(|p| {
+            p.instances
+                .into_iter()
+                .map(|i| super::SavedInstance {
+                    oauth: i.sign_in == Some(crate::snow::auth::Method::Oauth),
+                    name: i.name,
+                    url: i.url,
+                    user: i.user.unwrap_or_default(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 async fn prefill_password(app: &mut App, services: &Services) {
     use secrecy::ExposeSecret;
     if let Some(p) = &services.config.password {

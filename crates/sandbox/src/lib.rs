@@ -5,7 +5,9 @@
 //! records live in a state file, so one run sees what the previous run wrote.
 
 mod attachment;
+pub mod auth;
 mod batch;
+pub mod graph;
 pub mod identity;
 mod names;
 pub mod query;
@@ -15,6 +17,7 @@ pub mod server;
 mod shared;
 pub mod store;
 mod time;
+pub mod wcs;
 mod xml;
 
 use server::{Faults, Inner, Stats};
@@ -59,6 +62,8 @@ pub struct Options {
     /// How a fresh (or reset) sandbox spells the columns the documentation knows only by
     /// label; `Renamed` serves a dictionary whose labels map to other names.
     pub columns: schema::Columns,
+    /// Single sign-on and basic-auth restriction (see `auth`).
+    pub sign_in: auth::Policy,
 }
 
 /// A running sandbox instance.
@@ -81,6 +86,7 @@ impl Sandbox {
         let passwords = BTreeMap::from([
             (seed::ADMIN_USER.to_string(), seed::ADMIN_PASSWORD.to_string()),
             (seed::VIEWER_USER.to_string(), seed::VIEWER_PASSWORD.to_string()),
+            (auth::MFA_ADMIN_USER.to_string(), auth::MFA_ADMIN_PASSWORD.to_string()),
         ]);
         let inner = Arc::new(Inner {
             records: shared::Shared::new(store, opts.state.clone()),
@@ -89,6 +95,7 @@ impl Sandbox {
             base_url: OnceLock::new(),
             passwords: Mutex::new(passwords),
             idp: Mutex::new(identity::Idp::default()),
+            sign_in: Mutex::new(auth::SignIn::new(opts.sign_in)),
         });
         {
             // A fresh or reset sandbox writes its seed over whatever the file held; one
@@ -115,6 +122,7 @@ impl Sandbox {
                     row.insert("redirect_url".into(), format!("{url}/oauth_redirect.do"));
                 }
             }
+            auth::ensure_records(&mut store, &url);
             store.save();
         }
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -188,6 +196,18 @@ impl Sandbox {
         }
     }
 
+    /// Turns single sign-on and the basic-auth restriction on or off.
+    pub fn set_sign_in_policy(&self, policy: auth::Policy) {
+        if let Ok(mut s) = self.inner.sign_in.lock() {
+            s.policy = policy;
+        }
+    }
+
+    /// Every token the instance issued to calsync's registries expires now.
+    pub fn expire_instance_tokens(&self) {
+        self.with_store(auth::expire_tokens);
+    }
+
     /// The Microsoft account a browser without a sandbox cookie is signed in as.
     pub fn set_browser_session(&self, upn: Option<&str>) {
         if let Ok(mut idp) = self.inner.idp.lock() {
@@ -200,6 +220,16 @@ impl Sandbox {
         if let Ok(mut idp) = self.inner.idp.lock() {
             idp.loopback_platform = platform;
         }
+    }
+
+    /// Clicks a form's UI action as the sandbox admin (Activate, Deactivate, Callback URL).
+    pub fn ui_action(&self, table: &str, sys_id: &str, action: &str) -> Result<String, String> {
+        let caller = {
+            let store = self.inner.store();
+            let user = store.first_where("sys_user", "user_name", seed::ADMIN_USER).ok_or("no admin user")?;
+            store::Caller { user_id: user["sys_id"].clone(), user_name: seed::ADMIN_USER.into(), admin: true }
+        };
+        wcs::ui_action(&self.inner, &caller, table, sys_id, action)
     }
 
     pub fn requests(&self) -> u64 {

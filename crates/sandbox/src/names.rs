@@ -49,3 +49,15 @@ pub const DATA_STREAM_ACTION_COLUMN: &str = "data_stream_action";
 /// Connection attributes (name/value pairs on a connection).
 pub const CONNECTION_ATTRIBUTE_TABLE: &str = "sys_connection_attribute";
 pub const WCS_ADMIN_ROLE: &str = "sn_wsd_rsvsync.admin";
+
+// The rooms side (`wcs.rs`, `graph.rs`). Table names marked confirmed in
+// docs/servicenow-facts.md are ServiceNow's; the other tables and the columns are the
+// sandbox's reading of the form labels.
+pub const SPACE_TABLE: &str = "sn_wsd_core_space";
+pub const RESERVABLE_MODULE_TABLE: &str = "sn_wsd_rsv_reservable_module";
+pub const RSV_CONFIG_TABLE: &str = "sn_wsd_rsvsync_reservable_sync_configuration";
+pub const SUBSCRIPTION_TABLE: &str = "sn_ex_online_spke_subscription";
+pub const WEBHOOK_TABLE: &str = "sn_ex_online_spke_webhook_registry";
+pub const WEBHOOK_NAME: &str = "WSDRS Event Subscription";
+pub const JOB_TABLE: &str = "sysauto_script";
+pub const FLOW_TABLE: &str = "sys_hub_flow";

@@ -555,6 +555,7 @@ fn healthy_with(columns: schema::Columns) -> Store {
     ] {
         s.add("sys_properties", &[("name", name), ("value", value), ("sys_scope", &wcs)]);
     }
+    super::wcs::seed(&mut s.store, &wcs, &spoke);
     let _ = (global, cc_profile, ac_profile);
     s.store
 }
