@@ -256,6 +256,11 @@ pub const INSTANCE_SCOPE: &str = "useraccount";
 /// The loopback port calsync's registry entry lists (`http://localhost:8750/`): the instance
 /// matches the redirect URL exactly, port included. [calsync's choice; confirmed matching]
 pub const INSTANCE_OAUTH_PORT: u16 = 8750;
+/// The name calsync gives its Application Registry entry, and the entry's `type` value for
+/// "OAuth API endpoint for external clients". [calsync's choice; guess: the type value
+/// `client` (the docs say "of type OAuth Client", not the stored value)]
+pub const INSTANCE_REGISTRY_NAME: &str = "calsync";
+pub const INSTANCE_REGISTRY_TYPE: &str = "client";
 /// An encoded-query value the instance replaces with the signed-in user's sys_id. [likely]
 pub const CURRENT_USER_ID: &str = "javascript:gs.getUserID()";
 /// The 401 detail an instance gives when the basic-auth restriction blocks a login.

@@ -217,7 +217,7 @@ fn an_sso_admin_sets_up_through_instance_oauth_with_no_password() {
     let Some(t) = Tmux::start_with(&env, "--sandbox --sso", "true") else { return };
     t.wait_for("First-time setup");
     t.keys(&["Enter"]);
-    t.wait_for("Step 1 of 14");
+    t.wait_for("Step 1 of 16");
     t.keys(&["Enter"]);
     let s = t.wait_for("Single sign-on: Enter signs in");
     assert!(!s.contains("calsync-sandbox"), "no password is filled in:\n{s}");
@@ -237,6 +237,8 @@ fn an_sso_admin_sets_up_through_instance_oauth_with_no_password() {
     t.keys(&["Enter"]);
     t.wait_for("Calendar provider");
     t.keys(&["Enter"]);
+    t.wait_for("kilimanjaro@contoso.com");
+    t.keys(&["Enter"]);
     t.wait_for("Sync properties");
     t.keys(&["Enter"]);
     t.wait_for("Normal -> Personal");
@@ -250,7 +252,9 @@ fn an_sso_admin_sets_up_through_instance_oauth_with_no_password() {
     let s = t.wait_for("All sign-ins are finished");
     assert!(s.contains("rooms-delegate@contoso.com"), "{s}");
     t.keys(&["Enter"]);
-    t.wait_for("Summary");
+    t.wait_for("Enter checks the rooms");
+    t.keys(&["Enter"]);
+    t.wait_for("Rooms:");
     t.keys(&["Enter"]);
     t.wait_for("EXIT=0");
     cooked(&t.path("stty.txt"));
