@@ -10,6 +10,7 @@
 //!   apply engine (scope switch, dependency order, idempotent, never deletes).
 //! - `sandbox`: a simulated instance on loopback, used by `--sandbox` and by the tests.
 //! - `secrets`: the OS keyring, and nothing else, for passwords, secrets and tokens.
+//! - `sanitize`: outside text made safe to print (no terminal escapes).
 //! - `cli`: the command line; `main.rs` only parses and dispatches.
 
 pub mod cli;
@@ -19,6 +20,7 @@ pub mod facts;
 pub mod oauth;
 pub mod plan;
 pub mod sandbox;
+pub mod sanitize;
 pub mod secrets;
 pub mod snow;
 pub mod urls;

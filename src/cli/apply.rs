@@ -15,6 +15,7 @@ pub struct Flags {
 }
 
 fn fail(json: bool, code: u8, message: &str) -> u8 {
+    let message = crate::sanitize::text(message);
     if json {
         println!("{}", json!({"error": message, "exit_code": code}));
     } else {
@@ -57,7 +58,7 @@ pub async fn run(target: &Target, plan_path: &Path, flags: Flags) -> u8 {
         if flags.json {
             print_json(&instance_label, &diff, applied, flags.dry_run, report, client.requests_sent(), note);
         } else if !note.is_empty() {
-            println!("{note}");
+            println!("{}", crate::sanitize::text(note));
         }
     };
     if diff.has_conflicts() {

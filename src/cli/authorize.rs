@@ -96,7 +96,7 @@ async fn secret(
 fn print_notice(n: &Notice, who: &str) {
     match n {
         Notice::Waiting { url, start_url, redirect_uri } => {
-            eprintln!("{who}");
+            eprintln!("{}", crate::sanitize::line(who));
             eprintln!("Open this address in a browser:\n  {url}");
             eprintln!("(or, from this machine, the shorter {start_url})");
             eprintln!(
@@ -107,8 +107,10 @@ fn print_notice(n: &Notice, who: &str) {
         }
         Notice::BrowserOpened => eprintln!("A browser window was opened."),
         Notice::BrowserFailed(e) => eprintln!("No browser was opened ({e}): use the address above."),
-        Notice::Rejected(e) | Notice::PasteRejected(e) => eprintln!("Ignored: {e}"),
-        Notice::Explained(text) => eprintln!("{text}"),
+        Notice::Rejected(e) | Notice::PasteRejected(e) => {
+            eprintln!("Ignored: {}", crate::sanitize::line(&e.to_string()))
+        }
+        Notice::Explained(text) => eprintln!("{}", crate::sanitize::text(text)),
         Notice::Redeeming => eprintln!("Sign-in received; redeeming the code..."),
         Notice::CheckingIdentity => eprintln!("Checking which account signed in..."),
     }
@@ -122,7 +124,7 @@ pub async fn run(target: &Target, args: AuthorizeArgs) -> u8 {
     match run_inner(target, args).await {
         Ok(code) => code,
         Err(Failure(code, msg)) => {
-            eprintln!("calsync: {msg}");
+            eprintln!("calsync: {}", crate::sanitize::text(&msg));
             code
         }
     }
@@ -172,9 +174,10 @@ async fn run_inner(target: &Target, args: AuthorizeArgs) -> Result<u8, Failure> 
             return Err(Failure(code, e.to_string()));
         }
     };
-    println!("Signed in as {}.", outcome.verified.who);
+    // The account's names are claims from the identity provider: outside text.
+    println!("Signed in as {}.", crate::sanitize::line(&outcome.verified.who.to_string()));
     for w in &outcome.verified.warnings {
-        println!("Warning: {w}");
+        println!("Warning: {}", crate::sanitize::text(w));
     }
     let Some(rt) = outcome.tokens.refresh_token.as_ref() else {
         return Err(Failure(exit::FAILED, "Microsoft sent no refresh token (offline_access was not granted); add the delegated permission offline_access to the app and run again. Nothing was stored.".into()));
@@ -187,12 +190,14 @@ async fn run_inner(target: &Target, args: AuthorizeArgs) -> Result<u8, Failure> 
     println!(
         "The refresh token is in the OS keyring (service \"{}\", account \"{}\").",
         secrets::SERVICE,
-        account.key()
+        crate::sanitize::line(&account.key())
     );
     if args.store_on_instance {
         let c = &t.credential;
+        // The sign-in waited for a person; the hand-over gets a deadline of its own.
+        let handover_client = conn.client.without_deadline().with_deadline(Duration::from_secs(120));
         let written = crate::oauth::handover::store(
-            &conn.client,
+            &handover_client,
             &c.sys_id,
             &c.name,
             c.oauth_entity_profile.id(),
@@ -206,9 +211,9 @@ async fn run_inner(target: &Target, args: AuthorizeArgs) -> Result<u8, Failure> 
                 format!("the tokens are in the OS keyring, but writing them to the instance failed: {e}"),
             )
         })?;
-        println!("The tokens were written to the instance for \"{}\":", c.name);
+        println!("The tokens were written to the instance for \"{}\":", crate::sanitize::line(&c.name));
         for l in written {
-            println!("  {l}");
+            println!("  {}", crate::sanitize::line(&l));
         }
     } else {
         println!("Nothing was written to the instance (add --store-on-instance to hand the tokens over).");
@@ -231,10 +236,10 @@ fn report_probe(result: Result<session::Outcome, AuthError>, expected: Option<&s
     match result {
         Ok(o) => {
             let who = &o.verified.who;
-            println!("Your browser is signed in to Microsoft as {who}.");
+            let (who_line, username) = (crate::sanitize::line(&who.to_string()), crate::sanitize::line(&who.username));
+            println!("Your browser is signed in to Microsoft as {who_line}.");
             println!(
-                "ServiceNow's Get OAuth Token, clicked in that browser now, would issue the token for {}.",
-                who.username
+                "ServiceNow's Get OAuth Token, clicked in that browser now, would issue the token for {username}."
             );
             match expected {
                 Some(e) if e.eq_ignore_ascii_case(&who.username) => {
@@ -262,7 +267,7 @@ fn report_probe(result: Result<session::Outcome, AuthError>, expected: Option<&s
             exit::OK
         }
         Err(e) => {
-            eprintln!("calsync: the probe failed: {e}");
+            eprintln!("calsync: the probe failed: {}", crate::sanitize::text(&e.to_string()));
             exit::FAILED
         }
     }

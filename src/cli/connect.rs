@@ -39,7 +39,18 @@ impl Refusal {
     }
 }
 
+/// The instance, the login and the password, checked with one request before a command
+/// sends anything else: a wrong password then goes out once, not once per parallel read.
 pub async fn connect(target: &Target) -> Result<Connected, Refusal> {
+    let conn = connect_unchecked(target).await?;
+    if let Err(e) = conn.client.check_login().await {
+        let code = if e.is_access_problem() { exit::ACCESS } else { exit::FAILED };
+        return Err(Refusal { message: format!("{e}. Nothing was written"), code });
+    }
+    Ok(conn)
+}
+
+async fn connect_unchecked(target: &Target) -> Result<Connected, Refusal> {
     if target.sandbox {
         let sb = Sandbox::start(sandbox::Options {
             state: Some(sandbox::default_state_path()),
@@ -51,7 +62,8 @@ pub async fn connect(target: &Target) -> Result<Connected, Refusal> {
         .map_err(|e| Refusal { message: e.to_string(), code: exit::ACCESS })?;
         let url = InstanceUrl::parse(sb.url()).map_err(|e| Refusal::usage(e.to_string()))?;
         let client = Client::new(url, sandbox::seed::ADMIN_USER, SecretString::from(sandbox::seed::ADMIN_PASSWORD))
-            .map_err(|e| Refusal { message: e.to_string(), code: exit::ACCESS })?;
+            .map_err(|e| Refusal { message: e.to_string(), code: exit::ACCESS })?
+            .with_deadline(crate::snow::COMMAND_DEADLINE);
         return Ok(Connected { client, sandbox: Some(sb), instance_key: "sandbox".into(), typed_password: None });
     }
     let raw = target.instance.as_deref().ok_or_else(|| {
@@ -68,8 +80,9 @@ pub async fn connect(target: &Target) -> Result<Connected, Refusal> {
     let account = Account::InstancePassword { instance: url.key(), user: user.to_string() };
     let (password, typed) = password(&account, &url, user)?;
     let instance_key = url.key();
-    let client =
-        Client::new(url, user, password.clone()).map_err(|e| Refusal { message: e.to_string(), code: exit::ACCESS })?;
+    let client = Client::new(url, user, password.clone())
+        .map_err(|e| Refusal { message: e.to_string(), code: exit::ACCESS })?
+        .with_deadline(crate::snow::COMMAND_DEADLINE);
     Ok(Connected { client, sandbox: None, instance_key, typed_password: typed.then_some((account, password)) })
 }
 

@@ -3,7 +3,13 @@
 
 use super::{Report, Severity};
 
+/// The report as text; record names and values in it came from the instance, so the
+/// result is sanitized.
 pub fn text(r: &Report) -> String {
+    crate::sanitize::text(&raw_text(r))
+}
+
+fn raw_text(r: &Report) -> String {
     let mut out = vec![
         format!("Instance  {}", r.instance),
         format!("Mode      {}", r.mode.clone().unwrap_or_else(|| "unknown".into())),
@@ -32,4 +38,25 @@ pub fn text(r: &Report) -> String {
     let s = r.summary;
     out.push(format!("{} errors, {} warnings, {} notes.", s.errors, s.warnings, s.info));
     out.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn findings_about_hostile_names_print_no_terminal_escapes() {
+        let f =
+            crate::doctor::browser_finding("MS\u{1b}[2J Graph", Some("a@contoso.com"), Ok("\u{1b}]0;x\u{7}".into()));
+        let r = Report {
+            instance: "https://dev1.service-now.com".into(),
+            mode: None,
+            healthy: false,
+            summary: Default::default(),
+            findings: vec![f],
+        };
+        let shown = text(&r);
+        assert!(!shown.contains(['\u{1b}', '\u{7}']), "{shown:?}");
+        assert!(shown.contains("MS\\u{1b}[2J Graph"), "{shown}");
+    }
 }

@@ -211,7 +211,7 @@ impl Ctx<'_> {
             file: self.file.to_string(),
             line: self.line(span.start),
             field: field.to_string(),
-            message: message.into(),
+            message: crate::sanitize::line(&message.into()),
         })
     }
 }
@@ -250,7 +250,7 @@ pub fn parse(file: &str, text: &str) -> Result<Plan, PlanError> {
     let ctx = Ctx { file, text };
     let raw: RawPlan = toml::from_str(text).map_err(|e| {
         let line = e.span().map(|s| ctx.line(s.start)).unwrap_or(1);
-        let message = e.message().trim().to_string();
+        let message = crate::sanitize::line(e.message().trim());
         let field = if message.contains("unknown field") { "plan" } else { "toml" };
         PlanError { file: file.to_string(), line, field: field.to_string(), message }
     })?;

@@ -5,6 +5,6 @@ pub mod error;
 pub mod query;
 pub mod records;
 
-pub use client::{Client, RetryPolicy};
+pub use client::{COMMAND_DEADLINE, Client, Limits, RetryPolicy};
 pub use error::{HtmlPage, SnError};
 pub use query::{Query, QueryError};

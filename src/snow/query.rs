@@ -105,7 +105,11 @@ fn check_value(column: &str, value: &str, in_list: bool) -> Result<(), QueryErro
         None
     };
     match what {
-        Some(what) => Err(QueryError::UnsafeValue { column: column.to_string(), value: value.to_string(), what }),
+        Some(what) => Err(QueryError::UnsafeValue {
+            column: column.to_string(),
+            value: crate::sanitize::line_clipped(value, 200),
+            what,
+        }),
         None => Ok(()),
     }
 }
