@@ -8,7 +8,8 @@
 //!   encoded-query builder no value can rewrite.
 //! - `plan`: the desired setup as a TOML plan, its diff against the instance, and the
 //!   apply engine (scope switch, dependency order, idempotent, never deletes).
-//! - `sandbox`: a simulated instance on loopback, used by `--sandbox` and by the tests.
+//! - `sandbox`: the simulated instance and Microsoft sign-in on loopback, its own crate
+//!   (`crates/sandbox`, the only one that serves HTTP with axum), used by `--sandbox` and the tests.
 //! - `secrets`: the OS keyring, and nothing else, for passwords, secrets and tokens.
 //! - `sanitize`: outside text made safe to print (no terminal escapes).
 //! - `cli`: the command line; `main.rs` only parses and dispatches.
@@ -19,9 +20,11 @@ pub mod doctor;
 pub mod facts;
 pub mod oauth;
 pub mod plan;
-pub mod sandbox;
 pub mod sanitize;
 pub mod secrets;
 pub mod snow;
 pub mod urls;
 pub mod wizard;
+
+/// The simulated instance, re-exported so `calsync::sandbox` names it for tests and benches.
+pub use calsync_sandbox as sandbox;

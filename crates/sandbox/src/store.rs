@@ -8,7 +8,7 @@
 
 use super::query::{self, Cond, Parsed};
 use super::schema::{self, Kind};
-use crate::facts;
+use crate::names;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -70,7 +70,7 @@ pub fn new_sys_id() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-pub use crate::clock::now_utc;
+pub use crate::time::now_utc;
 
 fn is_alias_name(name: &str) -> bool {
     !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
@@ -250,11 +250,11 @@ impl Store {
         self.scan("sys_user_preference")
             .find(|r| {
                 r.get("user").map(String::as_str) == Some(user_id)
-                    && r.get("name").map(String::as_str) == Some(facts::CURRENT_APP_PREF)
+                    && r.get("name").map(String::as_str) == Some(names::CURRENT_APP_PREF)
             })
             .and_then(|r| r.get("value").cloned())
             .filter(|v| self.get("sys_scope", v).is_some())
-            .unwrap_or_else(|| facts::GLOBAL_SCOPE_SYS_ID.to_string())
+            .unwrap_or_else(|| names::GLOBAL_SCOPE_SYS_ID.to_string())
     }
 
     fn scope_prefix(&self, scope_id: &str) -> String {
@@ -272,7 +272,7 @@ impl Store {
             if col.kind == Kind::Encrypted && !input_display {
                 continue;
             }
-            let mut s = crate::snow::records::plain(v);
+            let mut s = plain(v);
             if col.kind == Kind::Bool {
                 s = match s.as_str() {
                     "true" | "1" => "true".into(),
@@ -316,7 +316,7 @@ impl Store {
         if schema::is_metadata(table) {
             row.insert("sys_scope".into(), scope.clone());
         }
-        for col in [facts::CONNECTION_SCOPE_COLUMN, facts::CREDENTIAL_SCOPE_COLUMN] {
+        for col in [names::CONNECTION_SCOPE_COLUMN, names::CREDENTIAL_SCOPE_COLUMN] {
             if schema::column(table, col).is_some() && body.get(col).is_none() {
                 row.insert(col.to_string(), scope.clone());
             }
@@ -461,4 +461,16 @@ impl Store {
 
 pub fn not_found() -> ApiError {
     ApiError::new(404, "No Record found", Some("Record doesn't exist or ACL restricts the record retrieval".into()))
+}
+
+/// The text a JSON value in a request body stands for: the Table API stores every value as
+/// a string, and takes `{"value": ..}` where a display-value object is sent back.
+fn plain(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::Object(map) => map.get("value").map(plain).unwrap_or_default(),
+        _ => String::new(),
+    }
 }

@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-const HIBERNATING_PAGE: &str = include_str!("../../assets/sandbox/hibernating.html");
+const HIBERNATING_PAGE: &str = include_str!("../../../assets/sandbox/hibernating.html");
 
 /// Switches a test flips to make the sandbox misbehave the way real instances do.
 #[derive(Debug, Default)]

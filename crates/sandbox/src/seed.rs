@@ -3,7 +3,7 @@
 
 use super::schema;
 use super::store::{Row, Store, new_sys_id, now_utc};
-use crate::facts;
+use crate::names;
 
 /// The sandbox's admin login. It guards nothing but a simulation on loopback.
 pub const ADMIN_USER: &str = "admin";
@@ -71,11 +71,11 @@ pub fn broken() -> Store {
     let id_of = |s: &Seeder, table: &str, col: &str, v: &str| {
         s.store.first_where(table, col, v).map(|r| r["sys_id"].clone()).unwrap_or_default()
     };
-    let wcs = id_of(&s, "sys_scope", "scope", facts::WCS_SCOPE);
-    let spoke = id_of(&s, "sys_scope", "scope", facts::SPOKE_SCOPE);
-    let spoke_alias = id_of(&s, "sys_alias", "id", facts::SPOKE_ALIAS_ID);
-    let personal_profile = id_of(&s, "oauth_entity_profile", "name", facts::PROFILE_PERSONAL);
-    let cred1 = id_of(&s, "oauth_2_0_credentials", "name", facts::MS_GRAPH_1);
+    let wcs = id_of(&s, "sys_scope", "scope", names::WCS_SCOPE);
+    let spoke = id_of(&s, "sys_scope", "scope", names::SPOKE_SCOPE);
+    let spoke_alias = id_of(&s, "sys_alias", "id", names::SPOKE_ALIAS_ID);
+    let personal_profile = id_of(&s, "oauth_entity_profile", "name", names::PROFILE_PERSONAL);
+    let cred1 = id_of(&s, "oauth_2_0_credentials", "name", names::MS_GRAPH_1);
     let alias = s.add(
         "sys_alias",
         &[("name", "Contoso_Rooms_Personal"), ("id", "sn_wsd_rsvsync.Contoso_Rooms_Personal"), ("sys_scope", &wcs)],
@@ -86,7 +86,7 @@ pub fn broken() -> Store {
             ("name", "Contoso Rooms Personal"),
             ("oauth_entity_profile", &personal_profile),
             ("active", "false"),
-            (facts::CREDENTIAL_SCOPE_COLUMN, &wcs),
+            (names::CREDENTIAL_SCOPE_COLUMN, &wcs),
         ],
     );
     s.add(
@@ -97,7 +97,7 @@ pub fn broken() -> Store {
             ("credential", &cred),
             ("connection_url", "https://graph.microsoft.comhttps://graph.microsoft.com"),
             ("url_builder", "true"),
-            (facts::CONNECTION_SCOPE_COLUMN, &wcs),
+            (names::CONNECTION_SCOPE_COLUMN, &wcs),
         ],
     );
     s.add(
@@ -107,20 +107,20 @@ pub fn broken() -> Store {
             ("connection_alias", &spoke_alias),
             ("credential", &cred1),
             ("connection_url", "https://graph.microsoft.com"),
-            (facts::CONNECTION_SCOPE_COLUMN, &spoke),
+            (names::CONNECTION_SCOPE_COLUMN, &spoke),
         ],
     );
     for r in s.store.rows.iter_mut() {
         let class = r.get("sys_class_name").cloned().unwrap_or_default();
         let name = r.get("name").cloned().unwrap_or_default();
-        if class == "http_connection" && name == facts::MS_GRAPH_2 {
+        if class == "http_connection" && name == names::MS_GRAPH_2 {
             r.insert("use_mid".into(), "true".into());
         }
-        if class == "sys_properties" && name == facts::MODE_PROPERTY {
+        if class == "sys_properties" && name == names::MODE_PROPERTY {
             r.insert("value".into(), "Personal Authentication".into());
         }
-        if class == facts::PROVIDER_TABLE {
-            r.insert(facts::PROVIDER_PROCESSOR_COLUMN.into(), "ews".into());
+        if class == names::PROVIDER_TABLE {
+            r.insert(names::PROVIDER_PROCESSOR_COLUMN.into(), "ews".into());
         }
     }
     // The personal profile loses its offline_access link.
@@ -142,15 +142,15 @@ pub fn healthy() -> Store {
     let mut s = Seeder { store: Store::default() };
     let global = s.add(
         "sys_scope",
-        &[("sys_id", facts::GLOBAL_SCOPE_SYS_ID), ("scope", "global"), ("name", "Global"), ("version", "")],
+        &[("sys_id", names::GLOBAL_SCOPE_SYS_ID), ("scope", "global"), ("name", "Global"), ("version", "")],
     );
     let app = |s: &mut Seeder, scope: &str, name: &str, version: &str| {
         s.add("sys_store_app", &[("scope", scope), ("name", name), ("version", version), ("vendor", "ServiceNow")])
     };
     app(&mut s, "sn_wsd_core", "Workplace Core", "5.2.1");
     app(&mut s, "sn_wsd_rsv", "Workplace Reservation Management", "5.1.3");
-    let wcs = app(&mut s, facts::WCS_SCOPE, "Workplace Calendar Synchronization", "3.4.6");
-    let spoke = app(&mut s, facts::SPOKE_SCOPE, "Microsoft Exchange Online Spoke", "3.14.1");
+    let wcs = app(&mut s, names::WCS_SCOPE, "Workplace Calendar Synchronization", "3.4.6");
+    let spoke = app(&mut s, names::SPOKE_SCOPE, "Microsoft Exchange Online Spoke", "3.14.1");
 
     let admin = s.add(
         "sys_user",
@@ -185,7 +185,7 @@ pub fn healthy() -> Store {
         "sys_alias",
         &[
             ("name", "Microsoft_Exchange_Online"),
-            ("id", facts::SPOKE_ALIAS_ID),
+            ("id", names::SPOKE_ALIAS_ID),
             ("sys_scope", &spoke),
             ("retry_policy", &retry),
         ],
@@ -194,7 +194,7 @@ pub fn healthy() -> Store {
         "sys_alias",
         &[
             ("name", "Microsoft_Exchange_Online_clientCred"),
-            ("id", facts::SPOKE_CLIENTCRED_ALIAS_ID),
+            ("id", names::SPOKE_CLIENTCRED_ALIAS_ID),
             ("sys_scope", &spoke),
             ("retry_policy", &retry),
         ],
@@ -202,8 +202,8 @@ pub fn healthy() -> Store {
     s.add(
         "sys_alias",
         &[
-            ("name", facts::PERSONAL_ALIAS_NAME),
-            ("id", facts::PERSONAL_ALIAS_ID),
+            ("name", names::PERSONAL_ALIAS_NAME),
+            ("id", names::PERSONAL_ALIAS_ID),
             ("sys_scope", &wcs),
             ("parent", &spoke_alias),
         ],
@@ -223,9 +223,9 @@ pub fn healthy() -> Store {
             ],
         )
     };
-    let ac = entity(&mut s, facts::REGISTRY_AUTH_CODE, facts::GRANT_AUTH_CODE, &spoke);
-    let cc = entity(&mut s, facts::REGISTRY_CLIENT_CREDENTIALS, facts::GRANT_CLIENT_CREDENTIALS, &spoke);
-    let pa = entity(&mut s, facts::REGISTRY_PERSONAL, facts::GRANT_AUTH_CODE, &wcs);
+    let ac = entity(&mut s, names::REGISTRY_AUTH_CODE, names::GRANT_AUTH_CODE, &spoke);
+    let cc = entity(&mut s, names::REGISTRY_CLIENT_CREDENTIALS, names::GRANT_CLIENT_CREDENTIALS, &spoke);
+    let pa = entity(&mut s, names::REGISTRY_PERSONAL, names::GRANT_AUTH_CODE, &wcs);
     let profile = |s: &mut Seeder, name: &str, entity: &str, grant: &str, scope: &str| {
         s.add(
             "oauth_entity_profile",
@@ -238,11 +238,11 @@ pub fn healthy() -> Store {
             ],
         )
     };
-    let ac_profile = profile(&mut s, facts::PROFILE_AUTH_CODE, &ac, facts::GRANT_AUTH_CODE, &spoke);
-    let cc_profile = profile(&mut s, facts::PROFILE_CLIENT_CREDENTIALS, &cc, facts::GRANT_CLIENT_CREDENTIALS, &spoke);
-    let pa_profile = profile(&mut s, facts::PROFILE_PERSONAL, &pa, facts::GRANT_AUTH_CODE, &wcs);
+    let ac_profile = profile(&mut s, names::PROFILE_AUTH_CODE, &ac, names::GRANT_AUTH_CODE, &spoke);
+    let cc_profile = profile(&mut s, names::PROFILE_CLIENT_CREDENTIALS, &cc, names::GRANT_CLIENT_CREDENTIALS, &spoke);
+    let pa_profile = profile(&mut s, names::PROFILE_PERSONAL, &pa, names::GRANT_AUTH_CODE, &wcs);
     for (entity, prof, scope) in [(&ac, &ac_profile, &spoke), (&pa, &pa_profile, &wcs)] {
-        for name in facts::DELEGATED_SCOPES {
+        for name in names::DELEGATED_SCOPES {
             let sc = s.add(
                 "oauth_entity_scope",
                 &[("name", name), ("oauth_entity_scope", name), ("oauth_entity", entity), ("sys_scope", scope)],
@@ -256,13 +256,13 @@ pub fn healthy() -> Store {
 
     let cred1 = s.add(
         "oauth_2_0_credentials",
-        &[("name", facts::MS_GRAPH_1), ("oauth_entity_profile", &cc_profile), (facts::CREDENTIAL_SCOPE_COLUMN, &spoke)],
+        &[("name", names::MS_GRAPH_1), ("oauth_entity_profile", &cc_profile), (names::CREDENTIAL_SCOPE_COLUMN, &spoke)],
     );
     let cred2 = s.add(
         "oauth_2_0_credentials",
-        &[("name", facts::MS_GRAPH_2), ("oauth_entity_profile", &cc_profile), (facts::CREDENTIAL_SCOPE_COLUMN, &spoke)],
+        &[("name", names::MS_GRAPH_2), ("oauth_entity_profile", &cc_profile), (names::CREDENTIAL_SCOPE_COLUMN, &spoke)],
     );
-    for (name, alias, cred) in [(facts::MS_GRAPH_1, &spoke_alias, &cred1), (facts::MS_GRAPH_2, &cc_alias, &cred2)] {
+    for (name, alias, cred) in [(names::MS_GRAPH_1, &spoke_alias, &cred1), (names::MS_GRAPH_2, &cc_alias, &cred2)] {
         s.add(
             "http_connection",
             &[
@@ -270,13 +270,13 @@ pub fn healthy() -> Store {
                 ("connection_alias", alias),
                 ("credential", cred),
                 ("connection_url", "https://graph.microsoft.com"),
-                (facts::CONNECTION_SCOPE_COLUMN, &spoke),
+                (names::CONNECTION_SCOPE_COLUMN, &spoke),
             ],
         );
     }
 
     s.add(
-        facts::PROVIDER_TABLE,
+        names::PROVIDER_TABLE,
         &[
             ("name", "Microsoft Exchange Online"),
             ("description", "Room reservations synchronized with Exchange Online through Microsoft Graph"),
@@ -288,8 +288,8 @@ pub fn healthy() -> Store {
     s.add(
         "sys_properties",
         &[
-            ("name", facts::MODE_PROPERTY),
-            ("value", facts::MODE_VALUE_NORMAL),
+            ("name", names::MODE_PROPERTY),
+            ("value", names::MODE_VALUE_NORMAL),
             (
                 "description",
                 "Integration mode of the calendar synchronization: Normal, Strict or Personal authentication",

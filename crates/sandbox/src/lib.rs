@@ -5,11 +5,13 @@
 //! records live in a state file, so one run sees what the previous run wrote.
 
 pub mod identity;
+mod names;
 pub mod query;
 pub mod schema;
 pub mod seed;
 pub mod server;
 pub mod store;
+mod time;
 
 use server::{Faults, Inner, Stats};
 use std::collections::BTreeMap;

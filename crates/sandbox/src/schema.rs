@@ -2,7 +2,7 @@
 //! each column. Column names follow `reference/servicenow.md` §2; the uncertain ones come
 //! from `facts` so that the sandbox and the client agree on one spelling.
 
-use crate::facts;
+use crate::names;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -147,7 +147,7 @@ pub static TABLES: &[Table] = &[
             td("applies_to", "all"),
             i("order", "100"),
             r("tag", "sys_alias"),
-            r(facts::CREDENTIAL_SCOPE_COLUMN, "sys_scope"),
+            r(names::CREDENTIAL_SCOPE_COLUMN, "sys_scope"),
         ],
     },
     Table {
@@ -157,7 +157,7 @@ pub static TABLES: &[Table] = &[
         metadata: false,
         columns: &[
             r("oauth_entity_profile", "oauth_entity_profile"),
-            td(facts::CREDENTIAL_INTEGRATION_TYPE_COLUMN, "system"),
+            td(names::CREDENTIAL_INTEGRATION_TYPE_COLUMN, "system"),
         ],
     },
     Table {
@@ -171,7 +171,7 @@ pub static TABLES: &[Table] = &[
             r("connection_alias", "sys_alias"),
             b("active", "true"),
             td("sys_domain", "global"),
-            r(facts::CONNECTION_SCOPE_COLUMN, "sys_scope"),
+            r(names::CONNECTION_SCOPE_COLUMN, "sys_scope"),
         ],
     },
     Table {
@@ -270,7 +270,7 @@ pub static TABLES: &[Table] = &[
         ],
     },
     Table {
-        name: facts::PROVIDER_TABLE,
+        name: names::PROVIDER_TABLE,
         extends: None,
         display: "name",
         metadata: true,
@@ -278,10 +278,10 @@ pub static TABLES: &[Table] = &[
             t("name"),
             t("description"),
             b("active", "true"),
-            td(facts::PROVIDER_PROCESSOR_COLUMN, facts::PROCESSOR_MS_GRAPH),
-            b(facts::PROVIDER_OVERRIDE_COLUMN, "false"),
-            r(facts::PROVIDER_ALIAS_COLUMN, "sys_alias"),
-            t(facts::PROVIDER_DELEGATE_COLUMN),
+            td(names::PROVIDER_PROCESSOR_COLUMN, names::PROCESSOR_MS_GRAPH),
+            b(names::PROVIDER_OVERRIDE_COLUMN, "false"),
+            r(names::PROVIDER_ALIAS_COLUMN, "sys_alias"),
+            t(names::PROVIDER_DELEGATE_COLUMN),
             t("sync_start_date_time"),
             t("sync_end_date_time"),
             b("sync_past_reservations", "false"),

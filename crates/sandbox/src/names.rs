@@ -1,0 +1,38 @@
+//! How the simulated instance spells the outside world: scopes, aliases, registries,
+//! tables and columns, written here in the sandbox's own words. The sandbox never reads
+//! calsync's `facts`, so a wrong guess there shows up as a failing test instead of being
+//! mirrored here.
+//!
+//! Where `reference/servicenow.md` marks a column as uncertain, the value below is the one
+//! the sandbox serves.
+
+pub const CONNECTION_SCOPE_COLUMN: &str = "app_scope";
+pub const CREDENTIAL_INTEGRATION_TYPE_COLUMN: &str = "integration_type";
+pub const CREDENTIAL_SCOPE_COLUMN: &str = "application";
+pub const CURRENT_APP_PREF: &str = "apps.current_app";
+pub const DELEGATED_SCOPES: [&str; 3] = ["Calendars.ReadWrite", "Calendars.ReadWrite.Shared", "offline_access"];
+pub const GLOBAL_SCOPE_SYS_ID: &str = "global";
+pub const GRANT_AUTH_CODE: &str = "authorization_code";
+pub const GRANT_CLIENT_CREDENTIALS: &str = "client_credentials";
+pub const MODE_PROPERTY: &str = "sn_wsd_rsvsync.sync_integration_mode";
+pub const MODE_VALUE_NORMAL: &str = "Normal";
+pub const MS_GRAPH_1: &str = "MS Graph 1";
+pub const MS_GRAPH_2: &str = "MS Graph 2";
+pub const PERSONAL_ALIAS_ID: &str = "sn_wsd_rsvsync.Microsoft_Exchange_Online_PersonalAuth";
+pub const PERSONAL_ALIAS_NAME: &str = "Microsoft_Exchange_Online_PersonalAuth";
+pub const PROCESSOR_MS_GRAPH: &str = "ms_graph";
+pub const PROFILE_AUTH_CODE: &str = "Microsoft Exchange Online default_profile";
+pub const PROFILE_CLIENT_CREDENTIALS: &str = "Microsoft Exchange Online_clientCredentials default_profile";
+pub const PROFILE_PERSONAL: &str = "Microsoft Exchange Online_personalAuth default profile";
+pub const PROVIDER_ALIAS_COLUMN: &str = "connection_alias";
+pub const PROVIDER_DELEGATE_COLUMN: &str = "delegated_user_email";
+pub const PROVIDER_OVERRIDE_COLUMN: &str = "override_alias";
+pub const PROVIDER_PROCESSOR_COLUMN: &str = "calendar_processor";
+pub const PROVIDER_TABLE: &str = "sn_wsd_rsvsync_provider";
+pub const REGISTRY_AUTH_CODE: &str = "Microsoft Exchange Online";
+pub const REGISTRY_CLIENT_CREDENTIALS: &str = "Microsoft Exchange Online_clientCredentials";
+pub const REGISTRY_PERSONAL: &str = "Microsoft Exchange Online_personalAuth";
+pub const SPOKE_ALIAS_ID: &str = "sn_ex_online_spke.Microsoft_Exchange_Online";
+pub const SPOKE_CLIENTCRED_ALIAS_ID: &str = "sn_ex_online_spke.Microsoft_Exchange_Online_clientCred";
+pub const SPOKE_SCOPE: &str = "sn_ex_online_spke";
+pub const WCS_SCOPE: &str = "sn_wsd_rsvsync";
