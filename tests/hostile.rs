@@ -302,3 +302,76 @@ async fn a_refused_password_is_sent_once_by_every_command() {
         assert_eq!(sent, 1, "{args:?} sent the wrong password {sent} times");
     }
 }
+
+/// The sandbox's state after the personal example was applied, with every registry's
+/// token URL (and, if given, authorize URL) pointed at `token_url`.
+async fn registry_pointing_at(dir: &tempfile::TempDir, token_url: &str) {
+    let o = calsync(dir)
+        .args(["apply", "--sandbox", "--plan", "examples/personal-own-alias.toml", "--yes"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let sb = calsync::sandbox::Sandbox::start(calsync::sandbox::Options {
+        state: Some(dir.path().join("sandbox.json")),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let c = common::client(&sb);
+    let entities: Vec<serde_json::Value> = c.list("oauth_entity", &Query::new(), &["sys_id"]).await.unwrap();
+    for e in entities {
+        let id = e["sys_id"].as_str().unwrap();
+        let _: serde_json::Value =
+            c.update("oauth_entity", id, &serde_json::json!({"token_url": token_url})).await.unwrap();
+    }
+    sb.stop().await;
+}
+
+#[tokio::test]
+async fn authorize_refuses_a_token_endpoint_that_is_not_microsofts_before_anything_is_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    registry_pointing_at(&dir, "http://collector.example/t/oauth2/v2.0/token").await;
+    let authorize = |extra: &'static [&'static str]| {
+        let mut c = calsync(&dir);
+        c.args(["authorize", "--sandbox", "--no-browser", "--credential", "Contoso Graph Personal"])
+            .args(["--expect-user", "rooms-delegate@contoso.com", "--timeout", "5"])
+            .args(extra);
+        c
+    };
+    let o = authorize(&[]).output().await.unwrap();
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("token URL"), "{out}");
+    assert!(out.contains("collector.example is not a Microsoft sign-in host"), "{out}");
+    assert!(out.contains("--trust-host collector.example"), "{out}");
+    assert!(!out.contains("Open this address"), "no sign-in may start: {out}");
+    // Named explicitly, the host is still refused over plain http.
+    let o = authorize(&["--trust-host", "collector.example"]).output().await.unwrap();
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("only https is accepted"), "{out}");
+    assert!(!out.contains("Open this address"), "{out}");
+}
+
+#[tokio::test]
+async fn calsync_login_url_obeys_the_same_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = calsync(&dir)
+        .args(["apply", "--sandbox", "--plan", "examples/personal-own-alias.toml", "--yes"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let o = calsync(&dir)
+        .env("CALSYNC_LOGIN_URL", "http://idp.example:8080")
+        .args(["authorize", "--sandbox", "--no-browser", "--credential", "Contoso Graph Personal"])
+        .args(["--expect-user", "rooms-delegate@contoso.com", "--timeout", "5"])
+        .output()
+        .await
+        .unwrap();
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("idp.example is not a Microsoft sign-in host"), "{out}");
+    assert!(!out.contains("Open this address"), "{out}");
+}

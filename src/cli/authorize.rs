@@ -39,6 +39,9 @@ pub struct AuthorizeArgs {
     /// Give up after this many seconds
     #[arg(long, default_value_t = 300)]
     pub timeout: u64,
+    /// Send the sign-in to this host although it is not Microsoft's (https only; repeatable)
+    #[arg(long = "trust-host", value_name = "HOST", env = "CALSYNC_TRUST_HOST", value_delimiter = ',')]
+    pub trust_host: Vec<String>,
 }
 
 struct Failure(u8, String);
@@ -134,9 +137,16 @@ async fn run_inner(target: &Target, args: AuthorizeArgs) -> Result<u8, Failure> 
     let conn = connect::connect(target).await.map_err(|r| Failure(r.code, r.message))?;
     let sandbox_url = conn.sandbox.as_ref().map(|s| s.url().to_string());
     let ends = target::endpoints(sandbox_url.as_deref());
-    let t = target::for_credential(&conn.client, &args.credential, ends.login.as_deref(), ends.graph.as_deref())
-        .await
-        .map_err(|e| Failure(e.code(), e.to_string()))?;
+    let trusted: Vec<String> = args.trust_host.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
+    let t = target::for_credential_trusting(
+        &conn.client,
+        &args.credential,
+        ends.login.as_deref(),
+        ends.graph.as_deref(),
+        &trusted,
+    )
+    .await
+    .map_err(|e| Failure(e.code(), e.to_string()))?;
     connect::offer_to_keep(conn.typed_password);
     let instance_key = conn.instance_key.clone();
     let (secret, typed_secret) = secret(&args, conn.sandbox.is_some(), &instance_key, &t.registry.client_id).await?;

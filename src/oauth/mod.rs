@@ -12,3 +12,4 @@ pub mod listener;
 pub mod redirect;
 pub mod session;
 pub mod target;
+pub mod trust;
