@@ -375,3 +375,28 @@ async fn calsync_login_url_obeys_the_same_rule() {
     assert!(out.contains("idp.example is not a Microsoft sign-in host"), "{out}");
     assert!(!out.contains("Open this address"), "{out}");
 }
+
+#[tokio::test]
+async fn hostile_plan_files_are_plan_errors_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    // A device that never ends: refused at the cap, without growing.
+    let o = calsync(&dir).args(["apply", "--sandbox", "--plan", "/dev/zero", "--dry-run"]).output().await.unwrap();
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}");
+    assert!(out.contains("larger than 1024 KiB"), "{out}");
+    assert!(children_peak_rss_mib() < 200, "{} MiB", children_peak_rss_mib());
+    // Ten thousand valid credentials: a plan error, not "could not reach" with exit 3.
+    let mut plan = String::from("mode = \"strict\"\n");
+    for i in 0..10_000 {
+        plan.push_str(&format!(
+            "[[credential]]\nname = \"C{i}\"\nprofile = \"P\"\ndelegated_user = \"d{i}@contoso.com\"\n"
+        ));
+    }
+    let path = dir.path().join("big.toml");
+    std::fs::write(&path, plan).unwrap();
+    let o = calsync(&dir).args(["apply", "--sandbox", "--dry-run", "--plan"]).arg(&path).output().await.unwrap();
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}");
+    assert!(out.contains("10000 [[credential]] records; at most 200"), "{out}");
+    assert!(out.len() < 1000, "one sentence, not the plan: {} bytes", out.len());
+}

@@ -25,9 +25,9 @@ fn fail(json: bool, code: u8, message: &str) -> u8 {
 }
 
 pub async fn run(target: &Target, plan_path: &Path, flags: Flags) -> u8 {
-    let text = match std::fs::read_to_string(plan_path) {
+    let text = match plan::model::read_file(plan_path) {
         Ok(t) => t,
-        Err(e) => return fail(flags.json, exit::USAGE, &format!("cannot read the plan {}: {e}", plan_path.display())),
+        Err(e) => return fail(flags.json, exit::USAGE, &format!("{e}. Nothing was written.")),
     };
     let plan = match plan::parse(&plan_path.display().to_string(), &text) {
         Ok(p) => p,
