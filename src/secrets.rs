@@ -19,6 +19,8 @@ pub enum Account {
     ClientSecret { instance: String, client_id: String },
     /// `refresh-token:<host[:port]>:<credential name>`
     RefreshToken { instance: String, credential: String },
+    /// `probe:<id>`: written, read back and deleted by `probe`, never kept.
+    Probe { id: String },
 }
 
 impl Account {
@@ -27,6 +29,7 @@ impl Account {
             Account::InstancePassword { instance, user } => format!("instance-password:{instance}:{user}"),
             Account::ClientSecret { instance, client_id } => format!("client-secret:{instance}:{client_id}"),
             Account::RefreshToken { instance, credential } => format!("refresh-token:{instance}:{credential}"),
+            Account::Probe { id } => format!("probe:{id}"),
         }
     }
 }
@@ -39,22 +42,54 @@ pub enum SecretError {
     Unavailable { reason: String },
     #[error("the OS keyring refused the request: {0}")]
     Failed(String),
+    /// A store that takes a secret but cannot give it back; what was written is removed.
+    #[error(
+        "the OS keyring accepted the secret but could not read it back ({reason}), so the next run would not find it; what was written was removed. {}",
+        advice()
+    )]
+    NotKept { reason: String },
 }
 
-/// Picks the platform store once. On Linux: Secret Service when a session bus is there,
-/// else the kernel keyring; `CALSYNC_KEYRING=secret-service|keyutils` chooses explicitly.
+impl SecretError {
+    /// The same problem, said as a keyring that cannot be used at all (for the probe).
+    fn unusable(self) -> SecretError {
+        match self {
+            SecretError::Failed(reason) => SecretError::NotKept { reason },
+            other => other,
+        }
+    }
+}
+
+/// What to do about a keyring that cannot keep secrets, for the store in use.
+fn advice() -> &'static str {
+    if uses_keyutils() {
+        "The kernel keyring of this process cannot be read back (a shell without a session keyring of its own, as in a container or a tmux started outside a login): run `keyctl session` and start calsync from the shell it opens, or start a Secret Service (gnome-keyring, unlocked) and set CALSYNC_KEYRING=secret-service"
+    } else {
+        "Unlock the Secret Service of this session (gnome-keyring, KeePassXC), or run `keyctl session` and start calsync from that shell with CALSYNC_KEYRING=keyutils"
+    }
+}
+
+/// Which Linux store calsync uses: the kernel keyring when asked, or when no session bus
+/// is there for a Secret Service.
+fn uses_keyutils() -> bool {
+    if !cfg!(target_os = "linux") {
+        return false;
+    }
+    match std::env::var("CALSYNC_KEYRING").unwrap_or_default().as_str() {
+        "keyutils" => true,
+        "secret-service" => false,
+        _ => std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none(),
+    }
+}
+
+/// Picks the platform store once (see `uses_keyutils`). The kernel keyring is driven
+/// directly (`kernel` below); the keyring crate serves the Secret Service and other OSes.
 fn init_store() {
     static INIT: Once = Once::new();
     INIT.call_once(|| {
         #[cfg(target_os = "linux")]
         {
-            let choice = std::env::var("CALSYNC_KEYRING").unwrap_or_default();
-            let keyutils = match choice.as_str() {
-                "keyutils" => true,
-                "secret-service" => false,
-                _ => std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none(),
-            };
-            if keyutils {
+            if uses_keyutils() {
                 keyring::set_default_credential_builder(keyring::keyutils::default_credential_builder());
             } else {
                 keyring::set_default_credential_builder(keyring::secret_service::default_credential_builder());
@@ -78,6 +113,10 @@ fn map_err(e: keyring::Error) -> SecretError {
 
 /// The stored secret, or None when there is none.
 pub fn get(account: &Account) -> Result<Option<SecretString>, SecretError> {
+    #[cfg(target_os = "linux")]
+    if uses_keyutils() {
+        return kernel::get(&account.key());
+    }
     match entry(account)?.get_password() {
         Ok(p) => Ok(Some(SecretString::from(p))),
         Err(keyring::Error::NoEntry) => Ok(None),
@@ -85,22 +124,200 @@ pub fn get(account: &Account) -> Result<Option<SecretString>, SecretError> {
     }
 }
 
+/// Stores the secret where the next run finds it, or stores nothing and says why: the
+/// value is read back the way a later run reads it, and removed again when that fails.
 pub fn set(account: &Account, secret: &SecretString) -> Result<(), SecretError> {
+    #[cfg(target_os = "linux")]
+    if uses_keyutils() {
+        return kernel::set(&account.key(), secret);
+    }
     let e = entry(account)?;
     e.set_password(secret.expose_secret()).map_err(map_err)?;
     // Read it back: a store that accepts but does not keep is no store.
-    match e.get_password() {
-        Ok(back) if back == secret.expose_secret() => Ok(()),
-        Ok(_) => Err(SecretError::Failed("the keyring returned a different value than was stored".into())),
-        Err(err) => Err(map_err(err)),
-    }
+    let problem = match e.get_password() {
+        Ok(back) if back == secret.expose_secret() => return Ok(()),
+        Ok(_) => "the keyring returned a different value than was stored".to_string(),
+        Err(err) => err.to_string(),
+    };
+    let _ = e.delete_credential();
+    Err(SecretError::NotKept { reason: problem })
 }
 
 pub fn delete(account: &Account) -> Result<bool, SecretError> {
+    #[cfg(target_os = "linux")]
+    if uses_keyutils() {
+        return kernel::delete(&account.key());
+    }
     match entry(account)?.delete_credential() {
         Ok(()) => Ok(true),
         Err(keyring::Error::NoEntry) => Ok(false),
         Err(e) => Err(map_err(e)),
+    }
+}
+
+/// Checks, before anything is asked for or signed in, that the keyring can keep a secret
+/// for the next run: writes a probe entry, reads it back, deletes it. The error says what
+/// to do (`keyctl session`, a Secret Service).
+pub fn probe() -> Result<(), SecretError> {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let account = Account::Probe { id: format!("{}-{nanos:x}", std::process::id()) };
+    let value = SecretString::from(format!("probe-{nanos:x}"));
+    set(&account, &value).map_err(SecretError::unusable)?;
+    let back = get(&account);
+    let deleted = delete(&account);
+    match back {
+        Ok(Some(v)) if v.expose_secret() == value.expose_secret() => {}
+        Ok(_) => return Err(SecretError::NotKept { reason: "the probe entry was not found again".into() }),
+        Err(e) => return Err(e.unusable()),
+    }
+    match deleted {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(SecretError::NotKept { reason: "the probe entry could not be found to delete it".into() }),
+        Err(e) => Err(e.unusable()),
+    }
+}
+
+/// The kernel keyring (keyutils), driven through its two system calls so that a key that
+/// cannot be read back is unlinked by its ID (the keyring crate forgets the ID, and its
+/// `set` fails after the key was added, leaving it behind), and so that the session keyring
+/// is named by its special ID, as `keyctl` does, rather than looked up first. Keys are named
+/// as the keyring crate names them (`keyring-rs:<account>@calsync`), so secrets stored by
+/// earlier versions are found.
+#[cfg(target_os = "linux")]
+mod kernel {
+    use super::{SERVICE, SecretError};
+    use secrecy::{ExposeSecret, SecretString};
+    use std::ffi::CString;
+
+    const SESSION: libc::c_long = -3; // KEY_SPEC_SESSION_KEYRING
+    const GET_PERSISTENT: libc::c_long = 22;
+    const LINK: libc::c_long = 8;
+    const UNLINK: libc::c_long = 9;
+    const SEARCH: libc::c_long = 10;
+    const READ: libc::c_long = 11;
+    const INVALIDATE: libc::c_long = 21;
+
+    fn keyctl(
+        op: libc::c_long,
+        a: libc::c_long,
+        b: libc::c_long,
+        c: libc::c_long,
+        d: libc::c_long,
+    ) -> std::io::Result<libc::c_long> {
+        // SAFETY: keyctl with integer arguments, or pointers the callers keep alive.
+        let r = unsafe { libc::syscall(libc::SYS_keyctl, op, a, b, c, d) };
+        if r < 0 { Err(std::io::Error::last_os_error()) } else { Ok(r) }
+    }
+
+    fn description(account: &str) -> Result<CString, SecretError> {
+        CString::new(format!("keyring-rs:{account}@{SERVICE}"))
+            .map_err(|_| SecretError::Failed("the account name contains a NUL byte".into()))
+    }
+
+    fn absent(e: &std::io::Error) -> bool {
+        matches!(e.raw_os_error(), Some(libc::ENOKEY | libc::EKEYEXPIRED | libc::EKEYREVOKED))
+    }
+
+    fn failed(what: &str, e: std::io::Error) -> SecretError {
+        match e.raw_os_error() {
+            Some(libc::ENOSYS | libc::EOPNOTSUPP) => {
+                SecretError::Unavailable { reason: format!("the kernel keyring: {e}") }
+            }
+            _ => SecretError::Failed(format!("the kernel keyring refused to {what} ({e})")),
+        }
+    }
+
+    /// The user's persistent keyring (it outlives the session), linked into the session
+    /// keyring so that searches from there reach it; None where the kernel has none.
+    fn persistent() -> Option<libc::c_long> {
+        keyctl(GET_PERSISTENT, -1, SESSION, 0, 0).ok()
+    }
+
+    fn search(desc: &CString) -> std::io::Result<libc::c_long> {
+        let user = c"user";
+        keyctl(SEARCH, SESSION, user.as_ptr() as libc::c_long, desc.as_ptr() as libc::c_long, 0)
+    }
+
+    fn read(key: libc::c_long) -> std::io::Result<Vec<u8>> {
+        let mut buf = vec![0u8; 4096];
+        loop {
+            let n = keyctl(READ, key, buf.as_mut_ptr() as libc::c_long, buf.len() as libc::c_long, 0)? as usize;
+            if n <= buf.len() {
+                buf.truncate(n);
+                return Ok(buf);
+            }
+            buf.resize(n, 0);
+        }
+    }
+
+    pub fn get(account: &str) -> Result<Option<SecretString>, SecretError> {
+        let desc = description(account)?;
+        let persistent = persistent();
+        let key = match search(&desc) {
+            Ok(k) => k,
+            Err(e) if absent(&e) => return Ok(None),
+            Err(e) => return Err(failed("search", e)),
+        };
+        // A key in use is kept in this session and in the persistent keyring.
+        let _ = keyctl(LINK, key, SESSION, 0, 0);
+        if let Some(p) = persistent {
+            let _ = keyctl(LINK, key, p, 0, 0);
+        }
+        let bytes = read(key).map_err(|e| failed("read the key", e))?;
+        String::from_utf8(bytes)
+            .map(|s| Some(SecretString::from(s)))
+            .map_err(|_| SecretError::Failed("the stored value is not text".into()))
+    }
+
+    pub fn set(account: &str, secret: &SecretString) -> Result<(), SecretError> {
+        let value = secret.expose_secret().as_bytes();
+        if value.is_empty() {
+            return Err(SecretError::Failed("an empty secret cannot be stored".into()));
+        }
+        let desc = description(account)?;
+        let persistent = persistent();
+        let user = c"user";
+        // SAFETY: NUL-terminated type and description, and a payload of the length given.
+        let key = unsafe {
+            libc::syscall(libc::SYS_add_key, user.as_ptr(), desc.as_ptr(), value.as_ptr(), value.len(), SESSION)
+        };
+        if key < 0 {
+            return Err(failed("add the key", std::io::Error::last_os_error()));
+        }
+        // The persistent keyring is a bonus (the key outlives the session); the session
+        // keyring alone serves the later runs of this session.
+        if let Some(p) = persistent {
+            let _ = keyctl(LINK, key, p, 0, 0);
+        }
+        // Read it back the way a later run does: a search from the session keyring.
+        let problem = match search(&desc).and_then(read) {
+            Ok(back) if back == value => return Ok(()),
+            Ok(_) => "a different value came back".to_string(),
+            Err(e) => e.to_string(),
+        };
+        let _ = keyctl(UNLINK, key, SESSION, 0, 0);
+        if let Some(p) = persistent {
+            let _ = keyctl(UNLINK, key, p, 0, 0);
+        }
+        let _ = keyctl(INVALIDATE, key, 0, 0, 0);
+        Err(SecretError::NotKept { reason: problem })
+    }
+
+    pub fn delete(account: &str) -> Result<bool, SecretError> {
+        let desc = description(account)?;
+        let persistent = persistent();
+        let key = match search(&desc) {
+            Ok(k) => k,
+            Err(e) if absent(&e) => return Ok(false),
+            Err(e) => return Err(failed("search", e)),
+        };
+        if keyctl(INVALIDATE, key, 0, 0, 0).is_err() {
+            keyctl(UNLINK, key, SESSION, 0, 0).map_err(|e| failed("remove the key", e))?;
+            if let Some(p) = persistent {
+                let _ = keyctl(UNLINK, key, p, 0, 0);
+            }
+        }
+        Ok(true)
     }
 }
 

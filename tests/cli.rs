@@ -226,3 +226,43 @@ async fn killed_halfway_then_rerun_converges_and_puts_the_picker_back() {
     assert_eq!(code, 0);
     assert!(out.contains("Nothing to change"), "{out}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_socket_write_error_is_a_sentence_not_a_silent_death() {
+    // TLS spoken to a plain-HTTP server: it answers in clear text and closes, and the TLS
+    // alert calsync then writes meets a closed socket.
+    let sb = sandbox().await;
+    let port = sb.url().rsplit(':').next().unwrap().trim_end_matches('/').to_string();
+    let env = Env::new();
+    for _ in 0..3 {
+        let o = env
+            .cmd()
+            .args(["doctor", "--instance", &format!("https://127.0.0.1:{port}"), "--user", "admin"])
+            .env("CALSYNC_PASSWORD", "not-used")
+            .output()
+            .await
+            .unwrap();
+        let out = text(&o);
+        assert_eq!(o.status.code(), Some(3), "killed by a signal or wrong exit: {:?}\n{out}", o.status);
+        assert!(out.contains(&format!("127.0.0.1:{port}")), "{out}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_closed_stdout_ends_calsync_quietly() {
+    let env = Env::new();
+    let mut child = env
+        .cmd()
+        .args(["doctor", "--sandbox"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader goes away before calsync prints anything.
+    drop(child.stdout.take());
+    let o = child.wait_with_output().await.unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!err.contains("panicked") && !err.contains("Broken pipe"), "{err}");
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(o.status.signal(), Some(libc::SIGPIPE), "{:?} {err}", o.status);
+}

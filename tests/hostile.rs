@@ -400,3 +400,18 @@ async fn hostile_plan_files_are_plan_errors_with_exit_2() {
     assert!(out.contains("10000 [[credential]] records; at most 200"), "{out}");
     assert!(out.len() < 1000, "one sentence, not the plan: {} bytes", out.len());
 }
+
+#[tokio::test]
+async fn the_start_page_is_neither_cached_nor_referred() {
+    let mut l = calsync::oauth::listener::Listener::bind(0).unwrap();
+    let authorize = "https://login.microsoftonline.com/t/oauth2/v2.0/authorize?client_id=c&state=s";
+    l.serve("s".into(), authorize.into());
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let r = http.get(l.start_url()).send().await.unwrap();
+    assert_eq!(r.status(), 302);
+    assert_eq!(r.headers()["location"], authorize);
+    // The address it sends the browser to carries the state and the PKCE challenge.
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    assert_eq!(r.headers()["referrer-policy"], "no-referrer");
+    l.stop();
+}

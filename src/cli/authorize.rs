@@ -147,6 +147,19 @@ async fn run_inner(target: &Target, args: AuthorizeArgs) -> Result<u8, Failure> 
     )
     .await
     .map_err(|e| Failure(e.code(), e.to_string()))?;
+    if !args.probe {
+        // The refresh token must have a home before anyone signs in for it.
+        match tokio::task::spawn_blocking(secrets::probe).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                return Err(Failure(
+                    exit::FAILED,
+                    format!("the refresh token would have nowhere to go, so no sign-in was started: {e}"),
+                ));
+            }
+            Err(e) => return Err(Failure(exit::FAILED, format!("the keyring check did not finish: {e}"))),
+        }
+    }
     connect::offer_to_keep(conn.typed_password);
     let instance_key = conn.instance_key.clone();
     let (secret, typed_secret) = secret(&args, conn.sandbox.is_some(), &instance_key, &t.registry.client_id).await?;
@@ -195,7 +208,7 @@ async fn run_inner(target: &Target, args: AuthorizeArgs) -> Result<u8, Failure> 
     let account_instance = instance_key.clone();
     let account = Account::RefreshToken { instance: instance_key, credential: t.credential.name.0.clone() };
     secrets::set(&account, rt)
-        .map_err(|e| Failure(exit::FAILED, format!("the refresh token could not be stored: {e}. Nothing was kept")))?;
+        .map_err(|e| Failure(exit::FAILED, format!("the refresh token could not be stored: {e}")))?;
     crate::oauth::delegates::remember(&account_instance, &t.credential.name, &outcome.verified.who.username);
     println!(
         "The refresh token is in the OS keyring (service \"{}\", account \"{}\").",

@@ -90,6 +90,10 @@ pub enum AuthError {
     TimedOut(Duration),
     #[error("the sign-in was cancelled; nothing was stored")]
     Cancelled,
+    #[error(
+        "the sign-in listener on localhost:{port} stopped ({reason}), so the browser cannot come back to calsync; nothing was stored. Run again (another port is picked unless --port is given)"
+    )]
+    ListenerDied { port: u16, reason: String },
     #[error("{}", provider_sentence(.error, .description.as_deref(), *.code, .advice.as_deref(), .trace.as_deref()))]
     Provider {
         error: String,
@@ -225,7 +229,8 @@ pub async fn sign_in(
             ev = listener.next() => match ev {
                 Some(Event::Received(r)) => break r,
                 Some(Event::Rejected(e)) => notify(Notice::Rejected(e.to_string())),
-                None => return Err(AuthError::Cancelled),
+                Some(Event::Died(reason)) => return Err(AuthError::ListenerDied { port: listener.port(), reason }),
+                None => return Err(AuthError::ListenerDied { port: listener.port(), reason: "it stopped unexpectedly".into() }),
             },
             line = async { match paste.as_mut() { Some(p) => p.recv().await, None => std::future::pending().await } } => match line {
                 Some(l) if l.trim().is_empty() => {}

@@ -94,9 +94,18 @@ fn check_column(column: &str) -> Result<(), QueryError> {
     if ok { Ok(()) } else { Err(QueryError::BadColumn(column.to_string())) }
 }
 
+/// Whether `value` starts a `javascript:` expression, which an instance evaluates inside
+/// an encoded query (spaces and letter case do not stop it).
+fn starts_javascript(value: &str) -> bool {
+    let squeezed: String = value.chars().filter(|c| !c.is_whitespace()).take(11).collect();
+    squeezed.to_ascii_lowercase().starts_with("javascript:")
+}
+
 fn check_value(column: &str, value: &str, in_list: bool) -> Result<(), QueryError> {
     let what = if value.contains('^') {
         Some("a caret (^)")
+    } else if starts_javascript(value) {
+        Some("a javascript: prefix, which the instance would run as a script")
     } else if value.chars().any(|c| c.is_control()) {
         Some("a line break or control character")
     } else if in_list && value.contains(',') {
@@ -131,6 +140,13 @@ mod tests {
             assert!(matches!(Query::new().eq("name", bad), Err(QueryError::UnsafeValue { .. })), "{bad}");
         }
         assert!(Query::new().is_in("name", &["a,b"]).is_err());
+        for script in ["javascript:gs.getUserID()", " JavaScript:x", "java script:1", "\tjavascript :1"] {
+            let e = Query::new().eq("name", script).unwrap_err();
+            assert!(e.to_string().contains("javascript: prefix"), "{script}: {e}");
+            assert!(Query::new().is_in("name", &["ok", script]).is_err(), "{script}");
+        }
+        // The word elsewhere in a name is only a name.
+        assert!(Query::new().eq("name", "Notes on javascript: a talk").is_ok());
         // An equals sign inside a value stays part of the value.
         assert_eq!(Query::new().eq("name", "a=b").unwrap().to_string(), "name=a=b");
     }

@@ -4,14 +4,18 @@
 //! It runs in-process (`--sandbox` on any command) or on its own (`calsync sandbox`). Its
 //! records live in a state file, so one run sees what the previous run wrote.
 
+mod attachment;
+mod batch;
 pub mod identity;
 mod names;
 pub mod query;
 pub mod schema;
 pub mod seed;
 pub mod server;
+mod shared;
 pub mod store;
 mod time;
+mod xml;
 
 use server::{Faults, Inner, Stats};
 use std::collections::BTreeMap;
@@ -64,35 +68,30 @@ pub struct Sandbox {
 
 impl Sandbox {
     pub async fn start(opts: Options) -> Result<Sandbox, SandboxError> {
-        let store = match &opts.state {
-            Some(path) if !opts.reset && path.exists() => {
-                let text = std::fs::read(path)
-                    .map_err(|e| SandboxError::State { path: path.display().to_string(), reason: e.to_string() })?;
-                serde_json::from_slice(&text)
-                    .map_err(|e| SandboxError::State { path: path.display().to_string(), reason: e.to_string() })?
-            }
-            _ => seed::store(opts.seed),
+        let existing = match &opts.state {
+            Some(path) if !opts.reset => shared::read_state(path)
+                .map_err(|reason| SandboxError::State { path: path.display().to_string(), reason })?,
+            _ => None,
         };
-        if let Some(path) = &opts.state
-            && let Some(dir) = path.parent()
-        {
-            let _ = std::fs::create_dir_all(dir);
-        }
+        let fresh = existing.is_none();
+        let store = existing.unwrap_or_else(|| seed::store(opts.seed));
         let passwords = BTreeMap::from([
             (seed::ADMIN_USER.to_string(), seed::ADMIN_PASSWORD.to_string()),
             (seed::VIEWER_USER.to_string(), seed::VIEWER_PASSWORD.to_string()),
         ]);
         let inner = Arc::new(Inner {
-            store: Mutex::new(store),
+            records: shared::Shared::new(store, opts.state.clone()),
             faults: Faults::default(),
             stats: Stats::default(),
             base_url: OnceLock::new(),
-            persist: opts.state.clone(),
             passwords: Mutex::new(passwords),
             idp: Mutex::new(identity::Idp::default()),
         });
-        if let Ok(s) = inner.store.lock() {
-            inner.save(&s);
+        {
+            // A fresh or reset sandbox writes its seed over whatever the file held; one
+            // that continues picks up the file's latest generation.
+            let mut s = if fresh { inner.records.lock_local() } else { inner.records.lock() };
+            s.save();
         }
         let addr = SocketAddr::from(([127, 0, 0, 1], opts.port));
         let listener = tokio::net::TcpListener::bind(addr)
@@ -104,7 +103,8 @@ impl Sandbox {
         let _ = inner.base_url.set(url.clone());
         // A real instance keeps its address; the sandbox gets a new port each run, so its
         // registries' generated redirect URLs follow it.
-        if let Ok(mut store) = inner.store.lock() {
+        {
+            let mut store = inner.store();
             for row in store.rows.iter_mut() {
                 if row.get("sys_class_name").map(String::as_str) == Some("oauth_entity")
                     && row.get("redirect_url").is_none_or(|r| r.is_empty() || r.starts_with("http://127.0.0.1:"))
@@ -112,7 +112,7 @@ impl Sandbox {
                     row.insert("redirect_url".into(), format!("{url}/oauth_redirect.do"));
                 }
             }
-            inner.save(&store);
+            store.save();
         }
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let app = server::router(inner.clone());
@@ -193,9 +193,9 @@ impl Sandbox {
 
     /// Reads or changes the records directly, as a test or a seed would.
     pub fn with_store<R>(&self, f: impl FnOnce(&mut Store) -> R) -> R {
-        let mut guard = self.inner.store.lock().unwrap_or_else(|e| e.into_inner());
+        let mut guard = self.inner.store();
         let r = f(&mut guard);
-        self.inner.save(&guard);
+        guard.save();
         r
     }
 

@@ -1,6 +1,8 @@
 //! The sandbox's reading of encoded queries, with the instance's quirks: a condition on a
 //! column the table does not have is ignored (so a typo matches every row), `^OR` binds
-//! tighter than `^`, and `^NQ` starts a new OR-ed query.
+//! tighter than `^`, and `^NQ` starts a new OR-ed query. Values compare without regard to
+//! case, as the instance's database collation does (`name=ms graph 1` finds "MS Graph 1");
+//! column names and operators stay case-sensitive.
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Op {
@@ -92,24 +94,27 @@ fn parse_cond(token: &str) -> Option<Cond> {
 }
 
 impl Op {
+    /// Does a value hold against the condition's value? Text compares case-insensitively;
+    /// numbers as numbers.
     pub fn holds(&self, actual: &str, wanted: &str) -> bool {
-        let lower = |s: &str| s.to_lowercase();
+        let (a, w) = (actual.to_lowercase(), wanted.to_lowercase());
         let num = |s: &str| s.trim().parse::<f64>().ok();
-        let cmp = || match (num(actual), num(wanted)) {
-            (Some(a), Some(b)) => a.partial_cmp(&b),
-            _ => Some(actual.cmp(wanted)),
+        let cmp = || match (num(&a), num(&w)) {
+            (Some(x), Some(y)) => x.partial_cmp(&y),
+            _ => Some(a.cmp(&w)),
         };
+        let listed = || w.split(',').any(|item| item == a);
         match self {
-            Op::Eq => actual == wanted,
-            Op::Ne => actual != wanted,
-            Op::Like => lower(actual).contains(&lower(wanted)),
-            Op::NotLike => !lower(actual).contains(&lower(wanted)),
-            Op::StartsWith => lower(actual).starts_with(&lower(wanted)),
-            Op::EndsWith => lower(actual).ends_with(&lower(wanted)),
-            Op::In => wanted.split(',').any(|w| w == actual),
-            Op::NotIn => !wanted.split(',').any(|w| w == actual),
-            Op::IsEmpty => actual.is_empty(),
-            Op::IsNotEmpty => !actual.is_empty(),
+            Op::Eq => a == w,
+            Op::Ne => a != w,
+            Op::Like => a.contains(&w),
+            Op::NotLike => !a.contains(&w),
+            Op::StartsWith => a.starts_with(&w),
+            Op::EndsWith => a.ends_with(&w),
+            Op::In => listed(),
+            Op::NotIn => !listed(),
+            Op::IsEmpty => a.is_empty(),
+            Op::IsNotEmpty => !a.is_empty(),
             Op::Gt => cmp() == Some(std::cmp::Ordering::Greater),
             Op::Ge => matches!(cmp(), Some(std::cmp::Ordering::Greater | std::cmp::Ordering::Equal)),
             Op::Lt => cmp() == Some(std::cmp::Ordering::Less),
@@ -139,5 +144,16 @@ mod tests {
         assert_eq!(c[1][0].path, vec!["role", "name"]);
         assert_eq!(c[1][0].op, Op::In);
         assert_eq!(c[2][0].op, Op::IsEmpty);
+    }
+
+    #[test]
+    fn text_compares_without_regard_to_case() {
+        assert!(Op::Eq.holds("MS Graph 1", "ms graph 1"));
+        assert!(!Op::Ne.holds("MS Graph 1", "ms GRAPH 1"));
+        assert!(Op::In.holds("MS Graph 2", "ms graph 1,ms graph 2"));
+        assert!(!Op::NotIn.holds("MS Graph 2", "MS GRAPH 2"));
+        assert!(Op::StartsWith.holds("Contoso Rooms", "contoso"));
+        assert!(Op::Lt.holds("alpha", "Beta"));
+        assert!(Op::Gt.holds("10", "9"));
     }
 }

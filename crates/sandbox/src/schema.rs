@@ -10,6 +10,8 @@ pub enum Kind {
     Bool,
     Int,
     Ref(&'static str),
+    /// A choice list: (value, label) pairs; `sysparm_display_value=true` shows the label.
+    Choice(&'static [(&'static str, &'static str)]),
     /// Encrypted (password2): saved only with `sysparm_input_display_value=true`, never
     /// shown back, and kept out of the sandbox's state file.
     Encrypted,
@@ -48,9 +50,19 @@ const fn i(name: &'static str, default: &'static str) -> Column {
 const fn e(name: &'static str) -> Column {
     Column { name, kind: Kind::Encrypted, default: "" }
 }
+const fn c(name: &'static str, default: &'static str, choices: &'static [(&'static str, &'static str)]) -> Column {
+    Column { name, kind: Kind::Choice(choices), default }
+}
 const fn r(name: &'static str, table: &'static str) -> Column {
     Column { name, kind: Kind::Ref(table), default: "" }
 }
+
+/// The OAuth grant types a registry or profile offers, value and label.
+const GRANT_TYPES: &[(&str, &str)] = &[
+    ("authorization_code", "Authorization Code"),
+    ("client_credentials", "Client Credentials"),
+    ("password", "Resource Owner Password Credentials"),
+];
 
 /// Columns every record has.
 pub const SYS_COLUMNS: &[Column] = &[
@@ -83,6 +95,28 @@ pub static TABLES: &[Table] = &[
         metadata: false,
         columns: &[t("user_name"), t("name"), t("first_name"), t("last_name"), t("email"), b("active", "true")],
     },
+    Table {
+        name: "sys_attachment",
+        extends: None,
+        display: "file_name",
+        metadata: false,
+        columns: &[
+            t("file_name"),
+            t("table_name"),
+            t("table_sys_id"),
+            t("content_type"),
+            i("size_bytes", "0"),
+            i("size_compressed", "0"),
+            b("compressed", "false"),
+            t("hash"),
+            t("download_link"),
+            t("image_height"),
+            t("image_width"),
+            t("average_image_color"),
+            t("sys_tags"),
+        ],
+    },
+    Table { name: "sys_user_group", extends: None, display: "name", metadata: false, columns: &[t("name")] },
     Table {
         name: "sys_user_role",
         extends: None,
@@ -125,7 +159,7 @@ pub static TABLES: &[Table] = &[
         columns: &[
             t("name"),
             t("id"),
-            td("type", "connection"),
+            c("type", "connection", &[("connection", "Connection and Credential"), ("credential", "Credential")]),
             td("connection_type", "http_connection"),
             r("parent", "sys_alias"),
             b("multiple_connections", "false"),
@@ -170,7 +204,7 @@ pub static TABLES: &[Table] = &[
             r("credential", "discovery_credentials"),
             r("connection_alias", "sys_alias"),
             b("active", "true"),
-            td("sys_domain", "global"),
+            Column { name: "sys_domain", kind: Kind::Ref("sys_user_group"), default: "global" },
             r(names::CONNECTION_SCOPE_COLUMN, "sys_scope"),
         ],
     },
@@ -206,7 +240,7 @@ pub static TABLES: &[Table] = &[
             t("redirect_url"),
             t("refresh_token_url"),
             t("revoke_token_url"),
-            td("default_grant_type", "authorization_code"),
+            c("default_grant_type", "authorization_code", GRANT_TYPES),
             td("send_client_credentials_as", "request_body_parameter"),
             td("type", "oauth_provider"),
             b("active", "true"),
@@ -225,7 +259,7 @@ pub static TABLES: &[Table] = &[
         columns: &[
             t("name"),
             r("oauth_entity", "oauth_entity"),
-            td("grant_type", "authorization_code"),
+            c("grant_type", "authorization_code", GRANT_TYPES),
             b("default", "false"),
         ],
     },

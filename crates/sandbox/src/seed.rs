@@ -144,6 +144,8 @@ pub fn healthy() -> Store {
         "sys_scope",
         &[("sys_id", names::GLOBAL_SCOPE_SYS_ID), ("scope", "global"), ("name", "Global"), ("version", "")],
     );
+    // The global domain every record's sys_domain points at (Batch API doc example).
+    s.add("sys_user_group", &[("sys_id", "global"), ("name", "global")]);
     let app = |s: &mut Seeder, scope: &str, name: &str, version: &str| {
         s.add("sys_store_app", &[("scope", scope), ("name", name), ("version", version), ("vendor", "ServiceNow")])
     };

@@ -2,17 +2,17 @@
 //! tests turn on (latency, 429 every N requests, 503 every N, a hibernation page).
 
 use super::schema;
-use super::store::{ApiError, Caller, Display, RenderOptions, Store, not_found};
-use axum::Router;
+use super::shared::{Locked, Shared};
+use super::store::{ApiError, Caller, Display, RenderOptions, not_found};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
+use axum::{Extension, Router};
 use base64::Engine;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
@@ -45,11 +45,10 @@ pub struct Stats {
 }
 
 pub struct Inner {
-    pub store: Mutex<Store>,
+    pub records: Shared,
     pub faults: Faults,
     pub stats: Stats,
     pub base_url: OnceLock<String>,
-    pub persist: Option<PathBuf>,
     pub passwords: Mutex<BTreeMap<String, String>>,
     pub idp: Mutex<super::identity::Idp>,
 }
@@ -59,17 +58,16 @@ impl Inner {
         self.base_url.get().map(String::as_str).unwrap_or("")
     }
 
-    /// Writes the records to the state file, atomically, so a killed process leaves either
-    /// the old or the new state.
-    pub fn save(&self, store: &Store) {
-        let Some(path) = &self.persist else { return };
-        let Ok(text) = serde_json::to_vec(&store.without_secrets()) else { return };
-        let tmp = path.with_extension("tmp");
-        if std::fs::write(&tmp, text).is_ok() {
-            let _ = std::fs::rename(&tmp, path);
-        }
+    /// The records, locked against this process's other requests and other processes.
+    pub fn store(&self) -> Locked<'_> {
+        self.records.lock()
     }
 }
+
+/// Marks a request the Batch API runs on a caller's behalf: it is part of the batch's
+/// round trip, so the fault switches (latency, 429, 503) do not apply to it again.
+#[derive(Debug, Clone, Copy)]
+pub struct SubRequest;
 
 pub fn router(inner: Arc<Inner>) -> Router {
     Router::new()
@@ -77,13 +75,107 @@ pub fn router(inner: Arc<Inner>) -> Router {
         .route("/api/now/table/{table}/{sys_id}", any(table_record))
         .route("/api/now/{version}/table/{table}", any(versioned_collection))
         .route("/api/now/{version}/table/{table}/{sys_id}", any(versioned_record))
+        .route("/api/now/batch", any(super::batch::batch))
+        .route("/api/now/{version}/batch", any(versioned_batch))
+        .route("/api/now/attachment", any(super::attachment::collection))
+        .route("/api/now/attachment/{sys_id}", any(super::attachment::record))
+        .route("/api/now/attachment/{sys_id}/file", get(super::attachment::file))
+        .route("/api/now/{version}/attachment", any(versioned_attachments))
+        .route("/api/now/{version}/attachment/{sys_id}", any(versioned_attachment))
+        .route("/api/now/{version}/attachment/{sys_id}/file", get(versioned_attachment_file))
         .route("/", get(home))
         .merge(super::identity::routes())
         .fallback(fallback)
+        .layer(axum::middleware::from_fn(answer_as_asked))
         .with_state(inner)
 }
 
-fn envelope(status: u16, message: &str, detail: Option<&str>) -> Response {
+/// Shapes an answer the way the request asked for it: `X-no-response-body: true` on a
+/// write drops the body (and a 200 becomes 204), and `Accept: application/xml` turns a
+/// JSON answer into XML.
+async fn answer_as_asked(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let (no_body, xml) = {
+        let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        let accept = header("accept");
+        (
+            matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH)
+                && header("x-no-response-body").eq_ignore_ascii_case("true"),
+            accept.contains("xml") && !accept.contains("json"),
+        )
+    };
+    let response = next.run(req).await;
+    if no_body && response.status().is_success() {
+        let (mut parts, _) = response.into_parts();
+        if parts.status == StatusCode::OK {
+            parts.status = StatusCode::NO_CONTENT;
+        }
+        parts.headers.remove(header::CONTENT_TYPE);
+        parts.headers.remove(header::CONTENT_LENGTH);
+        return Response::from_parts(parts, axum::body::Body::empty());
+    }
+    let is_json =
+        response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|c| c.contains("json"));
+    if !xml || !is_json {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        let broken =
+            futures::stream::once(async { Err::<Bytes, std::io::Error>(std::io::Error::other("connection dropped")) });
+        return Response::from_parts(parts, axum::body::Body::from_stream(broken));
+    };
+    let Ok(value) = serde_json::from_slice::<Value>(&bytes) else {
+        return Response::from_parts(parts, axum::body::Body::from(bytes));
+    };
+    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/xml; charset=UTF-8"));
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(super::xml::from_json(&value)))
+}
+
+async fn versioned_batch(
+    state: State<Arc<Inner>>,
+    method: Method,
+    Path(_v): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    super::batch::batch(state, method, headers, body).await
+}
+
+async fn versioned_attachments(
+    state: State<Arc<Inner>>,
+    method: Method,
+    Path(_v): Path<String>,
+    q: Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    sub: Option<Extension<SubRequest>>,
+) -> Response {
+    super::attachment::collection(state, method, q, headers, sub).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn versioned_attachment(
+    state: State<Arc<Inner>>,
+    method: Method,
+    Path((_v, id)): Path<(String, String)>,
+    q: Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    sub: Option<Extension<SubRequest>>,
+    body: Bytes,
+) -> Response {
+    super::attachment::record(state, method, Path(id), q, headers, sub, body).await
+}
+
+async fn versioned_attachment_file(
+    state: State<Arc<Inner>>,
+    Path((_v, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    sub: Option<Extension<SubRequest>>,
+) -> Response {
+    super::attachment::file(state, Path(id), headers, sub).await
+}
+
+pub fn envelope(status: u16, message: &str, detail: Option<&str>) -> Response {
     let body = json!({"error": {"message": message, "detail": detail}, "status": "failure"});
     (StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), axum::Json(body)).into_response()
 }
@@ -116,7 +208,7 @@ async fn fallback(State(inner): State<Arc<Inner>>, uri: axum::http::Uri) -> Resp
 }
 
 /// Latency, hibernation, 429 and 503, in the order a real front end would apply them.
-async fn faults(inner: &Inner) -> Option<Response> {
+pub async fn faults(inner: &Inner) -> Option<Response> {
     let n = inner.stats.requests.fetch_add(1, Ordering::SeqCst) + 1;
     let f = &inner.faults;
     let latency = f.latency_ms.load(Ordering::Relaxed);
@@ -147,7 +239,7 @@ async fn faults(inner: &Inner) -> Option<Response> {
     None
 }
 
-fn authenticate(inner: &Inner, headers: &HeaderMap) -> Result<Caller, Box<Response>> {
+pub fn authenticate(inner: &Inner, headers: &HeaderMap) -> Result<Caller, Box<Response>> {
     let unauthorized = || {
         let mut r = envelope(401, "User Not Authenticated", Some("Required to provide Auth information"));
         r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("BASIC realm=\"Service-now\""));
@@ -162,7 +254,7 @@ fn authenticate(inner: &Inner, headers: &HeaderMap) -> Result<Caller, Box<Respon
     if !ok {
         return Err(unauthorized());
     }
-    let store = inner.store.lock().map_err(|_| unauthorized())?;
+    let store = inner.store();
     let row = store
         .first_where("sys_user", "user_name", user)
         .filter(|r| r.get("active").map(String::as_str) == Some("true"))
@@ -189,7 +281,7 @@ fn check_headers(method: &Method, headers: &HeaderMap) -> Result<(), Box<Respons
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
     match accept {
         None => return Err(Box::new(envelope(400, "Accept header is missing", None))),
-        Some(a) if !(a.contains("json") || a.contains("*/*")) => {
+        Some(a) if !(a.contains("json") || a.contains("xml") || a.contains("*/*")) => {
             return Err(Box::new(envelope(
                 406,
                 "Requested response format is not supported",
@@ -198,15 +290,17 @@ fn check_headers(method: &Method, headers: &HeaderMap) -> Result<(), Box<Respons
         }
         _ => {}
     }
-    // Writes, DELETE included, need a Content-Type (reference §1.1); a body must be JSON.
-    if matches!(*method, Method::POST | Method::PUT | Method::PATCH | Method::DELETE) {
+    // Writes with a body need a Content-Type (reference §1.1), and the body must be JSON.
+    // DELETE carries no body and needs none: the Table API reference's own DELETE example
+    // sends only Accept, and pysnc deletes without it (docs/servicenow-facts.md).
+    if matches!(*method, Method::POST | Method::PUT | Method::PATCH) {
         match headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) {
             None => return Err(Box::new(envelope(400, "Content-Type header is missing", None))),
             Some(c) if !c.contains("json") => {
                 return Err(Box::new(envelope(
                     415,
                     "Unsupported Media Type",
-                    Some("Only application/json and application/xml are supported"),
+                    Some("The sandbox reads JSON request bodies only (application/json)"),
                 )));
             }
             _ => {}
@@ -215,26 +309,49 @@ fn check_headers(method: &Method, headers: &HeaderMap) -> Result<(), Box<Respons
     Ok(())
 }
 
+/// A boolean request parameter: the instance takes `true` in any case (`True`, as Python
+/// clients send it).
+pub fn flag(params: &HashMap<String, String>, name: &str) -> bool {
+    params.get(name).is_some_and(|v| v.eq_ignore_ascii_case("true"))
+}
+
 fn render_opts<'a>(inner: &'a Inner, params: &HashMap<String, String>) -> RenderOptions<'a> {
+    // An empty `sysparm_fields=` asks for nothing in particular: every field comes back.
+    let fields: Option<Vec<String>> = params
+        .get("sysparm_fields")
+        .map(|f| f.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+        .filter(|f: &Vec<String>| !f.is_empty());
     RenderOptions {
-        fields: params.get("sysparm_fields").map(|f| f.split(',').map(|s| s.trim().to_string()).collect()),
-        display: match params.get("sysparm_display_value").map(String::as_str) {
+        fields,
+        display: match params.get("sysparm_display_value").map(|v| v.to_ascii_lowercase()).as_deref() {
             Some("true") => Display::Display,
             Some("all") => Display::All,
             _ => Display::Value,
         },
-        exclude_links: params.get("sysparm_exclude_reference_link").map(String::as_str) == Some("true"),
+        exclude_links: flag(params, "sysparm_exclude_reference_link"),
         base_url: inner.base_url(),
     }
 }
 
-/// What every Table API request goes through first: the fault switches, basic auth, the
-/// Accept and Content-Type headers, and the table's existence.
-async fn admit(inner: &Inner, method: &Method, headers: &HeaderMap, table: &str) -> Result<Caller, Box<Response>> {
-    if let Some(r) = faults(inner).await {
+/// What every request to the instance's APIs goes through first: the fault switches
+/// (unless it runs inside a batch, which met them once already) and basic auth.
+pub async fn admit_any(inner: &Inner, headers: &HeaderMap, sub: bool) -> Result<Caller, Box<Response>> {
+    if !sub && let Some(r) = faults(inner).await {
         return Err(Box::new(r));
     }
-    let caller = authenticate(inner, headers)?;
+    authenticate(inner, headers)
+}
+
+/// What every Table API request goes through first: `admit_any`, the Accept and
+/// Content-Type headers, and the table's existence.
+async fn admit(
+    inner: &Inner,
+    method: &Method,
+    headers: &HeaderMap,
+    table: &str,
+    sub: bool,
+) -> Result<Caller, Box<Response>> {
+    let caller = admit_any(inner, headers, sub).await?;
     check_headers(method, headers)?;
     if schema::table(table).is_none() {
         return Err(Box::new(envelope(400, &format!("Invalid table {table}"), None)));
@@ -242,54 +359,57 @@ async fn admit(inner: &Inner, method: &Method, headers: &HeaderMap, table: &str)
     Ok(caller)
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn versioned_collection(
     state: State<Arc<Inner>>,
     method: Method,
     Path((_v, table)): Path<(String, String)>,
     q: Query<HashMap<String, String>>,
     headers: HeaderMap,
+    sub: Option<Extension<SubRequest>>,
     body: Bytes,
 ) -> Response {
-    table_collection(state, method, Path(table), q, headers, body).await
+    table_collection(state, method, Path(table), q, headers, sub, body).await
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn versioned_record(
     state: State<Arc<Inner>>,
     method: Method,
     Path((_v, table, id)): Path<(String, String, String)>,
     q: Query<HashMap<String, String>>,
     headers: HeaderMap,
+    sub: Option<Extension<SubRequest>>,
     body: Bytes,
 ) -> Response {
-    table_record(state, method, Path((table, id)), q, headers, body).await
+    table_record(state, method, Path((table, id)), q, headers, sub, body).await
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn table_collection(
     State(inner): State<Arc<Inner>>,
     method: Method,
     Path(table): Path<String>,
     Query(params): Query<HashMap<String, String>>,
     headers: HeaderMap,
+    sub: Option<Extension<SubRequest>>,
     body: Bytes,
 ) -> Response {
-    let caller = match admit(&inner, &method, &headers, &table).await {
+    let caller = match admit(&inner, &method, &headers, &table, sub.is_some()).await {
         Ok(c) => c,
         Err(r) => return *r,
     };
     match method {
-        Method::GET => list(&inner, &table, &params, &caller),
+        Method::GET | Method::HEAD => list(&inner, &table, &params, &caller),
         Method::POST => {
             let Some(map) = json_object(&body) else {
                 return envelope(400, "Exception while reading request", Some("The payload is not valid JSON."));
             };
-            let mut store = match inner.store.lock() {
-                Ok(s) => s,
-                Err(_) => return envelope(500, "Internal error", None),
-            };
-            let input_display = params.get("sysparm_input_display_value").map(String::as_str) == Some("true");
+            let mut store = inner.store();
+            let input_display = flag(&params, "sysparm_input_display_value");
             match store.insert(&table, &map, &caller, inner.base_url(), input_display) {
                 Ok(row) => {
-                    inner.save(&store);
+                    store.save();
                     let sys_id = row["sys_id"].clone();
                     let value = store.render(&table, &row, &render_opts(&inner, &params));
                     let mut r = (StatusCode::CREATED, axum::Json(json!({ "result": value }))).into_response();
@@ -311,7 +431,7 @@ fn list(inner: &Inner, table: &str, params: &HashMap<String, String>, caller: &C
     if !caller.admin && !readable_without_admin(table) {
         return envelope(403, "Insufficient rights to query records", None);
     }
-    let Ok(store) = inner.store.lock() else { return envelope(500, "Internal error", None) };
+    let store = inner.store();
     // Name/value pairs are an alternative to sysparm_query.
     let mut query = params.get("sysparm_query").cloned().unwrap_or_default();
     if !params.contains_key("sysparm_query") {
@@ -328,9 +448,22 @@ fn list(inner: &Inner, table: &str, params: &HashMap<String, String>, caller: &C
     let mut r = axum::Json(json!({ "result": page })).into_response();
     let h = r.headers_mut();
     h.insert("X-Total-Count", HeaderValue::from(total as u64));
-    if params.get("sysparm_suppress_pagination_header").map(String::as_str) != Some("true") && limit > 0 {
+    if !flag(params, "sysparm_suppress_pagination_header") && limit > 0 {
+        // Each link repeats the request's own parameters (query, fields, display value...)
+        // with its page's offset and limit.
+        let mut kept: Vec<(&String, &String)> =
+            params.iter().filter(|(k, _)| *k != "sysparm_offset" && *k != "sysparm_limit").collect();
+        kept.sort();
         let base = format!("{}/api/now/table/{table}", inner.base_url());
-        let link = |off: usize, rel: &str| format!("<{base}?sysparm_offset={off}&sysparm_limit={limit}>;rel=\"{rel}\"");
+        let link = |off: usize, rel: &str| {
+            let mut q = url::form_urlencoded::Serializer::new(String::new());
+            for (k, v) in &kept {
+                q.append_pair(k, v);
+            }
+            q.append_pair("sysparm_limit", &limit.to_string());
+            q.append_pair("sysparm_offset", &off.to_string());
+            format!("<{base}?{}>;rel=\"{rel}\"", q.finish())
+        };
         let mut links = vec![link(0, "first")];
         if offset > 0 {
             links.push(link(offset.saturating_sub(limit), "prev"));
@@ -347,22 +480,24 @@ fn list(inner: &Inner, table: &str, params: &HashMap<String, String>, caller: &C
     r
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn table_record(
     State(inner): State<Arc<Inner>>,
     method: Method,
     Path((table, sys_id)): Path<(String, String)>,
     Query(params): Query<HashMap<String, String>>,
     headers: HeaderMap,
+    sub: Option<Extension<SubRequest>>,
     body: Bytes,
 ) -> Response {
-    let caller = match admit(&inner, &method, &headers, &table).await {
+    let caller = match admit(&inner, &method, &headers, &table, sub.is_some()).await {
         Ok(c) => c,
         Err(r) => return *r,
     };
-    let Ok(mut store) = inner.store.lock() else { return envelope(500, "Internal error", None) };
+    let mut store = inner.store();
     let opts = render_opts(&inner, &params);
     match method {
-        Method::GET => {
+        Method::GET | Method::HEAD => {
             if !caller.admin && !readable_without_admin(&table) {
                 return api_error(not_found());
             }
@@ -375,10 +510,10 @@ async fn table_record(
             let Some(map) = json_object(&body) else {
                 return envelope(400, "Exception while reading request", Some("The payload is not valid JSON."));
             };
-            let input_display = params.get("sysparm_input_display_value").map(String::as_str) == Some("true");
+            let input_display = flag(&params, "sysparm_input_display_value");
             match store.update(&table, &sys_id, &map, &caller, inner.base_url(), input_display) {
                 Ok(row) => {
-                    inner.save(&store);
+                    store.save();
                     written(&inner, axum::Json(json!({ "result": store.render(&table, &row, &opts) })).into_response())
                 }
                 Err(e) => api_error(e),
@@ -386,7 +521,7 @@ async fn table_record(
         }
         Method::DELETE => match store.delete(&table, &sys_id, &caller) {
             Ok(()) => {
-                inner.save(&store);
+                store.save();
                 written(&inner, StatusCode::NO_CONTENT.into_response())
             }
             Err(e) => api_error(e),
@@ -396,7 +531,7 @@ async fn table_record(
 }
 
 /// Counts a write; when it is the one to cut, its answer loses its body mid-response.
-fn written(inner: &Inner, r: Response) -> Response {
+pub fn written(inner: &Inner, r: Response) -> Response {
     let n = inner.stats.writes.fetch_add(1, Ordering::SeqCst) + 1;
     if inner.faults.cut_write.load(Ordering::SeqCst) != n {
         return r;

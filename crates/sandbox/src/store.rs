@@ -18,6 +18,9 @@ pub type Row = BTreeMap<String, String>;
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Store {
     pub rows: Vec<Row>,
+    /// Attachment contents by the attachment's sys_id, base64.
+    #[serde(default)]
+    pub files: BTreeMap<String, String>,
 }
 
 /// An answer the Table API gives instead of a record.
@@ -177,7 +180,8 @@ impl Store {
                 );
                 let o = match (x.parse::<f64>(), y.parse::<f64>()) {
                     (Ok(p), Ok(q)) => p.partial_cmp(&q).unwrap_or(std::cmp::Ordering::Equal),
-                    _ => x.cmp(&y),
+                    // Text sorts without regard to case, as the instance's collation does.
+                    _ => x.to_lowercase().cmp(&y.to_lowercase()),
                 };
                 if *desc { o.reverse() } else { o }
             });
@@ -221,6 +225,14 @@ impl Store {
                     }
                 }
                 Some(Kind::Encrypted) => Value::String(String::new()),
+                Some(Kind::Choice(choices)) => {
+                    let label = choices.iter().find(|(v, _)| *v == value).map_or(value.as_str(), |(_, l)| *l);
+                    match opts.display {
+                        Display::Value => Value::String(value.clone()),
+                        Display::Display => Value::String(label.to_string()),
+                        Display::All => json!({"display_value": label, "value": value}),
+                    }
+                }
                 _ => match opts.display {
                     Display::All => json!({"display_value": value, "value": value}),
                     _ => Value::String(value),
@@ -305,7 +317,19 @@ impl Store {
         }
         Self::apply_body(&mut row, table, body, input_display);
         let now = now_utc();
-        row.insert("sys_id".into(), new_sys_id());
+        // A caller may choose the new record's sys_id (reference §1.1 correction); a clash
+        // with an existing record is refused like any unique-index clash.
+        let sys_id = match body.get("sys_id").map(plain) {
+            Some(id) if is_sys_id(&id) => {
+                let id = id.to_lowercase();
+                if self.find(&id).is_some() {
+                    return Err(ApiError::insert_failed(table, &plain(body.get("name").unwrap_or(&Value::Null))));
+                }
+                id
+            }
+            _ => new_sys_id(),
+        };
+        row.insert("sys_id".into(), sys_id);
         row.insert("sys_class_name".into(), table.to_string());
         row.insert("sys_created_on".into(), now.clone());
         row.insert("sys_updated_on".into(), now);
@@ -420,12 +444,12 @@ impl Store {
                 row.insert("id".into(), id);
             }
             let id = get(row, "id");
-            if others("sys_alias").any(|r| r.get("id") == Some(&id)) {
+            if others("sys_alias").any(|r| same_text(r.get("id"), &id)) {
                 return Err(fail("sys_alias", &name));
             }
         }
         if schema::is_a(class, "sys_connection") {
-            if name.is_empty() || others("sys_connection").any(|r| r.get("name") == Some(&name)) {
+            if name.is_empty() || others("sys_connection").any(|r| same_text(r.get("name"), &name)) {
                 return Err(fail(class, &name));
             }
             if get(row, "active") == "true" {
@@ -448,7 +472,7 @@ impl Store {
             }
         }
         if class == "sys_properties"
-            && (name.is_empty() || others("sys_properties").any(|r| r.get("name") == Some(&name)))
+            && (name.is_empty() || others("sys_properties").any(|r| same_text(r.get("name"), &name)))
         {
             return Err(fail("sys_properties", &name));
         }
@@ -457,6 +481,16 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// Unique indexes compare text the way the instance's collation does: without regard to case.
+fn same_text(stored: Option<&String>, wanted: &str) -> bool {
+    stored.is_some_and(|s| s.to_lowercase() == wanted.to_lowercase())
+}
+
+/// A sys_id a caller may choose: 32 hexadecimal digits.
+fn is_sys_id(s: &str) -> bool {
+    s.len() == 32 && s.chars().all(|c| c.is_ascii_hexdigit())
 }
 
 pub fn not_found() -> ApiError {

@@ -1,0 +1,66 @@
+//! Two sandboxes on one state file, as a running `calsync sandbox` and a `--sandbox`
+//! command are: neither may erase what the other wrote.
+
+use calsync_sandbox::{Options, Sandbox};
+use std::collections::BTreeMap;
+
+fn property(name: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("sys_id".to_string(), format!("{:0>32}", name.len().to_string() + name)),
+        ("sys_class_name".to_string(), "sys_properties".to_string()),
+        ("name".to_string(), name.to_string()),
+    ])
+}
+
+fn names(sb: &Sandbox) -> Vec<String> {
+    sb.with_store(|s| {
+        let mut v: Vec<String> =
+            s.scan("sys_properties").filter_map(|r| r.get("name").cloned()).filter(|n| n.starts_with("t.")).collect();
+        v.sort();
+        v
+    })
+}
+
+async fn start(path: &std::path::Path, reset: bool) -> Sandbox {
+    Sandbox::start(Options { port: 0, state: Some(path.to_path_buf()), reset, ..Options::default() })
+        .await
+        .expect("sandbox starts")
+}
+
+#[tokio::test]
+async fn writes_through_either_sandbox_survive_the_others() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("sandbox-instance.json");
+    let server = start(&path, true).await;
+    let command = start(&path, false).await;
+    server.with_store(|s| s.rows.push(property("t.from-server")));
+    command.with_store(|s| s.rows.push(property("t.from-command")));
+    // The server's next write used to save its own copy, erasing the command's record.
+    server.with_store(|s| s.rows.push(property("t.server-again")));
+    let all = vec!["t.from-command".to_string(), "t.from-server".to_string(), "t.server-again".to_string()];
+    assert_eq!(names(&server), all);
+    assert_eq!(names(&command), all);
+    drop(command);
+    let later = start(&path, false).await;
+    assert_eq!(names(&later), all, "the file holds every record");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_writers_lose_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("state.json");
+    let a = std::sync::Arc::new(start(&path, true).await);
+    let b = std::sync::Arc::new(start(&path, false).await);
+    let writer = |sb: std::sync::Arc<Sandbox>, tag: &'static str| {
+        std::thread::spawn(move || {
+            for i in 0..40 {
+                sb.with_store(|s| s.rows.push(property(&format!("t.{tag}.{i:02}"))));
+            }
+        })
+    };
+    let (ta, tb) = (writer(a.clone(), "a"), writer(b.clone(), "b"));
+    ta.join().expect("writer a");
+    tb.join().expect("writer b");
+    assert_eq!(names(&a).len(), 80);
+    assert_eq!(names(&b).len(), 80);
+}
