@@ -38,10 +38,12 @@ pub async fn run(target: &Target, plan_path: &Path, flags: Flags) -> u8 {
         Err(r) => return fail(flags.json, r.code, &r.message),
     };
     let client = &conn.client;
+    let sandbox = conn.sandbox.is_some();
     let instance_label = match &conn.sandbox {
         Some(_) => format!("{} (sandbox)", client.instance()),
         None => client.instance().to_string(),
     };
+    let instance_url = client.instance().to_string();
     let state = match plan::read_state(client, &plan).await {
         Ok(s) => s,
         Err(e) => {
@@ -56,7 +58,7 @@ pub async fn run(target: &Target, plan_path: &Path, flags: Flags) -> u8 {
     }
     let finish = |applied: bool, report: Option<&Report>, note: &str| {
         if flags.json {
-            print_json(&instance_label, &diff, applied, flags.dry_run, report, client.requests_sent(), note);
+            print_json(&instance_url, sandbox, &diff, applied, flags.dry_run, report, client.requests_sent(), note);
         } else if !note.is_empty() {
             println!("{}", crate::sanitize::text(note));
         }
@@ -120,8 +122,10 @@ pub async fn run(target: &Target, plan_path: &Path, flags: Flags) -> u8 {
     if failed { exit::FAILED } else { exit::OK }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn print_json(
     instance: &str,
+    sandbox: bool,
     diff: &Diff,
     applied: bool,
     dry_run: bool,
@@ -131,6 +135,7 @@ fn print_json(
 ) {
     let doc = json!({
         "instance": instance,
+        "sandbox": sandbox,
         "mode": diff.mode,
         "scope": diff.scope,
         "items": diff.items,

@@ -19,7 +19,7 @@ pub struct AuthorizeArgs {
     #[arg(long)]
     pub credential: String,
     /// The delegated mailbox that must sign in
-    #[arg(long, required_unless_present = "probe")]
+    #[arg(long, required_unless_present = "probe", value_name = "MAILBOX", value_parser = mailbox)]
     pub expect_user: Option<String>,
     /// Print the sign-in address instead of opening a browser
     #[arg(long)]
@@ -42,6 +42,24 @@ pub struct AuthorizeArgs {
     /// Send the sign-in to this host although it is not Microsoft's (https only; repeatable)
     #[arg(long = "trust-host", value_name = "HOST", env = "CALSYNC_TRUST_HOST", value_delimiter = ',')]
     pub trust_host: Vec<String>,
+}
+
+/// Checks an `--expect-user` value: a mailbox address, as the id_token names it.
+pub fn mailbox(value: &str) -> Result<String, String> {
+    let v = value.trim();
+    let mut parts = v.split('@');
+    let ok = matches!(
+        (parts.next(), parts.next(), parts.next()),
+        (Some(u), Some(d), None) if !u.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.')
+    ) && !v.contains(char::is_whitespace);
+    if ok {
+        Ok(v.to_string())
+    } else {
+        Err(format!(
+            "\"{}\" is not a mailbox address; give the delegated user's full address, such as rooms-delegate@contoso.com",
+            crate::sanitize::line(v)
+        ))
+    }
 }
 
 struct Failure(u8, String);

@@ -34,6 +34,14 @@ pub struct SandboxArgs {
     /// Serve the "instance is hibernating" page to every request
     #[arg(long)]
     pub hibernate: bool,
+    // The sandbox is its own instance, so the global --instance, --user and --sandbox do
+    // not apply: these hidden twins keep them out of `calsync sandbox --help`.
+    #[arg(long, hide = true)]
+    pub instance: Option<String>,
+    #[arg(long, hide = true)]
+    pub user: Option<String>,
+    #[arg(long, hide = true)]
+    pub sandbox: bool,
 }
 
 pub async fn run(args: SandboxArgs) -> u8 {

@@ -645,7 +645,10 @@ fn tokens(c: &mut Ctx, cred: &crate::snow::records::Credential, mode: Option<Mod
     match rt.first() {
         None => {
             let ev = vec![c.ev("oauth_2_0_credentials", &cred.sys_id, "tokens", "none on the instance")];
-            c.add("TOKEN-MISSING", Severity::Error, format!("the credential \"{}\" has no token on the instance", cred.name), ev, "Without a delegated user's token nothing synchronizes in strict and personal modes.", format!("Sign the delegated mailbox in: calsync authorize --credential \"{}\" --expect-user <mailbox> --store-on-instance.", cred.name), None);
+            c.add("TOKEN-MISSING", Severity::Error, format!("the credential \"{}\" has no token on the instance", cred.name), ev, "Without a delegated user's token nothing synchronizes in strict and personal modes.", match crate::doctor::provider_mailbox(c.s, &cred.name) {
+                Some(mailbox) => format!("Sign {mailbox} in: calsync authorize --credential \"{}\" --expect-user {mailbox} --store-on-instance.", cred.name),
+                None => format!("Sign the delegated mailbox in: calsync authorize --credential \"{}\" --expect-user MAILBOX --store-on-instance (MAILBOX: the calendar provider's Delegated user email).", cred.name),
+            }, None);
         }
         Some((_, _, expires)) if !expires.is_empty() && expires.as_str() < now.as_str() => {
             let ev = vec![c.ev(facts::TOKEN_TABLE, &cred.sys_id, facts::TOKEN_EXPIRES_COLUMN, expires)];
