@@ -27,7 +27,7 @@ fn grow(sb: &Sandbox) {
             template("http_connection", "MS Graph 1"),
         );
         for i in 0..EXTRA {
-            let id = |k: u8| format!("{:0>30}{k:02}", i);
+            let id = |k: u8| format!("{i:0>30}{k:02}");
             let mut a = alias_t.clone();
             a.insert("sys_id".into(), id(1));
             a.insert("name".into(), format!("Mailbox_{i}"));

@@ -70,7 +70,8 @@ async fn main() {
     let g = app.generation + 1;
     app.generation = g;
     let h = measure(&mut app, &mut frames, &client);
-    app.handle(Event::Probed(g, Ok(Box::new(info))));
+    let conn = calsync::wizard::Connection { client: client.clone(), instance_key: "bench".into(), sandbox_url: None };
+    app.handle(Event::Probed(g, Ok(Box::new(calsync::wizard::Probed { conn, info }))));
     let _ = h.await;
     for text in [None, None, Some("Contoso_Graph_Personal"), Some("rooms-delegate@contoso.com"), None, None] {
         if let Some(t) = text {
@@ -85,7 +86,8 @@ async fn main() {
     let p = app.draft.to_plan(app.info.as_ref()).unwrap();
     let st = plan::read_state(&client, &p).await.unwrap();
     let g = app.generation;
-    app.handle(Event::Diffed(g, Ok(plan::diff(&p, &st))));
+    let diff = plan::diff(&p, &st);
+    app.handle(Event::Diffed(g, Ok(Box::new(calsync::wizard::Reviewed { diff, state: st }))));
     let h = measure(&mut app, &mut frames, &client);
     let _ = h.await;
     frames.sort();

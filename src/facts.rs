@@ -127,3 +127,17 @@ pub const WCS_PROPERTIES: [(&str, &str, &str); 6] = [
     ("sn_wsd_rsvsync.exchange_callback_time_limit", "-18000", "Exchange callback time limit"),
     ("sn_wsd_rsvsync.outlook_event_sync_interval", "2", "Outlook event sync interval"),
 ];
+
+/// Compares dotted versions numerically ("3.10.0" > "3.4.6"), as the version facts above
+/// are compared with what an instance has installed.
+pub fn version_at_least(have: &str, want: &str) -> bool {
+    let parse = |v: &str| v.split('.').map(|p| p.trim().parse::<u64>().unwrap_or(0)).collect::<Vec<_>>();
+    let (a, b) = (parse(have), parse(want));
+    for i in 0..a.len().max(b.len()) {
+        let (x, y) = (a.get(i).copied().unwrap_or(0), b.get(i).copied().unwrap_or(0));
+        if x != y {
+            return x > y;
+        }
+    }
+    true
+}

@@ -10,17 +10,35 @@
 //!   apply engine (scope switch, dependency order, idempotent, never deletes).
 //! - `sandbox`: the simulated instance and Microsoft sign-in on loopback, its own crate
 //!   (`crates/sandbox`, the only one that serves HTTP with axum), used by `--sandbox` and the tests.
-//! - `secrets`: the OS keyring, and nothing else, for passwords, secrets and tokens.
-//! - `sanitize`: outside text made safe to print (no terminal escapes).
-//! - `cli`: the command line; `main.rs` only parses and dispatches.
+//! - `secrets`: the OS keyring, and nothing else, for passwords, secrets and tokens;
+//!   `secret_store`: the `SecretStore` trait in front of it (an in-memory store for tests),
+//!   every call with a deadline. `clock`: the clock behind a trait.
+//! - `oauth`: the sign-in, and `oauth::session::authorize`, the one Get OAuth Token.
+//! - `doctor`: reads the instance once and explains every misconfiguration.
+//! - `wizard`: the terminal UI, a pure state machine (`App`) that owns every fact, and a
+//!   driver that only runs its effects; it ends with an `Outcome`.
+//! - `config`: the `Config` built once from flags and environment, and `Services`, the
+//!   collaborators (config, secret store, browser, clock) passed down to every journey.
+//! - `sanitize`: outside text (instance messages, record names, provider errors) made
+//!   safe to print and draw: no terminal escapes.
+//! - `cli`: the command line, the only reader of the environment and the one place an
+//!   outcome becomes an exit code; `main.rs` only parses and dispatches.
+
+// Unsafe code is denied (Cargo.toml's lint wall) everywhere but in tests.
+#![cfg_attr(test, allow(unsafe_code))]
 
 pub mod cli;
 pub mod clock;
+pub mod config;
 pub mod doctor;
 pub mod facts;
 pub mod oauth;
 pub mod plan;
 pub mod sanitize;
+pub mod secret_store;
+// The kernel keyring is driven through its system calls (libc), the one unsafe code outside
+// main.rs and tests.
+#[allow(unsafe_code)]
 pub mod secrets;
 pub mod snow;
 pub mod urls;

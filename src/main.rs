@@ -34,6 +34,7 @@ fn quiet_on_closed_stdout() {
         if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
             #[cfg(unix)]
             // SAFETY: restores the default action of one signal and raises it.
+            #[allow(unsafe_code)]
             unsafe {
                 libc::signal(libc::SIGPIPE, libc::SIG_DFL);
                 libc::raise(libc::SIGPIPE);

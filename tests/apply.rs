@@ -160,7 +160,7 @@ async fn a_failed_write_stops_and_a_rerun_converges_without_duplicates() {
     let r = apply(&c, &d, &st, |_| {}).await;
     sb.set_unavailable_every(0);
     assert!(r.failed(), "{r:?}");
-    assert!(r.outcomes.iter().any(|o| o.status == Status::Skipped));
+    assert!(r.outcomes.iter().any(|o| matches!(o.status, Status::Skipped)));
     assert_eq!(count(&sb, "sys_user_preference", "name", "apps.current_app"), 0, "picker put back after the failure");
 
     let (d, r) = run(&c, &example("personal-own-alias.toml")).await;

@@ -1,6 +1,8 @@
 //! The browser calsync starts never sees calsync's secrets: with `$BROWSER` set, and
 //! through the OS opener (`xdg-open` found on PATH). A fixture browser writes down its
 //! environment.
+// The only test in this binary sets the environment the browser inherits.
+#![allow(unsafe_code)]
 
 use calsync::oauth::browser::{Browser, SystemBrowser};
 use std::time::{Duration, Instant};

@@ -77,7 +77,6 @@ async fn authorize_keeps_the_token_in_the_keyring_only_for_the_right_account() {
         .await
         .unwrap();
     assert!(o.status.success());
-    unsafe { std::env::set_var("CALSYNC_KEYRING", "secret-service") };
     let account = Account::RefreshToken { instance: "sandbox".into(), credential: "Contoso Graph Personal".into() };
     let _ = secrets::delete(&account);
 

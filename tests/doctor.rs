@@ -90,8 +90,8 @@ async fn the_broken_seed_is_named_and_fix_repairs_the_safe_faults() {
     let diff = doctor::fix::diff(&report.findings, checks::mode_of(&snap));
     assert_eq!(diff.items.len(), 6, "six records, seven fields");
     let state = doctor::fix::state(&snap);
-    one_state_dir();
-    let r = journal::apply_journaled(&c, &diff, &state, |_| {}).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let r = journal::apply_journaled(dir.path(), &c, &diff, &state, |_| {}).await.unwrap();
     assert!(!r.failed(), "{r:?}");
     let after = ids(&sb).await;
     for fixed in [
@@ -116,17 +116,6 @@ async fn the_broken_seed_is_named_and_fix_repairs_the_safe_faults() {
 }
 
 type Mutation = fn(&mut Store);
-
-/// One state directory for the whole test binary, set before any test reads it: tests
-/// run in parallel threads of one process and share the environment.
-fn one_state_dir() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let dir = std::env::temp_dir().join(format!("calsync-doctor-tests-{}", std::process::id()));
-        // SAFETY: set once, before the first use, behind a Once.
-        unsafe { std::env::set_var("CALSYNC_STATE_DIR", dir) };
-    });
-}
 
 /// One instance broken for each check, on top of a setup that passes it.
 #[tokio::test]
@@ -304,15 +293,12 @@ fn the_browser_probe_becomes_a_finding() {
 }
 
 /// A keyring token that belongs to another account than the one calsync last signed the
-/// credential in as is reported first. Needs a real keyring (tests/run).
+/// credential in as is reported first. The secret store is the in-memory one.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_keyring_token_of_another_account_is_reported_first() {
-    if std::env::var_os("CALSYNC_REQUIRE_KEYRING").is_none() {
-        eprintln!("not run: needs a real keyring; run through tests/run");
-        return;
-    }
-    one_state_dir();
-    unsafe { std::env::set_var("CALSYNC_KEYRING", "secret-service") };
+    let dir = tempfile::tempdir().unwrap();
+    let (services, _) = common::services(dir.path(), Person::Leaves);
+    let state_dir = dir.path();
     let sb = with_plan(Some("personal-own-alias.toml")).await;
     let c = client(&sb);
     // Signed in (through calsync's own flow) as the delegate; the note says someone else.
@@ -328,8 +314,8 @@ async fn a_keyring_token_of_another_account_is_reported_first() {
     let key = format!("doctor-test-{}", std::process::id());
     let account =
         calsync::secrets::Account::RefreshToken { instance: key.clone(), credential: "Contoso Graph Personal".into() };
-    calsync::secrets::set(&account, o.tokens.refresh_token.as_ref().unwrap()).unwrap();
-    calsync::oauth::delegates::remember(&key, "Contoso Graph Personal", "strict-rooms@contoso.com");
+    services.secrets.set(&account, o.tokens.refresh_token.as_ref().unwrap()).await.unwrap();
+    calsync::oauth::delegates::remember(state_dir, &key, "Contoso Graph Personal", "strict-rooms@contoso.com");
     let snap = read::read(&c).await.unwrap();
     let opts = doctor::AccountCheck {
         instance_key: key.clone(),
@@ -338,7 +324,7 @@ async fn a_keyring_token_of_another_account_is_reported_first() {
         sandbox_secret: true,
     };
     let mut findings = checks::run(&snap);
-    findings.extend(doctor::accounts(&c, &snap, &opts).await);
+    findings.extend(doctor::accounts(&services, &c, &snap, &opts).await);
     let r = doctor::report(&snap, findings);
     assert_eq!(r.findings[0].id, "TOKEN-WRONG-ACCOUNT", "{:?}", r.findings);
     assert!(
@@ -346,28 +332,29 @@ async fn a_keyring_token_of_another_account_is_reported_first() {
             && r.findings[0].title.contains("strict-rooms@contoso.com")
     );
     // The right account is a note, not an error.
-    calsync::oauth::delegates::remember(&key, "Contoso Graph Personal", "rooms-delegate@contoso.com");
-    let found = doctor::accounts(&c, &snap, &opts).await;
+    calsync::oauth::delegates::remember(state_dir, &key, "Contoso Graph Personal", "rooms-delegate@contoso.com");
+    let found = doctor::accounts(&services, &c, &snap, &opts).await;
     assert_eq!(found.iter().map(|f| f.id).collect::<Vec<_>>(), ["TOKEN-ACCOUNT"]);
-    calsync::secrets::delete(&account).unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_provider_naming_another_mailbox_than_its_credential_is_reported() {
-    one_state_dir();
+    let dir = tempfile::tempdir().unwrap();
+    let (services, _) = common::services(dir.path(), Person::Leaves);
+    let state_dir = dir.path();
     let sb = with_plan(Some("personal-own-alias.toml")).await;
     let c = client(&sb);
     let snap = read::read(&c).await.unwrap();
     let key = format!("provider-test-{}", std::process::id());
     let opts =
         doctor::AccountCheck { instance_key: key.clone(), login_base: None, graph_base: None, sandbox_secret: true };
-    calsync::oauth::delegates::remember(&key, "Contoso Graph Personal", "rooms-delegate@contoso.com");
+    calsync::oauth::delegates::remember(state_dir, &key, "Contoso Graph Personal", "rooms-delegate@contoso.com");
     assert!(
-        doctor::accounts(&c, &snap, &opts).await.iter().all(|f| f.id != "PROVIDER-DELEGATE-MISMATCH"),
+        doctor::accounts(&services, &c, &snap, &opts).await.iter().all(|f| f.id != "PROVIDER-DELEGATE-MISMATCH"),
         "same mailbox: fine"
     );
-    calsync::oauth::delegates::remember(&key, "Contoso Graph Personal", "someone-else@contoso.com");
-    let found = doctor::accounts(&c, &snap, &opts).await;
+    calsync::oauth::delegates::remember(state_dir, &key, "Contoso Graph Personal", "someone-else@contoso.com");
+    let found = doctor::accounts(&services, &c, &snap, &opts).await;
     let f = found.iter().find(|f| f.id == "PROVIDER-DELEGATE-MISMATCH").expect("reported");
     assert!(
         f.title.contains("rooms-delegate@contoso.com") && f.title.contains("someone-else@contoso.com"),

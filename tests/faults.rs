@@ -15,20 +15,20 @@ const RECORDS: [(&str, &str); 4] = [
     ("sn_wsd_rsvsync_provider", "Contoso Graph Personal"),
 ];
 
-async fn apply_once(c: &calsync::snow::Client) -> Result<calsync::plan::apply::Report, String> {
+async fn apply_once(dir: &std::path::Path, c: &calsync::snow::Client) -> Result<calsync::plan::apply::Report, String> {
     let p = plan::parse("p.toml", &example("personal-own-alias.toml")).unwrap();
     let st = plan::read_state(c, &p).await.map_err(|e| e.to_string())?;
     let d = plan::diff(&p, &st);
     if !d.has_changes() {
         // What a rerun does when the writes all landed: put the picker back if a run was cut.
-        let j = journal::Journal::for_login(&c.instance().to_string(), c.user());
+        let j = journal::Journal::for_login(dir, &c.instance().to_string(), c.user());
         if let Some(prior) = j.load() {
             plan::apply::restore_current_app(c, &st, &prior).await.map_err(|e| e.to_string())?;
             j.clear();
         }
-        return Ok(Default::default());
+        return Ok(calsync::plan::apply::Report::default());
     }
-    journal::apply_journaled(c, &d, &st, |_| {}).await
+    journal::apply_journaled(dir, c, &d, &st, |_| {}).await.map_err(|e| e.to_string())
 }
 
 fn converged(sb: &calsync::sandbox::Sandbox, label: &str) {
@@ -46,12 +46,10 @@ fn converged(sb: &calsync::sandbox::Sandbox, label: &str) {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_answer_cut_at_every_write_then_a_rerun_converges() {
     let dir = tempfile::tempdir().unwrap();
-    // SAFETY: the only test in this binary that sets it, before any other use.
-    unsafe { std::env::set_var("CALSYNC_STATE_DIR", dir.path()) };
     // A full apply: picker switch, alias, credential, connection, provider, property, restore.
     let total = {
         let sb = sandbox().await;
-        apply_once(&client(&sb)).await.unwrap();
+        apply_once(dir.path(), &client(&sb)).await.unwrap();
         sb.writes()
     };
     assert!(total >= 7, "{total} writes in a full apply");
@@ -59,19 +57,19 @@ async fn an_answer_cut_at_every_write_then_a_rerun_converges() {
         let sb = sandbox().await;
         let c = client(&sb);
         sb.cut_write(k);
-        let first = apply_once(&c).await;
+        let first = apply_once(dir.path(), &c).await;
         let cut_noticed = match &first {
             Err(_) => true,
             Ok(r) => r.failed() || r.restore_error.is_some(),
         };
         assert!(cut_noticed, "write {k}: a cut answer is reported, not taken for success");
         sb.cut_write(0);
-        let second = apply_once(&c).await.unwrap_or_else(|e| panic!("write {k}: rerun failed: {e}"));
+        let second = apply_once(dir.path(), &c).await.unwrap_or_else(|e| panic!("write {k}: rerun failed: {e}"));
         assert!(!second.failed(), "write {k}: {second:?}");
         converged(&sb, &format!("cut at write {k} of {total}"));
         // And a third run has nothing to do.
         let before = sb.writes();
-        apply_once(&c).await.unwrap();
+        apply_once(dir.path(), &c).await.unwrap();
         assert_eq!(sb.writes(), before, "write {k}: the third run writes nothing");
     }
 }
@@ -99,8 +97,9 @@ async fn an_expired_password_or_hibernation_halfway_then_a_rerun_converges() {
         })
         .await;
         assert!(report.failed(), "{fault}: the apply stops");
-        let msg = format!("{:?}", report.outcomes);
+        let msg = report.first_failure().map(ToString::to_string).unwrap_or_default();
         assert!(msg.contains(if fault == "password" { "refused the login" } else { "hibernating" }), "{fault}: {msg}");
+        assert!(report.access_problem(), "{fault}: an access problem, typed up to the exit code");
         assert!(report.restore_error.is_some(), "{fault}: the picker could not be put back, and that is said");
         // The admin fixes the cause and runs again.
         sb.set_password("admin", calsync::sandbox::seed::ADMIN_PASSWORD);
@@ -111,6 +110,37 @@ async fn an_expired_password_or_hibernation_halfway_then_a_rerun_converges() {
         assert!(!r.failed(), "{fault}: {r:?}");
         converged(&sb, fault);
     }
+}
+
+/// `calsync apply` whose login is refused halfway (the password changed under it) exits 3,
+/// the code for a refused login, not 1.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_login_refused_halfway_through_an_apply_exits_3() {
+    let sb = sandbox().await;
+    sb.set_latency_ms(150);
+    let dir = tempfile::tempdir().unwrap();
+    let plan = format!("{}/examples/personal-own-alias.toml", env!("CARGO_MANIFEST_DIR"));
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_calsync"))
+        .args(["apply", "--instance", sb.url(), "--user", "admin", "--yes", "--plan", &plan])
+        .env("CALSYNC_PASSWORD", calsync::sandbox::seed::ADMIN_PASSWORD)
+        .env("CALSYNC_STATE_DIR", dir.path())
+        .env_remove("CALSYNC_INSTANCE")
+        .env_remove("CALSYNC_USER")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while sb.writes() < 2 {
+        assert!(start.elapsed() < std::time::Duration::from_secs(30), "the apply writes");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    sb.set_password("admin", "changed-by-someone");
+    let out = child.wait_with_output().await.unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("refused the login"), "{text}");
+    assert_eq!(out.status.code(), Some(3), "{text}");
 }
 
 /// The doctor only reads, through the same client: 429 storms and 503s are retried, a

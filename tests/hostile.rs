@@ -2,6 +2,8 @@
 //! terminal escapes, answers too large to hold, answers dripped a byte at a time, a
 //! self-signed certificate.
 
+#![allow(unsafe_code)] // getrusage, to measure the peak memory of the binary under test.
+
 mod common;
 
 use calsync::snow::{Client, Limits, Query, RetryPolicy, SnError};
@@ -160,7 +162,7 @@ fn fast_client(url: &str, limits: Limits) -> Client {
 fn children_peak_rss_mib() -> i64 {
     // SAFETY: getrusage only writes into the struct it is given.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
+    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &raw mut usage) };
     usage.ru_maxrss / 1024
 }
 

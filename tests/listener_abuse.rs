@@ -3,6 +3,8 @@
 //! mid-request, hundreds of idle connections, a 200 MB header. It must never end the flow,
 //! stall, crash or exchange a code for them, and the real redirect must still complete
 //! promptly; a cancel must return at once.
+// Raw sockets (linger, shutdown) need libc here; unsafe code is denied outside tests.
+#![allow(unsafe_code, clippy::ptr_as_ptr, clippy::borrow_as_ptr, clippy::ref_as_ptr)]
 
 mod common;
 

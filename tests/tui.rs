@@ -47,7 +47,7 @@ impl Tmux {
             .success();
         assert!(ok, "tmux started");
         let _ = Command::new("tmux").args(["-L", &socket, "set", "-s", "escape-time", "0"]).status();
-        Some(Tmux { socket, dir, seen: Default::default() })
+        Some(Tmux { socket, dir, seen: std::cell::RefCell::default() })
     }
 
     fn screen(&self) -> String {
@@ -91,7 +91,7 @@ impl Drop for Tmux {
 }
 
 fn rand_suffix() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos() as u64).unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| u64::from(d.subsec_nanos())).unwrap_or(0)
 }
 
 fn cooked(stty: &Path) {
@@ -281,13 +281,26 @@ fn troubleshoot_a_broken_instance_and_repair_it() {
     cooked(&t.path("stty.txt"));
 }
 
-/// SIGTERM and SIGHUP, on different screens, leave a cooked terminal and a clean exit.
+/// The exit code a wrapping script sees for each signal: 128 + its number.
+fn signal_exit(signal: &str) -> &'static str {
+    match signal {
+        "INT" => "EXIT=130",
+        "TERM" => "EXIT=143",
+        "HUP" => "EXIT=129",
+        other => panic!("no exit code for SIG{other}"),
+    }
+}
+
+/// SIGINT (the signal, not the Ctrl-C key), SIGTERM and SIGHUP, on different screens,
+/// leave a cooked terminal and exit 130, 143 and 129, so a wrapping script sees no success.
 #[test]
-fn sigterm_and_sighup_restore_the_terminal() {
+fn signals_restore_the_terminal_and_say_so_in_the_exit_code() {
     for (signal, keys, screen) in [
         ("TERM", vec!["Enter"], "Step 1 of 14"),
         ("HUP", vec!["Enter", "Enter"], "Instance and login"),
+        ("INT", vec!["Enter", "Enter"], "Instance and login"),
         ("TERM", vec!["Down", "Down", "Enter", "Enter"], "Findings"),
+        ("INT", vec![], "First-time setup"),
     ] {
         let Some(t) = Tmux::start("") else { return };
         t.wait_for("First-time setup");
@@ -300,7 +313,7 @@ fn sigterm_and_sighup_restore_the_terminal() {
         let pid = String::from_utf8_lossy(&child.stdout).lines().next().unwrap_or_default().trim().to_string();
         assert!(!pid.is_empty(), "calsync runs under the pane's shell");
         Command::new("kill").args([&format!("-{signal}"), &pid]).status().unwrap();
-        t.wait_for("EXIT=0");
+        t.wait_for(signal_exit(signal));
         cooked(&t.path("stty.txt"));
     }
 }
@@ -308,8 +321,8 @@ fn sigterm_and_sighup_restore_the_terminal() {
 /// The sign-in's refresh token is in the keyring, and on no screen and in no file the
 /// journey wrote; neither is the instance password. The entry is removed afterwards.
 fn token_only_in_the_keyring(t: &Tmux) {
-    // SAFETY: set by the tests that sign in, which take turns through KEYRING.
-    unsafe { std::env::set_var("CALSYNC_KEYRING", "secret-service") };
+    // tests/run gives this process a D-Bus session, so the Secret Service is the store, as
+    // for the calsync it started with CALSYNC_KEYRING=secret-service.
     let account = calsync::secrets::Account::RefreshToken {
         instance: "sandbox".into(),
         credential: "Contoso Graph Personal".into(),
@@ -334,8 +347,9 @@ fn files(dir: &Path) -> Vec<std::path::PathBuf> {
     out
 }
 
-/// Every screen of the setup, left by each of Ctrl-C, SIGTERM, SIGHUP and a panic (F12 in
-/// a debug build with CALSYNC_DEBUG_PANIC): 48 exits, the terminal cooked after each.
+/// Every screen of the setup, left by each of Ctrl-C, SIGTERM, SIGHUP, SIGINT and a panic
+/// (F12 in a debug build with CALSYNC_DEBUG_PANIC): 60 exits, the terminal cooked and the
+/// exit code right after each.
 #[test]
 fn every_setup_screen_gives_the_terminal_back() {
     // Keys that walk the setup one screen further, and the text that shows it arrived.
@@ -353,7 +367,7 @@ fn every_setup_screen_gives_the_terminal_back() {
         (&["Enter"], None, "Integration mode"),
         (&["Enter"], None, "Enter writes these changes"),
     ];
-    let ways = ["C-c", "TERM", "HUP", "panic"];
+    let ways = ["C-c", "TERM", "HUP", "INT", "panic"];
     for (screen, way) in (0..walk.len()).flat_map(|s| ways.iter().map(move |w| (s, *w))) {
         let Some(t) = Tmux::start("CALSYNC_DEBUG_PANIC=1") else { return };
         for (keys, typed, wait) in &walk[..=screen] {
@@ -378,8 +392,10 @@ fn every_setup_screen_gives_the_terminal_back() {
             }
         }
         let s = t.wait_for("EXIT=");
-        if way == "panic" {
-            assert!(s.contains("EXIT=101"), "a panic exits with 101:\n{s}");
+        match way {
+            "panic" => assert!(s.contains("EXIT=101"), "a panic exits with 101:\n{s}"),
+            "C-c" => assert!(s.contains("EXIT=0"), "the Ctrl-C key is the admin's choice:\n{s}"),
+            signal => assert!(s.contains(signal_exit(signal)), "SIG{signal} on screen {screen}:\n{s}"),
         }
         cooked(&t.path("stty.txt"));
     }

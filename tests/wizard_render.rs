@@ -32,6 +32,12 @@ fn snap(app: &App, name: &str) {
     }
 }
 
+/// The probe's answer: `info`, found through the client `c`.
+fn found(c: &calsync::snow::Client, g: u64, info: calsync::wizard::InstanceInfo) -> Event {
+    let conn = calsync::wizard::Connection { client: c.clone(), instance_key: "render-test".into(), sandbox_url: None };
+    Event::Probed(g, Ok(Box::new(calsync::wizard::Probed { conn, info })))
+}
+
 /// Every screen of a personal-mode setup with an own alias, in order.
 #[tokio::test(flavor = "multi_thread")]
 async fn every_setup_screen() {
@@ -51,7 +57,7 @@ async fn every_setup_screen() {
     info.url = "https://dev123.service-now.com".into();
     let g = app.generation + 1;
     app.generation = g;
-    app.handle(Event::Probed(g, Ok(Box::new(info))));
+    app.handle(found(&c, g, info));
     assert_eq!(app.step, Step::Checks);
     snap(&app, "03_checks");
     key(&mut app, KeyCode::Enter);
@@ -89,25 +95,28 @@ async fn every_setup_screen() {
     let st = plan::read_state(&c, &p).await.unwrap();
     let d = plan::diff(&p, &st);
     let g = app.generation;
-    app.handle(Event::Diffed(g, Ok(d)));
+    app.handle(Event::Diffed(g, Ok(Box::new(calsync::wizard::Reviewed { diff: d, state: st }))));
     snap(&app, "09_review");
     key(&mut app, KeyCode::Enter);
     for (text, id) in [
         ("created alias Contoso_Graph_Personal", "sys_alias"),
         ("created credential Contoso Graph Personal", "oauth_2_0_credentials"),
     ] {
-        app.handle(Event::Progress(ApplyLine {
-            ok: true,
-            text: text.into(),
-            link: Some(format!("https://dev123.service-now.com/{id}.do?sys_id=0123456789abcdef0123456789abcdef")),
-        }));
+        app.handle(Event::Progress(
+            app.generation,
+            ApplyLine {
+                ok: true,
+                text: text.into(),
+                link: Some(format!("https://dev123.service-now.com/{id}.do?sys_id=0123456789abcdef0123456789abcdef")),
+            },
+        ));
     }
-    app.handle(Event::Applied(Ok(())));
+    app.handle(Event::Applied(app.generation, Ok(())));
     snap(&app, "10_apply");
     key(&mut app, KeyCode::Enter);
     snap(&app, "11_token");
     key(&mut app, KeyCode::Enter);
-    app.handle(Event::SignIn(Notice::Waiting {
+    app.handle(Event::SignIn(app.generation, Notice::Waiting {
         url: "https://login.microsoftonline.com/tid/oauth2/v2.0/authorize?client_id=cid&login_hint=rooms-delegate%40contoso.com&prompt=login".into(),
         start_url: "http://localhost:53682/start".into(),
         redirect_uri: "http://localhost:53682/".into(),
@@ -119,7 +128,7 @@ async fn every_setup_screen() {
         object_id: Some("oid-1".into()),
         tenant_id: Some("tid".into()),
     };
-    app.handle(Event::SignedIn(Ok(who)));
+    app.handle(Event::SignedIn(app.generation, Ok(calsync::wizard::SignedIn { who, warnings: vec![] })));
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.step, Step::Summary);
     snap(&app, "12_summary");
@@ -158,8 +167,10 @@ async fn the_reauthorize_list() {
     let mut info = probe(&c).await.unwrap();
     info.url = "https://dev123.service-now.com".into();
     app.generation = 1;
-    app.handle(Event::Probed(1, Ok(Box::new(info))));
-    let mut rows = calsync::wizard::driver::load_credentials(&c, "render-test").await.unwrap();
+    app.handle(found(&c, 1, info));
+    let dir = tempfile::tempdir().unwrap();
+    let (services, _) = common::services(dir.path(), common::Person::Leaves);
+    let mut rows = calsync::wizard::driver::load_credentials(&services, &c, "render-test").await.unwrap();
     rows[0].delegated = "rooms-delegate@contoso.com".into();
     app.handle(Event::Credentials(app.generation, Ok(rows)));
     key(&mut app, KeyCode::Char(' '));

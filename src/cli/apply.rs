@@ -1,7 +1,8 @@
 //! `calsync apply --plan FILE`: parse, read, diff, confirm, write.
 
-use super::connect::{self, Target};
+use super::connect;
 use super::{exit, render};
+use crate::config::Services;
 use crate::plan::apply::{self as engine, Progress, Report};
 use crate::plan::journal::{self, Journal};
 use crate::plan::{self, Diff};
@@ -24,7 +25,7 @@ fn fail(json: bool, code: u8, message: &str) -> u8 {
     code
 }
 
-pub async fn run(target: &Target, plan_path: &Path, flags: Flags) -> u8 {
+pub async fn run(services: &Services, plan_path: &Path, flags: Flags) -> u8 {
     let text = match plan::model::read_file(plan_path) {
         Ok(t) => t,
         Err(e) => return fail(flags.json, exit::USAGE, &format!("{e}. Nothing was written.")),
@@ -33,7 +34,7 @@ pub async fn run(target: &Target, plan_path: &Path, flags: Flags) -> u8 {
         Ok(p) => p,
         Err(e) => return fail(flags.json, exit::USAGE, &format!("{e}. Nothing was written.")),
     };
-    let conn = match connect::connect(target).await {
+    let conn = match connect::connect(services).await {
         Ok(c) => c,
         Err(r) => return fail(flags.json, r.code, &r.message),
     };
@@ -51,7 +52,7 @@ pub async fn run(target: &Target, plan_path: &Path, flags: Flags) -> u8 {
             return fail(flags.json, code, &format!("{e}. Nothing was written."));
         }
     };
-    connect::offer_to_keep(conn.typed_password);
+    connect::offer_to_keep(services, conn.typed_password).await;
     let diff = plan::diff(&plan, &state);
     if !flags.json {
         println!("{}", render::diff_text(&instance_label, &diff));
@@ -67,7 +68,8 @@ pub async fn run(target: &Target, plan_path: &Path, flags: Flags) -> u8 {
         finish(false, None, "Nothing was written: resolve the conflicts above and run again.");
         return exit::FAILED;
     }
-    let journal = Journal::for_login(&client.instance().to_string(), client.user());
+    let state_dir = &services.config.state_dir;
+    let journal = Journal::for_login(state_dir, &client.instance().to_string(), client.user());
     let prior = journal.load();
     if !diff.has_changes() {
         let mut note = "Nothing to change: the instance already matches the plan.".to_string();
@@ -94,7 +96,7 @@ pub async fn run(target: &Target, plan_path: &Path, flags: Flags) -> u8 {
         }
     }
     let json_mode = flags.json;
-    let report = journal::apply_journaled(client, &diff, &state, |p| {
+    let report = journal::apply_journaled(state_dir, client, &diff, &state, |p| {
         if json_mode {
             return;
         }
@@ -106,7 +108,7 @@ pub async fn run(target: &Target, plan_path: &Path, flags: Flags) -> u8 {
     .await;
     let report = match report {
         Ok(r) => r,
-        Err(e) => return fail(flags.json, exit::FAILED, &e),
+        Err(e) => return fail(flags.json, exit::FAILED, &e.to_string()),
     };
     let failed = report.failed();
     let mut note = String::new();
@@ -119,7 +121,14 @@ pub async fn run(target: &Target, plan_path: &Path, flags: Flags) -> u8 {
         "Done: the instance matches the plan."
     });
     finish(true, Some(&report), &note);
-    if failed { exit::FAILED } else { exit::OK }
+    // A refused login or an instance gone halfway is an access problem, as before the apply.
+    if report.access_problem() {
+        exit::ACCESS
+    } else if failed {
+        exit::FAILED
+    } else {
+        exit::OK
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -143,7 +152,7 @@ fn print_json(
         "dry_run": dry_run,
         "applied": applied,
         "outcomes": report.map(|r| &r.outcomes),
-        "restore_error": report.and_then(|r| r.restore_error.as_ref()),
+        "restore_error": report.and_then(|r| r.restore_error.as_ref()).map(ToString::to_string),
         "message": note,
         "requests": requests,
     });

@@ -1,11 +1,12 @@
 //! `calsync authorize --credential NAME --expect-user EMAIL`: Get OAuth Token, done right,
 //! and `--probe`: which account would the browser use silently?
 
-use super::connect::{self, Target};
+use super::connect;
 use super::exit;
-use crate::oauth::browser::{Browser, NoBrowser, SystemBrowser};
+use crate::config::Services;
+use crate::oauth::browser::{Browser, NoBrowser};
 use crate::oauth::flow::Registry;
-use crate::oauth::session::{self, AuthError, Notice, SignIn};
+use crate::oauth::session::{self, AuthError, AuthorizeError, Notice, SignIn};
 use crate::oauth::target;
 use crate::secrets::{self, Account};
 use clap::Args;
@@ -84,6 +85,7 @@ fn paste_channel() -> tokio::sync::mpsc::UnboundedReceiver<String> {
 }
 
 async fn secret(
+    services: &Services,
     args: &AuthorizeArgs,
     sandbox: bool,
     instance_key: &str,
@@ -92,7 +94,7 @@ async fn secret(
     if args.public_client {
         return Ok((None, None));
     }
-    match target::stored_secret(sandbox, instance_key, client_id).await {
+    match target::stored_secret(services, sandbox, instance_key, client_id).await {
         (Some(s), _) => return Ok((Some(s), None)),
         (None, Some(e)) => eprintln!("Note: {e}"),
         (None, None) => {}
@@ -141,8 +143,8 @@ async fn ctrl_c() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-pub async fn run(target: &Target, args: AuthorizeArgs) -> u8 {
-    match run_inner(target, args).await {
+pub async fn run(services: &Services, args: AuthorizeArgs) -> u8 {
+    match run_inner(services, args).await {
         Ok(code) => code,
         Err(Failure(code, msg)) => {
             eprintln!("calsync: {}", crate::sanitize::text(&msg));
@@ -151,10 +153,10 @@ pub async fn run(target: &Target, args: AuthorizeArgs) -> u8 {
     }
 }
 
-async fn run_inner(target: &Target, args: AuthorizeArgs) -> Result<u8, Failure> {
-    let conn = connect::connect(target).await.map_err(|r| Failure(r.code, r.message))?;
+async fn run_inner(services: &Services, args: AuthorizeArgs) -> Result<u8, Failure> {
+    let conn = connect::connect(services).await.map_err(|r| Failure(r.code, r.message))?;
     let sandbox_url = conn.sandbox.as_ref().map(|s| s.url().to_string());
-    let ends = target::endpoints(sandbox_url.as_deref());
+    let ends = services.endpoints(sandbox_url.as_deref());
     let trusted: Vec<String> = args.trust_host.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
     let t = target::for_credential_trusting(
         &conn.client,
@@ -164,24 +166,28 @@ async fn run_inner(target: &Target, args: AuthorizeArgs) -> Result<u8, Failure> 
         &trusted,
     )
     .await
-    .map_err(|e| Failure(e.code(), e.to_string()))?;
+    .map_err(|e| {
+        let code = if e.is_usage_problem() {
+            exit::USAGE
+        } else if e.is_access_problem() {
+            exit::ACCESS
+        } else {
+            exit::FAILED
+        };
+        Failure(code, e.to_string())
+    })?;
     if !args.probe {
         // The refresh token must have a home before anyone signs in for it.
-        match tokio::task::spawn_blocking(secrets::probe).await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => {
-                return Err(Failure(
-                    exit::FAILED,
-                    format!("the refresh token would have nowhere to go, so no sign-in was started: {e}"),
-                ));
-            }
-            Err(e) => return Err(Failure(exit::FAILED, format!("the keyring check did not finish: {e}"))),
-        }
+        services.secrets.probe().await.map_err(|e| {
+            Failure(exit::FAILED, format!("the refresh token would have nowhere to go, so no sign-in was started: {e}"))
+        })?;
     }
-    connect::offer_to_keep(conn.typed_password);
+    connect::offer_to_keep(services, conn.typed_password).await;
     let instance_key = conn.instance_key.clone();
-    let (secret, typed_secret) = secret(&args, conn.sandbox.is_some(), &instance_key, &t.registry.client_id).await?;
-    let browser: Box<dyn Browser> = if args.no_browser { Box::new(NoBrowser) } else { Box::new(SystemBrowser) };
+    let (secret, typed_secret) =
+        secret(services, &args, conn.sandbox.is_some(), &instance_key, &t.registry.client_id).await?;
+    let browser: std::sync::Arc<dyn Browser> =
+        if args.no_browser { std::sync::Arc::new(NoBrowser) } else { services.browser.clone() };
     let mut req = if args.probe {
         SignIn::probe(t.registry.clone(), secret, &t.graph_root)
     } else {
@@ -190,6 +196,7 @@ async fn run_inner(target: &Target, args: AuthorizeArgs) -> Result<u8, Failure> 
     };
     req.port = args.port;
     req.timeout = Duration::from_secs(args.timeout.max(1));
+    req.clock = services.clock.clone();
     let heading = if args.probe {
         "Probing which Microsoft account your browser would use silently (nothing will be stored).".to_string()
     } else {
@@ -200,38 +207,44 @@ async fn run_inner(target: &Target, args: AuthorizeArgs) -> Result<u8, Failure> 
             t.registry.tenant().unwrap_or_else(|| "?".into())
         )
     };
-    let result =
-        session::sign_in(&req, browser.as_ref(), Some(paste_channel()), ctrl_c(), |n| print_notice(&n, &heading)).await;
     if args.probe {
+        let result =
+            session::sign_in(&req, browser.as_ref(), Some(paste_channel()), ctrl_c(), |n| print_notice(&n, &heading))
+                .await;
         return Ok(report_probe(result, args.expect_user.as_deref(), &t.registry));
     }
-    let outcome = match result {
-        Ok(o) => o,
+    let keep = session::Keep {
+        secrets: &services.secrets,
+        state_dir: &services.config.state_dir,
+        instance_key: &instance_key,
+        credential: &t.credential.name,
+    };
+    let done = session::authorize(&req, &keep, browser.as_ref(), Some(paste_channel()), ctrl_c(), |n| {
+        print_notice(&n, &heading);
+    })
+    .await;
+    let done = match done {
+        Ok(d) => d,
         Err(e) => {
             let code = match e {
-                AuthError::Listen(_) | AuthError::Setup(_) => exit::USAGE,
+                AuthorizeError::SignIn(AuthError::Listen(_) | AuthError::Setup(_)) => exit::USAGE,
                 _ => exit::FAILED,
             };
+            if let AuthorizeError::NotKept { who, .. } = &e {
+                println!("Signed in as {who}.");
+            }
             return Err(Failure(code, e.to_string()));
         }
     };
     // The account's names are claims from the identity provider: outside text.
-    println!("Signed in as {}.", crate::sanitize::line(&outcome.verified.who.to_string()));
-    for w in &outcome.verified.warnings {
+    println!("Signed in as {}.", crate::sanitize::line(&done.who.to_string()));
+    for w in &done.warnings {
         println!("Warning: {}", crate::sanitize::text(w));
     }
-    let Some(rt) = outcome.tokens.refresh_token.as_ref() else {
-        return Err(Failure(exit::FAILED, "Microsoft sent no refresh token (offline_access was not granted); add the delegated permission offline_access to the app and run again. Nothing was stored.".into()));
-    };
-    let account_instance = instance_key.clone();
-    let account = Account::RefreshToken { instance: instance_key, credential: t.credential.name.0.clone() };
-    secrets::set(&account, rt)
-        .map_err(|e| Failure(exit::FAILED, format!("the refresh token could not be stored: {e}")))?;
-    crate::oauth::delegates::remember(&account_instance, &t.credential.name, &outcome.verified.who.username);
     println!(
         "The refresh token is in the OS keyring (service \"{}\", account \"{}\").",
         secrets::SERVICE,
-        crate::sanitize::line(&account.key())
+        crate::sanitize::line(&done.account.key())
     );
     if args.store_on_instance {
         let c = &t.credential;
@@ -243,7 +256,7 @@ async fn run_inner(target: &Target, args: AuthorizeArgs) -> Result<u8, Failure> 
             &c.name,
             c.oauth_entity_profile.id(),
             &t.entity_id,
-            &outcome.tokens,
+            &done.tokens,
         )
         .await
         .map_err(|e| {
@@ -263,7 +276,7 @@ async fn run_inner(target: &Target, args: AuthorizeArgs) -> Result<u8, Failure> 
         && let Some(s) = &req.secret
         && super::confirm("Keep the client secret in the OS keyring for next time?")
     {
-        match secrets::set(&account, &SecretString::from(s.expose_secret().to_string())) {
+        match services.secrets.set(&account, &SecretString::from(s.expose_secret().to_string())).await {
             Ok(()) => eprintln!("Client secret saved in the OS keyring (account \"{}\").", account.key()),
             Err(e) => eprintln!("Not saved: {e}"),
         }

@@ -1,20 +1,26 @@
-//! Which instance, which login, which password: from flags, environment, the keyring or a
-//! prompt (never a flag), or the in-process sandbox.
+//! Which instance, which login, which password: from the configuration (flags and
+//! environment), the secret store or a prompt (never a flag), or the in-process sandbox,
+//! which is started here and only here.
 
 use super::exit;
+use crate::config::{Config, Services};
 use crate::sandbox::{self, Sandbox};
-use crate::secrets::{self, Account};
+use crate::secrets::Account;
 use crate::snow::Client;
 use crate::urls::InstanceUrl;
 use secrecy::SecretString;
 use std::io::IsTerminal;
 
-pub struct Target {
-    pub instance: Option<String>,
-    pub user: Option<String>,
-    pub sandbox: bool,
-    /// With `sandbox`: start it over from the seed with the doctor's faults.
-    pub broken: bool,
+/// Starts the sandbox the configuration asks for: kept between runs, started over (with
+/// the doctor's faults) under `--broken`.
+pub async fn start_sandbox(config: &Config) -> Result<Sandbox, sandbox::SandboxError> {
+    Sandbox::start(sandbox::Options {
+        state: Some(config.sandbox_state.clone()),
+        reset: config.broken,
+        seed: if config.broken { sandbox::seed::Seed::Broken } else { sandbox::seed::Seed::Healthy },
+        ..Default::default()
+    })
+    .await
 }
 
 /// A client ready to use, and the sandbox behind it when there is one.
@@ -41,8 +47,8 @@ impl Refusal {
 
 /// The instance, the login and the password, checked with one request before a command
 /// sends anything else: a wrong password then goes out once, not once per parallel read.
-pub async fn connect(target: &Target) -> Result<Connected, Refusal> {
-    let conn = connect_unchecked(target).await?;
+pub async fn connect(services: &Services) -> Result<Connected, Refusal> {
+    let conn = connect_unchecked(services).await?;
     if let Err(e) = conn.client.check_login().await {
         let code = if e.is_access_problem() { exit::ACCESS } else { exit::FAILED };
         return Err(Refusal { message: format!("{e}. Nothing was written"), code });
@@ -50,16 +56,10 @@ pub async fn connect(target: &Target) -> Result<Connected, Refusal> {
     Ok(conn)
 }
 
-async fn connect_unchecked(target: &Target) -> Result<Connected, Refusal> {
+async fn connect_unchecked(services: &Services) -> Result<Connected, Refusal> {
+    let target = &services.config;
     if target.sandbox {
-        let sb = Sandbox::start(sandbox::Options {
-            state: Some(sandbox::default_state_path()),
-            reset: target.broken,
-            seed: if target.broken { sandbox::seed::Seed::Broken } else { sandbox::seed::Seed::Healthy },
-            ..Default::default()
-        })
-        .await
-        .map_err(|e| Refusal { message: e.to_string(), code: exit::ACCESS })?;
+        let sb = start_sandbox(target).await.map_err(|e| Refusal { message: e.to_string(), code: exit::ACCESS })?;
         let url = InstanceUrl::parse(sb.url()).map_err(|e| Refusal::usage(e.to_string()))?;
         let client = Client::new(url, sandbox::seed::ADMIN_USER, SecretString::from(sandbox::seed::ADMIN_PASSWORD))
             .map_err(|e| Refusal { message: e.to_string(), code: exit::ACCESS })?
@@ -78,7 +78,7 @@ async fn connect_unchecked(target: &Target) -> Result<Connected, Refusal> {
         .filter(|u| !u.trim().is_empty())
         .ok_or_else(|| Refusal::usage("no user given: pass --user admin.name or set CALSYNC_USER"))?;
     let account = Account::InstancePassword { instance: url.key(), user: user.to_string() };
-    let (password, typed) = password(&account, &url, user)?;
+    let (password, typed) = password(services, &account, &url, user).await?;
     let instance_key = url.key();
     let client = Client::new(url, user, password.clone())
         .map_err(|e| Refusal { message: e.to_string(), code: exit::ACCESS })?
@@ -86,13 +86,16 @@ async fn connect_unchecked(target: &Target) -> Result<Connected, Refusal> {
     Ok(Connected { client, sandbox: None, instance_key, typed_password: typed.then_some((account, password)) })
 }
 
-fn password(account: &Account, url: &InstanceUrl, user: &str) -> Result<(SecretString, bool), Refusal> {
-    if let Ok(p) = std::env::var("CALSYNC_PASSWORD")
-        && !p.is_empty()
-    {
-        return Ok((SecretString::from(p), false));
+async fn password(
+    services: &Services,
+    account: &Account,
+    url: &InstanceUrl,
+    user: &str,
+) -> Result<(SecretString, bool), Refusal> {
+    if let Some(p) = &services.config.password {
+        return Ok((p.clone(), false));
     }
-    let keyring_note = match secrets::get(account) {
+    let keyring_note = match services.secrets.get(account).await {
         Ok(Some(p)) => return Ok((p, false)),
         Ok(None) => None,
         Err(e) => Some(e.to_string()),
@@ -115,10 +118,10 @@ fn password(account: &Account, url: &InstanceUrl, user: &str) -> Result<(SecretS
 }
 
 /// After a login worked, offers to keep a typed password in the keyring.
-pub fn offer_to_keep(typed: Option<(Account, SecretString)>) {
+pub async fn offer_to_keep(services: &Services, typed: Option<(Account, SecretString)>) {
     let Some((account, password)) = typed else { return };
     if super::confirm("Keep this password in the OS keyring for next time?") {
-        match secrets::set(&account, &password) {
+        match services.secrets.set(&account, &password).await {
             Ok(()) => eprintln!("Saved in the OS keyring (service \"calsync\", account \"{}\").", account.key()),
             Err(e) => eprintln!("Not saved: {e}"),
         }

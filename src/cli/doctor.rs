@@ -1,8 +1,9 @@
 //! `calsync doctor [--json] [--fix [--yes]]`: exit 0 healthy (warnings allowed), 1 errors
 //! found, 2 usage, 3 instance unreachable or login refused.
 
-use super::connect::{self, Target};
+use super::connect;
 use super::{exit, render};
+use crate::config::Services;
 use crate::doctor;
 use crate::plan::apply::Progress;
 use crate::plan::journal;
@@ -16,8 +17,8 @@ pub struct Flags {
     pub expect_user: Option<String>,
 }
 
-pub async fn run(target: &Target, flags: Flags) -> u8 {
-    let conn = match connect::connect(target).await {
+pub async fn run(services: &Services, flags: Flags) -> u8 {
+    let conn = match connect::connect(services).await {
         Ok(c) => c,
         Err(r) => {
             eprintln!("calsync: {}", crate::sanitize::text(&r.message));
@@ -25,24 +26,30 @@ pub async fn run(target: &Target, flags: Flags) -> u8 {
         }
     };
     let sandbox_url = conn.sandbox.as_ref().map(|s| s.url().to_string());
-    let (snapshot, mut report) = match doctor::examine(&conn.client, &conn.instance_key, sandbox_url.as_deref()).await {
-        Ok(x) => x,
-        Err(e) => {
-            eprintln!("calsync: {}", crate::sanitize::text(&e.to_string()));
-            return if e.is_access_problem() { exit::ACCESS } else { exit::FAILED };
-        }
-    };
-    connect::offer_to_keep(conn.typed_password.clone());
+    let (snapshot, mut report) =
+        match doctor::examine(services, &conn.client, &conn.instance_key, sandbox_url.as_deref()).await {
+            Ok(x) => x,
+            Err(e) => {
+                eprintln!("calsync: {}", crate::sanitize::text(&e.to_string()));
+                return if e.is_access_problem() { exit::ACCESS } else { exit::FAILED };
+            }
+        };
+    connect::offer_to_keep(services, conn.typed_password.clone()).await;
     if let Some(cred) = &flags.probe_browser {
         eprintln!(
             "Probing which Microsoft account your browser would use silently (a browser window opens; nothing is stored)..."
         );
+        let cancel = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
         let probed = doctor::probe_browser(
+            services,
             &conn.client,
             &conn.instance_key,
             sandbox_url.as_deref(),
             cred,
             flags.expect_user.clone().or_else(|| doctor::provider_mailbox(&snapshot, cred)),
+            cancel,
             |url| eprintln!("If no browser opens, open: {url}"),
         );
         match probed.await {
@@ -74,7 +81,7 @@ pub async fn run(target: &Target, flags: Flags) -> u8 {
         return exit::FAILED;
     }
     let state = doctor::fix::state(&snapshot);
-    let outcome = journal::apply_journaled(&conn.client, &diff, &state, |p| {
+    let outcome = journal::apply_journaled(&services.config.state_dir, &conn.client, &diff, &state, |p| {
         if let Progress::Written(o) = p {
             println!("{}", render::outcome_line(o));
         }
@@ -89,7 +96,7 @@ pub async fn run(target: &Target, flags: Flags) -> u8 {
         }
     }
     // Look again, so the exit code and the report say how things stand now.
-    match doctor::examine(&conn.client, &conn.instance_key, sandbox_url.as_deref()).await {
+    match doctor::examine(services, &conn.client, &conn.instance_key, sandbox_url.as_deref()).await {
         Ok((_, after)) => {
             println!("\nAfter the repairs:\n{}", doctor::render::text(&after));
             if flags.json {

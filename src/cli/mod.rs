@@ -21,6 +21,12 @@ pub mod exit {
     pub const USAGE: u8 = 2;
     /// The instance is unreachable, is not the Table API, or refused the login.
     pub const ACCESS: u8 = 3;
+    /// The wizard left on SIGINT (the signal, not the Ctrl-C key): 128 + 2.
+    pub const SIGINT: u8 = 130;
+    /// The wizard left on SIGHUP: 128 + 1.
+    pub const SIGHUP: u8 = 129;
+    /// The wizard left on SIGTERM: 128 + 15.
+    pub const SIGTERM: u8 = 143;
 }
 
 #[derive(Debug, Parser)]
@@ -95,10 +101,26 @@ pub enum Command {
     Sandbox(sandbox::SandboxArgs),
 }
 
-/// Runs the parsed command line; returns the process exit code.
+/// The exit code for how the wizard ended.
+pub fn wizard_exit(outcome: crate::wizard::Outcome) -> u8 {
+    use crate::wizard::{Outcome, Signal};
+    match outcome {
+        Outcome::Finished => exit::OK,
+        Outcome::ApplyFailed { access: true } | Outcome::NotStarted => exit::ACCESS,
+        Outcome::ApplyFailed { access: false } => exit::FAILED,
+        Outcome::Signalled(Signal::Interrupt) => exit::SIGINT,
+        Outcome::Signalled(Signal::Terminate) => exit::SIGTERM,
+        Outcome::Signalled(Signal::Hangup) => exit::SIGHUP,
+    }
+}
+
+/// Runs the parsed command line; returns the process exit code. The configuration is
+/// built here, once, and every command gets it.
 pub async fn run(cli: Cli) -> u8 {
+    let config = crate::config::Config::from_env(cli.instance.clone(), cli.user.clone(), cli.sandbox, cli.broken);
+    let services = crate::config::Services::system(config);
     match cli.command {
-        None | Some(Command::Setup) | Some(Command::Reauth) | Some(Command::Troubleshoot) => {
+        None | Some(Command::Setup | Command::Reauth | Command::Troubleshoot) => {
             if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
                 eprintln!(
                     "calsync: no terminal for the interactive setup; use the headless commands: calsync apply --plan FILE, calsync doctor, calsync authorize --credential NAME --expect-user EMAIL, calsync sandbox (see calsync --help)"
@@ -111,42 +133,29 @@ pub async fn run(cli: Cli) -> u8 {
                 Some(Command::Troubleshoot) => Some(crate::wizard::Journey::Troubleshoot),
                 _ => None,
             };
-            let opts = crate::wizard::driver::Options {
-                journey,
-                sandbox: cli.sandbox,
-                broken: cli.broken,
-                instance: cli.instance,
-                user: cli.user,
+            let sandbox = if services.config.sandbox {
+                match connect::start_sandbox(&services.config).await {
+                    Ok(sb) => Some(sb),
+                    Err(e) => {
+                        eprintln!("calsync: {e}");
+                        return wizard_exit(crate::wizard::Outcome::NotStarted);
+                    }
+                }
+            } else {
+                None
             };
-            crate::wizard::driver::run(opts).await
+            let outcome =
+                crate::wizard::driver::run(crate::wizard::driver::Options { journey }, services, sandbox.as_ref())
+                    .await;
+            wizard_exit(outcome)
         }
         Some(Command::Apply { ref plan, dry_run, yes, json }) => {
-            let target = connect::Target {
-                instance: cli.instance.clone(),
-                user: cli.user.clone(),
-                sandbox: cli.sandbox,
-                broken: cli.broken,
-            };
-            apply::run(&target, plan, apply::Flags { dry_run, yes, json }).await
+            apply::run(&services, plan, apply::Flags { dry_run, yes, json }).await
         }
         Some(Command::Doctor { json, fix, yes, probe_browser, expect_user }) => {
-            let target = connect::Target {
-                instance: cli.instance.clone(),
-                user: cli.user.clone(),
-                sandbox: cli.sandbox,
-                broken: cli.broken,
-            };
-            doctor::run(&target, doctor::Flags { json, fix, yes, probe_browser, expect_user }).await
+            doctor::run(&services, doctor::Flags { json, fix, yes, probe_browser, expect_user }).await
         }
-        Some(Command::Authorize(args)) => {
-            let target = connect::Target {
-                instance: cli.instance.clone(),
-                user: cli.user.clone(),
-                sandbox: cli.sandbox,
-                broken: cli.broken,
-            };
-            authorize::run(&target, args).await
-        }
+        Some(Command::Authorize(args)) => authorize::run(&services, args).await,
         Some(Command::Sandbox(args)) => sandbox::run(args).await,
     }
 }

@@ -63,7 +63,7 @@ pub fn outcome_line(o: &Outcome) -> String {
     };
     let mut line = format!("  {verb} {:<11} {}", o.kind.label(), o.name);
     if let Some(link) = &o.link
-        && o.status == Status::Done
+        && o.status.is_done()
     {
         line.push_str(&format!("  {link}"));
     }

@@ -4,10 +4,10 @@
 
 use super::read::Snapshot;
 use crate::facts;
+use crate::facts::version_at_least;
 use crate::plan::Mode;
 use crate::plan::diff::Kind;
 use crate::urls::{GraphUrlProblem, check_graph_url};
-use crate::wizard::steps::checks::version_at_least;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

@@ -123,11 +123,16 @@ pub struct AccountCheck {
 
 /// Which account each delegated credential's keyring token belongs to, by refreshing it
 /// and reading the new id_token; compared with the mailbox calsync last signed it in as.
-pub async fn accounts(client: &crate::snow::Client, s: &read::Snapshot, opts: &AccountCheck) -> Vec<Finding> {
+pub async fn accounts(
+    services: &crate::config::Services,
+    client: &crate::snow::Client,
+    s: &read::Snapshot,
+    opts: &AccountCheck,
+) -> Vec<Finding> {
     use crate::oauth::{delegates, flow, identity, target};
-    use crate::secrets::{self, Account};
+    use crate::secrets::Account;
     let mut out = vec![];
-    let expected = delegates::load(&opts.instance_key);
+    let expected = delegates::load(&services.config.state_dir, &opts.instance_key);
     // A provider's delegated user must be the mailbox its alias's credential is signed in as.
     for p in &s.providers {
         use crate::facts;
@@ -172,14 +177,14 @@ pub async fn accounts(client: &crate::snow::Client, s: &read::Snapshot, opts: &A
         .collect();
     for cred in s.credentials.iter().filter(|c| auth_code.iter().any(|p| p == c.oauth_entity_profile.id())) {
         let account = Account::RefreshToken { instance: opts.instance_key.clone(), credential: cred.name.0.clone() };
-        let lookup = account.clone();
-        let Ok(Ok(Some(rt))) = tokio::task::spawn_blocking(move || secrets::get(&lookup)).await else { continue };
+        let Ok(Some(rt)) = services.secrets.get(&account).await else { continue };
         let Ok(t) =
             target::for_credential(client, &cred.name, opts.login_base.as_deref(), opts.graph_base.as_deref()).await
         else {
             continue;
         };
-        let (secret, _) = target::stored_secret(opts.sandbox_secret, &opts.instance_key, &t.registry.client_id).await;
+        let (secret, _) =
+            target::stored_secret(services, opts.sandbox_secret, &opts.instance_key, &t.registry.client_id).await;
         let link = format!("{}/oauth_2_0_credentials.do?sys_id={}", s.instance, cred.sys_id);
         let ev = |field: &str, value: &str| Evidence {
             table: "oauth_2_0_credentials".into(),
@@ -239,27 +244,28 @@ pub async fn accounts(client: &crate::snow::Client, s: &read::Snapshot, opts: &A
 /// Runs the browser-account probe for one credential (a browser window opens, nothing is
 /// stored) and returns it as a finding. `expected` falls back to the mailbox calsync last
 /// signed the credential in as.
+#[allow(clippy::too_many_arguments)]
 pub async fn probe_browser(
+    services: &crate::config::Services,
     client: &crate::snow::Client,
     instance_key: &str,
     sandbox_url: Option<&str>,
     credential: &str,
     expected: Option<String>,
+    cancel: impl std::future::Future<Output = ()>,
     show_url: impl Fn(&str) + Send,
-) -> Result<Finding, String> {
+) -> Result<Finding, crate::oauth::target::TargetError> {
     use crate::oauth::session::{self, Notice, SignIn};
-    let ends = crate::oauth::target::endpoints(sandbox_url);
-    let t = crate::oauth::target::for_credential(client, credential, ends.login.as_deref(), ends.graph.as_deref())
-        .await
-        .map_err(|e| e.to_string())?;
+    let ends = services.endpoints(sandbox_url);
+    let t =
+        crate::oauth::target::for_credential(client, credential, ends.login.as_deref(), ends.graph.as_deref()).await?;
     let (secret, _) =
-        crate::oauth::target::stored_secret(sandbox_url.is_some(), instance_key, &t.registry.client_id).await;
-    let expected = expected.or_else(|| crate::oauth::delegates::load(instance_key).get(credential).cloned());
-    let req = SignIn::probe(t.registry.clone(), secret, &t.graph_root);
-    let cancel = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let r = session::sign_in(&req, &crate::oauth::browser::SystemBrowser, None, cancel, |n| {
+        crate::oauth::target::stored_secret(services, sandbox_url.is_some(), instance_key, &t.registry.client_id).await;
+    let expected = expected
+        .or_else(|| crate::oauth::delegates::load(&services.config.state_dir, instance_key).get(credential).cloned());
+    let mut req = SignIn::probe(t.registry.clone(), secret, &t.graph_root);
+    req.clock = services.clock.clone();
+    let r = session::sign_in(&req, services.browser.as_ref(), None, cancel, |n| {
         if let Notice::Waiting { url, .. } = n {
             show_url(&url);
         }
@@ -271,12 +277,13 @@ pub async fn probe_browser(
 
 /// Reads the instance and runs every check, the keyring account check included.
 pub async fn examine(
+    services: &crate::config::Services,
     client: &crate::snow::Client,
     instance_key: &str,
     sandbox_url: Option<&str>,
 ) -> Result<(read::Snapshot, Report), crate::snow::SnError> {
     let snapshot = read::read(client).await?;
-    let ends = crate::oauth::target::endpoints(sandbox_url);
+    let ends = services.endpoints(sandbox_url);
     let opts = AccountCheck {
         instance_key: instance_key.to_string(),
         login_base: ends.login,
@@ -284,7 +291,7 @@ pub async fn examine(
         sandbox_secret: sandbox_url.is_some(),
     };
     let mut findings = checks::run(&snapshot);
-    findings.extend(accounts(client, &snapshot, &opts).await);
+    findings.extend(accounts(services, client, &snapshot, &opts).await);
     let report = report(&snapshot, findings);
     Ok((snapshot, report))
 }

@@ -1,5 +1,6 @@
-//! Everything the doctor looks at, read in one concurrent round: the whole Workplace
-//! Calendar Synchronization setup is a few hundred records at most.
+//! Everything the doctor and the wizard look at, read in one concurrent round: the whole
+//! Workplace Calendar Synchronization setup is a few hundred records at most. The one
+//! reader of instance state the doctor, its repairs and the wizard's probe share.
 
 use crate::facts;
 use crate::snow::records::{
@@ -25,7 +26,10 @@ pub struct Snapshot {
     pub entities: Vec<OAuthEntity>,
     /// (profile sys_id, scope string) pairs linked to profiles.
     pub profile_scopes: Vec<(String, String)>,
+    /// The integration mode property.
     pub property: Option<Property>,
+    /// The integration mode property and the tunable WCS properties that exist.
+    pub properties: Vec<Property>,
     /// (credential sys_id, token type, expires) of tokens the instance holds.
     pub tokens: Vec<(String, String, String)>,
     /// Calendar providers, as raw rows (their column names are uncertain, see facts).
@@ -63,7 +67,9 @@ pub async fn read(client: &Client) -> Result<Snapshot, SnError> {
     let q_pref = Query::new().eq("user.user_name", &user)?.eq("name", facts::CURRENT_APP_PREF)?;
     let q_http_aliases = Query::new().eq("connection_type", "http_connection")?;
     let all = Query::new();
-    let q_prop = Query::new().eq("name", facts::MODE_PROPERTY)?;
+    let mut prop_names = vec![facts::MODE_PROPERTY];
+    prop_names.extend(facts::WCS_PROPERTIES.iter().map(|(n, ..)| *n));
+    let q_prop = Query::new().is_in("name", &prop_names)?;
     let q_req = Query::new().eq("requestor_context", facts::REQUESTOR_CONTEXT_CREDENTIALS)?;
     let token_fields = [facts::TOKEN_REQUESTOR_COLUMN, facts::TOKEN_TYPE_COLUMN, facts::TOKEN_EXPIRES_COLUMN];
     let policy_fields = ["sys_id", "name", facts::RETRY_HONOR_COLUMN, facts::RETRY_MAX_ELAPSED_COLUMN];
@@ -143,7 +149,8 @@ pub async fn read(client: &Client) -> Result<Snapshot, SnError> {
         profiles,
         entities,
         profile_scopes,
-        property: props.into_iter().next(),
+        property: props.iter().find(|p| &*p.name == facts::MODE_PROPERTY).cloned(),
+        properties: props,
         tokens,
         providers,
         retry_policies: policies

@@ -52,7 +52,7 @@ mod tests {
             instance: "https://dev1.service-now.com".into(),
             mode: None,
             healthy: false,
-            summary: Default::default(),
+            summary: crate::doctor::Counts::default(),
             findings: vec![f],
         };
         let shown = text(&r);

@@ -1,6 +1,8 @@
 //! One sign-in, start to finish: listener, browser, redirect (or a pasted URL), code
-//! redemption, and the identity check. The CLI and the wizard both drive it; it reports
-//! progress through `Notice`s and never stores anything itself.
+//! redemption, and the identity check (`sign_in`, which never stores anything); and Get
+//! OAuth Token on top of it (`authorize`): the checked sign-in whose refresh token is kept
+//! in the secret store. `calsync authorize` and the wizard both call `authorize`; both
+//! report progress through `Notice`s.
 
 use super::aadsts;
 use super::browser::Browser;
@@ -8,8 +10,11 @@ use super::flow::{Flow, FlowError, Prompt, Registry, Tokens, scopes_for};
 use super::identity::{self, Expectation, Refusal, Verified};
 use super::listener::{Event, ListenError, Listener};
 use super::redirect::{self, Redirect};
+use crate::clock::{Clock, SystemClock};
+use crate::secrets::{Account, SecretError};
 use secrecy::SecretString;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -23,6 +28,8 @@ pub struct SignIn {
     pub login_hint: Option<String>,
     pub port: u16,
     pub timeout: Duration,
+    /// The clock the id_token's times are checked against.
+    pub clock: Arc<dyn Clock>,
 }
 
 impl SignIn {
@@ -37,6 +44,7 @@ impl SignIn {
             login_hint: Some(user.to_string()),
             port: 0,
             timeout: Duration::from_secs(300),
+            clock: Arc::new(SystemClock),
         }
     }
 
@@ -51,6 +59,7 @@ impl SignIn {
             login_hint: None,
             port: 0,
             timeout: Duration::from_secs(120),
+            clock: Arc::new(SystemClock),
         }
     }
 }
@@ -243,8 +252,8 @@ pub async fn sign_in(
                 },
                 None => paste = None,
             },
-            _ = &mut deadline => return Err(AuthError::TimedOut(req.timeout)),
-            _ = &mut cancel => return Err(AuthError::Cancelled),
+            () = &mut deadline => return Err(AuthError::TimedOut(req.timeout)),
+            () = &mut cancel => return Err(AuthError::Cancelled),
         }
     };
     listener.stop();
@@ -292,8 +301,7 @@ async fn verify(req: &SignIn, tokens: &Tokens, nonce: &str) -> Result<Verified, 
     let claims = identity::decode(id_token).map_err(|r| AuthError::Identity { refusal: r, ways_out: vec![] })?;
     let me = identity::graph_me(&req.graph_root, &tokens.access_token).await;
     let tenant = req.registry.tenant();
-    let now =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+    let now = req.clock.now_secs();
     let exp = Expectation {
         user: req.expected_user.as_deref(),
         tenant: tenant.as_deref(),
@@ -302,4 +310,58 @@ async fn verify(req: &SignIn, tokens: &Tokens, nonce: &str) -> Result<Verified, 
         now,
     };
     identity::check(&claims, me, &exp).map_err(|refusal| AuthError::Identity { ways_out: ways_out(&refusal), refusal })
+}
+
+/// Who signed in for a credential, what the check noticed without refusing (Graph `/me`
+/// unreachable, for example), and the tokens (for `--store-on-instance`).
+pub struct Authorized {
+    pub who: identity::Who,
+    pub warnings: Vec<String>,
+    pub tokens: Tokens,
+    /// Where the refresh token is kept.
+    pub account: Account,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthorizeError {
+    #[error(transparent)]
+    SignIn(#[from] AuthError),
+    #[error(
+        "Microsoft sent no refresh token (offline_access was not granted); add the delegated permission offline_access to the app and run again. Nothing was stored."
+    )]
+    NoRefreshToken,
+    #[error("signed in as {who}, but the refresh token could not be stored: {error}. Nothing was kept")]
+    NotKept { who: String, error: SecretError },
+}
+
+/// Get OAuth Token for one credential: the sign-in as `req.expected_user`, checked, then
+/// the refresh token kept in the secret store and the mailbox noted for re-authorizing.
+pub async fn authorize(
+    req: &SignIn,
+    keep: &Keep<'_>,
+    browser: &dyn Browser,
+    paste: Option<mpsc::UnboundedReceiver<String>>,
+    cancel: impl Future<Output = ()>,
+    notify: impl FnMut(Notice),
+) -> Result<Authorized, AuthorizeError> {
+    let outcome = sign_in(req, browser, paste, cancel, notify).await?;
+    let rt = outcome.tokens.refresh_token.as_ref().ok_or(AuthorizeError::NoRefreshToken)?;
+    let account =
+        Account::RefreshToken { instance: keep.instance_key.to_string(), credential: keep.credential.to_string() };
+    let who = outcome.verified.who;
+    keep.secrets
+        .set(&account, rt)
+        .await
+        .map_err(|error| AuthorizeError::NotKept { who: who.username.clone(), error })?;
+    super::delegates::remember(keep.state_dir, keep.instance_key, keep.credential, &who.username);
+    Ok(Authorized { who, warnings: outcome.verified.warnings, tokens: outcome.tokens, account })
+}
+
+/// Where `authorize` keeps what it got.
+pub struct Keep<'a> {
+    pub secrets: &'a crate::secret_store::Secrets,
+    /// The apply journal's directory, which also holds the delegated-user notes.
+    pub state_dir: &'a std::path::Path,
+    pub instance_key: &'a str,
+    pub credential: &'a str,
 }

@@ -33,15 +33,14 @@ pub enum TargetError {
 }
 
 impl TargetError {
-    /// The command-line exit code for this error.
-    pub fn code(&self) -> u8 {
-        use crate::cli::exit;
-        match self {
-            TargetError::NotFound { .. } => exit::USAGE,
-            TargetError::Instance(e) if e.is_access_problem() => exit::ACCESS,
-            TargetError::Instance(SnError::Query(_)) => exit::USAGE,
-            _ => exit::FAILED,
-        }
+    /// The admin named something that is not there, or could not be looked up.
+    pub fn is_usage_problem(&self) -> bool {
+        matches!(self, TargetError::NotFound { .. } | TargetError::Instance(SnError::Query(_)))
+    }
+
+    /// The instance could not be reached or refused the login.
+    pub fn is_access_problem(&self) -> bool {
+        matches!(self, TargetError::Instance(e) if e.is_access_problem())
     }
 }
 
@@ -115,42 +114,31 @@ pub async fn for_credential_trusting(
 }
 
 /// Where Microsoft's sign-in host and Graph are reached instead of the registry's and the
-/// connection's: `CALSYNC_LOGIN_URL` / `CALSYNC_GRAPH_URL`, else the sandbox's own address.
+/// connection's (built by `Services::endpoints` from the configuration).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Endpoints {
     pub login: Option<String>,
     pub graph: Option<String>,
 }
 
-pub fn endpoints(sandbox_url: Option<&str>) -> Endpoints {
-    let env = |name: &str| std::env::var(name).ok().filter(|s| !s.is_empty());
-    Endpoints {
-        login: env("CALSYNC_LOGIN_URL").or(sandbox_url.map(str::to_string)),
-        graph: env("CALSYNC_GRAPH_URL").or(sandbox_url.map(str::to_string)),
-    }
-}
-
-/// The app's client secret, found without asking: the sandbox's own, then the OS keyring
-/// (`client-secret:<instance>:<client id>`), then `CALSYNC_CLIENT_SECRET`. A keyring that
-/// could not be read is returned alongside, so a caller can say so. The keyring is read
-/// off the async threads.
+/// The app's client secret, found without asking: the sandbox's own (from `Services`,
+/// which knows the sandbox; this module does not), then the secret
+/// store (`client-secret:<instance>:<client id>`), then `CALSYNC_CLIENT_SECRET`. A store
+/// that could not be read is returned alongside, so a caller can say so.
 pub async fn stored_secret(
+    services: &crate::config::Services,
     sandbox: bool,
     instance_key: &str,
     client_id: &str,
 ) -> (Option<secrecy::SecretString>, Option<crate::secrets::SecretError>) {
     if sandbox {
-        return (Some(secrecy::SecretString::from(crate::sandbox::identity::CLIENT_SECRET)), None);
+        return (Some(services.sandbox_client_secret()), None);
     }
     let account =
         crate::secrets::Account::ClientSecret { instance: instance_key.to_string(), client_id: client_id.to_string() };
-    let kept = tokio::task::spawn_blocking(move || crate::secrets::get(&account)).await;
-    let (found, note) = match kept {
-        Ok(Ok(found)) => (found, None),
-        Ok(Err(e)) => (None, Some(e)),
-        Err(e) => (None, Some(crate::secrets::SecretError::Failed(e.to_string()))),
+    let (found, note) = match services.secrets.get(&account).await {
+        Ok(found) => (found, None),
+        Err(e) => (None, Some(e)),
     };
-    let from_env =
-        || std::env::var("CALSYNC_CLIENT_SECRET").ok().filter(|s| !s.is_empty()).map(secrecy::SecretString::from);
-    (found.or_else(from_env), note)
+    (found.or_else(|| services.config.client_secret.clone()), note)
 }

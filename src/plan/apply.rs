@@ -10,13 +10,60 @@ use crate::snow::{Client, SnError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
+use std::sync::Arc;
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "lowercase", tag = "status", content = "message")]
 pub enum Status {
     Done,
-    Failed(String),
+    Failed(#[serde(serialize_with = "as_sentence")] WriteError),
     Skipped,
+}
+
+impl Status {
+    pub fn is_done(&self) -> bool {
+        matches!(self, Status::Done)
+    }
+}
+
+/// Why one record was not written.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum WriteError {
+    #[error("could not switch the current application: {0}")]
+    Switch(Arc<SnError>),
+    #[error(transparent)]
+    Instance(Arc<SnError>),
+    #[error("the {kind} \"{name}\" it points at was not created")]
+    NotCreated { kind: &'static str, name: String },
+    #[error(
+        "the instance created the alias as \"{got}\" in another application instead of {expected}: the current application did not take effect. Delete it ({link}) and run again"
+    )]
+    AliasElsewhere { got: String, expected: String, link: String },
+}
+
+impl WriteError {
+    /// The instance could not be reached or refused the login: exit code 3, not 1.
+    pub fn is_access_problem(&self) -> bool {
+        match self {
+            WriteError::Switch(e) | WriteError::Instance(e) => e.is_access_problem(),
+            WriteError::NotCreated { .. } | WriteError::AliasElsewhere { .. } => false,
+        }
+    }
+}
+
+/// The current application could not be put back after an apply.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("your current application could not be put back ({0}); pick it again in the application picker")]
+pub struct RestoreError(pub Arc<SnError>);
+
+impl RestoreError {
+    pub fn is_access_problem(&self) -> bool {
+        self.0.is_access_problem()
+    }
+}
+
+fn as_sentence<S: serde::Serializer, E: std::fmt::Display>(e: &E, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(e)
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -36,13 +83,31 @@ pub struct Outcome {
 pub struct Report {
     pub outcomes: Vec<Outcome>,
     /// Set when the current application could not be put back.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub restore_error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "some_sentence")]
+    pub restore_error: Option<RestoreError>,
+}
+
+fn some_sentence<S: serde::Serializer>(e: &Option<RestoreError>, s: S) -> Result<S::Ok, S::Error> {
+    match e {
+        Some(e) => s.collect_str(e),
+        None => s.serialize_none(),
+    }
 }
 
 impl Report {
     pub fn failed(&self) -> bool {
         self.outcomes.iter().any(|o| matches!(o.status, Status::Failed(_)))
+    }
+
+    /// The first write that failed, if one did.
+    pub fn first_failure(&self) -> Option<&WriteError> {
+        self.outcomes.iter().find_map(|o| if let Status::Failed(e) = &o.status { Some(e) } else { None })
+    }
+
+    /// A write or the restore met an unreachable instance or a refused login.
+    pub fn access_problem(&self) -> bool {
+        self.first_failure().is_some_and(WriteError::is_access_problem)
+            || self.restore_error.as_ref().is_some_and(RestoreError::is_access_problem)
     }
 }
 
@@ -228,9 +293,7 @@ pub async fn apply_resuming(
         report.outcomes.push(outcome);
     }
     if let Err(e) = app.restore(client).await {
-        report.restore_error = Some(format!(
-            "your current application could not be put back ({e}); pick it again in the application picker"
-        ));
+        report.restore_error = Some(RestoreError(Arc::new(e)));
     }
     report
 }
@@ -241,8 +304,8 @@ async fn write(
     app: &mut CurrentApp,
     created: &HashMap<(Kind, String), String>,
     progress: &mut impl FnMut(Progress),
-) -> Result<String, String> {
-    if app.switch(client, &item.scope).await.map_err(|e| format!("could not switch the current application: {e}"))? {
+) -> Result<String, WriteError> {
+    if app.switch(client, &item.scope).await.map_err(|e| WriteError::Switch(Arc::new(e)))? {
         progress(Progress::Scope(&item.scope));
     }
     let mut body = Map::new();
@@ -252,23 +315,24 @@ async fn write(
             Val::Created(kind, name) => created
                 .get(&(*kind, name.clone()))
                 .cloned()
-                .ok_or_else(|| format!("the {} \"{name}\" it points at was not created", kind.label()))?,
+                .ok_or_else(|| WriteError::NotCreated { kind: kind.label(), name: name.clone() })?,
         };
         body.insert(column.clone(), Value::String(v));
     }
     let body = Value::Object(body);
     let written: Written = match (&item.action, &item.sys_id) {
-        (Action::Update, Some(id)) => client.update(&item.table, id, &body).await.map_err(|e| e.to_string())?,
-        _ => client.insert(&item.table, &body).await.map_err(|e| e.to_string())?,
-    };
+        (Action::Update, Some(id)) => client.update(&item.table, id, &body).await,
+        _ => client.insert(&item.table, &body).await,
+    }
+    .map_err(|e| WriteError::Instance(Arc::new(e)))?;
     if let Some(expect) = &item.expect_id
         && (*written.id != **expect || written.sys_scope.id() != item.scope)
     {
-        let link = client.instance().form_link(&item.table, &written.sys_id);
-        return Err(format!(
-            "the instance created the alias as \"{}\" in another application instead of {expect}: the current application did not take effect. Delete it ({link}) and run again",
-            written.id
-        ));
+        return Err(WriteError::AliasElsewhere {
+            got: written.id.0.clone(),
+            expected: expect.clone(),
+            link: client.instance().form_link(&item.table, &written.sys_id),
+        });
     }
     Ok(written.sys_id.0)
 }

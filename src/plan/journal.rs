@@ -5,7 +5,7 @@
 use super::apply::Prior;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Entry {
@@ -20,10 +20,9 @@ pub struct Journal {
     user: String,
 }
 
-pub fn state_dir() -> PathBuf {
-    if let Some(p) = std::env::var_os("CALSYNC_STATE_DIR") {
-        return PathBuf::from(p);
-    }
+/// Where calsync keeps its notes when `CALSYNC_STATE_DIR` does not say: the platform's
+/// state directory. `Config` decides; this is its default.
+pub fn default_state_dir() -> PathBuf {
     let dirs = directories::ProjectDirs::from("", "", "calsync");
     dirs.as_ref()
         .and_then(|d| d.state_dir().map(|p| p.to_path_buf()))
@@ -32,10 +31,11 @@ pub fn state_dir() -> PathBuf {
 }
 
 impl Journal {
-    pub fn for_login(instance: &str, user: &str) -> Journal {
+    /// The journal of one login on one instance, kept in `state_dir`.
+    pub fn for_login(state_dir: &Path, instance: &str, user: &str) -> Journal {
         let digest = Sha256::digest(format!("{instance}\n{user}").as_bytes());
         let name: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
-        Journal { path: state_dir().join(format!("apply-{name}.json")), instance: instance.into(), user: user.into() }
+        Journal { path: state_dir.join(format!("apply-{name}.json")), instance: instance.into(), user: user.into() }
     }
 
     /// What an interrupted run recorded, if one did.
@@ -60,19 +60,28 @@ impl Journal {
     }
 }
 
+/// The journal could not be kept, so nothing was written.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("cannot write calsync's state directory {path} ({reason}); nothing was written")]
+pub struct JournalError {
+    pub path: String,
+    pub reason: String,
+}
+
 /// Applies a diff with the journal kept around it: the prior current application of an
 /// interrupted run is honoured, recorded before the first switch, and cleared once it has
 /// been put back. Used by `calsync apply` and the wizard alike.
 pub async fn apply_journaled(
+    state_dir: &Path,
     client: &crate::snow::Client,
     diff: &super::Diff,
     state: &super::InstanceState,
     progress: impl FnMut(super::apply::Progress),
-) -> Result<super::apply::Report, String> {
-    let journal = Journal::for_login(&client.instance().to_string(), client.user());
+) -> Result<super::apply::Report, JournalError> {
+    let journal = Journal::for_login(state_dir, &client.instance().to_string(), client.user());
     let prior = journal.load();
     let record = prior.clone().unwrap_or_else(|| Prior::from_state(state));
-    journal.save(&record).map_err(|e| format!("cannot write calsync's state directory ({e}); nothing was written"))?;
+    journal.save(&record).map_err(|e| JournalError { path: state_dir.display().to_string(), reason: e.to_string() })?;
     let report = super::apply::apply_resuming(client, diff, state, prior.as_ref(), progress).await;
     if report.restore_error.is_none() {
         journal.clear();

@@ -1,100 +1,66 @@
 //! The one place the wizard does I/O: the terminal, the instance, the browser sign-in,
-//! the keyring and the plan file. It turns terminal input into events, runs each effect as
-//! a task whose result comes back as an event, redraws, and always gives the terminal back
-//! (normal exit, error, panic, Ctrl-C, SIGTERM, SIGHUP).
+//! the secret store and the plan file. It turns terminal input and signals into events,
+//! runs each effect as a task whose result comes back as an event with the effect's
+//! generation, redraws, and always gives the terminal back (normal exit, error, panic,
+//! Ctrl-C, SIGINT, SIGTERM, SIGHUP). It keeps no facts of its own: only the running tasks
+//! and the handles that cancel them (`Tasks`); the `App` owns everything else, and each
+//! effect carries all its task needs.
 
-use super::{App, ApplyLine, CredentialRow, Effect, Event, InstanceInfo, Journey, ProfileInfo, view};
+use super::{
+    App, ApplyLine, Connection, CredentialRow, Effect, Event, Failure, InstanceInfo, Journey, Outcome, Probed,
+    ProfileInfo, Reviewed, Signal, SignedIn, view,
+};
+use crate::config::Services;
 use crate::facts;
-use crate::oauth::browser::SystemBrowser;
 use crate::oauth::session::{self, SignIn};
 use crate::oauth::target;
 use crate::plan::apply::{Progress, Status};
-use crate::plan::{self, Diff, InstanceState};
-use crate::sandbox::{self, Sandbox, seed};
-use crate::secrets::{self, Account};
-use crate::snow::records::{Alias, OAuthEntity, OAuthProfile, Property, Scope, User, UserHasRole, UserPreference};
+use crate::plan::{self, Plan};
+use crate::sandbox::{Sandbox, seed};
+use crate::secrets::Account;
+use crate::snow::records::{OAuthProfile, Scope, User};
 use crate::snow::{Client, Query, SnError};
 use crate::urls::InstanceUrl;
 use ratatui::crossterm::event::{self as ct, Event as CtEvent, KeyEventKind};
+use secrecy::SecretString;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-use tokio::sync::{Mutex, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 
 pub struct Options {
     /// Start in this journey instead of the picker.
     pub journey: Option<Journey>,
-    pub sandbox: bool,
-    /// With `sandbox`: start it over with the doctor's faults.
-    pub broken: bool,
-    pub instance: Option<String>,
-    pub user: Option<String>,
 }
 
-#[derive(Default)]
-struct Ctx {
-    snapshot: Option<crate::doctor::read::Snapshot>,
-    report: Option<crate::doctor::Report>,
-    client: Option<Client>,
-    instance_key: String,
-    sandbox_url: Option<String>,
-    state: Option<InstanceState>,
-    diff: Option<Diff>,
-    cancel: Option<oneshot::Sender<()>>,
-}
-
-type Shared = Arc<Mutex<Ctx>>;
-
-/// Reads everything the setup steps show, in one concurrent round.
+/// Reads everything the setup steps show, through the doctor's one concurrent round.
 pub async fn probe(client: &Client) -> Result<InstanceInfo, SnError> {
-    let user = client.user().to_string();
-    let q_user = Query::new().eq("user_name", &user)?;
-    let q_role = Query::new().eq("user.user_name", &user)?.eq("role.name", "admin")?;
-    let q_scopes = Query::new().is_in("scope", &[facts::WCS_SCOPE, facts::SPOKE_SCOPE])?;
-    let q_pref = Query::new().eq("user.user_name", &user)?.eq("name", facts::CURRENT_APP_PREF)?;
-    let q_alias = Query::new().is_in("id", &[facts::PERSONAL_ALIAS_ID, facts::SPOKE_ALIAS_ID])?;
-    let q_alias_name = Query::new().eq("name", facts::PERSONAL_ALIAS_NAME)?;
-    let mut prop_names = vec![facts::MODE_PROPERTY];
-    prop_names.extend(facts::WCS_PROPERTIES.iter().map(|(n, ..)| *n));
-    let q_prop = Query::new().is_in("name", &prop_names)?;
-    let all = Query::new().order_by("name")?;
-    let (users, roles, scopes, prefs, profiles, entities, a1, a2, props, providers) = tokio::try_join!(
-        client.list::<User>("sys_user", &q_user, &["sys_id", "user_name"]),
-        client.list::<UserHasRole>("sys_user_has_role", &q_role, &["sys_id", "user"]),
-        client.list::<Scope>("sys_scope", &q_scopes, &[]),
-        client.list::<UserPreference>("sys_user_preference", &q_pref, &[]),
-        client.list::<OAuthProfile>("oauth_entity_profile", &all, &[]),
-        client.list::<OAuthEntity>("oauth_entity", &all, &[]),
-        client.list::<Alias>("sys_alias", &q_alias, &[]),
-        client.list::<Alias>("sys_alias", &q_alias_name, &[]),
-        client.list::<Property>("sys_properties", &q_prop, &[]),
-        client.list::<serde_json::Value>(facts::PROVIDER_TABLE, &all, &["name"]),
-    )?;
-    let by_scope = |s: &str| scopes.iter().find(|x| &*x.scope == s).cloned();
-    // Matched to the user here, in case an instance ignored the dot-walked conditions.
-    let uid = users.iter().find(|u| *u.user_name == *user).map(|u| u.sys_id.0.clone());
-    let pref = prefs
-        .iter()
-        .find(|p| Some(p.user.id()) == uid.as_deref() && &*p.name == facts::CURRENT_APP_PREF)
-        .map(|p| p.value.0.clone())
-        .unwrap_or_else(|| facts::GLOBAL_SCOPE_SYS_ID.to_string());
+    let snap = crate::doctor::read::read(client).await?;
+    let pref = snap.current_app.clone().unwrap_or_else(|| facts::GLOBAL_SCOPE_SYS_ID.to_string());
     let current_app = if pref == facts::GLOBAL_SCOPE_SYS_ID {
         "Global".to_string()
-    } else if let Some(s) = scopes.iter().find(|s| *s.sys_id == pref) {
+    } else if let Some(s) = snap.scopes.iter().find(|s| *s.sys_id == pref) {
         s.name.0.clone()
     } else {
-        client.get::<Scope>("sys_scope", &pref).await.map(|s| s.name.0).unwrap_or(pref)
+        client.get::<Scope>("sys_scope", &pref).await.map_or(pref, |s| s.name.0)
     };
-    let spoke_alias = a1.iter().find(|a| &*a.id == facts::SPOKE_ALIAS_ID).map(|a| a.sys_id.0.clone());
-    let personal = a1
-        .iter()
-        .chain(a2.iter())
-        .find(|a| &*a.id == facts::PERSONAL_ALIAS_ID || &*a.name == facts::PERSONAL_ALIAS_NAME);
+    Ok(info_from(&snap, current_app))
+}
+
+/// What the setup steps show, from what the instance holds.
+fn info_from(snap: &crate::doctor::read::Snapshot, current_app: String) -> InstanceInfo {
+    let spoke_alias = snap.alias_by_id(facts::SPOKE_ALIAS_ID).map(|a| a.sys_id.0.clone());
+    let personal = snap
+        .alias_by_id(facts::PERSONAL_ALIAS_ID)
+        .or_else(|| snap.aliases.iter().find(|a| &*a.name == facts::PERSONAL_ALIAS_NAME));
     let personal_alias = personal.map(|a| (a.id.0.clone(), spoke_alias.as_deref() == Some(a.parent.id())));
+    let mut profiles: Vec<&OAuthProfile> = snap.profiles.iter().collect();
+    profiles.sort_by(|a, b| a.name.0.cmp(&b.name.0));
     let profiles = profiles
         .into_iter()
         .map(|p| {
-            let e = entities.iter().find(|e| *e.sys_id == *p.oauth_entity.id());
+            let e = snap.entity(p.oauth_entity.id());
             let reg = e.map(|e| crate::oauth::flow::Registry {
                 client_id: e.client_id.0.clone(),
                 auth_url: e.auth_url.0.clone(),
@@ -110,27 +76,34 @@ pub async fn probe(client: &Client) -> Result<InstanceInfo, SnError> {
             }
         })
         .collect();
-    Ok(InstanceInfo {
-        url: client.instance().to_string(),
-        user: user.clone(),
-        user_found: uid.is_some(),
-        is_admin: roles.iter().any(|r| Some(r.user.id()) == uid.as_deref()),
-        wcs: by_scope(facts::WCS_SCOPE),
-        spoke: by_scope(facts::SPOKE_SCOPE),
+    let mut providers: Vec<String> = snap.providers.iter().map(|p| crate::snow::records::plain(&p["name"])).collect();
+    providers.sort();
+    let prop = |name: &str| snap.properties.iter().find(|p| &*p.name == name);
+    InstanceInfo {
+        url: snap.instance.clone(),
+        user: snap.user.clone(),
+        user_found: snap.user_found,
+        is_admin: snap.is_admin,
+        wcs: snap.scope(facts::WCS_SCOPE).cloned(),
+        spoke: snap.scope(facts::SPOKE_SCOPE).cloned(),
         current_app,
         profiles,
         personal_alias,
-        mode_value: props.iter().find(|p| &*p.name == facts::MODE_PROPERTY).map(|p| p.value.0.clone()),
+        mode_value: prop(facts::MODE_PROPERTY).map(|p| p.value.0.clone()),
         properties: facts::WCS_PROPERTIES
             .iter()
-            .filter_map(|(n, ..)| props.iter().find(|p| &*p.name == *n).map(|p| (p.name.0.clone(), p.value.0.clone())))
+            .filter_map(|(n, ..)| prop(n).map(|p| (p.name.0.clone(), p.value.0.clone())))
             .collect(),
-        providers: providers.iter().map(|p| crate::snow::records::plain(&p["name"])).collect(),
-    })
+        providers,
+    }
 }
 
 /// The authorization-code credentials with their token state, for re-authorizing.
-pub async fn load_credentials(client: &Client, instance_key: &str) -> Result<Vec<CredentialRow>, SnError> {
+pub async fn load_credentials(
+    services: &Services,
+    client: &Client,
+    instance_key: &str,
+) -> Result<Vec<CredentialRow>, SnError> {
     let by_name = Query::new().order_by("name")?;
     let auth_profiles = Query::new().eq("grant_type", facts::GRANT_AUTH_CODE)?;
     let (creds, profiles) = tokio::try_join!(
@@ -148,7 +121,7 @@ pub async fn load_credentials(client: &Client, instance_key: &str) -> Result<Vec
         Query::new().is_in(facts::TOKEN_REQUESTOR_COLUMN, &rp_ids)?.eq(facts::TOKEN_TYPE_COLUMN, "refresh_token")?;
     let fields = [facts::TOKEN_REQUESTOR_COLUMN, facts::TOKEN_EXPIRES_COLUMN];
     let tokens: Vec<serde_json::Value> = client.list(facts::TOKEN_TABLE, &tq, &fields).await?;
-    let delegates = crate::oauth::delegates::load(instance_key);
+    let delegates = crate::oauth::delegates::load(&services.config.state_dir, instance_key);
     let mut rows = vec![];
     for c in creds {
         let rp = requestors
@@ -159,8 +132,7 @@ pub async fn load_credentials(client: &Client, instance_key: &str) -> Result<Vec
             .and_then(|rp| tokens.iter().find(|t| crate::snow::records::plain(&t[facts::TOKEN_REQUESTOR_COLUMN]) == rp))
             .map(|t| crate::snow::records::plain(&t[facts::TOKEN_EXPIRES_COLUMN]));
         let account = Account::RefreshToken { instance: instance_key.to_string(), credential: c.name.0.clone() };
-        let in_keyring =
-            tokio::task::spawn_blocking(move || matches!(secrets::get(&account), Ok(Some(_)))).await.unwrap_or(false);
+        let in_keyring = matches!(services.secrets.get(&account).await, Ok(Some(_)));
         rows.push(CredentialRow {
             profile: profiles
                 .iter()
@@ -181,233 +153,233 @@ fn send(tx: &mpsc::UnboundedSender<Event>, e: Event) {
     let _ = tx.send(e);
 }
 
-async fn run_effect(effect: Effect, ctx: Shared, tx: mpsc::UnboundedSender<Event>) {
-    match effect {
-        Effect::Probe { generation, url, user, password } => {
-            let result = async {
-                let url = InstanceUrl::parse(&url).map_err(|e| e.to_string())?;
-                let client = Client::new(url.clone(), &user, password).map_err(|e| e.to_string())?;
-                let info = probe(&client).await.map_err(|e| e.to_string())?;
-                let mut c = ctx.lock().await;
-                if c.sandbox_url.is_none() {
-                    c.instance_key = url.key();
-                }
-                c.client = Some(client);
-                Ok(Box::new(info))
-            }
-            .await;
-            send(&tx, Event::Probed(generation, result));
-        }
-        Effect::LoadCredentials { generation } => {
-            let (client, key) = {
-                let c = ctx.lock().await;
-                (c.client.clone(), c.instance_key.clone())
-            };
-            let r = match client {
-                Some(client) => load_credentials(&client, &key).await.map_err(|e| e.to_string()),
-                None => Err("no instance yet".into()),
-            };
-            send(&tx, Event::Credentials(generation, r));
-        }
-        Effect::Doctor { generation } => {
-            let (client, key, sandbox_url) = {
-                let c = ctx.lock().await;
-                (c.client.clone(), c.instance_key.clone(), c.sandbox_url.clone())
-            };
-            let r = match client {
-                Some(client) => match crate::doctor::examine(&client, &key, sandbox_url.as_deref()).await {
-                    Ok((snap, report)) => {
-                        let mut c = ctx.lock().await;
-                        c.snapshot = Some(snap);
-                        c.report = Some(report.clone());
-                        Ok(Box::new(report))
-                    }
-                    Err(e) => Err(e.to_string()),
-                },
-                None => Err("no instance yet".into()),
-            };
-            send(&tx, Event::Doctored(generation, r));
-        }
-        Effect::FixDiff { generation } => {
-            let mut c = ctx.lock().await;
-            let r = match (&c.snapshot, &c.report) {
-                (Some(snap), Some(report)) => {
-                    let d = crate::doctor::fix::diff(&report.findings, crate::doctor::checks::mode_of(snap));
-                    let state = crate::doctor::fix::state(snap);
-                    c.state = Some(state);
-                    c.diff = Some(d.clone());
-                    Ok(d)
-                }
-                _ => Err("run the checks first".into()),
-            };
-            drop(c);
-            send(&tx, Event::Diffed(generation, r));
-        }
-        Effect::ProbeBrowser => {
-            let (client, key, sandbox_url, snap) = {
-                let c = ctx.lock().await;
-                (c.client.clone(), c.instance_key.clone(), c.sandbox_url.clone(), c.snapshot.clone())
-            };
-            let r = async {
-                let client = client.ok_or("no instance yet")?;
-                let snap = snap.ok_or("run the checks first")?;
-                // The first credential on an authorization-code profile, preferring one
-                // whose delegated mailbox calsync knows.
-                let known = crate::oauth::delegates::load(&key);
-                let auth: Vec<&str> = snap
-                    .profiles
-                    .iter()
-                    .filter(|p| &*p.grant_type == facts::GRANT_AUTH_CODE)
-                    .map(|p| p.sys_id.0.as_str())
-                    .collect();
-                let creds: Vec<&str> = snap
-                    .credentials
-                    .iter()
-                    .filter(|c| auth.contains(&c.oauth_entity_profile.id()))
-                    .map(|c| c.name.0.as_str())
-                    .collect();
-                let cred = creds
-                    .iter()
-                    .find(|c| known.contains_key(**c))
-                    .or(creds.first())
-                    .ok_or("no credential uses an authorization-code profile, so no browser sign-in is involved")?;
-                let expected = crate::doctor::provider_mailbox(&snap, cred);
-                crate::doctor::probe_browser(&client, &key, sandbox_url.as_deref(), cred, expected, |_| {})
-                    .await
-                    .map(Box::new)
-            }
-            .await;
-            send(&tx, Event::BrowserProbed(r));
-        }
-        Effect::Diff { generation, plan } => {
-            let client = ctx.lock().await.client.clone();
-            let result = match client {
-                None => Err("no instance yet".to_string()),
-                Some(client) => match plan::read_state(&client, &plan).await {
-                    Ok(state) => {
-                        let d = plan::diff(&plan, &state);
-                        let mut c = ctx.lock().await;
-                        c.state = Some(state);
-                        c.diff = Some(d.clone());
-                        Ok(d)
-                    }
-                    Err(e) => Err(e.to_string()),
-                },
-            };
-            send(&tx, Event::Diffed(generation, result));
-        }
-        Effect::Apply => {
-            let (client, state, diff) = {
-                let c = ctx.lock().await;
-                (c.client.clone(), c.state.clone(), c.diff.clone())
-            };
-            let (Some(client), Some(state), Some(diff)) = (client, state, diff) else {
-                send(&tx, Event::Applied(Err("nothing was reviewed".into())));
-                return;
-            };
-            let ptx = tx.clone();
-            let report = plan::journal::apply_journaled(&client, &diff, &state, move |p| {
-                if let Progress::Written(o) = p {
-                    let verb = if o.action == plan::Action::Create { "created" } else { "updated" };
-                    let (ok, text) = match &o.status {
-                        Status::Done => (true, format!("{verb} {} {}", o.kind.label(), o.name)),
-                        Status::Failed(m) => (false, format!("{} {}: {m}", o.kind.label(), o.name)),
-                        Status::Skipped => (false, format!("skipped {} {}", o.kind.label(), o.name)),
-                    };
-                    let link = if o.status == Status::Done { o.link.clone() } else { None };
-                    send(&ptx, Event::Progress(ApplyLine { ok, text, link }));
-                }
-            })
-            .await;
-            let result = match report {
-                Ok(r) if r.failed() => Err(r
-                    .outcomes
-                    .iter()
-                    .find_map(|o| if let Status::Failed(m) = &o.status { Some(m.clone()) } else { None })
-                    .unwrap_or_else(|| "a write failed".into())),
-                Ok(r) => match r.restore_error {
-                    Some(e) => Err(e),
-                    None => Ok(()),
-                },
-                Err(e) => Err(e),
-            };
-            send(&tx, Event::Applied(result));
-        }
-        Effect::SignIn { credential, user } => {
-            let (cancel_tx, cancel_rx) = oneshot::channel::<()>();
-            let (client, key, sandbox_url) = {
-                let mut c = ctx.lock().await;
-                c.cancel = Some(cancel_tx);
-                (c.client.clone(), c.instance_key.clone(), c.sandbox_url.clone())
-            };
-            let result = sign_in(client, &key, sandbox_url, &credential, &user, cancel_rx, tx.clone()).await;
-            send(&tx, Event::SignedIn(result));
-        }
-        Effect::CancelSignIn => {
-            if let Some(c) = ctx.lock().await.cancel.take() {
+/// The running tasks, each with the handle that cancels it: the only thing the driver
+/// keeps besides its collaborators. Every fact lives in the `App`.
+#[derive(Default)]
+pub struct Tasks {
+    running: HashMap<u64, oneshot::Sender<()>>,
+}
+
+impl Tasks {
+    /// Starts the task of an effect (or carries out a `Cancel`).
+    pub fn start(&mut self, effect: Effect, env: &Env, tx: &mpsc::UnboundedSender<Event>) {
+        self.running.retain(|_, c| !c.is_closed());
+        if let Effect::Cancel { generation } = effect {
+            if let Some(c) = self.running.remove(&generation) {
                 let _ = c.send(());
             }
+            return;
         }
-        Effect::SavePlan(p) => {
-            let mut path = std::path::PathBuf::from(format!("calsync-plan-{}.toml", p.mode));
-            let mut n = 2;
-            while path.exists() {
-                path = std::path::PathBuf::from(format!("calsync-plan-{}-{n}.toml", p.mode));
-                n += 1;
+        let (cancel_tx, cancel_rx) = oneshot::channel::<()>();
+        if let Some(g) = generation_of(&effect) {
+            self.running.insert(g, cancel_tx);
+        }
+        let (env, tx) = (env.clone(), tx.clone());
+        tokio::spawn(async move {
+            tokio::select! {
+                () = perform(effect, &env, &tx) => {}
+                _ = cancel_rx => {}
             }
-            let text = format!(
-                "# Saved by the calsync wizard. Replay with: calsync apply --plan {}\n{}",
-                path.display(),
-                p.to_toml()
-            );
-            let r = std::fs::write(&path, text).map(|_| path.display().to_string()).map_err(|e| e.to_string());
-            send(&tx, Event::Saved(r));
-        }
-        Effect::Quit => {}
+        });
+    }
+
+    /// How many tasks are still running.
+    pub fn running(&mut self) -> usize {
+        self.running.retain(|_, c| !c.is_closed());
+        self.running.len()
     }
 }
 
+fn generation_of(effect: &Effect) -> Option<u64> {
+    match effect {
+        Effect::Probe { generation, .. }
+        | Effect::LoadCredentials { generation, .. }
+        | Effect::Doctor { generation, .. }
+        | Effect::ProbeBrowser { generation, .. }
+        | Effect::Diff { generation, .. }
+        | Effect::Apply { generation, .. }
+        | Effect::SignIn { generation, .. }
+        | Effect::Cancel { generation } => Some(*generation),
+        Effect::SavePlan(_) => None,
+    }
+}
+
+/// What every task may use: the collaborators, and the sandbox's address when the wizard
+/// started one. It does not change while the wizard runs.
+#[derive(Clone)]
+pub struct Env {
+    pub services: Services,
+    pub sandbox_url: Option<String>,
+}
+
+/// Carries out one effect and sends its result (and progress) back as events, each with
+/// the effect's generation. Everything it needs comes in the effect and the `Env`.
+pub async fn perform(effect: Effect, env: &Env, tx: &mpsc::UnboundedSender<Event>) {
+    let services = &env.services;
+    match effect {
+        Effect::Probe { generation, url, user, password } => {
+            let r = connect(env, &url, &user, password).await;
+            send(tx, Event::Probed(generation, r));
+        }
+        Effect::LoadCredentials { generation, conn } => {
+            let r = load_credentials(&env.services, &conn.client, &conn.instance_key).await.map_err(Failure::from);
+            send(tx, Event::Credentials(generation, r));
+        }
+        Effect::Doctor { generation, conn } => {
+            let r = crate::doctor::examine(services, &conn.client, &conn.instance_key, conn.sandbox_url.as_deref())
+                .await
+                .map(Box::new)
+                .map_err(Failure::from);
+            send(tx, Event::Doctored(generation, r));
+        }
+        Effect::ProbeBrowser { generation, conn, snapshot } => {
+            let r = probe_browser(services, &conn, &snapshot).await;
+            send(tx, Event::BrowserProbed(generation, r));
+        }
+        Effect::Diff { generation, conn, plan } => {
+            let r = match plan::read_state(&conn.client, &plan).await {
+                Ok(state) => Ok(Box::new(Reviewed { diff: plan::diff(&plan, &state), state })),
+                Err(e) => Err(Failure::from(e)),
+            };
+            send(tx, Event::Diffed(generation, r));
+        }
+        Effect::Apply { generation, conn, reviewed } => {
+            let r = apply(services, &conn, &reviewed, generation, tx).await;
+            send(tx, Event::Applied(generation, r));
+        }
+        Effect::SignIn { generation, conn, credential, user } => {
+            let r = sign_in(services, &conn, &credential, &user, generation, tx).await;
+            send(tx, Event::SignedIn(generation, r));
+        }
+        Effect::SavePlan(p) => {
+            let r = save_plan(&p);
+            send(tx, Event::Saved(r));
+        }
+        Effect::Cancel { .. } => {}
+    }
+}
+
+/// Reaches the instance with one request first, so a wrong password is sent once and not
+/// once per concurrent read; then reads what the steps show.
+async fn connect(env: &Env, url: &str, user: &str, password: SecretString) -> Result<Box<Probed>, Failure> {
+    let url = InstanceUrl::parse(url)?;
+    let client = Client::new(url.clone(), user, password)?;
+    check_login(&client).await?;
+    let info = probe(&client).await?;
+    let sandbox_url = env.sandbox_url.clone();
+    let instance_key = if sandbox_url.is_some() { "sandbox".to_string() } else { url.key() };
+    Ok(Box::new(Probed { conn: Connection { client, instance_key, sandbox_url }, info }))
+}
+
+/// One request that needs the login: the user's own record.
+pub async fn check_login(client: &Client) -> Result<(), SnError> {
+    let q = Query::new().eq("user_name", client.user())?;
+    client.list::<User>("sys_user", &q, &["sys_id"]).await.map(|_| ())
+}
+
+async fn probe_browser(
+    services: &Services,
+    conn: &Connection,
+    snap: &crate::doctor::read::Snapshot,
+) -> Result<Box<crate::doctor::Finding>, Failure> {
+    let known = crate::oauth::delegates::load(&services.config.state_dir, &conn.instance_key);
+    let known: Vec<String> = known.into_keys().collect();
+    let (cred, expected) = super::steps::findings::probe_target(snap, &known).ok_or(Failure::NoBrowserSignIn)?;
+    let f = crate::doctor::probe_browser(
+        services,
+        &conn.client,
+        &conn.instance_key,
+        conn.sandbox_url.as_deref(),
+        &cred,
+        expected,
+        std::future::pending(),
+        |_| {},
+    )
+    .await?;
+    Ok(Box::new(f))
+}
+
+async fn apply(
+    services: &Services,
+    conn: &Connection,
+    reviewed: &Reviewed,
+    generation: u64,
+    tx: &mpsc::UnboundedSender<Event>,
+) -> Result<(), Failure> {
+    let ptx = tx.clone();
+    let report = plan::journal::apply_journaled(
+        &services.config.state_dir,
+        &conn.client,
+        &reviewed.diff,
+        &reviewed.state,
+        move |p| {
+            if let Progress::Written(o) = p {
+                send(&ptx, Event::Progress(generation, apply_line(o)));
+            }
+        },
+    )
+    .await?;
+    if let Some(e) = report.first_failure() {
+        return Err(Failure::Write(e.clone()));
+    }
+    match report.restore_error {
+        Some(e) => Err(Failure::Restore(e)),
+        None => Ok(()),
+    }
+}
+
+fn apply_line(o: &plan::apply::Outcome) -> ApplyLine {
+    let verb = if o.action == plan::Action::Create { "created" } else { "updated" };
+    let (ok, text) = match &o.status {
+        Status::Done => (true, format!("{verb} {} {}", o.kind.label(), o.name)),
+        Status::Failed(m) => (false, format!("{} {}: {m}", o.kind.label(), o.name)),
+        Status::Skipped => (false, format!("skipped {} {}", o.kind.label(), o.name)),
+    };
+    let link = if o.status.is_done() { o.link.clone() } else { None };
+    ApplyLine { ok, text, link }
+}
+
 async fn sign_in(
-    client: Option<Client>,
-    instance_key: &str,
-    sandbox_url: Option<String>,
+    services: &Services,
+    conn: &Connection,
     credential: &str,
     user: &str,
-    cancel: oneshot::Receiver<()>,
-    tx: mpsc::UnboundedSender<Event>,
-) -> Result<crate::oauth::identity::Who, String> {
-    let client = client.ok_or("no instance yet")?;
-    let ends = target::endpoints(sandbox_url.as_deref());
-    let t = target::for_credential(&client, credential, ends.login.as_deref(), ends.graph.as_deref())
-        .await
-        .map_err(|e| e.to_string())?;
-    let (secret, _) = target::stored_secret(sandbox_url.is_some(), instance_key, &t.registry.client_id).await;
-    let Some(secret) = secret else {
-        return Err(format!(
-            "no client secret for app {}: set CALSYNC_CLIENT_SECRET, or run calsync authorize once in a terminal to keep it in the OS keyring",
-            t.registry.client_id
-        ));
+    generation: u64,
+    tx: &mpsc::UnboundedSender<Event>,
+) -> Result<SignedIn, Failure> {
+    let ends = services.endpoints(conn.sandbox_url.as_deref());
+    let t = target::for_credential(&conn.client, credential, ends.login.as_deref(), ends.graph.as_deref()).await?;
+    let (secret, _) =
+        target::stored_secret(services, conn.sandbox_url.is_some(), &conn.instance_key, &t.registry.client_id).await;
+    let secret = secret.ok_or_else(|| Failure::NoClientSecret(t.registry.client_id.clone()))?;
+    // The refresh token must have a home before anyone signs in for it.
+    services.secrets.probe().await.map_err(Failure::NoHome)?;
+    let mut req = SignIn::as_user(t.registry.clone(), Some(secret), user, &t.graph_root);
+    req.clock = services.clock.clone();
+    let keep = session::Keep {
+        secrets: &services.secrets,
+        state_dir: &services.config.state_dir,
+        instance_key: &conn.instance_key,
+        credential,
     };
-    let req = SignIn::as_user(t.registry.clone(), Some(secret), user, &t.graph_root);
     let ntx = tx.clone();
-    let cancel = async {
-        let _ = cancel.await;
-    };
-    let outcome = session::sign_in(&req, &SystemBrowser, None, cancel, move |n| send(&ntx, Event::SignIn(n)))
-        .await
-        .map_err(|e| e.to_string())?;
-    let rt = outcome
-        .tokens
-        .refresh_token
-        .clone()
-        .ok_or("Microsoft sent no refresh token (offline_access was not granted); nothing was stored")?;
-    let account = Account::RefreshToken { instance: instance_key.to_string(), credential: credential.to_string() };
-    tokio::task::spawn_blocking(move || secrets::set(&account, &rt))
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| format!("signed in as {}, but the token could not be kept: {e}", outcome.verified.who.username))?;
-    crate::oauth::delegates::remember(instance_key, credential, &outcome.verified.who.username);
-    Ok(outcome.verified.who)
+    let done = session::authorize(&req, &keep, services.browser.as_ref(), None, std::future::pending(), move |n| {
+        send(&ntx, Event::SignIn(generation, n));
+    })
+    .await?;
+    Ok(SignedIn { who: done.who, warnings: done.warnings })
+}
+
+fn save_plan(p: &Plan) -> Result<String, String> {
+    let mut path = std::path::PathBuf::from(format!("calsync-plan-{}.toml", p.mode));
+    let mut n = 2;
+    while path.exists() {
+        path = std::path::PathBuf::from(format!("calsync-plan-{}-{n}.toml", p.mode));
+        n += 1;
+    }
+    let text =
+        format!("# Saved by the calsync wizard. Replay with: calsync apply --plan {}\n{}", path.display(), p.to_toml());
+    std::fs::write(&path, text).map(|()| path.display().to_string()).map_err(|e| e.to_string())
 }
 
 /// Reads terminal input on its own thread until `stop` is set.
@@ -432,61 +404,51 @@ fn input_thread(tx: mpsc::UnboundedSender<Event>, stop: Arc<AtomicBool>) {
 fn signal_task(tx: mpsc::UnboundedSender<Event>) {
     use tokio::signal::unix::{SignalKind, signal};
     tokio::spawn(async move {
-        let (Ok(mut term), Ok(mut hup)) = (signal(SignalKind::terminate()), signal(SignalKind::hangup())) else {
+        let (Ok(mut int), Ok(mut term), Ok(mut hup)) =
+            (signal(SignalKind::interrupt()), signal(SignalKind::terminate()), signal(SignalKind::hangup()))
+        else {
             return;
         };
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = hup.recv() => {}
-        }
-        send(&tx, Event::Terminate);
+        let s = tokio::select! {
+            _ = int.recv() => Signal::Interrupt,
+            _ = term.recv() => Signal::Terminate,
+            _ = hup.recv() => Signal::Hangup,
+        };
+        send(&tx, Event::Signal(s));
     });
 }
 
 #[cfg(not(unix))]
-fn signal_task(_tx: mpsc::UnboundedSender<Event>) {}
+fn signal_task(tx: mpsc::UnboundedSender<Event>) {
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            send(&tx, Event::Signal(Signal::Interrupt));
+        }
+    });
+}
 
-/// Runs the wizard until the admin quits; returns the exit code.
-pub async fn run(opts: Options) -> u8 {
-    let mut app = App::new(opts.sandbox);
+/// Runs the wizard until the admin quits or a signal arrives; says how it ended. With a
+/// sandbox (started by `cli`), the form is filled in for it.
+pub async fn run(opts: Options, services: Services, sandbox: Option<&Sandbox>) -> Outcome {
+    let mut app = App::new(sandbox.is_some());
     if let Some(j) = opts.journey {
         app.start(j);
     }
-    app.color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let ctx: Shared = Arc::default();
-    let _sandbox: Option<Sandbox> = if opts.sandbox {
-        match Sandbox::start(sandbox::Options {
-            state: Some(sandbox::default_state_path()),
-            reset: opts.broken,
-            seed: if opts.broken { seed::Seed::Broken } else { seed::Seed::Healthy },
-            ..Default::default()
-        })
-        .await
-        {
-            Ok(sb) => {
-                app.draft.instance.set(sb.url());
-                app.draft.user.set(seed::ADMIN_USER);
-                app.draft.password.set(seed::ADMIN_PASSWORD);
-                let mut c = ctx.lock().await;
-                c.sandbox_url = Some(sb.url().to_string());
-                c.instance_key = "sandbox".into();
-                Some(sb)
-            }
-            Err(e) => {
-                eprintln!("calsync: {e}");
-                return crate::cli::exit::ACCESS;
-            }
-        }
+    app.color = !services.config.no_color;
+    if let Some(sb) = sandbox {
+        app.draft.instance.set(sb.url());
+        app.draft.user.set(seed::ADMIN_USER);
+        app.draft.password.set(seed::ADMIN_PASSWORD);
     } else {
-        if let Some(i) = &opts.instance {
+        if let Some(i) = &services.config.instance {
             app.draft.instance.set(i);
         }
-        if let Some(u) = &opts.user {
+        if let Some(u) = &services.config.user {
             app.draft.user.set(u);
         }
-        prefill_password(&mut app);
-        None
-    };
+        prefill_password(&mut app, &services).await;
+    }
+    let env = Env { sandbox_url: sandbox.map(|s| s.url().to_string()), services };
     let mut terminal = ratatui::init();
     if let Ok(size) = terminal.size() {
         app.size = (size.width, size.height);
@@ -495,61 +457,48 @@ pub async fn run(opts: Options) -> u8 {
     let stop = Arc::new(AtomicBool::new(false));
     input_thread(tx.clone(), stop.clone());
     signal_task(tx.clone());
+    let mut tasks = Tasks::default();
     let mut tick = tokio::time::interval(Duration::from_millis(120));
+    let mut redraw = true;
     loop {
-        if terminal.draw(|f| view::draw(&app, f)).is_err() {
+        if redraw && terminal.draw(|f| view::draw(&app, f)).is_err() {
             break;
         }
         let event = tokio::select! {
             e = rx.recv() => match e { Some(e) => e, None => break },
             _ = tick.tick() => Event::Tick,
         };
-        let is_tick = matches!(event, Event::Tick);
+        // Between ticks, redraw only when something happened (or the busy marker turns).
+        redraw = !matches!(event, Event::Tick) || app.busy.is_some();
         // Debug builds only: F12 panics when CALSYNC_DEBUG_PANIC is set, so the tests can
         // prove the panic hook gives the terminal back on every screen.
         #[cfg(debug_assertions)]
         if let Event::Key(k) = &event
             && k.code == ratatui::crossterm::event::KeyCode::F(12)
-            && std::env::var_os("CALSYNC_DEBUG_PANIC").is_some()
+            && env.services.config.debug_panic
         {
             panic!("panic requested with F12 (CALSYNC_DEBUG_PANIC) on the {:?} step", app.step);
         }
         for effect in app.handle(event) {
-            let is_quit = matches!(effect, Effect::Quit);
-            let cancel = matches!(effect, Effect::CancelSignIn);
-            if is_quit {
-                continue;
-            }
-            if cancel {
-                run_effect(effect, ctx.clone(), tx.clone()).await;
-            } else {
-                tokio::spawn(run_effect(effect, ctx.clone(), tx.clone()));
-            }
+            tasks.start(effect, &env, &tx);
         }
         if app.quit {
             break;
-        }
-        // Between ticks, redraw only when something happened.
-        if is_tick && app.busy.is_none() {
-            continue;
         }
     }
     stop.store(true, Ordering::SeqCst);
     ratatui::restore();
     if matches!(app.applied, Some(Ok(()))) {
-        println!(
-            "calsync: the setup was applied to {}.",
-            app.info.as_ref().map(|i| i.url.as_str()).unwrap_or("the instance")
-        );
+        println!("calsync: the setup was applied to {}.", app.info.as_ref().map_or("the instance", |i| i.url.as_str()));
     }
-    crate::cli::exit::OK
+    app.outcome()
 }
 
-fn prefill_password(app: &mut App) {
-    if let Ok(p) = std::env::var("CALSYNC_PASSWORD")
-        && !p.is_empty()
-    {
-        app.draft.password.set(&p);
+/// The password field starts filled when `CALSYNC_PASSWORD` or the keyring has one.
+async fn prefill_password(app: &mut App, services: &Services) {
+    use secrecy::ExposeSecret;
+    if let Some(p) = &services.config.password {
+        app.draft.password.set(p.expose_secret());
         return;
     }
     let (Ok(url), user) = (InstanceUrl::parse(&app.draft.instance.value), app.draft.user.value.trim().to_string())
@@ -559,8 +508,7 @@ fn prefill_password(app: &mut App) {
     if user.is_empty() {
         return;
     }
-    if let Ok(Some(p)) = secrets::get(&Account::InstancePassword { instance: url.key(), user }) {
-        use secrecy::ExposeSecret;
+    if let Ok(Some(p)) = services.secrets.get(&Account::InstancePassword { instance: url.key(), user }).await {
         app.draft.password.set(p.expose_secret());
     }
 }

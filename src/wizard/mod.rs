@@ -3,7 +3,11 @@
 //!
 //! `App::handle(Event) -> Vec<Effect>` is pure: no terminal, no network, no clock. Events
 //! are facts (a key, a probe's result, an apply's progress); effects are commands the
-//! driver (`driver.rs`) runs, whose results come back as events. Rendering (`view.rs` and
+//! driver (`driver.rs`) runs, whose results come back as events. The `App` is the only
+//! owner of state: each effect carries everything its task needs (the `Connection` the
+//! probe reached, the reviewed diff and its instance state), each result carries the
+//! generation it was asked under, and a result of a cancelled or replaced request is
+//! dropped. Errors stay typed (`Failure`) up to `Outcome`, which `cli` maps to the exit code. Rendering (`view.rs` and
 //! each step's `render`) only reads `App`. Each step lives in its own file under `steps/`.
 //! The steps fill one shared `Draft`, which becomes a `Plan` for the same diff and apply
 //! engine the headless `calsync apply` uses.
@@ -16,11 +20,15 @@ pub mod view;
 #[cfg(test)]
 mod tests;
 
+use crate::doctor::read::Snapshot;
 use crate::facts;
-use crate::oauth::identity::Who;
-use crate::oauth::session::Notice;
-use crate::plan::{self, Diff, Mode, Plan};
+use crate::oauth::session::{AuthorizeError, Notice};
+use crate::oauth::target::TargetError;
+use crate::plan::apply::{RestoreError, WriteError};
+use crate::plan::journal::JournalError;
+use crate::plan::{self, Diff, InstanceState, Mode, Plan};
 use crate::snow::records::Scope;
+use crate::snow::{Client, SnError};
 use field::TextField;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use secrecy::SecretString;
@@ -178,7 +186,10 @@ pub fn journey_steps(journey: Journey, choice: ModeChoice) -> Vec<Step> {
 
 /// The steps of the setup for a mode, in order.
 pub fn steps_for(choice: ModeChoice) -> Vec<Step> {
-    use Step::*;
+    use Step::{
+        Alias, Apply, Checks, Connection, Credential, Instance, Integration, Mode, Profile, Properties, Provider,
+        Review, Summary, Token,
+    };
     let mut s = vec![Mode, Instance, Checks, Profile];
     if matches!(choice, ModeChoice::PersonalOwn | ModeChoice::PersonalDefault) {
         s.push(Alias);
@@ -257,7 +268,7 @@ impl Default for Draft {
             connection: TextField::new("Name"),
             url: TextField::new("Connection URL").with(facts::CLOUDS[0].graph_root),
             provider: TextField::new("Name"),
-            properties: Default::default(),
+            properties: std::collections::BTreeMap::default(),
         }
     }
 }
@@ -385,8 +396,15 @@ pub struct ErrorPanel {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TokenState {
     Pending,
-    Waiting { url: Option<String>, start_url: Option<String> },
-    Done(String),
+    Waiting {
+        url: Option<String>,
+        start_url: Option<String>,
+    },
+    /// Signed in as `who`; `warnings` are what the identity check noticed without refusing.
+    Done {
+        who: String,
+        warnings: Vec<String>,
+    },
     Failed(String),
     Skipped,
 }
@@ -406,23 +424,141 @@ pub struct ApplyLine {
     pub link: Option<String>,
 }
 
+/// The instance the wizard talks to, as the probe that reached it found it: the client
+/// (login included), the name its keyring accounts use, and the sandbox's address when it
+/// is the sandbox. The `App` owns it; effects carry a copy.
+#[derive(Clone)]
+pub struct Connection {
+    pub client: Client,
+    /// host[:port], or "sandbox".
+    pub instance_key: String,
+    pub sandbox_url: Option<String>,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Connection({} as {}, {})", self.client.instance(), self.client.user(), self.instance_key)
+    }
+}
+
+/// A probe's answer: where, and what it found there.
+#[derive(Debug)]
+pub struct Probed {
+    pub conn: Connection,
+    pub info: InstanceInfo,
+}
+
+/// A diff together with the instance state it was computed from, which apply needs.
+#[derive(Debug, Clone)]
+pub struct Reviewed {
+    pub diff: Diff,
+    pub state: InstanceState,
+}
+
+/// Who signed in, and what the identity check noticed without refusing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedIn {
+    pub who: crate::oauth::identity::Who,
+    pub warnings: Vec<String>,
+}
+
+/// Why a request of the wizard did not succeed. Kept typed up to the exit code: a refused
+/// login is not offered a retry (it would send the same password again) and exits 3.
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    #[error("{0}")]
+    Address(#[from] crate::urls::InstanceUrlError),
+    #[error(transparent)]
+    Instance(#[from] SnError),
+    #[error(transparent)]
+    Target(#[from] TargetError),
+    #[error(transparent)]
+    Authorize(#[from] AuthorizeError),
+    #[error(transparent)]
+    Write(#[from] WriteError),
+    #[error(transparent)]
+    Restore(#[from] RestoreError),
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    #[error(
+        "no client secret for app {0}: set CALSYNC_CLIENT_SECRET, or run calsync authorize once in a terminal to keep it in the OS keyring"
+    )]
+    NoClientSecret(String),
+    #[error("no credential uses an authorization-code profile, so no browser sign-in is involved")]
+    NoBrowserSignIn,
+    #[error("the refresh token would have nowhere to go, so no sign-in was started: {0}")]
+    NoHome(crate::secrets::SecretError),
+}
+
+impl Failure {
+    /// The instance was unreachable, was not the Table API, or refused the login.
+    pub fn is_access_problem(&self) -> bool {
+        match self {
+            Failure::Instance(e) => e.is_access_problem(),
+            Failure::Target(e) => e.is_access_problem(),
+            Failure::Write(e) => e.is_access_problem(),
+            Failure::Restore(e) => e.is_access_problem(),
+            _ => false,
+        }
+    }
+
+    /// The instance refused the login: trying again sends the same password again.
+    pub fn login_refused(&self) -> bool {
+        let refused = |e: &SnError| matches!(e, SnError::Unauthorized { .. });
+        match self {
+            Failure::Instance(e) | Failure::Target(TargetError::Instance(e)) => refused(e),
+            Failure::Write(WriteError::Instance(e) | WriteError::Switch(e)) | Failure::Restore(RestoreError(e)) => {
+                refused(e)
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether Enter on the error panel may simply try again.
+    pub fn retryable(&self) -> bool {
+        !self.login_refused()
+    }
+}
+
 #[derive(Debug)]
 pub enum Event {
     Key(KeyEvent),
     Resize(u16, u16),
     Tick,
-    Probed(u64, Result<Box<InstanceInfo>, String>),
-    Credentials(u64, Result<Vec<CredentialRow>, String>),
-    Doctored(u64, Result<Box<crate::doctor::Report>, String>),
-    BrowserProbed(Result<Box<crate::doctor::Finding>, String>),
-    Diffed(u64, Result<Diff, String>),
-    Progress(ApplyLine),
-    Applied(Result<(), String>),
-    SignIn(Notice),
-    SignedIn(Result<Who, String>),
+    Probed(u64, Result<Box<Probed>, Failure>),
+    Credentials(u64, Result<Vec<CredentialRow>, Failure>),
+    Doctored(u64, Result<Box<(Snapshot, crate::doctor::Report)>, Failure>),
+    BrowserProbed(u64, Result<Box<crate::doctor::Finding>, Failure>),
+    Diffed(u64, Result<Box<Reviewed>, Failure>),
+    Progress(u64, ApplyLine),
+    Applied(u64, Result<(), Failure>),
+    SignIn(u64, Notice),
+    SignedIn(u64, Result<SignedIn, Failure>),
     Saved(Result<String, String>),
-    /// SIGTERM or SIGHUP: leave now.
+    /// A signal: leave now, and exit as the signal says.
+    Signal(Signal),
+}
+
+/// The signals the wizard leaves on, giving the terminal back first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    Interrupt,
     Terminate,
+    Hangup,
+}
+
+/// How the wizard ended, for `cli` to turn into an exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The admin quit; nothing failed that was not put right.
+    Finished,
+    /// The last apply failed: `access` when the instance was unreachable or refused the login.
+    ApplyFailed {
+        access: bool,
+    },
+    /// The wizard could not start (the sandbox did not come up).
+    NotStarted,
+    Signalled(Signal),
 }
 
 #[derive(Debug)]
@@ -435,27 +571,40 @@ pub enum Effect {
     },
     LoadCredentials {
         generation: u64,
+        conn: Connection,
     },
     Doctor {
         generation: u64,
+        conn: Connection,
     },
-    /// The doctor's safe repairs as a diff (answered with `Diffed`).
-    FixDiff {
+    /// Which Microsoft account the browser would use silently, for a credential of the
+    /// snapshot that signs in with a browser.
+    ProbeBrowser {
         generation: u64,
+        conn: Connection,
+        snapshot: Box<Snapshot>,
     },
-    ProbeBrowser,
     Diff {
         generation: u64,
+        conn: Connection,
         plan: Plan,
     },
-    Apply,
+    Apply {
+        generation: u64,
+        conn: Connection,
+        reviewed: Box<Reviewed>,
+    },
     SignIn {
+        generation: u64,
+        conn: Connection,
         credential: String,
         user: String,
     },
-    CancelSignIn,
+    /// Stop the task started for this generation; its result, if any, is dropped.
+    Cancel {
+        generation: u64,
+    },
     SavePlan(Plan),
-    Quit,
 }
 
 pub struct App {
@@ -468,12 +617,22 @@ pub struct App {
     pub cursor: usize,
     pub scroll: u16,
     pub info: Option<InstanceInfo>,
+    /// The instance the probe reached: every later request goes there.
+    pub conn: Option<Connection>,
     pub diff: Option<Diff>,
+    /// The instance state `diff` was computed from.
+    pub state: Option<InstanceState>,
     pub apply_lines: Vec<ApplyLine>,
     pub applied: Option<Result<(), String>>,
+    /// The last apply failed, and was not followed by one that worked.
+    pub apply_failed: Option<Failure>,
     pub tokens: Vec<TokenTask>,
     pub credentials: Vec<CredentialRow>,
     pub report: Option<crate::doctor::Report>,
+    /// What the doctor read, for its repairs and the browser probe.
+    pub snapshot: Option<Snapshot>,
+    /// The signal the wizard is leaving on.
+    pub signal: Option<Signal>,
     /// The delegated-user field of the re-authorize list, while it is being edited.
     pub editing: Option<TextField>,
     pub busy: Option<Busy>,
@@ -500,12 +659,17 @@ impl App {
             cursor: 0,
             scroll: 0,
             info: None,
+            conn: None,
             diff: None,
+            state: None,
             apply_lines: vec![],
             applied: None,
+            apply_failed: None,
             tokens: vec![],
             credentials: vec![],
             report: None,
+            snapshot: None,
+            signal: None,
             editing: None,
             busy: None,
             generation: 0,
@@ -589,6 +753,20 @@ impl App {
         self.applied.is_none() && self.diff.as_ref().is_some_and(|d| d.has_changes())
     }
 
+    /// How the wizard ended so far: what `cli` turns into the exit code.
+    pub fn outcome(&self) -> Outcome {
+        match (&self.signal, &self.apply_failed) {
+            (Some(s), _) => Outcome::Signalled(*s),
+            (None, Some(e)) => Outcome::ApplyFailed { access: e.is_access_problem() },
+            (None, None) => Outcome::Finished,
+        }
+    }
+
+    /// Whether a result belongs to the request on screen; a stale one is dropped.
+    fn current(&self, generation: u64) -> bool {
+        generation == self.generation
+    }
+
     pub fn handle(&mut self, event: Event) -> Vec<Effect> {
         match event {
             Event::Key(k) => self.key(k),
@@ -600,20 +778,31 @@ impl App {
                 self.ticks += 1;
                 vec![]
             }
-            Event::Terminate => self.leave(),
-            Event::Probed(g, r) if g == self.generation => steps::instance::probed(self, r),
-            Event::Diffed(g, r) if g == self.generation => steps::review::diffed(self, r),
-            Event::Credentials(g, r) if g == self.generation => steps::credentials::loaded(self, r),
-            Event::Doctored(g, r) if g == self.generation => steps::findings::doctored(self, r),
-            Event::BrowserProbed(r) => steps::findings::browser_probed(self, r),
-            Event::Probed(..) | Event::Diffed(..) | Event::Credentials(..) | Event::Doctored(..) => vec![],
-            Event::Progress(line) => {
+            Event::Signal(s) => {
+                self.signal = Some(s);
+                self.leave()
+            }
+            Event::Probed(g, r) if self.current(g) => steps::instance::probed(self, r),
+            Event::Diffed(g, r) if self.current(g) => steps::review::diffed(self, r),
+            Event::Credentials(g, r) if self.current(g) => steps::credentials::loaded(self, r),
+            Event::Doctored(g, r) if self.current(g) => steps::findings::doctored(self, r),
+            Event::BrowserProbed(g, r) if self.current(g) => steps::findings::browser_probed(self, r),
+            Event::Progress(g, line) if self.current(g) => {
                 self.apply_lines.push(line);
                 vec![]
             }
-            Event::Applied(r) => steps::apply::applied(self, r),
-            Event::SignIn(n) => steps::token::notice(self, n),
-            Event::SignedIn(r) => steps::token::signed_in(self, r),
+            Event::Applied(g, r) if self.current(g) => steps::apply::applied(self, r),
+            Event::SignIn(g, n) if self.current(g) => steps::token::notice(self, n),
+            Event::SignedIn(g, r) if self.current(g) => steps::token::signed_in(self, r),
+            Event::Probed(..)
+            | Event::Diffed(..)
+            | Event::Credentials(..)
+            | Event::Doctored(..)
+            | Event::BrowserProbed(..)
+            | Event::Progress(..)
+            | Event::Applied(..)
+            | Event::SignIn(..)
+            | Event::SignedIn(..) => vec![],
             Event::Saved(r) => {
                 self.notice = Some(match r {
                     Ok(path) => format!("Plan saved to {path}"),
@@ -628,7 +817,7 @@ impl App {
         let ctrl_c = k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL);
         if self.confirm_quit {
             return match k.code {
-                KeyCode::Char('y') | KeyCode::Char('Y') => self.leave(),
+                KeyCode::Char('y' | 'Y') => self.leave(),
                 _ if ctrl_c => self.leave(),
                 _ => {
                     self.confirm_quit = false;
@@ -665,14 +854,17 @@ impl App {
             };
         }
         if let Some(b) = &self.busy {
-            // While a request runs only Esc does something: it cancels.
-            if k.code == KeyCode::Esc {
+            // While a request runs only Esc does something: it cancels. An apply is not
+            // cancelled halfway: it finishes and puts the current application back.
+            if k.code == KeyCode::Esc && *b != Busy::Applying {
                 let was = b.clone();
                 self.busy = None;
+                let cancel = Effect::Cancel { generation: self.generation };
                 self.generation += 1;
-                if was == Busy::SigningIn {
-                    return steps::token::cancel(self);
+                if was == Busy::SigningIn && self.step == Step::Token {
+                    steps::token::cancelled(self);
                 }
+                return vec![cancel];
             }
             return vec![];
         }
@@ -681,11 +873,9 @@ impl App {
 
     fn leave(&mut self) -> Vec<Effect> {
         self.quit = true;
-        let mut out = vec![];
-        if self.busy == Some(Busy::SigningIn) {
-            out.push(Effect::CancelSignIn);
+        if self.busy.is_some() && self.busy != Some(Busy::Applying) {
+            return vec![Effect::Cancel { generation: self.generation }];
         }
-        out.push(Effect::Quit);
-        out
+        vec![]
     }
 }

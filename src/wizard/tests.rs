@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::plan::diff::{Action, Item, Kind};
+use crate::snow::SnError;
 use crate::snow::records::{Flag, Text};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -62,6 +63,33 @@ pub fn info() -> InstanceInfo {
     }
 }
 
+/// A connection to `url` as `admin` (nothing is sent while a test only looks at it).
+pub fn conn(url: &str) -> Connection {
+    let u = crate::urls::InstanceUrl::parse(url).unwrap();
+    Connection {
+        client: crate::snow::Client::new(u.clone(), "admin", "pw".into()).unwrap(),
+        instance_key: u.key(),
+        sandbox_url: None,
+    }
+}
+
+/// The probe's answer for `info`, from the instance `info.url` names.
+pub fn found(g: u64, info: InstanceInfo) -> Event {
+    Event::Probed(g, Ok(Box::new(Probed { conn: conn(&info.url), info })))
+}
+
+fn reviewed(d: Diff) -> Result<Box<Reviewed>, Failure> {
+    Ok(Box::new(Reviewed { diff: d, state: InstanceState::default() }))
+}
+
+fn refused() -> Failure {
+    Failure::Instance(SnError::Unauthorized { user: "admin".into(), message: "User Not Authenticated".into() })
+}
+
+fn unavailable() -> Failure {
+    Failure::Instance(SnError::Server { status: 503, message: None, attempts: 3 })
+}
+
 fn item(kind: Kind, action: Action) -> Item {
     Item { action, ..Item::new(kind, "x", "t") }
 }
@@ -101,7 +129,7 @@ fn probed(mut app: App) -> App {
         }
         other => panic!("{other:?}"),
     };
-    app.handle(Event::Probed(g, Ok(Box::new(info()))));
+    app.handle(found(g, info()));
     assert_eq!(app.step, Step::Checks);
     app
 }
@@ -165,13 +193,13 @@ fn stale_and_failed_probes() {
     assert!(key(&mut app, KeyCode::Char('x')).is_empty(), "keys wait while busy");
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.busy, None, "Esc cancels");
-    app.handle(Event::Probed(g, Ok(Box::new(info()))));
+    app.handle(found(g, info()));
     assert_eq!(app.step, Step::Instance, "a cancelled probe's answer is ignored");
     let g = match key(&mut app, KeyCode::Enter).as_slice() {
         [Effect::Probe { generation, .. }] => *generation,
         other => panic!("{other:?}"),
     };
-    app.handle(Event::Probed(g, Err("could not reach it".into())));
+    app.handle(Event::Probed(g, Err(unavailable())));
     assert!(app.error.as_ref().is_some_and(|e| e.retry));
     assert!(matches!(key(&mut app, KeyCode::Enter).as_slice(), [Effect::Probe { .. }]), "Enter retries");
 }
@@ -284,7 +312,7 @@ fn at_review(choice: ModeChoice) -> (App, u64) {
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.step, Step::Integration);
     let g = match key(&mut app, KeyCode::Enter).as_slice() {
-        [Effect::Diff { generation, plan }] => {
+        [Effect::Diff { generation, plan, .. }] => {
             assert_eq!(plan.mode, choice.mode());
             *generation
         }
@@ -297,7 +325,7 @@ fn at_review(choice: ModeChoice) -> (App, u64) {
 #[test]
 fn review_blocks_conflicts_then_applies_then_signs_in() {
     let (mut app, g) = at_review(ModeChoice::PersonalOwn);
-    app.handle(Event::Diffed(g, Ok(diff(&[Action::Conflict, Action::Create]))));
+    app.handle(Event::Diffed(g, reviewed(diff(&[Action::Conflict, Action::Create]))));
     assert!(key(&mut app, KeyCode::Enter).is_empty());
     assert_eq!(app.step, Step::Review);
     app.diff = Some(diff(&[Action::Create, Action::Unchanged]));
@@ -306,28 +334,38 @@ fn review_blocks_conflicts_then_applies_then_signs_in() {
     assert!(app.confirm_quit && !app.quit, "Ctrl-C asks while changes are unapplied");
     key(&mut app, KeyCode::Char('n'));
     assert!(!app.confirm_quit);
-    assert!(matches!(key(&mut app, KeyCode::Enter).as_slice(), [Effect::Apply]));
+    let g = match key(&mut app, KeyCode::Enter).as_slice() {
+        [Effect::Apply { generation, reviewed, .. }] => {
+            assert_eq!(reviewed.diff.items.len(), 2, "the apply carries the reviewed diff");
+            *generation
+        }
+        other => panic!("{other:?}"),
+    };
     assert_eq!((app.step, app.busy.clone()), (Step::Apply, Some(Busy::Applying)));
-    app.handle(Event::Progress(ApplyLine { ok: true, text: "created alias x".into(), link: None }));
-    app.handle(Event::Applied(Ok(())));
+    assert!(key(&mut app, KeyCode::Esc).is_empty(), "an apply is not cancelled halfway");
+    assert_eq!(app.busy, Some(Busy::Applying));
+    app.handle(Event::Progress(g, ApplyLine { ok: true, text: "created alias x".into(), link: None }));
+    app.handle(Event::Applied(g, Ok(())));
     assert_eq!(app.tokens.len(), 1);
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.step, Step::Apply, "no way back once written");
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.step, Step::Token);
-    match key(&mut app, KeyCode::Enter).as_slice() {
-        [Effect::SignIn { credential, user }] => {
+    let g = match key(&mut app, KeyCode::Enter).as_slice() {
+        [Effect::SignIn { generation, credential, user, .. }] => {
             assert_eq!(credential, "Contoso Rooms");
             assert_eq!(user, "rooms@contoso.com");
+            *generation
         }
         other => panic!("{other:?}"),
-    }
-    app.handle(Event::SignedIn(Err(
-        "signed in as it-admin@contoso.com, but this credential expects rooms@contoso.com".into(),
-    )));
+    };
+    app.handle(Event::SignedIn(g, Err(Failure::NoClientSecret("cid".into()))));
     assert!(matches!(app.tokens[0].state, TokenState::Failed(_)));
-    assert!(matches!(key(&mut app, KeyCode::Char('r')).as_slice(), [Effect::SignIn { .. }]));
-    key(&mut app, KeyCode::Esc);
+    let g = match key(&mut app, KeyCode::Char('r')).as_slice() {
+        [Effect::SignIn { generation, .. }] => *generation,
+        other => panic!("{other:?}"),
+    };
+    assert!(matches!(key(&mut app, KeyCode::Esc).as_slice(), [Effect::Cancel { generation }] if *generation == g));
     assert!(matches!(app.tokens[0].state, TokenState::Failed(ref m) if m.contains("cancelled")));
     key(&mut app, KeyCode::Char('s'));
     assert_eq!(app.tokens[0].state, TokenState::Skipped);
@@ -336,14 +374,15 @@ fn review_blocks_conflicts_then_applies_then_signs_in() {
     assert!(matches!(key(&mut app, KeyCode::Char('s')).as_slice(), [Effect::SavePlan(_)]));
     app.handle(Event::Saved(Ok("calsync-plan-personal.toml".into())));
     assert!(app.notice.as_ref().unwrap().contains("calsync-plan-personal.toml"));
-    assert!(matches!(key(&mut app, KeyCode::Enter).as_slice(), [Effect::Quit]));
+    assert!(key(&mut app, KeyCode::Enter).is_empty());
     assert!(app.quit);
+    assert_eq!(app.outcome(), Outcome::Finished);
 }
 
 #[test]
 fn nothing_to_change_skips_the_apply() {
     let (mut app, g) = at_review(ModeChoice::PersonalDefault);
-    app.handle(Event::Diffed(g, Ok(diff(&[Action::Unchanged]))));
+    app.handle(Event::Diffed(g, reviewed(diff(&[Action::Unchanged]))));
     assert!(key(&mut app, KeyCode::Enter).is_empty());
     assert_eq!(app.step, Step::Token);
     assert_eq!(app.tokens.len(), 2, "MS Graph 1 and MS Graph 2");
@@ -352,10 +391,11 @@ fn nothing_to_change_skips_the_apply() {
 #[test]
 fn a_failed_apply_offers_a_retry_that_compares_again() {
     let (mut app, g) = at_review(ModeChoice::Strict);
-    app.handle(Event::Diffed(g, Ok(diff(&[Action::Update]))));
+    app.handle(Event::Diffed(g, reviewed(diff(&[Action::Update]))));
     key(&mut app, KeyCode::Enter);
-    app.handle(Event::Applied(Err("HTTP 503".into())));
+    app.handle(Event::Applied(app.generation, Err(unavailable())));
     assert!(app.error.is_some());
+    assert_eq!(app.outcome(), Outcome::ApplyFailed { access: false }, "quitting now exits 1");
     assert!(matches!(key(&mut app, KeyCode::Enter).as_slice(), [Effect::Diff { .. }]));
     assert_eq!(app.step, Step::Review);
 }
@@ -371,10 +411,13 @@ fn help_resize_terminate() {
     assert!(app.help);
     app.handle(Event::Resize(70, 20));
     assert_eq!(app.size, (70, 20));
-    assert!(matches!(app.handle(Event::Terminate).as_slice(), [Effect::Quit]));
+    assert!(app.handle(Event::Signal(Signal::Terminate)).is_empty());
     assert!(app.quit);
+    assert_eq!(app.outcome(), Outcome::Signalled(Signal::Terminate));
     let mut app = App::new(false);
-    assert!(matches!(ctrl(&mut app, 'c').as_slice(), [Effect::Quit]), "nothing unapplied: Ctrl-C quits at once");
+    assert!(ctrl(&mut app, 'c').is_empty());
+    assert!(app.quit, "nothing unapplied: Ctrl-C quits at once");
+    assert_eq!(app.outcome(), Outcome::Finished, "the Ctrl-C key is the admin's choice, not a signal");
 }
 
 #[test]
@@ -390,10 +433,10 @@ fn reauth_lists_picks_and_signs_in() {
         [Effect::Probe { generation, .. }] => *generation,
         other => panic!("{other:?}"),
     };
-    let fx = app.handle(Event::Probed(g, Ok(Box::new(info()))));
+    let fx = app.handle(found(g, info()));
     assert_eq!(app.step, Step::Credentials);
     let g = match fx.as_slice() {
-        [Effect::LoadCredentials { generation }] => *generation,
+        [Effect::LoadCredentials { generation, .. }] => *generation,
         other => panic!("{other:?}"),
     };
     let row = |name: &str, user: &str| CredentialRow {
@@ -455,31 +498,38 @@ fn troubleshoot_runs_fixes_and_looks_again() {
         [Effect::Probe { generation, .. }] => *generation,
         other => panic!("{other:?}"),
     };
-    let g = match app.handle(Event::Probed(g, Ok(Box::new(info())))).as_slice() {
-        [Effect::Doctor { generation }] => *generation,
+    let g = match app.handle(found(g, info())).as_slice() {
+        [Effect::Doctor { generation, .. }] => *generation,
         other => panic!("{other:?}"),
     };
     assert_eq!(app.step, Step::Findings);
-    app.handle(Event::Doctored(g, Ok(Box::new(report(vec![mk("CONN-URL", true), mk("CRED-SCOPES", false)])))));
-    assert!(matches!(key(&mut app, KeyCode::Char('b')).as_slice(), [Effect::ProbeBrowser]));
-    app.handle(Event::BrowserProbed(Ok(Box::new(crate::doctor::browser_finding(
-        "c",
-        Some("a@b.com"),
-        Ok("admin@b.com".into()),
-    )))));
+    let snap = Snapshot::default();
+    let doctored = |r| Ok(Box::new((Snapshot::default(), r)));
+    app.handle(Event::Doctored(g, doctored(report(vec![mk("CONN-URL", true), mk("CRED-SCOPES", false)]))));
+    let g = match key(&mut app, KeyCode::Char('b')).as_slice() {
+        [Effect::ProbeBrowser { generation, .. }] => *generation,
+        other => panic!("{other:?}"),
+    };
+    app.handle(Event::BrowserProbed(
+        g,
+        Ok(Box::new(crate::doctor::browser_finding("c", Some("a@b.com"), Ok("admin@b.com".into())))),
+    ));
     assert_eq!(
         app.report.as_ref().unwrap().findings[0].id,
         "BROWSER-WRONG-ACCOUNT",
         "the wrong account goes to the top"
     );
-    let g = match key(&mut app, KeyCode::Char('f')).as_slice() {
-        [Effect::FixDiff { generation }] => *generation,
+    assert!(key(&mut app, KeyCode::Char('f')).is_empty(), "the repairs come from what the doctor read");
+    assert_eq!(app.step, Step::Review);
+    assert_eq!(app.busy, None);
+    assert!(app.diff.is_some() && app.state.is_some());
+    let _ = snap;
+    app.diff = Some(diff(&[Action::Update]));
+    let g = match key(&mut app, KeyCode::Enter).as_slice() {
+        [Effect::Apply { generation, .. }] => *generation,
         other => panic!("{other:?}"),
     };
-    assert_eq!(app.step, Step::Review);
-    app.handle(Event::Diffed(g, Ok(diff(&[Action::Update]))));
-    assert!(matches!(key(&mut app, KeyCode::Enter).as_slice(), [Effect::Apply]));
-    app.handle(Event::Applied(Ok(())));
+    app.handle(Event::Applied(g, Ok(())));
     assert!(
         matches!(key(&mut app, KeyCode::Enter).as_slice(), [Effect::Doctor { .. }]),
         "repaired: the checks run again"
@@ -487,9 +537,163 @@ fn troubleshoot_runs_fixes_and_looks_again() {
     assert_eq!(app.step, Step::Findings);
     assert_eq!(app.applied, None);
     let g = app.generation;
-    app.handle(Event::Doctored(g, Ok(Box::new(report(vec![mk("CRED-SCOPES", false)])))));
+    app.handle(Event::Doctored(g, doctored(report(vec![mk("CRED-SCOPES", false)]))));
     key(&mut app, KeyCode::Char('f'));
     assert_eq!(app.step, Step::Findings, "nothing left that f can repair");
     assert!(app.notice.is_some());
     assert!(matches!(key(&mut app, KeyCode::Char('r')).as_slice(), [Effect::Doctor { .. }]));
+}
+
+/// Probe instance A (slow), Esc, probe B: when A's answer lands after B's, every later
+/// request still goes to B, the instance on screen.
+#[test]
+fn a_stale_probe_cannot_redirect_later_requests() {
+    let mut app = at_instance(ModeChoice::Normal);
+    app.draft.instance.set("https://a-instance.service-now.com");
+    app.draft.user.set("admin");
+    app.draft.password.set("pw");
+    let ga = match key(&mut app, KeyCode::Enter).as_slice() {
+        [Effect::Probe { generation, url, .. }] if url.contains("a-instance") => *generation,
+        other => panic!("{other:?}"),
+    };
+    assert!(matches!(key(&mut app, KeyCode::Esc).as_slice(), [Effect::Cancel { generation }] if *generation == ga));
+    app.draft.instance.set("https://b-instance.service-now.com");
+    let gb = match key(&mut app, KeyCode::Enter).as_slice() {
+        [Effect::Probe { generation, url, .. }] if url.contains("b-instance") => *generation,
+        other => panic!("{other:?}"),
+    };
+    let at = |url: &str| InstanceInfo { url: url.into(), ..info() };
+    app.handle(found(gb, at("https://b-instance.service-now.com")));
+    app.handle(found(ga, at("https://a-instance.service-now.com")));
+    assert_eq!(app.info.as_ref().unwrap().url, "https://b-instance.service-now.com", "the screen shows B");
+    assert_eq!(app.conn.as_ref().unwrap().client.instance().to_string(), "https://b-instance.service-now.com");
+    // Walk on to the review: the diff is asked of B.
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Enter);
+    typed(&mut app, "rooms@contoso.com");
+    for _ in 0..4 {
+        key(&mut app, KeyCode::Enter);
+    }
+    assert_eq!(app.step, Step::Integration);
+    let g = match key(&mut app, KeyCode::Enter).as_slice() {
+        [Effect::Diff { generation, conn, .. }] => {
+            assert_eq!(conn.client.instance().to_string(), "https://b-instance.service-now.com");
+            *generation
+        }
+        other => panic!("{other:?}"),
+    };
+    app.handle(Event::Diffed(g, reviewed(diff(&[Action::Create]))));
+    match key(&mut app, KeyCode::Enter).as_slice() {
+        [Effect::Apply { conn, .. }] => {
+            assert_eq!(conn.client.instance().to_string(), "https://b-instance.service-now.com");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Every kind of result from a request that was cancelled, or replaced by a newer one, is
+/// dropped without a trace.
+#[test]
+fn every_stale_result_is_dropped() {
+    let (mut app, g) = at_review(ModeChoice::PersonalOwn);
+    let stale = g - 1;
+    let before = (app.step, app.busy.clone(), app.error.is_some());
+    let who =
+        crate::oauth::identity::Who { username: "x@contoso.com".into(), name: None, object_id: None, tenant_id: None };
+    let line = ApplyLine { ok: true, text: "created alias x".into(), link: None };
+    let notice = Notice::Redeeming;
+    let events = vec![
+        Event::Probed(stale, Err(unavailable())),
+        found(stale, info()),
+        Event::Diffed(stale, reviewed(diff(&[Action::Create]))),
+        Event::Diffed(stale, Err(unavailable())),
+        Event::Credentials(stale, Ok(vec![])),
+        Event::Doctored(stale, Err(unavailable())),
+        Event::BrowserProbed(stale, Err(Failure::NoBrowserSignIn)),
+        Event::Progress(stale, line),
+        Event::Applied(stale, Ok(())),
+        Event::Applied(stale, Err(refused())),
+        Event::SignIn(stale, notice),
+        Event::SignedIn(stale, Ok(SignedIn { who, warnings: vec![] })),
+    ];
+    for e in events {
+        let label = format!("{e:?}");
+        assert!(app.handle(e).is_empty(), "{label}");
+        assert_eq!((app.step, app.busy.clone(), app.error.is_some()), before, "{label}");
+        assert!(app.diff.is_none() && app.apply_lines.is_empty() && app.applied.is_none(), "{label}");
+        assert!(app.apply_failed.is_none() && app.notice.is_none(), "{label}");
+    }
+    assert_eq!(app.conn.as_ref().unwrap().client.instance().to_string(), "https://dev123.service-now.com");
+}
+
+#[test]
+fn esc_cancels_the_browser_probe() {
+    let mut app = App::new(false);
+    app.start(Journey::Troubleshoot);
+    app.conn = Some(conn("https://dev123.service-now.com"));
+    app.snapshot = Some(Snapshot::default());
+    app.go(Step::Findings);
+    let g = match key(&mut app, KeyCode::Char('b')).as_slice() {
+        [Effect::ProbeBrowser { generation, .. }] => *generation,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(app.busy, Some(Busy::SigningIn));
+    assert!(matches!(key(&mut app, KeyCode::Esc).as_slice(), [Effect::Cancel { generation }] if *generation == g));
+    assert_eq!(app.busy, None);
+    app.handle(Event::BrowserProbed(g, Err(Failure::NoBrowserSignIn)));
+    assert!(app.error.is_none(), "the cancelled probe's answer is dropped");
+}
+
+/// A refused login is not offered "Enter retries": that would send the same password again.
+#[test]
+fn a_refused_login_is_not_retried() {
+    let mut app = at_instance(ModeChoice::Normal);
+    typed(&mut app, "dev1");
+    app.draft.user.set("admin");
+    app.draft.password.set("wrong");
+    let g = match key(&mut app, KeyCode::Enter).as_slice() {
+        [Effect::Probe { generation, .. }] => *generation,
+        other => panic!("{other:?}"),
+    };
+    app.handle(Event::Probed(g, Err(refused())));
+    let panel = app.error.clone().unwrap();
+    assert!(!panel.retry && panel.message.contains("refused the login"), "{panel:?}");
+    assert!(key(&mut app, KeyCode::Enter).is_empty(), "Enter closes, sends nothing");
+    assert!(app.error.is_none());
+    assert_eq!(app.focus, 0);
+}
+
+/// A login refused halfway through an apply: no retry, and the wizard exits 3 (access).
+#[test]
+fn a_login_refused_mid_apply_is_an_access_failure() {
+    let (mut app, g) = at_review(ModeChoice::Strict);
+    app.handle(Event::Diffed(g, reviewed(diff(&[Action::Create, Action::Create]))));
+    let g = match key(&mut app, KeyCode::Enter).as_slice() {
+        [Effect::Apply { generation, .. }] => *generation,
+        other => panic!("{other:?}"),
+    };
+    let e = SnError::Unauthorized { user: "admin".into(), message: "expired".into() };
+    let e = Failure::Write(crate::plan::apply::WriteError::Instance(std::sync::Arc::new(e)));
+    app.handle(Event::Applied(g, Err(e)));
+    let panel = app.error.clone().unwrap();
+    assert!(!panel.retry, "{panel:?}");
+    assert_eq!(app.outcome(), Outcome::ApplyFailed { access: true });
+    ctrl(&mut app, 'c');
+    ctrl(&mut app, 'c');
+    assert!(app.quit);
+    assert_eq!(app.outcome(), Outcome::ApplyFailed { access: true });
+}
+
+#[test]
+fn signals_leave_and_say_which() {
+    for s in [Signal::Interrupt, Signal::Terminate, Signal::Hangup] {
+        let (mut app, g) = at_review(ModeChoice::Normal);
+        assert_eq!(app.busy, Some(Busy::Diffing));
+        assert!(
+            matches!(app.handle(Event::Signal(s)).as_slice(), [Effect::Cancel { generation }] if *generation == g),
+            "the running request is stopped"
+        );
+        assert!(app.quit);
+        assert_eq!(app.outcome(), Outcome::Signalled(s));
+    }
 }

@@ -15,7 +15,10 @@ pub fn required() -> bool {
 
 pub fn round_trip(backend: &str) {
     // SAFETY: set before any other thread of this test binary touches the environment.
-    unsafe { std::env::set_var("CALSYNC_KEYRING", backend) };
+    #[allow(unsafe_code)]
+    unsafe {
+        std::env::set_var("CALSYNC_KEYRING", backend);
+    }
     let account = Account::RefreshToken {
         instance: "keyring-test".into(),
         credential: format!("{backend}-{}", std::process::id()),

@@ -60,7 +60,7 @@ pub struct ScriptedBrowser {
 
 impl ScriptedBrowser {
     pub fn new(person: Person) -> Self {
-        ScriptedBrowser { person, cookie: None, opened: Default::default() }
+        ScriptedBrowser { person, cookie: None, opened: std::sync::Arc::default() }
     }
 }
 
@@ -134,4 +134,20 @@ pub fn sandbox_registry(sb: &Sandbox) -> calsync::oauth::flow::Registry {
         auth_url: format!("{}/{}/oauth2/v2.0/authorize", sb.url(), seed::TENANT_ID),
         token_url: format!("{}/{}/oauth2/v2.0/token", sb.url(), seed::TENANT_ID),
     }
+}
+
+/// The collaborators of a journey under test: nothing from the environment, the state in
+/// `dir`, secrets in memory (returned too, to look inside), a scripted person at the browser.
+pub fn services(
+    dir: &std::path::Path,
+    person: Person,
+) -> (calsync::config::Services, std::sync::Arc<calsync::secret_store::Memory>) {
+    let memory = std::sync::Arc::new(calsync::secret_store::Memory::default());
+    let s = calsync::config::Services {
+        config: std::sync::Arc::new(calsync::config::Config::isolated(dir)),
+        secrets: calsync::secret_store::Secrets::new(memory.clone()),
+        browser: std::sync::Arc::new(ScriptedBrowser::new(person)),
+        clock: std::sync::Arc::new(calsync::clock::SystemClock),
+    };
+    (s, memory)
 }

@@ -3,7 +3,7 @@
 //! finishes the job without duplicates.
 
 use crate::wizard::view::theme;
-use crate::wizard::{App, Effect, ErrorPanel, TokenState, TokenTask};
+use crate::wizard::{App, Effect, ErrorPanel, Failure, TokenState, TokenTask};
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
@@ -28,21 +28,28 @@ pub fn prepare_tokens(app: &mut App) -> Vec<Effect> {
     vec![]
 }
 
-pub fn applied(app: &mut App, r: Result<(), String>) -> Vec<Effect> {
+pub fn applied(app: &mut App, r: Result<(), Failure>) -> Vec<Effect> {
     app.busy = None;
     match r {
         Ok(()) => {
             app.applied = Some(Ok(()));
+            app.apply_failed = None;
             prepare_tokens(app)
         }
-        Err(message) => {
+        Err(e) => {
+            // Trying again with a refused login would send the same password again.
+            let retry = e.retryable();
+            let next = if retry {
+                "Retry compares again and writes only what is missing."
+            } else {
+                "Check the user name and password (quit, and start again with the right ones); running again then writes only what is missing."
+            };
             app.error = Some(ErrorPanel {
                 title: "The apply stopped".into(),
-                message: format!(
-                    "{message}\nWhat was written is kept. Retry compares again and writes only what is missing."
-                ),
-                retry: true,
+                message: format!("{e}\nWhat was written is kept. {next}"),
+                retry,
             });
+            app.apply_failed = Some(e);
             vec![]
         }
     }

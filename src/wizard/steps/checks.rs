@@ -3,26 +3,13 @@
 //! current application, which apply switches to the mode's scope and puts back. It sits
 //! before any choice of records, so nothing is chosen on an instance that cannot take it.
 
-use crate::facts;
+use crate::facts::{self, version_at_least};
 use crate::wizard::view::{self, theme};
 use crate::wizard::{App, Effect, InstanceInfo, ModeChoice};
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-
-/// Compares dotted versions numerically ("3.10.0" > "3.4.6").
-pub fn version_at_least(have: &str, want: &str) -> bool {
-    let parse = |v: &str| v.split('.').map(|p| p.trim().parse::<u64>().unwrap_or(0)).collect::<Vec<_>>();
-    let (a, b) = (parse(have), parse(want));
-    for i in 0..a.len().max(b.len()) {
-        let (x, y) = (a.get(i).copied().unwrap_or(0), b.get(i).copied().unwrap_or(0));
-        if x != y {
-            return x > y;
-        }
-    }
-    true
-}
 
 /// Each check: passed, the line to show.
 pub fn results(info: &InstanceInfo, choice: ModeChoice) -> Vec<(bool, String)> {

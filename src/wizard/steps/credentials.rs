@@ -5,7 +5,7 @@
 
 use crate::wizard::field::TextField;
 use crate::wizard::view::theme;
-use crate::wizard::{App, CredentialRow, Effect, ErrorPanel, Step, TokenState, TokenTask};
+use crate::wizard::{App, CredentialRow, Effect, ErrorPanel, Failure, Step, TokenState, TokenTask};
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -13,15 +13,19 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-pub fn loaded(app: &mut App, r: Result<Vec<CredentialRow>, String>) -> Vec<Effect> {
+pub fn loaded(app: &mut App, r: Result<Vec<CredentialRow>, Failure>) -> Vec<Effect> {
     app.busy = None;
     match r {
         Ok(rows) => {
             app.credentials = rows;
             app.cursor = 0;
         }
-        Err(message) => {
-            app.error = Some(ErrorPanel { title: "The credentials could not be read".into(), message, retry: false })
+        Err(e) => {
+            app.error = Some(ErrorPanel {
+                title: "The credentials could not be read".into(),
+                message: e.to_string(),
+                retry: false,
+            });
         }
     }
     vec![]

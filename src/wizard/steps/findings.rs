@@ -3,9 +3,10 @@
 //! review and apply as the setup; `b` asks which Microsoft account the browser would use
 //! silently; `r` looks again.
 
+use crate::doctor::read::Snapshot;
 use crate::doctor::{Finding, Report, Severity};
 use crate::wizard::view::theme;
-use crate::wizard::{App, Busy, Effect, ErrorPanel, Step};
+use crate::wizard::{App, Busy, Effect, ErrorPanel, Failure, Reviewed, Step};
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -14,32 +15,49 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 pub fn rerun(app: &mut App) -> Vec<Effect> {
+    let Some(conn) = app.conn.clone() else { return vec![] };
     app.busy = Some(Busy::Probing);
     app.generation += 1;
-    vec![Effect::Doctor { generation: app.generation }]
+    vec![Effect::Doctor { generation: app.generation, conn }]
 }
 
+/// The doctor's safe repairs as a diff, from what it read: nothing to ask the instance.
 pub fn fix(app: &mut App) -> Vec<Effect> {
     app.go(Step::Review);
-    app.busy = Some(Busy::Diffing);
     app.generation += 1;
-    app.diff = None;
-    vec![Effect::FixDiff { generation: app.generation }]
+    let (Some(snap), Some(report)) = (&app.snapshot, &app.report) else {
+        app.diff = None;
+        return rerun_from_review(app);
+    };
+    let diff = crate::doctor::fix::diff(&report.findings, crate::doctor::checks::mode_of(snap));
+    let state = crate::doctor::fix::state(snap);
+    super::review::diffed(app, Ok(Box::new(Reviewed { diff, state })))
 }
 
-pub fn doctored(app: &mut App, r: Result<Box<Report>, String>) -> Vec<Effect> {
+/// The findings are gone (a repair was applied): look again before repairing more.
+fn rerun_from_review(app: &mut App) -> Vec<Effect> {
+    app.go(Step::Findings);
+    rerun(app)
+}
+
+pub fn doctored(app: &mut App, r: Result<Box<(Snapshot, Report)>, Failure>) -> Vec<Effect> {
     app.busy = None;
     match r {
-        Ok(report) => {
-            app.report = Some(*report);
+        Ok(found) => {
+            let (snapshot, report) = *found;
+            app.snapshot = Some(snapshot);
+            app.report = Some(report);
             app.cursor = 0;
         }
-        Err(message) => app.error = Some(ErrorPanel { title: "The checks could not run".into(), message, retry: true }),
+        Err(e) => {
+            let retry = e.retryable();
+            app.error = Some(ErrorPanel { title: "The checks could not run".into(), message: e.to_string(), retry });
+        }
     }
     vec![]
 }
 
-pub fn browser_probed(app: &mut App, r: Result<Box<Finding>, String>) -> Vec<Effect> {
+pub fn browser_probed(app: &mut App, r: Result<Box<Finding>, Failure>) -> Vec<Effect> {
     app.busy = None;
     match r {
         Ok(f) => {
@@ -48,11 +66,43 @@ pub fn browser_probed(app: &mut App, r: Result<Box<Finding>, String>) -> Vec<Eff
             }
             app.cursor = 0;
         }
-        Err(message) => {
-            app.error = Some(ErrorPanel { title: "The browser probe could not run".into(), message, retry: false })
+        Err(e) => {
+            app.error = Some(ErrorPanel {
+                title: "The browser probe could not run".into(),
+                message: e.to_string(),
+                retry: false,
+            });
         }
     }
     vec![]
+}
+
+/// The credential the browser probe signs in for: the first on an authorization-code
+/// profile, preferring one whose delegated mailbox calsync knows; and that mailbox, from
+/// the instance's calendar provider.
+pub fn probe_target(snap: &Snapshot, known: &[String]) -> Option<(String, Option<String>)> {
+    let auth: Vec<&str> = snap
+        .profiles
+        .iter()
+        .filter(|p| &*p.grant_type == crate::facts::GRANT_AUTH_CODE)
+        .map(|p| p.sys_id.0.as_str())
+        .collect();
+    let creds: Vec<&str> = snap
+        .credentials
+        .iter()
+        .filter(|c| auth.contains(&c.oauth_entity_profile.id()))
+        .map(|c| c.name.0.as_str())
+        .collect();
+    let cred = creds.iter().find(|c| known.iter().any(|k| k == **c)).or(creds.first())?;
+    Some((cred.to_string(), crate::doctor::provider_mailbox(snap, cred)))
+}
+
+fn probe_browser(app: &mut App) -> Vec<Effect> {
+    let (Some(conn), Some(snap)) = (app.conn.clone(), &app.snapshot) else { return vec![] };
+    let snapshot = Box::new(snap.clone());
+    app.busy = Some(Busy::SigningIn);
+    app.generation += 1;
+    vec![Effect::ProbeBrowser { generation: app.generation, conn, snapshot }]
 }
 
 pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
@@ -63,10 +113,7 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     match k.code {
         KeyCode::Esc => app.back(),
         KeyCode::Char('r') => return rerun(app),
-        KeyCode::Char('b') => {
-            app.busy = Some(Busy::SigningIn);
-            return vec![Effect::ProbeBrowser];
-        }
+        KeyCode::Char('b') => return probe_browser(app),
         KeyCode::Char('f') => {
             if app.report.as_ref().is_some_and(|r| r.findings.iter().any(|f| f.fixable)) {
                 return fix(app);

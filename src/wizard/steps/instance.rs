@@ -6,7 +6,7 @@
 use super::Nav;
 use crate::urls::InstanceUrl;
 use crate::wizard::view::{self, theme};
-use crate::wizard::{App, Busy, Effect, ErrorPanel, InstanceInfo};
+use crate::wizard::{App, Busy, Effect, ErrorPanel, Failure, Probed};
 use ratatui::Frame;
 use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
@@ -61,10 +61,11 @@ pub fn submit(app: &mut App) -> Vec<Effect> {
     }]
 }
 
-pub fn probed(app: &mut App, r: Result<Box<InstanceInfo>, String>) -> Vec<Effect> {
+pub fn probed(app: &mut App, r: Result<Box<Probed>, Failure>) -> Vec<Effect> {
     app.busy = None;
     match r {
-        Ok(info) => {
+        Ok(p) => {
+            let Probed { conn, info } = *p;
             let want = app.draft.choice.default_profile();
             if app.draft.profile.is_none_or(|i| i >= info.profiles.len()) {
                 app.draft.profile = info.profiles.iter().position(|p| p.name == want).or(if info.profiles.is_empty() {
@@ -73,21 +74,25 @@ pub fn probed(app: &mut App, r: Result<Box<InstanceInfo>, String>) -> Vec<Effect
                     Some(0)
                 });
             }
-            app.info = Some(*info);
+            app.info = Some(info);
+            app.conn = Some(conn.clone());
             app.diff = None;
+            app.state = None;
             app.next();
             match app.journey {
                 crate::wizard::Journey::Reauth => {
                     app.busy = Some(Busy::Probing);
                     app.generation += 1;
-                    return vec![Effect::LoadCredentials { generation: app.generation }];
+                    return vec![Effect::LoadCredentials { generation: app.generation, conn }];
                 }
                 crate::wizard::Journey::Troubleshoot => return super::findings::rerun(app),
                 crate::wizard::Journey::Setup => {}
             }
         }
-        Err(message) => {
-            app.error = Some(ErrorPanel { title: "The instance could not be used".into(), message, retry: true });
+        Err(e) => {
+            let retry = e.retryable();
+            app.error =
+                Some(ErrorPanel { title: "The instance could not be used".into(), message: e.to_string(), retry });
         }
     }
     vec![]

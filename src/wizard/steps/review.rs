@@ -1,9 +1,9 @@
 //! Review: every change as a diff (create, update, unchanged, conflict) from the same
 //! engine as `calsync apply`. Nothing is written before Enter here; a conflict blocks it.
 
-use crate::plan::{Action, Diff};
+use crate::plan::Action;
 use crate::wizard::view::theme;
-use crate::wizard::{App, Busy, Effect, ErrorPanel, Step};
+use crate::wizard::{App, Busy, Effect, ErrorPanel, Failure, Reviewed, Step};
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -15,12 +15,18 @@ pub fn request(app: &mut App) -> Vec<Effect> {
     if app.step == Step::Apply {
         app.go(Step::Review);
     }
+    let Some(conn) = app.conn.clone() else {
+        // Only reachable by a bug: every journey probes the instance first.
+        app.go(crate::wizard::Step::Instance);
+        return vec![];
+    };
     match app.draft.to_plan(app.info.as_ref()) {
         Ok(plan) => {
             app.busy = Some(Busy::Diffing);
             app.generation += 1;
             app.diff = None;
-            vec![Effect::Diff { generation: app.generation, plan }]
+            app.state = None;
+            vec![Effect::Diff { generation: app.generation, conn, plan }]
         }
         Err(message) => {
             app.error = Some(ErrorPanel {
@@ -33,12 +39,17 @@ pub fn request(app: &mut App) -> Vec<Effect> {
     }
 }
 
-pub fn diffed(app: &mut App, r: Result<Diff, String>) -> Vec<Effect> {
+pub fn diffed(app: &mut App, r: Result<Box<Reviewed>, Failure>) -> Vec<Effect> {
     app.busy = None;
     match r {
-        Ok(d) => app.diff = Some(d),
-        Err(message) => {
-            app.error = Some(ErrorPanel { title: "The instance could not be read".into(), message, retry: true })
+        Ok(r) => {
+            app.diff = Some(r.diff);
+            app.state = Some(r.state);
+        }
+        Err(e) => {
+            let retry = e.retryable();
+            app.error =
+                Some(ErrorPanel { title: "The instance could not be read".into(), message: e.to_string(), retry });
         }
     }
     vec![]
@@ -69,10 +80,15 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
                 app.next();
                 return super::apply::prepare_tokens(app);
             } else {
+                let (Some(conn), Some(state)) = (app.conn.clone(), app.state.clone()) else {
+                    return request(app);
+                };
+                let reviewed = Box::new(Reviewed { diff: d.clone(), state });
                 app.next();
                 app.busy = Some(Busy::Applying);
+                app.generation += 1;
                 app.apply_lines.clear();
-                return vec![Effect::Apply];
+                return vec![Effect::Apply { generation: app.generation, conn, reviewed }];
             }
         }
         _ => {}

@@ -17,10 +17,7 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
                 Err(e) => app.notice = Some(format!("Could not build the plan: {e}")),
             }
         }
-        KeyCode::Enter | KeyCode::Char('q') => {
-            app.quit = true;
-            return vec![Effect::Quit];
-        }
+        KeyCode::Enter | KeyCode::Char('q') => app.quit = true,
         _ => {}
     }
     vec![]
@@ -48,7 +45,10 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     }
     for task in &app.tokens {
         let s = match &task.state {
-            TokenState::Done(who) => format!("  {}: signed in as {who}", task.credential),
+            TokenState::Done { who, warnings } if !warnings.is_empty() => {
+                format!("  {}: signed in as {who} (warning: {})", task.credential, warnings.join("; "))
+            }
+            TokenState::Done { who, .. } => format!("  {}: signed in as {who}", task.credential),
             TokenState::Skipped | TokenState::Pending => format!(
                 "  {}: no token yet (calsync authorize --credential \"{}\" --expect-user {})",
                 task.credential, task.credential, task.user

@@ -4,7 +4,7 @@
 
 use crate::oauth::session::Notice;
 use crate::wizard::view::theme;
-use crate::wizard::{App, Busy, Effect, TokenState};
+use crate::wizard::{App, Busy, Effect, Failure, SignedIn, TokenState};
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
@@ -19,17 +19,24 @@ fn current(app: &App) -> Option<usize> {
 
 pub fn start(app: &mut App) -> Vec<Effect> {
     let Some(i) = current(app) else { return vec![] };
+    let Some(conn) = app.conn.clone() else { return vec![] };
+    app.generation += 1;
     let task = &mut app.tokens[i];
     task.state = TokenState::Waiting { url: None, start_url: None };
     app.busy = Some(Busy::SigningIn);
-    vec![Effect::SignIn { credential: task.credential.clone(), user: task.user.clone() }]
+    vec![Effect::SignIn {
+        generation: app.generation,
+        conn,
+        credential: task.credential.clone(),
+        user: task.user.clone(),
+    }]
 }
 
-pub fn cancel(app: &mut App) -> Vec<Effect> {
+/// Esc while waiting: the sign-in is stopped (the driver cancels it) and nothing is kept.
+pub fn cancelled(app: &mut App) {
     if let Some(i) = current(app) {
         app.tokens[i].state = TokenState::Failed("cancelled; nothing was stored".into());
     }
-    vec![Effect::CancelSignIn]
 }
 
 pub fn notice(app: &mut App, n: Notice) -> Vec<Effect> {
@@ -49,13 +56,13 @@ pub fn notice(app: &mut App, n: Notice) -> Vec<Effect> {
     vec![]
 }
 
-pub fn signed_in(app: &mut App, r: Result<crate::oauth::identity::Who, String>) -> Vec<Effect> {
+pub fn signed_in(app: &mut App, r: Result<SignedIn, Failure>) -> Vec<Effect> {
     app.busy = None;
     app.notice = None;
     if let Some(i) = current(app) {
         app.tokens[i].state = match r {
-            Ok(who) => TokenState::Done(who.to_string()),
-            Err(e) => TokenState::Failed(e),
+            Ok(s) => TokenState::Done { who: s.who.to_string(), warnings: s.warnings },
+            Err(e) => TokenState::Failed(e.to_string()),
         };
     }
     vec![]
@@ -86,13 +93,18 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         let (mark, style, detail) = match &task.state {
             TokenState::Pending => ("next    ", t.accent(), format!("sign in as {}", task.user)),
             TokenState::Waiting { .. } => ("waiting ", t.warn(), format!("sign in as {} in the browser", task.user)),
-            TokenState::Done(who) => {
+            TokenState::Done { who, .. } => {
                 ("done    ", t.ok(), format!("signed in as {who}; refresh token in the OS keyring"))
             }
             TokenState::Failed(e) => ("FAILED  ", t.bad(), e.clone()),
             TokenState::Skipped => ("skipped ", t.dim(), "no token; run calsync authorize later".to_string()),
         };
         lines.push(Line::from(vec![Span::styled(mark, style), Span::raw(format!("{}: {detail}", task.credential))]));
+        if let TokenState::Done { warnings, .. } = &task.state {
+            for w in warnings {
+                lines.push(Line::from(vec![Span::styled("warning ", t.warn()), Span::raw(w.clone())]));
+            }
+        }
     }
     if let Some((url, start)) = app.tokens.iter().find_map(|x| match &x.state {
         TokenState::Waiting { url: Some(u), start_url } => Some((u.clone(), start_url.clone())),

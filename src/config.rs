@@ -1,0 +1,113 @@
+//! Everything calsync takes from its environment, read once by `cli` and passed down:
+//! no layer below reads an environment variable of its own.
+
+use secrecy::SecretString;
+use std::path::PathBuf;
+
+/// What the command line and the environment say, for every command.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `--instance` / `CALSYNC_INSTANCE`.
+    pub instance: Option<String>,
+    /// `--user` / `CALSYNC_USER`.
+    pub user: Option<String>,
+    pub sandbox: bool,
+    /// With `sandbox`: start it over with the doctor's faults.
+    pub broken: bool,
+    /// `CALSYNC_PASSWORD`: the instance password, instead of the keyring or a prompt.
+    pub password: Option<SecretString>,
+    /// `CALSYNC_CLIENT_SECRET`: the app registration's secret, when the keyring has none.
+    pub client_secret: Option<SecretString>,
+    /// `CALSYNC_LOGIN_URL`: where Microsoft's sign-in host is reached instead (a test provider).
+    pub login_url: Option<String>,
+    /// `CALSYNC_GRAPH_URL`: where Graph is reached instead.
+    pub graph_url: Option<String>,
+    /// `CALSYNC_STATE_DIR`: the apply journal and the delegated-user notes.
+    pub state_dir: PathBuf,
+    /// `CALSYNC_SANDBOX_STATE`: where `--sandbox` keeps its records between runs.
+    pub sandbox_state: PathBuf,
+    /// `NO_COLOR` set and not empty.
+    pub no_color: bool,
+    /// Debug builds: F12 panics (`CALSYNC_DEBUG_PANIC`), for the terminal tests.
+    pub debug_panic: bool,
+}
+
+impl Config {
+    /// The configuration of this process: the parsed flags and the environment.
+    pub fn from_env(instance: Option<String>, user: Option<String>, sandbox: bool, broken: bool) -> Config {
+        let var = |name: &str| std::env::var(name).ok().filter(|s| !s.is_empty());
+        Config {
+            instance,
+            user,
+            sandbox,
+            broken,
+            password: var("CALSYNC_PASSWORD").map(SecretString::from),
+            client_secret: var("CALSYNC_CLIENT_SECRET").map(SecretString::from),
+            login_url: var("CALSYNC_LOGIN_URL"),
+            graph_url: var("CALSYNC_GRAPH_URL"),
+            state_dir: var("CALSYNC_STATE_DIR").map_or_else(crate::plan::journal::default_state_dir, PathBuf::from),
+            sandbox_state: var("CALSYNC_SANDBOX_STATE").map_or_else(crate::sandbox::default_state_path, PathBuf::from),
+            no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+            debug_panic: std::env::var_os("CALSYNC_DEBUG_PANIC").is_some(),
+        }
+    }
+
+    /// A configuration that takes nothing from the environment: for tests and benchmarks,
+    /// with the state kept in `state_dir`.
+    pub fn isolated(state_dir: impl Into<PathBuf>) -> Config {
+        let state_dir = state_dir.into();
+        Config {
+            instance: None,
+            user: None,
+            sandbox: false,
+            broken: false,
+            password: None,
+            client_secret: None,
+            login_url: None,
+            graph_url: None,
+            sandbox_state: state_dir.join("sandbox-instance.json"),
+            state_dir,
+            no_color: false,
+            debug_panic: false,
+        }
+    }
+}
+
+/// The collaborators every journey uses, built once by `cli` (or a test) and passed down:
+/// the configuration, the secret store, the browser and the clock.
+#[derive(Clone)]
+pub struct Services {
+    pub config: std::sync::Arc<Config>,
+    pub secrets: crate::secret_store::Secrets,
+    pub browser: std::sync::Arc<dyn crate::oauth::browser::Browser>,
+    pub clock: std::sync::Arc<dyn crate::clock::Clock>,
+}
+
+impl Services {
+    /// What calsync runs with: the OS keyring, the system browser, the system clock.
+    pub fn system(config: Config) -> Services {
+        Services {
+            config: std::sync::Arc::new(config),
+            secrets: crate::secret_store::Secrets::keyring(),
+            browser: std::sync::Arc::new(crate::oauth::browser::SystemBrowser),
+            clock: std::sync::Arc::new(crate::clock::SystemClock),
+        }
+    }
+
+    /// The client secret of the sandbox's own app registration (not a secret: it is
+    /// printed by `calsync sandbox`).
+    pub fn sandbox_client_secret(&self) -> SecretString {
+        SecretString::from(crate::sandbox::identity::CLIENT_SECRET)
+    }
+
+    /// Where Microsoft's sign-in host and Graph are reached instead of the registry's and
+    /// the connection's: `CALSYNC_LOGIN_URL` / `CALSYNC_GRAPH_URL`, else the sandbox's own
+    /// address.
+    pub fn endpoints(&self, sandbox_url: Option<&str>) -> crate::oauth::target::Endpoints {
+        let c = &self.config;
+        crate::oauth::target::Endpoints {
+            login: c.login_url.clone().or(sandbox_url.map(str::to_string)),
+            graph: c.graph_url.clone().or(sandbox_url.map(str::to_string)),
+        }
+    }
+}

@@ -1,0 +1,279 @@
+//! The wizard's journeys end to end, in process: the real `App`, the real driver's
+//! `perform` for every effect, a sandbox instance, a scripted person at the browser and
+//! the in-memory secret store. No terminal, no keyring, no D-Bus: they run under plain
+//! `cargo test`, as tables of cases.
+
+mod common;
+
+use calsync::config::Services;
+use calsync::secrets::Account;
+use calsync::wizard::driver::{Env, perform};
+use calsync::wizard::{App, Busy, Effect, Event, Journey, Outcome, Step, TokenState};
+use common::*;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use tokio::sync::mpsc;
+
+/// The wizard with the driver behind it: effects run one by one, their events go back in.
+struct Run {
+    app: App,
+    env: Env,
+    tx: mpsc::UnboundedSender<Event>,
+    rx: mpsc::UnboundedReceiver<Event>,
+    /// Every effect the app asked for, in order.
+    effects: Vec<String>,
+}
+
+impl Run {
+    fn new(services: Services, sb: &calsync::sandbox::Sandbox, journey: Journey) -> Run {
+        let mut app = App::new(true);
+        app.start(journey);
+        app.draft.instance.set(sb.url());
+        app.draft.user.set(calsync::sandbox::seed::ADMIN_USER);
+        app.draft.password.set(calsync::sandbox::seed::ADMIN_PASSWORD);
+        let (tx, rx) = mpsc::unbounded_channel();
+        Run { app, env: Env { services, sandbox_url: Some(sb.url().to_string()) }, tx, rx, effects: vec![] }
+    }
+
+    /// Runs what the app asks for until it asks for nothing more.
+    async fn settle(&mut self, mut pending: Vec<Effect>) {
+        while !pending.is_empty() {
+            for e in std::mem::take(&mut pending) {
+                self.effects.push(format!("{e:?}").split([' ', '{', '(']).next().unwrap_or_default().to_string());
+                perform(e, &self.env, &self.tx).await;
+            }
+            while let Ok(ev) = self.rx.try_recv() {
+                pending.extend(self.app.handle(ev));
+            }
+        }
+    }
+
+    async fn key(&mut self, code: KeyCode) {
+        let fx = self.app.handle(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+        self.settle(fx).await;
+    }
+
+    async fn typed(&mut self, s: &str) {
+        for c in s.chars() {
+            self.key(KeyCode::Char(c)).await;
+        }
+    }
+
+    fn on(&self, step: Step) {
+        assert_eq!(self.app.step, step, "error: {:?}, notice: {:?}", self.app.error, self.app.notice);
+        assert_eq!(self.app.busy, None);
+    }
+}
+
+fn refresh_token(credential: &str) -> Account {
+    Account::RefreshToken { instance: "sandbox".into(), credential: credential.into() }
+}
+
+/// The personal setup with an own alias, by keyboard, to the sign-in; then the person at
+/// the browser decides how it ends.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_personal_setup_then_get_oauth_token() {
+    let cases = [
+        (Person::SignsInAs("rooms-delegate@contoso.com", "Delegate-Pass-1"), true, "signed in as rooms-delegate"),
+        (Person::SignsInAs("it-admin@contoso.com", "Admin-Pass-1"), false, "expects rooms-delegate@contoso.com"),
+        (Person::Cancels, false, "Nothing was stored"),
+    ];
+    for (person, kept, says) in cases {
+        let sb = sandbox().await;
+        let dir = tempfile::tempdir().unwrap();
+        let (services, memory) = services(dir.path(), person.clone());
+        let mut r = Run::new(services, &sb, Journey::Setup);
+        r.on(Step::Mode);
+        r.key(KeyCode::Enter).await;
+        r.key(KeyCode::Enter).await;
+        r.on(Step::Checks);
+        r.key(KeyCode::Enter).await;
+        r.key(KeyCode::Enter).await;
+        r.on(Step::Alias);
+        r.typed("Contoso_Graph_Personal").await;
+        r.key(KeyCode::Enter).await;
+        r.typed("rooms-delegate@contoso.com").await;
+        for _ in 0..5 {
+            r.key(KeyCode::Enter).await;
+        }
+        r.on(Step::Review);
+        assert!(r.app.diff.as_ref().is_some_and(|d| d.has_changes()));
+        r.key(KeyCode::Enter).await;
+        r.on(Step::Apply);
+        assert_eq!(r.app.applied, Some(Ok(())), "{:?}", r.app.error);
+        assert_eq!(count(&sb, "sys_alias", "name", "Contoso_Graph_Personal"), 1);
+        r.key(KeyCode::Enter).await;
+        r.on(Step::Token);
+        r.key(KeyCode::Enter).await;
+        let state = &r.app.tokens[0].state;
+        let text = match state {
+            TokenState::Done { who, .. } => format!("signed in as {who}"),
+            TokenState::Failed(e) => e.clone(),
+            other => panic!("{person:?}: {other:?}"),
+        };
+        assert!(text.contains(says), "{person:?}: {text}");
+        assert_eq!(memory.contains(&refresh_token("Contoso Graph Personal")), kept, "{person:?}");
+        let notes = calsync::oauth::delegates::load(dir.path(), "sandbox");
+        assert_eq!(notes.contains_key("Contoso Graph Personal"), kept, "{person:?}: {notes:?}");
+        assert_eq!(r.app.outcome(), Outcome::Finished);
+    }
+}
+
+/// Re-authorize after a setup: the list shows what calsync knows, the sign-in keeps the
+/// new token.
+#[tokio::test(flavor = "multi_thread")]
+async fn re_authorize_a_delegated_mailbox() {
+    let sb = sandbox().await;
+    let c = client(&sb);
+    let p = calsync::plan::parse("p", &example("personal-own-alias.toml")).unwrap();
+    let st = calsync::plan::read_state(&c, &p).await.unwrap();
+    calsync::plan::apply::apply(&c, &calsync::plan::diff(&p, &st), &st, |_| {}).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (services, memory) = services(dir.path(), Person::SignsInAs("rooms-delegate@contoso.com", "Delegate-Pass-1"));
+    calsync::oauth::delegates::remember(dir.path(), "sandbox", "Contoso Graph Personal", "rooms-delegate@contoso.com");
+    let mut r = Run::new(services, &sb, Journey::Reauth);
+    r.on(Step::Instance);
+    r.key(KeyCode::Enter).await;
+    r.on(Step::Credentials);
+    let row = &r.app.credentials[0];
+    assert_eq!((row.name.as_str(), row.delegated.as_str()), ("Contoso Graph Personal", "rooms-delegate@contoso.com"));
+    assert!(!row.in_keyring);
+    r.key(KeyCode::Char(' ')).await;
+    r.key(KeyCode::Enter).await;
+    r.on(Step::Token);
+    r.key(KeyCode::Enter).await;
+    assert!(matches!(&r.app.tokens[0].state, TokenState::Done { who, .. } if who.contains("rooms-delegate")));
+    assert!(memory.contains(&refresh_token("Contoso Graph Personal")));
+    assert_eq!(r.effects, ["Probe", "LoadCredentials", "SignIn"]);
+}
+
+/// Troubleshoot a broken instance: findings, the safe repairs reviewed and applied, the
+/// checks run again with fewer findings.
+#[tokio::test(flavor = "multi_thread")]
+async fn troubleshoot_and_repair() {
+    let sb = calsync::sandbox::Sandbox::start(calsync::sandbox::Options {
+        seed: calsync::sandbox::seed::Seed::Broken,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (services, _) = services(dir.path(), Person::Leaves);
+    let mut r = Run::new(services, &sb, Journey::Troubleshoot);
+    r.key(KeyCode::Enter).await;
+    r.on(Step::Findings);
+    let before = r.app.report.as_ref().unwrap().findings.len();
+    assert!(r.app.report.as_ref().unwrap().findings.iter().any(|f| f.fixable));
+    r.key(KeyCode::Char('f')).await;
+    r.on(Step::Review);
+    r.key(KeyCode::Enter).await;
+    r.on(Step::Apply);
+    assert_eq!(r.app.applied, Some(Ok(())), "{:?}", r.app.error);
+    r.key(KeyCode::Enter).await;
+    r.on(Step::Findings);
+    let after = r.app.report.as_ref().unwrap().findings.len();
+    assert!(after < before, "{before} findings before the repairs, {after} after");
+    assert_eq!(r.effects, ["Probe", "Doctor", "Apply", "Doctor"]);
+}
+
+/// A wrong password goes out once: the login is checked with one request before the
+/// probe's concurrent round, and the wizard offers no retry that would send it again.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_password_is_sent_once_and_not_retried() {
+    let sb = sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (services, _) = services(dir.path(), Person::Leaves);
+    let mut r = Run::new(services, &sb, Journey::Setup);
+    r.key(KeyCode::Enter).await;
+    r.app.draft.password.set("wrong-password");
+    let before = sb.requests();
+    r.key(KeyCode::Enter).await;
+    assert_eq!(sb.requests() - before, 1, "one request with the wrong password");
+    let panel = r.app.error.clone().expect("an error panel");
+    assert!(panel.message.contains("refused the login") && !panel.retry, "{panel:?}");
+    r.key(KeyCode::Enter).await;
+    assert_eq!(sb.requests() - before, 1, "Enter closes the panel and sends nothing");
+    r.on(Step::Instance);
+}
+
+/// What the identity check noticed without refusing reaches the screen: Graph /me that
+/// cannot be reached is a warning next to the account, as `calsync authorize` prints it.
+#[tokio::test(flavor = "multi_thread")]
+async fn sign_in_warnings_are_shown() {
+    let sb = sandbox().await;
+    let c = client(&sb);
+    let p = calsync::plan::parse("p", &example("personal-own-alias.toml")).unwrap();
+    let st = calsync::plan::read_state(&c, &p).await.unwrap();
+    calsync::plan::apply::apply(&c, &calsync::plan::diff(&p, &st), &st, |_| {}).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut services, _) = services(dir.path(), Person::SignsInAs("rooms-delegate@contoso.com", "Delegate-Pass-1"));
+    // Graph is a closed port; the sign-in host is still the sandbox.
+    let mut config = (*services.config).clone();
+    config.login_url = Some(sb.url().to_string());
+    config.graph_url = Some("http://127.0.0.1:9".into());
+    services.config = std::sync::Arc::new(config);
+    calsync::oauth::delegates::remember(dir.path(), "sandbox", "Contoso Graph Personal", "rooms-delegate@contoso.com");
+    let mut r = Run::new(services, &sb, Journey::Reauth);
+    r.key(KeyCode::Enter).await;
+    r.key(KeyCode::Char(' ')).await;
+    r.key(KeyCode::Enter).await;
+    r.key(KeyCode::Enter).await;
+    let warnings = match &r.app.tokens[0].state {
+        TokenState::Done { warnings, .. } => warnings.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert!(warnings.iter().any(|w| w.contains("Graph")), "{warnings:?}");
+    let screen = render(&r.app);
+    assert!(screen.contains("warning"), "{screen}");
+}
+
+/// A cancelled sign-in (Esc while waiting for the browser) stops the task: its result is
+/// dropped and nothing is kept.
+#[tokio::test(flavor = "multi_thread")]
+async fn esc_while_signing_in_stops_it() {
+    let sb = sandbox().await;
+    let c = client(&sb);
+    let p = calsync::plan::parse("p", &example("personal-own-alias.toml")).unwrap();
+    let st = calsync::plan::read_state(&c, &p).await.unwrap();
+    calsync::plan::apply::apply(&c, &calsync::plan::diff(&p, &st), &st, |_| {}).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (services, memory) = services(dir.path(), Person::Leaves);
+    calsync::oauth::delegates::remember(dir.path(), "sandbox", "Contoso Graph Personal", "rooms-delegate@contoso.com");
+    let mut r = Run::new(services, &sb, Journey::Reauth);
+    r.key(KeyCode::Enter).await;
+    r.key(KeyCode::Char(' ')).await;
+    r.key(KeyCode::Enter).await;
+    r.on(Step::Token);
+    // The sign-in runs as a task of the driver's, as in the terminal.
+    let mut tasks = calsync::wizard::driver::Tasks::default();
+    let fx = r.app.handle(Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    assert_eq!(r.app.busy, Some(Busy::SigningIn));
+    for e in fx {
+        tasks.start(e, &r.env, &r.tx);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(tasks.running(), 1);
+    for e in r.app.handle(Event::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE))) {
+        tasks.start(e, &r.env, &r.tx);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(tasks.running(), 0, "the sign-in task was stopped");
+    while let Ok(ev) = r.rx.try_recv() {
+        r.app.handle(ev);
+    }
+    assert!(matches!(&r.app.tokens[0].state, TokenState::Failed(m) if m.contains("cancelled")));
+    assert!(!memory.contains(&refresh_token("Contoso Graph Personal")));
+}
+
+fn render(app: &App) -> String {
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+    t.draw(|f| calsync::wizard::view::draw(app, f)).unwrap();
+    let buf = t.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
