@@ -141,3 +141,16 @@ pub fn version_at_least(have: &str, want: &str) -> bool {
     }
     true
 }
+
+// --- WCS property types, for validating property values (h2) ---
+
+/// The `sys_properties.type` of a WCS property when the instance does not say: `boolean`
+/// for a documented default of true/false, `integer` for a whole number, else `string`.
+/// [likely: inferred from the documented defaults; the record's own `type` wins]
+pub fn wcs_property_kind(name: &str) -> &'static str {
+    match WCS_PROPERTIES.iter().find(|(n, ..)| *n == name).map(|(_, d, _)| *d) {
+        Some("true" | "false") => "boolean",
+        Some(d) if d.parse::<i64>().is_ok() => "integer",
+        _ => "string",
+    }
+}

@@ -302,3 +302,57 @@ async fn tokens_handed_to_the_instance_land_once_in_encrypted_fields() {
         c.update("oauth_credential", &refresh["sys_id"], &serde_json::json!({"token_received": "x"})).await.unwrap();
     assert_eq!(row(&sb, "oauth_credential", "type", "refresh_token").unwrap()["token_received"], rt);
 }
+
+/// The identity check reads the clock it is given: a day later, the same sign-in's
+/// id_token has expired and nothing is kept.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_id_token_is_checked_against_the_injected_clock() {
+    let sb = sandbox().await;
+    let mut req = as_delegate(&sb);
+    req.clock = Arc::new(calsync::clock::FixedClock(calsync::clock::now_secs() + 86_400));
+    let browser = ScriptedBrowser::new(Person::SignsInAs(DELEGATE.0, DELEGATE.1));
+    let (r, _) = run(&req, &browser).await;
+    let e = r.err().expect("refused");
+    assert!(e.to_string().contains("expired"), "{e}");
+}
+
+/// `authorize`, the one Get OAuth Token of `calsync authorize` and the wizard: the right
+/// account's refresh token is kept and its mailbox noted; another account's is not.
+#[tokio::test(flavor = "multi_thread")]
+async fn authorize_keeps_only_the_right_accounts_token() {
+    let cases = [
+        (Person::SignsInAs(DELEGATE.0, DELEGATE.1), true),
+        (Person::SignsInAs("it-admin@contoso.com", "Admin-Pass-1"), false),
+    ];
+    for (person, kept) in cases {
+        let sb = sandbox().await;
+        let dir = tempfile::tempdir().unwrap();
+        let (services, memory) = services(dir.path(), person.clone());
+        let keep = calsync::oauth::session::Keep {
+            secrets: &services.secrets,
+            state_dir: dir.path(),
+            instance_key: "sandbox",
+            credential: "MS Graph 1",
+        };
+        let browser = ScriptedBrowser::new(person.clone());
+        let r = calsync::oauth::session::authorize(
+            &as_delegate(&sb),
+            &keep,
+            &browser,
+            None,
+            std::future::pending(),
+            |_| {},
+        )
+        .await;
+        let account =
+            calsync::secrets::Account::RefreshToken { instance: "sandbox".into(), credential: "MS Graph 1".into() };
+        assert_eq!(r.is_ok(), kept, "{person:?}");
+        assert_eq!(memory.contains(&account), kept, "{person:?}");
+        let noted = calsync::oauth::delegates::load(dir.path(), "sandbox");
+        assert_eq!(noted.get("MS Graph 1").map(String::as_str), kept.then_some(DELEGATE.0), "{person:?}");
+        if let Ok(a) = r {
+            assert_eq!(a.who.username, DELEGATE.0);
+            assert_eq!(a.account, account);
+        }
+    }
+}

@@ -173,7 +173,7 @@ async fn the_reauthorize_list() {
     let mut rows = calsync::wizard::driver::load_credentials(&services, &c, "render-test").await.unwrap();
     rows[0].delegated = "rooms-delegate@contoso.com".into();
     app.handle(Event::Credentials(app.generation, Ok(rows)));
-    key(&mut app, KeyCode::Char(' '));
+    // Those without a token in the keyring come selected.
     snap(&app, "13_reauth_list");
 }
 
@@ -204,4 +204,64 @@ async fn the_findings_screen() {
     snap(&app, "14_findings");
     key(&mut app, KeyCode::Down);
     snap(&app, "14_findings_second");
+}
+
+/// The screen as one line of words, so a sentence wrapped over rows can be looked for.
+fn words(screen: &str) -> String {
+    screen.split(|c: char| c.is_whitespace() || c == '│').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn error_messages_wrap_so_what_to_type_instead_shows() {
+    let mut app = App::new(false);
+    app.color = false;
+    app.start(calsync::wizard::Journey::Setup);
+    app.step = Step::Instance;
+    app.draft.instance.set("https://dev123.service-now.com/now/nav/ui/classic/params/target/sys_alias_list.do");
+    let screen = render(&app, 80, 24);
+    assert!(
+        words(&screen).contains("use only the instance address, such as https://dev123.service-now.com"),
+        "{screen}"
+    );
+    app.step = Step::Connection;
+    app.draft.choice = ModeChoice::PersonalOwn;
+    app.draft.url.set("https://graph.microsoft.com/v1.0");
+    let screen = render(&app, 80, 24);
+    let expected = calsync::urls::check_graph_url("https://graph.microsoft.com/v1.0").unwrap_err().to_string();
+    let tail: String =
+        expected.split_whitespace().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join(" ");
+    assert!(words(&screen).contains(&tail), "{tail:?} not on screen:\n{screen}");
+    // A notice (the profile mismatch is one) wraps too.
+    app.notice = Some(format!("{}: the end of this notice must show", "a long notice ".repeat(8)));
+    assert!(words(&render(&app, 80, 24)).contains("the end of this notice must show"));
+}
+
+#[test]
+fn the_alias_preview_shows_only_a_valid_id_and_refusals_keep_their_line_breaks() {
+    let mut app = App::new(false);
+    app.color = false;
+    app.start(calsync::wizard::Journey::Setup);
+    app.draft.choice = ModeChoice::PersonalOwn;
+    app.step = Step::Alias;
+    app.draft.alias.set("Contoso Rooms");
+    let screen = render(&app, 80, 24);
+    assert!(!screen.contains("sn_wsd_rsvsync.Contoso Rooms"), "an invalid ID is previewed:\n{screen}");
+    app.draft.alias.set("Contoso_Rooms");
+    assert!(render(&app, 80, 24).contains("sn_wsd_rsvsync.Contoso_Rooms"));
+
+    app.step = Step::Token;
+    app.tokens = vec![calsync::wizard::TokenTask {
+        credential: "Contoso Rooms".into(),
+        user: "rooms@contoso.com".into(),
+        state: calsync::wizard::TokenState::Failed(
+            "signed in as it-admin@contoso.com, but this credential expects rooms@contoso.com. Nothing was stored.\nWays out:\n  1. sign the browser out\n  2. use a private window".into(),
+        ),
+    }];
+    let screen = render(&app, 100, 30);
+    let rows: Vec<&str> = screen.lines().collect();
+    let at = |text: &str| rows.iter().position(|r| r.contains(text)).unwrap_or_else(|| panic!("{text:?}:\n{screen}"));
+    assert!(
+        at("Ways out:") < at("1. sign the browser out")
+            && at("1. sign the browser out") < at("2. use a private window")
+    );
 }

@@ -121,6 +121,21 @@ pub struct AccountCheck {
     pub sandbox_secret: bool,
 }
 
+/// A check that could not run: an error that says so (the doctor does not call healthy
+/// what it could not look at), never a silent pass.
+fn not_checked(what: String, reason: String, fix: String) -> Finding {
+    Finding {
+        id: "NOT-CHECKED",
+        severity: Severity::Error,
+        title: format!("not checked: {what}"),
+        evidence: vec![],
+        why: format!("calsync could not look: {reason}. Until it can, this part of the setup is unknown, not healthy."),
+        fix,
+        fixable: false,
+        repair: None,
+    }
+}
+
 /// Which account each delegated credential's keyring token belongs to, by refreshing it
 /// and reading the new id_token; compared with the mailbox calsync last signed it in as.
 pub async fn accounts(
@@ -132,7 +147,17 @@ pub async fn accounts(
     use crate::oauth::{delegates, flow, identity, target};
     use crate::secrets::Account;
     let mut out = vec![];
-    let expected = delegates::load(&services.config.state_dir, &opts.instance_key);
+    let expected = match delegates::try_load(&services.config.state_dir, &opts.instance_key) {
+        Ok(notes) => notes,
+        Err(e) => {
+            out.push(not_checked(
+                "which mailbox each credential was last signed in as, so a token of the wrong account cannot be told apart".into(),
+                e.to_string(),
+                "Repair or move the notes file named above, then sign the delegated mailboxes in again with calsync authorize.".into(),
+            ));
+            std::collections::BTreeMap::default()
+        }
+    };
     // A provider's delegated user must be the mailbox its alias's credential is signed in as.
     for p in &s.providers {
         use crate::facts;
@@ -177,11 +202,27 @@ pub async fn accounts(
         .collect();
     for cred in s.credentials.iter().filter(|c| auth_code.iter().any(|p| p == c.oauth_entity_profile.id())) {
         let account = Account::RefreshToken { instance: opts.instance_key.clone(), credential: cred.name.0.clone() };
-        let Ok(Some(rt)) = services.secrets.get(&account).await else { continue };
-        let Ok(t) =
-            target::for_credential(client, &cred.name, opts.login_base.as_deref(), opts.graph_base.as_deref()).await
-        else {
-            continue;
+        let what = format!("which account the token of \"{}\" belongs to", cred.name);
+        let rt = match services.secrets.get(&account).await {
+            Ok(Some(rt)) => rt,
+            Ok(None) => continue,
+            Err(e) => {
+                out.push(not_checked(
+                    what,
+                    format!("the OS keyring could not be read: {e}"),
+                    "Make the OS keyring reachable as the reason says, then run calsync doctor again.".into(),
+                ));
+                continue;
+            }
+        };
+        let t = match target::for_credential(client, &cred.name, opts.login_base.as_deref(), opts.graph_base.as_deref())
+            .await
+        {
+            Ok(t) => t,
+            Err(e) => {
+                out.push(not_checked(what, format!("its app registration could not be read: {e}"), "Fix what the other findings say about this credential's profile and registry, then run calsync doctor again.".into()));
+                continue;
+            }
         };
         let (secret, _) =
             target::stored_secret(services, opts.sandbox_secret, &opts.instance_key, &t.registry.client_id).await;
@@ -193,7 +234,17 @@ pub async fn accounts(
             value: value.into(),
             link: link.clone(),
         };
-        let Ok(f) = flow::Flow::new(&t.registry, secret.as_ref(), "http://localhost/") else { continue };
+        let f = match flow::Flow::new(&t.registry, secret.as_ref(), "http://localhost/") {
+            Ok(f) => f,
+            Err(e) => {
+                out.push(not_checked(
+                    what,
+                    format!("its sign-in could not be set up: {e}"),
+                    "Fix the registry's URLs (see REG-URLS), then run calsync doctor again.".into(),
+                ));
+                continue;
+            }
+        };
         let who = match f.refresh(&rt, &flow::scopes_for(&t.graph_root)).await {
             Ok(tokens) => tokens
                 .id_token
@@ -214,7 +265,15 @@ pub async fn accounts(
                 continue;
             }
         };
-        let Some(who) = who else { continue };
+        let Some(who) = who else {
+            out.push(not_checked(
+                what,
+                "the refreshed token named no account (no id_token with a user name came back)".into(),
+                "Check that the app registration grants openid and profile, then sign in again with calsync authorize."
+                    .into(),
+            ));
+            continue;
+        };
         match expected.get(&cred.name.0) {
             Some(want) if !want.eq_ignore_ascii_case(&who) => out.push(Finding {
                 id: "TOKEN-WRONG-ACCOUNT",

@@ -36,8 +36,14 @@ fn raw_text(r: &Report) -> String {
         out.push(String::new());
     }
     let s = r.summary;
-    out.push(format!("{} errors, {} warnings, {} notes.", s.errors, s.warnings, s.info));
+    out.push(format!("{}.", counts(s.errors, s.warnings, s.info)));
     out.join("\n")
+}
+
+/// "1 error, 2 warnings, 0 notes": each count with its noun in the right number.
+pub fn counts(errors: usize, warnings: usize, notes: usize) -> String {
+    let n = |k: usize, one: &str| format!("{k} {one}{}", if k == 1 { "" } else { "s" });
+    format!("{}, {}, {}", n(errors, "error"), n(warnings, "warning"), n(notes, "note"))
 }
 
 #[cfg(test)]
@@ -58,5 +64,11 @@ mod tests {
         let shown = text(&r);
         assert!(!shown.contains(['\u{1b}', '\u{7}']), "{shown:?}");
         assert!(shown.contains("MS\\u{1b}[2J Graph"), "{shown}");
+    }
+
+    #[test]
+    fn counts_say_one_error_and_two_warnings() {
+        assert_eq!(super::counts(1, 2, 0), "1 error, 2 warnings, 0 notes");
+        assert_eq!(super::counts(0, 1, 1), "0 errors, 1 warning, 1 note");
     }
 }

@@ -353,8 +353,12 @@ pub async fn authorize(
         .set(&account, rt)
         .await
         .map_err(|error| AuthorizeError::NotKept { who: who.username.clone(), error })?;
-    super::delegates::remember(keep.state_dir, keep.instance_key, keep.credential, &who.username);
-    Ok(Authorized { who, warnings: outcome.verified.warnings, tokens: outcome.tokens, account })
+    let mut warnings = outcome.verified.warnings;
+    // The token is kept; a notes file that cannot take the note is said, not hidden.
+    if let Err(e) = super::delegates::note(keep.state_dir, keep.instance_key, keep.credential, &who.username) {
+        warnings.push(e.to_string());
+    }
+    Ok(Authorized { who, warnings, tokens: outcome.tokens, account })
 }
 
 /// Where `authorize` keeps what it got.

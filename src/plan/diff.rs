@@ -737,6 +737,13 @@ pub fn diff(plan: &Plan, st: &InstanceState) -> Diff {
             None => items.push(item.conflict(format!("the system property {name} does not exist on this instance; it comes with Workplace Calendar Synchronization"))),
             Some(p) => {
                 item.sys_id = Some(p.sys_id.0.clone());
+                // The record says what it takes: its type, and its choices when it has them.
+                let kind = if p.kind.trim().is_empty() { facts::wcs_property_kind(name) } else { p.kind.trim() };
+                let choices: Vec<String> = p.choice_values().into_iter().map(|(_, v)| v).collect();
+                if let Some(problem) = super::model::property_problem(kind, &choices, want) {
+                    items.push(item.conflict(format!("{name} cannot be set to {want:?}: {problem}")));
+                    continue;
+                }
                 compare(&mut item, "value", "Value", Some(&p.value), Val::Lit(want.clone()), want, Some(p.value.0.clone()));
                 items.push(finish(item, true));
             }

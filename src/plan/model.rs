@@ -617,12 +617,29 @@ fn properties(ctx: &Ctx, raw: Option<&RawProperties>) -> Result<std::collections
                 );
             }
         };
-        if value.contains('^') || value.chars().any(char::is_control) {
-            return ctx.err(props.span(), "[properties]", format!("the value of {k} contains a caret or a line break"));
+        if let Some(problem) = property_problem(facts::wcs_property_kind(&name), &[], &value) {
+            return ctx.err(props.span(), "[properties]", format!("{k} = {value:?}: {problem}"));
         }
         out.insert(name, value);
     }
     Ok(out)
+}
+
+/// What is wrong with `value` for a system property of this `sys_properties.type` and
+/// these choices (stored values, empty when the record offers none); None when it fits.
+/// Plans, the review and the wizard's editor all ask here.
+pub fn property_problem(kind: &str, choices: &[String], value: &str) -> Option<String> {
+    if value.contains('^') || value.chars().any(char::is_control) {
+        return Some("a value cannot contain a caret or a line break".into());
+    }
+    if !choices.is_empty() && !choices.iter().any(|c| c == value) {
+        return Some(format!("not one of the values this property offers; use one of {}", choices.join(", ")));
+    }
+    match kind {
+        "boolean" if value != "true" && value != "false" => Some("this property is true or false".into()),
+        "integer" if value.parse::<i64>().is_err() => Some("this property is a whole number, like 10".into()),
+        _ => None,
+    }
 }
 
 impl Plan {
@@ -711,6 +728,17 @@ url = "https://graph.microsoft.com"
         assert!(e.message.contains("unknown field"), "{e}");
         let e = err("mode = ");
         assert_eq!(e.field, "toml");
+        let e = err("mode = \"normal\"\n[properties]\nuse_user_default_tz = \"maybe\"\n");
+        assert!(e.message.contains("true or false"), "{e}");
+        let e = err("mode = \"normal\"\n[properties]\nmax_event_retry_count = \"ten\"\n");
+        assert!(e.message.contains("whole number"), "{e}");
+        assert!(parse("p", "mode = \"normal\"\n[properties]\nuse_user_default_tz = true\n").is_ok());
+        assert_eq!(
+            property_problem("string", &["building".into(), "user".into()], "venue")
+                .map(|p| p.contains("building, user")),
+            Some(true)
+        );
+        assert_eq!(property_problem("string", &["building".into(), "user".into()], "user"), None);
         let e = err("mode = \"normal\"\n[properties]\nshoe_size = 44\n");
         assert!(e.message.contains("use_default_tz"), "{e}");
         let e = err("mode = \"normal\"\n[properties]\nsync_integration_mode = \"Strict\"\n");

@@ -448,6 +448,11 @@ fn reauth_lists_picks_and_signs_in() {
         selected: false,
     };
     app.handle(Event::Credentials(g, Ok(vec![row("MS Graph 1", "a@contoso.com"), row("MS Graph 2", "")])));
+    assert!(
+        app.credentials[0].selected && !app.credentials[1].selected,
+        "tokenless with a known mailbox come selected"
+    );
+    key(&mut app, KeyCode::Char(' '));
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.step, Step::Credentials, "nothing selected");
     key(&mut app, KeyCode::Char(' '));
@@ -542,6 +547,77 @@ fn troubleshoot_runs_fixes_and_looks_again() {
     assert_eq!(app.step, Step::Findings, "nothing left that f can repair");
     assert!(app.notice.is_some());
     assert!(matches!(key(&mut app, KeyCode::Char('r')).as_slice(), [Effect::Doctor { .. }]));
+}
+
+#[test]
+fn property_values_are_checked_against_their_type() {
+    let mut app = probed(at_instance(ModeChoice::PersonalOwn));
+    app.step = Step::Properties;
+    app.cursor = 1;
+    key(&mut app, KeyCode::Char('e'));
+    ctrl(&mut app, 'u');
+    typed(&mut app, "ten");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.editing.is_some(), "\"ten\" is not accepted for a whole-number property");
+    assert!(app.draft.properties.is_empty());
+    ctrl(&mut app, 'u');
+    typed(&mut app, "5");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.editing.is_none());
+    assert_eq!(app.draft.properties["sn_wsd_rsvsync.max_event_retry_count"], "5");
+}
+
+#[test]
+fn a_profile_mismatch_notice_goes_once_a_fitting_profile_is_chosen() {
+    let mut app = probed(at_instance(ModeChoice::PersonalOwn));
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Up);
+    key(&mut app, KeyCode::Enter);
+    assert!(app.notice.as_deref().is_some_and(|n| n.contains("pick another profile")));
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step, Step::Alias);
+    assert_eq!(app.notice, None, "the mismatch no longer applies");
+}
+
+#[test]
+fn key_help_follows_the_sign_in_state_and_the_journey() {
+    let mut app = probed(at_instance(ModeChoice::PersonalOwn));
+    app.step = Step::Token;
+    app.tokens = vec![TokenTask { credential: "C".into(), user: "u@contoso.com".into(), state: TokenState::Pending }];
+    assert!(steps::keys_help(&app).contains("Enter sign in"));
+    key(&mut app, KeyCode::Char('s'));
+    let help = steps::keys_help(&app);
+    assert!(!help.contains("sign in") && help.contains("Enter summary"), "{help}");
+    app.step = Step::Summary;
+    assert!(steps::keys_help(&app).contains("save as plan"));
+    app.journey = Journey::Reauth;
+    assert!(!steps::keys_help(&app).contains("save as plan"), "re-authorize has no plan to save");
+}
+
+#[test]
+fn reauthorize_starts_with_the_tokenless_selected_and_selects_all() {
+    let mut app = App::new(false);
+    app.start(Journey::Reauth);
+    app.step = Step::Credentials;
+    let row = |name: &str, delegated: &str, in_keyring: bool| CredentialRow {
+        name: name.into(),
+        profile: "p".into(),
+        delegated: delegated.into(),
+        in_keyring,
+        instance_expiry: None,
+        selected: false,
+    };
+    app.credentials = vec![];
+    steps::credentials::loaded(
+        &mut app,
+        Ok(vec![row("A", "a@contoso.com", false), row("B", "b@contoso.com", true), row("C", "", false)]),
+    );
+    assert_eq!(app.credentials.iter().map(|r| r.selected).collect::<Vec<_>>(), [true, false, false]);
+    key(&mut app, KeyCode::Char('a'));
+    assert!(app.credentials.iter().all(|r| r.selected), "a selects all");
+    key(&mut app, KeyCode::Char('a'));
+    assert!(app.credentials.iter().all(|r| !r.selected), "and again none");
 }
 
 /// Probe instance A (slow), Esc, probe B: when A's answer lands after B's, every later

@@ -77,9 +77,19 @@ pub fn draw(app: &App, f: &mut Frame) {
     }
     let inner = block.inner(body);
     f.render_widget(block, body);
-    let [heading, _, content, status] =
-        Layout::vertical([Constraint::Length(1), Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)])
-            .areas(inner.inner(ratatui::layout::Margin { horizontal: 1, vertical: 0 }));
+    let padded = inner.inner(ratatui::layout::Margin { horizontal: 1, vertical: 0 });
+    // A notice wraps (up to 4 rows) rather than losing its end at the edge.
+    let status_h = match (&app.busy, &app.notice) {
+        (None, Some(n)) => wrapped_height(&[Line::from(n.as_str())], padded.width).clamp(1, 4),
+        _ => 1,
+    };
+    let [heading, _, content, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(status_h),
+    ])
+    .areas(padded);
     f.render_widget(Paragraph::new(Span::styled(app.step.title(), t.accent().add_modifier(Modifier::BOLD))), heading);
     steps::render(app, f, content);
     let status_line = match (&app.busy, &app.notice) {
@@ -90,7 +100,7 @@ pub fn draw(app: &App, f: &mut Frame) {
         (None, Some(n)) => Line::from(Span::styled(n.clone(), t.ok())),
         _ => Line::default(),
     };
-    f.render_widget(Paragraph::new(status_line), status);
+    f.render_widget(Paragraph::new(status_line).wrap(Wrap { trim: false }), status);
     f.render_widget(Paragraph::new(Span::styled(steps::keys_help(app), t.dim())), help);
 
     if let Some(e) = &app.error {
@@ -129,8 +139,17 @@ fn overlay(f: &mut Frame, area: Rect, title: &str, text: &str, style: Style) {
     f.render_widget(Paragraph::new(text.to_string()).wrap(Wrap { trim: false }).block(block), r);
 }
 
-/// One form field: "Label   value", the cursor when focused, and a line under it for
-/// the validation message or a hint.
+const LABEL_W: u16 = 16;
+
+/// Rows a field takes in an area `width` wide: its line, and its message wrapped under it
+/// (at least one row, so fields keep their places while the message comes and goes).
+pub fn field_height(below: Option<&(String, bool)>, width: u16) -> u16 {
+    let text = below.map(|(t, _)| t.as_str()).unwrap_or_default();
+    1 + wrapped_height(&[Line::from(text)], width.saturating_sub(LABEL_W)).max(1)
+}
+
+/// One form field: "Label   value", the cursor when focused, and under it the validation
+/// message or a hint, wrapped over as many rows as `area` has below the field's line.
 pub fn field(
     f: &mut Frame,
     area: Rect,
@@ -140,7 +159,7 @@ pub fn field(
     below: Option<(String, bool)>,
 ) -> u16 {
     let t = theme(app);
-    let label_w = 16u16;
+    let label_w = LABEL_W;
     let shown = fld.shown();
     let value_style = if focused { t.selected() } else { Style::default() };
     let line = Line::from(vec![
@@ -162,8 +181,11 @@ pub fn field(
         && area.height > 1
     {
         let style = if bad { t.bad() } else { t.dim() };
-        let r = Rect { x: area.x + label_w, y: area.y + 1, width: area.width.saturating_sub(label_w), height: 1 };
-        f.render_widget(Paragraph::new(Span::styled(text, style)), r);
+        let width = area.width.saturating_sub(label_w);
+        let height = wrapped_height(&[Line::from(text.as_str())], width).max(1).min(area.height - 1);
+        let r = Rect { x: area.x + label_w, y: area.y + 1, width, height };
+        f.render_widget(Paragraph::new(Span::styled(text, style)).wrap(Wrap { trim: false }), r);
+        return 1 + height;
     }
     2
 }
@@ -185,8 +207,33 @@ pub fn rows(area: Rect, heights: &[u16]) -> Vec<Rect> {
     out
 }
 
-/// Rows `lines` take when wrapped at `width` (an estimate by characters, as Paragraph wraps).
+/// Rows `lines` take when word-wrapped at `width`, as Paragraph's word wrapping lays them
+/// out: words move whole to the next row, a word longer than a row is cut.
 pub fn wrapped_height(lines: &[Line], width: u16) -> u16 {
     let w = width.max(1) as usize;
-    lines.iter().map(|l| (l.width().max(1)).div_ceil(w) as u16).sum()
+    let rows_of = |text: &str| -> usize {
+        let (mut rows, mut used) = (1usize, 0usize);
+        for word in text.split(' ') {
+            let n = word.chars().count();
+            let need = if used == 0 { n } else { used + 1 + n };
+            if need <= w {
+                used = need;
+            } else if n <= w {
+                rows += 1;
+                used = n;
+            } else {
+                // Cut over whole rows, counted from a fresh row (at most one row too many).
+                rows += usize::from(used > 0) + n.div_ceil(w) - 1;
+                used = n - (n.div_ceil(w) - 1) * w;
+            }
+        }
+        rows
+    };
+    lines
+        .iter()
+        .map(|l| {
+            let text: String = l.spans.iter().map(|s| s.content.as_ref()).collect();
+            rows_of(&text) as u16
+        })
+        .sum()
 }

@@ -90,7 +90,13 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let below = problem(&d.alias.value).map(|p| (p, !d.alias.value.is_empty()));
     view::field(f, rows[0], app, &d.alias, true, below);
     let name = d.alias.value.trim();
-    let id = if name.is_empty() { "(from the name)".to_string() } else { format!("{}.{name}", facts::WCS_SCOPE) };
+    let id = if name.is_empty() {
+        "(from the name)".to_string()
+    } else if problem(name).is_some() {
+        "(once the name is valid)".to_string()
+    } else {
+        format!("{}.{name}", facts::WCS_SCOPE)
+    };
     view::text(f, rows[2], vec![Line::from(format!("{:<16}{id}", "ID"))]);
     view::text(f, rows[3], vec![Line::from(format!("{:<16}Workplace Calendar Synchronization", "Application"))]);
     view::text(f, rows[4], vec![Line::from(format!("{:<16}{}", "Parent alias", facts::SPOKE_ALIAS_ID))]);

@@ -56,17 +56,23 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let t = theme(app);
     let d = &app.draft;
     let n = fields(d.choice);
-    let rows = view::rows(area, &[2, 2, 1, 1, 1, 1, 4]);
+    let url_below = match check_graph_url(&d.url.value) {
+        Ok(cloud) => (format!("ok: Microsoft Graph, {} cloud", cloud.name), false),
+        Err(e) => (e.to_string(), true),
+    };
+    // The URL's message says what to type instead: it wraps, and the rest moves down.
+    let url_h = view::field_height(Some(&url_below), area.width);
+    let rows = if n == 2 {
+        view::rows(area, &[2, url_h, 1, 1, 1, 1, 4])
+    } else {
+        view::rows(area, &[url_h, 2, 1, 1, 1, 1, 4])
+    };
     let mut r = 0;
     if n == 2 {
         let below = d.connection.value.trim().is_empty().then(|| ("unique among connections".to_string(), true));
         view::field(f, rows[0], app, &d.connection, app.focus == 0, below);
         r = 1;
     }
-    let url_below = match check_graph_url(&d.url.value) {
-        Ok(cloud) => (format!("ok: Microsoft Graph, {} cloud", cloud.name), false),
-        Err(e) => (e.to_string(), true),
-    };
     view::field(f, rows[r], app, &d.url, app.focus == n - 1, Some(url_below));
     let alias = match d.choice {
         ModeChoice::PersonalOwn => format!("sn_wsd_rsvsync.{}", d.alias.value.trim()),

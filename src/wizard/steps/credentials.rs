@@ -16,7 +16,11 @@ use ratatui::widgets::Paragraph;
 pub fn loaded(app: &mut App, r: Result<Vec<CredentialRow>, Failure>) -> Vec<Effect> {
     app.busy = None;
     match r {
-        Ok(rows) => {
+        Ok(mut rows) => {
+            // Start with the ones that need it: no token in the keyring, a known mailbox.
+            for r in rows.iter_mut() {
+                r.selected = r.selected || (!r.in_keyring && !r.delegated.is_empty());
+            }
             app.credentials = rows;
             app.cursor = 0;
         }
@@ -59,6 +63,13 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
         KeyCode::Char(' ') => {
             if let Some(r) = app.credentials.get_mut(app.cursor) {
                 r.selected = !r.selected;
+            }
+        }
+        KeyCode::Char('a') => {
+            // All, or none when all already are.
+            let all = app.credentials.iter().all(|r| r.selected);
+            for r in app.credentials.iter_mut() {
+                r.selected = !all;
             }
         }
         KeyCode::Char('e') => {

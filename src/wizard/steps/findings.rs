@@ -152,10 +152,8 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let s = report.summary;
     f.render_widget(
         Paragraph::new(format!(
-            "{} errors, {} warnings, {} notes · mode {}",
-            s.errors,
-            s.warnings,
-            s.info,
+            "{} · mode {}",
+            crate::doctor::render::counts(s.errors, s.warnings, s.info),
             report.mode.clone().unwrap_or_else(|| "unknown".into())
         )),
         summary,

@@ -100,7 +100,6 @@ pub fn probed(app: &mut App, r: Result<Box<Probed>, Failure>) -> Vec<Effect> {
 
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let d = &app.draft;
-    let rows = view::rows(area, &[2, 2, 2, 2, 3]);
     let url_below = if d.instance.value.trim().is_empty() {
         Some(("dev123, dev123.service-now.com or https://dev123.service-now.com".to_string(), false))
     } else {
@@ -109,15 +108,19 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             Err(e) => Some((e.to_string(), true)),
         }
     };
-    view::field(f, rows[0], app, &d.instance, app.focus == 0, url_below);
     let user_below = d
         .user
         .value
         .trim()
         .is_empty()
         .then(|| ("a local admin user (SSO-only accounts cannot use the REST API)".to_string(), false));
+    let password_below = Some(("masked; held in memory only".to_string(), false));
+    // Messages (the instance's says what to type instead) wrap, and the rest moves down.
+    let h = |b: &Option<(String, bool)>| view::field_height(b.as_ref(), area.width);
+    let rows = view::rows(area, &[h(&url_below), h(&user_below), h(&password_below), 2, 3]);
+    view::field(f, rows[0], app, &d.instance, app.focus == 0, url_below);
     view::field(f, rows[1], app, &d.user, app.focus == 1, user_below);
-    view::field(f, rows[2], app, &d.password, app.focus == 2, Some(("masked; held in memory only".to_string(), false)));
+    view::field(f, rows[2], app, &d.password, app.focus == 2, password_below);
     let t = theme(app);
     let note = if app.sandbox {
         Line::styled("The sandbox instance is filled in: press Enter.", t.dim())

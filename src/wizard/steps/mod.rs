@@ -175,14 +175,19 @@ pub fn keys_help(app: &App) -> String {
         Step::Picker | Step::Mode | Step::Profile => "Up/Down choose · Enter continue",
         Step::Credentials | Step::Properties if app.editing.is_some() => "Enter keep · Esc cancel the edit",
         Step::Properties => "Up/Down choose · e edit · Enter continue",
-        Step::Credentials => "Space select · e delegated user · Enter sign in",
+        Step::Credentials => "Space pick · a all · e user · Enter sign in",
         Step::Findings => "Up/Down · f fix · b browser probe · r rerun",
         Step::Instance | Step::Credential | Step::Provider => "Enter continue · Tab next field",
         Step::Alias if app.draft.choice == ModeChoice::PersonalOwn => "Enter continue",
         Step::Connection => "Enter continue · Tab next field · F2 cloud",
         Step::Review => "Enter apply · Up/Down scroll",
-        Step::Token => "Enter sign in · s skip",
-        Step::Summary => "s save as plan · Enter quit",
+        Step::Token => match token::next_state(app) {
+            Some(crate::wizard::TokenState::Failed(_)) => "Enter retry · s skip",
+            Some(_) => "Enter sign in · s skip",
+            None => "Enter summary",
+        },
+        Step::Summary if app.journey == crate::wizard::Journey::Setup => "s save as plan · Enter quit",
+        Step::Summary => "Enter quit",
         _ => "Enter continue",
     };
     let back = if app.step == Step::Picker

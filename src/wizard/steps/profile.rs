@@ -21,6 +21,7 @@ pub fn mismatch(app: &App, p: &ProfileInfo) -> Option<String> {
 pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     let len = app.info.as_ref().map(|i| i.profiles.len()).unwrap_or(0);
     if super::list_move(app, len, k) {
+        app.notice = None;
         return vec![];
     }
     match k.code {
@@ -31,6 +32,7 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
                 if let Some(m) = mismatch(app, &p) {
                     app.notice = Some(format!("{}: {m}; pick another profile", p.name));
                 } else {
+                    app.notice = None;
                     app.draft.profile = Some(app.cursor);
                     app.diff = None;
                     app.next();

@@ -17,15 +17,17 @@ fn rows(app: &App) -> Vec<(String, String)> {
     app.info.as_ref().map(|i| i.properties.clone()).unwrap_or_default()
 }
 
-fn problem(v: &str) -> Option<String> {
-    if v.contains('^') || v.chars().any(char::is_control) { Some("no carets or line breaks".into()) } else { None }
+/// What is wrong with the typed value for this property, as plans are checked.
+fn problem(name: &str, v: &str) -> Option<String> {
+    crate::plan::model::property_problem(facts::wcs_property_kind(name), &[], v.trim())
 }
 
 pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     let list = rows(app);
+    let editing = list.get(app.cursor).map(|(n, _)| n.clone()).unwrap_or_default();
     if let Some(field) = app.editing.as_mut() {
         match k.code {
-            KeyCode::Enter if problem(&field.value).is_none() => {
+            KeyCode::Enter if problem(&editing, &field.value).is_none() => {
                 let value = field.value.trim().to_string();
                 if let Some((name, current)) = list.get(app.cursor) {
                     if value == *current {
@@ -109,6 +111,6 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         about,
     );
     if let Some(field) = &app.editing {
-        view::field(f, edit, app, field, true, problem(&field.value).map(|p| (p, true)));
+        view::field(f, edit, app, field, true, problem(name, &field.value).map(|p| (p, true)));
     }
 }

@@ -11,6 +11,11 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+/// The state of the next sign-in to do, if one is left.
+pub fn next_state(app: &App) -> Option<&TokenState> {
+    current(app).map(|i| &app.tokens[i].state)
+}
+
 fn current(app: &App) -> Option<usize> {
     app.tokens
         .iter()
@@ -99,7 +104,11 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             TokenState::Failed(e) => ("FAILED  ", t.bad(), e.clone()),
             TokenState::Skipped => ("skipped ", t.dim(), "no token; run calsync authorize later".to_string()),
         };
-        lines.push(Line::from(vec![Span::styled(mark, style), Span::raw(format!("{}: {detail}", task.credential))]));
+        // A message keeps its line breaks (the wrong-account refusal lists its ways out).
+        let mut detail_lines = detail.lines();
+        let first = detail_lines.next().unwrap_or_default().to_string();
+        lines.push(Line::from(vec![Span::styled(mark, style), Span::raw(format!("{}: {first}", task.credential))]));
+        lines.extend(detail_lines.map(|l| Line::from(format!("        {l}"))));
         if let TokenState::Done { warnings, .. } = &task.state {
             for w in warnings {
                 lines.push(Line::from(vec![Span::styled("warning ", t.warn()), Span::raw(w.clone())]));
