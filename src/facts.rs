@@ -154,3 +154,13 @@ pub fn wcs_property_kind(name: &str) -> &'static str {
         _ => "string",
     }
 }
+
+// --- Names as the instance compares them (h4) ---
+
+/// The instance compares names, like every text value in a query or a unique index,
+/// without regard to case: `name=ms graph 1` finds "MS Graph 1", and a second record whose
+/// name differs only in case is refused. [likely: reference §1.2 correction;
+/// docs/servicenow-facts.md "REST behaviour"]
+pub fn same_name(a: &str, b: &str) -> bool {
+    a == b || a.to_lowercase() == b.to_lowercase()
+}

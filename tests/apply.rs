@@ -157,7 +157,8 @@ async fn a_failed_write_stops_and_a_rerun_converges_without_duplicates() {
     let base = sb.requests();
     let target = base + 3;
     sb.set_unavailable_every(target);
-    let r = apply(&c, &d, &st, |_| {}).await;
+    // One request per record (an instance without the Batch API), so the 503 lands on a write.
+    let r = calsync::plan::apply::apply_one_by_one(&c, &d, &st, None, |_| {}).await;
     sb.set_unavailable_every(0);
     assert!(r.failed(), "{r:?}");
     assert!(r.outcomes.iter().any(|o| matches!(o.status, Status::Skipped)));

@@ -199,16 +199,17 @@ async fn killed_halfway_then_rerun_converges_and_puts_the_picker_back() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    // Wait for the picker switch and the alias, then kill before the rest.
+    // Wait for the picker switch, then kill while the batch of writes is on its way (each
+    // answer takes 250 ms): its records are there or not, never twice.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while sb.writes() < 2 {
+    while sb.writes() < 1 {
         assert!(std::time::Instant::now() < deadline, "apply never started writing");
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
     child.kill().await.unwrap();
     let _ = child.wait().await;
-    assert_eq!(count(&sb, "sys_alias", "name", "Contoso_Graph_Personal"), 1);
-    assert_eq!(count(&sb, "http_connection", "name", "Contoso Graph Personal"), 0, "killed before the connection");
+    assert!(count(&sb, "sys_alias", "name", "Contoso_Graph_Personal") <= 1);
+    assert!(count(&sb, "http_connection", "name", "Contoso Graph Personal") <= 1);
     assert_eq!(count(&sb, "sys_user_preference", "name", "apps.current_app"), 1, "the picker was left switched");
 
     sb.set_latency_ms(0);

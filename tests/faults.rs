@@ -84,7 +84,8 @@ async fn an_expired_password_or_hibernation_halfway_then_a_rerun_converges() {
         let d = plan::diff(&p, &st);
         let mut writes = 0;
         let sbr = &sb;
-        let report = plan::apply::apply(&c, &d, &st, |ev| {
+        // One request per record, so the fault lands between two writes.
+        let report = plan::apply::apply_one_by_one(&c, &d, &st, None, |ev| {
             if let plan::apply::Progress::Written(_) = ev {
                 writes += 1;
                 if writes == 2 {
@@ -175,4 +176,54 @@ async fn the_doctor_under_faults() {
     assert_eq!(out.status.code(), Some(3));
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(text.contains("refused the login") && !text.contains(secret), "{text}");
+}
+
+/// A batched apply (`plan::batched`) whose answer is cut at any of its writes: the picker
+/// switch, any item of the batch (the whole batch's answer is lost, after every item ran),
+/// or the restore. The rerun, told what the picker was before (as the journal tells it),
+/// converges with every record exactly once.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_batched_apply_cut_at_every_write_then_a_rerun_converges() {
+    async fn batched_once(
+        c: &calsync::snow::Client,
+        prior: &mut Option<calsync::plan::apply::Prior>,
+    ) -> calsync::plan::apply::Report {
+        let p = plan::parse("p.toml", &example("personal-own-alias.toml")).unwrap();
+        let st = plan::read_state(c, &p).await.expect("state reads");
+        let d = plan::diff(&p, &st);
+        let record = prior.clone().unwrap_or_else(|| calsync::plan::apply::Prior::from_state(&st));
+        if !d.has_changes() {
+            if prior.is_some() {
+                plan::apply::restore_current_app(c, &st, &record).await.expect("picker put back");
+                *prior = None;
+            }
+            return calsync::plan::apply::Report::default();
+        }
+        let r = plan::batched::apply_batched(c, &d, &st, prior.as_ref(), |_| {}).await;
+        *prior = if r.restore_error.is_some() { Some(record) } else { None };
+        r
+    }
+    let total = {
+        let sb = sandbox().await;
+        let r = batched_once(&client(&sb), &mut None).await;
+        assert!(!r.failed(), "{r:?}");
+        assert_eq!(sb.batches(), 1);
+        sb.writes()
+    };
+    assert_eq!(total, 7, "switch, five writes in one batch, restore");
+    for k in 1..=total {
+        let sb = sandbox().await;
+        let c = client(&sb);
+        let mut prior = None;
+        sb.cut_write(k);
+        let first = batched_once(&c, &mut prior).await;
+        assert!(first.failed() || first.restore_error.is_some(), "write {k}: the cut is reported: {first:?}");
+        sb.cut_write(0);
+        let second = batched_once(&c, &mut prior).await;
+        assert!(!second.failed() && second.restore_error.is_none(), "write {k}: {second:?}");
+        converged(&sb, &format!("batched, cut at write {k} of {total}"));
+        let before = sb.writes();
+        batched_once(&c, &mut prior).await;
+        assert_eq!(sb.writes(), before, "write {k}: the third run writes nothing");
+    }
 }

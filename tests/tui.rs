@@ -265,14 +265,14 @@ fn troubleshoot_a_broken_instance_and_repair_it() {
     let Some(t) = Tmux::start_with("", "troubleshoot --sandbox --broken", "true") else { return };
     t.wait_for("The sandbox instance is filled in");
     t.keys(&["Enter"]);
-    let s = t.wait_for("9 errors, 1 warnings");
+    let s = t.wait_for("9 errors, 1 warning,");
     assert!(s.contains("is not a child of") && s.contains("uses a MID Server"), "{s}");
     t.keys(&["f"]);
     t.wait_for("0 to create, 6 to update, 0 unchanged, 0 conflicts.");
     t.keys(&["Enter"]);
     t.wait_for("Repaired.");
     t.keys(&["Enter"]);
-    let s = t.wait_for("4 errors, 1 warnings");
+    let s = t.wait_for("4 errors, 1 warning,");
     assert!(!s.contains("uses a MID Server"), "{s}");
     let password = calsync::sandbox::seed::ADMIN_PASSWORD;
     assert!(t.seen.borrow().iter().all(|s| !s.contains(password)), "the password on no screen");

@@ -112,6 +112,9 @@ pub async fn run(services: &Services, plan_path: &Path, flags: Flags) -> u8 {
     };
     let failed = report.failed();
     let mut note = String::new();
+    for n in &report.notes {
+        note.push_str(&format!("{n}\n"));
+    }
     if let Some(r) = &report.restore_error {
         note.push_str(&format!("Warning: {r}\n"));
     }
@@ -153,6 +156,7 @@ fn print_json(
         "applied": applied,
         "outcomes": report.map(|r| &r.outcomes),
         "restore_error": report.and_then(|r| r.restore_error.as_ref()).map(ToString::to_string),
+        "notes": report.map(|r| &r.notes),
         "message": note,
         "requests": requests,
     });

@@ -24,6 +24,9 @@ fn item_lines(item: &Item, out: &mut Vec<String>) {
     if let Some(r) = &item.reason {
         out.push(format!("                  conflict: {r}"));
     }
+    if let Some(n) = &item.note {
+        out.push(format!("                  note: {n}"));
+    }
 }
 
 fn show(v: &str) -> String {

@@ -26,6 +26,7 @@ pub fn diff(findings: &[Finding], mode: Option<Mode>) -> Diff {
             sys_id: Some(r.sys_id.clone()),
             fields: vec![change],
             reason: None,
+            note: None,
             writes: vec![write],
             scope: r.scope.clone(),
             expect_id: None,

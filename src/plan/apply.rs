@@ -2,6 +2,10 @@
 //! property), with the user's current application switched to the scope each record
 //! belongs in and put back afterwards, even when a write fails. Never deletes a
 //! configuration record; the only record it may remove is the preference it created itself.
+//!
+//! `apply` sends the writes of each scope as one Batch API call (`plan::batched`) and falls
+//! back to one request per record (`apply_one_by_one`, the loop here) when the instance
+//! refuses the Batch API.
 
 use super::diff::{Action, Diff, InstanceState, Item, Kind, Val};
 use crate::facts;
@@ -39,14 +43,36 @@ pub enum WriteError {
         "the instance created the alias as \"{got}\" in another application instead of {expected}: the current application did not take effect. Delete it ({link}) and run again"
     )]
     AliasElsewhere { got: String, expected: String, link: String },
+    /// The batch carrying this write failed as a whole: its writes may or may not have run.
+    #[error(
+        "the batch of {count} writes failed ({error}); some may have been written: run apply again, it picks up what is there"
+    )]
+    Batch { count: usize, error: Arc<SnError> },
+    #[error("the instance left this write out of the batch (a size or time limit); run apply again to write it")]
+    Unserviced,
+    #[error("the instance answered the write without the record")]
+    NoRecord,
+    #[error(
+        "the instance gave the new record the sys_id {got} instead of the one calsync chose ({chosen}), so records written with it may point at nothing; run apply again to repair them"
+    )]
+    SysIdNotKept { got: String, chosen: String },
+    #[error("written, but it points at the {what}, which was not created; fix that and run apply again")]
+    Dangling { what: String },
 }
 
 impl WriteError {
     /// The instance could not be reached or refused the login: exit code 3, not 1.
     pub fn is_access_problem(&self) -> bool {
         match self {
-            WriteError::Switch(e) | WriteError::Instance(e) => e.is_access_problem(),
-            WriteError::NotCreated { .. } | WriteError::AliasElsewhere { .. } => false,
+            WriteError::Switch(e) | WriteError::Instance(e) | WriteError::Batch { error: e, .. } => {
+                e.is_access_problem()
+            }
+            WriteError::NotCreated { .. }
+            | WriteError::AliasElsewhere { .. }
+            | WriteError::Unserviced
+            | WriteError::NoRecord
+            | WriteError::SysIdNotKept { .. }
+            | WriteError::Dangling { .. } => false,
         }
     }
 }
@@ -82,6 +108,9 @@ pub struct Outcome {
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct Report {
     pub outcomes: Vec<Outcome>,
+    /// Sentences about how the apply went that are not failures (a refused Batch API).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// Set when the current application could not be put back.
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "some_sentence")]
     pub restore_error: Option<RestoreError>,
@@ -127,7 +156,7 @@ struct Written {
 }
 
 /// The user's `apps.current_app`, as found and as changed.
-struct CurrentApp {
+pub(super) struct CurrentApp {
     user_id: String,
     pref_id: Option<String>,
     original: Option<String>,
@@ -152,7 +181,7 @@ impl Prior {
 }
 
 impl CurrentApp {
-    fn new(st: &InstanceState, prior: Option<&Prior>) -> CurrentApp {
+    pub(super) fn new(st: &InstanceState, prior: Option<&Prior>) -> CurrentApp {
         let now = st.pref.as_ref().map(|p| p.value.0.clone());
         let original = match prior {
             Some(p) => p.original.clone(),
@@ -169,7 +198,7 @@ impl CurrentApp {
         }
     }
 
-    async fn switch(&mut self, client: &Client, scope: &str) -> Result<bool, SnError> {
+    pub(super) async fn switch(&mut self, client: &Client, scope: &str) -> Result<bool, SnError> {
         if scope.is_empty() || self.current == scope {
             return Ok(false);
         }
@@ -195,7 +224,7 @@ impl CurrentApp {
         Ok(true)
     }
 
-    async fn restore(&mut self, client: &Client) -> Result<(), SnError> {
+    pub(super) async fn restore(&mut self, client: &Client) -> Result<(), SnError> {
         // Putting the picker back is tried even when the command's time is up.
         let client = &client.without_deadline();
         if self.uncertain {
@@ -245,6 +274,18 @@ pub async fn restore_current_app(client: &Client, st: &InstanceState, prior: &Pr
 /// As `apply`, after an interrupted run: `prior` says what the current application was
 /// before that run switched it, so it is put back to that, not to the switched value.
 pub async fn apply_resuming(
+    client: &Client,
+    diff: &Diff,
+    st: &InstanceState,
+    prior: Option<&Prior>,
+    progress: impl FnMut(Progress),
+) -> Report {
+    super::batched::apply_batched(client, diff, st, prior, progress).await
+}
+
+/// As `apply_resuming`, one request per record, stopping at the first failure: what an
+/// instance without the Batch API gets.
+pub async fn apply_one_by_one(
     client: &Client,
     diff: &Diff,
     st: &InstanceState,
@@ -319,10 +360,15 @@ async fn write(
         };
         body.insert(column.clone(), Value::String(v));
     }
-    let body = Value::Object(body);
+    write_one(client, item, &Value::Object(body)).await
+}
+
+/// Sends one record's write and checks what the instance made of it (an alias's generated
+/// ID and scope); the sys_id of the record.
+pub(super) async fn write_one(client: &Client, item: &Item, body: &Value) -> Result<String, WriteError> {
     let written: Written = match (&item.action, &item.sys_id) {
-        (Action::Update, Some(id)) => client.update(&item.table, id, &body).await,
-        _ => client.insert(&item.table, &body).await,
+        (Action::Update, Some(id)) => client.update(&item.table, id, body).await,
+        _ => client.insert(&item.table, body).await,
     }
     .map_err(|e| WriteError::Instance(Arc::new(e)))?;
     if let Some(expect) = &item.expect_id

@@ -34,7 +34,7 @@ pub struct InstanceState {
 
 impl InstanceState {
     pub fn scope_by_name(&self, scope: &str) -> Option<&Scope> {
-        self.scopes.iter().find(|s| &*s.scope == scope)
+        self.scopes.iter().find(|s| facts::same_name(&s.scope, scope))
     }
     pub fn scope_label(&self, sys_id: &str) -> String {
         self.scopes.iter().find(|s| &*s.sys_id == sys_id).map(|s| format!("{} ({})", s.name, s.scope)).unwrap_or_else(
@@ -44,7 +44,7 @@ impl InstanceState {
         )
     }
     fn alias_by_id(&self, id: &str) -> Option<&Alias> {
-        self.aliases.iter().find(|a| &*a.id == id)
+        self.aliases.iter().find(|a| facts::same_name(&a.id, id))
     }
     fn alias_by_sys_id(&self, sys_id: &str) -> Option<&Alias> {
         self.aliases.iter().find(|a| &*a.sys_id == sys_id)
@@ -55,6 +55,10 @@ impl InstanceState {
             .find(|c| &*c.sys_id == sys_id)
             .map(|c| c.name.0.clone())
             .unwrap_or_else(|| sys_id.to_string())
+    }
+    /// A retry policy the plan names: (sys_id, name).
+    fn retry_policy(&self, name: &str) -> Option<(&str, &str)> {
+        self.retry_policies.iter().find(|(_, n)| facts::same_name(n, name)).map(|(id, n)| (id.as_str(), n.as_str()))
     }
     fn alias_label(&self, sys_id: &str) -> String {
         self.alias_by_sys_id(sys_id).map(|a| a.id.0.clone()).unwrap_or_else(|| sys_id.to_string())
@@ -145,7 +149,7 @@ pub async fn read_state(client: &Client, plan: &Plan) -> Result<InstanceState, S
     connections.extend(c3);
     // The dot-walked conditions narrow these reads on a real instance; an instance that
     // ignored them would return other users' rows, so they are matched to the user here.
-    let user = users.into_iter().find(|u| *u.user_name == *client.user());
+    let user = users.into_iter().find(|u| facts::same_name(&u.user_name, client.user()));
     let uid = user.as_ref().map(|u| u.sys_id.0.clone()).unwrap_or_default();
     Ok(InstanceState {
         is_admin: roles.iter().any(|r| r.user.id() == uid),
@@ -156,8 +160,8 @@ pub async fn read_state(client: &Client, plan: &Plan) -> Result<InstanceState, S
         credentials: creds,
         profiles,
         connections: dedup(connections, |c| c.sys_id.0.clone()),
-        property: props.iter().find(|p| &*p.name == facts::MODE_PROPERTY).cloned(),
-        other_properties: props.into_iter().filter(|p| &*p.name != facts::MODE_PROPERTY).collect(),
+        property: props.iter().find(|p| facts::same_name(&p.name, facts::MODE_PROPERTY)).cloned(),
+        other_properties: props.into_iter().filter(|p| !facts::same_name(&p.name, facts::MODE_PROPERTY)).collect(),
         providers,
         retry_policies: policies.iter().map(|p| (plain(&p["sys_id"]), plain(&p["name"]))).collect(),
     })
@@ -222,6 +226,10 @@ pub struct Item {
     pub fields: Vec<FieldChange>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Something the reader should know that is not a change, such as a name the instance
+    /// spells in another case.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     /// Columns to send, in order.
     #[serde(skip)]
     pub writes: Vec<(String, Val)>,
@@ -244,6 +252,7 @@ impl Item {
             sys_id: None,
             fields: vec![],
             reason: None,
+            note: None,
             writes: vec![],
             scope: String::new(),
             expect_id: None,
@@ -337,14 +346,71 @@ pub fn mode_value(prop: &Property, mode: Mode) -> String {
         .unwrap_or_else(|| mode.property_value().to_string())
 }
 
-pub fn diff(plan: &Plan, st: &InstanceState) -> Diff {
-    let mode = plan.mode;
-    let mut items = Vec::new();
-    let target = st.scope_by_name(mode.scope());
-    let target_id = target.map(|s| s.sys_id.0.clone()).unwrap_or_default();
-    let wcs_id = st.scope_by_name(facts::WCS_SCOPE).map(|s| s.sys_id.0.clone()).unwrap_or_default();
+/// The sentence a diff shows when the instance spells a record's name in another case:
+/// the instance matches names without regard to case (`facts::same_name`), so the plan's
+/// entry and the instance's record are one record, and the instance's spelling stays.
+fn case_note(kind: Kind, on_instance: &str, in_plan: &str) -> Option<String> {
+    (on_instance != in_plan).then(|| {
+        format!(
+            "the instance spells this {} \"{on_instance}\"; it matches names without regard to case, so \"{in_plan}\" is this record (its name is kept as it is)",
+            kind.label()
+        )
+    })
+}
 
-    // Preconditions: the user, the role, the applications.
+/// What the plan's own records are known by, keyed without regard to case as the
+/// instance keys them.
+#[derive(Default)]
+struct Planned(HashMap<String, Val>);
+
+impl Planned {
+    fn insert(&mut self, name: &str, val: Val) {
+        self.0.insert(name.to_lowercase(), val);
+    }
+    fn get(&self, name: &str) -> Option<Val> {
+        self.0.get(&name.to_lowercase()).cloned()
+    }
+}
+
+/// The scopes the records go into, by sys_id.
+struct Scopes<'a> {
+    target: Option<&'a Scope>,
+    target_id: String,
+    wcs_id: String,
+}
+
+impl<'a> Scopes<'a> {
+    fn of(plan: &Plan, st: &'a InstanceState) -> Scopes<'a> {
+        let target = st.scope_by_name(plan.mode.scope());
+        Scopes {
+            target,
+            target_id: target.map(|s| s.sys_id.0.clone()).unwrap_or_default(),
+            wcs_id: st.scope_by_name(facts::WCS_SCOPE).map(|s| s.sys_id.0.clone()).unwrap_or_default(),
+        }
+    }
+    fn target_label(&self) -> Option<String> {
+        self.target.map(|s| format!("{} ({})", s.name, s.scope))
+    }
+}
+
+pub fn diff(plan: &Plan, st: &InstanceState) -> Diff {
+    let scopes = Scopes::of(plan, st);
+    let mut items = preconditions(st);
+    let (alias_items, plan_alias) = aliases(plan, st, &scopes);
+    items.extend(alias_items);
+    items.extend(personal_alias(plan, st));
+    let (credential_items, plan_cred) = credentials(plan, st, &scopes);
+    items.extend(credential_items);
+    items.extend(connections(plan, st, &scopes, &plan_alias, &plan_cred));
+    items.extend(providers(plan, st, &scopes, &plan_alias));
+    items.extend(properties(plan, st, &scopes));
+    items.push(mode_property(plan, st, &scopes));
+    Diff { mode: plan.mode, scope: scopes.target_label().unwrap_or_else(|| plan.mode.scope().to_string()), items }
+}
+
+/// The user, the role, the applications.
+fn preconditions(st: &InstanceState) -> Vec<Item> {
+    let mut items = Vec::new();
     if st.user.is_none() {
         items.push(
             Item::new(Kind::Instance, "login", "sys_user")
@@ -373,16 +439,20 @@ pub fn diff(plan: &Plan, st: &InstanceState) -> Diff {
             Some(_) => {}
         }
     }
+    items
+}
 
-    // Aliases. A plan alias is known to the connections by its name.
-    let mut plan_alias: HashMap<String, Val> = HashMap::new();
+/// The plan's aliases; a plan alias is known to the connections by its name.
+fn aliases(plan: &Plan, st: &InstanceState, scopes: &Scopes) -> (Vec<Item>, Planned) {
+    let mode = plan.mode;
+    let mut items = Vec::new();
+    let mut plan_alias = Planned::default();
     for a in &plan.aliases {
         let expect_id = format!("{}.{}", mode.scope(), a.name);
         let mut item = Item::new(Kind::Alias, &a.name, "sys_alias");
-        item.scope = target_id.clone();
+        item.scope = scopes.target_id.clone();
         item.expect_id = Some(expect_id.clone());
-        let parent = st.alias_by_id(&a.parent);
-        let Some(parent) = parent else {
+        let Some(parent) = st.alias_by_id(&a.parent) else {
             items.push(item.conflict(format!(
                 "the parent alias {} does not exist on the instance; install or repair the Exchange Online spoke",
                 a.parent
@@ -391,44 +461,45 @@ pub fn diff(plan: &Plan, st: &InstanceState) -> Diff {
         };
         if let Some(existing) = st.alias_by_id(&expect_id) {
             item.sys_id = Some(existing.sys_id.0.clone());
-            plan_alias.insert(a.name.clone(), Val::Lit(existing.sys_id.0.clone()));
+            item.note = case_note(Kind::Alias, &existing.id, &expect_id);
+            plan_alias.insert(&a.name, Val::Lit(existing.sys_id.0.clone()));
             if existing.parent.id() != &*parent.sys_id {
                 let now = if existing.parent.is_empty() {
                     "no parent".to_string()
                 } else {
                     st.alias_label(existing.parent.id())
                 };
-                items.push(item.conflict(format!("the alias {expect_id} exists with {now} instead of parent {}; set Parent alias to {} on its form, or run calsync doctor --fix", a.parent, a.parent)));
+                items.push(item.conflict(format!("the alias {} exists with {now} instead of parent {}; set Parent alias to {} on its form, or run calsync doctor --fix", existing.id, a.parent, a.parent)));
                 continue;
             }
             // The default retry policy, set where missing (a child alias otherwise inherits).
             if existing.retry_policy.is_empty()
-                && let Some((pid, pname)) = st.retry_policies.iter().find(|(_, n)| *n == a.retry_policy)
+                && let Some((pid, pname)) = st.retry_policy(&a.retry_policy)
             {
                 compare(
                     &mut item,
                     "retry_policy",
                     "Default retry policy",
                     Some(""),
-                    Val::Lit(pid.clone()),
+                    Val::Lit(pid.to_string()),
                     pname,
                     Some(String::new()),
                 );
             }
             items.push(finish(item, true));
-        } else if let Some(other) = st.aliases.iter().find(|x| *x.name == *a.name) {
+        } else if let Some(other) = st.aliases.iter().find(|x| facts::same_name(&x.name, &a.name)) {
             let scope = st.scope_label(other.sys_scope.id());
             items.push(item.conflict(format!(
                 "an alias named {} already exists in {scope} (ID {}); the application of an alias cannot be changed, so delete it and run again, or use another name",
-                a.name, other.id
+                other.name, other.id
             )));
         } else {
-            plan_alias.insert(a.name.clone(), Val::Created(Kind::Alias, a.name.clone()));
+            plan_alias.insert(&a.name, Val::Created(Kind::Alias, a.name.clone()));
             item.fields.push(FieldChange { field: "ID".into(), from: None, to: expect_id.clone() });
             item.fields.push(FieldChange {
                 field: "Application".into(),
                 from: None,
-                to: target.map(|s| format!("{} ({})", s.name, s.scope)).unwrap_or_default(),
+                to: scopes.target_label().unwrap_or_default(),
             });
             compare(&mut item, "name", "Name", None, Val::Lit(a.name.clone()), &a.name, None);
             compare(&mut item, "parent", "Parent alias", None, Val::Lit(parent.sys_id.0.clone()), &a.parent, None);
@@ -442,42 +513,60 @@ pub fn diff(plan: &Plan, st: &InstanceState) -> Diff {
                 "HTTP",
                 None,
             );
-            if let Some((pid, pname)) = st.retry_policies.iter().find(|(_, n)| *n == a.retry_policy) {
-                compare(&mut item, "retry_policy", "Default retry policy", None, Val::Lit(pid.clone()), pname, None);
+            if let Some((pid, pname)) = st.retry_policy(&a.retry_policy) {
+                compare(
+                    &mut item,
+                    "retry_policy",
+                    "Default retry policy",
+                    None,
+                    Val::Lit(pid.to_string()),
+                    pname,
+                    None,
+                );
             }
             items.push(finish(item, false));
         }
     }
-    // Personal mode on the default alias (seed 001): it must be there, under the spoke alias.
-    if mode == Mode::Personal && plan.aliases.is_empty() {
-        let spoke = st.alias_by_id(facts::SPOKE_ALIAS_ID);
-        let personal = st
-            .alias_by_id(facts::PERSONAL_ALIAS_ID)
-            .or_else(|| st.aliases.iter().find(|a| *a.name == *facts::PERSONAL_ALIAS_NAME));
-        let mut item = Item::new(Kind::Alias, facts::PERSONAL_ALIAS_NAME, "sys_alias");
-        match (personal, spoke) {
-            (None, _) => items.push(item.conflict(format!("the default alias {} is missing; complete the personal authentication app registration in WCS, or add an own [[alias]] to the plan", facts::PERSONAL_ALIAS_NAME))),
-            (Some(p), Some(s)) if p.parent.id() == &*s.sys_id => {
-                item.sys_id = Some(p.sys_id.0.clone());
-                items.push(item);
-            }
-            (Some(p), _) => {
-                item.sys_id = Some(p.sys_id.0.clone());
-                items.push(item.conflict(format!("the default alias {} is not a child of {}; set its Parent alias, or run calsync doctor --fix", p.id, facts::SPOKE_ALIAS_ID)));
-            }
-        }
-    }
+    (items, plan_alias)
+}
 
-    // Credentials.
-    let mut plan_cred: HashMap<String, Val> = HashMap::new();
+/// Personal mode on the default alias (seed 001): it must be there, under the spoke alias.
+fn personal_alias(plan: &Plan, st: &InstanceState) -> Option<Item> {
+    if plan.mode != Mode::Personal || !plan.aliases.is_empty() {
+        return None;
+    }
+    let spoke = st.alias_by_id(facts::SPOKE_ALIAS_ID);
+    let personal = st
+        .alias_by_id(facts::PERSONAL_ALIAS_ID)
+        .or_else(|| st.aliases.iter().find(|a| facts::same_name(&a.name, facts::PERSONAL_ALIAS_NAME)));
+    let mut item = Item::new(Kind::Alias, facts::PERSONAL_ALIAS_NAME, "sys_alias");
+    Some(match (personal, spoke) {
+        (None, _) => item.conflict(format!("the default alias {} is missing; complete the personal authentication app registration in WCS, or add an own [[alias]] to the plan", facts::PERSONAL_ALIAS_NAME)),
+        (Some(p), Some(s)) if p.parent.id() == &*s.sys_id => {
+            item.sys_id = Some(p.sys_id.0.clone());
+            item
+        }
+        (Some(p), _) => {
+            item.sys_id = Some(p.sys_id.0.clone());
+            item.conflict(format!("the default alias {} is not a child of {}; set its Parent alias, or run calsync doctor --fix", p.id, facts::SPOKE_ALIAS_ID))
+        }
+    })
+}
+
+/// The plan's OAuth 2.0 credentials, each on its registry's profile.
+fn credentials(plan: &Plan, st: &InstanceState, scopes: &Scopes) -> (Vec<Item>, Planned) {
+    let mut items = Vec::new();
+    let mut plan_cred = Planned::default();
     for c in &plan.credentials {
         let mut item = Item::new(Kind::Credential, &c.name, "oauth_2_0_credentials");
-        item.scope = target_id.clone();
-        let same_name: Vec<&Credential> = st.credentials.iter().filter(|x| *x.name == *c.name).collect();
-        let profiles: Vec<&OAuthProfile> = st.profiles.iter().filter(|p| *p.name == *c.profile).collect();
+        item.scope = scopes.target_id.clone();
+        let same_name: Vec<&Credential> =
+            st.credentials.iter().filter(|x| facts::same_name(&x.name, &c.name)).collect();
+        let profiles: Vec<&OAuthProfile> =
+            st.profiles.iter().filter(|p| facts::same_name(&p.name, &c.profile)).collect();
         if same_name.len() > 1 {
             items.push(item.conflict(format!(
-                "{} credentials are named \"{}\"; rename or delete the extra ones so the name points at one record",
+                "{} credentials are named \"{}\" (names match without regard to case); rename or delete the extra ones so the name points at one record",
                 same_name.len(),
                 c.name
             )));
@@ -497,81 +586,106 @@ pub fn diff(plan: &Plan, st: &InstanceState) -> Diff {
         let existing = same_name.first().copied();
         if let Some(e) = existing {
             item.sys_id = Some(e.sys_id.0.clone());
-            plan_cred.insert(c.name.clone(), Val::Lit(e.sys_id.0.clone()));
+            item.note = case_note(Kind::Credential, &e.name, &c.name);
+            plan_cred.insert(&c.name, Val::Lit(e.sys_id.0.clone()));
         } else {
-            plan_cred.insert(c.name.clone(), Val::Created(Kind::Credential, c.name.clone()));
+            plan_cred.insert(&c.name, Val::Created(Kind::Credential, c.name.clone()));
             compare(&mut item, "name", "Name", None, Val::Lit(c.name.clone()), &c.name, None);
         }
-        let cur_profile = existing.map(|e| e.oauth_entity_profile.id().to_string());
-        let cur_profile_label = existing.map(|e| {
-            st.profiles
-                .iter()
-                .find(|p| *p.sys_id == *e.oauth_entity_profile.id())
-                .map(|p| p.name.0.clone())
-                .unwrap_or_else(|| e.oauth_entity_profile.id().to_string())
-        });
-        compare(
-            &mut item,
-            "oauth_entity_profile",
-            "OAuth Entity Profile",
-            cur_profile.as_deref(),
-            Val::Lit(profile.sys_id.0.clone()),
-            &c.profile,
-            cur_profile_label,
-        );
-        let active = c.active.to_string();
-        let cur = existing.map(|e| e.active.0.to_string());
-        compare(&mut item, "active", "Active", cur.as_deref(), Val::Lit(active.clone()), &active, cur.clone());
-        let applies = c.applies_to.clone().or_else(|| existing.is_none().then(|| "all".to_string()));
-        if let Some(a) = applies {
-            let cur = existing.map(|e| e.applies_to.0.clone());
-            compare(&mut item, "applies_to", "Applies to", cur.as_deref(), Val::Lit(a.clone()), &a, cur.clone());
-        }
-        let order = c.order.or_else(|| existing.is_none().then_some(100));
-        if let Some(o) = order {
-            let cur = existing.map(|e| e.order.0.map(|n| n.to_string()).unwrap_or_default());
-            compare(&mut item, "order", "Order", cur.as_deref(), Val::Lit(o.to_string()), &o.to_string(), cur.clone());
-        }
-        if let Some(t) = &c.integration_type {
-            let cur = existing.map(|e| e.integration_type());
-            compare(
-                &mut item,
-                facts::CREDENTIAL_INTEGRATION_TYPE_COLUMN,
-                "Integration type",
-                cur.as_deref(),
-                Val::Lit(t.clone()),
-                t,
-                cur.clone(),
-            );
-        }
+        credential_fields(&mut item, c, existing, profile, st);
         items.push(finish(item, existing.is_some()));
     }
+    (items, plan_cred)
+}
 
-    // Connections.
+fn credential_fields(
+    item: &mut Item,
+    c: &super::model::CredentialSpec,
+    existing: Option<&Credential>,
+    profile: &OAuthProfile,
+    st: &InstanceState,
+) {
+    let cur_profile = existing.map(|e| e.oauth_entity_profile.id().to_string());
+    let cur_profile_label = existing.map(|e| {
+        st.profiles
+            .iter()
+            .find(|p| *p.sys_id == *e.oauth_entity_profile.id())
+            .map(|p| p.name.0.clone())
+            .unwrap_or_else(|| e.oauth_entity_profile.id().to_string())
+    });
+    compare(
+        item,
+        "oauth_entity_profile",
+        "OAuth Entity Profile",
+        cur_profile.as_deref(),
+        Val::Lit(profile.sys_id.0.clone()),
+        &profile.name,
+        cur_profile_label,
+    );
+    let active = c.active.to_string();
+    let cur = existing.map(|e| e.active.0.to_string());
+    compare(item, "active", "Active", cur.as_deref(), Val::Lit(active.clone()), &active, cur.clone());
+    let applies = c.applies_to.clone().or_else(|| existing.is_none().then(|| "all".to_string()));
+    if let Some(a) = applies {
+        let cur = existing.map(|e| e.applies_to.0.clone());
+        compare(item, "applies_to", "Applies to", cur.as_deref(), Val::Lit(a.clone()), &a, cur.clone());
+    }
+    let order = c.order.or_else(|| existing.is_none().then_some(100));
+    if let Some(o) = order {
+        let cur = existing.map(|e| e.order.0.map(|n| n.to_string()).unwrap_or_default());
+        compare(item, "order", "Order", cur.as_deref(), Val::Lit(o.to_string()), &o.to_string(), cur.clone());
+    }
+    if let Some(t) = &c.integration_type {
+        let cur = existing.map(|e| e.integration_type());
+        compare(
+            item,
+            facts::CREDENTIAL_INTEGRATION_TYPE_COLUMN,
+            "Integration type",
+            cur.as_deref(),
+            Val::Lit(t.clone()),
+            t,
+            cur.clone(),
+        );
+    }
+}
+
+/// An alias a record points at: one of the plan's, or one on the instance by ID or name.
+fn alias_ref(st: &InstanceState, plan_alias: &Planned, alias: &str) -> Option<Val> {
+    plan_alias.get(alias).or_else(|| {
+        let found = if alias.contains('.') {
+            st.alias_by_id(alias)
+        } else {
+            st.aliases.iter().find(|a| facts::same_name(&a.name, alias))
+        };
+        found.map(|a| Val::Lit(a.sys_id.0.clone()))
+    })
+}
+
+/// The plan's HTTP connections, each on its alias and credential.
+fn connections(
+    plan: &Plan,
+    st: &InstanceState,
+    scopes: &Scopes,
+    plan_alias: &Planned,
+    plan_cred: &Planned,
+) -> Vec<Item> {
+    let mut items = Vec::new();
     for n in &plan.connections {
         let mut item = Item::new(Kind::Connection, &n.name, "http_connection");
-        item.scope = target_id.clone();
-        let existing_any = st.connections.iter().find(|x| *x.name == *n.name);
+        item.scope = scopes.target_id.clone();
+        let existing_any = st.connections.iter().find(|x| facts::same_name(&x.name, &n.name));
         let existing = existing_any.filter(|x| &*x.sys_class_name == "http_connection");
-        if existing_any.is_some() && existing.is_none() {
-            items.push(item.conflict(format!("a connection named \"{}\" exists but is not an HTTP(s) connection; connection names are unique, so choose another name", n.name)));
+        if let (Some(other), None) = (existing_any, existing) {
+            items.push(item.conflict(format!("a connection named \"{}\" exists but is not an HTTP(s) connection; connection names are unique (without regard to case), so choose another name", other.name)));
             continue;
         }
-        // The alias: one of the plan's, or an existing one by ID or name.
-        let alias_val = plan_alias.get(&n.alias).cloned().or_else(|| {
-            let found = if n.alias.contains('.') {
-                st.alias_by_id(&n.alias)
-            } else {
-                st.aliases.iter().find(|a| *a.name == *n.alias)
-            };
-            found.map(|a| Val::Lit(a.sys_id.0.clone()))
-        });
-        let Some(alias_val) = alias_val else {
+        let Some(alias_val) = alias_ref(st, plan_alias, &n.alias) else {
             items.push(item.conflict(format!("the alias \"{}\" is neither in the plan nor on the instance; add an [[alias]] or use an existing alias ID", n.alias)));
             continue;
         };
-        let cred_val = plan_cred.get(&n.credential).cloned().or_else(|| {
-            let found: Vec<&Credential> = st.credentials.iter().filter(|c| *c.name == *n.credential).collect();
+        let cred_val = plan_cred.get(&n.credential).or_else(|| {
+            let found: Vec<&Credential> =
+                st.credentials.iter().filter(|c| facts::same_name(&c.name, &n.credential)).collect();
             (found.len() == 1).then(|| Val::Lit(found[0].sys_id.0.clone()))
         });
         let Some(cred_val) = cred_val else {
@@ -580,105 +694,111 @@ pub fn diff(plan: &Plan, st: &InstanceState) -> Diff {
         };
         let alias_label = match &alias_val {
             Val::Lit(id) => st.alias_label(id),
-            Val::Created(_, name) => format!("{}.{}", mode.scope(), name),
+            Val::Created(_, name) => format!("{}.{}", plan.mode.scope(), name),
         };
         if let Some(e) = existing {
             item.sys_id = Some(e.sys_id.0.clone());
+            item.note = case_note(Kind::Connection, &e.name, &n.name);
         } else {
             compare(&mut item, "name", "Name", None, Val::Lit(n.name.clone()), &n.name, None);
         }
-        let cur = existing.map(|e| e.connection_alias.id().to_string());
-        let cur_label = existing.map(|e| st.alias_label(e.connection_alias.id()));
-        compare(
-            &mut item,
-            "connection_alias",
-            "Connection alias",
-            cur.as_deref(),
-            alias_val.clone(),
-            &alias_label,
-            cur_label,
-        );
-        let cur = existing.map(|e| e.credential.id().to_string());
-        let cur_label = existing.map(|e| st.credential_name(e.credential.id()));
-        compare(&mut item, "credential", "Credential", cur.as_deref(), cred_val.clone(), &n.credential, cur_label);
-        let cur = existing.map(|e| e.connection_url.0.clone());
-        compare(
-            &mut item,
-            "connection_url",
-            "Connection URL",
-            cur.as_deref(),
-            Val::Lit(n.url.clone()),
-            &n.url,
-            cur.clone(),
-        );
-        for (col, label, want) in [
-            ("url_builder", "URL builder", "false"),
-            ("use_mid", "Use MID server", "false"),
-            ("active", "Active", if n.active { "true" } else { "false" }),
-        ] {
-            let cur = existing.map(|e| match col {
-                "url_builder" => e.url_builder.0.to_string(),
-                "use_mid" => e.use_mid.0.to_string(),
-                _ => e.active.0.to_string(),
-            });
-            compare(&mut item, col, label, cur.as_deref(), Val::Lit(want.into()), want, cur.clone());
-        }
-        // Only one active connection per alias, and one active connection per credential.
-        if n.active {
-            let me = existing.map(|e| e.sys_id.0.clone());
-            if let Val::Lit(alias_id) = &alias_val {
-                let multiple = st.alias_by_sys_id(alias_id).map(|a| a.multiple_connections.0).unwrap_or(false);
-                if let Some(other) = st
-                    .connections
-                    .iter()
-                    .find(|c| c.active.0 && c.connection_alias.id() == alias_id && Some(&c.sys_id.0) != me.as_ref())
-                    && !multiple
-                {
-                    items.push(item.conflict(format!(
-                        "the alias {alias_label} already has the active connection \"{}\", and an alias allows one active connection unless it supports multiple; deactivate \"{}\" or point this connection at another alias",
-                        other.name, other.name
-                    )));
-                    continue;
-                }
-            }
-            if let Val::Lit(cred_id) = &cred_val
-                && let Some(other) = st
-                    .connections
-                    .iter()
-                    .find(|c| c.active.0 && c.credential.id() == cred_id && Some(&c.sys_id.0) != me.as_ref())
-            {
-                items.push(item.conflict(format!(
-                    "the credential \"{}\" is already used by the active connection \"{}\"; a credential can serve one active connection, so give this connection its own credential",
-                    n.credential, other.name
-                )));
-                continue;
-            }
+        connection_fields(&mut item, n, existing, st, (&alias_val, &alias_label), &cred_val);
+        if let Some(reason) = active_clash(n, existing, st, (&alias_val, &alias_label), &cred_val) {
+            items.push(item.conflict(reason));
+            continue;
         }
         items.push(finish(item, existing.is_some()));
     }
+    items
+}
 
-    // Calendar providers: one per delegated mailbox, overriding to its own alias.
+fn connection_fields(
+    item: &mut Item,
+    n: &super::model::ConnectionSpec,
+    existing: Option<&Connection>,
+    st: &InstanceState,
+    (alias_val, alias_label): (&Val, &str),
+    cred_val: &Val,
+) {
+    let cur = existing.map(|e| e.connection_alias.id().to_string());
+    let cur_label = existing.map(|e| st.alias_label(e.connection_alias.id()));
+    compare(item, "connection_alias", "Connection alias", cur.as_deref(), alias_val.clone(), alias_label, cur_label);
+    let cur = existing.map(|e| e.credential.id().to_string());
+    let cur_label = existing.map(|e| st.credential_name(e.credential.id()));
+    compare(item, "credential", "Credential", cur.as_deref(), cred_val.clone(), &n.credential, cur_label);
+    let cur = existing.map(|e| e.connection_url.0.clone());
+    compare(item, "connection_url", "Connection URL", cur.as_deref(), Val::Lit(n.url.clone()), &n.url, cur.clone());
+    for (col, label, want) in [
+        ("url_builder", "URL builder", "false"),
+        ("use_mid", "Use MID server", "false"),
+        ("active", "Active", if n.active { "true" } else { "false" }),
+    ] {
+        let cur = existing.map(|e| match col {
+            "url_builder" => e.url_builder.0.to_string(),
+            "use_mid" => e.use_mid.0.to_string(),
+            _ => e.active.0.to_string(),
+        });
+        compare(item, col, label, cur.as_deref(), Val::Lit(want.into()), want, cur.clone());
+    }
+}
+
+/// Only one active connection per alias (unless it allows several), and one active
+/// connection per credential: the sentence that says which rule an active connection
+/// would break.
+fn active_clash(
+    n: &super::model::ConnectionSpec,
+    existing: Option<&Connection>,
+    st: &InstanceState,
+    (alias_val, alias_label): (&Val, &str),
+    cred_val: &Val,
+) -> Option<String> {
+    if !n.active {
+        return None;
+    }
+    let me = existing.map(|e| e.sys_id.0.clone());
+    let other_active = |c: &&Connection| c.active.0 && Some(&c.sys_id.0) != me.as_ref();
+    if let Val::Lit(alias_id) = alias_val {
+        let multiple = st.alias_by_sys_id(alias_id).map(|a| a.multiple_connections.0).unwrap_or(false);
+        if let Some(other) = st.connections.iter().filter(other_active).find(|c| c.connection_alias.id() == alias_id)
+            && !multiple
+        {
+            return Some(format!(
+                "the alias {alias_label} already has the active connection \"{}\", and an alias allows one active connection unless it supports multiple; deactivate \"{}\" or point this connection at another alias",
+                other.name, other.name
+            ));
+        }
+    }
+    if let Val::Lit(cred_id) = cred_val
+        && let Some(other) = st.connections.iter().filter(other_active).find(|c| c.credential.id() == cred_id)
+    {
+        return Some(format!(
+            "the credential \"{}\" is already used by the active connection \"{}\"; a credential can serve one active connection, so give this connection its own credential",
+            n.credential, other.name
+        ));
+    }
+    None
+}
+
+/// Calendar providers: one per delegated mailbox, overriding to its own alias.
+fn providers(plan: &Plan, st: &InstanceState, scopes: &Scopes, plan_alias: &Planned) -> Vec<Item> {
+    let mut items = Vec::new();
     for pr in &plan.providers {
         let mut item = Item::new(Kind::Provider, &pr.name, facts::PROVIDER_TABLE);
-        item.scope = st.scope_by_name(facts::WCS_SCOPE).map(|s| s.sys_id.0.clone()).unwrap_or_default();
-        let same: Vec<&serde_json::Value> = st.providers.iter().filter(|p| plain(&p["name"]) == pr.name).collect();
+        item.scope = scopes.wcs_id.clone();
+        let same: Vec<&serde_json::Value> =
+            st.providers.iter().filter(|p| facts::same_name(&plain(&p["name"]), &pr.name)).collect();
         if same.len() > 1 {
             items.push(item.conflict(format!(
-                "{} calendar providers are named \"{}\"; rename the extra ones",
+                "{} calendar providers are named \"{}\" (names match without regard to case); rename the extra ones",
                 same.len(),
                 pr.name
             )));
             continue;
         }
         let existing = same.first().copied();
-        let cur = |col: &str| existing.map(|e| plain(&e[col]));
         let alias_val = match &pr.alias {
             None => Some(Val::Lit(String::new())),
-            Some(a) => plan_alias.get(a).cloned().or_else(|| {
-                let found =
-                    if a.contains('.') { st.alias_by_id(a) } else { st.aliases.iter().find(|x| *x.name == **a) };
-                found.map(|x| Val::Lit(x.sys_id.0.clone()))
-            }),
+            Some(a) => alias_ref(st, plan_alias, a),
         };
         let Some(alias_val) = alias_val else {
             items.push(item.conflict(format!(
@@ -689,54 +809,64 @@ pub fn diff(plan: &Plan, st: &InstanceState) -> Diff {
         };
         if let Some(e) = existing {
             item.sys_id = Some(plain(&e["sys_id"]));
+            item.note = case_note(Kind::Provider, &plain(&e["name"]), &pr.name);
         } else {
             compare(&mut item, "name", "Name", None, Val::Lit(pr.name.clone()), &pr.name, None);
         }
-        let active = pr.active.to_string();
-        compare(
-            &mut item,
-            "active",
-            "Active",
-            cur("active").as_deref(),
-            Val::Lit(active.clone()),
-            &active,
-            cur("active"),
-        );
-        let p = facts::PROVIDER_PROCESSOR_COLUMN;
-        compare(
-            &mut item,
-            p,
-            "Calendar processor",
-            cur(p).as_deref(),
-            Val::Lit(facts::PROCESSOR_MS_GRAPH.into()),
-            "Microsoft Graph",
-            cur(p),
-        );
-        let over = pr.alias.is_some().to_string();
-        let o = facts::PROVIDER_OVERRIDE_COLUMN;
-        compare(&mut item, o, "Override alias?", cur(o).as_deref(), Val::Lit(over.clone()), &over, cur(o));
-        let ac = facts::PROVIDER_ALIAS_COLUMN;
-        let alias_label = match (&alias_val, &pr.alias) {
-            (Val::Created(_, n), _) => format!("{}.{n}", mode.scope()),
-            (Val::Lit(id), Some(_)) => st.alias_label(id),
-            _ => "(default alias)".into(),
-        };
-        let cur_alias = cur(ac).map(|v| if v.is_empty() { "(none)".to_string() } else { st.alias_label(&v) });
-        compare(&mut item, ac, "Connection & credential alias", cur(ac).as_deref(), alias_val, &alias_label, cur_alias);
-        let d = facts::PROVIDER_DELEGATE_COLUMN;
-        let want = pr.delegated_user.clone().unwrap_or_default();
-        compare(&mut item, d, "Delegated user email", cur(d).as_deref(), Val::Lit(want.clone()), &want, cur(d));
+        provider_fields(&mut item, pr, existing, st, plan.mode, alias_val);
         items.push(finish(item, existing.is_some()));
     }
+    items
+}
 
-    // Other WCS properties the plan sets (time zone and the like).
+fn provider_fields(
+    item: &mut Item,
+    pr: &super::model::ProviderSpec,
+    existing: Option<&serde_json::Value>,
+    st: &InstanceState,
+    mode: Mode,
+    alias_val: Val,
+) {
+    let cur = |col: &str| existing.map(|e| plain(&e[col]));
+    let active = pr.active.to_string();
+    compare(item, "active", "Active", cur("active").as_deref(), Val::Lit(active.clone()), &active, cur("active"));
+    let p = facts::PROVIDER_PROCESSOR_COLUMN;
+    compare(
+        item,
+        p,
+        "Calendar processor",
+        cur(p).as_deref(),
+        Val::Lit(facts::PROCESSOR_MS_GRAPH.into()),
+        "Microsoft Graph",
+        cur(p),
+    );
+    let over = pr.alias.is_some().to_string();
+    let o = facts::PROVIDER_OVERRIDE_COLUMN;
+    compare(item, o, "Override alias?", cur(o).as_deref(), Val::Lit(over.clone()), &over, cur(o));
+    let ac = facts::PROVIDER_ALIAS_COLUMN;
+    let alias_label = match (&alias_val, &pr.alias) {
+        (Val::Created(_, n), _) => format!("{}.{n}", mode.scope()),
+        (Val::Lit(id), Some(_)) => st.alias_label(id),
+        _ => "(default alias)".into(),
+    };
+    let cur_alias = cur(ac).map(|v| if v.is_empty() { "(none)".to_string() } else { st.alias_label(&v) });
+    compare(item, ac, "Connection & credential alias", cur(ac).as_deref(), alias_val, &alias_label, cur_alias);
+    let d = facts::PROVIDER_DELEGATE_COLUMN;
+    let want = pr.delegated_user.clone().unwrap_or_default();
+    compare(item, d, "Delegated user email", cur(d).as_deref(), Val::Lit(want.clone()), &want, cur(d));
+}
+
+/// Other WCS properties the plan sets (time zone and the like).
+fn properties(plan: &Plan, st: &InstanceState, scopes: &Scopes) -> Vec<Item> {
+    let mut items = Vec::new();
     for (name, want) in &plan.properties {
         let mut item = Item::new(Kind::Property, name, "sys_properties");
-        item.scope = st.scope_by_name(facts::WCS_SCOPE).map(|s| s.sys_id.0.clone()).unwrap_or_default();
-        match st.other_properties.iter().find(|p| *p.name == **name) {
+        item.scope = scopes.wcs_id.clone();
+        match st.other_properties.iter().find(|p| facts::same_name(&p.name, name)) {
             None => items.push(item.conflict(format!("the system property {name} does not exist on this instance; it comes with Workplace Calendar Synchronization"))),
             Some(p) => {
                 item.sys_id = Some(p.sys_id.0.clone());
+                item.note = case_note(Kind::Property, &p.name, name);
                 // The record says what it takes: its type, and its choices when it has them.
                 let kind = if p.kind.trim().is_empty() { facts::wcs_property_kind(name) } else { p.kind.trim() };
                 let choices: Vec<String> = p.choice_values().into_iter().map(|(_, v)| v).collect();
@@ -749,23 +879,20 @@ pub fn diff(plan: &Plan, st: &InstanceState) -> Diff {
             }
         }
     }
+    items
+}
 
-    // The integration-mode property.
+/// The integration-mode property.
+fn mode_property(plan: &Plan, st: &InstanceState, scopes: &Scopes) -> Item {
     let mut item = Item::new(Kind::Property, facts::MODE_PROPERTY, "sys_properties");
-    item.scope = wcs_id;
+    item.scope = scopes.wcs_id.clone();
     match &st.property {
-        None => items.push(item.conflict(format!("the system property {} does not exist; it comes with Workplace Calendar Synchronization 3.0 or later, so upgrade WCS first", facts::MODE_PROPERTY))),
+        None => item.conflict(format!("the system property {} does not exist; it comes with Workplace Calendar Synchronization 3.0 or later, so upgrade WCS first", facts::MODE_PROPERTY)),
         Some(p) => {
             item.sys_id = Some(p.sys_id.0.clone());
-            let want = mode_value(p, mode);
+            let want = mode_value(p, plan.mode);
             compare(&mut item, "value", "Value", Some(&p.value), Val::Lit(want.clone()), &want, Some(p.value.0.clone()));
-            items.push(finish(item, true));
+            finish(item, true)
         }
-    }
-
-    Diff {
-        mode,
-        scope: target.map(|s| format!("{} ({})", s.name, s.scope)).unwrap_or_else(|| mode.scope().to_string()),
-        items,
     }
 }

@@ -1,6 +1,7 @@
 //! The desired setup as a plan, its difference from the instance, and applying it.
 
 pub mod apply;
+pub mod batched;
 pub mod diff;
 pub mod journal;
 pub mod model;

@@ -146,6 +146,30 @@ impl Client {
         self.requests.load(Ordering::Relaxed)
     }
 
+    /// A request to the instance with calsync's login and `Accept: application/json`,
+    /// counted in `requests_sent`.
+    pub(super) fn authed(&self, method: Method, url: &str) -> reqwest::RequestBuilder {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        self.http
+            .request(method, url)
+            .basic_auth(&self.user, Some(self.password.expose_secret()))
+            .header(header::ACCEPT, "application/json")
+    }
+
+    pub(super) fn retry_policy(&self) -> RetryPolicy {
+        self.retry
+    }
+
+    pub(super) fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// How long the next exchange may take: the per-request limit, or less when the
+    /// command's deadline is nearer; an error once the deadline has passed.
+    pub(super) fn next_limit(&self) -> Result<Duration, SnError> {
+        Ok(self.time_left()?.map_or(self.limits.request, |l| l.min(self.limits.request)))
+    }
+
     fn table_url(&self, table: &str, sys_id: Option<&str>) -> String {
         match sys_id {
             Some(id) => format!("{}/api/now/table/{table}/{id}", self.instance),
@@ -335,7 +359,7 @@ fn decode<T: DeserializeOwned>(table: &str, v: Option<Value>) -> Result<T, SnErr
     serde_json::from_value(v).map_err(|e| SnError::Decode { table: table.into(), reason: e.to_string() })
 }
 
-fn transport_reason(e: &reqwest::Error) -> String {
+pub(super) fn transport_reason(e: &reqwest::Error) -> String {
     // reqwest's message names the URL, never the credentials; the URL can carry a long
     // query, so the sentence is cut.
     let mut chain = e.to_string();
@@ -362,18 +386,18 @@ fn transport_reason(e: &reqwest::Error) -> String {
 }
 
 /// A failed answer, and whether trying again could help.
-struct Failure {
-    error: SnError,
-    retryable: bool,
-    retry_after: Option<u64>,
-    status: Option<StatusCode>,
+pub(super) struct Failure {
+    pub error: SnError,
+    pub retryable: bool,
+    pub retry_after: Option<u64>,
+    pub status: Option<StatusCode>,
 }
 
 impl Failure {
     fn final_(error: SnError) -> Self {
         Failure { error, retryable: false, retry_after: None, status: None }
     }
-    fn into_error(self, attempts: u32) -> SnError {
+    pub(super) fn into_error(self, attempts: u32) -> SnError {
         match self.error {
             SnError::RateLimited { retry_after, .. } => SnError::RateLimited { attempts, retry_after },
             SnError::Server { status, message, .. } => SnError::Server { status, message, attempts },
@@ -407,6 +431,29 @@ async fn read_answer(
         let retryable = matches!(error, SnError::Unreachable { .. });
         Failure { error, retryable, retry_after: None, status: Some(status) }
     })?;
+    map_answer(Answer { status, content_type, retry_after, body }, instance, user, table, sys_id)
+}
+
+/// An answer as it arrived: over HTTP, or as one item of a Batch API answer.
+pub(super) struct Answer {
+    pub status: StatusCode,
+    pub content_type: String,
+    pub retry_after: Option<u64>,
+    pub body: String,
+}
+
+/// What an answer means: the `result` member, or the error it stands for.
+pub(super) fn map_answer(
+    answer: Answer,
+    instance: &InstanceUrl,
+    user: &str,
+    table: &str,
+    sys_id: Option<&str>,
+) -> Result<Option<Value>, Failure> {
+    let Answer { status, content_type, retry_after, body } = answer;
+    if status == StatusCode::NO_CONTENT {
+        return Ok(None);
+    }
     if content_type.contains("html") || (!content_type.contains("json") && body.trim_start().starts_with('<')) {
         let page = classify_html(&body);
         // A 5xx HTML page from a load balancer is worth another try; a sign-in or
@@ -458,7 +505,11 @@ async fn read_answer(
 }
 
 /// Reads the body as it streams, and stops as soon as it would pass `max` bytes.
-async fn read_body(mut resp: reqwest::Response, instance: &InstanceUrl, max: usize) -> Result<String, SnError> {
+pub(super) async fn read_body(
+    mut resp: reqwest::Response,
+    instance: &InstanceUrl,
+    max: usize,
+) -> Result<String, SnError> {
     let too_large = || SnError::TooLarge { url: instance.to_string(), limit_mib: max >> 20 };
     if resp.content_length().is_some_and(|n| n > max as u64) {
         return Err(too_large());

@@ -170,15 +170,18 @@ impl Tasks {
             }
             return;
         }
-        let (cancel_tx, cancel_rx) = oneshot::channel::<()>();
-        if let Some(g) = generation_of(&effect) {
-            self.running.insert(g, cancel_tx);
-        }
         let (env, tx) = (env.clone(), tx.clone());
+        let Some(g) = generation_of(&effect) else {
+            // Not a request on screen (saving the plan): nothing cancels it.
+            tokio::spawn(async move { perform(effect, &env, &tx).await });
+            return;
+        };
+        let (cancel_tx, cancel_rx) = oneshot::channel::<()>();
+        self.running.insert(g, cancel_tx);
         tokio::spawn(async move {
             tokio::select! {
                 () = perform(effect, &env, &tx) => {}
-                _ = cancel_rx => {}
+                Ok(()) = cancel_rx => {}
             }
         });
     }
@@ -319,6 +322,9 @@ async fn apply(
         },
     )
     .await?;
+    for note in &report.notes {
+        send(tx, Event::Progress(generation, ApplyLine { ok: true, text: note.clone(), link: None }));
+    }
     if let Some(e) = report.first_failure() {
         return Err(Failure::Write(e.clone()));
     }
@@ -370,7 +376,7 @@ async fn sign_in(
     Ok(SignedIn { who: done.who, warnings: done.warnings })
 }
 
-fn save_plan(p: &Plan) -> Result<String, String> {
+fn save_plan(p: &Plan) -> Result<String, std::io::Error> {
     let mut path = std::path::PathBuf::from(format!("calsync-plan-{}.toml", p.mode));
     let mut n = 2;
     while path.exists() {
@@ -379,7 +385,7 @@ fn save_plan(p: &Plan) -> Result<String, String> {
     }
     let text =
         format!("# Saved by the calsync wizard. Replay with: calsync apply --plan {}\n{}", path.display(), p.to_toml());
-    std::fs::write(&path, text).map(|()| path.display().to_string()).map_err(|e| e.to_string())
+    std::fs::write(&path, text).map(|()| path.display().to_string())
 }
 
 /// Reads terminal input on its own thread until `stop` is set.

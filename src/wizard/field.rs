@@ -2,7 +2,7 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct TextField {
     pub label: &'static str,
     pub value: String,
@@ -10,6 +10,21 @@ pub struct TextField {
     pub cursor: usize,
     /// Shown as bullets, never echoed.
     pub masked: bool,
+}
+
+/// A masked field (the password) shows its length only, so no `{:?}` of the draft, an
+/// effect or a panic message can carry it.
+impl std::fmt::Debug for TextField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("TextField");
+        d.field("label", &self.label);
+        if self.masked {
+            d.field("value", &format_args!("<{} characters, masked>", self.value.chars().count()));
+        } else {
+            d.field("value", &self.value);
+        }
+        d.field("cursor", &self.cursor).finish()
+    }
 }
 
 impl TextField {
@@ -76,6 +91,17 @@ impl TextField {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_masked_value_stays_out_of_debug_output() {
+        let pw = TextField::masked("Password").with("Hunter-2-secret");
+        let shown = format!("{pw:?}");
+        assert!(!shown.contains("Hunter-2-secret") && shown.contains("15 characters"), "{shown}");
+        let mut draft = crate::wizard::Draft::default();
+        draft.password.set("Hunter-2-secret");
+        assert!(!format!("{draft:?}").contains("Hunter-2-secret"));
+        assert!(format!("{:?}", TextField::new("User").with("admin")).contains("admin"));
+    }
 
     fn k(c: KeyCode) -> KeyEvent {
         KeyEvent::new(c, KeyModifiers::NONE)

@@ -534,7 +534,8 @@ pub enum Event {
     Applied(u64, Result<(), Failure>),
     SignIn(u64, Notice),
     SignedIn(u64, Result<SignedIn, Failure>),
-    Saved(Result<String, String>),
+    /// The plan was saved (to this path), or could not be.
+    Saved(Result<String, std::io::Error>),
     /// A signal: leave now, and exit as the signal says.
     Signal(Signal),
 }

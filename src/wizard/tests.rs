@@ -372,6 +372,8 @@ fn review_blocks_conflicts_then_applies_then_signs_in() {
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.step, Step::Summary);
     assert!(matches!(key(&mut app, KeyCode::Char('s')).as_slice(), [Effect::SavePlan(_)]));
+    app.handle(Event::Saved(Err(std::io::Error::from(std::io::ErrorKind::PermissionDenied))));
+    assert!(app.notice.as_ref().unwrap().starts_with("Could not save the plan: "), "{:?}", app.notice);
     app.handle(Event::Saved(Ok("calsync-plan-personal.toml".into())));
     assert!(app.notice.as_ref().unwrap().contains("calsync-plan-personal.toml"));
     assert!(key(&mut app, KeyCode::Enter).is_empty());

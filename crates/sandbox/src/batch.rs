@@ -17,6 +17,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use serde_json::{Value, json};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 use tower::ServiceExt;
 
@@ -135,6 +136,10 @@ pub async fn batch(State(inner): State<Arc<Inner>>, method: Method, headers: Hea
     if let Err(r) = authenticate(&inner, &headers) {
         return *r;
     }
+    if inner.faults.no_batch.load(Ordering::Relaxed) {
+        return envelope(400, "Requested URI does not represent any resource", None);
+    }
+    inner.stats.batches.fetch_add(1, Ordering::SeqCst);
     if method != Method::POST {
         return envelope(405, "Method not Supported", Some("The Batch API takes POST only"));
     }

@@ -153,6 +153,16 @@ impl Sandbox {
         self.inner.faults.cut_write.store(n, Ordering::SeqCst);
     }
 
+    /// Answers the Batch API as an instance without it does.
+    pub fn set_batch_refused(&self, on: bool) {
+        self.inner.faults.no_batch.store(on, Ordering::Relaxed);
+    }
+
+    /// Batch API calls answered so far.
+    pub fn batches(&self) -> u64 {
+        self.inner.stats.batches.load(Ordering::SeqCst)
+    }
+
     /// Makes the Table API ignore dot-walked conditions, like a simpler instance.
     pub fn set_no_dot_walk(&self, on: bool) {
         self.inner.faults.no_dot_walk.store(on, Ordering::Relaxed);

@@ -36,12 +36,16 @@ pub struct Faults {
     /// Carry out the Nth write (1-based; 0 = off) but cut its answer off mid-response, as a
     /// dropped connection or a killed client would leave it.
     pub cut_write: AtomicU64,
+    /// Answer the Batch API as an instance without it does (400, unknown resource).
+    pub no_batch: AtomicBool,
 }
 
 #[derive(Debug, Default)]
 pub struct Stats {
     pub requests: AtomicU64,
     pub writes: AtomicU64,
+    /// Batch API calls answered (each also counts once in `requests`).
+    pub batches: AtomicU64,
 }
 
 pub struct Inner {

@@ -100,7 +100,12 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
 fn max_scroll(app: &App) -> u16 {
     app.diff
         .as_ref()
-        .map(|d| d.items.iter().map(|i| 1 + i.fields.len() + usize::from(i.reason.is_some())).sum::<usize>() as u16)
+        .map(|d| {
+            d.items
+                .iter()
+                .map(|i| 1 + i.fields.len() + usize::from(i.reason.is_some()) + usize::from(i.note.is_some()))
+                .sum::<usize>() as u16
+        })
         .unwrap_or(0)
 }
 
@@ -144,6 +149,9 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             }
             if let Some(r) = &i.reason {
                 lines.push(Line::styled(format!("             {r}"), t.bad()));
+            }
+            if let Some(n) = &i.note {
+                lines.push(Line::styled(format!("             {n}"), t.dim()));
             }
         }
     }
