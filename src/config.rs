@@ -30,6 +30,24 @@ pub struct Config {
     pub no_color: bool,
     /// Debug builds: F12 panics (`CALSYNC_DEBUG_PANIC`), for the terminal tests.
     pub debug_panic: bool,
+    /// Instance sign-in (`--sign-in`, `--client-id`, `--password-stdin`, `--sso`); see
+    /// `cli::login`.
+    pub sign_in: Option<crate::snow::auth::Method>,
+    pub client_id: Option<String>,
+    pub password_stdin: bool,
+    /// With `sandbox`: single sign-on is the sandbox's default; calsync signs in with OAuth.
+    pub sandbox_sso: bool,
+    /// Whether calsync may prompt on the terminal or open a browser (false for `status`).
+    pub prompt: bool,
+    pub no_browser: bool,
+    /// `CALSYNC_MFA_CODE`: the current one-time code, instead of a prompt.
+    pub mfa_code: Option<SecretString>,
+    /// `CALSYNC_INSTANCE_CLIENT_SECRET`: the secret of calsync's registry on the instance.
+    pub instance_client_secret: Option<SecretString>,
+    /// `CALSYNC_OAUTH_PORT`: the loopback port for the instance's OAuth redirect.
+    pub oauth_port: Option<u16>,
+    /// `CALSYNC_CONFIG_DIR`: where saved instances are kept.
+    pub config_dir: PathBuf,
 }
 
 impl Config {
@@ -49,6 +67,16 @@ impl Config {
             sandbox_state: var("CALSYNC_SANDBOX_STATE").map_or_else(crate::sandbox::default_state_path, PathBuf::from),
             no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
             debug_panic: std::env::var_os("CALSYNC_DEBUG_PANIC").is_some(),
+            sign_in: None,
+            client_id: None,
+            password_stdin: false,
+            sandbox_sso: false,
+            prompt: true,
+            no_browser: false,
+            mfa_code: var("CALSYNC_MFA_CODE").map(SecretString::from),
+            instance_client_secret: var("CALSYNC_INSTANCE_CLIENT_SECRET").map(SecretString::from),
+            oauth_port: var("CALSYNC_OAUTH_PORT").and_then(|p| p.parse().ok()),
+            config_dir: var("CALSYNC_CONFIG_DIR").map_or_else(crate::profiles::default_config_dir, PathBuf::from),
         }
     }
 
@@ -56,6 +84,7 @@ impl Config {
     /// with the state kept in `state_dir`.
     pub fn isolated(state_dir: impl Into<PathBuf>) -> Config {
         let state_dir = state_dir.into();
+        let config_dir = state_dir.join("config");
         Config {
             instance: None,
             user: None,
@@ -69,6 +98,16 @@ impl Config {
             state_dir,
             no_color: false,
             debug_panic: false,
+            sign_in: None,
+            client_id: None,
+            password_stdin: false,
+            sandbox_sso: false,
+            prompt: true,
+            no_browser: false,
+            mfa_code: None,
+            instance_client_secret: None,
+            oauth_port: None,
+            config_dir,
         }
     }
 }

@@ -128,6 +128,47 @@ pub const WCS_PROPERTIES: [(&str, &str, &str); 6] = [
     ("sn_wsd_rsvsync.outlook_event_sync_interval", "2", "Outlook event sync interval"),
 ];
 
+/// The instance's sign-in page; with single sign-on as the default it redirects to the
+/// identity provider. [confirmed page; the redirect is confirmed for SSO-default instances]
+pub const LOGIN_PAGE: &str = "login.do";
+/// A page that needs a session; without one it redirects to wherever people sign in.
+/// [likely: the classic UI's frame page]
+pub const SESSION_PAGE: &str = "navpage.do";
+/// Text on a sign-in page that asks for a one-time code as well. [guess: the MFA page's
+/// address; no public capture of a login page with MFA enforced was found]
+pub const MFA_PAGE_MARKERS: [&str; 2] = ["validate_multifactor_auth_code", "multi-factor"];
+/// Identity provider hosts (suffixes) and their names, for the SSO finding. [confirmed hosts]
+pub const IDENTITY_PROVIDERS: [(&str, &str); 7] = [
+    ("login.microsoftonline.com", "Microsoft Entra ID"),
+    ("login.microsoftonline.us", "Microsoft Entra ID (US Government)"),
+    ("login.partner.microsoftonline.cn", "Microsoft Entra ID (China)"),
+    ("okta.com", "Okta"),
+    ("oktapreview.com", "Okta"),
+    ("accounts.google.com", "Google"),
+    ("pingone.com", "PingOne"),
+];
+/// The instance's OAuth endpoints (authorization code with PKCE, refresh, client
+/// credentials). [confirmed: authorization-workflow.md]
+pub const INSTANCE_AUTHORIZE_PATH: &str = "oauth_auth.do";
+pub const INSTANCE_TOKEN_PATH: &str = "oauth_token.do";
+/// Revocation endpoint. [likely]
+pub const INSTANCE_REVOKE_PATH: &str = "oauth_revoke_token.do";
+/// The scope an instance token is asked for. [likely: the default scope of new registries]
+pub const INSTANCE_SCOPE: &str = "useraccount";
+/// The loopback port calsync's registry entry lists (`http://localhost:8750/`): the instance
+/// matches the redirect URL exactly, port included. [calsync's choice; confirmed matching]
+pub const INSTANCE_OAUTH_PORT: u16 = 8750;
+/// An encoded-query value the instance replaces with the signed-in user's sys_id. [likely]
+pub const CURRENT_USER_ID: &str = "javascript:gs.getUserID()";
+/// The 401 detail an instance gives when the basic-auth restriction blocks a login.
+/// [guess: the restriction doc names the rule, not the message]
+pub const BASIC_RESTRICTED_MARKER: &str = "basic authentication is restricted";
+/// Default lifespans of an Application Registry entry, in seconds. [confirmed:
+/// t_CreateEndpointforExternalClients.md]
+pub const INSTANCE_REFRESH_LIFESPAN_SECS: i64 = 8_640_000;
+/// Microsoft refresh tokens lapse after this many days without use. [likely: Microsoft's
+/// refresh-token lifetime page gives 90 days; not in reference/identity.md]
+pub const ENTRA_REFRESH_IDLE_DAYS: i64 = 90;
 /// Compares dotted versions numerically ("3.10.0" > "3.4.6"), as the version facts above
 /// are compared with what an instance has installed.
 pub fn version_at_least(have: &str, want: &str) -> bool {

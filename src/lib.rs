@@ -10,6 +10,7 @@
 //!   apply engine (scope switch, dependency order, idempotent, never deletes).
 //! - `sandbox`: the simulated instance and Microsoft sign-in on loopback, its own crate
 //!   (`crates/sandbox`, the only one that serves HTTP with axum), used by `--sandbox` and the tests.
+//! - `profiles`: saved instances (address, user, sign-in method, read-only), secrets excluded.
 //! - `secrets`: the OS keyring, and nothing else, for passwords, secrets and tokens;
 //!   `secret_store`: the `SecretStore` trait in front of it (an in-memory store for tests),
 //!   every call with a deadline. `clock`: the clock behind a trait.
@@ -34,6 +35,7 @@ pub mod doctor;
 pub mod facts;
 pub mod oauth;
 pub mod plan;
+pub mod profiles;
 pub mod sanitize;
 pub mod secret_store;
 // The kernel keyring is driven through its system calls (libc), the one unsafe code outside

@@ -19,6 +19,9 @@ pub enum Account {
     ClientSecret { instance: String, client_id: String },
     /// `refresh-token:<host[:port]>:<credential name>`
     RefreshToken { instance: String, credential: String },
+    /// `instance-token:<host[:port]>:<profile or user>`: calsync's own refresh token from
+    /// the instance's OAuth.
+    InstanceToken { instance: String, login: String },
     /// `probe:<id>`: written, read back and deleted by `probe`, never kept.
     Probe { id: String },
 }
@@ -29,6 +32,7 @@ impl Account {
             Account::InstancePassword { instance, user } => format!("instance-password:{instance}:{user}"),
             Account::ClientSecret { instance, client_id } => format!("client-secret:{instance}:{client_id}"),
             Account::RefreshToken { instance, credential } => format!("refresh-token:{instance}:{credential}"),
+            Account::InstanceToken { instance, login } => format!("instance-token:{instance}:{login}"),
             Account::Probe { id } => format!("probe:{id}"),
         }
     }

@@ -31,6 +31,7 @@ enum Answer {
 
 struct Hostile {
     url: String,
+    /// Requests that carried an `Authorization` header.
     requests: Arc<AtomicUsize>,
 }
 
@@ -53,6 +54,14 @@ async fn hostile(answer: Answer) -> Hostile {
                         Ok(0) | Err(_) => return,
                         Ok(n) => seen.extend_from_slice(&buf[..n]),
                     }
+                }
+                // Only requests that carry a login count: the password is what must go
+                // out once. calsync first looks at the sign-in page without one; to that
+                // it answers as an instance with its own login form would.
+                let head = String::from_utf8_lossy(&seen).to_ascii_lowercase();
+                if !head.contains("\r\nauthorization:") {
+                    let _ = sock.write_all(instance_without_login(&head).as_bytes()).await;
+                    return;
                 }
                 counted.fetch_add(1, Ordering::SeqCst);
                 match answer {
@@ -99,6 +108,19 @@ async fn hostile(answer: Answer) -> Hostile {
         }
     });
     Hostile { url, requests }
+}
+
+/// What an instance with its own sign-in form answers a request that carries no login.
+fn instance_without_login(head: &str) -> String {
+    if head.starts_with("get /api/") {
+        let body = r#"{"error":{"message":"User Not Authenticated","detail":"Required to provide Auth information"},"status":"failure"}"#;
+        return json_response("401 Unauthorized", body);
+    }
+    let page = "<html><head><title>Log in | ServiceNow</title></head><body><form action=\"login.do\"><input name=\"user_password\"></form></body></html>";
+    format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
+        page.len()
+    )
 }
 
 fn json_response(status: &str, body: &str) -> String {

@@ -195,6 +195,111 @@ fn the_whole_personal_setup_by_keyboard() {
     }
 }
 
+/// An admin who signs in only through single sign-on: the instance step signs in with the
+/// instance's OAuth in the browser (no password typed anywhere in calsync), the setup
+/// goes on to Get OAuth Token, and `calsync status` then names every login's account and
+/// expiry.
+#[test]
+fn an_sso_admin_sets_up_through_instance_oauth_with_no_password() {
+    let _turn = KEYRING.lock().unwrap_or_else(|e| e.into_inner());
+    if std::env::var_os("CALSYNC_REQUIRE_KEYRING").is_none() {
+        eprintln!("not run: signing in keeps tokens, which needs a real keyring; run through tests/run");
+        return;
+    }
+    let browser = format!("{}/tests/fixtures/browser-sso.sh", env!("CARGO_MANIFEST_DIR"));
+    let env = format!(
+        "CALSYNC_KEYRING=secret-service BROWSER={browser} INSTANCE_SIGN_IN_AS=it-admin@contoso.com INSTANCE_SIGN_IN_PW=Admin-Pass-1 SIGN_IN_AS=rooms-delegate@contoso.com SIGN_IN_PW=Delegate-Pass-1"
+    );
+    let Some(t) = Tmux::start_with(&env, "--sandbox --sso", "true") else { return };
+    t.wait_for("First-time setup");
+    t.keys(&["Enter"]);
+    t.wait_for("Step 1 of 14");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("Single sign-on: Enter signs in");
+    assert!(!s.contains("calsync-sandbox"), "no password is filled in:\n{s}");
+    t.keys(&["Enter"]);
+    t.wait_for("has the admin role");
+    t.keys(&["Enter"]);
+    t.wait_for("Grant      authorization_code");
+    t.keys(&["Enter"]);
+    t.wait_for("Parent alias");
+    t.type_text("Contoso_Graph_Personal");
+    t.wait_for("sn_wsd_rsvsync.Contoso_Graph_Personal");
+    t.keys(&["Enter"]);
+    t.wait_for("Delegated user");
+    t.type_text("rooms-delegate@contoso.com");
+    t.keys(&["Enter"]);
+    t.wait_for("ok: Microsoft Graph, Global cloud");
+    t.keys(&["Enter"]);
+    t.wait_for("Calendar provider");
+    t.keys(&["Enter"]);
+    t.wait_for("Sync properties");
+    t.keys(&["Enter"]);
+    t.wait_for("Normal -> Personal");
+    t.keys(&["Enter"]);
+    t.wait_for("Enter writes these changes.");
+    t.keys(&["Enter"]);
+    t.wait_for("The instance matches the setup");
+    t.keys(&["Enter"]);
+    t.wait_for("Get OAuth Token");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("All sign-ins are finished");
+    assert!(s.contains("rooms-delegate@contoso.com"), "{s}");
+    t.keys(&["Enter"]);
+    t.wait_for("Summary");
+    t.keys(&["Enter"]);
+    t.wait_for("EXIT=0");
+    cooked(&t.path("stty.txt"));
+    // The writes were made as the SSO admin, through a bearer token.
+    let state: serde_json::Value = serde_json::from_slice(&std::fs::read(t.path("sandbox.json")).unwrap()).unwrap();
+    let rows = state["rows"].as_array().unwrap();
+    let cred = rows
+        .iter()
+        .find(|r| r["sys_class_name"] == "oauth_2_0_credentials" && r["name"] == "Contoso Graph Personal")
+        .expect("credential written");
+    assert_eq!(cred["sys_created_by"], "sso.admin", "{cred}");
+    // No password was typed: none reached any screen, and the sandbox admin's never did.
+    for screen in t.seen.borrow().iter() {
+        assert!(!screen.contains("Admin-Pass-1") && !screen.contains("calsync-sandbox"), "{screen}");
+    }
+    // calsync status: the instance login (as whom, how, expiry) and the delegated mailbox.
+    let d = t.dir.path();
+    let out = Command::new(env!("CARGO_BIN_EXE_calsync"))
+        .args(["status", "--sandbox", "--sso"])
+        .env("CALSYNC_SANDBOX_STATE", d.join("sandbox.json"))
+        .env("CALSYNC_STATE_DIR", d.join("state"))
+        .env("CALSYNC_CONFIG_DIR", d.join("config"))
+        .env("CALSYNC_KEYRING", "secret-service")
+        .env_remove("BROWSER")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(text.contains("login: ok as sso.admin (oauth); instance token expires 20"), "{text}");
+    assert!(text.contains("Contoso Graph Personal:") && text.contains("as rooms-delegate@contoso.com"), "{text}");
+    assert!(text.contains("keyring yes"), "{text}");
+    let json = Command::new(env!("CARGO_BIN_EXE_calsync"))
+        .args(["status", "--sandbox", "--sso", "--json"])
+        .env("CALSYNC_SANDBOX_STATE", d.join("sandbox.json"))
+        .env("CALSYNC_STATE_DIR", d.join("state"))
+        .env("CALSYNC_CONFIG_DIR", d.join("config"))
+        .env("CALSYNC_KEYRING", "secret-service")
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let me = &doc["instances"][0];
+    assert_eq!(me["user"], "sso.admin");
+    assert!(me["token_expires"].as_str().is_some_and(|e| e.starts_with("20")), "{doc}");
+    let cred = me["credentials"].as_array().unwrap().iter().find(|c| c["credential"] == "Contoso Graph Personal");
+    assert_eq!(cred.unwrap()["account"], "rooms-delegate@contoso.com", "{doc}");
+    // Forget the instance token again.
+    let _ = Command::new(env!("CARGO_BIN_EXE_calsync"))
+        .args(["logout", "--sandbox"])
+        .env("CALSYNC_KEYRING", "secret-service")
+        .env("CALSYNC_CONFIG_DIR", d.join("config"))
+        .output();
+    token_only_in_the_keyring(&t);
+}
+
 #[test]
 fn ctrl_c_halfway_leaves_a_cooked_terminal() {
     let Some(t) = Tmux::start("") else { return };

@@ -14,7 +14,7 @@ use secrecy::{ExposeSecret, SecretString};
 use std::io::{BufRead, IsTerminal};
 use std::time::Duration;
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct AuthorizeArgs {
     /// The OAuth 2.0 credential to sign in, by name (for example "MS Graph 1")
     #[arg(long)]
@@ -157,7 +157,8 @@ async fn run_inner(services: &Services, args: AuthorizeArgs) -> Result<u8, Failu
     let conn = connect::connect(services).await.map_err(|r| Failure(r.code, r.message))?;
     let sandbox_url = conn.sandbox.as_ref().map(|s| s.url().to_string());
     let ends = services.endpoints(sandbox_url.as_deref());
-    let trusted: Vec<String> = args.trust_host.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
+    let mut trusted: Vec<String> = args.trust_host.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
+    trusted.extend(crate::oauth::trust::trusted_from_env());
     let t = target::for_credential_trusting(
         &conn.client,
         &args.credential,

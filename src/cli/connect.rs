@@ -9,7 +9,6 @@ use crate::secrets::Account;
 use crate::snow::Client;
 use crate::urls::InstanceUrl;
 use secrecy::SecretString;
-use std::io::IsTerminal;
 
 /// Starts the sandbox the configuration asks for: kept between runs, started over (with
 /// the doctor's faults) under `--broken`.
@@ -18,6 +17,7 @@ pub async fn start_sandbox(config: &Config) -> Result<Sandbox, sandbox::SandboxE
         state: Some(config.sandbox_state.clone()),
         reset: config.broken,
         seed: if config.broken { sandbox::seed::Seed::Broken } else { sandbox::seed::Seed::Healthy },
+        sign_in: sandbox::auth::Policy { sso: config.sandbox_sso, basic_restricted: false },
         ..Default::default()
     })
     .await
@@ -61,60 +61,20 @@ async fn connect_unchecked(services: &Services) -> Result<Connected, Refusal> {
     if target.sandbox {
         let sb = start_sandbox(target).await.map_err(|e| Refusal { message: e.to_string(), code: exit::ACCESS })?;
         let url = InstanceUrl::parse(sb.url()).map_err(|e| Refusal::usage(e.to_string()))?;
+        if target.sandbox_sso {
+            let client = super::login::sandbox_oauth(services, &sb, &url).await?;
+            return Ok(Connected { client, sandbox: Some(sb), instance_key: "sandbox".into(), typed_password: None });
+        }
         let client = Client::new(url, sandbox::seed::ADMIN_USER, SecretString::from(sandbox::seed::ADMIN_PASSWORD))
             .map_err(|e| Refusal { message: e.to_string(), code: exit::ACCESS })?
             .with_deadline(crate::snow::COMMAND_DEADLINE);
         return Ok(Connected { client, sandbox: Some(sb), instance_key: "sandbox".into(), typed_password: None });
     }
-    let raw = target.instance.as_deref().ok_or_else(|| {
-        Refusal::usage(
-            "no instance given: pass --instance dev123.service-now.com or set CALSYNC_INSTANCE (or try --sandbox)",
-        )
-    })?;
-    let url = InstanceUrl::parse(raw).map_err(|e| Refusal::usage(e.to_string()))?;
-    let user = target
-        .user
-        .as_deref()
-        .filter(|u| !u.trim().is_empty())
-        .ok_or_else(|| Refusal::usage("no user given: pass --user admin.name or set CALSYNC_USER"))?;
-    let account = Account::InstancePassword { instance: url.key(), user: user.to_string() };
-    let (password, typed) = password(services, &account, &url, user).await?;
-    let instance_key = url.key();
-    let client = Client::new(url, user, password.clone())
-        .map_err(|e| Refusal { message: e.to_string(), code: exit::ACCESS })?
-        .with_deadline(crate::snow::COMMAND_DEADLINE);
-    Ok(Connected { client, sandbox: None, instance_key, typed_password: typed.then_some((account, password)) })
-}
-
-async fn password(
-    services: &Services,
-    account: &Account,
-    url: &InstanceUrl,
-    user: &str,
-) -> Result<(SecretString, bool), Refusal> {
-    if let Some(p) = &services.config.password {
-        return Ok((p.clone(), false));
-    }
-    let keyring_note = match services.secrets.get(account).await {
-        Ok(Some(p)) => return Ok((p, false)),
-        Ok(None) => None,
-        Err(e) => Some(e.to_string()),
-    };
-    if !std::io::stdin().is_terminal() {
-        let mut msg = format!(
-            "no password for {user} on {url}: set CALSYNC_PASSWORD, or run once in a terminal to type it and keep it in the OS keyring"
-        );
-        if let Some(note) = keyring_note {
-            msg.push_str(&format!(" ({note})"));
-        }
-        return Err(Refusal::usage(msg));
-    }
-    let typed = rpassword::prompt_password(format!("Password for {user} on {url}: "))
-        .map_err(|e| Refusal::usage(format!("could not read the password: {e}")))?;
-    if typed.is_empty() {
-        return Err(Refusal::usage("no password typed"));
-    }
-    Ok((SecretString::from(typed), true))
+    // The password login is checked by one request (whoami) inside; OAuth logins by their
+    // token. The command's deadline starts now.
+    let mut conn = super::login::connect(services).await?;
+    conn.client = conn.client.with_deadline(crate::snow::COMMAND_DEADLINE);
+    Ok(conn)
 }
 
 /// After a login worked, offers to keep a typed password in the keyring.

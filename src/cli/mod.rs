@@ -5,8 +5,12 @@ pub mod apply;
 pub mod authorize;
 pub mod connect;
 pub mod doctor;
+pub mod instance;
+pub mod login;
+pub mod logout;
 pub mod render;
 pub mod sandbox;
+pub mod status;
 
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
@@ -36,9 +40,21 @@ pub mod exit {
     about = "Connect ServiceNow Workplace Calendar Synchronization to Exchange Online, checked and repeatable"
 )]
 pub struct Cli {
-    /// Instance address: dev123, dev123.service-now.com or https://dev123.service-now.com
+    /// Instance: a saved profile's name, or an address (dev123.service-now.com, https://...)
     #[arg(long, global = true, env = "CALSYNC_INSTANCE")]
     pub instance: Option<String>,
+    /// How to sign in to the instance: password, password-mfa, oauth or client-credentials
+    #[arg(long, global = true, value_parser = parse_method)]
+    pub sign_in: Option<crate::snow::auth::Method>,
+    /// calsync's OAuth client on the instance (its Application Registry entry)
+    #[arg(long, global = true)]
+    pub client_id: Option<String>,
+    /// Read the instance password from the first line of stdin
+    #[arg(long, global = true)]
+    pub password_stdin: bool,
+    /// With --sandbox: single sign-on is the instance's default (no local password)
+    #[arg(long, global = true, requires = "sandbox")]
+    pub sso: bool,
     /// Admin user name on the instance
     #[arg(long, global = true, env = "CALSYNC_USER")]
     pub user: Option<String>,
@@ -58,8 +74,12 @@ pub struct Cli {
 pub enum Command {
     /// The first-time setup wizard
     Setup,
-    /// Re-authorize delegated mailboxes, in the wizard
-    Reauth,
+    /// Re-authorize delegated mailboxes, in the wizard (or those expiring soon)
+    Reauth {
+        /// Only the credentials whose token expires within this time (14d, 36h), headless
+        #[arg(long, value_name = "DURATION")]
+        expiring_within: Option<String>,
+    },
     /// Troubleshoot in the wizard (the doctor's findings, fixes one key away)
     Troubleshoot,
     /// Make the instance match a plan file (shows the changes first)
@@ -99,6 +119,40 @@ pub enum Command {
     Authorize(authorize::AuthorizeArgs),
     /// Serve the simulated instance on loopback until Ctrl-C
     Sandbox(sandbox::SandboxArgs),
+    /// Saved instances: add, list, use (the default), remove, login
+    Instance(instance::InstanceArgs),
+    /// Every instance's login and every delegated credential's account, token and expiry
+    Status {
+        /// Print one JSON document instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// Forget an instance's secrets in the OS keyring (and revoke its token on the instance)
+    Logout(logout::LogoutArgs),
+}
+
+fn parse_method(s: &str) -> Result<crate::snow::auth::Method, String> {
+    crate::snow::auth::Method::parse(s).ok_or_else(|| {
+        format!("\"{s}\" is not a sign-in method: use password, password-mfa, oauth or client-credentials")
+    })
+}
+
+/// Refuses a write on a read-only profile before anything is sent.
+fn writable(services: &crate::config::Services) -> Result<(), u8> {
+    if services.config.sandbox {
+        return Ok(());
+    }
+    match login::selected(&services.config) {
+        Ok((_, Some(p))) => p.check_writable().map_err(|e| {
+            eprintln!("calsync: {e}");
+            exit::USAGE
+        }),
+        Ok((_, None)) => Ok(()),
+        Err(r) => {
+            eprintln!("calsync: {}", r.message);
+            Err(r.code)
+        }
+    }
 }
 
 /// The exit code for how the wizard ended.
@@ -117,10 +171,15 @@ pub fn wizard_exit(outcome: crate::wizard::Outcome) -> u8 {
 /// Runs the parsed command line; returns the process exit code. The configuration is
 /// built here, once, and every command gets it.
 pub async fn run(cli: Cli) -> u8 {
-    let config = crate::config::Config::from_env(cli.instance.clone(), cli.user.clone(), cli.sandbox, cli.broken);
+    let mut config = crate::config::Config::from_env(cli.instance.clone(), cli.user.clone(), cli.sandbox, cli.broken);
+    config.sign_in = cli.sign_in;
+    config.client_id = cli.client_id.clone();
+    config.password_stdin = cli.password_stdin;
+    config.sandbox_sso = cli.sso;
     let services = crate::config::Services::system(config);
     match cli.command {
-        None | Some(Command::Setup | Command::Reauth | Command::Troubleshoot) => {
+        Some(Command::Reauth { expiring_within: Some(ref w) }) => status::reauth_expiring(&services, w).await,
+        None | Some(Command::Setup | Command::Reauth { .. } | Command::Troubleshoot) => {
             if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
                 eprintln!(
                     "calsync: no terminal for the interactive setup; use the headless commands: calsync apply --plan FILE, calsync doctor, calsync authorize --credential NAME --expect-user EMAIL, calsync sandbox (see calsync --help)"
@@ -129,7 +188,7 @@ pub async fn run(cli: Cli) -> u8 {
             }
             let journey = match cli.command {
                 Some(Command::Setup) => Some(crate::wizard::Journey::Setup),
-                Some(Command::Reauth) => Some(crate::wizard::Journey::Reauth),
+                Some(Command::Reauth { .. }) => Some(crate::wizard::Journey::Reauth),
                 Some(Command::Troubleshoot) => Some(crate::wizard::Journey::Troubleshoot),
                 _ => None,
             };
@@ -150,13 +209,22 @@ pub async fn run(cli: Cli) -> u8 {
             wizard_exit(outcome)
         }
         Some(Command::Apply { ref plan, dry_run, yes, json }) => {
+            if !dry_run && let Err(code) = writable(&services) {
+                return code;
+            }
             apply::run(&services, plan, apply::Flags { dry_run, yes, json }).await
         }
         Some(Command::Doctor { json, fix, yes, probe_browser, expect_user }) => {
+            if fix && let Err(code) = writable(&services) {
+                return code;
+            }
             doctor::run(&services, doctor::Flags { json, fix, yes, probe_browser, expect_user }).await
         }
         Some(Command::Authorize(args)) => authorize::run(&services, args).await,
         Some(Command::Sandbox(args)) => sandbox::run(args).await,
+        Some(Command::Instance(ref args)) => instance::run(&services, args).await,
+        Some(Command::Status { json }) => status::run(&services, json).await,
+        Some(Command::Logout(ref args)) => logout::run(&services, args).await,
     }
 }
 

@@ -34,6 +34,15 @@ pub struct SandboxArgs {
     /// Serve the "instance is hibernating" page to every request
     #[arg(long)]
     pub hibernate: bool,
+    /// Make single sign-on the default: login.do redirects to the identity provider
+    #[arg(long)]
+    pub sso: bool,
+    /// Enforce the basic-authentication restriction (Brazil release)
+    #[arg(long)]
+    pub restrict_basic: bool,
+    /// Print the MFA admin's current one-time code and exit (its authenticator app)
+    #[arg(long)]
+    pub mfa_code: bool,
     // The sandbox is its own instance, so the global --instance, --user and --sandbox do
     // not apply: these hidden twins keep them out of `calsync sandbox --help`.
     #[arg(long, hide = true)]
@@ -45,12 +54,17 @@ pub struct SandboxArgs {
 }
 
 pub async fn run(args: SandboxArgs) -> u8 {
+    if args.mfa_code {
+        println!("{}", crate::sandbox::auth::mfa_code(crate::sandbox::auth::MFA_ADMIN_USER));
+        return exit::OK;
+    }
     let state = args.state.clone().unwrap_or_else(sandbox::default_state_path);
     let sb = match Sandbox::start(sandbox::Options {
         port: args.port,
         state: Some(state.clone()),
         reset: args.reset || args.broken,
         seed: if args.broken { seed::Seed::Broken } else { seed::Seed::Healthy },
+        sign_in: sandbox::auth::Policy { sso: args.sso, basic_restricted: args.restrict_basic },
     })
     .await
     {
@@ -69,6 +83,7 @@ pub async fn run(args: SandboxArgs) -> u8 {
     println!("  User      {}", seed::ADMIN_USER);
     println!("  Password  {}  (a simulation's password, not a secret)", seed::ADMIN_PASSWORD);
     println!("  State     {}", state.display());
+    print_sign_ins(sb.url());
     println!();
     println!("Its simulated Microsoft sign-in answers on the same address (tenant {}):", seed::TENANT_ID);
     println!("  Client secret  {}  (app {})", crate::sandbox::identity::CLIENT_SECRET, seed::CLIENT_ID);
@@ -93,6 +108,28 @@ pub async fn run(args: SandboxArgs) -> u8 {
     sb.stop().await;
     println!("Sandbox stopped; its records are kept in {}.", state.display());
     exit::OK
+}
+
+/// The other ways to sign in to the sandbox instance (see `calsync instance add`).
+fn print_sign_ins(url: &str) {
+    use crate::sandbox::auth;
+    println!(
+        "  SSO admin {} (signs in at the identity provider as {}, no local password)",
+        auth::SSO_ADMIN_USER,
+        auth::SSO_ADMIN_EMAIL
+    );
+    println!(
+        "  MFA admin {} / {}, then the current one-time code: calsync sandbox --mfa-code ({url})",
+        auth::MFA_ADMIN_USER,
+        auth::MFA_ADMIN_PASSWORD
+    );
+    println!(
+        "  OAuth     client {} (secret {}), redirect {}",
+        auth::INSTANCE_CLIENT_ID,
+        auth::INSTANCE_CLIENT_SECRET,
+        auth::INSTANCE_REDIRECT
+    );
+    println!("  CI        client {} (secret {}), client credentials", auth::CI_CLIENT_ID, auth::CI_CLIENT_SECRET);
 }
 
 async fn wait_for_stop() {

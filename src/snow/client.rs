@@ -1,5 +1,6 @@
-//! The one ServiceNow Table API client: built once with timeouts, a user agent and basic
-//! auth; every answer goes through one mapper (`read_answer`) and one retry loop.
+//! The one ServiceNow Table API client: built once with timeouts, a user agent and one
+//! way to sign each request (basic auth, or a bearer token from the instance's own OAuth
+//! endpoints, see `auth.rs`); every answer goes through one mapper (`read_answer`) and one retry loop.
 //! Nothing here logs a header or a body, so the password and record values stay out of logs.
 
 use super::error::{HtmlPage, SnError, classify_html};
@@ -48,12 +49,21 @@ impl Default for Limits {
 /// The default total time a command may spend talking to the instance.
 pub const COMMAND_DEADLINE: Duration = Duration::from_secs(600);
 
+/// How each request proves who sends it.
+#[derive(Clone)]
+pub enum Auth {
+    /// User name and password (with an MFA code appended, where the account has MFA).
+    Basic(SecretString),
+    /// An access token the instance issued (OAuth); the user name is the token's owner.
+    Bearer(SecretString),
+}
+
 #[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
     instance: InstanceUrl,
     user: String,
-    password: SecretString,
+    auth: Auth,
     retry: RetryPolicy,
     limits: Limits,
     /// When set, no request is sent (and none waits) past this instant.
@@ -66,7 +76,13 @@ impl std::fmt::Debug for Client {
         f.debug_struct("Client")
             .field("instance", &self.instance.to_string())
             .field("user", &self.user)
-            .field("password", &"<redacted>")
+            .field(
+                "auth",
+                &match self.auth {
+                    Auth::Basic(_) => "basic <redacted>",
+                    Auth::Bearer(_) => "bearer <redacted>",
+                },
+            )
             .finish()
     }
 }
@@ -77,6 +93,11 @@ const MAX_MESSAGE_CHARS: usize = 500;
 
 impl Client {
     pub fn new(instance: InstanceUrl, user: &str, password: SecretString) -> Result<Self, SnError> {
+        Self::with_auth(instance, user, Auth::Basic(password))
+    }
+
+    /// A client that signs each request with `auth`; `user` names the account it acts as.
+    pub fn with_auth(instance: InstanceUrl, user: &str, auth: Auth) -> Result<Self, SnError> {
         let http = reqwest::Client::builder()
             .user_agent(concat!("calsync/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(10))
@@ -87,7 +108,7 @@ impl Client {
             http,
             instance,
             user: user.to_string(),
-            password,
+            auth,
             retry: RetryPolicy::default(),
             limits: Limits::default(),
             deadline: None,
@@ -141,6 +162,11 @@ impl Client {
         &self.user
     }
 
+    /// Whether requests carry a bearer token rather than a password.
+    pub fn uses_token(&self) -> bool {
+        matches!(self.auth, Auth::Bearer(_))
+    }
+
     /// HTTP requests sent so far, retries included.
     pub fn requests_sent(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)
@@ -150,10 +176,15 @@ impl Client {
     /// counted in `requests_sent`.
     pub(super) fn authed(&self, method: Method, url: &str) -> reqwest::RequestBuilder {
         self.requests.fetch_add(1, Ordering::Relaxed);
-        self.http
-            .request(method, url)
-            .basic_auth(&self.user, Some(self.password.expose_secret()))
-            .header(header::ACCEPT, "application/json")
+        self.with_login(self.http.request(method, url)).header(header::ACCEPT, "application/json")
+    }
+
+    /// The request with calsync's login: the password or the instance's bearer token.
+    fn with_login(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.auth {
+            Auth::Basic(p) => req.basic_auth(&self.user, Some(p.expose_secret())),
+            Auth::Bearer(t) => req.bearer_auth(t.expose_secret()),
+        }
     }
 
     pub(super) fn retry_policy(&self) -> RetryPolicy {
@@ -284,12 +315,8 @@ impl Client {
             attempt += 1;
             let left = self.time_left()?;
             let limit = left.map_or(self.limits.request, |l| l.min(self.limits.request));
-            let mut req = self
-                .http
-                .request(method.clone(), &url)
-                .query(params)
-                .basic_auth(&self.user, Some(self.password.expose_secret()))
-                .header(header::ACCEPT, "application/json");
+            let req = self.http.request(method.clone(), &url).query(params);
+            let mut req = self.with_login(req).header(header::ACCEPT, "application/json");
             if let Some(b) = body {
                 req = req.header(header::CONTENT_TYPE, "application/json").json(b);
             } else if method != Method::GET {
@@ -482,6 +509,12 @@ pub(super) fn map_answer(
     let table = table.to_string();
     let fail = |error, retryable| Failure { error, retryable, retry_after, status: Some(status) };
     Err(match status.as_u16() {
+        401 if detail
+            .as_deref()
+            .is_some_and(|d| d.to_ascii_lowercase().contains(crate::facts::BASIC_RESTRICTED_MARKER)) =>
+        {
+            fail(SnError::BasicRestricted { user: user.to_string() }, false)
+        }
         401 => fail(
             SnError::Unauthorized {
                 user: user.to_string(),

@@ -33,9 +33,13 @@ pub enum SnError {
     )]
     NotJson { url: String, status: u16, content_type: String },
     #[error(
-        "the instance refused the login for user \"{user}\" (HTTP 401: {message}). Check the user name and password; SSO-only accounts need a local password for the REST API"
+        "the instance refused the login for user \"{user}\" (HTTP 401: {message}). Check the user name and password (with MFA, the current code appended); an account that signs in only through single sign-on uses the instance's OAuth instead: calsync instance add NAME --url URL --sign-in oauth"
     )]
     Unauthorized { user: String, message: String },
+    #[error(
+        "the instance blocks basic authentication for user \"{user}\" (the basic-auth restriction). Sign in with the instance's OAuth instead: calsync instance add NAME --url URL --sign-in oauth; or ask a security_admin to grant snc_basic_auth_api_access"
+    )]
+    BasicRestricted { user: String },
     #[error("the instance refused the request on {table} (HTTP 403: {message}{}). The user needs the admin role, and the record must be writable from the current application", detail_suffix(.detail))]
     Forbidden { table: String, message: String, detail: Option<String> },
     #[error("no record {sys_id} in {table} (HTTP 404). It may have been deleted, or an ACL hides it")]
@@ -101,6 +105,7 @@ impl SnError {
                 | SnError::NotTableApi { .. }
                 | SnError::NotJson { .. }
                 | SnError::Unauthorized { .. }
+                | SnError::BasicRestricted { .. }
         )
     }
 }

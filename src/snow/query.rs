@@ -58,6 +58,15 @@ impl Query {
         self.cond(column, "IN", &joined, true)
     }
 
+    /// `column` equals the signed-in user's sys_id, through the instance's own script
+    /// (`facts::CURRENT_USER_ID`): the one `javascript:` value calsync writes, and never
+    /// one taken from a name, which `eq` refuses.
+    pub fn is_current_user(mut self, column: &str) -> Result<Self, QueryError> {
+        check_column(column)?;
+        self.terms.push(format!("{column}={}", crate::facts::CURRENT_USER_ID));
+        Ok(self)
+    }
+
     pub fn order_by(mut self, column: &str) -> Result<Self, QueryError> {
         check_column(column)?;
         self.terms.push(format!("ORDERBY{column}"));
@@ -145,6 +154,7 @@ mod tests {
             assert!(e.to_string().contains("javascript: prefix"), "{script}: {e}");
             assert!(Query::new().is_in("name", &["ok", script]).is_err(), "{script}");
         }
+        assert_eq!(Query::new().is_current_user("sys_id").unwrap().to_string(), "sys_id=javascript:gs.getUserID()");
         // The word elsewhere in a name is only a name.
         assert!(Query::new().eq("name", "Notes on javascript: a talk").is_ok());
         // An equals sign inside a value stays part of the value.

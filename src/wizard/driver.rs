@@ -220,8 +220,8 @@ pub struct Env {
 pub async fn perform(effect: Effect, env: &Env, tx: &mpsc::UnboundedSender<Event>) {
     let services = &env.services;
     match effect {
-        Effect::Probe { generation, url, user, password } => {
-            let r = connect(env, &url, &user, password).await;
+        Effect::Probe { generation, url, user, password, oauth } => {
+            let r = connect(env, &url, &user, password, oauth).await;
             send(tx, Event::Probed(generation, r));
         }
         Effect::LoadCredentials { generation, conn } => {
@@ -264,10 +264,26 @@ pub async fn perform(effect: Effect, env: &Env, tx: &mpsc::UnboundedSender<Event
 
 /// Reaches the instance with one request first, so a wrong password is sent once and not
 /// once per concurrent read; then reads what the steps show.
-async fn connect(env: &Env, url: &str, user: &str, password: SecretString) -> Result<Box<Probed>, Failure> {
+async fn connect(
+    env: &Env,
+    url: &str,
+    user: &str,
+    password: SecretString,
+    oauth: bool,
+) -> Result<Box<Probed>, Failure> {
     let url = InstanceUrl::parse(url)?;
-    let client = Client::new(url.clone(), user, password)?;
-    check_login(&client).await?;
+    // Asked without credentials first: no password goes to a single sign-on instance.
+    let found = crate::snow::probe::probe(&url).await?;
+    let client = if oauth || !found.takes_passwords() {
+        if !oauth && !matches!(found.page, crate::snow::probe::SignInPage::SingleSignOn { .. }) {
+            return Err(Failure::SignIn(found.summary()));
+        }
+        super::instance_oauth::sign_in(&env.services, &url, env.sandbox_url.is_some()).await?
+    } else {
+        let client = Client::new(url.clone(), user, password)?;
+        check_login(&client).await?;
+        client
+    };
     let info = probe(&client).await?;
     let sandbox_url = env.sandbox_url.clone();
     let instance_key = if sandbox_url.is_some() { "sandbox".to_string() } else { url.key() };
@@ -441,10 +457,15 @@ pub async fn run(opts: Options, services: Services, sandbox: Option<&Sandbox>) -
         app.start(j);
     }
     app.color = !services.config.no_color;
+    app.saved = saved_instances(&services);
     if let Some(sb) = sandbox {
         app.draft.instance.set(sb.url());
-        app.draft.user.set(seed::ADMIN_USER);
-        app.draft.password.set(seed::ADMIN_PASSWORD);
+        if services.config.sandbox_sso {
+            app.instance_oauth = true;
+        } else {
+            app.draft.user.set(seed::ADMIN_USER);
+            app.draft.password.set(seed::ADMIN_PASSWORD);
+        }
     } else {
         if let Some(i) = &services.config.instance {
             app.draft.instance.set(i);
@@ -507,6 +528,23 @@ pub async fn run(opts: Options, services: Services, sandbox: Option<&Sandbox>) -
 }
 
 /// The password field starts filled when `CALSYNC_PASSWORD` or the keyring has one.
+/// The saved instances, for the instance step (F2).
+fn saved_instances(services: &Services) -> Vec<super::SavedInstance> {
+    crate::profiles::Profiles::load(&services.config.config_dir)
+        .map(|p| {
+            p.instances
+                .into_iter()
+                .map(|i| super::SavedInstance {
+                    oauth: i.sign_in == Some(crate::snow::auth::Method::Oauth),
+                    name: i.name,
+                    url: i.url,
+                    user: i.user.unwrap_or_default(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 async fn prefill_password(app: &mut App, services: &Services) {
     use secrecy::ExposeSecret;
     if let Some(p) = &services.config.password {

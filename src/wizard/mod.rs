@@ -14,6 +14,7 @@
 
 pub mod driver;
 pub mod field;
+pub mod instance_oauth;
 pub mod steps;
 pub mod view;
 
@@ -441,6 +442,15 @@ impl std::fmt::Debug for Connection {
     }
 }
 
+/// A saved instance as the instance step offers it: no secrets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedInstance {
+    pub name: String,
+    pub url: String,
+    pub user: String,
+    pub oauth: bool,
+}
+
 /// A probe's answer: where, and what it found there.
 #[derive(Debug)]
 pub struct Probed {
@@ -488,6 +498,9 @@ pub enum Failure {
     NoBrowserSignIn,
     #[error("the refresh token would have nowhere to go, so no sign-in was started: {0}")]
     NoHome(crate::secrets::SecretError),
+    /// The instance sign-in (probe or OAuth) said no; the sentence says why and what to do.
+    #[error("{0}")]
+    SignIn(String),
 }
 
 impl Failure {
@@ -498,6 +511,7 @@ impl Failure {
             Failure::Target(e) => e.is_access_problem(),
             Failure::Write(e) => e.is_access_problem(),
             Failure::Restore(e) => e.is_access_problem(),
+            Failure::SignIn(_) => true,
             _ => false,
         }
     }
@@ -569,6 +583,8 @@ pub enum Effect {
         url: String,
         user: String,
         password: SecretString,
+        /// Sign in with the instance's own OAuth in the browser instead of the password.
+        oauth: bool,
     },
     LoadCredentials {
         generation: u64,
@@ -645,6 +661,10 @@ pub struct App {
     pub confirm_quit: bool,
     pub notice: Option<String>,
     pub sandbox: bool,
+    /// The instance step signs in with the instance's OAuth (single sign-on) on Enter.
+    pub instance_oauth: bool,
+    /// Saved instances the instance step offers (F2 fills the next one in).
+    pub saved: Vec<SavedInstance>,
     pub color: bool,
     pub size: (u16, u16),
     pub quit: bool,
@@ -680,6 +700,8 @@ impl App {
             confirm_quit: false,
             notice: None,
             sandbox,
+            instance_oauth: false,
+            saved: vec![],
             color: true,
             size: (80, 24),
             quit: false,

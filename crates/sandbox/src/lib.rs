@@ -5,6 +5,7 @@
 //! records live in a state file, so one run sees what the previous run wrote.
 
 mod attachment;
+pub mod auth;
 mod batch;
 pub mod identity;
 mod names;
@@ -56,6 +57,8 @@ pub struct Options {
     pub reset: bool,
     /// Which seed a fresh (or reset) sandbox starts from.
     pub seed: seed::Seed,
+    /// Single sign-on and basic-auth restriction (see `auth`).
+    pub sign_in: auth::Policy,
 }
 
 /// A running sandbox instance.
@@ -78,6 +81,7 @@ impl Sandbox {
         let passwords = BTreeMap::from([
             (seed::ADMIN_USER.to_string(), seed::ADMIN_PASSWORD.to_string()),
             (seed::VIEWER_USER.to_string(), seed::VIEWER_PASSWORD.to_string()),
+            (auth::MFA_ADMIN_USER.to_string(), auth::MFA_ADMIN_PASSWORD.to_string()),
         ]);
         let inner = Arc::new(Inner {
             records: shared::Shared::new(store, opts.state.clone()),
@@ -86,6 +90,7 @@ impl Sandbox {
             base_url: OnceLock::new(),
             passwords: Mutex::new(passwords),
             idp: Mutex::new(identity::Idp::default()),
+            sign_in: Mutex::new(auth::SignIn::new(opts.sign_in)),
         });
         {
             // A fresh or reset sandbox writes its seed over whatever the file held; one
@@ -112,6 +117,7 @@ impl Sandbox {
                     row.insert("redirect_url".into(), format!("{url}/oauth_redirect.do"));
                 }
             }
+            auth::ensure_records(&mut store, &url);
             store.save();
         }
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -177,6 +183,18 @@ impl Sandbox {
         if let Ok(mut p) = self.inner.passwords.lock() {
             p.insert(user.to_string(), password.to_string());
         }
+    }
+
+    /// Turns single sign-on and the basic-auth restriction on or off.
+    pub fn set_sign_in_policy(&self, policy: auth::Policy) {
+        if let Ok(mut s) = self.inner.sign_in.lock() {
+            s.policy = policy;
+        }
+    }
+
+    /// Every token the instance issued to calsync's registries expires now.
+    pub fn expire_instance_tokens(&self) {
+        self.with_store(auth::expire_tokens);
     }
 
     /// The Microsoft account a browser without a sandbox cookie is signed in as.

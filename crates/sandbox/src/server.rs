@@ -55,6 +55,7 @@ pub struct Inner {
     pub base_url: OnceLock<String>,
     pub passwords: Mutex<BTreeMap<String, String>>,
     pub idp: Mutex<super::identity::Idp>,
+    pub sign_in: Mutex<super::auth::SignIn>,
 }
 
 impl Inner {
@@ -89,6 +90,7 @@ pub fn router(inner: Arc<Inner>) -> Router {
         .route("/api/now/{version}/attachment/{sys_id}/file", get(versioned_attachment_file))
         .route("/", get(home))
         .merge(super::identity::routes())
+        .merge(super::auth::routes())
         .fallback(fallback)
         .layer(axum::middleware::from_fn(answer_as_asked))
         .with_state(inner)
@@ -244,20 +246,35 @@ pub async fn faults(inner: &Inner) -> Option<Response> {
 }
 
 pub fn authenticate(inner: &Inner, headers: &HeaderMap) -> Result<Caller, Box<Response>> {
-    let unauthorized = || {
-        let mut r = envelope(401, "User Not Authenticated", Some("Required to provide Auth information"));
+    let refused = |detail: &str| {
+        let mut r = envelope(401, "User Not Authenticated", Some(detail));
         r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("BASIC realm=\"Service-now\""));
         Box::new(r)
     };
+    let unauthorized = || refused("Required to provide Auth information");
     let value = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).ok_or_else(unauthorized)?;
-    let encoded = value.strip_prefix("Basic ").or_else(|| value.strip_prefix("basic ")).ok_or_else(unauthorized)?;
-    let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).map_err(|_| unauthorized())?;
-    let text = String::from_utf8(decoded).map_err(|_| unauthorized())?;
-    let (user, password) = text.split_once(':').ok_or_else(unauthorized)?;
-    let ok = inner.passwords.lock().map(|p| p.get(user).map(String::as_str) == Some(password)).unwrap_or(false);
-    if !ok {
-        return Err(unauthorized());
-    }
+    // An access token from the instance's own OAuth endpoints (auth.rs).
+    let bearer = value.strip_prefix("Bearer ").map(|t| super::auth::bearer_user(inner, t).ok_or_else(unauthorized));
+    let user_from_token;
+    let user = match bearer {
+        Some(found) => {
+            user_from_token = found?;
+            user_from_token.as_str()
+        }
+        None => {
+            let encoded =
+                value.strip_prefix("Basic ").or_else(|| value.strip_prefix("basic ")).ok_or_else(unauthorized)?;
+            let decoded =
+                base64::engine::general_purpose::STANDARD.decode(encoded.trim()).map_err(|_| unauthorized())?;
+            let text = String::from_utf8(decoded).map_err(|_| unauthorized())?;
+            let (user, password) = text.split_once(':').ok_or_else(unauthorized)?;
+            if let Some(detail) = super::auth::basic_refusal(inner, user, password) {
+                return Err(refused(detail));
+            }
+            user_from_token = user.to_string();
+            user_from_token.as_str()
+        }
+    };
     let store = inner.store();
     let row = store
         .first_where("sys_user", "user_name", user)
@@ -443,6 +460,8 @@ fn list(inner: &Inner, table: &str, params: &HashMap<String, String>, caller: &C
             params.iter().filter(|(k, _)| !k.starts_with("sysparm_")).map(|(k, v)| format!("{k}={v}")).collect();
         query = pairs.join("^");
     }
+    // The instance evaluates this dynamic value to the caller's own sys_id.
+    let query = query.replace("javascript:gs.getUserID()", &caller.user_id);
     let rows = store.query_with(table, &query, !inner.faults.no_dot_walk.load(Ordering::Relaxed));
     let total = rows.len();
     let limit: usize = params.get("sysparm_limit").and_then(|l| l.parse().ok()).unwrap_or(10_000);

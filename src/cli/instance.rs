@@ -1,0 +1,229 @@
+//! `calsync instance add|list|use|remove|login`: saved instances, so dev, test and prod are
+//! one name each. Only names, addresses and choices are written to the profiles file; the
+//! password and tokens stay in the OS keyring, and `remove` forgets those too.
+
+use super::exit;
+use super::login;
+use crate::config::Services;
+use crate::profiles::{Profile, Profiles};
+use crate::secrets::Account;
+use crate::snow::auth::{self, Method};
+use crate::urls::InstanceUrl;
+use clap::{Args, Subcommand};
+
+#[derive(Debug, Args)]
+pub struct InstanceArgs {
+    #[command(subcommand)]
+    pub command: InstanceCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InstanceCommand {
+    /// Save an instance under a name (replaces one of the same name)
+    Add {
+        name: String,
+        /// Its address: dev123, dev123.service-now.com or https://dev123.service-now.com
+        #[arg(long)]
+        url: Option<String>,
+        /// Refuse apply and doctor --fix on this instance
+        #[arg(long, conflicts_with = "writable")]
+        read_only: bool,
+        /// Allow writes again (clears --read-only)
+        #[arg(long)]
+        writable: bool,
+        /// The loopback port the registry's redirect URL names (default 8750)
+        #[arg(long)]
+        port: Option<u16>,
+        /// Make it the default instance
+        #[arg(long)]
+        default: bool,
+    },
+    /// The saved instances
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make a saved instance the default
+    Use { name: String },
+    /// Forget a saved instance and its secrets in the keyring
+    Remove { name: String },
+    /// Sign in now (the browser for OAuth) and keep the sign-in in the keyring
+    Login {
+        /// The saved instance (default: the default one)
+        name: Option<String>,
+        /// Print the sign-in address instead of opening a browser
+        #[arg(long)]
+        no_browser: bool,
+    },
+}
+
+fn fail(message: impl std::fmt::Display, code: u8) -> u8 {
+    eprintln!("calsync: {message}");
+    code
+}
+
+pub async fn run(services: &Services, args: &InstanceArgs) -> u8 {
+    let target = &*services.config;
+    let dir = target.config_dir.clone();
+    let mut profiles = match Profiles::load(&dir) {
+        Ok(p) => p,
+        Err(e) => return fail(e, exit::USAGE),
+    };
+    match &args.command {
+        InstanceCommand::Add { name, url, read_only, writable, port, default } => {
+            let old = profiles.get(name).cloned();
+            let Some(raw) = url.clone().or_else(|| old.as_ref().map(|p| p.url.clone())) else {
+                return fail(
+                    format!("give the address of \"{name}\": calsync instance add {name} --url dev123.service-now.com"),
+                    exit::USAGE,
+                );
+            };
+            let parsed = match InstanceUrl::parse(&raw) {
+                Ok(u) => u,
+                Err(e) => return fail(e, exit::USAGE),
+            };
+            let keep = |f: fn(&Profile) -> Option<String>| old.as_ref().and_then(f);
+            let p = Profile {
+                name: name.clone(),
+                url: parsed.to_string(),
+                user: target.user.clone().or_else(|| keep(|p| p.user.clone())),
+                sign_in: target.sign_in.or_else(|| old.as_ref().and_then(|p| p.sign_in)),
+                client_id: target.client_id.clone().or_else(|| keep(|p| p.client_id.clone())),
+                port: port.or_else(|| old.as_ref().and_then(|p| p.port)),
+                read_only: if *writable { false } else { *read_only || old.as_ref().is_some_and(|p| p.read_only) },
+            };
+            let oauth_without_client = p.sign_in == Some(Method::Oauth) && p.client_id.is_none();
+            if let Err(e) = profiles.upsert(p.clone()) {
+                return fail(e, exit::USAGE);
+            }
+            if *default {
+                let _ = profiles.set_default(name);
+            }
+            if let Err(e) = profiles.save(&dir) {
+                return fail(e, exit::USAGE);
+            }
+            println!(
+                "Saved instance \"{name}\": {} (sign-in {}{}).",
+                p.url,
+                p.sign_in.map(|m| m.as_str()).unwrap_or("chosen by the instance"),
+                if p.read_only { ", read-only" } else { "" }
+            );
+            if oauth_without_client {
+                println!(
+                    "Before signing in with OAuth, {}",
+                    auth::registry_instructions(&p.url).replace("--client-id ID", &format!("--client-id ID {name}"))
+                );
+            } else {
+                println!("Sign in with: calsync instance login {name}");
+            }
+            exit::OK
+        }
+        InstanceCommand::List { json } => {
+            if *json {
+                let doc = serde_json::json!({"default": profiles.default, "instances": profiles.instances});
+                println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+                return exit::OK;
+            }
+            if profiles.instances.is_empty() {
+                println!("No saved instances. Save one with: calsync instance add NAME --url dev123.service-now.com");
+                return exit::OK;
+            }
+            for p in &profiles.instances {
+                let mark = if profiles.default.as_deref() == Some(p.name.as_str()) { "*" } else { " " };
+                println!(
+                    "{mark} {:<12} {:<40} {:<18} {:<16}{}",
+                    p.name,
+                    p.url,
+                    p.user.as_deref().unwrap_or("-"),
+                    p.sign_in.map(|m| m.as_str()).unwrap_or("auto"),
+                    if p.read_only { " read-only" } else { "" }
+                );
+            }
+            exit::OK
+        }
+        InstanceCommand::Use { name } => {
+            if let Err(e) = profiles.set_default(name) {
+                return fail(e, exit::USAGE);
+            }
+            if let Err(e) = profiles.save(&dir) {
+                return fail(e, exit::USAGE);
+            }
+            println!("The default instance is now \"{name}\".");
+            exit::OK
+        }
+        InstanceCommand::Remove { name } => {
+            let p = match profiles.remove(name) {
+                Ok(p) => p,
+                Err(e) => return fail(e, exit::USAGE),
+            };
+            if let Err(e) = profiles.save(&dir) {
+                return fail(e, exit::USAGE);
+            }
+            let forgotten = forget(services, &p).await;
+            println!("Removed instance \"{name}\"{forgotten}.");
+            exit::OK
+        }
+        InstanceCommand::Login { name, no_browser } => {
+            let t = login::adjusted(services, |c| {
+                c.no_browser = *no_browser;
+                if name.is_some() {
+                    c.instance = name.clone();
+                }
+            });
+            if t.config.sandbox {
+                return match super::connect::connect(&t).await {
+                    Ok(c) => {
+                        println!("Signed in to the sandbox as {}.", c.client.user());
+                        exit::OK
+                    }
+                    Err(r) => fail(r.message, r.code),
+                };
+            }
+            login_now(&t).await
+        }
+    }
+}
+
+/// Signs in afresh: the browser for OAuth (replacing a kept token), else the usual login.
+async fn login_now(t: &Services) -> u8 {
+    let plan = match login::plan(&t.config) {
+        Ok(p) => p,
+        Err(r) => return fail(r.message, r.code),
+    };
+    let key = plan.url.key();
+    let method = plan.method.unwrap_or(Method::Oauth);
+    if method == Method::Oauth {
+        let oc = match login::oauth_client(t, &plan, &key, true).await {
+            Ok(c) => c,
+            Err(r) => return fail(r.message, r.code),
+        };
+        return match login::browser_login(t, &plan, &key, &oc).await {
+            Ok(_) => exit::OK,
+            Err(r) => fail(r.message, r.code),
+        };
+    }
+    match super::connect::connect(t).await {
+        Ok(c) => {
+            println!("Signed in to {} as {}.", c.client.instance(), c.client.user());
+            super::connect::offer_to_keep(t, c.typed_password).await;
+            exit::OK
+        }
+        Err(r) => fail(r.message, r.code),
+    }
+}
+
+/// Deletes a profile's secrets from the keyring; says which.
+pub async fn forget(services: &Services, p: &Profile) -> String {
+    let Ok(url) = p.instance_url() else { return String::new() };
+    let mut accounts = vec![Account::InstanceToken { instance: url.key(), login: p.name.clone() }];
+    if let Some(u) = &p.user {
+        accounts.push(Account::InstancePassword { instance: url.key(), user: u.clone() });
+    }
+    let mut gone = vec![];
+    for a in accounts {
+        if let Ok(true) = services.secrets.delete(&a).await {
+            gone.push(a.key());
+        }
+    }
+    if gone.is_empty() { String::new() } else { format!(" and forgot {} in the OS keyring", gone.join(", ")) }
+}

@@ -1,0 +1,247 @@
+//! Saved instances, sign-in methods and `calsync status` / `logout` from the command line,
+//! against a sandbox served in this process: each bad input is one sentence with the way
+//! out, nothing is written, and a password is never sent where it cannot work.
+
+mod common;
+
+use calsync::sandbox::{self, Sandbox, auth as sbauth};
+use std::process::Stdio;
+use tokio::io::AsyncWriteExt;
+use tokio::process::Command;
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        Env { dir: tempfile::tempdir().unwrap() }
+    }
+
+    fn cmd(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_calsync"));
+        for var in [
+            "CALSYNC_INSTANCE",
+            "CALSYNC_USER",
+            "CALSYNC_PASSWORD",
+            "CALSYNC_MFA_CODE",
+            "CALSYNC_INSTANCE_CLIENT_SECRET",
+        ] {
+            c.env_remove(var);
+        }
+        c.env("CALSYNC_SANDBOX_STATE", self.dir.path().join("sandbox.json"));
+        c.env("CALSYNC_STATE_DIR", self.dir.path().join("state"));
+        c.env("CALSYNC_CONFIG_DIR", self.dir.path().join("config"));
+        c.env("CALSYNC_KEYRING", "keyutils");
+        c.stdin(Stdio::null());
+        c.current_dir(env!("CARGO_MANIFEST_DIR"));
+        c
+    }
+
+    fn profiles(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("config").join("instances.toml")).unwrap_or_default()
+    }
+}
+
+async fn run(c: &mut Command) -> (i32, String) {
+    let o = c.output().await.unwrap();
+    let out = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    (o.status.code().unwrap_or(-1), out)
+}
+
+async fn served(policy: sbauth::Policy) -> Sandbox {
+    Sandbox::start(sandbox::Options { sign_in: policy, ..Default::default() }).await.unwrap()
+}
+
+#[tokio::test]
+async fn profiles_are_added_listed_chosen_and_removed() {
+    let env = Env::new();
+    let (code, out) = run(env.cmd().args(["instance", "add", "dev", "--url", "dev123", "--user", "admin"])).await;
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Saved instance \"dev\": https://dev123.service-now.com"), "{out}");
+    let (code, out) = run(env.cmd().args([
+        "instance",
+        "add",
+        "prod",
+        "--url",
+        "https://prod.service-now.com",
+        "--sign-in",
+        "oauth",
+        "--read-only",
+    ]))
+    .await;
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("Create an OAuth API endpoint for external clients"),
+        "OAuth without a client says what to create: {out}"
+    );
+    let (_, out) = run(env.cmd().args(["instance", "list"])).await;
+    assert!(out.contains("* dev") && out.contains("prod") && out.contains("read-only"), "{out}");
+    let (code, _) = run(env.cmd().args(["instance", "use", "prod"])).await;
+    assert_eq!(code, 0);
+    let (_, out) = run(env.cmd().args(["instance", "list", "--json"])).await;
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["default"], "prod");
+    assert_eq!(doc["instances"][1]["sign_in"], "oauth");
+    let (code, out) = run(env.cmd().args(["instance", "remove", "dev"])).await;
+    assert_eq!(code, 0, "{out}");
+    assert!(!env.profiles().contains("dev123"), "{}", env.profiles());
+}
+
+#[tokio::test]
+async fn bad_input_is_one_sentence_and_writes_nothing() {
+    let env = Env::new();
+    run(env.cmd().args(["instance", "add", "prod", "--url", "127.0.0.1:9", "--read-only"])).await;
+    let before = env.profiles();
+    // A profile name that does not exist.
+    let (code, out) = run(env.cmd().args(["doctor", "--instance", "staging"])).await;
+    assert_eq!(code, 2, "{out}");
+    assert_eq!(
+        out.trim(),
+        "calsync: there is no saved instance named \"staging\" (saved: prod); see them with calsync instance list, or give a full address such as staging.service-now.com"
+    );
+    let (code, out) = run(env.cmd().args(["instance", "use", "staging"])).await;
+    assert_eq!(code, 2, "{out}");
+    // A read-only profile asked to write: refused before anything is sent (the address is closed).
+    let (code, out) =
+        run(env.cmd().args(["apply", "--plan", "examples/personal-own-alias.toml", "--yes", "--instance", "prod"]))
+            .await;
+    assert_eq!(code, 2, "{out}");
+    assert_eq!(
+        out.trim(),
+        "calsync: the instance profile \"prod\" is read-only, so calsync writes nothing there; preview with --dry-run, or allow writes with: calsync instance add prod --writable"
+    );
+    let (code, out) = run(env.cmd().args(["doctor", "--fix", "--yes", "--instance", "prod"])).await;
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("is read-only"), "{out}");
+    let (code, out) = run(env.cmd().args(["instance", "add", "bad name", "--url", "dev1"])).await;
+    assert_eq!(code, 2, "{out}");
+    assert_eq!(env.profiles(), before, "nothing was written");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_password_is_sent_to_a_single_sign_on_instance() {
+    let sb = served(sbauth::Policy { sso: true, basic_restricted: false }).await;
+    let env = Env::new();
+    let (code, out) = run(env
+        .cmd()
+        .args(["doctor", "--instance", sb.url(), "--user", "admin"])
+        .env("CALSYNC_PASSWORD", sandbox::seed::ADMIN_PASSWORD))
+    .await;
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("signs in through single sign-on"), "{out}");
+    assert!(out.contains("Create an OAuth API endpoint for external clients"), "{out}");
+    assert_eq!(sb.requests(), 3, "only the three unauthenticated probe requests reached the instance");
+    // Asking for a password explicitly changes nothing.
+    let (code, out) = run(env
+        .cmd()
+        .args(["doctor", "--instance", sb.url(), "--user", "admin", "--sign-in", "password"])
+        .env("CALSYNC_PASSWORD", sandbox::seed::ADMIN_PASSWORD))
+    .await;
+    assert_eq!(code, 3, "{out}");
+    assert!(out.contains("No password was sent"), "{out}");
+    assert_eq!(sb.requests(), 6);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_or_stale_mfa_code_is_sent_once_and_explained() {
+    let sb = served(sbauth::Policy::default()).await;
+    let env = Env::new();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let stale = sbauth::mfa_code_at(sbauth::MFA_ADMIN_USER, now - 120);
+    let args = ["doctor", "--instance", sb.url(), "--user", sbauth::MFA_ADMIN_USER, "--sign-in", "password-mfa"];
+    let (code, out) =
+        run(env.cmd().args(args).env("CALSYNC_PASSWORD", sbauth::MFA_ADMIN_PASSWORD).env("CALSYNC_MFA_CODE", &stale))
+            .await;
+    assert_eq!(code, 3, "{out}");
+    assert_eq!(
+        out.trim(),
+        "calsync: the instance refused the password and one-time code for mfa.admin: the code may be wrong or stale (a code lasts 30 seconds); run again with the current code. Nothing was written"
+    );
+    assert_eq!(sb.requests(), 4, "three probe requests and one login check");
+    let (code, out) =
+        run(env.cmd().args(args).env("CALSYNC_PASSWORD", sbauth::MFA_ADMIN_PASSWORD).env("CALSYNC_MFA_CODE", "12ab"))
+            .await;
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("not a one-time code") && !out.contains("12ab"), "{out}");
+    let code_now = sbauth::mfa_code(sbauth::MFA_ADMIN_USER);
+    let (code, out) = run(env
+        .cmd()
+        .args(args)
+        .env("CALSYNC_PASSWORD", sbauth::MFA_ADMIN_PASSWORD)
+        .env("CALSYNC_MFA_CODE", &code_now))
+    .await;
+    assert!(code == 0 || code == 1, "the doctor ran with the current code: {out}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn password_stdin_and_client_credentials_for_unattended_runs() {
+    let sb = served(sbauth::Policy::default()).await;
+    let env = Env::new();
+    let mut c = env.cmd();
+    c.args(["status", "--json", "--instance", sb.url(), "--user", "admin", "--password-stdin"]).stdin(Stdio::piped());
+    c.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(format!("{}\n", sandbox::seed::ADMIN_PASSWORD).as_bytes()).await.unwrap();
+    drop(stdin);
+    let o = child.wait_with_output().await.unwrap();
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert_eq!(doc["instances"][0]["login_ok"], true, "{out}");
+    assert_eq!(doc["instances"][0]["user"], "admin");
+
+    let (_, out) = run(env
+        .cmd()
+        .args([
+            "status",
+            "--json",
+            "--instance",
+            sb.url(),
+            "--sign-in",
+            "client-credentials",
+            "--client-id",
+            sbauth::CI_CLIENT_ID,
+        ])
+        .env("CALSYNC_INSTANCE_CLIENT_SECRET", sbauth::CI_CLIENT_SECRET))
+    .await;
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert_eq!(doc["instances"][0]["login_ok"], true, "{out}");
+    assert_eq!(doc["instances"][0]["sign_in"], "client-credentials");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_oauth_client_the_instance_does_not_know_is_named() {
+    let sb = served(sbauth::Policy { sso: true, basic_restricted: false }).await;
+    let env = Env::new();
+    run(env.cmd().args([
+        "instance",
+        "add",
+        "dev",
+        "--url",
+        sb.url(),
+        "--sign-in",
+        "oauth",
+        "--client-id",
+        "nope",
+        "--port",
+        "0",
+    ]))
+    .await;
+    let (code, out) = run(env.cmd().args(["instance", "login", "dev", "--no-browser"])).await;
+    assert_eq!(code, 3, "{out}");
+    assert!(out.contains("the instance does not know the OAuth client nope"), "{out}");
+    assert!(out.contains("nothing was written"), "{out}");
+    assert_eq!(common::count(&sb, "oauth_credential", "client_id", "nope"), 0);
+}
+
+#[tokio::test]
+async fn status_without_any_instance_is_a_usage_error() {
+    let env = Env::new();
+    let (code, out) = run(env.cmd().args(["status"])).await;
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("calsync instance add NAME"), "{out}");
+    let (code, out) = run(env.cmd().args(["reauth", "--expiring-within", "soon", "--sandbox"])).await;
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("\"soon\" is not a duration"), "{out}");
+}
