@@ -158,6 +158,11 @@ pub const INSTANCE_SCOPE: &str = "useraccount";
 /// The loopback port calsync's registry entry lists (`http://localhost:8750/`): the instance
 /// matches the redirect URL exactly, port included. [calsync's choice; confirmed matching]
 pub const INSTANCE_OAUTH_PORT: u16 = 8750;
+/// The name calsync gives its Application Registry entry, and the entry's `type` value for
+/// "OAuth API endpoint for external clients". [calsync's choice; guess: the type value
+/// `client` (the docs say "of type OAuth Client", not the stored value)]
+pub const INSTANCE_REGISTRY_NAME: &str = "calsync";
+pub const INSTANCE_REGISTRY_TYPE: &str = "client";
 /// An encoded-query value the instance replaces with the signed-in user's sys_id. [likely]
 pub const CURRENT_USER_ID: &str = "javascript:gs.getUserID()";
 /// The 401 detail an instance gives when the basic-auth restriction blocks a login.
@@ -205,3 +210,58 @@ pub fn wcs_property_kind(name: &str) -> &'static str {
 pub fn same_name(a: &str, b: &str) -> bool {
     a == b || a.to_lowercase() == b.to_lowercase()
 }
+
+// Rooms: reservable sync configurations, subscriptions, the webhook registry, jobs and
+// flows. See docs/servicenow-facts.md, "Rooms and what makes them sync".
+
+/// The Reservable Sync Configuration table. [confirmed: WCS components doc]
+pub const RSV_CONFIG_TABLE: &str = "sn_wsd_rsvsync_reservable_sync_configuration";
+/// Its columns, from the form labels Location, Reservable module, Email, Active, Provider,
+/// No request, and the Subscription field the troubleshooting page names. [guess]
+pub const RSV_LOCATION_COLUMN: &str = "location";
+pub const RSV_MODULE_COLUMN: &str = "reservable_module";
+pub const RSV_EMAIL_COLUMN: &str = "email";
+pub const RSV_PROVIDER_COLUMN: &str = "provider";
+pub const RSV_NO_REQUEST_COLUMN: &str = "no_request";
+pub const RSV_SUBSCRIPTION_COLUMN: &str = "subscription";
+/// Rooms and spaces of Workplace Service Delivery, with their email. [likely table: public
+/// WSD code queries `sn_wsd_core_space`; `email` column: guess from the "room/space
+/// configuration form" Email field]
+pub const SPACE_TABLE: &str = "sn_wsd_core_space";
+pub const SPACE_EMAIL_COLUMN: &str = "email";
+/// Reservable modules. [guess]
+pub const RESERVABLE_MODULE_TABLE: &str = "sn_wsd_rsv_reservable_module";
+/// The spoke's Graph subscriptions and their columns. [guess: the docs name the records
+/// ("subscription status is active and the status is 200", "Being deleted") but no table]
+pub const SUBSCRIPTION_TABLE: &str = "sn_ex_online_spke_subscription";
+pub const SUBSCRIPTION_STATUS_COLUMN: &str = "status";
+pub const SUBSCRIPTION_CODE_COLUMN: &str = "status_code";
+pub const SUBSCRIPTION_EXPIRES_COLUMN: &str = "expiration_date_time";
+pub const SUBSCRIPTION_EMAIL_COLUMN: &str = "email";
+pub const SUBSCRIPTION_ERROR_COLUMN: &str = "error_message";
+pub const SUBSCRIPTION_ACTIVE: &str = "active";
+/// The spoke's webhook registry. [confirmed record name; table and columns guess from the
+/// form labels Callback URL and Client State]
+pub const WEBHOOK_TABLE: &str = "sn_ex_online_spke_webhook_registry";
+pub const WEBHOOK_NAME: &str = "WSDRS Event Subscription";
+pub const WEBHOOK_CALLBACK_COLUMN: &str = "callback_url";
+pub const WEBHOOK_CLIENT_STATE_COLUMN: &str = "client_state";
+/// Scheduled script jobs and Flow Designer flows. [likely: platform tables]
+pub const JOB_TABLE: &str = "sysauto_script";
+pub const FLOW_TABLE: &str = "sys_hub_flow";
+/// Jobs and flows that must be active for rooms to sync both ways, with what each does.
+/// [confirmed names and defaults: WCS scheduled jobs and flows pages]
+pub const REQUIRED_JOBS: [(&str, &str); 3] = [
+    ("Create and Update Reservations from Events", "turns the room calendars' events into reservations"),
+    ("Queue Webhook Events", "queues Microsoft's change notifications for processing"),
+    ("Subscription renewal failure notification job", "tells the WCS admins when a room's subscription failed"),
+];
+pub const REQUIRED_FLOWS: [(&str, &str); 1] =
+    [("Renew Subscriptions", "renews the rooms' Graph subscriptions before they expire")];
+/// Inactive by default; the docs advise it, every 5 minutes, when events fail with "Too
+/// many requests" (429). [confirmed]
+pub const REPROCESS_JOB: &str = "WSDRS Reprocess Events";
+/// The Graph errors the WCS troubleshooting page names. [confirmed as written there]
+pub const GRAPH_ODATA_DISABLED: &str = "Access to OData is disabled";
+pub const GRAPH_INVALID_OBJECT: &str = "Invalid object";
+pub const GRAPH_NO_MAILBOX: &str = "has no mailbox associated with it";

@@ -6,6 +6,9 @@
 //! - `urls`: the instance address and Graph connection URL checks, shared by every journey.
 //! - `snow`: the one Table API client (timeouts, retries, one error mapper) and an
 //!   encoded-query builder no value can rewrite.
+//!   `snow::probe` tells how an instance signs people in before any password is sent;
+//!   `snow::auth` signs in with a password (and MFA code), the instance's OAuth, or client
+//!   credentials.
 //! - `plan`: the desired setup as a TOML plan, its diff against the instance, and the
 //!   apply engine (scope switch, dependency order, idempotent, never deletes).
 //! - `sandbox`: the simulated instance and Microsoft sign-in on loopback, its own crate

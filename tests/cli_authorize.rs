@@ -119,3 +119,63 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// `authorize --credential North --expect-user south@...` used to write South's token onto
+/// North's credential; now it is refused before anyone signs in, naming both mailboxes.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_mailbox_that_is_not_the_credentials_is_refused_before_the_sign_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = cmd(dir.path())
+        .args(["apply", "--sandbox", "--yes", "--plan", "examples/personal-two-mailboxes.toml"])
+        .output()
+        .await
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = cmd(dir.path())
+        .args([
+            "authorize",
+            "--sandbox",
+            "--no-browser",
+            "--credential",
+            "Contoso Rooms North",
+            "--expect-user",
+            "rooms-south@contoso.com",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("\"Contoso Rooms North\" belongs to rooms-north@contoso.com (its calendar provider's delegated user email), not to rooms-south@contoso.com"),
+        "{err}"
+    );
+    assert!(!err.contains("Open this address"), "no sign-in was started: {err}");
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("sandbox.json")).unwrap()).unwrap();
+    let tokens = state["rows"].as_array().unwrap().iter().filter(|r| r["sys_class_name"] == "oauth_credential").count();
+    assert_eq!(tokens, 0, "nothing stored on the instance");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn get_oauth_token_is_refused_on_a_personal_integration_type_credential() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan =
+        example("personal-own-alias.toml").replace("order = 100", "order = 100\nintegration_type = \"personal\"");
+    let path = dir.path().join("personal.toml");
+    std::fs::write(&path, plan).unwrap();
+    let o = cmd(dir.path()).args(["apply", "--sandbox", "--yes", "--plan"]).arg(&path).output().await.unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = cmd(dir.path())
+        .args(["authorize", "--sandbox", "--no-browser", "--credential", "Contoso Graph Personal"])
+        .args(["--expect-user", "rooms-delegate@contoso.com"])
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("has Integration Type Personal") && err.contains("nothing was signed in or stored"), "{err}");
+    assert!(!err.contains("Open this address"), "{err}");
+}

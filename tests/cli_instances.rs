@@ -245,3 +245,57 @@ async fn status_without_any_instance_is_a_usage_error() {
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("\"soon\" is not a duration"), "{out}");
 }
+
+#[tokio::test]
+async fn reauth_expiring_names_what_it_cannot_sign_in_and_why() {
+    let env = Env::new();
+    let (code, out) =
+        run(env.cmd().args(["apply", "--plan", "examples/personal-own-alias.toml", "--sandbox", "--yes"])).await;
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = run(env.cmd().args(["reauth", "--expiring-within", "14d", "--sandbox"])).await;
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("Contoso Graph Personal: missing (instance token none)"), "{out}");
+    assert!(
+        out.contains("calsync does not know its mailbox: calsync authorize --credential \"Contoso Graph Personal\" --expect-user EMAIL"),
+        "{out}"
+    );
+    let (code, out) = run(env.cmd().args(["status", "--sandbox", "--json"])).await;
+    assert_eq!(code, 1, "a credential without a token needs attention: {out}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let cred = &doc["instances"][0]["credentials"][0];
+    assert_eq!(cred["credential"], "Contoso Graph Personal");
+    assert_eq!(cred["state"], "missing");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_oauth_client_is_created_after_review_or_reused() {
+    let sb = served(sbauth::Policy::default()).await;
+    let env = Env::new();
+    let pw = sandbox::seed::ADMIN_PASSWORD;
+    // The sandbox already has one: it is reused, not changed.
+    let (code, out) = run(env
+        .cmd()
+        .args(["instance", "add", "dev", "--url", sb.url(), "--user", "admin", "--create-client", "--yes"])
+        .env("CALSYNC_PASSWORD", pw))
+    .await;
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("already has calsync's OAuth client"), "{out}");
+    assert!(env.profiles().contains(sbauth::INSTANCE_CLIENT_ID), "{}", env.profiles());
+    // Without it, and without --yes or a terminal: shown, not written.
+    sb.with_store(|s| s.rows.retain(|r| r.get("client_id").map(String::as_str) != Some(sbauth::INSTANCE_CLIENT_ID)));
+    let args = ["instance", "add", "dev2", "--url", sb.url(), "--user", "admin", "--create-client"];
+    let (code, out) = run(env.cmd().args(args).env("CALSYNC_PASSWORD", pw)).await;
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("redirect_url http://localhost:8750/") && out.contains("nothing was written"), "{out}");
+    assert_eq!(common::count(&sb, "oauth_entity", "name", "calsync"), 0);
+    assert!(!env.profiles().contains("dev2"));
+    // With --yes: created, with a secret only calsync and the instance know.
+    let (code, out) = run(env.cmd().args(args).arg("--yes").env("CALSYNC_PASSWORD", pw)).await;
+    assert_eq!(code, 0, "{out}");
+    let row = common::row(&sb, "oauth_entity", "name", "calsync").expect("created");
+    assert_eq!(row["type"], "client");
+    assert_eq!(row["redirect_url"], "http://localhost:8750/");
+    assert!(!row["client_secret"].is_empty(), "the secret was set");
+    assert!(env.profiles().contains(&row["client_id"]), "{}", env.profiles());
+    assert!(!env.profiles().contains(&row["client_secret"]) && !out.contains(&row["client_secret"]));
+}

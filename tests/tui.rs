@@ -124,7 +124,7 @@ fn the_whole_personal_setup_by_keyboard() {
     };
     t.wait_for("First-time setup");
     press(&["Enter"]);
-    t.wait_for("Step 1 of 14");
+    t.wait_for("Step 1 of 16");
     press(&["Enter"]);
     t.wait_for("The sandbox instance is filled in");
     press(&["Enter"]);
@@ -143,6 +143,8 @@ fn the_whole_personal_setup_by_keyboard() {
     press(&["Enter"]);
     t.wait_for("Calendar provider");
     press(&["Enter"]);
+    t.wait_for("kilimanjaro@contoso.com");
+    press(&["Enter"]);
     t.wait_for("Sync properties");
     press(&["Enter"]);
     t.wait_for("Normal -> Personal");
@@ -160,13 +162,15 @@ fn the_whole_personal_setup_by_keyboard() {
         press(&["s"]);
     }
     press(&["Enter"]);
-    t.wait_for("Summary");
+    t.wait_for("Enter checks the rooms");
+    press(&["Enter"]);
+    t.wait_for("Rooms:");
     press(&["s"]);
     t.wait_for("Plan saved to calsync-plan-personal.toml");
     press(&["Enter"]);
     t.wait_for("EXIT=0");
     eprintln!("keystrokes besides typed values: {presses}");
-    assert!(presses <= 17, "{presses} keystrokes");
+    assert!(presses <= 19, "{presses} keystrokes");
 
     // The sandbox instance holds the configuration.
     let state: serde_json::Value = serde_json::from_slice(&std::fs::read(t.path("sandbox.json")).unwrap()).unwrap();
@@ -213,7 +217,7 @@ fn an_sso_admin_sets_up_through_instance_oauth_with_no_password() {
     let Some(t) = Tmux::start_with(&env, "--sandbox --sso", "true") else { return };
     t.wait_for("First-time setup");
     t.keys(&["Enter"]);
-    t.wait_for("Step 1 of 14");
+    t.wait_for("Step 1 of 16");
     t.keys(&["Enter"]);
     let s = t.wait_for("Single sign-on: Enter signs in");
     assert!(!s.contains("calsync-sandbox"), "no password is filled in:\n{s}");
@@ -233,6 +237,8 @@ fn an_sso_admin_sets_up_through_instance_oauth_with_no_password() {
     t.keys(&["Enter"]);
     t.wait_for("Calendar provider");
     t.keys(&["Enter"]);
+    t.wait_for("kilimanjaro@contoso.com");
+    t.keys(&["Enter"]);
     t.wait_for("Sync properties");
     t.keys(&["Enter"]);
     t.wait_for("Normal -> Personal");
@@ -246,7 +252,9 @@ fn an_sso_admin_sets_up_through_instance_oauth_with_no_password() {
     let s = t.wait_for("All sign-ins are finished");
     assert!(s.contains("rooms-delegate@contoso.com"), "{s}");
     t.keys(&["Enter"]);
-    t.wait_for("Summary");
+    t.wait_for("Enter checks the rooms");
+    t.keys(&["Enter"]);
+    t.wait_for("Rooms:");
     t.keys(&["Enter"]);
     t.wait_for("EXIT=0");
     cooked(&t.path("stty.txt"));
@@ -316,13 +324,13 @@ fn a_small_terminal_is_told_so_and_resizing_recovers() {
     let Some(t) = Tmux::start("") else { return };
     t.wait_for("First-time setup");
     t.keys(&["Enter"]);
-    t.wait_for("Step 1 of 14");
+    t.wait_for("Step 1 of 16");
     Command::new("tmux").args(["-L", &t.socket, "resize-window", "-t", "w", "-x", "60", "-y", "20"]).status().unwrap();
     t.wait_for("needs a terminal of at least 80x24");
     Command::new("tmux").args(["-L", &t.socket, "resize-window", "-t", "w", "-x", "100", "-y", "30"]).status().unwrap();
-    t.wait_for("Step 1 of 14");
+    t.wait_for("Step 1 of 16");
     t.keys(&["x", "q", "Left"]);
-    let s = t.wait_for("Step 1 of 14");
+    let s = t.wait_for("Step 1 of 16");
     assert!(s.contains("> Personal authentication, own alias"), "stray keys change nothing:\n{s}");
     t.keys(&["C-c"]);
     t.wait_for("EXIT=0");
@@ -357,6 +365,9 @@ fn re_authorize_a_delegated_mailbox() {
     t.keys(&["Enter"]);
     t.wait_for("All sign-ins are finished");
     t.keys(&["Enter"]);
+    t.wait_for("token on the instance");
+    t.keys(&["Enter"]);
+    t.wait_for("Rooms:");
     let s = t.wait_for("Re-authorized mailboxes");
     assert!(s.contains("signed in as rooms-delegate@contoso.com"), "{s}");
     t.keys(&["Enter"]);
@@ -401,7 +412,7 @@ fn signal_exit(signal: &str) -> &'static str {
 #[test]
 fn signals_restore_the_terminal_and_say_so_in_the_exit_code() {
     for (signal, keys, screen) in [
-        ("TERM", vec!["Enter"], "Step 1 of 14"),
+        ("TERM", vec!["Enter"], "Step 1 of 16"),
         ("HUP", vec!["Enter", "Enter"], "Instance and login"),
         ("INT", vec!["Enter", "Enter"], "Instance and login"),
         ("TERM", vec!["Down", "Down", "Enter", "Enter"], "Findings"),
@@ -453,14 +464,14 @@ fn files(dir: &Path) -> Vec<std::path::PathBuf> {
 }
 
 /// Every screen of the setup, left by each of Ctrl-C, SIGTERM, SIGHUP, SIGINT and a panic
-/// (F12 in a debug build with CALSYNC_DEBUG_PANIC): 60 exits, the terminal cooked and the
+/// (F12 in a debug build with CALSYNC_DEBUG_PANIC): 65 exits, the terminal cooked and the
 /// exit code right after each.
 #[test]
 fn every_setup_screen_gives_the_terminal_back() {
     // Keys that walk the setup one screen further, and the text that shows it arrived.
-    let walk: [(&[&str], Option<&str>, &str); 12] = [
+    let walk: [(&[&str], Option<&str>, &str); 13] = [
         (&[], None, "First-time setup"),
-        (&["Enter"], None, "Step 1 of 14"),
+        (&["Enter"], None, "Step 1 of 16"),
         (&["Enter"], None, "Instance and login"),
         (&["Enter"], None, "Scope checks"),
         (&["Enter"], None, "OAuth profile"),
@@ -468,6 +479,7 @@ fn every_setup_screen_gives_the_terminal_back() {
         (&["Enter"], Some("rooms-delegate@contoso.com"), "Delegated user  rooms-delegate@contoso.com"),
         (&["Enter"], None, "HTTP(s) connection"),
         (&["Enter"], None, "Calendar provider"),
+        (&["Enter"], None, "kilimanjaro@contoso.com"),
         (&["Enter"], None, "Sync properties"),
         (&["Enter"], None, "Integration mode"),
         (&["Enter"], None, "Enter writes these changes"),
@@ -504,4 +516,170 @@ fn every_setup_screen_gives_the_terminal_back() {
         }
         cooked(&t.path("stty.txt"));
     }
+}
+
+/// The re-authorize journey refuses a mailbox that is not the credential's own (its
+/// provider's delegated user), naming both, before any sign-in: nothing is stored.
+#[test]
+fn re_authorize_refuses_another_mailbox_for_a_credential() {
+    let _turn = KEYRING.lock().unwrap_or_else(|e| e.into_inner());
+    if std::env::var_os("CALSYNC_REQUIRE_KEYRING").is_none() {
+        eprintln!("not run: the re-authorize list reads the keyring; run through tests/run");
+        return;
+    }
+    let env = "CALSYNC_KEYRING=secret-service BROWSER=false";
+    let before = "calsync apply --sandbox --yes --plan ROOT/examples/personal-two-mailboxes.toml >/dev/null";
+    let Some(t) = Tmux::start_with(env, "--sandbox", before) else { return };
+    t.wait_for("Re-authorize delegated mailboxes");
+    t.keys(&["Down", "Enter"]);
+    t.wait_for("The sandbox instance is filled in");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("Contoso Rooms North");
+    let down = s.lines().position(|l| l.contains("Contoso Rooms North")).unwrap_or(0)
+        > s.lines().position(|l| l.contains("Contoso Rooms South")).unwrap_or(0);
+    if down {
+        t.keys(&["Down"]);
+    }
+    t.keys(&["Space", "e"]);
+    t.type_text("rooms-south@contoso.com");
+    t.wait_for("Delegated user  rooms-south@contoso.com");
+    t.keys(&["Enter"]);
+    t.wait_for("[x] Contoso Rooms North rooms-south@contoso.com");
+    t.keys(&["Enter"]);
+    t.wait_for("Get OAuth Token");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("FAILED");
+    let text: String =
+        s.lines().map(|l| l.trim_matches(|c: char| c == '│' || c.is_whitespace())).collect::<Vec<_>>().join(" ");
+    assert!(
+        text.contains("belongs to rooms-north@contoso.com") && text.contains("not to rooms-south@contoso.com"),
+        "{s}"
+    );
+    let state: serde_json::Value = serde_json::from_slice(&std::fs::read(t.path("sandbox.json")).unwrap()).unwrap();
+    let tokens = state["rows"].as_array().unwrap().iter().filter(|r| r["sys_class_name"] == "oauth_credential").count();
+    assert_eq!(tokens, 0, "nothing on the instance");
+    let account = calsync::secrets::Account::RefreshToken {
+        instance: "sandbox".into(),
+        credential: "Contoso Rooms North".into(),
+    };
+    assert!(calsync::secrets::get(&account).ok().flatten().is_none(), "nothing in the keyring");
+    t.keys(&["C-c"]);
+    t.wait_for("EXIT=0");
+    cooked(&t.path("stty.txt"));
+}
+
+/// The README's first-time setup, rooms included, by keyboard: two rooms picked, the
+/// delegate signed in, the token put on the instance as its own step; the admin then
+/// clicks Callback URL and Activate on the forms (here with curl), `c` checks again, and
+/// `calsync doctor` exits 0 with the token on the instance and both rooms subscribed.
+#[test]
+fn first_time_setup_ends_with_two_rooms_syncing_and_a_healthy_doctor() {
+    let _turn = KEYRING.lock().unwrap_or_else(|e| e.into_inner());
+    if std::env::var_os("CALSYNC_REQUIRE_KEYRING").is_none() {
+        eprintln!("not run: signing in stores a token, which needs a real keyring; run through tests/run");
+        return;
+    }
+    let browser = format!("{}/tests/fixtures/browser.sh", env!("CARGO_MANIFEST_DIR"));
+    let env = format!(
+        "CALSYNC_KEYRING=secret-service BROWSER={browser} SIGN_IN_AS=rooms-delegate@contoso.com SIGN_IN_PW=Delegate-Pass-1"
+    );
+    let Some(t) = Tmux::start(&env) else { return };
+    t.wait_for("First-time setup");
+    t.keys(&["Enter"]);
+    t.wait_for("Step 1 of");
+    t.keys(&["Enter"]);
+    t.wait_for("The sandbox instance is filled in");
+    t.keys(&["Enter"]);
+    t.wait_for("has the admin role");
+    t.keys(&["Enter"]);
+    t.wait_for("Grant      authorization_code");
+    t.keys(&["Enter"]);
+    t.wait_for("Parent alias");
+    t.type_text("Contoso_Graph_Personal");
+    t.wait_for("sn_wsd_rsvsync.Contoso_Graph_Personal");
+    t.keys(&["Enter"]);
+    t.wait_for("Delegated user");
+    t.type_text("rooms-delegate@contoso.com");
+    t.keys(&["Enter"]);
+    t.wait_for("ok: Microsoft Graph, Global cloud");
+    t.keys(&["Enter"]);
+    t.wait_for("Calendar provider");
+    t.keys(&["Enter"]);
+    t.wait_for("everest@contoso.com");
+    t.keys(&["Space", "Down", "Space"]);
+    t.wait_for("[x] Kilimanjaro");
+    t.keys(&["Enter"]);
+    t.wait_for("Sync properties");
+    t.keys(&["Enter"]);
+    t.wait_for("Normal -> Personal");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("Enter writes these changes.");
+    assert!(s.contains("6 to create"), "alias, credential, connection, provider and the two rooms:\n{s}");
+    t.keys(&["Enter"]);
+    t.wait_for("The instance matches the setup");
+    t.keys(&["Enter"]);
+    t.wait_for("Get OAuth Token");
+    t.keys(&["Enter"]);
+    t.wait_for("All sign-ins are finished");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("token on the instance (2 records)");
+    let base = s
+        .split_whitespace()
+        .find(|w| w.starts_with("http://127.0.0.1:"))
+        .and_then(|w| w.split("/oauth_credential.do").next())
+        .expect("the token records' links show the instance")
+        .to_string();
+    t.keys(&["Enter"]);
+    let s = t.wait_for("Rooms:");
+    assert!(s.contains("to do"), "inactive rooms and the registry are named before activation:\n{s}");
+
+    // The admin at the forms: Callback URL on the webhook registry, Activate on each room.
+    let state: serde_json::Value = serde_json::from_slice(&std::fs::read(t.path("sandbox.json")).unwrap()).unwrap();
+    let rows = state["rows"].as_array().unwrap().clone();
+    let id_of = |class: &str| -> Vec<String> {
+        rows.iter()
+            .filter(|r| r["sys_class_name"] == class)
+            .map(|r| r["sys_id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let click = |table: &str, id: &str, action: &str| {
+        let o = Command::new("curl")
+            .args(["-s", "-u", "admin:calsync-sandbox", "-d", &format!("sys_id={id}"), "-d"])
+            .arg(format!("sys_action={action}"))
+            .arg(format!("{base}/{table}.do"))
+            .output()
+            .unwrap();
+        let page = String::from_utf8_lossy(&o.stdout).to_string();
+        assert!(page.contains("class=\"info\""), "{action} on {table}: {page}");
+    };
+    click("sn_ex_online_spke_webhook_registry", &id_of("sn_ex_online_spke_webhook_registry")[0], "callback_url");
+    let configs = id_of("sn_wsd_rsvsync_reservable_sync_configuration");
+    assert_eq!(configs.len(), 2, "one configuration per picked room");
+    for id in &configs {
+        click("sn_wsd_rsvsync_reservable_sync_configuration", id, "activate");
+    }
+    t.keys(&["c"]);
+    t.wait_for("Rooms: 2 syncing");
+    t.keys(&["Enter"]);
+    t.wait_for("EXIT=0");
+    cooked(&t.path("stty.txt"));
+
+    let doctor = Command::new(env!("CARGO_BIN_EXE_calsync"))
+        .args(["doctor", "--sandbox"])
+        .env("CALSYNC_SANDBOX_STATE", t.path("sandbox.json"))
+        .env("CALSYNC_STATE_DIR", t.path("state"))
+        .env("CALSYNC_KEYRING", "secret-service")
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&doctor.stdout);
+    assert_eq!(doctor.status.code(), Some(0), "{out}{}", String::from_utf8_lossy(&doctor.stderr));
+    assert!(!out.contains("TOKEN-MISSING") && !out.contains("ROOM-INACTIVE"), "{out}");
+    let state: serde_json::Value = serde_json::from_slice(&std::fs::read(t.path("sandbox.json")).unwrap()).unwrap();
+    let rows = state["rows"].as_array().unwrap();
+    let count =
+        |class: &str, col: &str, v: &str| rows.iter().filter(|r| r["sys_class_name"] == class && r[col] == v).count();
+    assert_eq!(count("oauth_credential", "type", "refresh_token"), 1, "the token is on the instance");
+    assert_eq!(count("sn_wsd_rsvsync_reservable_sync_configuration", "active", "true"), 2);
+    assert_eq!(count("sn_ex_online_spke_subscription", "status", "active"), 2);
+    token_only_in_the_keyring(&t);
 }

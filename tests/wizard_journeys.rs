@@ -92,7 +92,8 @@ async fn the_personal_setup_then_get_oauth_token() {
         r.typed("Contoso_Graph_Personal").await;
         r.key(KeyCode::Enter).await;
         r.typed("rooms-delegate@contoso.com").await;
-        for _ in 0..5 {
+        // The credential, connection, calendar provider, rooms, sync properties and integration mode.
+        for _ in 0..6 {
             r.key(KeyCode::Enter).await;
         }
         r.on(Step::Review);
@@ -137,7 +138,7 @@ async fn re_authorize_a_delegated_mailbox() {
     let row = &r.app.credentials[0];
     assert_eq!((row.name.as_str(), row.delegated.as_str()), ("Contoso Graph Personal", "rooms-delegate@contoso.com"));
     assert!(!row.in_keyring);
-    r.key(KeyCode::Char(' ')).await;
+    assert!(row.selected, "a known mailbox without a token is preselected");
     r.key(KeyCode::Enter).await;
     r.on(Step::Token);
     r.key(KeyCode::Enter).await;
@@ -215,8 +216,8 @@ async fn sign_in_warnings_are_shown() {
     calsync::oauth::delegates::remember(dir.path(), "sandbox", "Contoso Graph Personal", "rooms-delegate@contoso.com");
     let mut r = Run::new(services, &sb, Journey::Reauth);
     r.key(KeyCode::Enter).await;
-    r.key(KeyCode::Char(' ')).await;
     r.key(KeyCode::Enter).await;
+    r.on(Step::Token);
     r.key(KeyCode::Enter).await;
     let warnings = match &r.app.tokens[0].state {
         TokenState::Done { warnings, .. } => warnings.clone(),
@@ -241,7 +242,6 @@ async fn esc_while_signing_in_stops_it() {
     calsync::oauth::delegates::remember(dir.path(), "sandbox", "Contoso Graph Personal", "rooms-delegate@contoso.com");
     let mut r = Run::new(services, &sb, Journey::Reauth);
     r.key(KeyCode::Enter).await;
-    r.key(KeyCode::Char(' ')).await;
     r.key(KeyCode::Enter).await;
     r.on(Step::Token);
     // The sign-in runs as a task of the driver's, as in the terminal.

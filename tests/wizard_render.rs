@@ -77,6 +77,15 @@ async fn every_setup_screen() {
     key(&mut app, KeyCode::Enter);
     snap(&app, "07b_provider");
     key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step, Step::Rooms);
+    let rooms = calsync::wizard::rooms_io::load_rooms(&c).await.unwrap();
+    let g = app.generation;
+    app.handle(Event::Rooms(g, Ok(rooms)));
+    key(&mut app, KeyCode::Char(' '));
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Char(' '));
+    snap(&app, "07b2_rooms");
+    key(&mut app, KeyCode::Enter);
     key(&mut app, KeyCode::Char('e'));
     for _ in 0..8 {
         key(&mut app, KeyCode::Backspace);
@@ -130,6 +139,20 @@ async fn every_setup_screen() {
     };
     app.handle(Event::SignedIn(app.generation, Ok(calsync::wizard::SignedIn { who, warnings: vec![] })));
     key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step, Step::Handover);
+    let g = app.generation;
+    app.handle(Event::HandedOver(
+        g,
+        "Contoso Graph Personal".into(),
+        Ok(vec![
+            "https://dev123.service-now.com/oauth_credential.do?sys_id=0123456789abcdef0123456789abcdef".into(),
+            "https://dev123.service-now.com/oauth_credential.do?sys_id=fedcba9876543210fedcba9876543210".into(),
+        ]),
+    ));
+    snap(&app, "11b_handover");
+    key(&mut app, KeyCode::Enter);
+    let g = app.generation;
+    app.handle(Event::RoomsChecked(g, Ok((2, vec![]))));
     assert_eq!(app.step, Step::Summary);
     snap(&app, "12_summary");
 }

@@ -5,7 +5,7 @@ use super::{exit, render};
 use crate::config::Services;
 use crate::plan::apply::{self as engine, Progress, Report};
 use crate::plan::journal::{self, Journal};
-use crate::plan::{self, Diff};
+use crate::plan::{self, Diff, rooms};
 use serde_json::json;
 use std::path::Path;
 
@@ -73,6 +73,9 @@ pub async fn run(services: &Services, plan_path: &Path, flags: Flags) -> u8 {
     let prior = journal.load();
     if !diff.has_changes() {
         let mut note = "Nothing to change: the instance already matches the plan.".to_string();
+        for l in rooms::activation_note(&rooms::awaiting_activation(&diff, None, &state, client.instance())) {
+            note.push_str(&format!("\n{l}"));
+        }
         if let Some(p) = &prior {
             // An earlier run was interrupted after its writes: put the picker back now.
             match engine::restore_current_app(client, &state, p).await {
@@ -123,6 +126,11 @@ pub async fn run(services: &Services, plan_path: &Path, flags: Flags) -> u8 {
     } else {
         "Done: the instance matches the plan."
     });
+    if !failed {
+        for l in rooms::activation_note(&rooms::awaiting_activation(&diff, Some(&report), &state, client.instance())) {
+            note.push_str(&format!("\n{l}"));
+        }
+    }
     finish(true, Some(&report), &note);
     // A refused login or an instance gone halfway is an access problem, as before the apply.
     if report.access_problem() {

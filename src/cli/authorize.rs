@@ -6,6 +6,7 @@ use super::exit;
 use crate::config::Services;
 use crate::oauth::browser::{Browser, NoBrowser};
 use crate::oauth::flow::Registry;
+use crate::oauth::mailbox;
 use crate::oauth::session::{self, AuthError, AuthorizeError, Notice, SignIn};
 use crate::oauth::target;
 use crate::secrets::{self, Account};
@@ -178,6 +179,13 @@ async fn run_inner(services: &Services, args: AuthorizeArgs) -> Result<u8, Failu
         Failure(code, e.to_string())
     })?;
     if !args.probe {
+        let expected = args.expect_user.as_deref().unwrap_or_default();
+        let name = &t.credential.name;
+        mailbox::token_allowed(name, &t.credential.integration_type()).map_err(|e| Failure(exit::USAGE, e))?;
+        let owner = mailbox::owner_on(&conn.client, &services.config.state_dir, &conn.instance_key, name).await;
+        mailbox::check(name, expected, owner.as_ref()).map_err(|e| Failure(exit::FAILED, e))?;
+    }
+    if !args.probe {
         // The refresh token must have a home before anyone signs in for it.
         services.secrets.probe().await.map_err(|e| {
             Failure(exit::FAILED, format!("the refresh token would have nowhere to go, so no sign-in was started: {e}"))
@@ -271,7 +279,7 @@ async fn run_inner(services: &Services, args: AuthorizeArgs) -> Result<u8, Failu
             println!("  {}", crate::sanitize::line(&l));
         }
     } else {
-        println!("Nothing was written to the instance (add --store-on-instance to hand the tokens over).");
+        println!("{}", mailbox::keyring_only_note(&t.credential.name, args.expect_user.as_deref().unwrap_or_default()));
     }
     if let Some(account) = typed_secret
         && let Some(s) = &req.secret

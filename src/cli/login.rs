@@ -360,14 +360,6 @@ pub async fn sandbox_oauth(
     browser_login(services, &plan, "sandbox", &oc).await
 }
 
-/// A free loopback port for a listener whose redirect URL can follow it.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or(facts::INSTANCE_OAUTH_PORT)
-}
-
 /// The same collaborators with the configuration changed (another instance, no prompts).
 pub fn adjusted(services: &Services, change: impl FnOnce(&mut Config)) -> Services {
     let mut config = (*services.config).clone();

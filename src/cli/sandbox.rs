@@ -92,6 +92,16 @@ pub async fn run(args: SandboxArgs) -> u8 {
             if u.upn == "it-admin@contoso.com" { "  <- the browser is already signed in as this one" } else { "" };
         println!("  Account        {} / {}{note}", u.upn, u.password);
     }
+    println!("Its Exchange Online room mailboxes (Graph /v1.0/users/{{room}}/calendar):");
+    for m in crate::sandbox::graph::MAILBOXES.iter().filter(|m| m.room) {
+        let note = match (m.block, m.delegates.iter().any(|(d, _)| *d == "rooms-delegate@contoso.com")) {
+            (crate::sandbox::graph::Block::ODataDisabled, _) => "  <- \"Access to OData is disabled\"",
+            (_, false) => "  <- rooms-delegate@contoso.com is not its delegate",
+            _ => "",
+        };
+        println!("  Room           {}{note}", m.address);
+    }
+    println!("  (the location Annapurna has no mailbox; Fuji has no email)");
     println!();
     println!("Try, in another terminal:");
     println!(

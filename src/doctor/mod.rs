@@ -7,6 +7,7 @@ pub mod checks;
 pub mod fix;
 pub mod read;
 pub mod render;
+pub mod rooms;
 
 pub use checks::{Evidence, Finding, Severity};
 use serde::Serialize;
@@ -351,6 +352,22 @@ pub async fn examine(
     };
     let mut findings = checks::run(&snapshot);
     findings.extend(accounts(services, client, &snapshot, &opts).await);
+    match rooms::read(client).await {
+        Ok(r) => {
+            findings.extend(rooms::check(&snapshot, &r, &crate::clock::now_utc()));
+            findings.extend(rooms::graph_checks(services, client, &snapshot, &r, &opts).await);
+        }
+        Err(e) => findings.push(Finding {
+            id: "ROOM-UNREAD",
+            severity: Severity::Warning,
+            title: format!("the rooms' configurations could not be read ({e})"),
+            evidence: vec![],
+            why: "The room checks did not run.".into(),
+            fix: "Check that Workplace Calendar Synchronization and the Exchange Online spoke are installed and that the login may read their tables.".into(),
+            fixable: false,
+            repair: None,
+        }),
+    }
     let report = report(&snapshot, findings);
     Ok((snapshot, report))
 }

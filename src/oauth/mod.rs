@@ -9,6 +9,7 @@ pub mod flow;
 pub mod handover;
 pub mod identity;
 pub mod listener;
+pub mod mailbox;
 pub mod redirect;
 pub mod session;
 pub mod target;

@@ -30,6 +30,8 @@ pub struct InstanceState {
     pub providers: Vec<serde_json::Value>,
     /// Retry policies named in the plan: (sys_id, name).
     pub retry_policies: Vec<(String, String)>,
+    /// The plan's rooms: their locations, configurations and providers.
+    pub rooms: super::rooms::RoomState,
 }
 
 impl InstanceState {
@@ -164,6 +166,7 @@ pub async fn read_state(client: &Client, plan: &Plan) -> Result<InstanceState, S
         other_properties: props.into_iter().filter(|p| !facts::same_name(&p.name, facts::MODE_PROPERTY)).collect(),
         providers,
         retry_policies: policies.iter().map(|p| (plain(&p["sys_id"]), plain(&p["name"]))).collect(),
+        rooms: super::rooms::read(client, &plan.rooms).await?,
     })
 }
 
@@ -176,6 +179,7 @@ pub enum Kind {
     Connection,
     Provider,
     Property,
+    Room,
 }
 
 impl Kind {
@@ -187,6 +191,7 @@ impl Kind {
             Kind::Connection => "connection",
             Kind::Provider => "provider",
             Kind::Property => "property",
+            Kind::Room => "room",
         }
     }
 }
@@ -405,6 +410,7 @@ pub fn diff(plan: &Plan, st: &InstanceState) -> Diff {
     items.extend(providers(plan, st, &scopes, &plan_alias));
     items.extend(properties(plan, st, &scopes));
     items.push(mode_property(plan, st, &scopes));
+    items.extend(super::rooms::diff(&plan.rooms, &plan.providers, st));
     Diff { mode: plan.mode, scope: scopes.target_label().unwrap_or_else(|| plan.mode.scope().to_string()), items }
 }
 

@@ -5,6 +5,7 @@ pub mod batched;
 pub mod diff;
 pub mod journal;
 pub mod model;
+pub mod rooms;
 
 pub use diff::{Action, Diff, InstanceState, Kind, diff, read_state};
 pub use model::{Mode, Plan, PlanError, parse};

@@ -131,6 +131,9 @@ pub struct Plan {
     /// Other WCS system properties, full name to value (the mode property follows `mode`).
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub properties: std::collections::BTreeMap<String, String>,
+    /// Rooms that sync, one Reservable Sync Configuration each (`src/plan/rooms.rs`).
+    #[serde(rename = "room", skip_serializing_if = "Vec::is_empty")]
+    pub rooms: Vec<super::rooms::RoomSpec>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -156,6 +159,8 @@ struct RawPlan {
     provider: Vec<Spanned<RawProvider>>,
     #[serde(default)]
     properties: Option<Spanned<std::collections::BTreeMap<String, toml::Value>>>,
+    #[serde(default)]
+    room: Vec<Spanned<super::rooms::RawRoom>>,
 }
 
 #[derive(Deserialize)]
@@ -323,7 +328,12 @@ pub fn parse(file: &str, text: &str) -> Result<Plan, PlanError> {
             return ctx.too_many(kind, count);
         }
     }
-    Ok(Plan { mode, aliases, credentials, connections, providers, properties })
+    // Rooms are counted before their own checks, which number lines from the start.
+    if raw.room.len() > MAX_RECORDS_PER_KIND {
+        return ctx.too_many("[[room]]", raw.room.len());
+    }
+    let rooms = super::rooms::parse(file, text, &raw.room, &providers)?;
+    Ok(Plan { mode, aliases, credentials, connections, providers, properties, rooms })
 }
 
 fn aliases(ctx: &Ctx, mode: Mode, raw: &[Spanned<RawAlias>]) -> Result<Vec<AliasSpec>, PlanError> {

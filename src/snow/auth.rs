@@ -131,7 +131,7 @@ pub enum AuthError {
 /// What an admin creates once so calsync can sign in with the instance's OAuth.
 pub fn registry_instructions(instance: &str) -> String {
     format!(
-        "on {instance}, All > System OAuth > Application Registry > New > \"Create an OAuth API endpoint for external clients\": Name calsync, Redirect URL http://localhost:{}/, Active; then give its Client ID to calsync instance add --client-id ID (and keep its Client Secret when calsync asks)",
+        "on {instance}, All > System OAuth > Application Registry > New > \"Create an OAuth API endpoint for external clients\": Name calsync, Redirect URL http://localhost:{}/, Active; then give its Client ID to calsync instance add NAME --client-id ID (and keep its Client Secret when calsync asks)",
         facts::INSTANCE_OAUTH_PORT
     )
 }

@@ -95,6 +95,15 @@ fn info_from(snap: &crate::doctor::read::Snapshot, current_app: String) -> Insta
             .filter_map(|(n, ..)| prop(n).map(|p| (p.name.0.clone(), p.value.0.clone())))
             .collect(),
         providers,
+        idle_providers: snap
+            .providers
+            .iter()
+            .filter(|p| {
+                use crate::snow::records::plain;
+                plain(&p["active"]) == "true" && plain(&p[facts::PROVIDER_DELEGATE_COLUMN]).is_empty()
+            })
+            .map(|p| crate::snow::records::plain(&p["name"]))
+            .collect(),
     }
 }
 
@@ -202,6 +211,9 @@ fn generation_of(effect: &Effect) -> Option<u64> {
         | Effect::Diff { generation, .. }
         | Effect::Apply { generation, .. }
         | Effect::SignIn { generation, .. }
+        | Effect::LoadRooms { generation, .. }
+        | Effect::HandOver { generation, .. }
+        | Effect::CheckRooms { generation, .. }
         | Effect::Cancel { generation } => Some(*generation),
         Effect::SavePlan(_) => None,
     }
@@ -257,6 +269,18 @@ pub async fn perform(effect: Effect, env: &Env, tx: &mpsc::UnboundedSender<Event
         Effect::SavePlan(p) => {
             let r = save_plan(&p);
             send(tx, Event::Saved(r));
+        }
+        Effect::LoadRooms { generation, conn } => {
+            let r = super::rooms_io::load_rooms(&conn.client).await.map_err(Failure::from);
+            send(tx, Event::Rooms(generation, r));
+        }
+        Effect::HandOver { generation, conn, credential } => {
+            let r = super::rooms_io::hand_over(services, &conn, &credential).await;
+            send(tx, Event::HandedOver(generation, credential, r));
+        }
+        Effect::CheckRooms { generation, conn } => {
+            let r = super::rooms_io::check_rooms(services, &conn).await;
+            send(tx, Event::RoomsChecked(generation, r));
         }
         Effect::Cancel { .. } => {}
     }
@@ -371,6 +395,11 @@ async fn sign_in(
 ) -> Result<SignedIn, Failure> {
     let ends = services.endpoints(conn.sandbox_url.as_deref());
     let t = target::for_credential(&conn.client, credential, ends.login.as_deref(), ends.graph.as_deref()).await?;
+    // The credential's own mailbox, before anyone signs in (src/oauth/mailbox.rs).
+    crate::oauth::mailbox::token_allowed(credential, &t.credential.integration_type()).map_err(Failure::Refused)?;
+    let owner =
+        crate::oauth::mailbox::owner_on(&conn.client, &services.config.state_dir, &conn.instance_key, credential).await;
+    crate::oauth::mailbox::check(credential, user, owner.as_ref()).map_err(Failure::Refused)?;
     let (secret, _) =
         target::stored_secret(services, conn.sandbox_url.is_some(), &conn.instance_key, &t.registry.client_id).await;
     let secret = secret.ok_or_else(|| Failure::NoClientSecret(t.registry.client_id.clone()))?;

@@ -15,6 +15,7 @@
 pub mod driver;
 pub mod field;
 pub mod instance_oauth;
+pub mod rooms_io;
 pub mod steps;
 pub mod view;
 
@@ -149,6 +150,8 @@ pub enum Step {
     Review,
     Apply,
     Token,
+    Handover,
+    Rooms,
     Summary,
 }
 
@@ -171,6 +174,8 @@ impl Step {
             Step::Review => "Review",
             Step::Apply => "Apply",
             Step::Token => "Get OAuth Token",
+            Step::Handover => "Token on the instance",
+            Step::Rooms => "Rooms",
             Step::Summary => "Summary",
         }
     }
@@ -180,7 +185,7 @@ impl Step {
 pub fn journey_steps(journey: Journey, choice: ModeChoice) -> Vec<Step> {
     match journey {
         Journey::Setup => steps_for(choice),
-        Journey::Reauth => vec![Step::Instance, Step::Credentials, Step::Token, Step::Summary],
+        Journey::Reauth => vec![Step::Instance, Step::Credentials, Step::Token, Step::Handover, Step::Summary],
         Journey::Troubleshoot => vec![Step::Instance, Step::Findings, Step::Review, Step::Apply],
     }
 }
@@ -191,6 +196,7 @@ pub fn steps_for(choice: ModeChoice) -> Vec<Step> {
         Alias, Apply, Checks, Connection, Credential, Instance, Integration, Mode, Profile, Properties, Provider,
         Review, Summary, Token,
     };
+    use Step::{Handover, Rooms};
     let mut s = vec![Mode, Instance, Checks, Profile];
     if matches!(choice, ModeChoice::PersonalOwn | ModeChoice::PersonalDefault) {
         s.push(Alias);
@@ -199,9 +205,9 @@ pub fn steps_for(choice: ModeChoice) -> Vec<Step> {
     if choice != ModeChoice::PersonalDefault {
         s.push(Connection);
     }
-    s.extend([Provider, Properties, Integration, Review, Apply]);
+    s.extend([Provider, Rooms, Properties, Integration, Review, Apply]);
     if choice.needs_tokens() {
-        s.push(Token);
+        s.extend([Token, Handover]);
     }
     s.push(Summary);
     s
@@ -233,6 +239,10 @@ pub struct InstanceInfo {
     pub mode_value: Option<String>,
     /// Names of the calendar providers on the instance.
     pub providers: Vec<String>,
+    /// Active providers without a delegated user email: in strict and personal modes they
+    /// cannot sync, so a setup with its own provider retires them (as the docs' one
+    /// provider per delegated mailbox implies).
+    pub idle_providers: Vec<String>,
     /// The tunable WCS properties that exist on the instance: name and current value.
     pub properties: Vec<(String, String)>,
 }
@@ -253,6 +263,8 @@ pub struct Draft {
     pub provider: TextField,
     /// Properties the admin changed on the Sync properties step: name to new value.
     pub properties: std::collections::BTreeMap<String, String>,
+    /// Rooms picked on the Rooms step: location and email.
+    pub rooms: Vec<(String, String)>,
 }
 
 impl Default for Draft {
@@ -270,6 +282,7 @@ impl Default for Draft {
             url: TextField::new("Connection URL").with(facts::CLOUDS[0].graph_root),
             provider: TextField::new("Name"),
             properties: std::collections::BTreeMap::default(),
+            rooms: vec![],
         }
     }
 }
@@ -309,8 +322,34 @@ impl Draft {
             active: true,
             line: 0,
         };
-        let providers = if provider.name.is_empty() { vec![] } else { vec![provider] };
+        let mut providers = if provider.name.is_empty() { vec![] } else { vec![provider] };
+        if mode != Mode::Normal {
+            let ours = self.provider.value.trim();
+            for name in info.map(|i| i.idle_providers.clone()).unwrap_or_default() {
+                if name != ours {
+                    providers.push(plan::model::ProviderSpec {
+                        name,
+                        alias: None,
+                        delegated_user: None,
+                        active: false,
+                        line: 0,
+                    });
+                }
+            }
+        }
         let properties = self.properties.clone();
+        let rooms: Vec<plan::rooms::RoomSpec> = self
+            .rooms
+            .iter()
+            .map(|(location, email)| plan::rooms::RoomSpec {
+                location: location.clone(),
+                email: email.clone(),
+                provider: self.provider.value.trim().to_string(),
+                reservable_module: None,
+                no_request: false,
+                line: 0,
+            })
+            .collect();
         let p = match self.choice {
             ModeChoice::PersonalOwn => Plan {
                 mode,
@@ -328,6 +367,7 @@ impl Draft {
                 )],
                 providers: providers.clone(),
                 properties: properties.clone(),
+                rooms: rooms.clone(),
             },
             ModeChoice::PersonalDefault => Plan {
                 mode,
@@ -336,6 +376,7 @@ impl Draft {
                 connections: vec![],
                 providers: providers.clone(),
                 properties: properties.clone(),
+                rooms: rooms.clone(),
             },
             ModeChoice::Strict | ModeChoice::Normal => Plan {
                 mode,
@@ -347,6 +388,7 @@ impl Draft {
                 ],
                 providers,
                 properties,
+                rooms: rooms.clone(),
             },
         };
         // Through the plan file's own checks, so the wizard and a file say the same thing.
@@ -408,6 +450,26 @@ pub enum TokenState {
     },
     Failed(String),
     Skipped,
+}
+
+/// One room as the Rooms step lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomRow {
+    pub location: String,
+    pub email: String,
+    /// Its Reservable Sync Configurations: provider name and whether active.
+    pub configs: Vec<(String, bool)>,
+    pub selected: bool,
+}
+
+/// Where one credential's token stands on the instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HandoverState {
+    Pending,
+    Writing,
+    /// The token records' form links.
+    Done(Vec<String>),
+    Failed(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -498,6 +560,10 @@ pub enum Failure {
     NoBrowserSignIn,
     #[error("the refresh token would have nowhere to go, so no sign-in was started: {0}")]
     NoHome(crate::secrets::SecretError),
+    /// Refused before any sign-in: another mailbox than the credential's, or a credential
+    /// Get OAuth Token must not run on (src/oauth/mailbox.rs).
+    #[error("{0}")]
+    Refused(String),
     /// The instance sign-in (probe or OAuth) said no; the sentence says why and what to do.
     #[error("{0}")]
     SignIn(String),
@@ -550,6 +616,9 @@ pub enum Event {
     SignedIn(u64, Result<SignedIn, Failure>),
     /// The plan was saved (to this path), or could not be.
     Saved(Result<String, std::io::Error>),
+    Rooms(u64, Result<Vec<RoomRow>, Failure>),
+    HandedOver(u64, String, Result<Vec<String>, String>),
+    RoomsChecked(u64, steps::roomcheck::RoomCheck),
     /// A signal: leave now, and exit as the signal says.
     Signal(Signal),
 }
@@ -622,6 +691,21 @@ pub enum Effect {
         generation: u64,
     },
     SavePlan(Plan),
+    LoadRooms {
+        generation: u64,
+        conn: Connection,
+    },
+    /// Writes the signed-in credential's tokens to the instance.
+    HandOver {
+        generation: u64,
+        conn: Connection,
+        credential: String,
+    },
+    /// The doctor's room checks, Graph side included.
+    CheckRooms {
+        generation: u64,
+        conn: Connection,
+    },
 }
 
 pub struct App {
@@ -645,6 +729,9 @@ pub struct App {
     pub apply_failed: Option<Failure>,
     pub tokens: Vec<TokenTask>,
     pub credentials: Vec<CredentialRow>,
+    pub rooms: Vec<RoomRow>,
+    pub handovers: Vec<(String, HandoverState)>,
+    pub room_check: Option<steps::roomcheck::RoomCheck>,
     pub report: Option<crate::doctor::Report>,
     /// What the doctor read, for its repairs and the browser probe.
     pub snapshot: Option<Snapshot>,
@@ -688,6 +775,9 @@ impl App {
             apply_failed: None,
             tokens: vec![],
             credentials: vec![],
+            rooms: vec![],
+            handovers: vec![],
+            room_check: None,
             report: None,
             snapshot: None,
             signal: None,
@@ -760,7 +850,7 @@ impl App {
 
     pub fn back(&mut self) {
         // Once written, the setup goes forward only.
-        if self.applied.is_some() && matches!(self.step, Step::Apply | Step::Token | Step::Summary) {
+        if self.applied.is_some() && matches!(self.step, Step::Apply | Step::Token | Step::Handover | Step::Summary) {
             return;
         }
         let s = self.steps();
@@ -817,6 +907,9 @@ impl App {
             Event::Applied(g, r) if self.current(g) => steps::apply::applied(self, r),
             Event::SignIn(g, n) if self.current(g) => steps::token::notice(self, n),
             Event::SignedIn(g, r) if self.current(g) => steps::token::signed_in(self, r),
+            Event::Rooms(g, r) if self.current(g) => steps::rooms::loaded(self, r),
+            Event::HandedOver(g, c, r) if self.current(g) => steps::handover::handed_over(self, c, r),
+            Event::RoomsChecked(g, r) if self.current(g) => steps::roomcheck::checked(self, r),
             Event::Probed(..)
             | Event::Diffed(..)
             | Event::Credentials(..)
@@ -825,7 +918,10 @@ impl App {
             | Event::Progress(..)
             | Event::Applied(..)
             | Event::SignIn(..)
-            | Event::SignedIn(..) => vec![],
+            | Event::SignedIn(..)
+            | Event::Rooms(..)
+            | Event::HandedOver(..)
+            | Event::RoomsChecked(..) => vec![],
             Event::Saved(r) => {
                 self.notice = Some(match r {
                     Ok(path) => format!("Plan saved to {path}"),

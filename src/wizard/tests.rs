@@ -14,6 +14,17 @@ fn ctrl(app: &mut App, c: char) -> Vec<Effect> {
     app.handle(Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)))
 }
 
+/// Leaves the Provider step: the Rooms step loads the instance's rooms; none here.
+fn past_rooms(app: &mut App) {
+    let g = match key(app, KeyCode::Enter).as_slice() {
+        [Effect::LoadRooms { generation, .. }] => *generation,
+        other => panic!("the Rooms step loads the rooms: {other:?}"),
+    };
+    assert_eq!(app.step, Step::Rooms);
+    app.handle(Event::Rooms(g, Ok(vec![])));
+    key(app, KeyCode::Enter);
+}
+
 fn typed(app: &mut App, s: &str) {
     for c in s.chars() {
         key(app, KeyCode::Char(c));
@@ -56,6 +67,7 @@ pub fn info() -> InstanceInfo {
         personal_alias: Some((facts::PERSONAL_ALIAS_ID.into(), true)),
         mode_value: Some("Normal".into()),
         providers: vec!["Microsoft Exchange Online".into()],
+        idle_providers: vec!["Microsoft Exchange Online".into()],
         properties: vec![
             ("sn_wsd_rsvsync.use_default_tz".into(), "building".into()),
             ("sn_wsd_rsvsync.max_event_retry_count".into(), "10".into()),
@@ -151,7 +163,7 @@ fn mode_list_moves_and_chooses() {
     key(&mut app, KeyCode::End);
     key(&mut app, KeyCode::Enter);
     assert_eq!((app.step, app.draft.choice), (Step::Instance, ModeChoice::Normal));
-    assert_eq!(app.position(), (2, 12));
+    assert_eq!(app.position(), (2, 13));
 }
 
 #[test]
@@ -159,7 +171,7 @@ fn steps_follow_the_mode() {
     assert!(!steps_for(ModeChoice::Normal).contains(&Step::Token));
     assert!(!steps_for(ModeChoice::Normal).contains(&Step::Alias));
     assert!(!steps_for(ModeChoice::PersonalDefault).contains(&Step::Connection));
-    assert_eq!(steps_for(ModeChoice::PersonalOwn).len(), 14);
+    assert_eq!(steps_for(ModeChoice::PersonalOwn).len(), 16);
 }
 
 #[test]
@@ -273,7 +285,7 @@ fn own_alias_names_the_rest() {
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.step, Step::Provider);
     assert_eq!(app.draft.provider.value, "Contoso Rooms", "one provider per mailbox, named after its alias");
-    key(&mut app, KeyCode::Enter);
+    past_rooms(&mut app);
     assert_eq!(app.step, Step::Properties);
     key(&mut app, KeyCode::Char('e'));
     ctrl(&mut app, 'u');
@@ -308,7 +320,7 @@ fn at_review(choice: ModeChoice) -> (App, u64) {
         key(&mut app, KeyCode::Enter);
     }
     assert_eq!(app.step, Step::Provider);
-    key(&mut app, KeyCode::Enter);
+    past_rooms(&mut app);
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.step, Step::Integration);
     let g = match key(&mut app, KeyCode::Enter).as_slice() {
@@ -369,8 +381,14 @@ fn review_blocks_conflicts_then_applies_then_signs_in() {
     assert!(matches!(app.tokens[0].state, TokenState::Failed(ref m) if m.contains("cancelled")));
     key(&mut app, KeyCode::Char('s'));
     assert_eq!(app.tokens[0].state, TokenState::Skipped);
-    key(&mut app, KeyCode::Enter);
+    assert!(key(&mut app, KeyCode::Enter).is_empty(), "nothing signed in, nothing to hand over");
+    assert_eq!(app.step, Step::Handover);
+    let g = match key(&mut app, KeyCode::Enter).as_slice() {
+        [Effect::CheckRooms { generation, .. }] => *generation,
+        other => panic!("{other:?}"),
+    };
     assert_eq!(app.step, Step::Summary);
+    app.handle(Event::RoomsChecked(g, Ok((0, vec![]))));
     assert!(matches!(key(&mut app, KeyCode::Char('s')).as_slice(), [Effect::SavePlan(_)]));
     app.handle(Event::Saved(Err(std::io::Error::from(std::io::ErrorKind::PermissionDenied))));
     assert!(app.notice.as_ref().unwrap().starts_with("Could not save the plan: "), "{:?}", app.notice);
@@ -552,6 +570,88 @@ fn troubleshoot_runs_fixes_and_looks_again() {
 }
 
 #[test]
+fn rooms_are_picked_and_refused_with_one_sentence() {
+    let (mut app, _) = at_review(ModeChoice::PersonalOwn);
+    app.busy = None;
+    app.go(Step::Provider);
+    let g = match key(&mut app, KeyCode::Enter).as_slice() {
+        [Effect::LoadRooms { generation, .. }] => *generation,
+        other => panic!("{other:?}"),
+    };
+    let row = |l: &str, e: &str, configs: Vec<(String, bool)>| crate::wizard::RoomRow {
+        location: l.into(),
+        email: e.into(),
+        configs,
+        selected: false,
+    };
+    app.handle(Event::Rooms(
+        g,
+        Ok(vec![
+            row("Everest", "everest@contoso.com", vec![]),
+            row("Denali", "denali@contoso.com", vec![("Microsoft Exchange Online".into(), true)]),
+            row("Fuji", "", vec![]),
+        ]),
+    ));
+    key(&mut app, KeyCode::Char(' '));
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Char(' '));
+    let n = app.notice.clone().unwrap();
+    assert!(n.contains("Denali already syncs through the provider \"Microsoft Exchange Online\""), "{n}");
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Char(' '));
+    assert!(app.notice.clone().unwrap().contains("Fuji has no email"));
+    assert_eq!(app.rooms.iter().filter(|r| r.selected).count(), 1);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step, Step::Properties);
+    let plan = app.draft.to_plan(app.info.as_ref()).unwrap();
+    assert_eq!(plan.rooms.len(), 1);
+    assert_eq!((plan.rooms[0].location.as_str(), plan.rooms[0].provider.as_str()), ("Everest", "Contoso Rooms"));
+    let retired: Vec<_> = plan.providers.iter().filter(|p| !p.active).map(|p| p.name.as_str()).collect();
+    assert_eq!(retired, ["Microsoft Exchange Online"], "the provider without a delegated user is retired");
+}
+
+#[test]
+fn the_token_reaches_the_instance_as_a_step_of_its_own() {
+    let (mut app, g) = at_review(ModeChoice::PersonalOwn);
+    app.handle(Event::Diffed(g, reviewed(diff(&[Action::Create]))));
+    let g = match key(&mut app, KeyCode::Enter).as_slice() {
+        [Effect::Apply { generation, .. }] => *generation,
+        other => panic!("{other:?}"),
+    };
+    app.handle(Event::Applied(g, Ok(())));
+    key(&mut app, KeyCode::Enter);
+    let g = match key(&mut app, KeyCode::Enter).as_slice() {
+        [Effect::SignIn { generation, .. }] => *generation,
+        other => panic!("{other:?}"),
+    };
+    let who = crate::oauth::identity::Who {
+        username: "rooms@contoso.com".into(),
+        name: None,
+        object_id: None,
+        tenant_id: None,
+    };
+    app.handle(Event::SignedIn(g, Ok(crate::wizard::SignedIn { who, warnings: vec![] })));
+    let g = match key(&mut app, KeyCode::Enter).as_slice() {
+        [Effect::HandOver { generation, credential, .. }] => {
+            assert_eq!(credential, "Contoso Rooms");
+            *generation
+        }
+        other => panic!("the hand-over starts on its own: {other:?}"),
+    };
+    assert_eq!(app.step, Step::Handover);
+    app.handle(Event::HandedOver(g, "Contoso Rooms".into(), Err("writing failed".into())));
+    assert!(matches!(&app.handovers[0].1, crate::wizard::HandoverState::Failed(_)));
+    let g = match key(&mut app, KeyCode::Char('r')).as_slice() {
+        [Effect::HandOver { generation, .. }] => *generation,
+        other => panic!("r retries: {other:?}"),
+    };
+    app.handle(Event::HandedOver(g, "Contoso Rooms".into(), Ok(vec!["link-1".into(), "link-2".into()])));
+    assert_eq!(app.handovers[0].1, crate::wizard::HandoverState::Done(vec!["link-1".into(), "link-2".into()]));
+    assert!(matches!(key(&mut app, KeyCode::Enter).as_slice(), [Effect::CheckRooms { .. }]));
+    assert_eq!(app.step, Step::Summary);
+}
+
+#[test]
 fn property_values_are_checked_against_their_type() {
     let mut app = probed(at_instance(ModeChoice::PersonalOwn));
     app.step = Step::Properties;
@@ -590,7 +690,7 @@ fn key_help_follows_the_sign_in_state_and_the_journey() {
     assert!(steps::keys_help(&app).contains("Enter sign in"));
     key(&mut app, KeyCode::Char('s'));
     let help = steps::keys_help(&app);
-    assert!(!help.contains("sign in") && help.contains("Enter summary"), "{help}");
+    assert!(!help.contains("sign in") && help.contains("Enter continue"), "{help}");
     app.step = Step::Summary;
     assert!(steps::keys_help(&app).contains("save as plan"));
     app.journey = Journey::Reauth;
@@ -649,9 +749,11 @@ fn a_stale_probe_cannot_redirect_later_requests() {
     key(&mut app, KeyCode::Enter);
     key(&mut app, KeyCode::Enter);
     typed(&mut app, "rooms@contoso.com");
-    for _ in 0..4 {
+    for _ in 0..2 {
         key(&mut app, KeyCode::Enter);
     }
+    past_rooms(&mut app);
+    key(&mut app, KeyCode::Enter);
     assert_eq!(app.step, Step::Integration);
     let g = match key(&mut app, KeyCode::Enter).as_slice() {
         [Effect::Diff { generation, conn, .. }] => {

@@ -470,7 +470,10 @@ fn client(inner: &Inner, f: &HashMap<String, String>) -> Result<Row, Box<Respons
     Ok(entity)
 }
 
-fn issue(inner: &Inner, entity: &Row, user_name: &str, grant: &str, with_refresh: bool) -> Response {
+/// Issues an access token (and a refresh token) for the granted scope, `useraccount` when
+/// none was asked for.
+fn issue(inner: &Inner, entity: &Row, user_name: &str, grant: &str, scope: &str, with_refresh: bool) -> Response {
+    let scope = if scope.trim().is_empty() { "useraccount" } else { scope.trim() };
     let mut store = inner.store();
     let Some(uid) = store.first_where("sys_user", "user_name", user_name).map(|r| r["sys_id"].clone()) else {
         return token_error(StatusCode::UNAUTHORIZED, "invalid_grant", "access_denied");
@@ -499,14 +502,13 @@ fn issue(inner: &Inner, entity: &Row, user_name: &str, grant: &str, with_refresh
                 ("user", &uid),
                 ("client_id", &client_id),
                 ("grant_type", grant),
-                ("scopes", "useraccount"),
+                ("scopes", scope),
             ],
         );
     }
     store.save();
     drop(store);
-    let mut body =
-        json!({"access_token": access, "scope": "useraccount", "token_type": "Bearer", "expires_in": access_life});
+    let mut body = json!({"access_token": access, "scope": scope, "token_type": "Bearer", "expires_in": access_life});
     if let Some(r) = refresh {
         body["refresh_token"] = json!(r);
     }
@@ -541,8 +543,7 @@ async fn token(State(inner): State<Arc<Inner>>, Form(f): Form<HashMap<String, St
                     return bad_grant("the code_verifier does not match the code_challenge");
                 }
             }
-            let _ = g.pending.scope;
-            issue(&inner, &entity, &g.user_name, "authorization_code", true)
+            issue(&inner, &entity, &g.user_name, "authorization_code", &g.pending.scope, true)
         }
         "refresh_token" => {
             let key = digest(&get("refresh_token"));
@@ -558,7 +559,7 @@ async fn token(State(inner): State<Arc<Inner>>, Form(f): Form<HashMap<String, St
             };
             match found {
                 Some((expires, Some(peer), Some(user))) if peer == entity["sys_id"] && !expired(&expires) => {
-                    issue(&inner, &entity, &user, "refresh_token", false)
+                    issue(&inner, &entity, &user, "refresh_token", "", false)
                 }
                 _ => bad_grant("access_denied"),
             }
@@ -568,13 +569,13 @@ async fn token(State(inner): State<Arc<Inner>>, Form(f): Form<HashMap<String, St
             if basic_refusal(&inner, &user, &get("password")).is_some() {
                 return bad_grant("access_denied");
             }
-            issue(&inner, &entity, &user, "password", true)
+            issue(&inner, &entity, &user, "password", "", true)
         }
         "client_credentials" => {
             if entity.get("default_grant_type").map(String::as_str) != Some("client_credentials") {
                 return token_error(StatusCode::BAD_REQUEST, "unauthorized_client", "access_denied");
             }
-            issue(&inner, &entity, super::seed::ADMIN_USER, "client_credentials", false)
+            issue(&inner, &entity, super::seed::ADMIN_USER, "client_credentials", "", false)
         }
         _ => token_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "access_denied"),
     }

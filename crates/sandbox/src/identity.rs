@@ -133,6 +133,17 @@ pub struct Idp {
     refresh: HashMap<String, Grant>,
 }
 
+impl Idp {
+    /// The account an access token was issued to (Graph's view of the caller).
+    pub fn account_of_access(&self, token: &str) -> Option<String> {
+        self.access.get(token).cloned()
+    }
+    /// The account a refresh token was issued to (what the instance syncs as).
+    pub fn account_of_refresh(&self, token: &str) -> Option<String> {
+        self.refresh.get(token).map(|g| g.upn.clone())
+    }
+}
+
 impl Default for Idp {
     fn default() -> Self {
         Idp {

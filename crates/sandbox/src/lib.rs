@@ -7,6 +7,7 @@
 mod attachment;
 pub mod auth;
 mod batch;
+pub mod graph;
 pub mod identity;
 mod names;
 pub mod query;
@@ -16,6 +17,7 @@ pub mod server;
 mod shared;
 pub mod store;
 mod time;
+pub mod wcs;
 mod xml;
 
 use server::{Faults, Inner, Stats};
@@ -209,6 +211,16 @@ impl Sandbox {
         if let Ok(mut idp) = self.inner.idp.lock() {
             idp.loopback_platform = platform;
         }
+    }
+
+    /// Clicks a form's UI action as the sandbox admin (Activate, Deactivate, Callback URL).
+    pub fn ui_action(&self, table: &str, sys_id: &str, action: &str) -> Result<String, String> {
+        let caller = {
+            let store = self.inner.store();
+            let user = store.first_where("sys_user", "user_name", seed::ADMIN_USER).ok_or("no admin user")?;
+            store::Caller { user_id: user["sys_id"].clone(), user_name: seed::ADMIN_USER.into(), admin: true }
+        };
+        wcs::ui_action(&self.inner, &caller, table, sys_id, action)
     }
 
     pub fn requests(&self) -> u64 {

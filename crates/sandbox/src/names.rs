@@ -36,3 +36,15 @@ pub const SPOKE_ALIAS_ID: &str = "sn_ex_online_spke.Microsoft_Exchange_Online";
 pub const SPOKE_CLIENTCRED_ALIAS_ID: &str = "sn_ex_online_spke.Microsoft_Exchange_Online_clientCred";
 pub const SPOKE_SCOPE: &str = "sn_ex_online_spke";
 pub const WCS_SCOPE: &str = "sn_wsd_rsvsync";
+
+// The rooms side (`wcs.rs`, `graph.rs`). Table names marked confirmed in
+// docs/servicenow-facts.md are ServiceNow's; the other tables and the columns are the
+// sandbox's reading of the form labels.
+pub const SPACE_TABLE: &str = "sn_wsd_core_space";
+pub const RESERVABLE_MODULE_TABLE: &str = "sn_wsd_rsv_reservable_module";
+pub const RSV_CONFIG_TABLE: &str = "sn_wsd_rsvsync_reservable_sync_configuration";
+pub const SUBSCRIPTION_TABLE: &str = "sn_ex_online_spke_subscription";
+pub const WEBHOOK_TABLE: &str = "sn_ex_online_spke_webhook_registry";
+pub const WEBHOOK_NAME: &str = "WSDRS Event Subscription";
+pub const JOB_TABLE: &str = "sysauto_script";
+pub const FLOW_TABLE: &str = "sys_hub_flow";

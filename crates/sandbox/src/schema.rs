@@ -35,25 +35,29 @@ pub struct Table {
     pub columns: &'static [Column],
 }
 
-const fn t(name: &'static str) -> Column {
+pub(crate) const fn t(name: &'static str) -> Column {
     Column { name, kind: Kind::Text, default: "" }
 }
-const fn td(name: &'static str, default: &'static str) -> Column {
+pub(crate) const fn td(name: &'static str, default: &'static str) -> Column {
     Column { name, kind: Kind::Text, default }
 }
-const fn b(name: &'static str, default: &'static str) -> Column {
+pub(crate) const fn b(name: &'static str, default: &'static str) -> Column {
     Column { name, kind: Kind::Bool, default }
 }
-const fn i(name: &'static str, default: &'static str) -> Column {
+pub(crate) const fn i(name: &'static str, default: &'static str) -> Column {
     Column { name, kind: Kind::Int, default }
 }
-const fn e(name: &'static str) -> Column {
+pub(crate) const fn e(name: &'static str) -> Column {
     Column { name, kind: Kind::Encrypted, default: "" }
 }
-const fn c(name: &'static str, default: &'static str, choices: &'static [(&'static str, &'static str)]) -> Column {
+pub(crate) const fn c(
+    name: &'static str,
+    default: &'static str,
+    choices: &'static [(&'static str, &'static str)],
+) -> Column {
     Column { name, kind: Kind::Choice(choices), default }
 }
-const fn r(name: &'static str, table: &'static str) -> Column {
+pub(crate) const fn r(name: &'static str, table: &'static str) -> Column {
     Column { name, kind: Kind::Ref(table), default: "" }
 }
 
@@ -342,7 +346,7 @@ pub static TABLES: &[Table] = &[
 ];
 
 pub fn table(name: &str) -> Option<&'static Table> {
-    TABLES.iter().find(|t| t.name == name)
+    TABLES.iter().chain(crate::wcs::TABLES).find(|t| t.name == name)
 }
 
 /// The table and all it extends, most specific first.

@@ -310,6 +310,7 @@ pub fn healthy() -> Store {
     ] {
         s.add("sys_properties", &[("name", name), ("value", value), ("sys_scope", &wcs)]);
     }
+    super::wcs::seed(&mut s.store, &wcs, &spoke);
     let _ = (global, cc_profile, ac_profile);
     s.store
 }

@@ -90,6 +90,8 @@ pub fn router(inner: Arc<Inner>) -> Router {
         .route("/api/now/{version}/attachment/{sys_id}/file", get(versioned_attachment_file))
         .route("/", get(home))
         .merge(super::identity::routes())
+        .merge(super::graph::routes())
+        .merge(super::wcs::routes())
         .merge(super::auth::routes())
         .fallback(fallback)
         .layer(axum::middleware::from_fn(answer_as_asked))

@@ -346,6 +346,7 @@ impl Store {
             }
         }
         self.check_rules(table, &mut row, None, base_url)?;
+        crate::wcs::check_rules(self, table, &mut row, None)?;
         self.rows.push(row.clone());
         if table == "oauth_entity" {
             self.add_default_profile(&row, caller);
@@ -404,6 +405,7 @@ impl Store {
         let count: u64 = row.get("sys_mod_count").and_then(|c| c.parse().ok()).unwrap_or(0);
         row.insert("sys_mod_count".into(), (count + 1).to_string());
         self.check_rules(&class, &mut row, Some(sys_id), base_url)?;
+        crate::wcs::check_rules(self, &class, &mut row, Some(sys_id))?;
         self.rows[idx] = row.clone();
         Ok(row)
     }

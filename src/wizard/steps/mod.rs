@@ -7,6 +7,7 @@ pub mod connection;
 pub mod credential;
 pub mod credentials;
 pub mod findings;
+pub mod handover;
 pub mod instance;
 pub mod integration;
 pub mod mode;
@@ -15,6 +16,8 @@ pub mod profile;
 pub mod properties;
 pub mod provider;
 pub mod review;
+pub mod roomcheck;
+pub mod rooms;
 pub mod summary;
 pub mod token;
 
@@ -41,6 +44,8 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
         Step::Review => review::key(app, k),
         Step::Apply => apply::key(app, k),
         Step::Token => token::key(app, k),
+        Step::Handover => handover::key(app, k),
+        Step::Rooms => rooms::key(app, k),
         Step::Summary => summary::key(app, k),
     }
 }
@@ -63,6 +68,8 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         Step::Review => review::render(app, f, area),
         Step::Apply => apply::render(app, f, area),
         Step::Token => token::render(app, f, area),
+        Step::Handover => handover::render(app, f, area),
+        Step::Rooms => rooms::render(app, f, area),
         Step::Summary => summary::render(app, f, area),
     }
 }
@@ -184,14 +191,19 @@ pub fn keys_help(app: &App) -> String {
         Step::Token => match token::next_state(app) {
             Some(crate::wizard::TokenState::Failed(_)) => "Enter retry · s skip",
             Some(_) => "Enter sign in · s skip",
-            None => "Enter summary",
+            None => "Enter continue",
         },
-        Step::Summary if app.journey == crate::wizard::Journey::Setup => "s save as plan · Enter quit",
-        Step::Summary => "Enter quit",
+        Step::Rooms => "Up/Down · Space pick · Enter continue",
+        Step::Handover if app.handovers.iter().any(|(_, s)| matches!(s, crate::wizard::HandoverState::Failed(_))) => {
+            "r retry · Enter check the rooms"
+        }
+        Step::Handover => "Enter check the rooms",
+        Step::Summary if app.journey == crate::wizard::Journey::Setup => "c check rooms · s save as plan · Enter quit",
+        Step::Summary => "c check rooms · Enter quit",
         _ => "Enter continue",
     };
     let back = if app.step == Step::Picker
-        || (app.applied.is_some() && matches!(app.step, Step::Apply | Step::Token | Step::Summary))
+        || (app.applied.is_some() && matches!(app.step, Step::Apply | Step::Token | Step::Handover | Step::Summary))
     {
         ""
     } else {

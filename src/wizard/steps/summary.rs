@@ -17,6 +17,7 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
                 Err(e) => app.notice = Some(format!("Could not build the plan: {e}")),
             }
         }
+        KeyCode::Char('c') => return super::roomcheck::start(app),
         KeyCode::Enter | KeyCode::Char('q') => app.quit = true,
         _ => {}
     }
@@ -29,6 +30,8 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     if let Some(info) = &app.info {
         lines.push(Line::from(format!("{} · {} mode", info.url, app.draft.choice.mode())));
     }
+    // The rooms first: whether they sync is what the setup was for.
+    lines.extend(super::roomcheck::lines(app, &t));
     if app.journey == crate::wizard::Journey::Reauth {
         lines.push(Line::from("Re-authorized mailboxes:"));
     } else if app.apply_lines.is_empty() {

@@ -80,6 +80,9 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
                 return start(app);
             }
             app.next();
+            if app.step == crate::wizard::Step::Handover {
+                return super::handover::start(app);
+            }
         }
         KeyCode::Char('s') => {
             if let Some(i) = current(app) {

@@ -1,0 +1,583 @@
+//! The doctor's room checks: does each room really sync? On the instance, every
+//! Reservable Sync Configuration is active with a live subscription (status active, 200,
+//! not expired, not duplicated), its email is the room's and its provider is active; the
+//! spoke's "WSDRS Event Subscription" webhook registry has its callback URL and client
+//! state; the jobs and the flow that carry events both ways are active. On Microsoft's
+//! side, with the delegate's token from the OS keyring and read-only calls, the delegate
+//! can open each room's calendar (and edit it) and the mailbox is a room; the errors WCS's
+//! troubleshooting pages name come back as findings with their fix. Graph that cannot be
+//! reached is a warning, never a silent pass.
+
+use super::read::Snapshot;
+use super::{AccountCheck, Evidence, Finding, Severity};
+use crate::facts;
+use crate::snow::records::plain;
+use crate::snow::{Client, Query, SnError};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::Value;
+
+/// Every id this module can report.
+pub const IDS: [&str; 23] = [
+    "ROOM-NONE",
+    "ROOM-INACTIVE",
+    "ROOM-NO-SUBSCRIPTION",
+    "ROOM-SUBSCRIPTION-FAILED",
+    "ROOM-SUBSCRIPTION-EXPIRED",
+    "ROOM-SUBSCRIPTION-DUPLICATE",
+    "ROOM-PROVIDER-INACTIVE",
+    "ROOM-EMAIL-MISMATCH",
+    "ROOM-TWO-PROVIDERS",
+    "WEBHOOK-MISSING",
+    "WEBHOOK-NO-CALLBACK",
+    "JOB-INACTIVE",
+    "FLOW-INACTIVE",
+    "JOB-REPROCESS",
+    "ROOM-GRAPH-DENIED",
+    "ROOM-GRAPH-ODATA",
+    "ROOM-GRAPH-INVALID",
+    "ROOM-GRAPH-NO-MAILBOX",
+    "ROOM-GRAPH-READ-ONLY",
+    "ROOM-NOT-A-ROOM",
+    "ROOM-GRAPH-UNCHECKED",
+    "GRAPH-UNREACHABLE",
+    "ROOM-UNREAD",
+];
+
+/// The room side of the instance, read in one concurrent round (plus one for the rooms'
+/// locations).
+#[derive(Debug, Clone, Default)]
+pub struct RoomSnapshot {
+    pub configs: Vec<Value>,
+    pub subscriptions: Vec<Value>,
+    pub spaces: Vec<Value>,
+    pub webhook: Option<Value>,
+    pub jobs: Vec<Value>,
+    pub flows: Vec<Value>,
+}
+
+fn col(v: &Value, k: &str) -> String {
+    plain(&v[k])
+}
+
+pub async fn read(client: &Client) -> Result<RoomSnapshot, SnError> {
+    let mut jobs: Vec<&str> = facts::REQUIRED_JOBS.iter().map(|(n, _)| *n).collect();
+    jobs.push(facts::REPROCESS_JOB);
+    let flows: Vec<&str> = facts::REQUIRED_FLOWS.iter().map(|(n, _)| *n).collect();
+    let q_all = Query::new();
+    let q_webhook = Query::new().eq("name", facts::WEBHOOK_NAME)?;
+    let q_jobs = Query::new().is_in("name", &jobs)?;
+    let q_flows = Query::new().is_in("name", &flows)?;
+    let (configs, subscriptions, webhooks, job_rows, flow_rows) = tokio::try_join!(
+        client.list::<Value>(facts::RSV_CONFIG_TABLE, &q_all, &[]),
+        client.list::<Value>(facts::SUBSCRIPTION_TABLE, &q_all, &[]),
+        client.list::<Value>(facts::WEBHOOK_TABLE, &q_webhook, &[]),
+        client.list::<Value>(facts::JOB_TABLE, &q_jobs, &["sys_id", "name", "active"]),
+        client.list::<Value>(facts::FLOW_TABLE, &q_flows, &["sys_id", "name", "active"]),
+    )?;
+    let ids: Vec<String> =
+        configs.iter().map(|c| col(c, facts::RSV_LOCATION_COLUMN)).filter(|i| !i.is_empty()).collect();
+    let spaces = if ids.is_empty() {
+        vec![]
+    } else {
+        let q = Query::new().is_in("sys_id", &ids)?;
+        client.list::<Value>(facts::SPACE_TABLE, &q, &["sys_id", "name", facts::SPACE_EMAIL_COLUMN]).await?
+    };
+    Ok(RoomSnapshot {
+        configs,
+        subscriptions,
+        spaces,
+        webhook: webhooks.into_iter().find(|w| col(w, "name") == facts::WEBHOOK_NAME),
+        jobs: job_rows,
+        flows: flow_rows,
+    })
+}
+
+struct Out<'a> {
+    instance: &'a str,
+    list: Vec<Finding>,
+}
+
+impl Out<'_> {
+    fn ev(&self, table: &str, row: &Value, field: &str, value: &str) -> Evidence {
+        let sys_id = col(row, "sys_id");
+        Evidence {
+            table: table.into(),
+            sys_id: sys_id.clone(),
+            field: field.into(),
+            value: value.into(),
+            link: format!("{}/{table}.do?sys_id={sys_id}", self.instance),
+        }
+    }
+    fn add(
+        &mut self,
+        id: &'static str,
+        severity: Severity,
+        title: String,
+        evidence: Vec<Evidence>,
+        why: &str,
+        fix: String,
+    ) {
+        self.list.push(Finding { id, severity, title, evidence, why: why.into(), fix, fixable: false, repair: None });
+    }
+}
+
+impl RoomSnapshot {
+    /// The room's name (its location) for a configuration.
+    pub fn room_name(&self, config: &Value) -> String {
+        let loc = col(config, facts::RSV_LOCATION_COLUMN);
+        self.spaces
+            .iter()
+            .find(|s| col(s, "sys_id") == loc)
+            .map(|s| col(s, "name"))
+            .unwrap_or_else(|| col(config, facts::RSV_EMAIL_COLUMN))
+    }
+}
+
+/// What the Graph error of a failed subscription (or of calsync's own read) means, and the
+/// fix; None when it is none of the documented ones.
+pub fn explain(message: &str, delegate: Option<&str>, room: &str) -> Option<(&'static str, String, String)> {
+    let m = message.to_ascii_lowercase();
+    let who = delegate.map(str::to_string).unwrap_or_else(|| "the delegated user".into());
+    if m.contains(&facts::GRAPH_ODATA_DISABLED.to_ascii_lowercase()) || m.contains("access to odata is inactive") {
+        Some((
+            "ROOM-GRAPH-ODATA",
+            format!("Microsoft refuses to open {room}'s calendar: \"Access to OData is disabled\""),
+            format!(
+                "An application access policy or the mailbox's REST access blocks the app: put {room} (and {who}) in scope of the app registration's tenant and access policy (Exchange Online PowerShell: Test-ApplicationAccessPolicy), then deactivate and activate the room's configuration."
+            ),
+        ))
+    } else if m.contains(&facts::GRAPH_INVALID_OBJECT.to_ascii_lowercase()) {
+        Some((
+            "ROOM-GRAPH-INVALID",
+            format!("Microsoft does not know {room} as an object: \"Invalid object\""),
+            "Check the Email of the room's configuration; the room must be a mailbox in the app registration's tenant."
+                .to_string(),
+        ))
+    } else if m.contains(facts::GRAPH_NO_MAILBOX)
+        || m.contains("resource not found")
+        || m.contains("resourcenotfound")
+        || m.contains("nonexistentmailbox")
+    {
+        Some((
+            "ROOM-GRAPH-NO-MAILBOX",
+            format!("{room} has no mailbox in Exchange Online"),
+            "Create the room mailbox in the Microsoft 365 admin center (Resources > Rooms & equipment) with this address, or correct the Email of the room's configuration."
+                .to_string(),
+        ))
+    } else if m.contains("access is denied") || m.contains("accessdenied") || m.contains("access denied") {
+        Some((
+            "ROOM-GRAPH-DENIED",
+            format!("{who} may not open {room}'s calendar"),
+            format!(
+                "Make {who} a delegate of {room} (Microsoft 365 admin center > Resources > Rooms & equipment > {room} > Delegates), or check the application access policy; then deactivate and activate the room's configuration."
+            ),
+        ))
+    } else {
+        None
+    }
+}
+
+/// The instance-side checks. `now` is a glide date-time (`YYYY-MM-DD hh:mm:ss`, UTC).
+pub fn check(s: &Snapshot, r: &RoomSnapshot, now: &str) -> Vec<Finding> {
+    let mut o = Out { instance: &s.instance, list: vec![] };
+    if r.configs.is_empty() {
+        o.add("ROOM-NONE", Severity::Info, "no room is set up to sync yet (no Reservable Sync Configuration)".into(), vec![], "Each room that takes part in calendar sync needs its own Reservable Sync Configuration.", "Add the rooms to the plan ([[room]] location, email, provider) and apply it, or pick them in the wizard's Rooms step.".into());
+        return o.list;
+    }
+    let provider = |id: &str| s.providers.iter().find(|p| col(p, "sys_id") == id);
+    let mut per_location: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::default();
+    for c in &r.configs {
+        let room = r.room_name(c);
+        let link = format!("{}/{}.do?sys_id={}", s.instance, facts::RSV_CONFIG_TABLE, col(c, "sys_id"));
+        let pid = col(c, facts::RSV_PROVIDER_COLUMN);
+        per_location.entry(col(c, facts::RSV_LOCATION_COLUMN)).or_default().push(pid.clone());
+        let email = col(c, facts::RSV_EMAIL_COLUMN);
+        let loc = col(c, facts::RSV_LOCATION_COLUMN);
+        if let Some(space) = r.spaces.iter().find(|x| col(x, "sys_id") == loc) {
+            let se = col(space, facts::SPACE_EMAIL_COLUMN);
+            if !se.is_empty() && !se.eq_ignore_ascii_case(&email) {
+                let ev = vec![
+                    o.ev(facts::RSV_CONFIG_TABLE, c, facts::RSV_EMAIL_COLUMN, &email),
+                    o.ev(facts::SPACE_TABLE, space, facts::SPACE_EMAIL_COLUMN, &se),
+                ];
+                o.add("ROOM-EMAIL-MISMATCH", Severity::Error, format!("the configuration of {room} names {email}, but the room's email is {se}"), ev, "The configuration's email is the calendar WCS reads and writes; another one syncs the wrong calendar.", format!("Make them the same mailbox: set Email on {link} or on the room's form."));
+            }
+        }
+        match provider(&pid) {
+            Some(p) if col(p, "active") != "true" => {
+                let ev = vec![o.ev(facts::PROVIDER_TABLE, p, "active", "false")];
+                o.add(
+                    "ROOM-PROVIDER-INACTIVE",
+                    Severity::Error,
+                    format!("{room} syncs through the inactive provider \"{}\"", col(p, "name")),
+                    ev,
+                    "An inactive provider syncs nothing, and its rooms' configurations cannot be activated.",
+                    format!(
+                        "Activate the calendar provider \"{}\", or move the room to an active one.",
+                        col(p, "name")
+                    ),
+                );
+            }
+            _ => {}
+        }
+        if col(c, "active") != "true" {
+            let ev = vec![o.ev(facts::RSV_CONFIG_TABLE, c, "active", "false")];
+            o.add("ROOM-INACTIVE", Severity::Warning, format!("{room} does not sync: its Reservable Sync Configuration is inactive"), ev, "Exchange Online configurations are created inactive; only the form's Activate action turns them on and creates the room's Graph subscription.", format!("Open {link} and click Activate, then run calsync doctor again."));
+            continue;
+        }
+        let sub_id = col(c, facts::RSV_SUBSCRIPTION_COLUMN);
+        let Some(sub) = r.subscriptions.iter().find(|x| col(x, "sys_id") == sub_id && !sub_id.is_empty()) else {
+            let ev = vec![o.ev(facts::RSV_CONFIG_TABLE, c, facts::RSV_SUBSCRIPTION_COLUMN, "empty")];
+            o.add("ROOM-NO-SUBSCRIPTION", Severity::Error, format!("{room} is active but has no subscription"), ev, "Without a Graph subscription Microsoft never tells the instance about the room's calendar changes.", format!("Open {link}, click Deactivate and then Activate; if the field stays empty, look at Flow Designer > Executions > Create or Update Subscription."));
+            continue;
+        };
+        let (status, code) = (col(sub, facts::SUBSCRIPTION_STATUS_COLUMN), col(sub, facts::SUBSCRIPTION_CODE_COLUMN));
+        let expires = col(sub, facts::SUBSCRIPTION_EXPIRES_COLUMN);
+        if status != facts::SUBSCRIPTION_ACTIVE || (!code.is_empty() && code != "200") {
+            let error = col(sub, facts::SUBSCRIPTION_ERROR_COLUMN);
+            let ev = vec![o.ev(
+                facts::SUBSCRIPTION_TABLE,
+                sub,
+                facts::SUBSCRIPTION_STATUS_COLUMN,
+                format!("{status} {code} {error}").trim(),
+            )];
+            let delegate = provider(&pid).map(|p| col(p, facts::PROVIDER_DELEGATE_COLUMN)).filter(|d| !d.is_empty());
+            let fix = match explain(&error, delegate.as_deref(), &room) {
+                Some((_, _, fix)) => fix,
+                None if error.contains("no OAuth token") || code == "401" => "Put the delegate's token on the instance (calsync authorize --credential NAME --expect-user MAILBOX --store-on-instance), then deactivate and activate the room's configuration.".into(),
+                None if error.contains("callback URL") => format!("Generate the callback URL of the {} webhook registry (below), then deactivate and activate the room's configuration.", facts::WEBHOOK_NAME),
+                None => format!("Fix the cause Microsoft gave, then open {link} and click Deactivate and Activate."),
+            };
+            o.add(
+                "ROOM-SUBSCRIPTION-FAILED",
+                Severity::Error,
+                format!(
+                    "the subscription of {room} is {status} ({})",
+                    if error.is_empty() { code.clone() } else { error.clone() }
+                ),
+                ev,
+                "Only an active subscription answered with 200 brings the room's calendar changes to the instance.",
+                fix,
+            );
+        } else if !expires.is_empty() && expires.as_str() < now {
+            let ev = vec![o.ev(facts::SUBSCRIPTION_TABLE, sub, facts::SUBSCRIPTION_EXPIRES_COLUMN, &expires)];
+            o.add("ROOM-SUBSCRIPTION-EXPIRED", Severity::Error, format!("the subscription of {room} expired on {expires}"), ev, "Microsoft stops sending notifications when a subscription expires; the Renew Subscriptions flow should have renewed it.", format!("Check that the Renew Subscriptions flow is active, then open {link} and click Deactivate and Activate."));
+        }
+    }
+    // Several live subscriptions for one mailbox: each change arrives more than once.
+    let mut by_email: std::collections::BTreeMap<String, Vec<&Value>> = std::collections::BTreeMap::default();
+    for sub in
+        r.subscriptions.iter().filter(|x| col(x, facts::SUBSCRIPTION_STATUS_COLUMN) == facts::SUBSCRIPTION_ACTIVE)
+    {
+        by_email.entry(col(sub, facts::SUBSCRIPTION_EMAIL_COLUMN).to_ascii_lowercase()).or_default().push(sub);
+    }
+    for (email, subs) in by_email.into_iter().filter(|(e, v)| !e.is_empty() && v.len() > 1) {
+        let ev = subs
+            .iter()
+            .map(|x| o.ev(facts::SUBSCRIPTION_TABLE, x, facts::SUBSCRIPTION_STATUS_COLUMN, "active"))
+            .collect();
+        o.add("ROOM-SUBSCRIPTION-DUPLICATE", Severity::Warning, format!("{email} has {} active subscriptions", subs.len()), ev, "Each calendar change is then delivered and queued more than once, which costs Graph requests and can duplicate reservations.", "Keep the one the room's configuration points at; set the others' status to Being deleted (the Renew Subscriptions flow then deletes them), or deactivate and activate the room.".into());
+    }
+    for (loc, providers) in per_location.iter().filter(|(_, p)| p.len() > 1) {
+        let room =
+            r.spaces.iter().find(|x| col(x, "sys_id") == *loc).map(|x| col(x, "name")).unwrap_or_else(|| loc.clone());
+        let names: Vec<String> =
+            providers.iter().map(|p| provider(p).map(|x| col(x, "name")).unwrap_or_else(|| p.clone())).collect();
+        o.add(
+            "ROOM-TWO-PROVIDERS",
+            Severity::Warning,
+            format!("{room} is configured with {} providers ({})", names.len(), names.join(", ")),
+            vec![],
+            "A room syncs through one provider; two configurations make two subscriptions write the same calendar.",
+            "Deactivate and delete the configuration that should not be there.".into(),
+        );
+    }
+    match &r.webhook {
+        None => o.add(
+            "WEBHOOK-MISSING",
+            Severity::Error,
+            format!("the spoke's \"{}\" webhook registry is missing", facts::WEBHOOK_NAME),
+            vec![],
+            "Microsoft's change notifications for the rooms are received through this registry.",
+            "It is installed with the Microsoft Exchange Online spoke: repair the spoke from the application manager."
+                .into(),
+        ),
+        Some(w) => {
+            let (url, state) = (col(w, facts::WEBHOOK_CALLBACK_COLUMN), col(w, facts::WEBHOOK_CLIENT_STATE_COLUMN));
+            if url.is_empty() || state.is_empty() {
+                let missing = match (url.is_empty(), state.is_empty()) {
+                    (true, true) => "callback URL and client state",
+                    (true, false) => "callback URL",
+                    _ => "client state",
+                };
+                let ev = vec![o.ev(
+                    facts::WEBHOOK_TABLE,
+                    w,
+                    if url.is_empty() { facts::WEBHOOK_CALLBACK_COLUMN } else { facts::WEBHOOK_CLIENT_STATE_COLUMN },
+                    "empty",
+                )];
+                let link = format!("{}/{}.do?sys_id={}", s.instance, facts::WEBHOOK_TABLE, col(w, "sys_id"));
+                o.add("WEBHOOK-NO-CALLBACK", Severity::Error, format!("the \"{}\" webhook registry has no {missing}", facts::WEBHOOK_NAME), ev, "Subscriptions need the callback URL Microsoft posts the rooms' changes to, and the client state that proves a notification is genuine.", format!("With the application scope set to Microsoft Exchange Online Spoke, open {link}, select Callback URL (it generates both) and Update; then deactivate and activate the rooms."));
+            }
+        }
+    }
+    let find = |rows: &[Value], name: &str| rows.iter().find(|j| col(j, "name") == name).cloned();
+    for (name, what) in facts::REQUIRED_JOBS {
+        let job = find(&r.jobs, name);
+        if job.as_ref().is_none_or(|j| col(j, "active") != "true") {
+            let ev = job.iter().map(|j| o.ev(facts::JOB_TABLE, j, "active", "false")).collect();
+            let state = if job.is_some() { "inactive" } else { "missing" };
+            o.add("JOB-INACTIVE", Severity::Error, format!("the scheduled job \"{name}\" is {state}"), ev, &format!("It {what}; rooms stop syncing without it."), format!("Activate \"{name}\" (System Definition > Scheduled Jobs); if it is missing, repair Workplace Calendar Synchronization or the spoke."));
+        }
+    }
+    for (name, what) in facts::REQUIRED_FLOWS {
+        let flow = find(&r.flows, name);
+        if flow.as_ref().is_none_or(|f| col(f, "active") != "true") {
+            let ev = flow.iter().map(|f| o.ev(facts::FLOW_TABLE, f, "active", "false")).collect();
+            let state = if flow.is_some() { "inactive" } else { "missing" };
+            o.add(
+                "FLOW-INACTIVE",
+                Severity::Error,
+                format!("the flow \"{name}\" is {state}"),
+                ev,
+                &format!("It {what}; without it every subscription expires within three days."),
+                format!("Activate \"{name}\" in Flow Designer (Microsoft Exchange Online Spoke)."),
+            );
+        }
+    }
+    if let Some(j) = find(&r.jobs, facts::REPROCESS_JOB)
+        && col(&j, "active") != "true"
+    {
+        let ev = vec![o.ev(facts::JOB_TABLE, &j, "active", "false")];
+        o.add("JOB-REPROCESS", Severity::Info, format!("\"{}\" is inactive (as installed)", facts::REPROCESS_JOB), ev, "It re-sends the calendar calls of events that failed, such as those Microsoft throttled with HTTP 429 (\"Too many requests\").", format!("If events under Workplace Calendar Synchronization > Synchronization > Events fail with \"Too many requests\", activate \"{}\" with a 5-minute interval.", facts::REPROCESS_JOB));
+    }
+    o.list
+}
+
+/// What Graph said about one room, read with the delegate's token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Access {
+    /// The calendar opened; whether the delegate may edit it, and whether the mailbox is a
+    /// room (None: it could not be confirmed).
+    Opens { can_edit: bool, room: Option<bool> },
+    /// A Graph error: status and message.
+    Refused(u16, String),
+}
+
+/// A room's calendar and place, read-only. Err: Graph could not be reached.
+pub async fn open(graph_root: &str, token: &SecretString, email: &str) -> Result<Access, String> {
+    let http = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(15))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| e.to_string())?;
+    let root = graph_root.trim_end_matches('/');
+    let encoded: String = url::form_urlencoded::byte_serialize(email.as_bytes()).collect();
+    let get = |path: String| {
+        let url = format!("{root}/v1.0/{path}");
+        let req = http.get(&url).bearer_auth(token.expose_secret()).header("Accept", "application/json");
+        async move {
+            let resp = req.send().await.map_err(|e| {
+                if e.is_connect() || e.is_timeout() {
+                    format!("{root} could not be reached")
+                } else {
+                    e.without_url().to_string()
+                }
+            })?;
+            let status = resp.status().as_u16();
+            let body: Value = resp.json().await.unwrap_or(Value::Null);
+            Ok::<(u16, Value), String>((status, body))
+        }
+    };
+    let (status, body) = get(format!("users/{encoded}/calendar")).await?;
+    if !(200..300).contains(&status) {
+        let msg = body["error"]["message"].as_str().unwrap_or_default();
+        let code = body["error"]["code"].as_str().unwrap_or_default();
+        return Ok(Access::Refused(status, format!("{code}: {msg}")));
+    }
+    let can_edit = body["canEdit"].as_bool().unwrap_or(false);
+    let (pstatus, place) = get(format!("places/{encoded}")).await?;
+    let room = match pstatus {
+        200..=299 => Some(place["@odata.type"].as_str() == Some("#microsoft.graph.room")),
+        404 => Some(false),
+        _ => None,
+    };
+    Ok(Access::Opens { can_edit, room })
+}
+
+/// A room to check on Graph: its configuration, and the credential whose token opens it.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub room: String,
+    pub email: String,
+    pub config: Value,
+    pub credential: Option<String>,
+    pub delegate: Option<String>,
+}
+
+/// Which credential's token each configured room is read with: the credential of the
+/// active connection on its provider's alias (its override, or the spoke's default).
+pub fn targets(s: &Snapshot, r: &RoomSnapshot) -> Vec<Target> {
+    r.configs
+        .iter()
+        .map(|c| {
+            let p = s.providers.iter().find(|p| col(p, "sys_id") == col(c, facts::RSV_PROVIDER_COLUMN));
+            let alias = p.and_then(|p| {
+                if col(p, facts::PROVIDER_OVERRIDE_COLUMN) == "true" {
+                    Some(col(p, facts::PROVIDER_ALIAS_COLUMN))
+                } else {
+                    s.alias_by_id(facts::SPOKE_ALIAS_ID).map(|a| a.sys_id.0.clone())
+                }
+            });
+            let credential = alias.and_then(|a| {
+                s.connections
+                    .iter()
+                    .filter(|x| x.connection_alias.id() == a && x.active.0)
+                    .find_map(|x| s.credential(x.credential.id()))
+                    .map(|c| c.name.0.clone())
+            });
+            Target {
+                room: r.room_name(c),
+                email: col(c, facts::RSV_EMAIL_COLUMN),
+                config: c.clone(),
+                credential,
+                delegate: p.map(|p| col(p, facts::PROVIDER_DELEGATE_COLUMN)).filter(|d| !d.is_empty()),
+            }
+        })
+        .collect()
+}
+
+/// The findings of one room's Graph read.
+pub fn graph_finding(instance: &str, t: &Target, who: &str, result: &Result<Access, String>) -> Option<Finding> {
+    let link = format!("{instance}/{}.do?sys_id={}", facts::RSV_CONFIG_TABLE, col(&t.config, "sys_id"));
+    let ev = vec![Evidence {
+        table: facts::RSV_CONFIG_TABLE.into(),
+        sys_id: col(&t.config, "sys_id"),
+        field: facts::RSV_EMAIL_COLUMN.into(),
+        value: t.email.clone(),
+        link,
+    }];
+    let mk = |id, severity, title: String, why: &str, fix: String| {
+        Some(Finding { id, severity, title, evidence: ev.clone(), why: why.into(), fix, fixable: false, repair: None })
+    };
+    match result {
+        Err(e) => mk(
+            "GRAPH-UNREACHABLE",
+            Severity::Warning,
+            format!("Microsoft Graph could not be reached to check {} ({e})", t.room),
+            "The room-side checks did not run; nothing is known about the room's calendar.",
+            "Check the network path to Microsoft Graph and run calsync doctor again.".into(),
+        ),
+        Ok(Access::Refused(status, msg)) => match explain(msg, Some(who), &t.room) {
+            Some((id, title, fix)) => mk(
+                id,
+                Severity::Error,
+                format!("{title} (HTTP {status})"),
+                "WCS reads and writes the room's calendar as this account; it fails the same way.",
+                fix,
+            ),
+            None => mk(
+                "ROOM-GRAPH-DENIED",
+                Severity::Error,
+                format!("{who} could not open {}'s calendar (HTTP {status}: {msg})", t.room),
+                "WCS reads and writes the room's calendar as this account; it fails the same way.",
+                format!(
+                    "Make {who} a delegate of {} and check the app's permissions; see https://learn.microsoft.com/en-us/graph/errors for the error.",
+                    t.room
+                ),
+            ),
+        },
+        Ok(Access::Opens { can_edit: false, .. }) => mk(
+            "ROOM-GRAPH-READ-ONLY",
+            Severity::Error,
+            format!("{who} can read {}'s calendar but not write it", t.room),
+            "Reservations made in ServiceNow are written to the room's calendar as this account.",
+            format!(
+                "Give {who} editor rights as a delegate of {} (Microsoft 365 admin center > Rooms & equipment > Delegates).",
+                t.room
+            ),
+        ),
+        Ok(Access::Opens { room: Some(false), .. }) => mk(
+            "ROOM-NOT-A-ROOM",
+            Severity::Error,
+            format!("{} is not a room mailbox", t.email),
+            "WCS synchronizes room (resource) calendars; a user mailbox does not accept or decline bookings.",
+            format!("Put the room's own mailbox in the configuration of {}.", t.room),
+        ),
+        Ok(Access::Opens { room: None, .. }) => mk(
+            "ROOM-GRAPH-UNCHECKED",
+            Severity::Info,
+            format!("{who} opens {}'s calendar; whether it is a room mailbox could not be confirmed", t.room),
+            "Confirming the mailbox type needs Place.Read.All, which WCS does not ask for.",
+            "Nothing to do if it is a room in the Microsoft 365 admin center.".into(),
+        ),
+        Ok(Access::Opens { .. }) => None,
+    }
+}
+
+/// The Graph-side checks: for each configured room, refresh the keyring token of its
+/// credential and open the room's calendar with it. A room whose token calsync does not
+/// hold is named in a warning.
+pub async fn graph_checks(
+    services: &crate::config::Services,
+    client: &Client,
+    s: &Snapshot,
+    r: &RoomSnapshot,
+    opts: &AccountCheck,
+) -> Vec<Finding> {
+    use crate::oauth::{flow, target};
+    use crate::secrets::Account;
+    let mut out = vec![];
+    let mut tokens: std::collections::HashMap<String, Result<(SecretString, String, String), String>> =
+        std::collections::HashMap::default();
+    for t in targets(s, r) {
+        let Some(cred) = t.credential.clone() else { continue };
+        if !tokens.contains_key(&cred) {
+            let got = async {
+                let account = Account::RefreshToken { instance: opts.instance_key.clone(), credential: cred.clone() };
+                let rt = match services.secrets.get(&account).await {
+                    Ok(Some(rt)) => rt,
+                    _ => return Err(format!("calsync holds no token for the credential \"{cred}\" in the OS keyring")),
+                };
+                let tg = target::for_credential(client, &cred, opts.login_base.as_deref(), opts.graph_base.as_deref())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let (secret, _) =
+                    target::stored_secret(services, opts.sandbox_secret, &opts.instance_key, &tg.registry.client_id)
+                        .await;
+                let f =
+                    flow::Flow::new(&tg.registry, secret.as_ref(), "http://localhost/").map_err(|e| e.to_string())?;
+                let tokens = f
+                    .refresh(&rt, &flow::scopes_for(&tg.graph_root))
+                    .await
+                    .map_err(|e| format!("the keyring token of \"{cred}\" could not be refreshed ({e})"))?;
+                let who = tokens
+                    .id_token
+                    .as_ref()
+                    .and_then(|i| crate::oauth::identity::decode(i).ok())
+                    .and_then(|c| c.username().map(str::to_string))
+                    .unwrap_or_else(|| t.delegate.clone().unwrap_or_default());
+                Ok((tokens.access_token, tg.graph_root, who))
+            }
+            .await;
+            tokens.insert(cred.clone(), got);
+        }
+        match &tokens[&cred] {
+            Ok((token, root, who)) => {
+                let result = open(root, token, &t.email).await;
+                out.extend(graph_finding(&s.instance, &t, who, &result));
+            }
+            Err(e) => out.push(Finding {
+                id: "ROOM-GRAPH-UNCHECKED",
+                severity: Severity::Warning,
+                title: format!("{}'s calendar was not checked on Microsoft's side: {e}", t.room),
+                evidence: vec![],
+                why: "The Graph-side checks read each room's calendar with the delegate's own token, kept by calsync in the OS keyring.".into(),
+                fix: format!("Sign the delegate in with calsync: calsync authorize --credential \"{cred}\" --expect-user {} --store-on-instance.", t.delegate.clone().unwrap_or_else(|| "MAILBOX".into())),
+                fixable: false,
+                repair: None,
+            }),
+        }
+    }
+    out
+}

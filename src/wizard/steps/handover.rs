@@ -1,0 +1,97 @@
+//! Token on the instance: after Get OAuth Token, each signed-in credential's tokens are
+//! written where the instance keeps them (what `authorize --store-on-instance` does), so
+//! Workplace Calendar Synchronization can sync; the keyring copy stays calsync's. A step of
+//! its own, after the sign-ins, because it writes to the instance and its result (the
+//! token records, or why not) should be seen before the summary.
+
+use crate::wizard::view::theme;
+use crate::wizard::{App, Busy, Effect, HandoverState, TokenState};
+use ratatui::Frame;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+/// Starts the next hand-over that has not run (when entering the step and on Enter).
+pub fn start(app: &mut App) -> Vec<Effect> {
+    if app.handovers.is_empty() {
+        app.handovers = app
+            .tokens
+            .iter()
+            .filter(|t| matches!(t.state, TokenState::Done { .. }))
+            .map(|t| (t.credential.clone(), HandoverState::Pending))
+            .collect();
+    }
+    let Some(conn) = app.conn.clone() else { return vec![] };
+    let Some((credential, state)) =
+        app.handovers.iter_mut().find(|(_, s)| matches!(s, HandoverState::Pending | HandoverState::Failed(_)))
+    else {
+        return vec![];
+    };
+    *state = HandoverState::Writing;
+    let credential = credential.clone();
+    app.generation += 1;
+    app.busy = Some(Busy::Applying);
+    vec![Effect::HandOver { generation: app.generation, conn, credential }]
+}
+
+pub fn handed_over(app: &mut App, credential: String, r: Result<Vec<String>, String>) -> Vec<Effect> {
+    app.busy = None;
+    if let Some((_, state)) = app.handovers.iter_mut().find(|(c, _)| *c == credential) {
+        *state = match r {
+            Ok(links) => HandoverState::Done(links),
+            Err(e) => HandoverState::Failed(e),
+        };
+    }
+    // The next one, if any, right away.
+    if app.handovers.iter().any(|(_, s)| *s == HandoverState::Pending) {
+        return start(app);
+    }
+    vec![]
+}
+
+pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
+    match k.code {
+        KeyCode::Char('r') if app.handovers.iter().any(|(_, s)| matches!(s, HandoverState::Failed(_))) => start(app),
+        KeyCode::Enter => {
+            app.next();
+            super::roomcheck::start(app)
+        }
+        _ => vec![],
+    }
+}
+
+pub fn render(app: &App, f: &mut Frame, area: Rect) {
+    let t = theme(app);
+    let mut lines = vec![Line::from(
+        "The instance gets each delegated mailbox's token, so it can sync; calsync keeps its own copy in the OS keyring.",
+    )];
+    lines.push(Line::default());
+    if app.handovers.is_empty() {
+        lines.push(Line::styled(
+            "No mailbox was signed in, so the instance still has no token: run calsync authorize --store-on-instance later.",
+            t.warn(),
+        ));
+    }
+    for (credential, state) in &app.handovers {
+        let (mark, style, detail) = match state {
+            HandoverState::Pending => ("next    ", t.accent(), "waiting".to_string()),
+            HandoverState::Writing => ("writing ", t.warn(), "writing the token records".to_string()),
+            HandoverState::Done(links) => {
+                ("done    ", t.ok(), format!("token on the instance ({} records)", links.len()))
+            }
+            HandoverState::Failed(e) => ("FAILED  ", t.bad(), format!("{e} (r retries)")),
+        };
+        lines.push(Line::from(vec![Span::styled(mark, style), Span::raw(format!("{credential}: {detail}"))]));
+        if let HandoverState::Done(links) = state {
+            for l in links {
+                lines.push(Line::styled(format!("    {l}"), t.dim()));
+            }
+        }
+    }
+    if app.busy.is_none() {
+        lines.push(Line::default());
+        lines.push(Line::styled("Enter checks the rooms and shows the summary.", t.ok()));
+    }
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+}

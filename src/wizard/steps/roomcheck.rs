@@ -1,0 +1,56 @@
+//! The last step's check of the rooms, shown on the summary: the doctor's room checks on
+//! the instance (active configuration, live subscription, webhook registry, jobs) and on
+//! Microsoft's side with the delegate's keyring token (each room's calendar opens). `c`
+//! checks again, for after the rooms were activated on their forms.
+
+use crate::doctor::{Finding, Severity};
+use crate::wizard::view::Theme;
+use crate::wizard::{App, Busy, Effect};
+use ratatui::text::Line;
+
+/// What the room check found: how many rooms are configured, and the findings.
+pub type RoomCheck = Result<(usize, Vec<Finding>), String>;
+
+pub fn start(app: &mut App) -> Vec<Effect> {
+    let Some(conn) = app.conn.clone() else { return vec![] };
+    app.generation += 1;
+    app.busy = Some(Busy::Probing);
+    vec![Effect::CheckRooms { generation: app.generation, conn }]
+}
+
+pub fn checked(app: &mut App, r: RoomCheck) -> Vec<Effect> {
+    app.busy = None;
+    app.room_check = Some(r);
+    vec![]
+}
+
+pub fn lines(app: &App, t: &Theme) -> Vec<Line<'static>> {
+    let mut out = vec![];
+    let Some(check) = &app.room_check else { return out };
+    out.push(Line::default());
+    match check {
+        Err(e) => out.push(Line::styled(format!("Rooms: not checked ({e})"), t.warn())),
+        Ok((rooms, findings)) => {
+            let problems: Vec<&Finding> = findings.iter().filter(|f| f.severity != Severity::Info).collect();
+            if *rooms == 0 {
+                out.push(Line::styled(
+                    "Rooms: none is set up to sync yet (pick them in the setup's Rooms step, or [[room]] in a plan).",
+                    t.warn(),
+                ));
+            } else if problems.is_empty() {
+                out.push(Line::styled(
+                    format!("Rooms: {rooms} syncing (active, subscribed, calendars open for the delegate)."),
+                    t.ok(),
+                ));
+            } else {
+                out.push(Line::styled(format!("Rooms: {} to do (c checks again):", problems.len()), t.warn()));
+                for f in problems {
+                    let style = if f.severity == Severity::Error { t.bad() } else { t.warn() };
+                    out.push(Line::styled(format!("  {}", f.title), style));
+                    out.push(Line::styled(format!("    {}", f.fix), t.dim()));
+                }
+            }
+        }
+    }
+    out
+}
