@@ -47,6 +47,14 @@ pub struct SandboxArgs {
     /// Print the MFA admin's current one-time code and exit (its authenticator app)
     #[arg(long)]
     pub mfa_code: bool,
+    // The sandbox is its own instance, so the global --instance, --user and --sandbox do
+    // not apply: these hidden twins keep them out of `calsync sandbox --help`.
+    #[arg(long, hide = true)]
+    pub instance: Option<String>,
+    #[arg(long, hide = true)]
+    pub user: Option<String>,
+    #[arg(long, hide = true)]
+    pub sandbox: bool,
 }
 
 pub async fn run(args: SandboxArgs) -> u8 {

@@ -229,6 +229,8 @@ impl CurrentApp {
     }
 
     pub(super) async fn restore(&mut self, client: &Client) -> Result<(), SnError> {
+        // Putting the picker back is tried even when the command's time is up.
+        let client = &client.without_deadline();
         if self.uncertain {
             // Look at what the instance has before putting anything back.
             let q = crate::snow::Query::new().eq("user", &self.user_id)?.eq("name", facts::CURRENT_APP_PREF)?;

@@ -10,6 +10,6 @@ pub mod query;
 pub mod records;
 
 pub use batch::{BatchError, Served};
-pub use client::{Auth, Client, RetryPolicy};
+pub use client::{Auth, COMMAND_DEADLINE, Client, Limits, RetryPolicy};
 pub use error::{HtmlPage, SnError};
 pub use query::{Query, QueryError};

@@ -308,7 +308,24 @@ pub(super) fn tokens(c: &mut Ctx, cred: &Credential, mode: Option<Mode>) {
     match rt.first() {
         None => {
             let ev = vec![c.ev("oauth_2_0_credentials", &cred.sys_id, "tokens", "none on the instance")];
-            c.add(Check::TokenMissing, Severity::Error, format!("the credential \"{}\" has no token on the instance", cred.name), ev, format!("Generate an OAuth token for the delegated mailbox: calsync authorize --credential \"{}\" --expect-user <mailbox> --store-on-instance.", cred.name), None);
+            let fix = match crate::doctor::provider_mailbox(c.s, &cred.name) {
+                Some(mailbox) => format!(
+                    "Sign {mailbox} in: calsync authorize --credential \"{}\" --expect-user {mailbox} --store-on-instance.",
+                    cred.name
+                ),
+                None => format!(
+                    "Sign the delegated mailbox in: calsync authorize --credential \"{}\" --expect-user MAILBOX --store-on-instance (MAILBOX: the calendar provider's Delegated user email).",
+                    cred.name
+                ),
+            };
+            c.add(
+                Check::TokenMissing,
+                Severity::Error,
+                format!("the credential \"{}\" has no token on the instance", cred.name),
+                ev,
+                fix,
+                None,
+            );
         }
         Some((_, _, expires)) if !expires.is_empty() && expires.as_str() < now.as_str() => {
             let ev = vec![c.ev(facts::TOKEN_TABLE, &cred.sys_id, facts::TOKEN_EXPIRES_COLUMN, expires)];
