@@ -381,15 +381,16 @@ fn troubleshoot_a_broken_instance_and_repair_it() {
     let Some(t) = Tmux::start_with("", "troubleshoot --sandbox --broken", "true") else { return };
     t.wait_for("The sandbox instance is filled in");
     t.keys(&["Enter"]);
-    let s = t.wait_for("9 errors, 1 warning,");
-    assert!(s.contains("is not a child of") && s.contains("uses a MID Server"), "{s}");
+    // The broken seed holds one fault for each Instance Scan message (tests/doctor.rs).
+    let s = t.wait_for("27 errors, 3 warnings,");
+    assert!(s.contains("is not a child of") && s.contains("connection attributes"), "{s}");
     t.keys(&["f"]);
     t.wait_for("0 to create, 6 to update, 0 unchanged, 0 conflicts.");
     t.keys(&["Enter"]);
     t.wait_for("Repaired.");
     t.keys(&["Enter"]);
-    let s = t.wait_for("4 errors, 1 warning,");
-    assert!(!s.contains("uses a MID Server"), "{s}");
+    let s = t.wait_for("23 errors, 3 warnings,");
+    assert!(!s.contains("is not a child of"), "{s}");
     let password = calsync::sandbox::seed::ADMIN_PASSWORD;
     assert!(t.seen.borrow().iter().all(|s| !s.contains(password)), "the password on no screen");
     t.keys(&["C-c"]);
