@@ -250,7 +250,8 @@ pub struct Env {
 /// Carries out one effect and sends its result (and progress) back as events, each with
 /// the effect's generation. Everything it needs comes in the effect and the `Env`.
 pub async fn perform(effect: Effect, env: &Env, tx: &mpsc::UnboundedSender<Event>) {
-    perform_with(effect, env, tx, None).await;
+    // On the heap: the sign-in's future is large, and callers await this on small stacks.
+    Box::pin(perform_with(effect, env, tx, None)).await;
 }
 
 /// `perform`, with the lines pasted while a sign-in waits.
