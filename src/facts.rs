@@ -49,13 +49,70 @@ pub const CURRENT_APP_PREF: &str = "apps.current_app";
 /// sys_id of the Global scope. [likely; one public tool hard-codes another value]
 pub const GLOBAL_SCOPE_SYS_ID: &str = "global";
 
-/// Column holding the application on `http_connection`. [guess]
-pub const CONNECTION_SCOPE_COLUMN: &str = "app_scope";
-/// Column holding the application on `oauth_2_0_credentials`. [guess]
-pub const CREDENTIAL_SCOPE_COLUMN: &str = "application";
-/// Column for the credential's integration type, and its personal value. [likely]
-pub const CREDENTIAL_INTEGRATION_TYPE_COLUMN: &str = "integration_type";
-pub const INTEGRATION_TYPE_PERSONAL: &str = "personal";
+/// A column the documentation names only by its form label. calsync finds its name in
+/// the instance's data dictionary (`snow::dictionary`: `sys_dictionary` element and
+/// column label, once per run) and falls back to `guess` only when the dictionary cannot be
+/// read, saying so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Labelled {
+    /// The table and the tables it extends, where the column may be defined.
+    pub tables: &'static [&'static str],
+    /// The form label. [confirmed: documentation]
+    pub label: &'static str,
+    /// The column name used when the dictionary cannot be read. [guess]
+    pub guess: &'static str,
+}
+
+/// A value of a choice column the documentation names only by its label; found in
+/// `sys_choice`, `guess` otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Choice {
+    pub field: Labelled,
+    pub label: &'static str,
+    pub guess: &'static str,
+}
+
+/// The "Application" field of connections and of credentials, hidden on forms. [label
+/// confirmed; columns `app_scope` and `application` from one unofficial guide: guess]
+pub const CONNECTION_SCOPE: Labelled =
+    Labelled { tables: &["http_connection", "sys_connection"], label: "Application", guess: "app_scope" };
+pub const CREDENTIAL_SCOPE: Labelled = Labelled {
+    tables: &["oauth_2_0_credentials", "discovery_credentials"],
+    label: "Application",
+    guess: "application",
+};
+pub const CONNECTION_SCOPE_COLUMN: &str = CONNECTION_SCOPE.guess;
+pub const CREDENTIAL_SCOPE_COLUMN: &str = CREDENTIAL_SCOPE.guess;
+/// The credential's Integration Type (System / Personal). [label confirmed: WCS
+/// troubleshooting; column and values likely]
+pub const CREDENTIAL_INTEGRATION_TYPE: Labelled = Labelled {
+    tables: &["oauth_2_0_credentials", "discovery_credentials"],
+    label: "Integration Type",
+    guess: "integration_type",
+};
+pub const CREDENTIAL_INTEGRATION_TYPE_COLUMN: &str = CREDENTIAL_INTEGRATION_TYPE.guess;
+pub const INTEGRATION_PERSONAL: Choice =
+    Choice { field: CREDENTIAL_INTEGRATION_TYPE, label: "Personal", guess: "personal" };
+pub const INTEGRATION_SYSTEM: Choice = Choice { field: CREDENTIAL_INTEGRATION_TYPE, label: "System", guess: "system" };
+pub const INTEGRATION_TYPE_PERSONAL: &str = INTEGRATION_PERSONAL.guess;
+/// The role of WCS administrators; renewal failures of subscriptions go to its holders.
+/// [confirmed: WCS Exchange Online synchronization page, Instance Scan page]
+pub const WCS_ADMIN_ROLE: &str = "sn_wsd_rsvsync.admin";
+/// The spoke's data source and its "Data Stream action", which must not be empty.
+/// [name and label confirmed: create-connection-with-msspoke; table `sys_data_source`
+/// likely; column guessed]
+pub const DATA_SOURCE_TABLE: &str = "sys_data_source";
+pub const DATA_SOURCE_NAME: &str = "Exchange Online Calendar";
+pub const DATA_STREAM_ACTION: Labelled =
+    Labelled { tables: &[DATA_SOURCE_TABLE], label: "Data Stream action", guess: "data_stream_action" };
+/// Connection attributes: name/value pairs on a connection (the alias's "Connection
+/// Attributes" list). [label confirmed; table and columns `connection`, `name`, `value`
+/// from one public script: guess]
+pub const CONNECTION_ATTRIBUTE_TABLE: &str = "sys_connection_attribute";
+/// Spoke versions the docs require. [confirmed: seed 002 (3.2.1 with WCS 2.0.1), the
+/// multi-provider page (3.2.4)]
+pub const SPOKE_MIN_FOR_WCS_2: &str = "3.2.1";
+pub const SPOKE_MIN_MULTI_PROVIDER: &str = "3.2.4";
 
 /// Token storage on the instance (`oauth_credential`). [confirmed table; columns partly likely]
 pub const TOKEN_TABLE: &str = "oauth_credential";
@@ -100,22 +157,63 @@ pub const CLOUDS: [Cloud; 4] = [
 
 /// The calendar provider table. [confirmed: WCS components doc]
 pub const PROVIDER_TABLE: &str = "sn_wsd_rsvsync_provider";
-/// Its columns. The form labels are [confirmed] (Name, Description, Active, Calendar
-/// processor, Override alias?, Connection & credential alias, Sync start/end date time,
-/// Delegated user email); the column names below are a [guess] from ServiceNow's naming
-/// habits: no public export of the table was found. See docs/servicenow-facts.md.
-pub const PROVIDER_PROCESSOR_COLUMN: &str = "calendar_processor";
-pub const PROVIDER_OVERRIDE_COLUMN: &str = "override_alias";
-pub const PROVIDER_ALIAS_COLUMN: &str = "connection_alias";
-pub const PROVIDER_DELEGATE_COLUMN: &str = "delegated_user_email";
+/// Its columns, by their form labels [confirmed: wsd-calendar-provider-form-fields]. No
+/// public export of the table was found, so the names are found in the instance's data
+/// dictionary; the guesses below follow ServiceNow's naming habits. "Delegated user email"
+/// may still be the old strict-mode email column on some instances: the dictionary says.
+const PROVIDER: &[&str] = &[PROVIDER_TABLE];
+pub const PROVIDER_ACTIVE: Labelled = Labelled { tables: PROVIDER, label: "Active", guess: "active" };
+pub const PROVIDER_PROCESSOR: Labelled =
+    Labelled { tables: PROVIDER, label: "Calendar processor", guess: "calendar_processor" };
+pub const PROVIDER_OVERRIDE: Labelled =
+    Labelled { tables: PROVIDER, label: "Override alias?", guess: "override_alias" };
+pub const PROVIDER_ALIAS: Labelled =
+    Labelled { tables: PROVIDER, label: "Connection & credential alias", guess: "connection_alias" };
+pub const PROVIDER_DELEGATE: Labelled =
+    Labelled { tables: PROVIDER, label: "Delegated user email", guess: "delegated_user_email" };
+pub const PROVIDER_SYNC_START: Labelled =
+    Labelled { tables: PROVIDER, label: "Sync start date time", guess: "sync_start_date_time" };
+pub const PROVIDER_SYNC_END: Labelled =
+    Labelled { tables: PROVIDER, label: "Sync end date time", guess: "sync_end_date_time" };
+pub const PROVIDER_PROCESSOR_COLUMN: &str = PROVIDER_PROCESSOR.guess;
+pub const PROVIDER_OVERRIDE_COLUMN: &str = PROVIDER_OVERRIDE.guess;
+pub const PROVIDER_ALIAS_COLUMN: &str = PROVIDER_ALIAS.guess;
+pub const PROVIDER_DELEGATE_COLUMN: &str = PROVIDER_DELEGATE.guess;
 /// The processor value for Exchange Online through Graph. [confirmed: WCS troubleshooting]
-pub const PROCESSOR_MS_GRAPH: &str = "ms_graph";
-/// The spoke's retry policy, and what it must do (reference §4). [confirmed name and
-/// behaviour; column names `honor_retry_after`, `max_elapsed_time` are a guess]
+pub const PROCESSOR_GRAPH: Choice = Choice { field: PROVIDER_PROCESSOR, label: "Microsoft Graph", guess: "ms_graph" };
+pub const PROCESSOR_MS_GRAPH: &str = PROCESSOR_GRAPH.guess;
+/// The sync window's limits. [confirmed: provider form notes]
+pub const SYNC_MAX_PAST_DAYS: i64 = 1825;
+pub const SYNC_MIN_YEARS: i64 = 5;
+/// The spoke's retry policy, and what it must do. [confirmed name, labels and behaviour:
+/// synchronization-troubleshooting-and-conditions, "In the Retry Strategy field, select
+/// Honor "Retry-After" Header", "Max Elapsed Time (seconds) ... 120 or above"; column names
+/// and the choice's stored value are guesses, found in the dictionary]
 pub const RETRY_POLICY_NAME: &str = "MS Exchange Online HTTP Retry Policy";
-pub const RETRY_HONOR_COLUMN: &str = "honor_retry_after";
-pub const RETRY_MAX_ELAPSED_COLUMN: &str = "max_elapsed_time";
+const RETRY: &[&str] = &["sys_retry_policy"];
+pub const RETRY_STRATEGY: Labelled = Labelled { tables: RETRY, label: "Retry Strategy", guess: "strategy" };
+pub const RETRY_MAX_ELAPSED: Labelled =
+    Labelled { tables: RETRY, label: "Max Elapsed Time", guess: "max_elapsed_time" };
+pub const RETRY_HONOR_RETRY_AFTER: Choice =
+    Choice { field: RETRY_STRATEGY, label: "Honor \"Retry-After\" Header", guess: "retry_after" };
 pub const RETRY_MIN_ELAPSED_SECS: i64 = 120;
+
+/// Every labelled column calsync reads through the dictionary.
+pub const LABELLED: &[Labelled] = &[
+    PROVIDER_ACTIVE,
+    PROVIDER_PROCESSOR,
+    PROVIDER_OVERRIDE,
+    PROVIDER_ALIAS,
+    PROVIDER_DELEGATE,
+    PROVIDER_SYNC_START,
+    PROVIDER_SYNC_END,
+    RETRY_STRATEGY,
+    RETRY_MAX_ELAPSED,
+    CONNECTION_SCOPE,
+    CREDENTIAL_SCOPE,
+    CREDENTIAL_INTEGRATION_TYPE,
+    DATA_STREAM_ACTION,
+];
 
 /// The other WCS properties an admin tunes during setup (reference §3), with the defaults
 /// the docs give. [confirmed names and defaults]
@@ -158,6 +256,11 @@ pub const INSTANCE_SCOPE: &str = "useraccount";
 /// The loopback port calsync's registry entry lists (`http://localhost:8750/`): the instance
 /// matches the redirect URL exactly, port included. [calsync's choice; confirmed matching]
 pub const INSTANCE_OAUTH_PORT: u16 = 8750;
+/// The name calsync gives its Application Registry entry, and the entry's `type` value for
+/// "OAuth API endpoint for external clients". [calsync's choice; guess: the type value
+/// `client` (the docs say "of type OAuth Client", not the stored value)]
+pub const INSTANCE_REGISTRY_NAME: &str = "calsync";
+pub const INSTANCE_REGISTRY_TYPE: &str = "client";
 /// An encoded-query value the instance replaces with the signed-in user's sys_id. [likely]
 pub const CURRENT_USER_ID: &str = "javascript:gs.getUserID()";
 /// The 401 detail an instance gives when the basic-auth restriction blocks a login.

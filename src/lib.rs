@@ -23,6 +23,8 @@
 //!   driver that only runs its effects; it ends with an `Outcome`.
 //! - `config`: the `Config` built once from flags and environment, and `Services`, the
 //!   collaborators (config, secret store, browser, clock) passed down to every journey.
+//! - `sanitize`: outside text (instance messages, record names, provider errors) made
+//!   safe to print and draw: no terminal escapes.
 //! - `cli`: the command line, the only reader of the environment and the one place an
 //!   outcome becomes an exit code; `main.rs` only parses and dispatches.
 
@@ -37,6 +39,7 @@ pub mod facts;
 pub mod oauth;
 pub mod plan;
 pub mod profiles;
+pub mod sanitize;
 pub mod secret_store;
 // The kernel keyring is driven through its system calls (libc), the one unsafe code outside
 // main.rs and tests.

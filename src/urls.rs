@@ -7,6 +7,20 @@ use crate::facts::{CLOUDS, Cloud};
 use std::fmt;
 use url::Url;
 
+/// Domains of Microsoft's own services (Graph, sign-in, Exchange Online and Outlook on the
+/// web), which an admin may paste where the instance address belongs.
+const MICROSOFT_DOMAINS: [&str; 9] = [
+    "microsoft.com",
+    "microsoftonline.com",
+    "microsoft.us",
+    "microsoftonline.us",
+    "chinacloudapi.cn",
+    "microsoftonline.cn",
+    "office365.com",
+    "office.com",
+    "outlook.com",
+];
+
 /// A normalised instance address: scheme and host (and port), nothing else.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InstanceUrl(Url);
@@ -21,8 +35,12 @@ pub enum InstanceUrlError {
         "\"{0}\" uses {1}: ServiceNow instances are reached over https (http is allowed only for a loopback sandbox)"
     )]
     Scheme(String, String),
-    #[error("\"{input}\" has a path ({path}): use only the instance address, such as {suggestion}")]
-    HasPath { input: String, path: String, suggestion: String },
+    #[error("\"{input}\" has {what} ({path}): use only the instance address, such as {suggestion}")]
+    HasPath { input: String, what: &'static str, path: String, suggestion: String },
+    #[error(
+        "\"{input}\" is on servicenow.com, ServiceNow's own site; instances are on service-now.com, with a hyphen: type {suggestion}"
+    )]
+    CompanySite { input: String, suggestion: String },
     #[error("\"{0}\" carries a user name or password: give the instance address alone and the login separately")]
     HasCredentials(String),
     #[error(
@@ -59,26 +77,42 @@ impl InstanceUrl {
             other => return Err(InstanceUrlError::Scheme(raw.to_string(), other.to_string())),
         }
         let lower = host.to_ascii_lowercase();
-        if lower.ends_with("microsoft.com")
-            || lower.ends_with("microsoftonline.com")
-            || lower.ends_with("microsoft.us")
-            || lower.ends_with("chinacloudapi.cn")
-        {
+        let within = |domain: &str| lower == domain || lower.ends_with(&format!(".{domain}"));
+        if MICROSOFT_DOMAINS.iter().any(|d| within(d)) {
             return Err(InstanceUrlError::Microsoft(raw.to_string()));
+        }
+        if let Some(name) = lower.strip_suffix(".servicenow.com")
+            && !name.is_empty()
+        {
+            return Err(InstanceUrlError::CompanySite {
+                input: raw.to_string(),
+                suggestion: format!("{name}.service-now.com"),
+            });
         }
         let path = url.path();
         if (path != "/" && !path.is_empty()) || url.query().is_some() || url.fragment().is_some() {
-            let mut shown = path.to_string();
+            let has_path = path != "/" && !path.is_empty();
+            let mut shown = if has_path { path.to_string() } else { String::new() };
             if let Some(q) = url.query() {
                 shown.push('?');
                 shown.push_str(q);
             }
+            if let Some(f) = url.fragment() {
+                shown.push('#');
+                shown.push_str(f);
+            }
+            let what = match (has_path, url.query().is_some() || url.fragment().is_some()) {
+                (true, true) => "a path and a query",
+                (true, false) => "a path",
+                _ => "a query",
+            };
             let mut base = url.clone();
             base.set_path("/");
             base.set_query(None);
             base.set_fragment(None);
             return Err(InstanceUrlError::HasPath {
                 input: raw.to_string(),
+                what,
                 path: shown,
                 suggestion: base.as_str().trim_end_matches('/').to_string(),
             });
@@ -239,6 +273,17 @@ mod tests {
             matches!(InstanceUrl::parse("https://admin:pw@dev1.service-now.com"), Err(InstanceUrlError::HasCredentials(s)) if !s.contains("pw"))
         );
         assert!(matches!(InstanceUrl::parse("graph.microsoft.com"), Err(InstanceUrlError::Microsoft(_))));
+        for m in ["outlook.office365.com", "https://outlook.office.com/mail", "login.microsoftonline.us"] {
+            assert!(matches!(InstanceUrl::parse(m), Err(InstanceUrlError::Microsoft(_))), "{m}");
+        }
+        // Only Microsoft's own domains: a name that merely ends the same way is not one.
+        assert!(InstanceUrl::parse("https://notmicrosoft.com").is_ok());
+        let e = InstanceUrl::parse("dev123.servicenow.com").unwrap_err();
+        assert!(e.to_string().contains("type dev123.service-now.com"), "{e}");
+        let e = InstanceUrl::parse("https://dev123.service-now.com/?sysparm_x=1").unwrap_err();
+        assert!(e.to_string().contains("has a query (?sysparm_x=1)"), "{e}");
+        let e = InstanceUrl::parse("https://dev123.service-now.com/nav_to.do").unwrap_err();
+        assert!(e.to_string().contains("has a path (/nav_to.do)"), "{e}");
         assert!(matches!(InstanceUrl::parse("ftp://x.service-now.com"), Err(InstanceUrlError::Scheme(..))));
         assert!(matches!(InstanceUrl::parse("https://"), Err(InstanceUrlError::Invalid(_))));
     }

@@ -266,3 +266,36 @@ async fn reauth_expiring_names_what_it_cannot_sign_in_and_why() {
     assert_eq!(cred["credential"], "Contoso Graph Personal");
     assert_eq!(cred["state"], "missing");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_oauth_client_is_created_after_review_or_reused() {
+    let sb = served(sbauth::Policy::default()).await;
+    let env = Env::new();
+    let pw = sandbox::seed::ADMIN_PASSWORD;
+    // The sandbox already has one: it is reused, not changed.
+    let (code, out) = run(env
+        .cmd()
+        .args(["instance", "add", "dev", "--url", sb.url(), "--user", "admin", "--create-client", "--yes"])
+        .env("CALSYNC_PASSWORD", pw))
+    .await;
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("already has calsync's OAuth client"), "{out}");
+    assert!(env.profiles().contains(sbauth::INSTANCE_CLIENT_ID), "{}", env.profiles());
+    // Without it, and without --yes or a terminal: shown, not written.
+    sb.with_store(|s| s.rows.retain(|r| r.get("client_id").map(String::as_str) != Some(sbauth::INSTANCE_CLIENT_ID)));
+    let args = ["instance", "add", "dev2", "--url", sb.url(), "--user", "admin", "--create-client"];
+    let (code, out) = run(env.cmd().args(args).env("CALSYNC_PASSWORD", pw)).await;
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("redirect_url http://localhost:8750/") && out.contains("nothing was written"), "{out}");
+    assert_eq!(common::count(&sb, "oauth_entity", "name", "calsync"), 0);
+    assert!(!env.profiles().contains("dev2"));
+    // With --yes: created, with a secret only calsync and the instance know.
+    let (code, out) = run(env.cmd().args(args).arg("--yes").env("CALSYNC_PASSWORD", pw)).await;
+    assert_eq!(code, 0, "{out}");
+    let row = common::row(&sb, "oauth_entity", "name", "calsync").expect("created");
+    assert_eq!(row["type"], "client");
+    assert_eq!(row["redirect_url"], "http://localhost:8750/");
+    assert!(!row["client_secret"].is_empty(), "the secret was set");
+    assert!(env.profiles().contains(&row["client_id"]), "{}", env.profiles());
+    assert!(!env.profiles().contains(&row["client_secret"]) && !out.contains(&row["client_secret"]));
+}

@@ -218,7 +218,7 @@ async fn room_findings(sb: &Sandbox) -> Vec<calsync::doctor::Finding> {
 }
 
 fn ids(f: &[calsync::doctor::Finding]) -> Vec<&'static str> {
-    f.iter().filter(|f| f.severity != Severity::Info).map(|f| f.id).collect()
+    f.iter().filter(|f| f.severity != Severity::Info).map(|f| f.id.as_str()).collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -313,7 +313,7 @@ async fn graph_answers_per_room_become_findings_with_the_fix() {
             delegate: Some(DELEGATE.0.into()),
         };
         let f = rooms::graph_finding(sb.url(), &t, DELEGATE.0, &result);
-        assert_eq!(f.as_ref().map(|f| f.id), want, "{email}: {result:?}");
+        assert_eq!(f.as_ref().map(|f| f.id.as_str()), want, "{email}: {result:?}");
         if let Some(f) = f {
             assert_eq!(f.severity, Severity::Error);
             assert!(!f.fix.is_empty());
@@ -330,7 +330,7 @@ async fn graph_answers_per_room_become_findings_with_the_fix() {
         delegate: None,
     };
     let f = rooms::graph_finding(dead, &t, DELEGATE.0, &result).expect("a finding");
-    assert_eq!((f.id, f.severity), ("GRAPH-UNREACHABLE", Severity::Warning));
+    assert_eq!((f.id.as_str(), f.severity), ("GRAPH-UNREACHABLE", Severity::Warning));
 }
 
 /// The README's rooms walkthrough, end to end on one sandbox: apply, the delegate's token

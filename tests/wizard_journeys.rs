@@ -92,7 +92,8 @@ async fn the_personal_setup_then_get_oauth_token() {
         r.typed("Contoso_Graph_Personal").await;
         r.key(KeyCode::Enter).await;
         r.typed("rooms-delegate@contoso.com").await;
-        for _ in 0..5 {
+        // The credential, connection, calendar provider, rooms, sync properties and integration mode.
+        for _ in 0..6 {
             r.key(KeyCode::Enter).await;
         }
         r.on(Step::Review);

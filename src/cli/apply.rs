@@ -16,6 +16,7 @@ pub struct Flags {
 }
 
 fn fail(json: bool, code: u8, message: &str) -> u8 {
+    let message = crate::sanitize::text(message);
     if json {
         println!("{}", json!({"error": message, "exit_code": code}));
     } else {
@@ -25,9 +26,9 @@ fn fail(json: bool, code: u8, message: &str) -> u8 {
 }
 
 pub async fn run(services: &Services, plan_path: &Path, flags: Flags) -> u8 {
-    let text = match std::fs::read_to_string(plan_path) {
+    let text = match plan::model::read_file(plan_path) {
         Ok(t) => t,
-        Err(e) => return fail(flags.json, exit::USAGE, &format!("cannot read the plan {}: {e}", plan_path.display())),
+        Err(e) => return fail(flags.json, exit::USAGE, &format!("{e}. Nothing was written.")),
     };
     let plan = match plan::parse(&plan_path.display().to_string(), &text) {
         Ok(p) => p,
@@ -38,10 +39,12 @@ pub async fn run(services: &Services, plan_path: &Path, flags: Flags) -> u8 {
         Err(r) => return fail(flags.json, r.code, &r.message),
     };
     let client = &conn.client;
+    let sandbox = conn.sandbox.is_some();
     let instance_label = match &conn.sandbox {
         Some(_) => format!("{} (sandbox)", client.instance()),
         None => client.instance().to_string(),
     };
+    let instance_url = client.instance().to_string();
     let state = match plan::read_state(client, &plan).await {
         Ok(s) => s,
         Err(e) => {
@@ -56,9 +59,9 @@ pub async fn run(services: &Services, plan_path: &Path, flags: Flags) -> u8 {
     }
     let finish = |applied: bool, report: Option<&Report>, note: &str| {
         if flags.json {
-            print_json(&instance_label, &diff, applied, flags.dry_run, report, client.requests_sent(), note);
+            print_json(&instance_url, sandbox, &diff, applied, flags.dry_run, report, client.requests_sent(), note);
         } else if !note.is_empty() {
-            println!("{note}");
+            println!("{}", crate::sanitize::text(note));
         }
     };
     if diff.has_conflicts() {
@@ -139,8 +142,10 @@ pub async fn run(services: &Services, plan_path: &Path, flags: Flags) -> u8 {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn print_json(
     instance: &str,
+    sandbox: bool,
     diff: &Diff,
     applied: bool,
     dry_run: bool,
@@ -150,6 +155,7 @@ fn print_json(
 ) {
     let doc = json!({
         "instance": instance,
+        "sandbox": sandbox,
         "mode": diff.mode,
         "scope": diff.scope,
         "items": diff.items,

@@ -21,7 +21,7 @@ pub struct AuthorizeArgs {
     #[arg(long)]
     pub credential: String,
     /// The delegated mailbox that must sign in
-    #[arg(long, required_unless_present = "probe")]
+    #[arg(long, required_unless_present = "probe", value_name = "MAILBOX", value_parser = mailbox)]
     pub expect_user: Option<String>,
     /// Print the sign-in address instead of opening a browser
     #[arg(long)]
@@ -41,6 +41,27 @@ pub struct AuthorizeArgs {
     /// Give up after this many seconds
     #[arg(long, default_value_t = 300)]
     pub timeout: u64,
+    /// Send the sign-in to this host although it is not Microsoft's (https only; repeatable)
+    #[arg(long = "trust-host", value_name = "HOST", env = "CALSYNC_TRUST_HOST", value_delimiter = ',')]
+    pub trust_host: Vec<String>,
+}
+
+/// Checks an `--expect-user` value: a mailbox address, as the id_token names it.
+pub fn mailbox(value: &str) -> Result<String, String> {
+    let v = value.trim();
+    let mut parts = v.split('@');
+    let ok = matches!(
+        (parts.next(), parts.next(), parts.next()),
+        (Some(u), Some(d), None) if !u.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.')
+    ) && !v.contains(char::is_whitespace);
+    if ok {
+        Ok(v.to_string())
+    } else {
+        Err(format!(
+            "\"{}\" is not a mailbox address; give the delegated user's full address, such as rooms-delegate@contoso.com",
+            crate::sanitize::line(v)
+        ))
+    }
 }
 
 struct Failure(u8, String);
@@ -99,7 +120,7 @@ async fn secret(
 fn print_notice(n: &Notice, who: &str) {
     match n {
         Notice::Waiting { url, start_url, redirect_uri } => {
-            eprintln!("{who}");
+            eprintln!("{}", crate::sanitize::line(who));
             eprintln!("Open this address in a browser:\n  {url}");
             eprintln!("(or, from this machine, the shorter {start_url})");
             eprintln!(
@@ -110,8 +131,10 @@ fn print_notice(n: &Notice, who: &str) {
         }
         Notice::BrowserOpened => eprintln!("A browser window was opened."),
         Notice::BrowserFailed(e) => eprintln!("No browser was opened ({e}): use the address above."),
-        Notice::Rejected(e) | Notice::PasteRejected(e) => eprintln!("Ignored: {e}"),
-        Notice::Explained(text) => eprintln!("{text}"),
+        Notice::Rejected(e) | Notice::PasteRejected(e) => {
+            eprintln!("Ignored: {}", crate::sanitize::line(&e.to_string()))
+        }
+        Notice::Explained(text) => eprintln!("{}", crate::sanitize::text(text)),
         Notice::Redeeming => eprintln!("Sign-in received; redeeming the code..."),
         Notice::CheckingIdentity => eprintln!("Checking which account signed in..."),
     }
@@ -125,7 +148,7 @@ pub async fn run(services: &Services, args: AuthorizeArgs) -> u8 {
     match run_inner(services, args).await {
         Ok(code) => code,
         Err(Failure(code, msg)) => {
-            eprintln!("calsync: {msg}");
+            eprintln!("calsync: {}", crate::sanitize::text(&msg));
             code
         }
     }
@@ -135,18 +158,26 @@ async fn run_inner(services: &Services, args: AuthorizeArgs) -> Result<u8, Failu
     let conn = connect::connect(services).await.map_err(|r| Failure(r.code, r.message))?;
     let sandbox_url = conn.sandbox.as_ref().map(|s| s.url().to_string());
     let ends = services.endpoints(sandbox_url.as_deref());
-    let t = target::for_credential(&conn.client, &args.credential, ends.login.as_deref(), ends.graph.as_deref())
-        .await
-        .map_err(|e| {
-            let code = if e.is_usage_problem() {
-                exit::USAGE
-            } else if e.is_access_problem() {
-                exit::ACCESS
-            } else {
-                exit::FAILED
-            };
-            Failure(code, e.to_string())
-        })?;
+    let mut trusted: Vec<String> = args.trust_host.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
+    trusted.extend(crate::oauth::trust::trusted_from_env());
+    let t = target::for_credential_trusting(
+        &conn.client,
+        &args.credential,
+        ends.login.as_deref(),
+        ends.graph.as_deref(),
+        &trusted,
+    )
+    .await
+    .map_err(|e| {
+        let code = if e.is_usage_problem() {
+            exit::USAGE
+        } else if e.is_access_problem() {
+            exit::ACCESS
+        } else {
+            exit::FAILED
+        };
+        Failure(code, e.to_string())
+    })?;
     if !args.probe {
         let expected = args.expect_user.as_deref().unwrap_or_default();
         let name = &t.credential.name;
@@ -214,19 +245,22 @@ async fn run_inner(services: &Services, args: AuthorizeArgs) -> Result<u8, Failu
             return Err(Failure(code, e.to_string()));
         }
     };
-    println!("Signed in as {}.", done.who);
+    // The account's names are claims from the identity provider: outside text.
+    println!("Signed in as {}.", crate::sanitize::line(&done.who.to_string()));
     for w in &done.warnings {
-        println!("Warning: {w}");
+        println!("Warning: {}", crate::sanitize::text(w));
     }
     println!(
         "The refresh token is in the OS keyring (service \"{}\", account \"{}\").",
         secrets::SERVICE,
-        done.account.key()
+        crate::sanitize::line(&done.account.key())
     );
     if args.store_on_instance {
         let c = &t.credential;
+        // The sign-in waited for a person; the hand-over gets a deadline of its own.
+        let handover_client = conn.client.without_deadline().with_deadline(Duration::from_secs(120));
         let written = crate::oauth::handover::store(
-            &conn.client,
+            &handover_client,
             &c.sys_id,
             &c.name,
             c.oauth_entity_profile.id(),
@@ -240,9 +274,9 @@ async fn run_inner(services: &Services, args: AuthorizeArgs) -> Result<u8, Failu
                 format!("the tokens are in the OS keyring, but writing them to the instance failed: {e}"),
             )
         })?;
-        println!("The tokens were written to the instance for \"{}\":", c.name);
+        println!("The tokens were written to the instance for \"{}\":", crate::sanitize::line(&c.name));
         for l in written {
-            println!("  {l}");
+            println!("  {}", crate::sanitize::line(&l));
         }
     } else {
         println!("{}", mailbox::keyring_only_note(&t.credential.name, args.expect_user.as_deref().unwrap_or_default()));
@@ -265,10 +299,10 @@ fn report_probe(result: Result<session::Outcome, AuthError>, expected: Option<&s
     match result {
         Ok(o) => {
             let who = &o.verified.who;
-            println!("Your browser is signed in to Microsoft as {who}.");
+            let (who_line, username) = (crate::sanitize::line(&who.to_string()), crate::sanitize::line(&who.username));
+            println!("Your browser is signed in to Microsoft as {who_line}.");
             println!(
-                "ServiceNow's Get OAuth Token, clicked in that browser now, would issue the token for {}.",
-                who.username
+                "ServiceNow's Get OAuth Token, clicked in that browser now, would issue the token for {username}."
             );
             match expected {
                 Some(e) if e.eq_ignore_ascii_case(&who.username) => {
@@ -296,7 +330,7 @@ fn report_probe(result: Result<session::Outcome, AuthError>, expected: Option<&s
             exit::OK
         }
         Err(e) => {
-            eprintln!("calsync: the probe failed: {e}");
+            eprintln!("calsync: the probe failed: {}", crate::sanitize::text(&e.to_string()));
             exit::FAILED
         }
     }

@@ -45,7 +45,18 @@ impl Refusal {
     }
 }
 
+/// The instance, the login and the password, checked with one request before a command
+/// sends anything else: a wrong password then goes out once, not once per parallel read.
 pub async fn connect(services: &Services) -> Result<Connected, Refusal> {
+    let conn = connect_unchecked(services).await?;
+    if let Err(e) = conn.client.check_login().await {
+        let code = if e.is_access_problem() { exit::ACCESS } else { exit::FAILED };
+        return Err(Refusal { message: format!("{e}. Nothing was written"), code });
+    }
+    Ok(conn)
+}
+
+async fn connect_unchecked(services: &Services) -> Result<Connected, Refusal> {
     let target = &services.config;
     if target.sandbox {
         let sb = start_sandbox(target).await.map_err(|e| Refusal { message: e.to_string(), code: exit::ACCESS })?;
@@ -55,10 +66,15 @@ pub async fn connect(services: &Services) -> Result<Connected, Refusal> {
             return Ok(Connected { client, sandbox: Some(sb), instance_key: "sandbox".into(), typed_password: None });
         }
         let client = Client::new(url, sandbox::seed::ADMIN_USER, SecretString::from(sandbox::seed::ADMIN_PASSWORD))
-            .map_err(|e| Refusal { message: e.to_string(), code: exit::ACCESS })?;
+            .map_err(|e| Refusal { message: e.to_string(), code: exit::ACCESS })?
+            .with_deadline(crate::snow::COMMAND_DEADLINE);
         return Ok(Connected { client, sandbox: Some(sb), instance_key: "sandbox".into(), typed_password: None });
     }
-    super::login::connect(services).await
+    // The password login is checked by one request (whoami) inside; OAuth logins by their
+    // token. The command's deadline starts now.
+    let mut conn = super::login::connect(services).await?;
+    conn.client = conn.client.with_deadline(crate::snow::COMMAND_DEADLINE);
+    Ok(conn)
 }
 
 /// After a login worked, offers to keep a typed password in the keyring.

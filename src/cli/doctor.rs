@@ -21,7 +21,7 @@ pub async fn run(services: &Services, flags: Flags) -> u8 {
     let conn = match connect::connect(services).await {
         Ok(c) => c,
         Err(r) => {
-            eprintln!("calsync: {}", r.message);
+            eprintln!("calsync: {}", crate::sanitize::text(&r.message));
             return r.code;
         }
     };
@@ -30,7 +30,7 @@ pub async fn run(services: &Services, flags: Flags) -> u8 {
         match doctor::examine(services, &conn.client, &conn.instance_key, sandbox_url.as_deref()).await {
             Ok(x) => x,
             Err(e) => {
-                eprintln!("calsync: {e}");
+                eprintln!("calsync: {}", crate::sanitize::text(&e.to_string()));
                 return if e.is_access_problem() { exit::ACCESS } else { exit::FAILED };
             }
         };
@@ -55,7 +55,7 @@ pub async fn run(services: &Services, flags: Flags) -> u8 {
         match probed.await {
             Ok(f) => report.add(f),
             Err(e) => {
-                eprintln!("calsync: the browser probe could not run: {e}");
+                eprintln!("calsync: the browser probe could not run: {}", crate::sanitize::text(&e.to_string()));
                 return exit::USAGE;
             }
         }
@@ -91,7 +91,7 @@ pub async fn run(services: &Services, flags: Flags) -> u8 {
         Ok(r) if !r.failed() => {}
         Ok(_) => eprintln!("calsync: a repair failed; see above."),
         Err(e) => {
-            eprintln!("calsync: {e}");
+            eprintln!("calsync: {}", crate::sanitize::text(&e.to_string()));
             return exit::FAILED;
         }
     }
@@ -105,7 +105,7 @@ pub async fn run(services: &Services, flags: Flags) -> u8 {
             if after.healthy { exit::OK } else { exit::FAILED }
         }
         Err(e) => {
-            eprintln!("calsync: {e}");
+            eprintln!("calsync: {}", crate::sanitize::text(&e.to_string()));
             exit::FAILED
         }
     }

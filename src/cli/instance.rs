@@ -37,6 +37,13 @@ pub enum InstanceCommand {
         /// Make it the default instance
         #[arg(long)]
         default: bool,
+        /// Create calsync's OAuth client on the instance (signs in with a password once;
+        /// shows the record first)
+        #[arg(long)]
+        create_client: bool,
+        /// With --create-client: create it without asking
+        #[arg(long, requires = "create_client")]
+        yes: bool,
     },
     /// The saved instances
     List {
@@ -70,7 +77,7 @@ pub async fn run(services: &Services, args: &InstanceArgs) -> u8 {
         Err(e) => return fail(e, exit::USAGE),
     };
     match &args.command {
-        InstanceCommand::Add { name, url, read_only, writable, port, default } => {
+        InstanceCommand::Add { name, url, read_only, writable, port, default, create_client, yes } => {
             let old = profiles.get(name).cloned();
             let Some(raw) = url.clone().or_else(|| old.as_ref().map(|p| p.url.clone())) else {
                 return fail(
@@ -92,6 +99,16 @@ pub async fn run(services: &Services, args: &InstanceArgs) -> u8 {
                 port: port.or_else(|| old.as_ref().and_then(|p| p.port)),
                 read_only: if *writable { false } else { *read_only || old.as_ref().is_some_and(|p| p.read_only) },
             };
+            let mut p = p;
+            if *create_client {
+                match create_oauth_client(services, &parsed, p.port, *yes).await {
+                    Ok(id) => {
+                        p.client_id = Some(id);
+                        p.sign_in = Some(Method::Oauth);
+                    }
+                    Err(r) => return fail(r.message, r.code),
+                }
+            }
             let oauth_without_client = p.sign_in == Some(Method::Oauth) && p.client_id.is_none();
             if let Err(e) = profiles.upsert(p.clone()) {
                 return fail(e, exit::USAGE);
@@ -226,4 +243,87 @@ pub async fn forget(services: &Services, p: &Profile) -> String {
         }
     }
     if gone.is_empty() { String::new() } else { format!(" and forgot {} in the OS keyring", gone.join(", ")) }
+}
+
+/// Creates calsync's entry in the instance's Application Registry ("OAuth API endpoint for
+/// external clients") with a password sign-in, after showing it; its secret is made here
+/// and kept in the keyring. An entry that already exists is reused, never changed.
+async fn create_oauth_client(
+    services: &Services,
+    url: &InstanceUrl,
+    port: Option<u16>,
+    yes: bool,
+) -> Result<String, super::connect::Refusal> {
+    use super::connect::Refusal;
+    use crate::snow::Query;
+    use base64::Engine;
+    use secrecy::SecretString;
+    let refuse = |m: String, code| Refusal { message: m, code };
+    let s = login::adjusted(services, |c| {
+        c.instance = Some(url.to_string());
+        c.sign_in = Some(Method::Password);
+    });
+    let conn = super::connect::connect(&s).await?;
+    let redirect = format!("http://localhost:{}/", port.unwrap_or(crate::facts::INSTANCE_OAUTH_PORT));
+    let q = Query::new()
+        .eq("name", crate::facts::INSTANCE_REGISTRY_NAME)
+        .and_then(|q| q.eq("type", crate::facts::INSTANCE_REGISTRY_TYPE))
+        .map_err(|e| refuse(e.to_string(), exit::USAGE))?;
+    let found: Vec<serde_json::Value> = conn
+        .client
+        .list("oauth_entity", &q, &["sys_id", "client_id", "redirect_url"])
+        .await
+        .map_err(|e| refuse(e.to_string(), exit::ACCESS))?;
+    if let Some(e) = found.first() {
+        let id = crate::snow::records::plain(&e["client_id"]);
+        println!(
+            "{url} already has calsync's OAuth client ({id}); calsync uses it. Keep its Client Secret with CALSYNC_INSTANCE_CLIENT_SECRET, or in the keyring through calsync instance login."
+        );
+        return Ok(id);
+    }
+    println!("calsync will create on {url}, in the Application Registry (oauth_entity):");
+    println!(
+        "  name {}  type {}  redirect_url {redirect}  active true",
+        crate::facts::INSTANCE_REGISTRY_NAME,
+        crate::facts::INSTANCE_REGISTRY_TYPE
+    );
+    println!("  client_id and client_secret made by calsync; the secret goes to the OS keyring only");
+    if !yes && !super::confirm("Create it?") {
+        return Err(refuse("the OAuth client was not created; nothing was written".into(), exit::USAGE));
+    }
+    let hex: String = rand_bytes::<16>().iter().map(|b| format!("{b:02x}")).collect();
+    let secret = SecretString::from(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand_bytes::<32>()));
+    let body = serde_json::json!({
+        "name": crate::facts::INSTANCE_REGISTRY_NAME,
+        "type": crate::facts::INSTANCE_REGISTRY_TYPE,
+        "client_id": hex,
+        "redirect_url": redirect,
+        "active": "true",
+    });
+    let row: serde_json::Value =
+        conn.client.insert("oauth_entity", &body).await.map_err(|e| refuse(e.to_string(), exit::FAILED))?;
+    let sys_id = crate::snow::records::plain(&row["sys_id"]);
+    use secrecy::ExposeSecret;
+    let _: serde_json::Value = conn
+        .client
+        .update_encrypted("oauth_entity", &sys_id, &serde_json::json!({ "client_secret": secret.expose_secret() }))
+        .await
+        .map_err(|e| {
+            refuse(format!("created the OAuth client {hex}, but its secret could not be set: {e}"), exit::FAILED)
+        })?;
+    let account = Account::ClientSecret { instance: url.key(), client_id: hex.clone() };
+    services.secrets.set(&account, &secret).await.map_err(|e| {
+        refuse(
+            format!(
+                "created the OAuth client {hex}, but its secret could not be kept ({e}); set a new one on its form"
+            ),
+            exit::FAILED,
+        )
+    })?;
+    println!("Created calsync's OAuth client {hex}: {}", url.form_link("oauth_entity", &sys_id));
+    Ok(hex)
+}
+
+fn rand_bytes<const N: usize>() -> [u8; N] {
+    rand::random()
 }

@@ -58,11 +58,13 @@ pub struct Cli {
     /// Admin user name on the instance
     #[arg(long, global = true, env = "CALSYNC_USER")]
     pub user: Option<String>,
-    /// Run against calsync's simulated instance on loopback instead of a real one
+    /// Run against calsync's simulated instance on loopback instead of a real one (add
+    /// --broken to start it over with the usual misconfigurations, for doctor and troubleshoot)
     #[arg(long, global = true)]
     pub sandbox: bool,
-    /// With --sandbox: start the sandbox over with the usual misconfigurations (for doctor)
-    #[arg(long, global = true, requires = "sandbox")]
+    /// With --sandbox: start the sandbox over with the usual misconfigurations (for doctor
+    /// and troubleshoot; shown under --sandbox, not on every command)
+    #[arg(long, global = true, requires = "sandbox", hide = true)]
     pub broken: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -95,7 +97,7 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Find and explain every misconfiguration (exit 0 healthy, 1 errors found)
+    /// Find and explain every misconfiguration (exit 0 healthy or warnings only, 1 errors found, 2 usage or input error, 3 instance unreachable or login refused)
     Doctor {
         /// Print one JSON document instead of text
         #[arg(long)]
@@ -110,7 +112,7 @@ pub enum Command {
         #[arg(long, value_name = "CREDENTIAL")]
         probe_browser: Option<String>,
         /// With --probe-browser: the delegated mailbox that should be signed in
-        #[arg(long, requires = "probe_browser")]
+        #[arg(long, requires = "probe_browser", value_name = "MAILBOX", value_parser = crate::cli::authorize::mailbox)]
         expect_user: Option<String>,
     },
     /// Get OAuth Token for a credential, signed in as the delegated user and checked

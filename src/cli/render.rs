@@ -1,4 +1,5 @@
-//! Plain-text rendering of diffs and apply outcomes, shared by the commands.
+//! Plain-text rendering of diffs and apply outcomes, shared by the commands. Names and
+//! values come from the instance and the plan, so what is returned is sanitized.
 
 use crate::plan::apply::{Outcome, Status};
 use crate::plan::diff::{Action, Diff, Item};
@@ -35,7 +36,7 @@ fn show(v: &str) -> String {
 pub fn diff_text(instance: &str, diff: &Diff) -> String {
     let head =
         [format!("Instance  {instance}"), format!("Mode      {}; records are written in {}", diff.mode, diff.scope)];
-    format!("{}\n\n{}", head.join("\n"), items_text(diff))
+    crate::sanitize::text(&format!("{}\n\n{}", head.join("\n"), items_text(diff)))
 }
 
 /// The items of a diff, conflicts first, and the counts.
@@ -53,7 +54,7 @@ pub fn items_text(diff: &Diff) -> String {
         "{} to create, {} to update, {} unchanged, {} conflicts.",
         s.create, s.update, s.unchanged, s.conflict
     ));
-    out.join("\n")
+    crate::sanitize::text(&out.join("\n"))
 }
 
 pub fn outcome_line(o: &Outcome) -> String {
@@ -72,5 +73,23 @@ pub fn outcome_line(o: &Outcome) -> String {
     if let Status::Failed(m) = &o.status {
         line.push_str(&format!("\n          {m}"));
     }
-    line
+    crate::sanitize::text(&line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::diff::Kind;
+    use crate::plan::model::Mode;
+
+    #[test]
+    fn names_from_the_instance_print_no_terminal_escapes() {
+        let mut item = Item::new(Kind::Credential, "MS Graph 1\u{1b}]0;owned\u{7}\u{1b}[2J", "oauth_2_0_credentials");
+        item.action = Action::Conflict;
+        item.reason = Some("named \u{9b}31m by the instance".into());
+        let diff = Diff { mode: Mode::Strict, scope: "x".into(), items: vec![item] };
+        let text = diff_text("https://dev1.service-now.com", &diff);
+        assert!(!text.contains(['\u{1b}', '\u{7}', '\u{9b}']), "{text:?}");
+        assert!(text.contains("MS Graph 1\\u{1b}]0;owned"), "{text}");
+    }
 }

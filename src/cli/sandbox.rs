@@ -16,6 +16,10 @@ pub struct SandboxArgs {
     /// Start again from an instance with the usual misconfigurations, for calsync doctor
     #[arg(long)]
     pub broken: bool,
+    /// Start again from an instance that spells the calendar provider's and retry policy's
+    /// columns differently (its data dictionary says how)
+    #[arg(long)]
+    pub renamed_columns: bool,
     /// Where the records are kept between runs
     #[arg(long, env = "CALSYNC_SANDBOX_STATE")]
     pub state: Option<PathBuf>,
@@ -43,6 +47,14 @@ pub struct SandboxArgs {
     /// Print the MFA admin's current one-time code and exit (its authenticator app)
     #[arg(long)]
     pub mfa_code: bool,
+    // The sandbox is its own instance, so the global --instance, --user and --sandbox do
+    // not apply: these hidden twins keep them out of `calsync sandbox --help`.
+    #[arg(long, hide = true)]
+    pub instance: Option<String>,
+    #[arg(long, hide = true)]
+    pub user: Option<String>,
+    #[arg(long, hide = true)]
+    pub sandbox: bool,
 }
 
 pub async fn run(args: SandboxArgs) -> u8 {
@@ -54,8 +66,13 @@ pub async fn run(args: SandboxArgs) -> u8 {
     let sb = match Sandbox::start(sandbox::Options {
         port: args.port,
         state: Some(state.clone()),
-        reset: args.reset || args.broken,
+        reset: args.reset || args.broken || args.renamed_columns,
         seed: if args.broken { seed::Seed::Broken } else { seed::Seed::Healthy },
+        columns: if args.renamed_columns {
+            sandbox::schema::Columns::Renamed
+        } else {
+            sandbox::schema::Columns::Documented
+        },
         sign_in: sandbox::auth::Policy { sso: args.sso, basic_restricted: args.restrict_basic },
     })
     .await

@@ -110,7 +110,7 @@ async fn own_token_expiry(client: &Client, client_id: Option<&str>) -> Option<St
         .ok()?
         .eq(facts::TOKEN_TYPE_COLUMN, "refresh_token")
         .ok()?
-        .eq("user", facts::CURRENT_USER_ID)
+        .is_current_user("user")
         .ok()?;
     let tokens: Vec<serde_json::Value> =
         client.list(facts::TOKEN_TABLE, &q, &[facts::TOKEN_EXPIRES_COLUMN]).await.ok()?;
@@ -305,6 +305,7 @@ pub async fn reauth_expiring(services: &Services, window: &str) -> u8 {
             public_client: false,
             store_on_instance: false,
             timeout: 300,
+            trust_host: vec![],
         };
         let r = super::authorize::run(services, args).await;
         if r != exit::OK {

@@ -5,11 +5,13 @@
 
 pub mod checks;
 pub mod fix;
+pub mod ids;
 pub mod read;
 pub mod render;
 pub mod rooms;
 
 pub use checks::{Evidence, Finding, Severity};
+pub use ids::Check;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
@@ -31,50 +33,47 @@ pub struct Counts {
 /// Wrong-account findings first (the keyring token's account, the browser's, a provider
 /// naming another mailbox than its credential's), then by severity, then by id.
 pub fn order(findings: &mut [Finding]) {
-    let rank = |id: &str| match id {
-        "TOKEN-WRONG-ACCOUNT" => 0,
-        "BROWSER-WRONG-ACCOUNT" => 1,
-        "PROVIDER-DELEGATE-MISMATCH" => 2,
+    let rank = |id: Check| match id {
+        Check::TokenWrongAccount => 0,
+        Check::BrowserWrongAccount => 1,
+        Check::ProviderDelegateMismatch => 2,
         _ => 3,
     };
-    findings.sort_by_key(|f| (rank(f.id), f.severity, f.id));
+    findings.sort_by_key(|f| (rank(f.id), f.severity, f.id.as_str()));
 }
 
 /// The browser-account probe as a finding: which Microsoft account would ServiceNow's own
 /// Get OAuth Token use in this browser, compared with the delegated user.
 pub fn browser_finding(credential: &str, expected: Option<&str>, probed: Result<String, String>) -> Finding {
-    let mk = |id, severity, title: String, why: &str, fix: String| Finding {
+    let mk = |id: Check, severity, title: String, fix: String| Finding {
         id,
         severity,
         title,
         evidence: vec![],
-        why: why.into(),
+        why: id.why().into(),
         fix,
         fixable: false,
         repair: None,
     };
     match (probed, expected) {
         (Ok(who), Some(want)) if !who.eq_ignore_ascii_case(want) => mk(
-            "BROWSER-WRONG-ACCOUNT",
+            Check::BrowserWrongAccount,
             Severity::Error,
             format!("your browser is signed in to Microsoft as {who}, not {want}"),
-            "ServiceNow's Get OAuth Token sends no prompt, so in this browser it would silently issue the token for that account.",
             format!(
                 "Sign the browser out of Microsoft or use a private window before clicking Get OAuth Token, or let calsync do it: calsync authorize --credential \"{credential}\" --expect-user {want}."
             ),
         ),
         (Ok(who), _) => mk(
-            "BROWSER-ACCOUNT",
+            Check::BrowserAccount,
             Severity::Info,
             format!("your browser is signed in to Microsoft as {who}"),
-            "ServiceNow's Get OAuth Token would use this account silently.",
             "Nothing to do if that is the delegated mailbox.".into(),
         ),
         (Err(e), _) => mk(
-            "BROWSER-NO-SESSION",
+            Check::BrowserNoSession,
             Severity::Info,
             format!("your browser has no usable Microsoft session ({e})"),
-            "ServiceNow's Get OAuth Token will ask who signs in.",
             expected
                 .map(|w| format!("Sign in as {w} when asked."))
                 .unwrap_or_else(|| "Sign in as the delegated mailbox when asked.".into()),
@@ -98,8 +97,9 @@ impl Report {
     /// Adds a finding made after the checks (the browser probe, whose newest answer replaces
     /// an earlier one), and keeps the order and the counts right.
     pub fn add(&mut self, finding: Finding) {
-        if finding.id.starts_with("BROWSER-") {
-            self.findings.retain(|f| !f.id.starts_with("BROWSER-"));
+        let browser = |id: Check| id.as_str().starts_with("BROWSER-");
+        if browser(finding.id) {
+            self.findings.retain(|f| !browser(f.id));
         }
         self.findings.push(finding);
         self.settle();
@@ -126,7 +126,7 @@ pub struct AccountCheck {
 /// what it could not look at), never a silent pass.
 fn not_checked(what: String, reason: String, fix: String) -> Finding {
     Finding {
-        id: "NOT-CHECKED",
+        id: Check::NotChecked,
         severity: Severity::Error,
         title: format!("not checked: {what}"),
         evidence: vec![],
@@ -163,8 +163,8 @@ pub async fn accounts(
     for p in &s.providers {
         use crate::facts;
         use crate::snow::records::plain;
-        let (alias, email) = (plain(&p[facts::PROVIDER_ALIAS_COLUMN]), plain(&p[facts::PROVIDER_DELEGATE_COLUMN]));
-        if plain(&p[facts::PROVIDER_OVERRIDE_COLUMN]) != "true" || alias.is_empty() || email.is_empty() {
+        let (alias, email) = (s.provider(p, &facts::PROVIDER_ALIAS), s.provider(p, &facts::PROVIDER_DELEGATE));
+        if s.provider(p, &facts::PROVIDER_OVERRIDE) != "true" || alias.is_empty() || email.is_empty() {
             continue;
         }
         let cred = s
@@ -178,17 +178,17 @@ pub async fn accounts(
         {
             let id = plain(&p["sys_id"]);
             out.push(Finding {
-                id: "PROVIDER-DELEGATE-MISMATCH",
+                id: Check::ProviderDelegateMismatch,
                 severity: Severity::Error,
                 title: format!("the calendar provider \"{}\" names {email}, but its credential \"{}\" is signed in as {signed}", plain(&p["name"]), cred.name),
                 evidence: vec![Evidence {
                     table: facts::PROVIDER_TABLE.into(),
                     sys_id: id.clone(),
-                    field: facts::PROVIDER_DELEGATE_COLUMN.into(),
+                    field: s.dictionary.column(&facts::PROVIDER_DELEGATE),
                     value: email.clone(),
                     link: format!("{}/{}.do?sys_id={id}", s.instance, facts::PROVIDER_TABLE),
                 }],
-                why: "The provider creates reservations as its delegated user with the token of its alias's credential; two different accounts make calendar updates fail or land in the wrong mailbox.".into(),
+                why: Check::ProviderDelegateMismatch.why().into(),
                 fix: format!("Make them the same mailbox: set Delegated user email to {signed}, or sign {email} in: calsync authorize --credential \"{}\" --expect-user {email}.", cred.name),
                 fixable: false,
                 repair: None,
@@ -254,11 +254,11 @@ pub async fn accounts(
                 .and_then(|c| c.username().map(str::to_string)),
             Err(e) => {
                 out.push(Finding {
-                    id: "TOKEN-REFRESH-FAILED",
+                    id: Check::TokenRefreshFailed,
                     severity: Severity::Warning,
-                    title: format!("calsync's token for \"{}\" could not be refreshed", cred.name),
+                    title: format!("calsync's token for \"{}\" could not be refreshed ({e})", cred.name),
                     evidence: vec![ev("keyring", &account.key())],
-                    why: format!("The identity provider refused it ({e}); it may have expired or been revoked."),
+                    why: Check::TokenRefreshFailed.why().into(),
                     fix: format!("Sign in again: calsync reauth, or calsync authorize --credential \"{}\".", cred.name),
                     fixable: false,
                     repair: None,
@@ -277,21 +277,24 @@ pub async fn accounts(
         };
         match expected.get(&cred.name.0) {
             Some(want) if !want.eq_ignore_ascii_case(&who) => out.push(Finding {
-                id: "TOKEN-WRONG-ACCOUNT",
+                id: Check::TokenWrongAccount,
                 severity: Severity::Error,
                 title: format!("the token of \"{}\" belongs to {who}, not to {want}", cred.name),
                 evidence: vec![ev("signed in as", &who)],
-                why: "A token of the wrong Microsoft account (usually the admin's own, reused silently by the browser) reads and writes the wrong calendars, and fails for rooms that account is not a delegate of.".into(),
-                fix: format!("Sign {want} in again: calsync authorize --credential \"{}\" --expect-user {want}.", cred.name),
+                why: Check::TokenWrongAccount.why().into(),
+                fix: format!(
+                    "Sign {want} in again: calsync authorize --credential \"{}\" --expect-user {want}.",
+                    cred.name
+                ),
                 fixable: false,
                 repair: None,
             }),
             _ => out.push(Finding {
-                id: "TOKEN-ACCOUNT",
+                id: Check::TokenAccount,
                 severity: Severity::Info,
                 title: format!("calsync's token for \"{}\" belongs to {who}", cred.name),
                 evidence: vec![ev("signed in as", &who)],
-                why: "Read from a fresh id_token obtained with the refresh token in the OS keyring.".into(),
+                why: Check::TokenAccount.why().into(),
                 fix: "Nothing to do if that is the delegated mailbox.".into(),
                 fixable: false,
                 repair: None,
@@ -358,7 +361,7 @@ pub async fn examine(
             findings.extend(rooms::graph_checks(services, client, &snapshot, &r, &opts).await);
         }
         Err(e) => findings.push(Finding {
-            id: "ROOM-UNREAD",
+            id: Check::RoomUnread,
             severity: Severity::Warning,
             title: format!("the rooms' configurations could not be read ({e})"),
             evidence: vec![],
@@ -377,21 +380,19 @@ pub async fn examine(
 /// credential on the spoke's default aliases, of the active provider without an override.
 pub fn provider_mailbox(s: &read::Snapshot, credential: &str) -> Option<String> {
     use crate::facts;
-    use crate::snow::records::plain;
     let cred = s.credentials.iter().find(|c| &*c.name == credential)?;
     let aliases: Vec<&str> =
         s.connections.iter().filter(|c| c.credential.id() == &*cred.sys_id).map(|c| c.connection_alias.id()).collect();
-    let col = |p: &serde_json::Value, k: &str| plain(&p[k]);
-    let active = s.providers.iter().filter(|p| col(p, "active") == "true");
+    let col = |p: &serde_json::Value, f: &facts::Labelled| s.provider(p, f);
+    let active = s.providers.iter().filter(|p| col(p, &facts::PROVIDER_ACTIVE) == "true");
     let overriding = active.clone().find(|p| {
-        col(p, facts::PROVIDER_OVERRIDE_COLUMN) == "true"
-            && aliases.contains(&col(p, facts::PROVIDER_ALIAS_COLUMN).as_str())
+        col(p, &facts::PROVIDER_OVERRIDE) == "true" && aliases.contains(&col(p, &facts::PROVIDER_ALIAS).as_str())
     });
     let default_alias = aliases.iter().any(|a| {
         s.alias(a).is_some_and(|x| [facts::SPOKE_ALIAS_ID, facts::SPOKE_CLIENTCRED_ALIAS_ID].contains(&&*x.id))
     });
     let provider = overriding.or_else(|| {
-        default_alias.then(|| active.clone().find(|p| col(p, facts::PROVIDER_OVERRIDE_COLUMN) != "true")).flatten()
+        default_alias.then(|| active.clone().find(|p| col(p, &facts::PROVIDER_OVERRIDE) != "true")).flatten()
     })?;
-    Some(col(provider, facts::PROVIDER_DELEGATE_COLUMN)).filter(|e| !e.is_empty())
+    Some(col(provider, &facts::PROVIDER_DELEGATE)).filter(|e| !e.is_empty())
 }

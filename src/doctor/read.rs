@@ -1,13 +1,50 @@
 //! Everything the doctor and the wizard look at, read in one concurrent round: the whole
 //! Workplace Calendar Synchronization setup is a few hundred records at most. The one
-//! reader of instance state the doctor, its repairs and the wizard's probe share.
+//! reader of instance state the doctor, its repairs and the wizard's probe share. The data
+//! dictionary is read in the same round, and the labelled columns are looked up in it.
 
 use crate::facts;
+use crate::snow::dictionary::Dictionary;
 use crate::snow::records::{
     Alias, Connection, Credential, OAuthEntity, OAuthProfile, Property, Scope, User, UserHasRole, UserPreference, plain,
 };
 use crate::snow::{Client, Query, SnError};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
+
+/// An OAuth Entity Scope linked to a profile.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScopeLink {
+    pub profile: String,
+    /// The scope string (e.g. `Calendars.ReadWrite`).
+    pub scope: String,
+    /// The sys_id of the scope record, and of the registry (OAuth provider) it belongs to.
+    pub scope_id: String,
+    pub registry: String,
+}
+
+/// A retry policy as the doctor needs it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RetryPolicy {
+    pub sys_id: String,
+    pub name: String,
+    /// The Retry Strategy's stored value, and its label.
+    pub strategy: String,
+    pub strategy_label: String,
+    pub max_elapsed_secs: i64,
+}
+
+/// A table some instances lack or hide: its rows, or None when it could not be read.
+pub type Optional<T> = Option<Vec<T>>;
+
+async fn optional<T: DeserializeOwned>(
+    client: &Client,
+    table: &str,
+    q: &Query,
+    fields: &[&str],
+) -> Result<Optional<T>, SnError> {
+    Ok(client.list::<T>(table, q, fields).await.ok())
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
@@ -24,18 +61,25 @@ pub struct Snapshot {
     pub credentials: Vec<Credential>,
     pub profiles: Vec<OAuthProfile>,
     pub entities: Vec<OAuthEntity>,
-    /// (profile sys_id, scope string) pairs linked to profiles.
-    pub profile_scopes: Vec<(String, String)>,
+    /// The OAuth Entity Scopes linked to profiles.
+    pub profile_scopes: Vec<ScopeLink>,
     /// The integration mode property.
     pub property: Option<Property>,
     /// The integration mode property and the tunable WCS properties that exist.
     pub properties: Vec<Property>,
     /// (credential sys_id, token type, expires) of tokens the instance holds.
     pub tokens: Vec<(String, String, String)>,
-    /// Calendar providers, as raw rows (their column names are uncertain, see facts).
+    /// Calendar providers, as raw rows: their columns are found through `dictionary`.
     pub providers: Vec<Value>,
-    /// Retry policies: (sys_id, name, honours Retry-After, max elapsed seconds).
-    pub retry_policies: Vec<(String, String, bool, i64)>,
+    pub retry_policies: Vec<RetryPolicy>,
+    /// The instance's names for the columns the documentation gives only as labels.
+    pub dictionary: Dictionary,
+    /// The spoke's data source "Exchange Online Calendar" (raw rows).
+    pub data_sources: Optional<Value>,
+    /// Connection attributes: (connection sys_id, attribute name).
+    pub connection_attributes: Optional<(String, String)>,
+    /// How many users hold the WCS admin role (None: could not be read).
+    pub wcs_admins: Option<usize>,
 }
 
 impl Snapshot {
@@ -57,6 +101,26 @@ impl Snapshot {
     pub fn scope(&self, name: &str) -> Option<&Scope> {
         self.scopes.iter().find(|s| &*s.scope == name)
     }
+    /// A calendar provider's labelled column, as the instance names it.
+    pub fn provider(&self, p: &Value, f: &facts::Labelled) -> String {
+        self.dictionary.get(p, f)
+    }
+    /// The application (scope sys_id) a connection belongs to.
+    pub fn connection_scope(&self, c: &Connection) -> String {
+        c.extra.get(&self.dictionary.column(&facts::CONNECTION_SCOPE)).map(plain).unwrap_or_default()
+    }
+    /// The application (scope sys_id) a credential belongs to.
+    pub fn credential_scope(&self, c: &Credential) -> String {
+        c.extra.get(&self.dictionary.column(&facts::CREDENTIAL_SCOPE)).map(plain).unwrap_or_default()
+    }
+    /// A credential's Integration Type, stored value.
+    pub fn integration_type(&self, c: &Credential) -> String {
+        c.extra.get(&self.dictionary.column(&facts::CREDENTIAL_INTEGRATION_TYPE)).map(plain).unwrap_or_default()
+    }
+    /// Is this the per-user credential of personal mode (Integration Type Personal)?
+    pub fn is_personal(&self, c: &Credential) -> bool {
+        self.integration_type(c).eq_ignore_ascii_case(&self.dictionary.choice(&facts::INTEGRATION_PERSONAL))
+    }
 }
 
 pub async fn read(client: &Client) -> Result<Snapshot, SnError> {
@@ -72,7 +136,8 @@ pub async fn read(client: &Client) -> Result<Snapshot, SnError> {
     let q_prop = Query::new().is_in("name", &prop_names)?;
     let q_req = Query::new().eq("requestor_context", facts::REQUESTOR_CONTEXT_CREDENTIALS)?;
     let token_fields = [facts::TOKEN_REQUESTOR_COLUMN, facts::TOKEN_TYPE_COLUMN, facts::TOKEN_EXPIRES_COLUMN];
-    let policy_fields = ["sys_id", "name", facts::RETRY_HONOR_COLUMN, facts::RETRY_MAX_ELAPSED_COLUMN];
+    let q_source = Query::new().eq("name", facts::DATA_SOURCE_NAME)?;
+    let q_wcs_admins = Query::new().eq("role.name", facts::WCS_ADMIN_ROLE)?;
     let (
         users,
         roles,
@@ -90,6 +155,10 @@ pub async fn read(client: &Client) -> Result<Snapshot, SnError> {
         tokens,
         providers,
         policies,
+        dictionary,
+        data_sources,
+        attributes,
+        wcs_admins,
     ) = tokio::try_join!(
         client.list::<User>("sys_user", &q_user, &["sys_id", "user_name"]),
         client.list::<UserHasRole>("sys_user_has_role", &q_role, &["sys_id", "user"]),
@@ -100,28 +169,31 @@ pub async fn read(client: &Client) -> Result<Snapshot, SnError> {
         client.list::<Credential>("oauth_2_0_credentials", &all, &[]),
         client.list::<OAuthProfile>("oauth_entity_profile", &all, &[]),
         client.list::<OAuthEntity>("oauth_entity", &all, &[]),
-        client.list::<Value>("oauth_entity_scope", &all, &["sys_id", "oauth_entity_scope", "name"]),
+        client.list::<Value>("oauth_entity_scope", &all, &["sys_id", "oauth_entity_scope", "name", "oauth_entity"]),
         client.list::<Value>("oauth_entity_profile_scope", &all, &["oauth_entity_profile", "oauth_entity_scope"]),
         client.list::<Property>("sys_properties", &q_prop, &[]),
         client.list::<Value>(facts::REQUESTOR_TABLE, &q_req, &["sys_id", "requestor_id"]),
         client.list::<Value>(facts::TOKEN_TABLE, &all, &token_fields),
         client.list::<Value>(facts::PROVIDER_TABLE, &all, &[]),
-        client.list::<Value>("sys_retry_policy", &all, &policy_fields),
+        client.list::<Value>("sys_retry_policy", &all, &[]),
+        async { Ok(Dictionary::read(client).await) },
+        optional::<Value>(client, facts::DATA_SOURCE_TABLE, &q_source, &[]),
+        optional::<Value>(client, facts::CONNECTION_ATTRIBUTE_TABLE, &all, &["connection", "name"]),
+        optional::<UserHasRole>(client, "sys_user_has_role", &q_wcs_admins, &["sys_id", "user"]),
     )?;
-    let scope_name = |id: &str| {
-        entity_scopes
-            .iter()
-            .find(|s| plain(&s["sys_id"]) == id)
+    let link = |l: &Value| {
+        let scope_id = plain(&l["oauth_entity_scope"]);
+        let found = entity_scopes.iter().find(|s| plain(&s["sys_id"]) == scope_id);
+        let scope = found
             .map(|s| {
                 let v = plain(&s["oauth_entity_scope"]);
                 if v.is_empty() { plain(&s["name"]) } else { v }
             })
-            .unwrap_or_default()
+            .unwrap_or_default();
+        let registry = found.map(|s| plain(&s["oauth_entity"])).unwrap_or_default();
+        ScopeLink { profile: plain(&l["oauth_entity_profile"]), scope, scope_id, registry }
     };
-    let profile_scopes = links
-        .iter()
-        .map(|l| (plain(&l["oauth_entity_profile"]), scope_name(&plain(&l["oauth_entity_scope"]))))
-        .collect();
+    let profile_scopes = links.iter().map(link).collect();
     let tokens = tokens
         .iter()
         .filter_map(|t| {
@@ -156,9 +228,20 @@ pub async fn read(client: &Client) -> Result<Snapshot, SnError> {
         retry_policies: policies
             .iter()
             .map(|p| {
-                let num = plain(&p[facts::RETRY_MAX_ELAPSED_COLUMN]).trim().parse().unwrap_or(0);
-                (plain(&p["sys_id"]), plain(&p["name"]), plain(&p[facts::RETRY_HONOR_COLUMN]) == "true", num)
+                let strategy = dictionary.get(p, &facts::RETRY_STRATEGY);
+                RetryPolicy {
+                    sys_id: plain(&p["sys_id"]),
+                    name: plain(&p["name"]),
+                    strategy_label: dictionary.choice_label(&facts::RETRY_STRATEGY, &strategy),
+                    strategy,
+                    max_elapsed_secs: dictionary.get(p, &facts::RETRY_MAX_ELAPSED).trim().parse().unwrap_or(0),
+                }
             })
             .collect(),
+        dictionary,
+        data_sources,
+        connection_attributes: attributes
+            .map(|rows| rows.iter().map(|r| (plain(&r["connection"]), plain(&r["name"]))).collect()),
+        wcs_admins: wcs_admins.map(|r| r.len()),
     })
 }

@@ -3,7 +3,13 @@
 
 use super::{Report, Severity};
 
+/// The report as text; record names and values in it came from the instance, so the
+/// result is sanitized.
 pub fn text(r: &Report) -> String {
+    crate::sanitize::text(&raw_text(r))
+}
+
+fn raw_text(r: &Report) -> String {
     let mut out = vec![
         format!("Instance  {}", r.instance),
         format!("Mode      {}", r.mode.clone().unwrap_or_else(|| "unknown".into())),
@@ -42,6 +48,24 @@ pub fn counts(errors: usize, warnings: usize, notes: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn findings_about_hostile_names_print_no_terminal_escapes() {
+        let f =
+            crate::doctor::browser_finding("MS\u{1b}[2J Graph", Some("a@contoso.com"), Ok("\u{1b}]0;x\u{7}".into()));
+        let r = Report {
+            instance: "https://dev1.service-now.com".into(),
+            mode: None,
+            healthy: false,
+            summary: crate::doctor::Counts::default(),
+            findings: vec![f],
+        };
+        let shown = text(&r);
+        assert!(!shown.contains(['\u{1b}', '\u{7}']), "{shown:?}");
+        assert!(shown.contains("MS\\u{1b}[2J Graph"), "{shown}");
+    }
+
     #[test]
     fn counts_say_one_error_and_two_warnings() {
         assert_eq!(super::counts(1, 2, 0), "1 error, 2 warnings, 0 notes");

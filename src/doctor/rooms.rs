@@ -9,7 +9,7 @@
 //! reached is a warning, never a silent pass.
 
 use super::read::Snapshot;
-use super::{AccountCheck, Evidence, Finding, Severity};
+use super::{AccountCheck, Check, Evidence, Finding, Severity};
 use crate::facts;
 use crate::snow::records::plain;
 use crate::snow::{Client, Query, SnError};
@@ -17,30 +17,30 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
 /// Every id this module can report.
-pub const IDS: [&str; 23] = [
-    "ROOM-NONE",
-    "ROOM-INACTIVE",
-    "ROOM-NO-SUBSCRIPTION",
-    "ROOM-SUBSCRIPTION-FAILED",
-    "ROOM-SUBSCRIPTION-EXPIRED",
-    "ROOM-SUBSCRIPTION-DUPLICATE",
-    "ROOM-PROVIDER-INACTIVE",
-    "ROOM-EMAIL-MISMATCH",
-    "ROOM-TWO-PROVIDERS",
-    "WEBHOOK-MISSING",
-    "WEBHOOK-NO-CALLBACK",
-    "JOB-INACTIVE",
-    "FLOW-INACTIVE",
-    "JOB-REPROCESS",
-    "ROOM-GRAPH-DENIED",
-    "ROOM-GRAPH-ODATA",
-    "ROOM-GRAPH-INVALID",
-    "ROOM-GRAPH-NO-MAILBOX",
-    "ROOM-GRAPH-READ-ONLY",
-    "ROOM-NOT-A-ROOM",
-    "ROOM-GRAPH-UNCHECKED",
-    "GRAPH-UNREACHABLE",
-    "ROOM-UNREAD",
+pub const IDS: [Check; 23] = [
+    Check::RoomNone,
+    Check::RoomInactive,
+    Check::RoomNoSubscription,
+    Check::RoomSubscriptionFailed,
+    Check::RoomSubscriptionExpired,
+    Check::RoomSubscriptionDuplicate,
+    Check::RoomProviderInactive,
+    Check::RoomEmailMismatch,
+    Check::RoomTwoProviders,
+    Check::WebhookMissing,
+    Check::WebhookNoCallback,
+    Check::JobInactive,
+    Check::FlowInactive,
+    Check::JobReprocess,
+    Check::RoomGraphDenied,
+    Check::RoomGraphOdata,
+    Check::RoomGraphInvalid,
+    Check::RoomGraphNoMailbox,
+    Check::RoomGraphReadOnly,
+    Check::RoomNotARoom,
+    Check::RoomGraphUnchecked,
+    Check::GraphUnreachable,
+    Check::RoomUnread,
 ];
 
 /// The room side of the instance, read in one concurrent round (plus one for the rooms'
@@ -108,15 +108,7 @@ impl Out<'_> {
             link: format!("{}/{table}.do?sys_id={sys_id}", self.instance),
         }
     }
-    fn add(
-        &mut self,
-        id: &'static str,
-        severity: Severity,
-        title: String,
-        evidence: Vec<Evidence>,
-        why: &str,
-        fix: String,
-    ) {
+    fn add(&mut self, id: Check, severity: Severity, title: String, evidence: Vec<Evidence>, why: &str, fix: String) {
         self.list.push(Finding { id, severity, title, evidence, why: why.into(), fix, fixable: false, repair: None });
     }
 }
@@ -135,12 +127,12 @@ impl RoomSnapshot {
 
 /// What the Graph error of a failed subscription (or of calsync's own read) means, and the
 /// fix; None when it is none of the documented ones.
-pub fn explain(message: &str, delegate: Option<&str>, room: &str) -> Option<(&'static str, String, String)> {
+pub fn explain(message: &str, delegate: Option<&str>, room: &str) -> Option<(Check, String, String)> {
     let m = message.to_ascii_lowercase();
     let who = delegate.map(str::to_string).unwrap_or_else(|| "the delegated user".into());
     if m.contains(&facts::GRAPH_ODATA_DISABLED.to_ascii_lowercase()) || m.contains("access to odata is inactive") {
         Some((
-            "ROOM-GRAPH-ODATA",
+            Check::RoomGraphOdata,
             format!("Microsoft refuses to open {room}'s calendar: \"Access to OData is disabled\""),
             format!(
                 "An application access policy or the mailbox's REST access blocks the app: put {room} (and {who}) in scope of the app registration's tenant and access policy (Exchange Online PowerShell: Test-ApplicationAccessPolicy), then deactivate and activate the room's configuration."
@@ -148,7 +140,7 @@ pub fn explain(message: &str, delegate: Option<&str>, room: &str) -> Option<(&'s
         ))
     } else if m.contains(&facts::GRAPH_INVALID_OBJECT.to_ascii_lowercase()) {
         Some((
-            "ROOM-GRAPH-INVALID",
+            Check::RoomGraphInvalid,
             format!("Microsoft does not know {room} as an object: \"Invalid object\""),
             "Check the Email of the room's configuration; the room must be a mailbox in the app registration's tenant."
                 .to_string(),
@@ -159,14 +151,14 @@ pub fn explain(message: &str, delegate: Option<&str>, room: &str) -> Option<(&'s
         || m.contains("nonexistentmailbox")
     {
         Some((
-            "ROOM-GRAPH-NO-MAILBOX",
+            Check::RoomGraphNoMailbox,
             format!("{room} has no mailbox in Exchange Online"),
             "Create the room mailbox in the Microsoft 365 admin center (Resources > Rooms & equipment) with this address, or correct the Email of the room's configuration."
                 .to_string(),
         ))
     } else if m.contains("access is denied") || m.contains("accessdenied") || m.contains("access denied") {
         Some((
-            "ROOM-GRAPH-DENIED",
+            Check::RoomGraphDenied,
             format!("{who} may not open {room}'s calendar"),
             format!(
                 "Make {who} a delegate of {room} (Microsoft 365 admin center > Resources > Rooms & equipment > {room} > Delegates), or check the application access policy; then deactivate and activate the room's configuration."
@@ -181,7 +173,7 @@ pub fn explain(message: &str, delegate: Option<&str>, room: &str) -> Option<(&'s
 pub fn check(s: &Snapshot, r: &RoomSnapshot, now: &str) -> Vec<Finding> {
     let mut o = Out { instance: &s.instance, list: vec![] };
     if r.configs.is_empty() {
-        o.add("ROOM-NONE", Severity::Info, "no room is set up to sync yet (no Reservable Sync Configuration)".into(), vec![], "Each room that takes part in calendar sync needs its own Reservable Sync Configuration.", "Add the rooms to the plan ([[room]] location, email, provider) and apply it, or pick them in the wizard's Rooms step.".into());
+        o.add(Check::RoomNone, Severity::Info, "no room is set up to sync yet (no Reservable Sync Configuration)".into(), vec![], "Each room that takes part in calendar sync needs its own Reservable Sync Configuration.", "Add the rooms to the plan ([[room]] location, email, provider) and apply it, or pick them in the wizard's Rooms step.".into());
         return o.list;
     }
     let provider = |id: &str| s.providers.iter().find(|p| col(p, "sys_id") == id);
@@ -200,14 +192,14 @@ pub fn check(s: &Snapshot, r: &RoomSnapshot, now: &str) -> Vec<Finding> {
                     o.ev(facts::RSV_CONFIG_TABLE, c, facts::RSV_EMAIL_COLUMN, &email),
                     o.ev(facts::SPACE_TABLE, space, facts::SPACE_EMAIL_COLUMN, &se),
                 ];
-                o.add("ROOM-EMAIL-MISMATCH", Severity::Error, format!("the configuration of {room} names {email}, but the room's email is {se}"), ev, "The configuration's email is the calendar WCS reads and writes; another one syncs the wrong calendar.", format!("Make them the same mailbox: set Email on {link} or on the room's form."));
+                o.add(Check::RoomEmailMismatch, Severity::Error, format!("the configuration of {room} names {email}, but the room's email is {se}"), ev, "The configuration's email is the calendar WCS reads and writes; another one syncs the wrong calendar.", format!("Make them the same mailbox: set Email on {link} or on the room's form."));
             }
         }
         match provider(&pid) {
             Some(p) if col(p, "active") != "true" => {
                 let ev = vec![o.ev(facts::PROVIDER_TABLE, p, "active", "false")];
                 o.add(
-                    "ROOM-PROVIDER-INACTIVE",
+                    Check::RoomProviderInactive,
                     Severity::Error,
                     format!("{room} syncs through the inactive provider \"{}\"", col(p, "name")),
                     ev,
@@ -222,13 +214,13 @@ pub fn check(s: &Snapshot, r: &RoomSnapshot, now: &str) -> Vec<Finding> {
         }
         if col(c, "active") != "true" {
             let ev = vec![o.ev(facts::RSV_CONFIG_TABLE, c, "active", "false")];
-            o.add("ROOM-INACTIVE", Severity::Warning, format!("{room} does not sync: its Reservable Sync Configuration is inactive"), ev, "Exchange Online configurations are created inactive; only the form's Activate action turns them on and creates the room's Graph subscription.", format!("Open {link} and click Activate, then run calsync doctor again."));
+            o.add(Check::RoomInactive, Severity::Warning, format!("{room} does not sync: its Reservable Sync Configuration is inactive"), ev, "Exchange Online configurations are created inactive; only the form's Activate action turns them on and creates the room's Graph subscription.", format!("Open {link} and click Activate, then run calsync doctor again."));
             continue;
         }
         let sub_id = col(c, facts::RSV_SUBSCRIPTION_COLUMN);
         let Some(sub) = r.subscriptions.iter().find(|x| col(x, "sys_id") == sub_id && !sub_id.is_empty()) else {
             let ev = vec![o.ev(facts::RSV_CONFIG_TABLE, c, facts::RSV_SUBSCRIPTION_COLUMN, "empty")];
-            o.add("ROOM-NO-SUBSCRIPTION", Severity::Error, format!("{room} is active but has no subscription"), ev, "Without a Graph subscription Microsoft never tells the instance about the room's calendar changes.", format!("Open {link}, click Deactivate and then Activate; if the field stays empty, look at Flow Designer > Executions > Create or Update Subscription."));
+            o.add(Check::RoomNoSubscription, Severity::Error, format!("{room} is active but has no subscription"), ev, "Without a Graph subscription Microsoft never tells the instance about the room's calendar changes.", format!("Open {link}, click Deactivate and then Activate; if the field stays empty, look at Flow Designer > Executions > Create or Update Subscription."));
             continue;
         };
         let (status, code) = (col(sub, facts::SUBSCRIPTION_STATUS_COLUMN), col(sub, facts::SUBSCRIPTION_CODE_COLUMN));
@@ -249,7 +241,7 @@ pub fn check(s: &Snapshot, r: &RoomSnapshot, now: &str) -> Vec<Finding> {
                 None => format!("Fix the cause Microsoft gave, then open {link} and click Deactivate and Activate."),
             };
             o.add(
-                "ROOM-SUBSCRIPTION-FAILED",
+                Check::RoomSubscriptionFailed,
                 Severity::Error,
                 format!(
                     "the subscription of {room} is {status} ({})",
@@ -261,7 +253,7 @@ pub fn check(s: &Snapshot, r: &RoomSnapshot, now: &str) -> Vec<Finding> {
             );
         } else if !expires.is_empty() && expires.as_str() < now {
             let ev = vec![o.ev(facts::SUBSCRIPTION_TABLE, sub, facts::SUBSCRIPTION_EXPIRES_COLUMN, &expires)];
-            o.add("ROOM-SUBSCRIPTION-EXPIRED", Severity::Error, format!("the subscription of {room} expired on {expires}"), ev, "Microsoft stops sending notifications when a subscription expires; the Renew Subscriptions flow should have renewed it.", format!("Check that the Renew Subscriptions flow is active, then open {link} and click Deactivate and Activate."));
+            o.add(Check::RoomSubscriptionExpired, Severity::Error, format!("the subscription of {room} expired on {expires}"), ev, "Microsoft stops sending notifications when a subscription expires; the Renew Subscriptions flow should have renewed it.", format!("Check that the Renew Subscriptions flow is active, then open {link} and click Deactivate and Activate."));
         }
     }
     // Several live subscriptions for one mailbox: each change arrives more than once.
@@ -276,7 +268,7 @@ pub fn check(s: &Snapshot, r: &RoomSnapshot, now: &str) -> Vec<Finding> {
             .iter()
             .map(|x| o.ev(facts::SUBSCRIPTION_TABLE, x, facts::SUBSCRIPTION_STATUS_COLUMN, "active"))
             .collect();
-        o.add("ROOM-SUBSCRIPTION-DUPLICATE", Severity::Warning, format!("{email} has {} active subscriptions", subs.len()), ev, "Each calendar change is then delivered and queued more than once, which costs Graph requests and can duplicate reservations.", "Keep the one the room's configuration points at; set the others' status to Being deleted (the Renew Subscriptions flow then deletes them), or deactivate and activate the room.".into());
+        o.add(Check::RoomSubscriptionDuplicate, Severity::Warning, format!("{email} has {} active subscriptions", subs.len()), ev, "Each calendar change is then delivered and queued more than once, which costs Graph requests and can duplicate reservations.", "Keep the one the room's configuration points at; set the others' status to Being deleted (the Renew Subscriptions flow then deletes them), or deactivate and activate the room.".into());
     }
     for (loc, providers) in per_location.iter().filter(|(_, p)| p.len() > 1) {
         let room =
@@ -284,7 +276,7 @@ pub fn check(s: &Snapshot, r: &RoomSnapshot, now: &str) -> Vec<Finding> {
         let names: Vec<String> =
             providers.iter().map(|p| provider(p).map(|x| col(x, "name")).unwrap_or_else(|| p.clone())).collect();
         o.add(
-            "ROOM-TWO-PROVIDERS",
+            Check::RoomTwoProviders,
             Severity::Warning,
             format!("{room} is configured with {} providers ({})", names.len(), names.join(", ")),
             vec![],
@@ -294,7 +286,7 @@ pub fn check(s: &Snapshot, r: &RoomSnapshot, now: &str) -> Vec<Finding> {
     }
     match &r.webhook {
         None => o.add(
-            "WEBHOOK-MISSING",
+            Check::WebhookMissing,
             Severity::Error,
             format!("the spoke's \"{}\" webhook registry is missing", facts::WEBHOOK_NAME),
             vec![],
@@ -317,7 +309,7 @@ pub fn check(s: &Snapshot, r: &RoomSnapshot, now: &str) -> Vec<Finding> {
                     "empty",
                 )];
                 let link = format!("{}/{}.do?sys_id={}", s.instance, facts::WEBHOOK_TABLE, col(w, "sys_id"));
-                o.add("WEBHOOK-NO-CALLBACK", Severity::Error, format!("the \"{}\" webhook registry has no {missing}", facts::WEBHOOK_NAME), ev, "Subscriptions need the callback URL Microsoft posts the rooms' changes to, and the client state that proves a notification is genuine.", format!("With the application scope set to Microsoft Exchange Online Spoke, open {link}, select Callback URL (it generates both) and Update; then deactivate and activate the rooms."));
+                o.add(Check::WebhookNoCallback, Severity::Error, format!("the \"{}\" webhook registry has no {missing}", facts::WEBHOOK_NAME), ev, "Subscriptions need the callback URL Microsoft posts the rooms' changes to, and the client state that proves a notification is genuine.", format!("With the application scope set to Microsoft Exchange Online Spoke, open {link}, select Callback URL (it generates both) and Update; then deactivate and activate the rooms."));
             }
         }
     }
@@ -327,7 +319,7 @@ pub fn check(s: &Snapshot, r: &RoomSnapshot, now: &str) -> Vec<Finding> {
         if job.as_ref().is_none_or(|j| col(j, "active") != "true") {
             let ev = job.iter().map(|j| o.ev(facts::JOB_TABLE, j, "active", "false")).collect();
             let state = if job.is_some() { "inactive" } else { "missing" };
-            o.add("JOB-INACTIVE", Severity::Error, format!("the scheduled job \"{name}\" is {state}"), ev, &format!("It {what}; rooms stop syncing without it."), format!("Activate \"{name}\" (System Definition > Scheduled Jobs); if it is missing, repair Workplace Calendar Synchronization or the spoke."));
+            o.add(Check::JobInactive, Severity::Error, format!("the scheduled job \"{name}\" is {state}"), ev, &format!("It {what}; rooms stop syncing without it."), format!("Activate \"{name}\" (System Definition > Scheduled Jobs); if it is missing, repair Workplace Calendar Synchronization or the spoke."));
         }
     }
     for (name, what) in facts::REQUIRED_FLOWS {
@@ -336,7 +328,7 @@ pub fn check(s: &Snapshot, r: &RoomSnapshot, now: &str) -> Vec<Finding> {
             let ev = flow.iter().map(|f| o.ev(facts::FLOW_TABLE, f, "active", "false")).collect();
             let state = if flow.is_some() { "inactive" } else { "missing" };
             o.add(
-                "FLOW-INACTIVE",
+                Check::FlowInactive,
                 Severity::Error,
                 format!("the flow \"{name}\" is {state}"),
                 ev,
@@ -349,7 +341,7 @@ pub fn check(s: &Snapshot, r: &RoomSnapshot, now: &str) -> Vec<Finding> {
         && col(&j, "active") != "true"
     {
         let ev = vec![o.ev(facts::JOB_TABLE, &j, "active", "false")];
-        o.add("JOB-REPROCESS", Severity::Info, format!("\"{}\" is inactive (as installed)", facts::REPROCESS_JOB), ev, "It re-sends the calendar calls of events that failed, such as those Microsoft throttled with HTTP 429 (\"Too many requests\").", format!("If events under Workplace Calendar Synchronization > Synchronization > Events fail with \"Too many requests\", activate \"{}\" with a 5-minute interval.", facts::REPROCESS_JOB));
+        o.add(Check::JobReprocess, Severity::Info, format!("\"{}\" is inactive (as installed)", facts::REPROCESS_JOB), ev, "It re-sends the calendar calls of events that failed, such as those Microsoft throttled with HTTP 429 (\"Too many requests\").", format!("If events under Workplace Calendar Synchronization > Synchronization > Events fail with \"Too many requests\", activate \"{}\" with a 5-minute interval.", facts::REPROCESS_JOB));
     }
     o.list
 }
@@ -462,7 +454,7 @@ pub fn graph_finding(instance: &str, t: &Target, who: &str, result: &Result<Acce
     };
     match result {
         Err(e) => mk(
-            "GRAPH-UNREACHABLE",
+            Check::GraphUnreachable,
             Severity::Warning,
             format!("Microsoft Graph could not be reached to check {} ({e})", t.room),
             "The room-side checks did not run; nothing is known about the room's calendar.",
@@ -477,7 +469,7 @@ pub fn graph_finding(instance: &str, t: &Target, who: &str, result: &Result<Acce
                 fix,
             ),
             None => mk(
-                "ROOM-GRAPH-DENIED",
+                Check::RoomGraphDenied,
                 Severity::Error,
                 format!("{who} could not open {}'s calendar (HTTP {status}: {msg})", t.room),
                 "WCS reads and writes the room's calendar as this account; it fails the same way.",
@@ -488,7 +480,7 @@ pub fn graph_finding(instance: &str, t: &Target, who: &str, result: &Result<Acce
             ),
         },
         Ok(Access::Opens { can_edit: false, .. }) => mk(
-            "ROOM-GRAPH-READ-ONLY",
+            Check::RoomGraphReadOnly,
             Severity::Error,
             format!("{who} can read {}'s calendar but not write it", t.room),
             "Reservations made in ServiceNow are written to the room's calendar as this account.",
@@ -498,14 +490,14 @@ pub fn graph_finding(instance: &str, t: &Target, who: &str, result: &Result<Acce
             ),
         ),
         Ok(Access::Opens { room: Some(false), .. }) => mk(
-            "ROOM-NOT-A-ROOM",
+            Check::RoomNotARoom,
             Severity::Error,
             format!("{} is not a room mailbox", t.email),
             "WCS synchronizes room (resource) calendars; a user mailbox does not accept or decline bookings.",
             format!("Put the room's own mailbox in the configuration of {}.", t.room),
         ),
         Ok(Access::Opens { room: None, .. }) => mk(
-            "ROOM-GRAPH-UNCHECKED",
+            Check::RoomGraphUnchecked,
             Severity::Info,
             format!("{who} opens {}'s calendar; whether it is a room mailbox could not be confirmed", t.room),
             "Confirming the mailbox type needs Place.Read.All, which WCS does not ask for.",
@@ -568,7 +560,7 @@ pub async fn graph_checks(
                 out.extend(graph_finding(&s.instance, &t, who, &result));
             }
             Err(e) => out.push(Finding {
-                id: "ROOM-GRAPH-UNCHECKED",
+                id: Check::RoomGraphUnchecked,
                 severity: Severity::Warning,
                 title: format!("{}'s calendar was not checked on Microsoft's side: {e}", t.room),
                 evidence: vec![],

@@ -83,6 +83,6 @@ pub struct NoBrowser;
 
 impl Browser for NoBrowser {
     fn open(&self, _url: &str) -> Result<(), String> {
-        Err("not opened (--no-browser)".into())
+        Err("--no-browser was given".into())
     }
 }

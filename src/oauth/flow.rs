@@ -75,9 +75,9 @@ pub struct ProviderTokenError {
 
 impl fmt::Display for ProviderTokenError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.error)?;
+        write!(f, "{}", crate::sanitize::line_clipped(&self.error, 200))?;
         if let Some(d) = &self.error_description {
-            write!(f, ": {}", d.lines().next().unwrap_or(d))?;
+            write!(f, ": {}", crate::sanitize::line_clipped(d.lines().next().unwrap_or(d), 1000))?;
         }
         Ok(())
     }

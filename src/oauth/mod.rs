@@ -13,3 +13,4 @@ pub mod mailbox;
 pub mod redirect;
 pub mod session;
 pub mod target;
+pub mod trust;

@@ -51,11 +51,13 @@ pub fn read(params: &HashMap<String, String>, expected_state: &str) -> Result<Re
         return Err(RedirectError::StateMismatch);
     }
     if let Some(error) = params.get("error") {
+        // Whatever reached the redirect is outside text, shown later on a terminal.
+        let clean = |k: &str| params.get(k).map(|v| crate::sanitize::line_clipped(v, 1000));
         return Ok(Redirect::Error(ProviderError {
-            error: error.clone(),
-            description: params.get("error_description").cloned(),
-            subcode: params.get("error_subcode").cloned(),
-            uri: params.get("error_uri").cloned(),
+            error: crate::sanitize::line_clipped(error, 200),
+            description: clean("error_description"),
+            subcode: clean("error_subcode"),
+            uri: clean("error_uri"),
         }));
     }
     match params.get("code") {
@@ -110,6 +112,15 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_redirect_error_carries_no_terminal_escapes() {
+        let q = parse_query("error=x%1B%5B2J&error_description=AADSTS1%3A+%1B%5D0%3Bowned%07&state=s1");
+        let Ok(Redirect::Error(p)) = read(&q, "s1") else { panic!("an error redirect") };
+        let shown = format!("{} {}", p.error, p.description.unwrap_or_default());
+        assert!(!shown.contains(['\u{1b}', '\u{7}']), "{shown:?}");
+        assert!(shown.contains("AADSTS1: \\u{1b}]0;owned"), "{shown}");
     }
 
     #[test]

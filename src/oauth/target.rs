@@ -27,6 +27,8 @@ pub enum TargetError {
     )]
     ClientCredentials { name: String, profile: String },
     #[error(transparent)]
+    Untrusted(#[from] super::trust::Untrusted),
+    #[error(transparent)]
     Instance(#[from] SnError),
 }
 
@@ -59,11 +61,25 @@ pub fn rewrite_login(url: &str, base: Option<&str>) -> String {
     out
 }
 
+/// The sign-in target of one credential, its endpoints checked by `trust` against the
+/// hosts named in `CALSYNC_TRUST_HOST`.
 pub async fn for_credential(
     client: &Client,
     name: &str,
     login_base: Option<&str>,
     graph_base: Option<&str>,
+) -> Result<CredentialTarget, TargetError> {
+    for_credential_trusting(client, name, login_base, graph_base, &super::trust::trusted_from_env()).await
+}
+
+/// As [`for_credential`], trusting also the hosts in `trusted` (`--trust-host`). No target
+/// leaves here whose endpoints `trust::check` refused, so no secret is read for one.
+pub async fn for_credential_trusting(
+    client: &Client,
+    name: &str,
+    login_base: Option<&str>,
+    graph_base: Option<&str>,
+    trusted: &[String],
 ) -> Result<CredentialTarget, TargetError> {
     let q = Query::new().eq("name", name).map_err(SnError::from)?;
     let creds: Vec<Credential> = client.list("oauth_2_0_credentials", &q, &[]).await?;
@@ -93,6 +109,7 @@ pub async fn for_credential(
         auth_url: rewrite_login(&entity.auth_url, login_base),
         token_url: rewrite_login(&entity.token_url, login_base),
     };
+    super::trust::check(&registry.auth_url, &registry.token_url, &graph_root, trusted)?;
     Ok(CredentialTarget { credential, entity_id: entity.sys_id.0.clone(), registry, graph_root })
 }
 

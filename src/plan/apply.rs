@@ -43,6 +43,9 @@ pub enum WriteError {
         "the instance created the alias as \"{got}\" in another application instead of {expected}: the current application did not take effect. Delete it ({link}) and run again"
     )]
     AliasElsewhere { got: String, expected: String, link: String },
+    /// The instance answered, but did not keep a field as sent (`plan::verify`).
+    #[error(transparent)]
+    Dropped(#[from] super::verify::Dropped),
     /// The batch carrying this write failed as a whole: its writes may or may not have run.
     #[error(
         "the batch of {count} writes failed ({error}); some may have been written: run apply again, it picks up what is there"
@@ -72,7 +75,8 @@ impl WriteError {
             | WriteError::Unserviced
             | WriteError::NoRecord
             | WriteError::SysIdNotKept { .. }
-            | WriteError::Dangling { .. } => false,
+            | WriteError::Dangling { .. }
+            | WriteError::Dropped(_) => false,
         }
     }
 }
@@ -225,6 +229,8 @@ impl CurrentApp {
     }
 
     pub(super) async fn restore(&mut self, client: &Client) -> Result<(), SnError> {
+        // Putting the picker back is tried even when the command's time is up.
+        let client = &client.without_deadline();
         if self.uncertain {
             // Look at what the instance has before putting anything back.
             let q = crate::snow::Query::new().eq("user", &self.user_id)?.eq("name", facts::CURRENT_APP_PREF)?;
@@ -364,11 +370,13 @@ async fn write(
 /// Sends one record's write and checks what the instance made of it (an alias's generated
 /// ID and scope); the sys_id of the record.
 pub(super) async fn write_one(client: &Client, item: &Item, body: &Value) -> Result<String, WriteError> {
-    let written: Written = match (&item.action, &item.sys_id) {
+    let answer: Value = match (&item.action, &item.sys_id) {
         (Action::Update, Some(id)) => client.update(&item.table, id, body).await,
         _ => client.insert(&item.table, body).await,
     }
     .map_err(|e| WriteError::Instance(Arc::new(e)))?;
+    super::verify::check(&item.table, body, &answer)?;
+    let written: Written = serde_json::from_value(answer).unwrap_or_default();
     if let Some(expect) = &item.expect_id
         && (*written.id != **expect || written.sys_scope.id() != item.scope)
     {

@@ -74,13 +74,22 @@ fn body(item: &Item, chosen: &HashMap<(Kind, String), String>) -> Result<Value, 
 }
 
 /// What one item's answer means for the report.
-fn check(client: &Client, item: &Item, chosen: Option<&String>, served: Served) -> Result<String, WriteError> {
+fn check(
+    client: &Client,
+    item: &Item,
+    chosen: Option<&String>,
+    sent: Option<&Value>,
+    served: Served,
+) -> Result<String, WriteError> {
     let result = match served {
         Served::Done(Some(v)) => v,
         Served::Done(None) => return Err(WriteError::NoRecord),
         Served::Failed(e) => return Err(WriteError::Instance(Arc::new(e))),
         Served::Unserviced => return Err(WriteError::Unserviced),
     };
+    if let Some(sent) = sent {
+        super::verify::check(&item.table, sent, &result)?;
+    }
     let text = |k: &str| result.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     let sys_id = text("sys_id");
     if let Some(want) = chosen
@@ -216,7 +225,8 @@ async fn write_group(
     let mut missing: Vec<(Kind, String)> = Vec::new();
     for (item, answer) in sendable.into_iter().zip(served) {
         let mine = chosen.get(&(item.kind, item.name.clone()));
-        let status = match check(client, item, mine.filter(|_| item.action == Action::Create), answer) {
+        let sent = body(item, chosen).ok();
+        let status = match check(client, item, mine.filter(|_| item.action == Action::Create), sent.as_ref(), answer) {
             Ok(sys_id) => {
                 let dangling = item.writes.iter().find_map(|(_, v)| match v {
                     Val::Created(k, n) if missing.contains(&(*k, n.clone())) => Some(format!("{} \"{n}\"", k.label())),

@@ -30,6 +30,8 @@ pub struct InstanceState {
     pub providers: Vec<serde_json::Value>,
     /// Retry policies named in the plan: (sys_id, name).
     pub retry_policies: Vec<(String, String)>,
+    /// The instance's names for the provider's labelled columns.
+    pub dictionary: crate::snow::dictionary::Dictionary,
     /// The plan's rooms: their locations, configurations and providers.
     pub rooms: super::rooms::RoomState,
 }
@@ -124,7 +126,7 @@ pub async fn read_state(client: &Client, plan: &Plan) -> Result<InstanceState, S
         plan.aliases.iter().map(|a| a.retry_policy.clone()).collect::<BTreeSet<_>>().into_iter().collect();
     let q_policies = Query::new().is_in("name", &policy_names)?;
 
-    let (users, roles, prefs, scopes, a1, a2, creds, profiles, c1, c2, c3, props, providers, policies) = tokio::try_join!(
+    let (users, roles, prefs, scopes, a1, a2, creds, profiles, c1, c2, c3, props, providers, policies, dictionary) = tokio::try_join!(
         client.list::<User>("sys_user", &q_user, &["sys_id", "user_name", "name", "email", "active"]),
         client.list::<UserHasRole>("sys_user_has_role", &q_role, &["sys_id", "user", "role"]),
         client.list::<UserPreference>("sys_user_preference", &q_pref, &["sys_id", "user", "name", "value"]),
@@ -143,6 +145,7 @@ pub async fn read_state(client: &Client, plan: &Plan) -> Result<InstanceState, S
         client.list::<Property>("sys_properties", &q_prop, &[]),
         client.list::<serde_json::Value>(facts::PROVIDER_TABLE, &q_providers, &[]),
         client.list::<serde_json::Value>("sys_retry_policy", &q_policies, &["sys_id", "name"]),
+        async { Ok(crate::snow::dictionary::Dictionary::read(client).await) },
     )?;
     let mut aliases = a1;
     aliases.extend(a2);
@@ -166,6 +169,7 @@ pub async fn read_state(client: &Client, plan: &Plan) -> Result<InstanceState, S
         other_properties: props.into_iter().filter(|p| !facts::same_name(&p.name, facts::MODE_PROPERTY)).collect(),
         providers,
         retry_policies: policies.iter().map(|p| (plain(&p["sys_id"]), plain(&p["name"]))).collect(),
+        dictionary,
         rooms: super::rooms::read(client, &plan.rooms).await?,
     })
 }
@@ -836,30 +840,31 @@ fn provider_fields(
     let cur = |col: &str| existing.map(|e| plain(&e[col]));
     let active = pr.active.to_string();
     compare(item, "active", "Active", cur("active").as_deref(), Val::Lit(active.clone()), &active, cur("active"));
-    let p = facts::PROVIDER_PROCESSOR_COLUMN;
+    let dict = &st.dictionary;
+    let p = &dict.column(&facts::PROVIDER_PROCESSOR);
     compare(
         item,
         p,
-        "Calendar processor",
+        facts::PROVIDER_PROCESSOR.label,
         cur(p).as_deref(),
-        Val::Lit(facts::PROCESSOR_MS_GRAPH.into()),
-        "Microsoft Graph",
+        Val::Lit(dict.choice(&facts::PROCESSOR_GRAPH)),
+        facts::PROCESSOR_GRAPH.label,
         cur(p),
     );
     let over = pr.alias.is_some().to_string();
-    let o = facts::PROVIDER_OVERRIDE_COLUMN;
-    compare(item, o, "Override alias?", cur(o).as_deref(), Val::Lit(over.clone()), &over, cur(o));
-    let ac = facts::PROVIDER_ALIAS_COLUMN;
+    let o = &dict.column(&facts::PROVIDER_OVERRIDE);
+    compare(item, o, facts::PROVIDER_OVERRIDE.label, cur(o).as_deref(), Val::Lit(over.clone()), &over, cur(o));
+    let ac = &dict.column(&facts::PROVIDER_ALIAS);
     let alias_label = match (&alias_val, &pr.alias) {
         (Val::Created(_, n), _) => format!("{}.{n}", mode.scope()),
         (Val::Lit(id), Some(_)) => st.alias_label(id),
         _ => "(default alias)".into(),
     };
     let cur_alias = cur(ac).map(|v| if v.is_empty() { "(none)".to_string() } else { st.alias_label(&v) });
-    compare(item, ac, "Connection & credential alias", cur(ac).as_deref(), alias_val, &alias_label, cur_alias);
-    let d = facts::PROVIDER_DELEGATE_COLUMN;
+    compare(item, ac, facts::PROVIDER_ALIAS.label, cur(ac).as_deref(), alias_val, &alias_label, cur_alias);
+    let d = &dict.column(&facts::PROVIDER_DELEGATE);
     let want = pr.delegated_user.clone().unwrap_or_default();
-    compare(item, d, "Delegated user email", cur(d).as_deref(), Val::Lit(want.clone()), &want, cur(d));
+    compare(item, d, facts::PROVIDER_DELEGATE.label, cur(d).as_deref(), Val::Lit(want.clone()), &want, cur(d));
 }
 
 /// Other WCS properties the plan sets (time zone and the like).

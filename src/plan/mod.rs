@@ -6,6 +6,7 @@ pub mod diff;
 pub mod journal;
 pub mod model;
 pub mod rooms;
+pub mod verify;
 
 pub use diff::{Action, Diff, InstanceState, Kind, diff, read_state};
 pub use model::{Mode, Plan, PlanError, parse};

@@ -4,7 +4,7 @@
 use crate::facts;
 use crate::urls::check_graph_url;
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use toml::Spanned;
 
@@ -202,22 +202,59 @@ struct RawConnection {
     active: Option<bool>,
 }
 
-struct Ctx<'a> {
-    file: &'a str,
-    text: &'a str,
+/// The largest plan file calsync reads; a setup's plan is a few kilobytes.
+pub const MAX_PLAN_BYTES: u64 = 1 << 20;
+/// The most records of one kind a plan may list. Each kind is read back from the instance
+/// in one query whose URL names every record, and instances refuse very long URLs.
+pub const MAX_RECORDS_PER_KIND: usize = 200;
+
+/// Reads a plan file, refusing one larger than [`MAX_PLAN_BYTES`] without reading the
+/// rest (a device such as /dev/zero never ends).
+pub fn read_file(path: &std::path::Path) -> Result<String, PlanError> {
+    use std::io::Read;
+    let shown = path.display().to_string();
+    let fail = |message: String| PlanError { file: shown.clone(), line: 1, field: "plan".into(), message };
+    let file = std::fs::File::open(path).map_err(|e| fail(format!("cannot read the plan: {e}")))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_PLAN_BYTES + 1).read_to_end(&mut bytes).map_err(|e| fail(format!("cannot read the plan: {e}")))?;
+    if bytes.len() as u64 > MAX_PLAN_BYTES {
+        return Err(fail(format!(
+            "the plan is larger than {} KiB; a plan lists the few records of one setup. Check that this is the plan file",
+            MAX_PLAN_BYTES >> 10
+        )));
+    }
+    String::from_utf8(bytes).map_err(|_| fail("the plan is not UTF-8 text; save it as UTF-8 TOML".into()))
 }
 
-impl Ctx<'_> {
+struct Ctx<'a> {
+    file: &'a str,
+    /// Byte offsets of every line break, for line numbers in O(log n).
+    breaks: Vec<usize>,
+}
+
+impl<'a> Ctx<'a> {
+    fn new(file: &'a str, text: &str) -> Self {
+        Ctx { file, breaks: text.match_indices('\n').map(|(i, _)| i).collect() }
+    }
     fn line(&self, offset: usize) -> usize {
-        self.text[..offset.min(self.text.len())].matches('\n').count() + 1
+        self.breaks.partition_point(|&b| b < offset) + 1
     }
     fn err<T>(&self, span: std::ops::Range<usize>, field: &str, message: impl Into<String>) -> Result<T, PlanError> {
         Err(PlanError {
             file: self.file.to_string(),
             line: self.line(span.start),
             field: field.to_string(),
-            message: message.into(),
+            message: crate::sanitize::line(&message.into()),
         })
+    }
+    fn too_many<T>(&self, kind: &str, count: usize) -> Result<T, PlanError> {
+        self.err(
+            0..1,
+            kind,
+            format!(
+                "the plan lists {count} {kind} records; at most {MAX_RECORDS_PER_KIND} are accepted (a setup has one per delegated mailbox). Split it into several plans"
+            ),
+        )
     }
 }
 
@@ -251,11 +288,19 @@ fn looks_like_email(s: &str) -> bool {
     matches!((parts.next(), parts.next(), parts.next()), (Some(u), Some(d), None) if !u.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.') && !s.contains(char::is_whitespace))
 }
 
+/// An alias given by name or by ID (`scope.Name`).
+fn valid_alias_ref(v: &str) -> bool {
+    match v.split_once('.') {
+        Some((scope, rest)) => !scope.is_empty() && valid_alias_name(rest),
+        None => valid_alias_name(v),
+    }
+}
+
 pub fn parse(file: &str, text: &str) -> Result<Plan, PlanError> {
-    let ctx = Ctx { file, text };
+    let ctx = Ctx::new(file, text);
     let raw: RawPlan = toml::from_str(text).map_err(|e| {
         let line = e.span().map(|s| ctx.line(s.start)).unwrap_or(1);
-        let message = e.message().trim().to_string();
+        let message = crate::sanitize::line(e.message().trim());
         let field = if message.contains("unknown field") { "plan" } else { "toml" };
         PlanError { file: file.to_string(), line, field: field.to_string(), message }
     })?;
@@ -266,10 +311,35 @@ pub fn parse(file: &str, text: &str) -> Result<Plan, PlanError> {
             format!("unknown mode \"{}\"; use normal, strict or personal", raw.mode.get_ref()),
         );
     };
+    let aliases = aliases(&ctx, mode, &raw.alias)?;
+    let credentials = credentials(&ctx, mode, &raw.credential)?;
+    let connections = connections(&ctx, &raw.connection)?;
+    let providers = providers(&ctx, mode, &raw.provider, &connections, &credentials)?;
+    let properties = properties(&ctx, raw.properties.as_ref())?;
+    // Checked after the records themselves (each check is linear), so a mistake in the
+    // first records is named even in a plan that is too long.
+    for (kind, count) in [
+        ("[[alias]]", aliases.len()),
+        ("[[credential]]", credentials.len()),
+        ("[[connection]]", connections.len()),
+        ("[[provider]]", providers.len()),
+    ] {
+        if count > MAX_RECORDS_PER_KIND {
+            return ctx.too_many(kind, count);
+        }
+    }
+    // Rooms are counted before their own checks, which number lines from the start.
+    if raw.room.len() > MAX_RECORDS_PER_KIND {
+        return ctx.too_many("[[room]]", raw.room.len());
+    }
+    let rooms = super::rooms::parse(file, text, &raw.room, &providers)?;
+    Ok(Plan { mode, aliases, credentials, connections, providers, properties, rooms })
+}
 
-    let mut aliases = Vec::new();
+fn aliases(ctx: &Ctx, mode: Mode, raw: &[Spanned<RawAlias>]) -> Result<Vec<AliasSpec>, PlanError> {
+    let mut out = Vec::new();
     let mut seen = HashSet::new();
-    for a in &raw.alias {
+    for a in raw {
         let a_ref = a.get_ref();
         let name = a_ref.name.get_ref().clone();
         if !valid_alias_name(&name) {
@@ -304,12 +374,15 @@ pub fn parse(file: &str, text: &str) -> Result<Plan, PlanError> {
             }
             None => facts::RETRY_POLICY_NAME.to_string(),
         };
-        aliases.push(AliasSpec { name, parent, retry_policy, line: ctx.line(a.span().start) });
+        out.push(AliasSpec { name, parent, retry_policy, line: ctx.line(a.span().start) });
     }
+    Ok(out)
+}
 
-    let mut credentials = Vec::new();
+fn credentials(ctx: &Ctx, mode: Mode, raw: &[Spanned<RawCredential>]) -> Result<Vec<CredentialSpec>, PlanError> {
+    let mut out = Vec::new();
     let mut seen = HashSet::new();
-    for c in &raw.credential {
+    for c in raw {
         let c_ref = c.get_ref();
         let name = c_ref.name.get_ref().clone();
         if let Err(m) = check_record_name(&name) {
@@ -368,7 +441,7 @@ pub fn parse(file: &str, text: &str) -> Result<Plan, PlanError> {
             }
             t => t.as_ref().map(|t| t.get_ref().clone()),
         };
-        credentials.push(CredentialSpec {
+        out.push(CredentialSpec {
             name,
             profile,
             delegated_user,
@@ -379,10 +452,13 @@ pub fn parse(file: &str, text: &str) -> Result<Plan, PlanError> {
             line: ctx.line(c.span().start),
         });
     }
+    Ok(out)
+}
 
-    let mut connections = Vec::new();
+fn connections(ctx: &Ctx, raw: &[Spanned<RawConnection>]) -> Result<Vec<ConnectionSpec>, PlanError> {
+    let mut out = Vec::new();
     let mut seen = HashSet::new();
-    for n in &raw.connection {
+    for n in raw {
         let n_ref = n.get_ref();
         let name = n_ref.name.get_ref().clone();
         if let Err(m) = check_record_name(&name) {
@@ -396,11 +472,7 @@ pub fn parse(file: &str, text: &str) -> Result<Plan, PlanError> {
             );
         }
         let alias = n_ref.alias.get_ref().trim().to_string();
-        let alias_ok = match alias.split_once('.') {
-            Some((scope, rest)) => !scope.is_empty() && valid_alias_name(rest),
-            None => valid_alias_name(&alias),
-        };
-        if !alias_ok {
+        if !valid_alias_ref(&alias) {
             return ctx.err(
                 n_ref.alias.span(),
                 "[[connection]] alias",
@@ -423,7 +495,7 @@ pub fn parse(file: &str, text: &str) -> Result<Plan, PlanError> {
             }
             None => facts::CLOUDS[0].graph_root.to_string(),
         };
-        connections.push(ConnectionSpec {
+        out.push(ConnectionSpec {
             name,
             alias,
             credential,
@@ -432,10 +504,26 @@ pub fn parse(file: &str, text: &str) -> Result<Plan, PlanError> {
             line: ctx.line(n.span().start),
         });
     }
+    Ok(out)
+}
 
-    let mut providers = Vec::new();
+fn providers(
+    ctx: &Ctx,
+    mode: Mode,
+    raw: &[Spanned<RawProvider>],
+    connections: &[ConnectionSpec],
+    credentials: &[CredentialSpec],
+) -> Result<Vec<ProviderSpec>, PlanError> {
+    // Lookups by alias and by credential name, built once, so checking each provider
+    // against its credential's mailbox stays linear in the size of the plan.
+    let mut conn_by_alias: HashMap<&str, &ConnectionSpec> = HashMap::new();
+    for c in connections {
+        conn_by_alias.entry(c.alias.as_str()).or_insert(c);
+    }
+    let cred_by_name: HashMap<&str, &CredentialSpec> = credentials.iter().map(|c| (c.name.as_str(), c)).collect();
+    let mut out = Vec::new();
     let mut seen = HashSet::new();
-    for p in &raw.provider {
+    for p in raw {
         let p_ref = p.get_ref();
         let name = p_ref.name.get_ref().clone();
         if let Err(m) = check_record_name(&name) {
@@ -447,11 +535,7 @@ pub fn parse(file: &str, text: &str) -> Result<Plan, PlanError> {
         let alias = match &p_ref.alias {
             Some(a) => {
                 let v = a.get_ref().trim().to_string();
-                let ok = match v.split_once('.') {
-                    Some((scope, rest)) => !scope.is_empty() && valid_alias_name(rest),
-                    None => valid_alias_name(&v),
-                };
-                if !ok {
+                if !valid_alias_ref(&v) {
                     return ctx.err(
                         a.span(),
                         "[[provider]] alias",
@@ -480,10 +564,10 @@ pub fn parse(file: &str, text: &str) -> Result<Plan, PlanError> {
                     );
                 }
                 // It must be the account the alias's credential is signed in as.
-                let cred_user = alias.as_ref().and_then(|a| {
+                let cred_user = alias.as_deref().and_then(|a| {
                     let short = a.rsplit('.').next().unwrap_or(a);
-                    let conn = connections.iter().find(|c| c.alias == *a || c.alias == short)?;
-                    credentials.iter().find(|c| c.name == conn.credential)?.delegated_user.clone()
+                    let conn = conn_by_alias.get(a).or_else(|| conn_by_alias.get(short))?;
+                    cred_by_name.get(conn.credential.as_str())?.delegated_user.clone()
                 });
                 if let Some(cu) = cred_user
                     && !cu.eq_ignore_ascii_case(&v)
@@ -501,7 +585,7 @@ pub fn parse(file: &str, text: &str) -> Result<Plan, PlanError> {
             }
             None => None,
         };
-        providers.push(ProviderSpec {
+        out.push(ProviderSpec {
             name,
             alias,
             delegated_user,
@@ -509,48 +593,46 @@ pub fn parse(file: &str, text: &str) -> Result<Plan, PlanError> {
             line: ctx.line(p.span().start),
         });
     }
+    Ok(out)
+}
 
-    let mut properties = std::collections::BTreeMap::new();
-    if let Some(props) = &raw.properties {
-        for (k, v) in props.get_ref() {
-            let name = if k.contains('.') { k.clone() } else { format!("{}.{k}", facts::WCS_SCOPE) };
-            if name == facts::MODE_PROPERTY {
-                return ctx.err(
-                    props.span(),
-                    "[properties]",
-                    format!("{name} follows `mode`; set mode = \"...\" instead"),
-                );
-            }
-            if !facts::WCS_PROPERTIES.iter().any(|(n, ..)| *n == name) {
-                let known: Vec<&str> =
-                    facts::WCS_PROPERTIES.iter().map(|(n, ..)| n.trim_start_matches("sn_wsd_rsvsync.")).collect();
-                return ctx.err(
-                    props.span(),
-                    "[properties]",
-                    format!("{k} is not a property calsync sets; use one of {}", known.join(", ")),
-                );
-            }
-            let value = match v {
-                toml::Value::String(s) => s.clone(),
-                toml::Value::Integer(i) => i.to_string(),
-                toml::Value::Boolean(b) => b.to_string(),
-                _ => {
-                    return ctx.err(
-                        props.span(),
-                        "[properties]",
-                        format!("{k} must be a string, a whole number or true/false"),
-                    );
-                }
-            };
-            if let Some(problem) = property_problem(facts::wcs_property_kind(&name), &[], &value) {
-                return ctx.err(props.span(), "[properties]", format!("{k} = {value:?}: {problem}"));
-            }
-            properties.insert(name, value);
+type RawProperties = Spanned<std::collections::BTreeMap<String, toml::Value>>;
+
+fn properties(ctx: &Ctx, raw: Option<&RawProperties>) -> Result<std::collections::BTreeMap<String, String>, PlanError> {
+    let mut out = std::collections::BTreeMap::new();
+    let Some(props) = raw else { return Ok(out) };
+    for (k, v) in props.get_ref() {
+        let name = if k.contains('.') { k.clone() } else { format!("{}.{k}", facts::WCS_SCOPE) };
+        if name == facts::MODE_PROPERTY {
+            return ctx.err(props.span(), "[properties]", format!("{name} follows `mode`; set mode = \"...\" instead"));
         }
+        if !facts::WCS_PROPERTIES.iter().any(|(n, ..)| *n == name) {
+            let known: Vec<&str> =
+                facts::WCS_PROPERTIES.iter().map(|(n, ..)| n.trim_start_matches("sn_wsd_rsvsync.")).collect();
+            return ctx.err(
+                props.span(),
+                "[properties]",
+                format!("{k} is not a property calsync sets; use one of {}", known.join(", ")),
+            );
+        }
+        let value = match v {
+            toml::Value::String(s) => s.clone(),
+            toml::Value::Integer(i) => i.to_string(),
+            toml::Value::Boolean(b) => b.to_string(),
+            _ => {
+                return ctx.err(
+                    props.span(),
+                    "[properties]",
+                    format!("{k} must be a string, a whole number or true/false"),
+                );
+            }
+        };
+        if let Some(problem) = property_problem(facts::wcs_property_kind(&name), &[], &value) {
+            return ctx.err(props.span(), "[properties]", format!("{k} = {value:?}: {problem}"));
+        }
+        out.insert(name, value);
     }
-
-    let rooms = super::rooms::parse(file, text, &raw.room, &providers)?;
-    Ok(Plan { mode, aliases, credentials, connections, providers, properties, rooms })
+    Ok(out)
 }
 
 /// What is wrong with `value` for a system property of this `sys_properties.type` and
@@ -677,6 +759,47 @@ url = "https://graph.microsoft.com"
         let e =
             err(&GOOD.replace("name = \"Contoso Graph Personal\"\nprofile", "name = \"x^ORname=MS Graph 1\"\nprofile"));
         assert!(e.message.contains("caret"), "{e}");
+    }
+
+    /// A plan with `n` credentials, connections and providers that all check out.
+    fn many(n: usize) -> String {
+        let mut t = String::from("mode = \"strict\"\n");
+        for i in 0..n {
+            t.push_str(&format!(
+                "[[credential]]\nname = \"C{i}\"\nprofile = \"P\"\ndelegated_user = \"d{i}@contoso.com\"\n\
+                 [[connection]]\nname = \"N{i}\"\nalias = \"A{i}\"\ncredential = \"C{i}\"\n\
+                 [[provider]]\nname = \"R{i}\"\nalias = \"A{i}\"\ndelegated_user = \"d{i}@contoso.com\"\n"
+            ));
+        }
+        t
+    }
+
+    #[test]
+    fn a_long_plan_is_checked_in_one_pass_and_refused_as_a_plan_error() {
+        // 16,000 records of each kind: every provider is matched to its credential's
+        // mailbox and every record gets its line number, then the count is refused. (The
+        // checks were quadratic: this took 8.5 s, and 200,000 did not end in 120 s.)
+        let e = parse("big.toml", &many(16_000)).unwrap_err();
+        assert_eq!(e.field, "[[credential]]", "{e}");
+        assert!(e.message.contains("16000 [[credential]] records; at most 200"), "{e}");
+        // The mismatch check still sees the right credential at the end of a long plan.
+        let mut t = many(150);
+        t.push_str("[[provider]]\nname = \"Last\"\nalias = \"A149\"\ndelegated_user = \"other@contoso.com\"\n");
+        let e = parse("p.toml", &t).unwrap_err();
+        assert!(e.message.contains("differs from d149@contoso.com"), "{e}");
+        assert_eq!(e.line, t.lines().count());
+    }
+
+    #[test]
+    fn plan_files_are_read_up_to_a_cap() {
+        let e = read_file(std::path::Path::new("/dev/zero")).unwrap_err();
+        assert!(e.message.contains("larger than 1024 KiB"), "{e}");
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("p.toml");
+        std::fs::write(&p, GOOD).unwrap();
+        assert_eq!(read_file(&p).unwrap(), GOOD);
+        std::fs::write(&p, [0xffu8, 0xfe]).unwrap();
+        assert!(read_file(&p).unwrap_err().message.contains("UTF-8"));
     }
 
     #[test]

@@ -308,7 +308,7 @@ struct Me {
 
 /// The one request that checks a login: the signed-in user's own record.
 pub async fn whoami(client: &Client) -> Result<String, SnError> {
-    let q = Query::new().eq("sys_id", facts::CURRENT_USER_ID)?;
+    let q = Query::new().is_current_user("sys_id")?;
     let rows: Vec<Me> = client.list("sys_user", &q, &["user_name"]).await?;
     rows.into_iter().next().map(|m| m.user_name).ok_or_else(|| SnError::Decode {
         table: "sys_user".into(),

@@ -11,7 +11,7 @@
 //! the batch itself with 400, 403, 404 or 405: that is `BatchError::Refused`, and nothing in
 //! it ran, so the caller may send the requests one by one instead.
 
-use super::client::{Answer, Client, map_answer, transport_reason};
+use super::client::{Answer, Client, map_answer, read_body, transport_reason};
 use super::error::SnError;
 use base64::Engine;
 use reqwest::{Method, StatusCode, header};
@@ -112,36 +112,43 @@ impl Client {
         let mut attempt = 0u32;
         loop {
             attempt += 1;
-            let resp = self
-                .authed(Method::POST, &url)
-                .header(header::CONTENT_TYPE, "application/json")
-                .json(body)
-                .send()
-                .await
-                .map_err(|e| {
-                    BatchError::Failed(SnError::Unreachable {
+            // The same bounds as every other request: one time limit for the exchange and
+            // the size cap while the answer streams.
+            let limit = self.next_limit().map_err(BatchError::Failed)?;
+            let exchange = async {
+                let resp = self
+                    .authed(Method::POST, &url)
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .json(body)
+                    .send()
+                    .await
+                    .map_err(|e| SnError::Unreachable {
                         url: self.instance().to_string(),
                         reason: transport_reason(&e),
-                    })
-                })?;
-            let status = resp.status();
-            let content_type = resp
-                .headers()
-                .get(header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("")
-                .to_ascii_lowercase();
-            let retry_after = resp
-                .headers()
-                .get(header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|s| s.trim().parse::<u64>().ok());
-            let text = resp.text().await.map_err(|e| {
-                BatchError::Failed(SnError::Unreachable {
-                    url: self.instance().to_string(),
-                    reason: transport_reason(&e),
-                })
-            })?;
+                    })?;
+                let status = resp.status();
+                let content_type = resp
+                    .headers()
+                    .get(header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_ascii_lowercase();
+                let retry_after = resp
+                    .headers()
+                    .get(header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|s| s.trim().parse::<u64>().ok());
+                let text = read_body(resp, self.instance(), self.limits().max_body).await?;
+                Ok::<_, SnError>((status, content_type, retry_after, text))
+            };
+            let (status, content_type, retry_after, text) = match tokio::time::timeout(limit, exchange).await {
+                Ok(r) => r.map_err(BatchError::Failed)?,
+                Err(_) => {
+                    let url = self.instance().to_string();
+                    let error = self.next_limit().err().unwrap_or(SnError::Slow { url, secs: limit.as_secs() });
+                    return Err(BatchError::Failed(error));
+                }
+            };
             let answer = Answer { status, content_type, retry_after, body: text };
             match map_answer_raw(answer, self, status) {
                 Ok(v) => return Ok(v),

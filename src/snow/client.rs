@@ -30,6 +30,25 @@ impl Default for RetryPolicy {
     }
 }
 
+/// How much of the instance's time and memory one request, and one command, may take.
+/// A hostile or broken instance must not hold calsync for ever or fill its memory.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// The most one answer may take, from connecting to its last byte.
+    pub request: Duration,
+    /// The largest answer body read; a longer one is refused while it streams.
+    pub max_body: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { request: Duration::from_secs(30), max_body: 32 << 20 }
+    }
+}
+
+/// The default total time a command may spend talking to the instance.
+pub const COMMAND_DEADLINE: Duration = Duration::from_secs(600);
+
 /// How each request proves who sends it.
 #[derive(Clone)]
 pub enum Auth {
@@ -46,6 +65,9 @@ pub struct Client {
     user: String,
     auth: Auth,
     retry: RetryPolicy,
+    limits: Limits,
+    /// When set, no request is sent (and none waits) past this instant.
+    deadline: Option<(tokio::time::Instant, Duration)>,
     requests: Arc<AtomicU64>,
 }
 
@@ -66,6 +88,8 @@ impl std::fmt::Debug for Client {
 }
 
 const PAGE: usize = 1000;
+/// The longest instance message (or transport reason) calsync repeats.
+const MAX_MESSAGE_CHARS: usize = 500;
 
 impl Client {
     pub fn new(instance: InstanceUrl, user: &str, password: SecretString) -> Result<Self, SnError> {
@@ -77,7 +101,6 @@ impl Client {
         let http = reqwest::Client::builder()
             .user_agent(concat!("calsync/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(60))
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| SnError::Unreachable { url: instance.to_string(), reason: e.to_string() })?;
@@ -87,6 +110,8 @@ impl Client {
             user: user.to_string(),
             auth,
             retry: RetryPolicy::default(),
+            limits: Limits::default(),
+            deadline: None,
             requests: Arc::default(),
         })
     }
@@ -94,6 +119,39 @@ impl Client {
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
+    }
+
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Every request from now on must end within `total` (retries and their waits
+    /// included); a command sets this once, so a slow instance cannot hold it for ever.
+    pub fn with_deadline(mut self, total: Duration) -> Self {
+        self.deadline = Some((tokio::time::Instant::now() + total, total));
+        self
+    }
+
+    /// The same client without the command's deadline, for the one thing that must still
+    /// be tried when time is up: putting the admin's current application back.
+    pub fn without_deadline(&self) -> Client {
+        Client { deadline: None, ..self.clone() }
+    }
+
+    /// The time left before the deadline, or the error that says it has passed.
+    fn time_left(&self) -> Result<Option<Duration>, SnError> {
+        match self.deadline {
+            None => Ok(None),
+            Some((at, total)) => {
+                let left = at.saturating_duration_since(tokio::time::Instant::now());
+                if left.is_zero() {
+                    Err(SnError::Deadline { url: self.instance.to_string(), secs: total.as_secs() })
+                } else {
+                    Ok(Some(left))
+                }
+            }
+        }
     }
 
     pub fn instance(&self) -> &InstanceUrl {
@@ -131,6 +189,16 @@ impl Client {
 
     pub(super) fn retry_policy(&self) -> RetryPolicy {
         self.retry
+    }
+
+    pub(super) fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// How long the next exchange may take: the per-request limit, or less when the
+    /// command's deadline is nearer; an error once the deadline has passed.
+    pub(super) fn next_limit(&self) -> Result<Duration, SnError> {
+        Ok(self.time_left()?.map_or(self.limits.request, |l| l.min(self.limits.request)))
     }
 
     fn table_url(&self, table: &str, sys_id: Option<&str>) -> String {
@@ -178,6 +246,19 @@ impl Client {
             }
             offset += n;
         }
+    }
+
+    /// Sends the password once, in one small read of the user's own record, so that a
+    /// wrong password is refused once instead of once per concurrent read (an instance
+    /// with a lockout policy counts each). Commands call this before any concurrent round.
+    pub async fn check_login(&self) -> Result<(), SnError> {
+        let q = Query::new().eq("user_name", &self.user)?;
+        let params = [
+            ("sysparm_query".to_string(), q.to_string()),
+            ("sysparm_fields".to_string(), "sys_id".to_string()),
+            ("sysparm_limit".to_string(), "1".to_string()),
+        ];
+        self.send(Method::GET, "sys_user", None, &params, None).await.map(|_| ())
     }
 
     pub async fn get<T: DeserializeOwned>(&self, table: &str, sys_id: &str) -> Result<T, SnError> {
@@ -232,6 +313,8 @@ impl Client {
         let mut attempt = 0u32;
         loop {
             attempt += 1;
+            let left = self.time_left()?;
+            let limit = left.map_or(self.limits.request, |l| l.min(self.limits.request));
             let req = self.http.request(method.clone(), &url).query(params);
             let mut req = self.with_login(req).header(header::ACCEPT, "application/json");
             if let Some(b) = body {
@@ -241,12 +324,29 @@ impl Client {
                 req = req.header(header::CONTENT_TYPE, "application/json");
             }
             self.requests.fetch_add(1, Ordering::Relaxed);
-            let outcome = match req.send().await {
-                Ok(resp) => read_answer(resp, &self.instance, &self.user, table, sys_id).await,
-                Err(e) => Err(Failure::final_(SnError::Unreachable {
-                    url: self.instance.to_string(),
-                    reason: transport_reason(&e),
-                })),
+            // One limit for the whole exchange, from connecting to the answer's last byte.
+            let exchange = async {
+                match req.send().await {
+                    Ok(resp) => {
+                        read_answer(resp, &self.instance, &self.user, table, sys_id, self.limits.max_body).await
+                    }
+                    Err(e) => Err(Failure::final_(SnError::Unreachable {
+                        url: self.instance.to_string(),
+                        reason: transport_reason(&e),
+                    })),
+                }
+            };
+            let outcome = match tokio::time::timeout(limit, exchange).await {
+                Ok(o) => o,
+                Err(_) if left.is_some_and(|l| l <= self.limits.request) => {
+                    return Err(self.time_left().err().unwrap_or(SnError::Deadline {
+                        url: self.instance.to_string(),
+                        secs: self.deadline.map(|d| d.1.as_secs()).unwrap_or_default(),
+                    }));
+                }
+                // An answer that does not finish in time is not asked for again: an
+                // instance that drips its answer would only do it again.
+                Err(_) => return Err(SnError::Slow { url: self.instance.to_string(), secs: limit.as_secs() }),
             };
             match outcome {
                 Ok(v) => return Ok(v),
@@ -261,6 +361,12 @@ impl Client {
                         Some(secs) => Duration::from_secs(secs),
                         None => self.retry.base_wait.saturating_mul(1 << (attempt - 1).min(6)),
                     };
+                    // A wait that would end past the deadline is not worth starting.
+                    if let Some(left) = self.time_left()?
+                        && wait.min(self.retry.max_wait) >= left
+                    {
+                        return Err(f.into_error(attempt));
+                    }
                     if wait > self.retry.max_wait {
                         if f.retry_after.is_some() {
                             return Err(f.into_error(attempt));
@@ -281,19 +387,28 @@ fn decode<T: DeserializeOwned>(table: &str, v: Option<Value>) -> Result<T, SnErr
 }
 
 pub(super) fn transport_reason(e: &reqwest::Error) -> String {
+    // reqwest's message names the URL, never the credentials; the URL can carry a long
+    // query, so the sentence is cut.
+    let mut chain = e.to_string();
+    let mut src = std::error::Error::source(e);
+    while let Some(inner) = src {
+        chain = format!("{chain}: {inner}");
+        src = inner.source();
+    }
+    if chain.to_ascii_lowercase().contains("certificate") {
+        // A TLS failure also counts as a connect error; say which it is.
+        let detail = chain.rsplit(": ").next().unwrap_or_default();
+        return format!(
+            "its TLS certificate was not accepted ({}): it is self-signed, expired, or issued for another name. calsync talks only to an instance whose certificate a public authority signed",
+            crate::sanitize::line_clipped(detail, 200)
+        );
+    }
     if e.is_timeout() {
         "the request timed out".into()
     } else if e.is_connect() {
         "the connection was refused or the host could not be found".into()
     } else {
-        // reqwest's message names the URL, never the credentials.
-        let mut s = e.to_string();
-        let mut src = std::error::Error::source(e);
-        while let Some(inner) = src {
-            s = format!("{s}: {inner}");
-            src = inner.source();
-        }
-        s
+        crate::sanitize::line_clipped(&chain, MAX_MESSAGE_CHARS)
     }
 }
 
@@ -325,6 +440,7 @@ async fn read_answer(
     user: &str,
     table: &str,
     sys_id: Option<&str>,
+    max_body: usize,
 ) -> Result<Option<Value>, Failure> {
     let status = resp.status();
     let content_type =
@@ -337,14 +453,10 @@ async fn read_answer(
     if status == StatusCode::NO_CONTENT {
         return Ok(None);
     }
-    let body = resp.text().await.map_err(|e| {
-        let retryable = true;
-        Failure {
-            error: SnError::Unreachable { url: instance.to_string(), reason: transport_reason(&e) },
-            retryable,
-            retry_after: None,
-            status: Some(status),
-        }
+    let body = read_body(resp, instance, max_body).await.map_err(|error| {
+        // A cut connection is worth another try; an answer too large to read is not.
+        let retryable = matches!(error, SnError::Unreachable { .. });
+        Failure { error, retryable, retry_after: None, status: Some(status) }
     })?;
     map_answer(Answer { status, content_type, retry_after, body }, instance, user, table, sys_id)
 }
@@ -425,8 +537,41 @@ pub(super) fn map_answer(
     })
 }
 
+/// Reads the body as it streams, and stops as soon as it would pass `max` bytes.
+pub(super) async fn read_body(
+    mut resp: reqwest::Response,
+    instance: &InstanceUrl,
+    max: usize,
+) -> Result<String, SnError> {
+    let too_large = || SnError::TooLarge { url: instance.to_string(), limit_mib: max >> 20 };
+    if resp.content_length().is_some_and(|n| n > max as u64) {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                if body.len() + chunk.len() > max {
+                    return Err(too_large());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => break,
+            Err(e) => return Err(SnError::Unreachable { url: instance.to_string(), reason: transport_reason(&e) }),
+        }
+    }
+    // Valid UTF-8 (the usual case) is taken over without a copy.
+    Ok(String::from_utf8(body).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+}
+
 fn envelope(json: Option<&Value>) -> (Option<String>, Option<String>) {
     let err = json.and_then(|j| j.get("error"));
-    let s = |k: &str| err.and_then(|e| e.get(k)).and_then(Value::as_str).map(str::to_string).filter(|s| !s.is_empty());
+    // The instance's own words: cleaned of terminal escapes and cut to a readable length.
+    let s = |k: &str| {
+        err.and_then(|e| e.get(k))
+            .and_then(Value::as_str)
+            .map(|s| crate::sanitize::line_clipped(s, MAX_MESSAGE_CHARS))
+            .filter(|s| !s.is_empty())
+    };
     (s("message"), s("detail"))
 }

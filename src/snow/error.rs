@@ -14,6 +14,18 @@ pub enum HtmlPage {
 pub enum SnError {
     #[error("could not reach {url}: {reason}. Check the address, your network or VPN, and try again")]
     Unreachable { url: String, reason: String },
+    #[error(
+        "{url} did not finish its answer within {secs} s, so calsync stopped waiting. The instance may be overloaded, or something between you and it holds the answer back; try again later"
+    )]
+    Slow { url: String, secs: u64 },
+    #[error(
+        "{url} sent an answer larger than {limit_mib} MiB, more than any record of the setup can need; calsync stopped reading it. Check that the address is your instance"
+    )]
+    TooLarge { url: String, limit_mib: usize },
+    #[error(
+        "the command reached its time limit of {secs} s talking to {url} and stopped. The instance is answering too slowly; try again later"
+    )]
+    Deadline { url: String, secs: u64 },
     #[error("{}", html_sentence(.url, .page))]
     NotTableApi { url: String, page: HtmlPage },
     #[error(
@@ -89,6 +101,7 @@ impl SnError {
         matches!(
             self,
             SnError::Unreachable { .. }
+                | SnError::Slow { .. }
                 | SnError::NotTableApi { .. }
                 | SnError::NotJson { .. }
                 | SnError::Unauthorized { .. }
@@ -117,7 +130,7 @@ pub fn classify_html(body: &str) -> HtmlPage {
     {
         return HtmlPage::Login;
     }
-    HtmlPage::Other(title.chars().take(80).collect())
+    HtmlPage::Other(crate::sanitize::line_clipped(&title, 80))
 }
 
 #[cfg(test)]

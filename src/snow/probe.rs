@@ -74,6 +74,9 @@ pub fn name_idp(host: &str) -> String {
         .unwrap_or_else(|| format!("the identity provider at {host}"))
 }
 
+/// The largest page the probe reads.
+const MAX_PAGE: usize = 4 << 20;
+
 /// Probes `instance` without credentials.
 pub async fn probe(instance: &InstanceUrl) -> Result<Probe, SnError> {
     let http = reqwest::Client::builder()
@@ -83,13 +86,10 @@ pub async fn probe(instance: &InstanceUrl) -> Result<Probe, SnError> {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| SnError::Unreachable { url: instance.to_string(), reason: e.to_string() })?;
+    // The same words as every other request (a rejected certificate is named as such).
     let unreachable = |e: reqwest::Error| SnError::Unreachable {
         url: instance.to_string(),
-        reason: if e.is_timeout() {
-            "the request timed out".into()
-        } else {
-            "the connection was refused or the host could not be found".into()
-        },
+        reason: super::client::transport_reason(&e),
     };
     let session = http.get(format!("{instance}/{}", facts::SESSION_PAGE)).send();
     let login = http.get(format!("{instance}/{}", facts::LOGIN_PAGE)).send();
@@ -120,12 +120,14 @@ async fn classify(
             .flatten()
     };
     let location = redirected(&session).or_else(|| redirected(&login));
-    let _ = session.text().await;
+    // Pages are read up to a cap, like every answer: a sign-in page is far smaller.
+    let read = |r: reqwest::Response| super::client::read_body(r, instance, MAX_PAGE);
+    let _ = read(session).await?;
     let login_status = login.status();
-    let login_body = login.text().await.unwrap_or_default();
+    let login_body = read(login).await?;
     let api_status = api.status();
     let api_type = api.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    let api_body = api.text().await.unwrap_or_default();
+    let api_body = read(api).await?;
     if classify_html(&login_body) == HtmlPage::Hibernating || classify_html(&api_body) == HtmlPage::Hibernating {
         return done(SignInPage::Hibernating);
     }

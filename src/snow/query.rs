@@ -58,6 +58,15 @@ impl Query {
         self.cond(column, "IN", &joined, true)
     }
 
+    /// `column` equals the signed-in user's sys_id, through the instance's own script
+    /// (`facts::CURRENT_USER_ID`): the one `javascript:` value calsync writes, and never
+    /// one taken from a name, which `eq` refuses.
+    pub fn is_current_user(mut self, column: &str) -> Result<Self, QueryError> {
+        check_column(column)?;
+        self.terms.push(format!("{column}={}", crate::facts::CURRENT_USER_ID));
+        Ok(self)
+    }
+
     pub fn order_by(mut self, column: &str) -> Result<Self, QueryError> {
         check_column(column)?;
         self.terms.push(format!("ORDERBY{column}"));
@@ -94,9 +103,18 @@ fn check_column(column: &str) -> Result<(), QueryError> {
     if ok { Ok(()) } else { Err(QueryError::BadColumn(column.to_string())) }
 }
 
+/// Whether `value` starts a `javascript:` expression, which an instance evaluates inside
+/// an encoded query (spaces and letter case do not stop it).
+fn starts_javascript(value: &str) -> bool {
+    let squeezed: String = value.chars().filter(|c| !c.is_whitespace()).take(11).collect();
+    squeezed.to_ascii_lowercase().starts_with("javascript:")
+}
+
 fn check_value(column: &str, value: &str, in_list: bool) -> Result<(), QueryError> {
     let what = if value.contains('^') {
         Some("a caret (^)")
+    } else if starts_javascript(value) {
+        Some("a javascript: prefix, which the instance would run as a script")
     } else if value.chars().any(|c| c.is_control()) {
         Some("a line break or control character")
     } else if in_list && value.contains(',') {
@@ -105,7 +123,11 @@ fn check_value(column: &str, value: &str, in_list: bool) -> Result<(), QueryErro
         None
     };
     match what {
-        Some(what) => Err(QueryError::UnsafeValue { column: column.to_string(), value: value.to_string(), what }),
+        Some(what) => Err(QueryError::UnsafeValue {
+            column: column.to_string(),
+            value: crate::sanitize::line_clipped(value, 200),
+            what,
+        }),
         None => Ok(()),
     }
 }
@@ -127,6 +149,14 @@ mod tests {
             assert!(matches!(Query::new().eq("name", bad), Err(QueryError::UnsafeValue { .. })), "{bad}");
         }
         assert!(Query::new().is_in("name", &["a,b"]).is_err());
+        for script in ["javascript:gs.getUserID()", " JavaScript:x", "java script:1", "\tjavascript :1"] {
+            let e = Query::new().eq("name", script).unwrap_err();
+            assert!(e.to_string().contains("javascript: prefix"), "{script}: {e}");
+            assert!(Query::new().is_in("name", &["ok", script]).is_err(), "{script}");
+        }
+        assert_eq!(Query::new().is_current_user("sys_id").unwrap().to_string(), "sys_id=javascript:gs.getUserID()");
+        // The word elsewhere in a name is only a name.
+        assert!(Query::new().eq("name", "Notes on javascript: a talk").is_ok());
         // An equals sign inside a value stays part of the value.
         assert_eq!(Query::new().eq("name", "a=b").unwrap().to_string(), "name=a=b");
     }

@@ -495,8 +495,8 @@ fn reauth_lists_picks_and_signs_in() {
 #[test]
 fn troubleshoot_runs_fixes_and_looks_again() {
     use crate::doctor::{Counts, Finding, Report, Severity};
-    let mk = |id: &'static str, fixable: bool| Finding {
-        id,
+    let mk = |id: &str, fixable: bool| Finding {
+        id: id.parse().unwrap(),
         severity: Severity::Error,
         title: id.into(),
         evidence: vec![],

@@ -59,6 +59,9 @@ pub struct Options {
     pub reset: bool,
     /// Which seed a fresh (or reset) sandbox starts from.
     pub seed: seed::Seed,
+    /// How a fresh (or reset) sandbox spells the columns the documentation knows only by
+    /// label; `Renamed` serves a dictionary whose labels map to other names.
+    pub columns: schema::Columns,
     /// Single sign-on and basic-auth restriction (see `auth`).
     pub sign_in: auth::Policy,
 }
@@ -79,7 +82,7 @@ impl Sandbox {
             _ => None,
         };
         let fresh = existing.is_none();
-        let store = existing.unwrap_or_else(|| seed::store(opts.seed));
+        let store = existing.unwrap_or_else(|| seed::store_with(opts.seed, opts.columns));
         let passwords = BTreeMap::from([
             (seed::ADMIN_USER.to_string(), seed::ADMIN_PASSWORD.to_string()),
             (seed::VIEWER_USER.to_string(), seed::VIEWER_PASSWORD.to_string()),
@@ -174,6 +177,12 @@ impl Sandbox {
     /// Makes the Table API ignore dot-walked conditions, like a simpler instance.
     pub fn set_no_dot_walk(&self, on: bool) {
         self.inner.faults.no_dot_walk.store(on, Ordering::Relaxed);
+    }
+
+    /// Refuses reads of the data dictionary (`sys_dictionary`, `sys_choice`), as an
+    /// instance whose ACLs keep it from the integration user does.
+    pub fn set_dictionary_hidden(&self, on: bool) {
+        self.inner.faults.hide_dictionary.store(on, Ordering::Relaxed);
     }
 
     pub fn set_hibernating(&self, on: bool) {

@@ -36,6 +36,19 @@ pub const SPOKE_ALIAS_ID: &str = "sn_ex_online_spke.Microsoft_Exchange_Online";
 pub const SPOKE_CLIENTCRED_ALIAS_ID: &str = "sn_ex_online_spke.Microsoft_Exchange_Online_clientCred";
 pub const SPOKE_SCOPE: &str = "sn_ex_online_spke";
 pub const WCS_SCOPE: &str = "sn_wsd_rsvsync";
+pub const PROVIDER_SYNC_START_COLUMN: &str = "sync_start_date_time";
+pub const PROVIDER_SYNC_END_COLUMN: &str = "sync_end_date_time";
+/// The retry policy's "Retry Strategy" choice and "Max Elapsed Time (seconds)".
+pub const RETRY_STRATEGY_COLUMN: &str = "strategy";
+pub const RETRY_MAX_ELAPSED_COLUMN: &str = "max_elapsed_time";
+pub const RETRY_STRATEGY_EXPONENTIAL: &str = "exponential";
+pub const RETRY_POLICY_NAME: &str = "MS Exchange Online HTTP Retry Policy";
+/// The data source the spoke reads calendars through, and its "Data Stream action".
+pub const DATA_SOURCE_NAME: &str = "Exchange Online Calendar";
+pub const DATA_STREAM_ACTION_COLUMN: &str = "data_stream_action";
+/// Connection attributes (name/value pairs on a connection).
+pub const CONNECTION_ATTRIBUTE_TABLE: &str = "sys_connection_attribute";
+pub const WCS_ADMIN_ROLE: &str = "sn_wsd_rsvsync.admin";
 
 // The rooms side (`wcs.rs`, `graph.rs`). Table names marked confirmed in
 // docs/servicenow-facts.md are ServiceNow's; the other tables and the columns are the

@@ -1,8 +1,41 @@
 //! The sandbox's data dictionary: which tables exist, what they extend, and the type of
-//! each column. Column names follow `reference/servicenow.md` §2; the uncertain ones come
-//! from `facts` so that the sandbox and the client agree on one spelling.
+//! each column. Column names follow `reference/servicenow.md` §2, spelled in the sandbox's
+//! own `names`. An instance can also spell some columns differently (`Columns::Renamed`):
+//! then the store really keeps them under those names, and `sys_dictionary` says so.
 
 use crate::names;
+use serde::{Deserialize, Serialize};
+
+/// Which spelling of the columns the documentation names only by label the instance uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Columns {
+    /// The spellings `reference/servicenow.md` guesses.
+    #[default]
+    Documented,
+    /// Other names for the calendar provider's and the retry policy's columns (the labels
+    /// stay), as a real instance may have them.
+    Renamed,
+}
+
+/// (table, documented column, renamed column) under `Columns::Renamed`.
+pub const RENAMED: &[(&str, &str, &str)] = &[
+    (names::PROVIDER_TABLE, names::PROVIDER_PROCESSOR_COLUMN, "processor"),
+    (names::PROVIDER_TABLE, names::PROVIDER_OVERRIDE_COLUMN, "use_own_alias"),
+    (names::PROVIDER_TABLE, names::PROVIDER_ALIAS_COLUMN, "alias"),
+    (names::PROVIDER_TABLE, names::PROVIDER_DELEGATE_COLUMN, "strict_mode_email"),
+    (names::PROVIDER_TABLE, names::PROVIDER_SYNC_START_COLUMN, "sync_start"),
+    (names::PROVIDER_TABLE, names::PROVIDER_SYNC_END_COLUMN, "sync_end"),
+    ("sys_retry_policy", names::RETRY_STRATEGY_COLUMN, "retry_strategy"),
+    ("sys_retry_policy", names::RETRY_MAX_ELAPSED_COLUMN, "max_elapsed_seconds"),
+];
+
+/// How `table`'s column `col` (a documented spelling) is spelled under `columns`.
+pub fn spelled(table: &str, col: &'static str, columns: Columns) -> &'static str {
+    if columns == Columns::Documented {
+        return col;
+    }
+    RENAMED.iter().find(|(t, from, _)| is_a(table, t) && *from == col).map(|(_, _, to)| *to).unwrap_or(col)
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -149,10 +182,9 @@ pub static TABLES: &[Table] = &[
         metadata: true,
         columns: &[
             t("name"),
-            b("honor_retry_after", "false"),
-            i("max_elapsed_time", "0"),
+            td(names::RETRY_STRATEGY_COLUMN, names::RETRY_STRATEGY_EXPONENTIAL),
+            i(names::RETRY_MAX_ELAPSED_COLUMN, "0"),
             i("max_retries", "0"),
-            t("strategy"),
         ],
     },
     Table {
@@ -320,8 +352,8 @@ pub static TABLES: &[Table] = &[
             b(names::PROVIDER_OVERRIDE_COLUMN, "false"),
             r(names::PROVIDER_ALIAS_COLUMN, "sys_alias"),
             t(names::PROVIDER_DELEGATE_COLUMN),
-            t("sync_start_date_time"),
-            t("sync_end_date_time"),
+            t(names::PROVIDER_SYNC_START_COLUMN),
+            t(names::PROVIDER_SYNC_END_COLUMN),
             b("sync_past_reservations", "false"),
         ],
     },
@@ -342,6 +374,42 @@ pub static TABLES: &[Table] = &[
             t("write_roles"),
             t("suffix"),
         ],
+    },
+    Table {
+        name: "sys_dictionary",
+        extends: None,
+        display: "column_label",
+        metadata: false,
+        columns: &[t("name"), t("element"), t("column_label"), t("internal_type"), t("reference"), i("choice", "0")],
+    },
+    Table {
+        name: "sys_choice",
+        extends: None,
+        display: "label",
+        metadata: false,
+        columns: &[
+            t("name"),
+            t("element"),
+            t("value"),
+            t("label"),
+            td("language", "en"),
+            b("inactive", "false"),
+            i("sequence", "0"),
+        ],
+    },
+    Table {
+        name: "sys_data_source",
+        extends: None,
+        display: "name",
+        metadata: true,
+        columns: &[t("name"), td("type", "data_stream"), t(names::DATA_STREAM_ACTION_COLUMN)],
+    },
+    Table {
+        name: names::CONNECTION_ATTRIBUTE_TABLE,
+        extends: None,
+        display: "name",
+        metadata: false,
+        columns: &[r("connection", "sys_connection"), t("name"), t("value")],
     },
 ];
 
@@ -365,21 +433,30 @@ pub fn is_a(class: &str, name: &str) -> bool {
     lineage(class).iter().any(|t| t.name == name)
 }
 
-/// All columns of a table, inherited and system ones included.
+/// All columns of a table, inherited and system ones included, in the documented spelling.
 pub fn columns(name: &str) -> Vec<Column> {
+    columns_in(name, Columns::Documented)
+}
+
+/// All columns of a table as an instance spelling them `columns` has them.
+pub fn columns_in(name: &str, columns: Columns) -> Vec<Column> {
     let lin = lineage(name);
     let mut cols: Vec<Column> = SYS_COLUMNS.to_vec();
     if lin.iter().any(|t| t.metadata) {
         cols.extend_from_slice(METADATA_COLUMNS);
     }
     for t in lin.iter().rev() {
-        cols.extend_from_slice(t.columns);
+        cols.extend(t.columns.iter().map(|c| Column { name: spelled(t.name, c.name, columns), ..*c }));
     }
     cols
 }
 
 pub fn column(table: &str, col: &str) -> Option<Column> {
-    columns(table).into_iter().find(|c| c.name == col)
+    column_in(table, col, Columns::Documented)
+}
+
+pub fn column_in(table: &str, col: &str, columns: Columns) -> Option<Column> {
+    columns_in(table, columns).into_iter().find(|c| c.name == col)
 }
 
 pub fn is_metadata(name: &str) -> bool {

@@ -21,9 +21,14 @@ struct Seeder {
 }
 
 impl Seeder {
-    fn add(&mut self, table: &str, fields: &[(&str, &str)]) -> String {
+    /// The name this instance gives a column the seed spells as documented.
+    fn col(&self, table: &str, col: &'static str) -> &'static str {
+        schema::spelled(table, col, self.store.columns)
+    }
+
+    fn add(&mut self, table: &str, fields: &[(&'static str, &str)]) -> String {
         let mut row = Row::new();
-        for c in schema::columns(table) {
+        for c in schema::columns_in(table, self.store.columns) {
             row.insert(c.name.to_string(), c.default.to_string());
         }
         let id = fields.iter().find(|(k, _)| *k == "sys_id").map(|(_, v)| v.to_string()).unwrap_or_else(new_sys_id);
@@ -39,10 +44,92 @@ impl Seeder {
             row.insert(k.to_string(), v.to_string());
         }
         for (k, v) in fields {
-            row.insert(k.to_string(), v.to_string());
+            row.insert(self.col(table, k).to_string(), v.to_string());
         }
         self.store.rows.push(row);
         id
+    }
+}
+
+/// The stored value of a choice, by the instance's spelling: the documented spellings are
+/// the sandbox's guesses, the renamed ones another instance's.
+pub fn retry_strategy_value(columns: schema::Columns, label: RetryStrategy) -> &'static str {
+    match (columns, label) {
+        (schema::Columns::Documented, RetryStrategy::HonorRetryAfter) => "retry_after",
+        (schema::Columns::Documented, RetryStrategy::Exponential) => names::RETRY_STRATEGY_EXPONENTIAL,
+        (schema::Columns::Documented, RetryStrategy::Fixed) => "fixed",
+        (schema::Columns::Renamed, RetryStrategy::HonorRetryAfter) => "honor_retry_after_header",
+        (schema::Columns::Renamed, RetryStrategy::Exponential) => "exponential_backoff",
+        (schema::Columns::Renamed, RetryStrategy::Fixed) => "fixed_interval",
+    }
+}
+
+/// The choices of a retry policy's Retry Strategy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryStrategy {
+    HonorRetryAfter,
+    Exponential,
+    Fixed,
+}
+
+/// The data dictionary rows (`sys_dictionary`, `sys_choice`) of the columns the documentation
+/// knows only by their form label, as this instance spells them.
+fn dictionary(s: &mut Seeder) {
+    let provider = names::PROVIDER_TABLE;
+    let columns: &[(&str, &'static str, &str, &str)] = &[
+        (provider, "name", "Name", "string"),
+        (provider, "active", "Active", "boolean"),
+        (provider, names::PROVIDER_PROCESSOR_COLUMN, "Calendar processor", "choice"),
+        (provider, names::PROVIDER_OVERRIDE_COLUMN, "Override alias?", "boolean"),
+        (provider, names::PROVIDER_ALIAS_COLUMN, "Connection & credential alias", "reference"),
+        (provider, names::PROVIDER_SYNC_START_COLUMN, "Sync start date time", "glide_date_time"),
+        (provider, names::PROVIDER_SYNC_END_COLUMN, "Sync end date time", "glide_date_time"),
+        (provider, names::PROVIDER_DELEGATE_COLUMN, "Delegated user email", "email"),
+        ("sys_retry_policy", "name", "Name", "string"),
+        ("sys_retry_policy", names::RETRY_STRATEGY_COLUMN, "Retry Strategy", "choice"),
+        ("sys_retry_policy", names::RETRY_MAX_ELAPSED_COLUMN, "Max Elapsed Time (seconds)", "integer"),
+        ("sys_connection", names::CONNECTION_SCOPE_COLUMN, "Application", "reference"),
+        ("discovery_credentials", names::CREDENTIAL_SCOPE_COLUMN, "Application", "reference"),
+        ("oauth_2_0_credentials", names::CREDENTIAL_INTEGRATION_TYPE_COLUMN, "Integration Type", "choice"),
+        ("sys_data_source", names::DATA_STREAM_ACTION_COLUMN, "Data Stream action", "reference"),
+    ];
+    for (table, col, label, kind) in columns {
+        let element = s.col(table, col);
+        let choice = if *kind == "choice" { "3" } else { "0" };
+        s.add(
+            "sys_dictionary",
+            &[
+                ("name", table),
+                ("element", element),
+                ("column_label", label),
+                ("internal_type", kind),
+                ("choice", choice),
+            ],
+        );
+    }
+    let retry = |l| retry_strategy_value(s.store.columns, l);
+    let strategies = [
+        (retry(RetryStrategy::HonorRetryAfter), "Honor \"Retry-After\" Header"),
+        (retry(RetryStrategy::Exponential), "Exponential Backoff"),
+        (retry(RetryStrategy::Fixed), "Fixed Interval"),
+    ];
+    let strategy = s.col("sys_retry_policy", names::RETRY_STRATEGY_COLUMN);
+    let processor = s.col(provider, names::PROVIDER_PROCESSOR_COLUMN);
+    let mut choices: Vec<(&str, &str, &str, &str)> =
+        strategies.iter().map(|(value, label)| ("sys_retry_policy", strategy, *value, *label)).collect();
+    choices.extend([
+        (provider, processor, names::PROCESSOR_MS_GRAPH, "Microsoft Graph"),
+        (provider, processor, "ews", "Microsoft Exchange (EWS)"),
+        (provider, processor, "google", "Google Calendar"),
+        ("oauth_2_0_credentials", names::CREDENTIAL_INTEGRATION_TYPE_COLUMN, "system", "System"),
+        ("oauth_2_0_credentials", names::CREDENTIAL_INTEGRATION_TYPE_COLUMN, "personal", "Personal"),
+    ]);
+    for (n, (table, element, value, label)) in choices.into_iter().enumerate() {
+        let seq = n.to_string();
+        s.add(
+            "sys_choice",
+            &[("name", table), ("element", element), ("value", value), ("label", label), ("sequence", &seq)],
+        );
     }
 }
 
@@ -55,9 +142,14 @@ pub enum Seed {
 }
 
 pub fn store(seed: Seed) -> Store {
+    store_with(seed, schema::Columns::Documented)
+}
+
+/// The seed on an instance that spells its columns as `columns` says.
+pub fn store_with(seed: Seed, columns: schema::Columns) -> Store {
     match seed {
-        Seed::Healthy => healthy(),
-        Seed::Broken => broken(),
+        Seed::Healthy => healthy_with(columns),
+        Seed::Broken => broken_with(columns),
     }
 }
 
@@ -67,7 +159,11 @@ pub fn store(seed: Seed) -> Store {
 /// alias, a mode value the property does not offer, a profile missing offline_access, and a
 /// calendar provider on the on-premises (EWS) processor.
 pub fn broken() -> Store {
-    let mut s = Seeder { store: healthy() };
+    broken_with(schema::Columns::Documented)
+}
+
+fn broken_with(columns: schema::Columns) -> Store {
+    let mut s = Seeder { store: healthy_with(columns) };
     let id_of = |s: &Seeder, table: &str, col: &str, v: &str| {
         s.store.first_where(table, col, v).map(|r| r["sys_id"].clone()).unwrap_or_default()
     };
@@ -120,7 +216,7 @@ pub fn broken() -> Store {
             r.insert("value".into(), "Personal Authentication".into());
         }
         if class == names::PROVIDER_TABLE {
-            r.insert(names::PROVIDER_PROCESSOR_COLUMN.into(), "ews".into());
+            r.insert(schema::spelled(&class, names::PROVIDER_PROCESSOR_COLUMN, columns).into(), "ews".into());
         }
     }
     // The personal profile loses its offline_access link.
@@ -135,11 +231,152 @@ pub fn broken() -> Store {
             && r.get("oauth_entity_profile") == Some(&personal_profile)
             && offline.contains(r.get("oauth_entity_scope").unwrap_or(&String::new())))
     });
+    more_faults(&mut s, &spoke_alias, &cred1, &personal_profile);
     s.store
 }
 
+/// One fault for each further message of ServiceNow's Instance Scan (see the README's scan
+/// table), on records of their own so each is found on its own.
+fn more_faults(s: &mut Seeder, spoke_alias: &str, cred1: &str, personal_profile: &str) {
+    let id_of = |s: &Seeder, table: &str, col: &str, v: &str| {
+        s.store.first_where(table, col, v).map(|r| r["sys_id"].clone()).unwrap_or_default()
+    };
+    let set = |s: &mut Seeder, table: &str, sys_id: &str, col: &'static str, v: &str| {
+        let col = s.col(table, col);
+        if let Some(r) = s.store.rows.iter_mut().find(|r| r.get("sys_id").map(String::as_str) == Some(sys_id)) {
+            r.insert(col.to_string(), v.to_string());
+        }
+    };
+    let wcs = id_of(s, "sys_scope", "scope", names::WCS_SCOPE);
+    let spoke = id_of(s, "sys_scope", "scope", names::SPOKE_SCOPE);
+    // An old spoke, under WCS 3.4.6 and two active providers.
+    set(s, "sys_store_app", &spoke, "version", "3.1.0");
+    // Nobody holds the WCS admin role.
+    let role = id_of(s, "sys_user_role", "name", names::WCS_ADMIN_ROLE);
+    s.store.rows.retain(|r| {
+        !(r.get("sys_class_name").map(String::as_str) == Some("sys_user_has_role")
+            && r.get("role").map(String::as_str) == Some(role.as_str()))
+    });
+    // The data source lost its Data Stream action.
+    let source = id_of(s, "sys_data_source", "name", names::DATA_SOURCE_NAME);
+    set(s, "sys_data_source", &source, names::DATA_STREAM_ACTION_COLUMN, "");
+    // MS Graph 1 carries the API version; MS Graph 2 carries it twice.
+    let conn1 = id_of(s, "http_connection", "name", names::MS_GRAPH_1);
+    let conn2 = id_of(s, "http_connection", "name", names::MS_GRAPH_2);
+    for conn in [&conn1, &conn2, &conn2] {
+        s.add(names::CONNECTION_ATTRIBUTE_TABLE, &[("connection", conn), ("name", "api_version"), ("value", "v1.0")]);
+    }
+    // MS Graph 1 is marked as the per-user credential; MS Graph 2 lost its profile.
+    set(s, "oauth_2_0_credentials", cred1, names::CREDENTIAL_INTEGRATION_TYPE_COLUMN, "personal");
+    let cred2 = id_of(s, "oauth_2_0_credentials", "name", names::MS_GRAPH_2);
+    set(s, "oauth_2_0_credentials", &cred2, "oauth_entity_profile", "");
+    // The client-credentials registry defaults to another grant than its profile's.
+    let cc = id_of(s, "oauth_entity", "name", names::REGISTRY_CLIENT_CREDENTIALS);
+    set(s, "oauth_entity", &cc, "default_grant_type", names::GRANT_AUTH_CODE);
+    // The copied spoke connection points at a credential that does not exist.
+    let copy = id_of(s, "http_connection", "name", "MS Graph 1 (copy)");
+    set(s, "http_connection", &copy, "credential", "0badc0de0badc0de0badc0de0badc0de");
+    // The personal registry: v1 endpoints, another instance's redirect.
+    let pa = id_of(s, "oauth_entity", "name", names::REGISTRY_PERSONAL);
+    let v1 = |kind: &str| format!("https://login.microsoftonline.com/{TENANT_ID}/oauth2/{kind}");
+    set(s, "oauth_entity", &pa, "auth_url", &v1("authorize"));
+    set(s, "oauth_entity", &pa, "token_url", &v1("token"));
+    set(s, "oauth_entity", &pa, "redirect_url", "https://other-instance.service-now.com/oauth_redirect.do");
+    // The personal profile asks for Calendars.ReadWrite.Shared of another registry.
+    let ac = id_of(s, "oauth_entity", "name", names::REGISTRY_AUTH_CODE);
+    let shared = "Calendars.ReadWrite.Shared";
+    let scope_of = |s: &Seeder, entity: &str| {
+        s.store
+            .scan("oauth_entity_scope")
+            .find(|r| {
+                r.get("oauth_entity").map(String::as_str) == Some(entity)
+                    && r.get("oauth_entity_scope").map(String::as_str) == Some(shared)
+            })
+            .map(|r| r["sys_id"].clone())
+            .unwrap_or_default()
+    };
+    let (own, foreign) = (scope_of(s, &pa), scope_of(s, &ac));
+    for r in s.store.rows.iter_mut() {
+        if r.get("sys_class_name").map(String::as_str) == Some("oauth_entity_profile_scope")
+            && r.get("oauth_entity_profile").map(String::as_str) == Some(personal_profile)
+            && r.get("oauth_entity_scope") == Some(&own)
+        {
+            r.insert("oauth_entity_scope".into(), foreign.clone());
+        }
+    }
+    // A second mailbox: its token expired, its old connection has no credential, and its
+    // provider names no valid mailbox and syncs too far back for too short a time.
+    let east = s.add(
+        "sys_alias",
+        &[
+            ("name", "Contoso_Rooms_East"),
+            ("id", "sn_wsd_rsvsync.Contoso_Rooms_East"),
+            ("parent", spoke_alias),
+            ("sys_scope", &wcs),
+        ],
+    );
+    let east_cred = s.add(
+        "oauth_2_0_credentials",
+        &[
+            ("name", "Contoso Rooms East"),
+            ("oauth_entity_profile", personal_profile),
+            (names::CREDENTIAL_SCOPE_COLUMN, &wcs),
+        ],
+    );
+    for (name, cred, active) in
+        [("Contoso Rooms East", east_cred.as_str(), "true"), ("Contoso Rooms East (old)", "", "false")]
+    {
+        s.add(
+            "http_connection",
+            &[
+                ("name", name),
+                ("connection_alias", &east),
+                ("credential", cred),
+                ("active", active),
+                ("connection_url", "https://graph.microsoft.com"),
+                (names::CONNECTION_SCOPE_COLUMN, &wcs),
+            ],
+        );
+    }
+    let requestor = s.add(
+        "oauth_requestor_profile",
+        &[
+            ("oauth_entity_profile", personal_profile),
+            ("requestor_context", "oauth_2_0_credentials"),
+            ("requestor_id", &east_cred),
+        ],
+    );
+    s.add(
+        "oauth_credential",
+        &[
+            ("name", "Contoso Rooms East"),
+            ("type", "refresh_token"),
+            ("expires", "2024-03-01 00:00:00"),
+            ("peer", &pa),
+            ("oauth_requestor_profile", &requestor),
+        ],
+    );
+    s.add(
+        names::PROVIDER_TABLE,
+        &[
+            ("name", "Contoso Rooms East"),
+            (names::PROVIDER_OVERRIDE_COLUMN, "true"),
+            (names::PROVIDER_ALIAS_COLUMN, &east),
+            (names::PROVIDER_DELEGATE_COLUMN, "rooms-east"),
+            (names::PROVIDER_SYNC_START_COLUMN, "2019-01-01 00:00:00"),
+            (names::PROVIDER_SYNC_END_COLUMN, "2020-06-01 00:00:00"),
+            ("sys_scope", &wcs),
+        ],
+    );
+}
+
 pub fn healthy() -> Store {
-    let mut s = Seeder { store: Store::default() };
+    healthy_with(schema::Columns::Documented)
+}
+
+fn healthy_with(columns: schema::Columns) -> Store {
+    let mut s = Seeder { store: Store { columns, ..Store::default() } };
+    dictionary(&mut s);
     let global = s.add(
         "sys_scope",
         &[("sys_id", names::GLOBAL_SCOPE_SYS_ID), ("scope", "global"), ("name", "Global"), ("version", "")],
@@ -167,19 +404,27 @@ pub fn healthy() -> Store {
     let viewer =
         s.add("sys_user", &[("user_name", VIEWER_USER), ("name", "Read Only"), ("email", "viewer@example.com")]);
     let admin_role = s.add("sys_user_role", &[("name", "admin"), ("description", "System administrator")]);
-    s.add("sys_user_role", &[("name", "sn_wsd_rsvsync.admin")]);
+    let wcs_admin = s.add("sys_user_role", &[("name", names::WCS_ADMIN_ROLE)]);
     let itil = s.add("sys_user_role", &[("name", "itil")]);
     s.add("sys_user_has_role", &[("user", &admin), ("role", &admin_role)]);
+    s.add("sys_user_has_role", &[("user", &admin), ("role", &wcs_admin)]);
     s.add("sys_user_has_role", &[("user", &viewer), ("role", &itil)]);
 
     let retry = s.add(
         "sys_retry_policy",
         &[
-            ("name", "MS Exchange Online HTTP Retry Policy"),
-            ("honor_retry_after", "true"),
-            ("max_elapsed_time", "120"),
+            ("name", names::RETRY_POLICY_NAME),
+            (names::RETRY_STRATEGY_COLUMN, retry_strategy_value(columns, RetryStrategy::HonorRetryAfter)),
+            (names::RETRY_MAX_ELAPSED_COLUMN, "120"),
             ("max_retries", "5"),
-            ("strategy", "exponential"),
+            ("sys_scope", &spoke),
+        ],
+    );
+    s.add(
+        "sys_data_source",
+        &[
+            ("name", names::DATA_SOURCE_NAME),
+            (names::DATA_STREAM_ACTION_COLUMN, "Exchange Online Calendar Events"),
             ("sys_scope", &spoke),
         ],
     );

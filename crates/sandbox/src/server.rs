@@ -36,6 +36,8 @@ pub struct Faults {
     /// Carry out the Nth write (1-based; 0 = off) but cut its answer off mid-response, as a
     /// dropped connection or a killed client would leave it.
     pub cut_write: AtomicU64,
+    /// Answer reads of `sys_dictionary` and `sys_choice` with 403.
+    pub hide_dictionary: AtomicBool,
     /// Answer the Batch API as an instance without it does (400, unknown resource).
     pub no_batch: AtomicBool,
 }
@@ -459,7 +461,10 @@ async fn table_collection(
 }
 
 fn list(inner: &Inner, table: &str, params: &HashMap<String, String>, caller: &Caller) -> Response {
-    if !caller.admin && !readable_without_admin(table) {
+    let dictionary = ["sys_dictionary", "sys_choice"].contains(&table);
+    if (!caller.admin && !readable_without_admin(table))
+        || (dictionary && inner.faults.hide_dictionary.load(Ordering::Relaxed))
+    {
         return envelope(403, "Insufficient rights to query records", None);
     }
     let store = inner.store();

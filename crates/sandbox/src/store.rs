@@ -18,6 +18,9 @@ pub type Row = BTreeMap<String, String>;
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Store {
     pub rows: Vec<Row>,
+    /// How this instance spells the columns the documentation names only by label.
+    #[serde(default)]
+    pub columns: schema::Columns,
     /// Attachment contents by the attachment's sys_id, base64.
     #[serde(default)]
     pub files: BTreeMap<String, String>,
@@ -110,7 +113,7 @@ impl Store {
     /// The value at a dotted path, or None when a column on the way does not exist.
     pub fn resolve(&self, table: &str, row: &Row, path: &[String]) -> Option<String> {
         let (first, rest) = path.split_first()?;
-        let col = schema::column(table, first)?;
+        let col = schema::column_in(table, first, self.columns)?;
         let value = row.get(first.as_str()).cloned().unwrap_or_default();
         if rest.is_empty() {
             return Some(value);
@@ -125,7 +128,7 @@ impl Store {
             None => {
                 let mut t = target;
                 for seg in rest {
-                    let c = schema::column(t, seg)?;
+                    let c = schema::column_in(t, seg, self.columns)?;
                     if let Kind::Ref(n) = c.kind {
                         t = n;
                     }
@@ -170,7 +173,7 @@ impl Store {
         }
         let mut rows: Vec<&Row> = self.scan(table).filter(|r| self.matches(table, r, &q)).collect();
         for (col, desc) in q.order.iter().rev() {
-            if schema::column(table, col).is_none() {
+            if schema::column_in(table, col, self.columns).is_none() {
                 continue;
             }
             rows.sort_by(|a, b| {
@@ -198,7 +201,7 @@ impl Store {
 
     /// One record as the Table API shows it: strings, reference objects, display values.
     pub fn render(&self, table: &str, row: &Row, opts: &RenderOptions) -> Value {
-        let cols = schema::columns(table);
+        let cols = schema::columns_in(table, self.columns);
         let mut out = Map::new();
         let wanted: Vec<String> = match &opts.fields {
             Some(f) => f.iter().filter(|f| !f.is_empty()).cloned().collect(),
@@ -248,7 +251,7 @@ impl Store {
         let mut copy = self.clone();
         for row in copy.rows.iter_mut() {
             let class = row.get("sys_class_name").cloned().unwrap_or_default();
-            for c in schema::columns(&class) {
+            for c in schema::columns_in(&class, self.columns) {
                 if c.kind == Kind::Encrypted {
                     row.insert(c.name.to_string(), String::new());
                 }
@@ -275,12 +278,12 @@ impl Store {
 
     /// Sets each given column from a JSON body, as strings; system columns are ignored, and
     /// encrypted ones are silently dropped unless the request sent display values.
-    fn apply_body(row: &mut Row, table: &str, body: &Map<String, Value>, input_display: bool) {
+    fn apply_body(&self, row: &mut Row, table: &str, body: &Map<String, Value>, input_display: bool) {
         for (k, v) in body {
             if k.starts_with("sys_") {
                 continue;
             }
-            let Some(col) = schema::column(table, k) else { continue };
+            let Some(col) = schema::column_in(table, k, self.columns) else { continue };
             if col.kind == Kind::Encrypted && !input_display {
                 continue;
             }
@@ -312,10 +315,10 @@ impl Store {
             ));
         }
         let mut row = Row::new();
-        for c in schema::columns(table) {
+        for c in schema::columns_in(table, self.columns) {
             row.insert(c.name.to_string(), c.default.to_string());
         }
-        Self::apply_body(&mut row, table, body, input_display);
+        self.apply_body(&mut row, table, body, input_display);
         let now = now_utc();
         // A caller may choose the new record's sys_id (reference §1.1 correction); a clash
         // with an existing record is refused like any unique-index clash.
@@ -399,7 +402,7 @@ impl Store {
         }
         let mut row = self.rows[idx].clone();
         let class = row.get("sys_class_name").cloned().unwrap_or_else(|| table.to_string());
-        Self::apply_body(&mut row, &class, body, input_display);
+        self.apply_body(&mut row, &class, body, input_display);
         row.insert("sys_updated_on".into(), now_utc());
         row.insert("sys_updated_by".into(), caller.user_name.clone());
         let count: u64 = row.get("sys_mod_count").and_then(|c| c.parse().ok()).unwrap_or(0);

@@ -1,0 +1,233 @@
+//! The user, the applications and their versions, and the integration-mode property.
+
+use super::{Ctx, Repair, Severity};
+use crate::doctor::ids::Check;
+use crate::doctor::read::Snapshot;
+use crate::facts;
+use crate::facts::version_at_least;
+use crate::plan::Mode;
+use crate::plan::diff::Kind;
+
+pub(super) fn apps(c: &mut Ctx) {
+    let s = c.s;
+    if !s.user_found || !s.is_admin {
+        c.add(
+            Check::UserNotAdmin,
+            Severity::Error,
+            format!("{} does not have the admin role", s.user),
+            vec![],
+            "Run the doctor as a user with the admin role.".into(),
+            None,
+        );
+    }
+    for (scope, label, min) in [
+        (facts::WCS_SCOPE, "Workplace Calendar Synchronization", facts::WCS_USES_SPOKE_FROM),
+        (facts::SPOKE_SCOPE, "Microsoft Exchange Online Spoke", ""),
+    ] {
+        match s.scope(scope) {
+            None => c.add(
+                Check::AppMissing,
+                Severity::Error,
+                format!("{label} ({scope}) is not installed"),
+                vec![],
+                format!("Install {label} from the ServiceNow Store."),
+                None,
+            ),
+            Some(a) if !a.active.0 => {
+                let ev = vec![c.ev(&a.sys_class_name, &a.sys_id, "active", "false")];
+                c.add(
+                    Check::AppInactive,
+                    Severity::Error,
+                    format!("{label} is inactive"),
+                    ev,
+                    format!("Activate {label}."),
+                    None,
+                );
+            }
+            Some(a) if !min.is_empty() && !version_at_least(&a.version, min) => {
+                let ev = vec![c.ev(&a.sys_class_name, &a.sys_id, "version", &a.version)];
+                c.add(
+                    Check::AppOld,
+                    Severity::Warning,
+                    format!("{label} {} predates {min}", a.version),
+                    ev,
+                    format!("Upgrade {label} to a current version."),
+                    None,
+                );
+            }
+            Some(_) => {}
+        }
+    }
+    role(c);
+    versions(c);
+    data_source(c);
+    dictionary(c);
+}
+
+/// Someone must hold the WCS admin role: the scan runs as it, renewal failures go to it.
+fn role(c: &mut Ctx) {
+    if c.s.wcs_admins == Some(0) && c.s.scope(facts::WCS_SCOPE).is_some() {
+        c.add(
+            Check::RoleWcsAdmin,
+            Severity::Warning,
+            format!("no user holds the role {}", facts::WCS_ADMIN_ROLE),
+            vec![],
+            format!("Grant {} to the administrators of the calendar synchronization.", facts::WCS_ADMIN_ROLE),
+            None,
+        );
+    }
+}
+
+/// The spoke's version against WCS's and against the number of providers.
+fn versions(c: &mut Ctx) {
+    let s = c.s;
+    let (Some(wcs), Some(spoke)) = (s.scope(facts::WCS_SCOPE), s.scope(facts::SPOKE_SCOPE)) else { return };
+    let ev = |c: &Ctx| vec![c.ev(&spoke.sys_class_name, &spoke.sys_id, "version", &spoke.version)];
+    if version_at_least(&wcs.version, facts::WCS_USES_SPOKE_FROM)
+        && !version_at_least(&spoke.version, facts::SPOKE_MIN_FOR_WCS_2)
+    {
+        let e = ev(c);
+        c.add(
+            Check::AppSpokeOld,
+            Severity::Error,
+            format!(
+                "the Microsoft Exchange Online Spoke {} is older than {}, which Workplace Calendar Synchronization {} needs",
+                spoke.version,
+                facts::SPOKE_MIN_FOR_WCS_2,
+                wcs.version
+            ),
+            e,
+            format!("Upgrade the Microsoft Exchange Online Spoke to {} or later.", facts::SPOKE_MIN_FOR_WCS_2),
+            None,
+        );
+    }
+    let active = s.providers.iter().filter(|p| s.provider(p, &facts::PROVIDER_ACTIVE) == "true").count();
+    if active > 1 && !version_at_least(&spoke.version, facts::SPOKE_MIN_MULTI_PROVIDER) {
+        let e = ev(c);
+        c.add(
+            Check::AppSpokeMultiProvider,
+            Severity::Error,
+            format!(
+                "{active} calendar providers are active, but the Microsoft Exchange Online Spoke {} predates {}",
+                spoke.version,
+                facts::SPOKE_MIN_MULTI_PROVIDER
+            ),
+            e,
+            format!(
+                "Upgrade the Microsoft Exchange Online Spoke to {} or later, or keep one provider active.",
+                facts::SPOKE_MIN_MULTI_PROVIDER
+            ),
+            None,
+        );
+    }
+}
+
+/// The spoke's data source "Exchange Online Calendar" and its Data Stream action.
+fn data_source(c: &mut Ctx) {
+    let s = c.s;
+    let (Some(rows), Some(_)) = (&s.data_sources, s.scope(facts::SPOKE_SCOPE)) else { return };
+    let column = s.dictionary.column(&facts::DATA_STREAM_ACTION);
+    let repair = "Repair the Microsoft Exchange Online Spoke (All > System Definition > Plugins > Microsoft Exchange Online Spoke > Repair), which also brings the com.glide.hub.action_type.datastream plugin.";
+    match rows.iter().find(|r| crate::snow::records::plain(&r["name"]) == facts::DATA_SOURCE_NAME) {
+        None => c.add(
+            Check::SpokeDataSource,
+            Severity::Error,
+            format!("the spoke's data source \"{}\" does not exist", facts::DATA_SOURCE_NAME),
+            vec![],
+            repair.into(),
+            None,
+        ),
+        Some(r) if s.dictionary.get(r, &facts::DATA_STREAM_ACTION).trim().is_empty() => {
+            let id = crate::snow::records::plain(&r["sys_id"]);
+            let ev = vec![c.ev(facts::DATA_SOURCE_TABLE, &id, &column, "")];
+            c.add(
+                Check::SpokeDataSource,
+                Severity::Error,
+                format!("the data source \"{}\" has no Data Stream action", facts::DATA_SOURCE_NAME),
+                ev,
+                repair.into(),
+                None,
+            );
+        }
+        Some(_) => {}
+    }
+}
+
+/// Say when labelled columns could not be looked up and their guesses are used.
+fn dictionary(c: &mut Ctx) {
+    let s = c.s;
+    let missing: Vec<&str> = s.dictionary.missing().iter().map(|f| f.label).collect();
+    let (title, fix) = match s.dictionary.unread() {
+        Some(why) => (
+            format!("the data dictionary could not be read ({why}); calsync used its documented guesses for the columns it knows only by label"),
+            "Let this user read sys_dictionary and sys_choice (the admin role does), then run the doctor again; findings about calendar providers and retry policies may be wrong until then.".to_string(),
+        ),
+        None if !missing.is_empty() => (
+            format!("the data dictionary does not list the fields {}; calsync used its documented guesses for them", missing.join(", ")),
+            "Check these labels on the forms of this instance; if they differ, report them so calsync's facts can be corrected.".to_string(),
+        ),
+        None => return,
+    };
+    c.add(Check::DictionaryGuessed, Severity::Info, title, vec![], fix, None);
+}
+
+pub(super) fn mode_property(c: &mut Ctx, mode: Option<Mode>) {
+    let s = c.s;
+    match (&s.property, mode) {
+        (None, _) => c.add(
+            Check::ModeMissing,
+            Severity::Error,
+            format!("the property {} does not exist", facts::MODE_PROPERTY),
+            vec![],
+            "Upgrade Workplace Calendar Synchronization to 3.0 or later.".into(),
+            None,
+        ),
+        (Some(p), None) => {
+            let inferred = infer_mode(s);
+            let want = crate::plan::diff::mode_value(p, inferred);
+            let ev = vec![c.ev("sys_properties", &p.sys_id, "value", &p.value)];
+            let repair = Repair {
+                kind: Kind::Property,
+                record: p.name.0.clone(),
+                table: "sys_properties".into(),
+                sys_id: p.sys_id.0.clone(),
+                column: "value".into(),
+                label: "Value".into(),
+                from: p.value.0.clone(),
+                to: want.clone(),
+                to_label: want.clone(),
+                scope: p.sys_scope.id().to_string(),
+            };
+            c.add(
+                Check::ModeValue,
+                Severity::Error,
+                format!("the integration mode \"{}\" is not one of the property's values", p.value),
+                ev,
+                format!("Set it to {want}, the mode the credentials are set up for."),
+                Some(repair),
+            );
+        }
+        (Some(_), Some(_)) => {}
+    }
+}
+
+/// The mode the credentials point to: personal if a child alias uses an authorization-code
+/// profile, strict if MS Graph 1 does, normal otherwise.
+pub(super) fn infer_mode(s: &Snapshot) -> Mode {
+    let grant = |cred: &crate::snow::records::Credential| {
+        s.profile(cred.oauth_entity_profile.id()).map(|p| p.grant_type.0.clone()).unwrap_or_default()
+    };
+    let personal = s.profiles.iter().any(|p| p.name.contains("personalAuth"))
+        && s.connections.iter().any(|conn| {
+            s.alias(conn.connection_alias.id()).is_some_and(|a| {
+                &*a.sys_scope.value == s.scope(facts::WCS_SCOPE).map(|x| x.sys_id.0.as_str()).unwrap_or("-")
+            })
+        });
+    if personal {
+        return Mode::Personal;
+    }
+    match s.credentials.iter().find(|c| &*c.name == facts::MS_GRAPH_1) {
+        Some(c) if grant(c) == facts::GRANT_AUTH_CODE => Mode::Strict,
+        _ => Mode::Normal,
+    }
+}
