@@ -1,7 +1,7 @@
 //! Requests, wall time and round trips of a full apply (one request per record, and
 //! batched through the Batch API), a no-op apply and the doctor, against the sandbox with
 //! 100 ms added to every HTTP request, at 1, 10 and 50 delegated mailboxes (each with its
-//! own alias, credential, connection and calendar provider). Run:
+//! own alias, credential, connection, calendar provider and two rooms). Run:
 //! `cargo bench --bench apply`.
 //!
 //! A full apply and a no-op apply are what `calsync apply` runs: read the instance, diff,
@@ -18,10 +18,34 @@ const LATENCY_MS: u64 = 100;
 const RUNS: usize = 3;
 const SIZES: [usize; 3] = [1, 10, 50];
 
-/// A personal-mode plan with `n` delegated mailboxes.
+/// The two rooms of mailbox `i`: (location, room mailbox).
+fn rooms(i: usize) -> [(String, String); 2] {
+    ["a", "b"].map(|r| (format!("Room {i:02}{r}"), format!("room-{i:02}{r}@contoso.com")))
+}
+
+/// The rooms' locations, as Workplace Service Delivery has them before calsync runs.
+fn add_spaces(sb: &Sandbox, n: usize) {
+    sb.with_store(|s| {
+        for i in 0..n {
+            for (name, email) in rooms(i) {
+                s.rows.push(std::collections::BTreeMap::from([
+                    ("sys_id".to_string(), sandbox::store::new_sys_id()),
+                    ("sys_class_name".to_string(), calsync::facts::SPACE_TABLE.to_string()),
+                    ("name".to_string(), name),
+                    (calsync::facts::SPACE_EMAIL_COLUMN.to_string(), email),
+                ]));
+            }
+        }
+    });
+}
+
+/// A personal-mode plan with `n` delegated mailboxes and two rooms each.
 fn mailboxes(n: usize) -> String {
     let mut t = String::from("mode = \"personal\"\n");
     for i in 0..n {
+        for (location, email) in rooms(i) {
+            t += &format!("[[room]]\nlocation = \"{location}\"\nemail = \"{email}\"\nprovider = \"Rooms {i:02}\"\n\n");
+        }
         t += &format!(
             "[[alias]]\nname = \"Rooms_{i:02}\"\n\n\
              [[credential]]\nname = \"Rooms {i:02}\"\nprofile = \"Microsoft Exchange Online_personalAuth default profile\"\ndelegated_user = \"rooms-{i:02}@contoso.com\"\n\n\
@@ -99,7 +123,7 @@ impl Row {
 #[tokio::main]
 async fn main() {
     println!(
-        "personal mode, n delegated mailboxes (alias, credential, connection, provider each), sandbox latency {LATENCY_MS} ms per HTTP request, median of {RUNS} runs"
+        "personal mode, n delegated mailboxes (alias, credential, connection, provider, two rooms each), sandbox latency {LATENCY_MS} ms per HTTP request, median of {RUNS} runs"
     );
     println!("| mailboxes | run | records written | HTTP requests | wall time | in round trips |");
     println!("|---|---|---|---|---|---|");
@@ -115,6 +139,7 @@ async fn main() {
         for _ in 0..RUNS {
             for (i, way) in [Way::PerRecord, Way::Batched].into_iter().enumerate() {
                 let sb = Sandbox::start(sandbox::Options::default()).await.unwrap();
+                add_spaces(&sb, n);
                 sb.set_latency_ms(LATENCY_MS);
                 let (req, ms, written) = apply_once(&sb, &text, way).await;
                 rows[i].requests = req;

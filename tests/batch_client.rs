@@ -95,3 +95,40 @@ async fn a_wrong_password_is_not_a_refusal() {
     let err = c.batch(&[Request::get("sys_user", "x")]).await.expect_err("unauthorized");
     assert!(matches!(err, BatchError::Failed(SnError::Unauthorized { .. })), "{err:?}");
 }
+
+/// The generation number the state file's lock file holds: every save raises it by one.
+fn generation(state: &std::path::Path) -> u64 {
+    let lock = state.with_file_name("state.json.lock");
+    std::fs::read_to_string(lock).expect("lock file").trim().parse().expect("a number")
+}
+
+#[tokio::test]
+async fn a_batch_saves_the_state_file_once_with_every_item_that_ran() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let state = dir.path().join("state.json");
+    let opts = || calsync::sandbox::Options { state: Some(state.clone()), ..calsync::sandbox::Options::default() };
+    let sb = calsync::sandbox::Sandbox::start(calsync::sandbox::Options { reset: true, ..opts() })
+        .await
+        .expect("sandbox starts");
+    let c = client(&sb);
+    let before = generation(&state);
+    let answers = c
+        .batch(&[
+            Request::insert("sys_properties", json!({"name": "calsync.unit.one", "value": "1"})),
+            Request::insert("sys_properties", json!({"name": "calsync.unit.two", "value": "2"})),
+            // Refused (the name is taken without regard to case); it undoes nothing.
+            Request::insert("sys_properties", json!({"name": "CALSYNC.UNIT.ONE", "value": "3"})),
+            Request::insert("sys_properties", json!({"name": "calsync.unit.three", "value": "4"})),
+        ])
+        .await
+        .expect("the batch runs");
+    assert!(matches!(&answers[2], Served::Failed(SnError::Forbidden { .. })), "{:?}", answers[2]);
+    assert_eq!(generation(&state), before + 1, "three writes in one batch, one save");
+    sb.stop().await;
+    // What the file holds is what the batch did, item by item.
+    let later = calsync::sandbox::Sandbox::start(opts()).await.expect("sandbox starts again");
+    for (name, value) in [("calsync.unit.one", "1"), ("calsync.unit.two", "2"), ("calsync.unit.three", "4")] {
+        let r = row(&later, "sys_properties", "name", name).unwrap_or_else(|| panic!("{name} kept"));
+        assert_eq!(r["value"], value);
+    }
+}

@@ -35,7 +35,7 @@ pub async fn collection(
     headers: HeaderMap,
     sub: Option<Extension<SubRequest>>,
 ) -> Response {
-    let caller = match admit_any(&inner, &headers, sub.is_some()).await {
+    let caller = match admit_any(&inner, &headers, sub).await {
         Ok(c) => c,
         Err(r) => return *r,
     };
@@ -68,7 +68,7 @@ pub async fn record(
     sub: Option<Extension<SubRequest>>,
     body: Bytes,
 ) -> Response {
-    let caller = match admit_any(&inner, &headers, sub.is_some()).await {
+    let caller = match admit_any(&inner, &headers, sub).await {
         Ok(c) => c,
         Err(r) => return *r,
     };
@@ -103,7 +103,7 @@ pub async fn file(
     headers: HeaderMap,
     sub: Option<Extension<SubRequest>>,
 ) -> Response {
-    let caller = match admit_any(&inner, &headers, sub.is_some()).await {
+    let caller = match admit_any(&inner, &headers, sub).await {
         Ok(c) => c,
         Err(r) => return *r,
     };

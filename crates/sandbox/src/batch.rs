@@ -10,6 +10,8 @@
 //! after it, goes unserviced.
 
 use super::server::{Inner, SubRequest, authenticate, envelope, faults, router};
+use super::store::Caller;
+use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, header};
@@ -64,7 +66,7 @@ fn item(v: &Value) -> Result<Item, String> {
 }
 
 /// Runs one item through the sandbox's own routes; `Err` when its answer was cut off.
-async fn run(inner: &Arc<Inner>, batch_headers: &HeaderMap, it: &Item) -> Result<Value, Value> {
+async fn run(app: &Router, caller: &Caller, batch_headers: &HeaderMap, it: &Item) -> Result<Value, Value> {
     let started = Instant::now();
     let body = it.body.as_deref().map(|b| B64.decode(b.replace(['\n', '\r', ' '], ""))).transpose();
     let Ok(body) = body else {
@@ -87,7 +89,7 @@ async fn run(inner: &Arc<Inner>, batch_headers: &HeaderMap, it: &Item) -> Result
     if !has_accept {
         req = req.header(header::ACCEPT, "application/json");
     }
-    // Every item runs as the caller who sent the batch.
+    // Every item runs as the caller who sent the batch (signed in once: `SubRequest`).
     if let Some(auth) = batch_headers.get(header::AUTHORIZATION) {
         req = req.header(header::AUTHORIZATION, auth.clone());
     }
@@ -97,8 +99,8 @@ async fn run(inner: &Arc<Inner>, batch_headers: &HeaderMap, it: &Item) -> Result
             "error_message": format!("{} is not a relative URL the instance can serve", it.url), "execution_time": 0
         }));
     };
-    req.extensions_mut().insert(SubRequest);
-    let response = match router(inner.clone()).oneshot(req).await {
+    req.extensions_mut().insert(SubRequest(caller.clone()));
+    let response = match app.clone().oneshot(req).await {
         Ok(r) => r,
         Err(never) => match never {},
     };
@@ -133,9 +135,10 @@ pub async fn batch(State(inner): State<Arc<Inner>>, method: Method, headers: Hea
     if let Some(r) = faults(&inner).await {
         return r;
     }
-    if let Err(r) = authenticate(&inner, &headers) {
-        return *r;
-    }
+    let caller = match authenticate(&inner, &headers) {
+        Ok(caller) => caller,
+        Err(r) => return *r,
+    };
     if inner.faults.no_batch.load(Ordering::Relaxed) {
         return envelope(400, "Requested URI does not represent any resource", None);
     }
@@ -159,12 +162,16 @@ pub async fn batch(State(inner): State<Arc<Inner>>, method: Method, headers: Hea
     let mut serviced = Vec::new();
     let mut unserviced = Vec::new();
     let mut cut = false;
+    // The whole batch is one unit on the records: one file lock, one pick-up of what other
+    // processes wrote, one save at the end.
+    let unit = inner.records.begin_batch();
+    let app = router(inner.clone());
     for it in &items {
         if !unserviced.is_empty() || it.body.as_ref().is_some_and(|b| b.len() / 4 * 3 > MAX_ITEM_BYTES) {
             unserviced.push(Value::String(it.id.clone()));
             continue;
         }
-        match run(&inner, &headers, it).await {
+        match run(&app, &caller, &headers, it).await {
             Ok(answer) => serviced.push(answer),
             Err(answer) => {
                 cut = true;
@@ -172,6 +179,7 @@ pub async fn batch(State(inner): State<Arc<Inner>>, method: Method, headers: Hea
             }
         }
     }
+    drop(unit);
     let batch_id = text(request.get("batch_request_id")).unwrap_or_default();
     let answer = axum::Json(json!({
         "batch_request_id": batch_id,

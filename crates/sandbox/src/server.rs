@@ -72,9 +72,10 @@ impl Inner {
 }
 
 /// Marks a request the Batch API runs on a caller's behalf: it is part of the batch's
-/// round trip, so the fault switches (latency, 429, 503) do not apply to it again.
-#[derive(Debug, Clone, Copy)]
-pub struct SubRequest;
+/// round trip, so the fault switches (latency, 429, 503) do not apply to it again, and it
+/// runs in the session of the caller who sent the batch, signed in once for all items.
+#[derive(Debug, Clone)]
+pub struct SubRequest(pub Caller);
 
 pub fn router(inner: Arc<Inner>) -> Router {
     Router::new()
@@ -359,9 +360,16 @@ fn render_opts<'a>(inner: &'a Inner, params: &HashMap<String, String>) -> Render
 }
 
 /// What every request to the instance's APIs goes through first: the fault switches
-/// (unless it runs inside a batch, which met them once already) and basic auth.
-pub async fn admit_any(inner: &Inner, headers: &HeaderMap, sub: bool) -> Result<Caller, Box<Response>> {
-    if !sub && let Some(r) = faults(inner).await {
+/// and basic auth (unless it runs inside a batch, which met both once already).
+pub async fn admit_any(
+    inner: &Inner,
+    headers: &HeaderMap,
+    sub: Option<Extension<SubRequest>>,
+) -> Result<Caller, Box<Response>> {
+    if let Some(Extension(SubRequest(caller))) = sub {
+        return Ok(caller);
+    }
+    if let Some(r) = faults(inner).await {
         return Err(Box::new(r));
     }
     authenticate(inner, headers)
@@ -374,7 +382,7 @@ async fn admit(
     method: &Method,
     headers: &HeaderMap,
     table: &str,
-    sub: bool,
+    sub: Option<Extension<SubRequest>>,
 ) -> Result<Caller, Box<Response>> {
     let caller = admit_any(inner, headers, sub).await?;
     check_headers(method, headers)?;
@@ -420,7 +428,7 @@ async fn table_collection(
     sub: Option<Extension<SubRequest>>,
     body: Bytes,
 ) -> Response {
-    let caller = match admit(&inner, &method, &headers, &table, sub.is_some()).await {
+    let caller = match admit(&inner, &method, &headers, &table, sub).await {
         Ok(c) => c,
         Err(r) => return *r,
     };
@@ -520,7 +528,7 @@ async fn table_record(
     sub: Option<Extension<SubRequest>>,
     body: Bytes,
 ) -> Response {
-    let caller = match admit(&inner, &method, &headers, &table, sub.is_some()).await {
+    let caller = match admit(&inner, &method, &headers, &table, sub).await {
         Ok(c) => c,
         Err(r) => return *r,
     };

@@ -4,6 +4,13 @@
 //! file holds a generation number that every save raises), does its work, saves, and lets
 //! go. So no process's write erases another's.
 //!
+//! A Batch API call is one unit under the caller's session, as on an instance: it takes
+//! the file lock and picks up the file once, its items run one after another on the
+//! records in memory (each still answered on its own, a failed one undoing nothing), and
+//! the records are saved once when the last item is done. Other requests to the same
+//! sandbox go on between its items, on the same records; another process waits for the
+//! batch to finish.
+//!
 //! Encrypted values never reach the file; a process keeps the ones it holds in memory
 //! when it reloads records another process changed.
 
@@ -18,17 +25,38 @@ use std::sync::{Mutex, MutexGuard};
 
 /// The records of one sandbox, in memory and (optionally) in a state file.
 pub struct Shared {
-    store: Mutex<Store>,
+    records: Mutex<Records>,
     persist: Option<PathBuf>,
     /// The generation of the state file the records in memory correspond to.
     generation: AtomicU64,
 }
 
+struct Records {
+    store: Store,
+    /// Set while a batch runs: it holds the file lock for all its items.
+    batch: Option<Held>,
+}
+
+struct Held {
+    /// The lock file, locked (None without a state file).
+    file: Option<File>,
+    /// Batches running at once in this process share the one lock.
+    depth: usize,
+    /// Some item wrote: the records are saved when the batch ends.
+    dirty: bool,
+}
+
 /// The records, locked in this process and (with a state file) across processes.
 pub struct Locked<'a> {
     shared: &'a Shared,
-    store: MutexGuard<'a, Store>,
+    records: MutexGuard<'a, Records>,
     lock: Option<File>,
+}
+
+/// A batch under way: until it is dropped, the state file stays locked for this process
+/// and saves wait for its end.
+pub struct Batch<'a> {
+    shared: &'a Shared,
 }
 
 fn lock_path(state: &Path) -> PathBuf {
@@ -73,68 +101,113 @@ fn keep_secrets(fresh: &mut Store, old: &Store) {
 
 impl Shared {
     pub fn new(store: Store, persist: Option<PathBuf>) -> Shared {
-        Shared { store: Mutex::new(store), persist, generation: AtomicU64::new(0) }
+        Shared { records: Mutex::new(Records { store, batch: None }), persist, generation: AtomicU64::new(0) }
     }
 
-    /// Takes the records; with a state file, waits for other processes to finish theirs
-    /// and picks up what they wrote.
-    pub fn lock(&self) -> Locked<'_> {
-        let mut store = self.store.lock().unwrap_or_else(|e| e.into_inner());
-        let lock = self.persist.as_deref().and_then(|state| {
-            if let Some(dir) = state.parent() {
-                let _ = std::fs::create_dir_all(dir);
-            }
-            let mut file =
-                OpenOptions::new().read(true).write(true).create(true).truncate(false).open(lock_path(state)).ok()?;
-            file.lock().ok()?;
+    fn records(&self) -> MutexGuard<'_, Records> {
+        self.records.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Opens and locks the lock file; with `reload`, picks up what other processes wrote
+    /// since this one last looked.
+    fn lock_file(&self, store: &mut Store, reload: bool) -> Option<File> {
+        let state = self.persist.as_deref()?;
+        if let Some(dir) = state.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let mut file =
+            OpenOptions::new().read(true).write(true).create(true).truncate(false).open(lock_path(state)).ok()?;
+        file.lock().ok()?;
+        if reload {
             let on_disk = read_generation(&mut file);
             if on_disk != self.generation.load(Ordering::SeqCst)
                 && let Ok(Some(mut fresh)) = read_state(state)
             {
-                keep_secrets(&mut fresh, &store);
+                keep_secrets(&mut fresh, store);
                 *store = fresh;
                 self.generation.store(on_disk, Ordering::SeqCst);
             }
-            Some(file)
-        });
-        Locked { shared: self, store, lock }
+        }
+        Some(file)
+    }
+
+    /// Takes the records; with a state file, waits for other processes to finish theirs
+    /// and picks up what they wrote. Inside a batch the batch holds the file already.
+    pub fn lock(&self) -> Locked<'_> {
+        let mut records = self.records();
+        let lock = if records.batch.is_some() { None } else { self.lock_file(&mut records.store, true) };
+        Locked { shared: self, records, lock }
     }
 
     /// Takes the records as they are in memory, without looking at the state file: for
     /// the first save of a fresh or reset sandbox.
     pub fn lock_local(&self) -> Locked<'_> {
-        let store = self.store.lock().unwrap_or_else(|e| e.into_inner());
-        let lock = self.persist.as_deref().and_then(|state| {
-            if let Some(dir) = state.parent() {
-                let _ = std::fs::create_dir_all(dir);
-            }
-            let file =
-                OpenOptions::new().read(true).write(true).create(true).truncate(false).open(lock_path(state)).ok()?;
-            file.lock().ok()?;
-            Some(file)
-        });
-        Locked { shared: self, store, lock }
+        let mut records = self.records();
+        let lock = if records.batch.is_some() { None } else { self.lock_file(&mut records.store, false) };
+        Locked { shared: self, records, lock }
     }
-}
 
-impl Locked<'_> {
+    /// Starts a batch: locks the state file and picks it up once for all its items.
+    pub fn begin_batch(&self) -> Batch<'_> {
+        let mut records = self.records();
+        match records.batch.as_mut() {
+            Some(held) => held.depth += 1,
+            None => {
+                let file = self.lock_file(&mut records.store, true);
+                records.batch = Some(Held { file, depth: 1, dirty: false });
+            }
+        }
+        Batch { shared: self }
+    }
+
     /// Writes the records to the state file, atomically (a killed process leaves either
     /// the old or the new state), and tells other processes a new generation is there.
-    pub fn save(&mut self) {
-        let Some(path) = &self.shared.persist else { return };
-        let Ok(text) = serde_json::to_vec(&self.store.without_secrets()) else { return };
+    fn write(&self, store: &Store, file: Option<&mut File>) {
+        let Some(path) = &self.persist else { return };
+        let Ok(text) = serde_json::to_vec(&store.without_secrets()) else { return };
         let tmp = path.with_extension(format!("tmp{}", std::process::id()));
         if std::fs::write(&tmp, text).is_err() || std::fs::rename(&tmp, path).is_err() {
             let _ = std::fs::remove_file(&tmp);
             return;
         }
-        if let Some(file) = self.lock.as_mut() {
-            let next = read_generation(file).max(self.shared.generation.load(Ordering::SeqCst)) + 1;
+        if let Some(file) = file {
+            let next = read_generation(file).max(self.generation.load(Ordering::SeqCst)) + 1;
             let _ = file.set_len(0);
             let _ = file.seek(SeekFrom::Start(0));
             let _ = file.write_all(next.to_string().as_bytes());
             let _ = file.flush();
-            self.shared.generation.store(next, Ordering::SeqCst);
+            self.generation.store(next, Ordering::SeqCst);
+        }
+    }
+}
+
+impl Locked<'_> {
+    /// Saves the records (inside a batch, once, when the batch ends).
+    pub fn save(&mut self) {
+        let records = &mut *self.records;
+        if let Some(held) = records.batch.as_mut() {
+            held.dirty = true;
+            return;
+        }
+        self.shared.write(&records.store, self.lock.as_mut());
+    }
+}
+
+impl Drop for Batch<'_> {
+    fn drop(&mut self) {
+        let mut records = self.shared.records();
+        let records = &mut *records;
+        let Some(held) = records.batch.as_mut() else { return };
+        held.depth -= 1;
+        if held.depth > 0 {
+            return;
+        }
+        let Some(mut held) = records.batch.take() else { return };
+        if held.dirty {
+            self.shared.write(&records.store, held.file.as_mut());
+        }
+        if let Some(file) = held.file.take() {
+            let _ = file.unlock();
         }
     }
 }
@@ -142,13 +215,13 @@ impl Locked<'_> {
 impl Deref for Locked<'_> {
     type Target = Store;
     fn deref(&self) -> &Store {
-        &self.store
+        &self.records.store
     }
 }
 
 impl DerefMut for Locked<'_> {
     fn deref_mut(&mut self) -> &mut Store {
-        &mut self.store
+        &mut self.records.store
     }
 }
 
