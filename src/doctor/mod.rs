@@ -345,7 +345,9 @@ pub async fn examine(
     instance_key: &str,
     sandbox_url: Option<&str>,
 ) -> Result<(read::Snapshot, Report), crate::snow::SnError> {
-    let snapshot = read::read(client).await?;
+    // The rooms' records are read in the same round as the rest of the setup.
+    let (snapshot, room_read) = tokio::join!(read::read(client), rooms::read(client));
+    let snapshot = snapshot?;
     let ends = services.endpoints(sandbox_url);
     let opts = AccountCheck {
         instance_key: instance_key.to_string(),
@@ -355,7 +357,7 @@ pub async fn examine(
     };
     let mut findings = checks::run(&snapshot);
     findings.extend(accounts(services, client, &snapshot, &opts).await);
-    match rooms::read(client).await {
+    match room_read {
         Ok(r) => {
             findings.extend(rooms::check(&snapshot, &r, &crate::clock::now_utc()));
             findings.extend(rooms::graph_checks(services, client, &snapshot, &r, &opts).await);

@@ -126,7 +126,24 @@ pub async fn read_state(client: &Client, plan: &Plan) -> Result<InstanceState, S
         plan.aliases.iter().map(|a| a.retry_policy.clone()).collect::<BTreeSet<_>>().into_iter().collect();
     let q_policies = Query::new().is_in("name", &policy_names)?;
 
-    let (users, roles, prefs, scopes, a1, a2, creds, profiles, c1, c2, c3, props, providers, policies, dictionary) = tokio::try_join!(
+    let (
+        users,
+        roles,
+        prefs,
+        scopes,
+        a1,
+        a2,
+        creds,
+        profiles,
+        c1,
+        c2,
+        c3,
+        props,
+        providers,
+        policies,
+        dictionary,
+        rooms,
+    ) = tokio::try_join!(
         client.list::<User>("sys_user", &q_user, &["sys_id", "user_name", "name", "email", "active"]),
         client.list::<UserHasRole>("sys_user_has_role", &q_role, &["sys_id", "user", "role"]),
         client.list::<UserPreference>("sys_user_preference", &q_pref, &["sys_id", "user", "name", "value"]),
@@ -146,6 +163,7 @@ pub async fn read_state(client: &Client, plan: &Plan) -> Result<InstanceState, S
         client.list::<serde_json::Value>(facts::PROVIDER_TABLE, &q_providers, &[]),
         client.list::<serde_json::Value>("sys_retry_policy", &q_policies, &["sys_id", "name"]),
         async { Ok(crate::snow::dictionary::Dictionary::read(client).await) },
+        super::rooms::read(client, &plan.rooms),
     )?;
     let mut aliases = a1;
     aliases.extend(a2);
@@ -170,7 +188,7 @@ pub async fn read_state(client: &Client, plan: &Plan) -> Result<InstanceState, S
         providers,
         retry_policies: policies.iter().map(|p| (plain(&p["sys_id"]), plain(&p["name"]))).collect(),
         dictionary,
-        rooms: super::rooms::read(client, &plan.rooms).await?,
+        rooms,
     })
 }
 

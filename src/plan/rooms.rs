@@ -159,38 +159,27 @@ pub async fn read(client: &Client, rooms: &[RoomSpec]) -> Result<RoomState, SnEr
         return Ok(RoomState::default());
     }
     let names: Vec<&str> = rooms.iter().map(|r| r.location.as_str()).collect();
-    let providers: Vec<&str> = rooms.iter().map(|r| r.provider.as_str()).collect();
     let modules: Vec<&str> = rooms.iter().filter_map(|r| r.reservable_module.as_deref()).collect();
     let q_spaces = Query::new().is_in("name", &names)?;
-    let q_providers = Query::new().is_in("name", &providers)?;
+    // Every provider, not only the plan's: an existing configuration may sync through
+    // another, and the table holds one record per delegated mailbox at most.
+    let q_providers = Query::new();
     let q_modules = Query::new().is_in("title", if modules.is_empty() { &["-"][..] } else { &modules })?;
-    let (spaces, providers, modules) = tokio::try_join!(
+    // The configurations by their location's name, in the same round as the locations.
+    let location_name = format!("{}.name", facts::RSV_LOCATION_COLUMN);
+    let q_configs = Query::new().is_in(&location_name, &names)?;
+    let (spaces, providers, modules, configs) = tokio::try_join!(
         client.list::<Value>(facts::SPACE_TABLE, &q_spaces, &["sys_id", "name", facts::SPACE_EMAIL_COLUMN]),
         client.list::<Value>(facts::PROVIDER_TABLE, &q_providers, &["sys_id", "name", "active"]),
         client.list::<Value>(facts::RESERVABLE_MODULE_TABLE, &q_modules, &["sys_id", "name", "title"]),
+        client.list::<Value>(facts::RSV_CONFIG_TABLE, &q_configs, &[]),
     )?;
+    // An instance that ignored a condition (the dot-walked one included) would return
+    // other rows: keep the named locations and the configurations that point at them.
+    let spaces: Vec<Value> = spaces.into_iter().filter(|s| names.contains(&plain(&s["name"]).as_str())).collect();
     let ids: Vec<String> = spaces.iter().map(|s| plain(&s["sys_id"])).collect();
-    let configs = if ids.is_empty() {
-        vec![]
-    } else {
-        let q = Query::new().is_in(facts::RSV_LOCATION_COLUMN, &ids)?;
-        client.list::<Value>(facts::RSV_CONFIG_TABLE, &q, &[]).await?
-    };
-    // An instance that ignored a condition would return other rows: keep the named ones.
-    let spaces = spaces.into_iter().filter(|s| names.contains(&plain(&s["name"]).as_str())).collect();
     let configs: Vec<Value> =
         configs.into_iter().filter(|c| ids.contains(&plain(&c[facts::RSV_LOCATION_COLUMN]))).collect();
-    // The providers the existing configurations sync through, to name them.
-    let mut providers = providers;
-    let missing: Vec<String> = configs
-        .iter()
-        .map(|c| plain(&c[facts::RSV_PROVIDER_COLUMN]))
-        .filter(|id| !id.is_empty() && !providers.iter().any(|p| plain(&p["sys_id"]) == *id))
-        .collect();
-    if !missing.is_empty() {
-        let q = Query::new().is_in("sys_id", &missing)?;
-        providers.extend(client.list::<Value>(facts::PROVIDER_TABLE, &q, &["sys_id", "name", "active"]).await?);
-    }
     Ok(RoomState { spaces, configs, providers, modules, instance: client.instance().to_string() })
 }
 
