@@ -319,3 +319,60 @@ fn the_sign_in_address_is_drawn_outside_the_box_whole() {
         assert!(!rows[..bottom].concat().contains("client_id=cid"), "the address is also inside the box");
     }
 }
+
+/// A diff longer than the screen, whose changes wrap: rooms with a long note each, then the
+/// provider and a property, the last two items.
+fn a_long_diff() -> plan::Diff {
+    use plan::diff::{FieldChange, Item};
+    let mut items = vec![];
+    for n in 1..=8 {
+        let mut i = Item::new(plan::Kind::Room, &format!("Room {n} in the north building"), "sn_wsd_core_space");
+        i.action = plan::Action::Update;
+        i.fields = vec![FieldChange {
+            field: "Email".into(),
+            from: Some(format!("old-room-{n}-north-building@contoso.onmicrosoft.com")),
+            to: format!("room-{n}-north-building-second-floor@contoso.com"),
+        }];
+        i.note = Some(format!(
+            "The instance spells this room \"room {n} in the North Building\"; the plan's spelling is kept, \
+             and the mailbox it syncs with is the one the Email column names after this apply."
+        ));
+        items.push(i);
+    }
+    let mut p = Item::new(plan::Kind::Provider, "Contoso Exchange", "sn_wsd_rsvsync_provider");
+    p.action = plan::Action::Update;
+    p.fields = vec![FieldChange { field: "Active".into(), from: Some("true".into()), to: "false".into() }];
+    items.push(p);
+    let mut q = Item::new(plan::Kind::Property, "sn_wsd_rsvsync.integration_mode", "sys_properties");
+    q.action = plan::Action::Update;
+    q.fields = vec![FieldChange { field: "Value".into(), from: Some("normal".into()), to: "personal".into() }];
+    items.push(q);
+    plan::Diff { mode: plan::Mode::Personal, scope: "Workplace Reservation Sync (sn_wsd_rsvsync)".into(), items }
+}
+
+#[test]
+fn the_review_scrolls_to_its_last_wrapped_row_at_80x24() {
+    let mut app = App::new(false);
+    app.color = false;
+    app.start(calsync::wizard::Journey::Setup);
+    app.step = Step::Review;
+    app.diff = Some(a_long_diff());
+    let first = render(&app, 80, 24);
+    assert!(first.contains("More below"), "{first}");
+    assert!(!first.contains("Value: normal -> personal"), "{first}");
+    for _ in 0..60 {
+        key(&mut app, KeyCode::Down);
+    }
+    let end = render(&app, 80, 24);
+    assert!(end.contains("Active: true -> false"), "{end}");
+    assert!(end.contains("Value: normal -> personal"), "{end}");
+    assert!(!end.contains("More below"), "{end}");
+    // PageDown reaches the same end, and Up moves back from it by one row.
+    app.scroll = 0;
+    for _ in 0..6 {
+        key(&mut app, KeyCode::PageDown);
+    }
+    assert_eq!(render(&app, 80, 24), end);
+    key(&mut app, KeyCode::Up);
+    assert_ne!(render(&app, 80, 24), end);
+}

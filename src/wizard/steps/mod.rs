@@ -140,6 +140,12 @@ pub enum Nav {
     Other,
 }
 
+/// How far a list of `lines` drawn word-wrapped in `area` can scroll: until its last row
+/// is the area's last row.
+pub fn scroll_limit(lines: &[ratatui::text::Line], area: ratatui::layout::Rect) -> u16 {
+    crate::wizard::view::wrapped_height(lines, area.width).saturating_sub(area.height)
+}
+
 pub fn nav(app: &mut App, count: usize, k: KeyEvent) -> Nav {
     match k.code {
         KeyCode::Tab | KeyCode::Down => {
