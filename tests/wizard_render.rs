@@ -376,3 +376,93 @@ fn the_review_scrolls_to_its_last_wrapped_row_at_80x24() {
     key(&mut app, KeyCode::Up);
     assert_ne!(render(&app, 80, 24), end);
 }
+
+fn a_finding(id: calsync::doctor::Check, title: &str, fix: &str) -> calsync::doctor::Finding {
+    calsync::doctor::Finding {
+        id,
+        severity: if id == calsync::doctor::Check::RoomInactive {
+            calsync::doctor::Severity::Warning
+        } else {
+            calsync::doctor::Severity::Error
+        },
+        title: title.into(),
+        evidence: vec![],
+        why: id.why().into(),
+        fix: fix.into(),
+        fixable: false,
+        repair: None,
+    }
+}
+
+/// The summary of a setup with rooms still to activate: longer than the screen.
+fn a_long_summary() -> App {
+    use calsync::doctor::Check;
+    let mut app = App::new(false);
+    app.color = false;
+    app.start(calsync::wizard::Journey::Setup);
+    app.step = Step::Summary;
+    let link = |id: &str| format!("https://dev123.service-now.com/{id}.do?sys_id=0123456789abcdef0123456789abcdef");
+    app.room_check = Some(Ok((
+        2,
+        vec![
+            a_finding(
+                Check::RoomInactive,
+                "Everest does not sync: its Reservable Sync Configuration is inactive",
+                &format!("Open {} and click Activate, then run calsync doctor again.", link("sn_wsd_rsvsync_config")),
+            ),
+            a_finding(
+                Check::RoomInactive,
+                "Kilimanjaro does not sync: its Reservable Sync Configuration is inactive",
+                &format!("Open {} and click Activate, then run calsync doctor again.", link("sn_wsd_rsvsync_config")),
+            ),
+            a_finding(
+                Check::WebhookNoCallback,
+                "the \"Microsoft Exchange Online\" webhook registry has no callback URL and client state",
+                &format!(
+                    "With the application scope set to Microsoft Exchange Online Spoke, open {}, select Callback URL (it generates both) and Update; then deactivate and activate the rooms.",
+                    link("sys_webhook_registry")
+                ),
+            ),
+        ],
+    )));
+    for what in ["alias", "credential", "connection", "provider", "property", "room Everest", "room Kilimanjaro"] {
+        app.apply_lines.push(ApplyLine {
+            ok: true,
+            text: format!("created {what} Contoso Graph Personal"),
+            link: Some(link("sys_alias")),
+        });
+    }
+    app
+}
+
+#[test]
+fn the_summary_scrolls_to_its_end_at_80x24_and_100x30() {
+    for (w, h) in [(80, 24), (100, 30)] {
+        let mut app = a_long_summary();
+        let first = render(&app, w, h);
+        assert!(first.contains("More below: Down or PageDown scrolls."), "{first}");
+        assert!(!first.contains("s saves this setup"), "{first}");
+        assert!(first.contains("Up/Down scroll"), "the key help does not say it scrolls:\n{first}");
+        for _ in 0..80 {
+            key(&mut app, KeyCode::Down);
+        }
+        let end = render(&app, w, h);
+        assert!(words(&end).contains("s saves this setup as a plan file"), "at {w}x{h}:\n{end}");
+        assert!(!end.contains("More below"), "{end}");
+        app.scroll = 0;
+        key(&mut app, KeyCode::PageDown);
+        key(&mut app, KeyCode::PageUp);
+        assert_eq!(render(&app, w, h), first);
+    }
+}
+
+#[test]
+fn the_summary_lists_the_webhook_before_the_rooms_and_checks_again_with_c() {
+    let app = a_long_summary();
+    let screen = words(&render(&app, 120, 40));
+    let webhook = screen.find("webhook registry has no callback URL").expect(&screen);
+    let room = screen.find("Everest does not sync").expect(&screen);
+    assert!(webhook < room, "the rooms come before the webhook:\n{screen}");
+    assert!(screen.contains("click Activate, then press c to check again."), "{screen}");
+    assert!(!screen.contains("calsync doctor again"), "{screen}");
+}

@@ -707,9 +707,9 @@ fn key_help_follows_the_sign_in_state_and_the_journey() {
     let help = steps::keys_help(&app);
     assert!(!help.contains("sign in") && help.contains("Enter continue"), "{help}");
     app.step = Step::Summary;
-    assert!(steps::keys_help(&app).contains("save as plan"));
+    assert!(steps::keys_help(&app).contains("s save"));
     app.journey = Journey::Reauth;
-    assert!(!steps::keys_help(&app).contains("save as plan"), "re-authorize has no plan to save");
+    assert!(!steps::keys_help(&app).contains("s save"), "re-authorize has no plan to save");
 }
 
 #[test]

@@ -146,6 +146,18 @@ pub fn scroll_limit(lines: &[ratatui::text::Line], area: ratatui::layout::Rect) 
     crate::wizard::view::wrapped_height(lines, area.width).saturating_sub(area.height)
 }
 
+/// Up/Down move a scrolling step by a row, PageUp/PageDown by ten, never past `limit`.
+pub fn scroll(app: &mut App, code: KeyCode, limit: u16) {
+    app.scroll = match code {
+        KeyCode::Up => app.scroll.saturating_sub(1),
+        KeyCode::Down => app.scroll.saturating_add(1),
+        KeyCode::PageUp => app.scroll.saturating_sub(10),
+        KeyCode::PageDown => app.scroll.saturating_add(10),
+        _ => app.scroll,
+    }
+    .min(limit);
+}
+
 pub fn nav(app: &mut App, count: usize, k: KeyEvent) -> Nav {
     match k.code {
         KeyCode::Tab | KeyCode::Down => {
@@ -207,8 +219,11 @@ pub fn keys_help(app: &App) -> String {
             "r retry · Enter check the rooms"
         }
         Step::Handover => "Enter check the rooms",
-        Step::Summary if app.journey == crate::wizard::Journey::Setup => "c check rooms · s save as plan · Enter quit",
-        Step::Summary => "c check rooms · Enter quit",
+        // At 80 columns: the summary's own text says what `s` saves.
+        Step::Summary if app.journey == crate::wizard::Journey::Setup => {
+            "Up/Down scroll · c check rooms · s save · Enter quit"
+        }
+        Step::Summary => "Up/Down scroll · c check rooms · Enter quit",
         _ => "Enter continue",
     };
     let back = if app.step == Step::Picker

@@ -58,10 +58,9 @@ pub fn diffed(app: &mut App, r: Result<Box<Reviewed>, Failure>) -> Vec<Effect> {
 pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     match k.code {
         KeyCode::Esc => app.back(),
-        KeyCode::Up => app.scroll = app.scroll.saturating_sub(1),
-        KeyCode::Down => app.scroll = (app.scroll + 1).min(max_scroll(app)),
-        KeyCode::PageUp => app.scroll = app.scroll.saturating_sub(10),
-        KeyCode::PageDown => app.scroll = (app.scroll + 10).min(max_scroll(app)),
+        KeyCode::Up | KeyCode::Down | KeyCode::PageUp | KeyCode::PageDown => {
+            super::scroll(app, k.code, max_scroll(app));
+        }
         KeyCode::Enter => {
             let Some(d) = &app.diff else {
                 return if app.journey == crate::wizard::Journey::Troubleshoot {
