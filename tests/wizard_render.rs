@@ -466,3 +466,22 @@ fn the_summary_lists_the_webhook_before_the_rooms_and_checks_again_with_c() {
     assert!(screen.contains("click Activate, then press c to check again."), "{screen}");
     assert!(!screen.contains("calsync doctor again"), "{screen}");
 }
+
+#[test]
+fn when_every_sign_in_is_done_the_token_step_says_where_enter_goes() {
+    let mut app = App::new(false);
+    app.color = false;
+    app.start(calsync::wizard::Journey::Setup);
+    app.draft.choice = ModeChoice::PersonalOwn;
+    app.step = Step::Token;
+    app.tokens = vec![calsync::wizard::TokenTask {
+        credential: "Contoso Graph Personal".into(),
+        user: "rooms-delegate@contoso.com".into(),
+        state: calsync::wizard::TokenState::Skipped,
+    }];
+    let screen = words(&render(&app, 80, 24));
+    assert!(screen.contains("Enter writes the tokens to the instance (Token on the instance)"), "{screen}");
+    assert!(!screen.contains("Enter shows the summary"), "{screen}");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step, Step::Handover);
+}
