@@ -929,3 +929,16 @@ fn a_typed_password_can_be_kept_in_the_keyring() {
     assert!(key(&mut app, KeyCode::Char('k')).is_empty(), "kept once; not offered again");
     assert!(!steps::keys_help(&app).contains("k keep"));
 }
+
+#[test]
+fn while_a_value_is_edited_the_key_help_gives_esc_one_meaning() {
+    let mut app = probed(at_instance(ModeChoice::PersonalOwn));
+    app.step = Step::Properties;
+    assert!(steps::keys_help(&app).contains("Esc back"));
+    app.editing = Some(field::TextField::new("New value"));
+    let help = steps::keys_help(&app);
+    assert!(help.contains("Esc cancel the edit"), "{help}");
+    assert!(!help.contains("Esc back"), "Esc has two meanings: {help}");
+    app.step = Step::Credentials;
+    assert!(!steps::keys_help(&app).contains("Esc back"));
+}

@@ -226,7 +226,10 @@ pub fn keys_help(app: &App) -> String {
         Step::Summary => "Up/Down scroll · c check rooms · Enter quit",
         _ => "Enter continue",
     };
+    // While a value is edited, Esc cancels the edit and means nothing else.
+    let editing = matches!(app.step, Step::Credentials | Step::Properties) && app.editing.is_some();
     let back = if app.step == Step::Picker
+        || editing
         || (app.applied.is_some() && matches!(app.step, Step::Apply | Step::Token | Step::Handover | Step::Summary))
     {
         ""
