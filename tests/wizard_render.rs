@@ -487,3 +487,36 @@ fn when_every_sign_in_is_done_the_token_step_says_where_enter_goes() {
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.step, Step::Handover);
 }
+
+/// Troubleshoot's `f` on the broken sandbox: every repair can be scrolled into view at 80x24.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_troubleshoot_repairs_scroll_to_the_last_at_80x24() {
+    let sb = calsync::sandbox::Sandbox::start(calsync::sandbox::Options {
+        seed: calsync::sandbox::seed::Seed::Broken,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let c = client(&sb);
+    let snapshot = calsync::doctor::read::read(&c).await.unwrap();
+    let report = calsync::doctor::report(&snapshot, calsync::doctor::checks::run(&snapshot));
+    let mut app = App::new(false);
+    app.color = false;
+    app.start(calsync::wizard::Journey::Troubleshoot);
+    app.info = Some(probe(&c).await.unwrap());
+    app.go(Step::Findings);
+    app.snapshot = Some(snapshot);
+    app.report = Some(report);
+    key(&mut app, KeyCode::Char('f'));
+    assert_eq!(app.step, Step::Review);
+    let d = app.diff.clone().expect("the repairs as a diff");
+    let last = d.items.iter().rfind(|i| i.action == plan::Action::Update).expect("an update").clone();
+    let field = last.fields.last().expect("a changed field");
+    let want = format!("{}: ", field.field);
+    for _ in 0..80 {
+        key(&mut app, KeyCode::Down);
+    }
+    let end = render(&app, 80, 24);
+    assert!(words(&end).contains(&format!("{} {}", last.kind.label(), last.name)), "{end}");
+    assert!(end.contains(&want), "{want:?} not shown:\n{end}");
+}

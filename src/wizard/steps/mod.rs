@@ -141,9 +141,11 @@ pub enum Nav {
 }
 
 /// How far a list of `lines` drawn word-wrapped in `area` can scroll: until its last row
-/// is the area's last row.
-pub fn scroll_limit(lines: &[ratatui::text::Line], area: ratatui::layout::Rect) -> u16 {
-    crate::wizard::view::wrapped_height(lines, area.width).saturating_sub(area.height)
+/// is the area's last row. The rows are counted by the same wrapping that draws them.
+pub fn scroll_limit(lines: &[ratatui::text::Line<'static>], area: ratatui::layout::Rect) -> u16 {
+    use ratatui::widgets::{Paragraph, Wrap};
+    let rows = Paragraph::new(lines.to_vec()).wrap(Wrap { trim: false }).line_count(area.width);
+    u16::try_from(rows).unwrap_or(u16::MAX).saturating_sub(area.height)
 }
 
 /// Up/Down move a scrolling step by a row, PageUp/PageDown by ten, never past `limit`.
