@@ -319,3 +319,204 @@ fn the_sign_in_address_is_drawn_outside_the_box_whole() {
         assert!(!rows[..bottom].concat().contains("client_id=cid"), "the address is also inside the box");
     }
 }
+
+/// A diff longer than the screen, whose changes wrap: rooms with a long note each, then the
+/// provider and a property, the last two items.
+fn a_long_diff() -> plan::Diff {
+    use plan::diff::{FieldChange, Item};
+    let mut items = vec![];
+    for n in 1..=8 {
+        let mut i = Item::new(plan::Kind::Room, &format!("Room {n} in the north building"), "sn_wsd_core_space");
+        i.action = plan::Action::Update;
+        i.fields = vec![FieldChange {
+            field: "Email".into(),
+            from: Some(format!("old-room-{n}-north-building@contoso.onmicrosoft.com")),
+            to: format!("room-{n}-north-building-second-floor@contoso.com"),
+        }];
+        i.note = Some(format!(
+            "The instance spells this room \"room {n} in the North Building\"; the plan's spelling is kept, \
+             and the mailbox it syncs with is the one the Email column names after this apply."
+        ));
+        items.push(i);
+    }
+    let mut p = Item::new(plan::Kind::Provider, "Contoso Exchange", "sn_wsd_rsvsync_provider");
+    p.action = plan::Action::Update;
+    p.fields = vec![FieldChange { field: "Active".into(), from: Some("true".into()), to: "false".into() }];
+    items.push(p);
+    let mut q = Item::new(plan::Kind::Property, "sn_wsd_rsvsync.integration_mode", "sys_properties");
+    q.action = plan::Action::Update;
+    q.fields = vec![FieldChange { field: "Value".into(), from: Some("normal".into()), to: "personal".into() }];
+    items.push(q);
+    plan::Diff { mode: plan::Mode::Personal, scope: "Workplace Reservation Sync (sn_wsd_rsvsync)".into(), items }
+}
+
+#[test]
+fn the_review_scrolls_to_its_last_wrapped_row_at_80x24() {
+    let mut app = App::new(false);
+    app.color = false;
+    app.start(calsync::wizard::Journey::Setup);
+    app.step = Step::Review;
+    app.diff = Some(a_long_diff());
+    let first = render(&app, 80, 24);
+    assert!(first.contains("More below"), "{first}");
+    assert!(!first.contains("Value: normal -> personal"), "{first}");
+    for _ in 0..60 {
+        key(&mut app, KeyCode::Down);
+    }
+    let end = render(&app, 80, 24);
+    assert!(end.contains("Active: true -> false"), "{end}");
+    assert!(end.contains("Value: normal -> personal"), "{end}");
+    assert!(!end.contains("More below"), "{end}");
+    // PageDown reaches the same end, and Up moves back from it by one row.
+    app.scroll = 0;
+    for _ in 0..6 {
+        key(&mut app, KeyCode::PageDown);
+    }
+    assert_eq!(render(&app, 80, 24), end);
+    key(&mut app, KeyCode::Up);
+    assert_ne!(render(&app, 80, 24), end);
+}
+
+fn a_finding(id: calsync::doctor::Check, title: &str, fix: &str) -> calsync::doctor::Finding {
+    calsync::doctor::Finding {
+        id,
+        severity: if id == calsync::doctor::Check::RoomInactive {
+            calsync::doctor::Severity::Warning
+        } else {
+            calsync::doctor::Severity::Error
+        },
+        title: title.into(),
+        evidence: vec![],
+        why: id.why().into(),
+        fix: fix.into(),
+        fixable: false,
+        repair: None,
+    }
+}
+
+/// The summary of a setup with rooms still to activate: longer than the screen.
+fn a_long_summary() -> App {
+    use calsync::doctor::Check;
+    let mut app = App::new(false);
+    app.color = false;
+    app.start(calsync::wizard::Journey::Setup);
+    app.step = Step::Summary;
+    app.applied = Some(Ok(()));
+    let link = |id: &str| format!("https://dev123.service-now.com/{id}.do?sys_id=0123456789abcdef0123456789abcdef");
+    app.room_check = Some(Ok((
+        2,
+        vec![
+            a_finding(
+                Check::RoomInactive,
+                "Everest does not sync: its Reservable Sync Configuration is inactive",
+                &format!("Open {} and click Activate, then run calsync doctor again.", link("sn_wsd_rsvsync_config")),
+            ),
+            a_finding(
+                Check::RoomInactive,
+                "Kilimanjaro does not sync: its Reservable Sync Configuration is inactive",
+                &format!("Open {} and click Activate, then run calsync doctor again.", link("sn_wsd_rsvsync_config")),
+            ),
+            a_finding(
+                Check::WebhookNoCallback,
+                "the \"Microsoft Exchange Online\" webhook registry has no callback URL and client state",
+                &format!(
+                    "With the application scope set to Microsoft Exchange Online Spoke, open {}, select Callback URL (it generates both) and Update; then deactivate and activate the rooms.",
+                    link("sys_webhook_registry")
+                ),
+            ),
+        ],
+    )));
+    for what in ["alias", "credential", "connection", "provider", "property", "room Everest", "room Kilimanjaro"] {
+        app.apply_lines.push(ApplyLine {
+            ok: true,
+            text: format!("created {what} Contoso Graph Personal"),
+            link: Some(link("sys_alias")),
+        });
+    }
+    app
+}
+
+#[test]
+fn the_summary_scrolls_to_its_end_at_80x24_and_100x30() {
+    for (w, h) in [(80, 24), (100, 30)] {
+        let mut app = a_long_summary();
+        let first = render(&app, w, h);
+        assert!(first.contains("More below: Down or PageDown scrolls."), "{first}");
+        assert!(!first.contains("s saves this setup"), "{first}");
+        let help = first.lines().last().unwrap_or_default();
+        assert!(help.contains("Up/Down scroll") && help.ends_with("Ctrl-C quit"), "the key help: {help:?}");
+        for _ in 0..80 {
+            key(&mut app, KeyCode::Down);
+        }
+        let end = render(&app, w, h);
+        assert!(words(&end).contains("s saves this setup as a plan file"), "at {w}x{h}:\n{end}");
+        assert!(!end.contains("More below"), "{end}");
+        app.scroll = 0;
+        key(&mut app, KeyCode::PageDown);
+        key(&mut app, KeyCode::PageUp);
+        assert_eq!(render(&app, w, h), first);
+    }
+}
+
+#[test]
+fn the_summary_lists_the_webhook_before_the_rooms_and_checks_again_with_c() {
+    let app = a_long_summary();
+    let screen = words(&render(&app, 120, 40));
+    let webhook = screen.find("webhook registry has no callback URL").expect(&screen);
+    let room = screen.find("Everest does not sync").expect(&screen);
+    assert!(webhook < room, "the rooms come before the webhook:\n{screen}");
+    assert!(screen.contains("click Activate, then press c to check again."), "{screen}");
+    assert!(!screen.contains("calsync doctor again"), "{screen}");
+}
+
+#[test]
+fn when_every_sign_in_is_done_the_token_step_says_where_enter_goes() {
+    let mut app = App::new(false);
+    app.color = false;
+    app.start(calsync::wizard::Journey::Setup);
+    app.draft.choice = ModeChoice::PersonalOwn;
+    app.step = Step::Token;
+    app.tokens = vec![calsync::wizard::TokenTask {
+        credential: "Contoso Graph Personal".into(),
+        user: "rooms-delegate@contoso.com".into(),
+        state: calsync::wizard::TokenState::Skipped,
+    }];
+    let screen = words(&render(&app, 80, 24));
+    assert!(screen.contains("Enter writes the tokens to the instance (Token on the instance)"), "{screen}");
+    assert!(!screen.contains("Enter shows the summary"), "{screen}");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step, Step::Handover);
+}
+
+/// Troubleshoot's `f` on the broken sandbox: every repair can be scrolled into view at 80x24.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_troubleshoot_repairs_scroll_to_the_last_at_80x24() {
+    let sb = calsync::sandbox::Sandbox::start(calsync::sandbox::Options {
+        seed: calsync::sandbox::seed::Seed::Broken,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let c = client(&sb);
+    let snapshot = calsync::doctor::read::read(&c).await.unwrap();
+    let report = calsync::doctor::report(&snapshot, calsync::doctor::checks::run(&snapshot));
+    let mut app = App::new(false);
+    app.color = false;
+    app.start(calsync::wizard::Journey::Troubleshoot);
+    app.info = Some(probe(&c).await.unwrap());
+    app.go(Step::Findings);
+    app.snapshot = Some(snapshot);
+    app.report = Some(report);
+    key(&mut app, KeyCode::Char('f'));
+    assert_eq!(app.step, Step::Review);
+    let d = app.diff.clone().expect("the repairs as a diff");
+    let last = d.items.iter().rfind(|i| i.action == plan::Action::Update).expect("an update").clone();
+    let field = last.fields.last().expect("a changed field");
+    let want = format!("{}: ", field.field);
+    for _ in 0..80 {
+        key(&mut app, KeyCode::Down);
+    }
+    let end = render(&app, 80, 24);
+    assert!(words(&end).contains(&format!("{} {}", last.kind.label(), last.name)), "{end}");
+    assert!(end.contains(&want), "{want:?} not shown:\n{end}");
+}

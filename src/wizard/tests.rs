@@ -707,9 +707,9 @@ fn key_help_follows_the_sign_in_state_and_the_journey() {
     let help = steps::keys_help(&app);
     assert!(!help.contains("sign in") && help.contains("Enter continue"), "{help}");
     app.step = Step::Summary;
-    assert!(steps::keys_help(&app).contains("save as plan"));
+    assert!(steps::keys_help(&app).contains("s save"));
     app.journey = Journey::Reauth;
-    assert!(!steps::keys_help(&app).contains("save as plan"), "re-authorize has no plan to save");
+    assert!(!steps::keys_help(&app).contains("s save"), "re-authorize has no plan to save");
 }
 
 #[test]
@@ -928,4 +928,17 @@ fn a_typed_password_can_be_kept_in_the_keyring() {
     assert!(app.notice.as_deref().is_some_and(|n| n.contains("OS keyring")));
     assert!(key(&mut app, KeyCode::Char('k')).is_empty(), "kept once; not offered again");
     assert!(!steps::keys_help(&app).contains("k keep"));
+}
+
+#[test]
+fn while_a_value_is_edited_the_key_help_gives_esc_one_meaning() {
+    let mut app = probed(at_instance(ModeChoice::PersonalOwn));
+    app.step = Step::Properties;
+    assert!(steps::keys_help(&app).contains("Esc back"));
+    app.editing = Some(field::TextField::new("New value"));
+    let help = steps::keys_help(&app);
+    assert!(help.contains("Esc cancel the edit"), "{help}");
+    assert!(!help.contains("Esc back"), "Esc has two meanings: {help}");
+    app.step = Step::Credentials;
+    assert!(!steps::keys_help(&app).contains("Esc back"));
 }

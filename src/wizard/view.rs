@@ -55,17 +55,12 @@ pub fn draw(app: &App, f: &mut Frame) {
         return;
     }
     let t = theme(app);
-    // The sign-in address goes under the box, at the left edge, cut only where a row ends,
-    // so that it can be selected and copied without any border in it.
-    let url = steps::token::waiting_url(app);
-    let url_rows = url.map_or(0, |u| (u.chars().count() as u16).div_ceil(area.width.max(1)).min(area.height / 3));
-    let [body, below, help] =
-        Layout::vertical([Constraint::Min(1), Constraint::Length(url_rows), Constraint::Length(1)]).areas(area);
-    if let Some(u) = url {
+    let a = areas(app, area);
+    if let Some(u) = steps::token::waiting_url(app) {
         let chars: Vec<char> = u.chars().collect();
         let rows: Vec<Line> =
             chars.chunks(area.width.max(1) as usize).map(|c| Line::from(c.iter().collect::<String>())).collect();
-        f.render_widget(Paragraph::new(rows), below);
+        f.render_widget(Paragraph::new(rows), a.below);
     }
     let (n, total) = app.position();
     let sandbox = if app.sandbox { " · sandbox " } else { " " };
@@ -86,21 +81,8 @@ pub fn draw(app: &App, f: &mut Frame) {
     if app.step != super::Step::Picker {
         block = block.title(Line::from(format!(" Step {n} of {total} ")).right_aligned());
     }
-    let inner = block.inner(body);
-    f.render_widget(block, body);
-    let padded = inner.inner(ratatui::layout::Margin { horizontal: 1, vertical: 0 });
-    // A notice wraps (up to 4 rows) rather than losing its end at the edge.
-    let status_h = match (&app.busy, &app.notice) {
-        (None, Some(n)) => wrapped_height(&[Line::from(n.as_str())], padded.width).clamp(1, 4),
-        _ => 1,
-    };
-    let [heading, _, content, status] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Length(1),
-        Constraint::Min(1),
-        Constraint::Length(status_h),
-    ])
-    .areas(padded);
+    f.render_widget(block, a.body);
+    let (heading, content, status, help) = (a.heading, a.content, a.status, a.help);
     f.render_widget(Paragraph::new(Span::styled(app.step.title(), t.accent().add_modifier(Modifier::BOLD))), heading);
     steps::render(app, f, content);
     let status_line = match (&app.busy, &app.notice) {
@@ -128,6 +110,48 @@ pub fn draw(app: &App, f: &mut Frame) {
     } else if app.help {
         overlay(f, area, "Keys", HELP, t.accent());
     }
+}
+
+/// Where each part of the frame goes in `area`.
+struct Areas {
+    body: Rect,
+    below: Rect,
+    help: Rect,
+    heading: Rect,
+    content: Rect,
+    status: Rect,
+}
+
+fn areas(app: &App, area: Rect) -> Areas {
+    // The sign-in address goes under the box, at the left edge, cut only where a row ends,
+    // so that it can be selected and copied without any border in it.
+    let url = steps::token::waiting_url(app);
+    let url_rows = url.map_or(0, |u| (u.chars().count() as u16).div_ceil(area.width.max(1)).min(area.height / 3));
+    let [body, below, help] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(url_rows), Constraint::Length(1)]).areas(area);
+    // Borders on all sides take one cell each; the content keeps one column clear of them.
+    let inner = Block::default().borders(Borders::ALL).inner(body);
+    let padded = inner.inner(ratatui::layout::Margin { horizontal: 1, vertical: 0 });
+    // A notice wraps (up to 4 rows) rather than losing its end at the edge.
+    let status_h = match (&app.busy, &app.notice) {
+        (None, Some(n)) => wrapped_height(&[Line::from(n.as_str())], padded.width).clamp(1, 4),
+        _ => 1,
+    };
+    let [heading, _, content, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(status_h),
+    ])
+    .areas(padded);
+    Areas { body, below, help, heading, content, status }
+}
+
+/// The area a step draws in, in a terminal of the size `app` last saw: what a step that
+/// scrolls needs to know how far down it can go.
+pub fn content_area(app: &App) -> Rect {
+    let (w, h) = app.size;
+    areas(app, Rect::new(0, 0, w, h)).content
 }
 
 const HELP: &str = "Enter       continue, or go to the field that needs fixing\n\

@@ -140,6 +140,26 @@ pub enum Nav {
     Other,
 }
 
+/// How far a list of `lines` drawn word-wrapped in `area` can scroll: until its last row
+/// is the area's last row. The rows are counted by the same wrapping that draws them.
+pub fn scroll_limit(lines: &[ratatui::text::Line<'static>], area: ratatui::layout::Rect) -> u16 {
+    use ratatui::widgets::{Paragraph, Wrap};
+    let rows = Paragraph::new(lines.to_vec()).wrap(Wrap { trim: false }).line_count(area.width);
+    u16::try_from(rows).unwrap_or(u16::MAX).saturating_sub(area.height)
+}
+
+/// Up/Down move a scrolling step by a row, PageUp/PageDown by ten, never past `limit`.
+pub fn scroll(app: &mut App, code: KeyCode, limit: u16) {
+    app.scroll = match code {
+        KeyCode::Up => app.scroll.saturating_sub(1),
+        KeyCode::Down => app.scroll.saturating_add(1),
+        KeyCode::PageUp => app.scroll.saturating_sub(10),
+        KeyCode::PageDown => app.scroll.saturating_add(10),
+        _ => app.scroll,
+    }
+    .min(limit);
+}
+
 pub fn nav(app: &mut App, count: usize, k: KeyEvent) -> Nav {
     match k.code {
         KeyCode::Tab | KeyCode::Down => {
@@ -201,11 +221,17 @@ pub fn keys_help(app: &App) -> String {
             "r retry · Enter check the rooms"
         }
         Step::Handover => "Enter check the rooms",
-        Step::Summary if app.journey == crate::wizard::Journey::Setup => "c check rooms · s save as plan · Enter quit",
-        Step::Summary => "c check rooms · Enter quit",
+        // At 80 columns: the summary's own text says what `s` saves.
+        Step::Summary if app.journey == crate::wizard::Journey::Setup => {
+            "Up/Down scroll · c check rooms · s save · Enter quit"
+        }
+        Step::Summary => "Up/Down scroll · c check rooms · Enter quit",
         _ => "Enter continue",
     };
+    // While a value is edited, Esc cancels the edit and means nothing else.
+    let editing = matches!(app.step, Step::Credentials | Step::Properties) && app.editing.is_some();
     let back = if app.step == Step::Picker
+        || editing
         || (app.applied.is_some() && matches!(app.step, Step::Apply | Step::Token | Step::Handover | Step::Summary))
     {
         ""

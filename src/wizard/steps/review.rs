@@ -58,10 +58,9 @@ pub fn diffed(app: &mut App, r: Result<Box<Reviewed>, Failure>) -> Vec<Effect> {
 pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     match k.code {
         KeyCode::Esc => app.back(),
-        KeyCode::Up => app.scroll = app.scroll.saturating_sub(1),
-        KeyCode::Down => app.scroll = (app.scroll + 1).min(max_scroll(app)),
-        KeyCode::PageUp => app.scroll = app.scroll.saturating_sub(10),
-        KeyCode::PageDown => app.scroll = (app.scroll + 10).min(max_scroll(app)),
+        KeyCode::Up | KeyCode::Down | KeyCode::PageUp | KeyCode::PageDown => {
+            super::scroll(app, k.code, max_scroll(app));
+        }
         KeyCode::Enter => {
             let Some(d) = &app.diff else {
                 return if app.journey == crate::wizard::Journey::Troubleshoot {
@@ -96,17 +95,16 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     vec![]
 }
 
-/// No further down than the diff has lines.
+/// No further down than the last row of the diff, wrapped at the width it is drawn at.
 fn max_scroll(app: &App) -> u16 {
-    app.diff
-        .as_ref()
-        .map(|d| {
-            d.items
-                .iter()
-                .map(|i| 1 + i.fields.len() + usize::from(i.reason.is_some()) + usize::from(i.note.is_some()))
-                .sum::<usize>() as u16
-        })
-        .unwrap_or(0)
+    let [list, _] = split(crate::wizard::view::content_area(app));
+    super::scroll_limit(&lines(app), list)
+}
+
+/// The diff's list above, and its foot below: the counts, what Enter does, and whether
+/// there is more to scroll to.
+fn split(area: Rect) -> [Rect; 2] {
+    Layout::vertical([Constraint::Min(1), Constraint::Length(3)]).areas(area)
 }
 
 fn mark(a: Action) -> &'static str {
@@ -118,10 +116,10 @@ fn mark(a: Action) -> &'static str {
     }
 }
 
-pub fn render(app: &App, f: &mut Frame, area: Rect) {
+/// The diff as drawn: the scope, then conflicts, creates, updates and unchanged records.
+fn lines(app: &App) -> Vec<Line<'static>> {
     let t = theme(app);
-    let Some(d) = &app.diff else { return };
-    let [list, foot] = Layout::vertical([Constraint::Min(1), Constraint::Length(2)]).areas(area);
+    let Some(d) = &app.diff else { return vec![] };
     let mut lines: Vec<Line> = vec![Line::from(format!("Written in {}", d.scope)), Line::default()];
     for action in [Action::Conflict, Action::Create, Action::Update, Action::Unchanged] {
         for i in d.items.iter().filter(|i| i.action == action) {
@@ -155,9 +153,17 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             }
         }
     }
-    let total = crate::wizard::view::wrapped_height(&lines, list.width);
-    let scroll = app.scroll.min(total.saturating_sub(list.height));
-    let more = total > list.height + scroll;
+    lines
+}
+
+pub fn render(app: &App, f: &mut Frame, area: Rect) {
+    let t = theme(app);
+    let Some(d) = &app.diff else { return };
+    let [list, foot] = split(area);
+    let lines = lines(app);
+    let limit = super::scroll_limit(&lines, list);
+    let scroll = app.scroll.min(limit);
+    let more = scroll < limit;
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)), list);
     let s = d.summary();
     let next = if d.has_conflicts() {
@@ -167,14 +173,15 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     } else {
         "The instance already matches: Enter continues without writing."
     };
-    let more = if more { "  More below: Down scrolls." } else { "" };
+    let more = if more { "More below: Down or PageDown scrolls." } else { "" };
     f.render_widget(
         Paragraph::new(vec![
             Line::from(format!(
-                "{} to create, {} to update, {} unchanged, {} conflicts.{more}",
+                "{} to create, {} to update, {} unchanged, {} conflicts.",
                 s.create, s.update, s.unchanged, s.conflict
             )),
             Line::styled(next, t.accent()),
+            Line::styled(more, t.dim()),
         ]),
         foot,
     );

@@ -24,6 +24,17 @@ pub fn checked(app: &mut App, r: RoomCheck) -> Vec<Effect> {
     vec![]
 }
 
+/// The findings to act on, in the order to work through them: the webhook registry first
+/// (its fix ends by deactivating and activating the rooms, so the rooms' own Activate comes
+/// after it), then as the doctor orders them.
+fn to_do(findings: &[Finding]) -> Vec<Finding> {
+    use crate::doctor::Check;
+    let mut out: Vec<Finding> = findings.iter().filter(|f| f.severity != Severity::Info).cloned().collect();
+    crate::doctor::order(&mut out);
+    out.sort_by_key(|f| !matches!(f.id, Check::WebhookMissing | Check::WebhookNoCallback));
+    out
+}
+
 pub fn lines(app: &App, t: &Theme) -> Vec<Line<'static>> {
     let mut out = vec![];
     let Some(check) = &app.room_check else { return out };
@@ -31,7 +42,7 @@ pub fn lines(app: &App, t: &Theme) -> Vec<Line<'static>> {
     match check {
         Err(e) => out.push(Line::styled(format!("Rooms: not checked ({e})"), t.warn())),
         Ok((rooms, findings)) => {
-            let problems: Vec<&Finding> = findings.iter().filter(|f| f.severity != Severity::Info).collect();
+            let problems = to_do(findings);
             if *rooms == 0 {
                 out.push(Line::styled(
                     "Rooms: none is set up to sync yet (pick them in the setup's Rooms step, or [[room]] in a plan).",
@@ -47,7 +58,9 @@ pub fn lines(app: &App, t: &Theme) -> Vec<Line<'static>> {
                 for f in problems {
                     let style = if f.severity == Severity::Error { t.bad() } else { t.warn() };
                     out.push(Line::styled(format!("  {}", f.title), style));
-                    out.push(Line::styled(format!("    {}", f.fix), t.dim()));
+                    // Inside the wizard, checking again is a key away.
+                    let fix = f.fix.replace("run calsync doctor again", "press c to check again");
+                    out.push(Line::styled(format!("    {fix}"), t.dim()));
                 }
             }
         }

@@ -5,7 +5,7 @@ use crate::wizard::view::theme;
 use crate::wizard::{App, Effect, TokenState};
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
@@ -19,12 +19,33 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
         }
         KeyCode::Char('c') => return super::roomcheck::start(app),
         KeyCode::Enter | KeyCode::Char('q') => app.quit = true,
-        _ => {}
+        _ => {
+            let [list, _] = split(crate::wizard::view::content_area(app));
+            super::scroll(app, k.code, super::scroll_limit(&lines(app), list));
+        }
     }
     vec![]
 }
 
+/// The summary above, and one row below it for the "more below" hint.
+fn split(area: Rect) -> [Rect; 2] {
+    Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area)
+}
+
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
+    let t = theme(app);
+    let [list, foot] = split(area);
+    let lines = lines(app);
+    let limit = super::scroll_limit(&lines, list);
+    let scroll = app.scroll.min(limit);
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)), list);
+    if scroll < limit {
+        f.render_widget(Paragraph::new(Line::styled("More below: Down or PageDown scrolls.", t.dim())), foot);
+    }
+}
+
+/// Everything the summary says, before it is wrapped to the screen.
+fn lines(app: &App) -> Vec<Line<'static>> {
     let t = theme(app);
     let mut lines = vec![];
     if let Some(info) = &app.info {
@@ -68,5 +89,5 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             t.accent(),
         ));
     }
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    lines
 }

@@ -71,6 +71,18 @@ pub fn paste_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     vec![]
 }
 
+/// What Enter does once every sign-in is done or skipped: the step that follows.
+fn finished(app: &App) -> &'static str {
+    let steps = app.steps();
+    let next = steps.iter().position(|s| *s == app.step).and_then(|i| steps.get(i + 1));
+    match next {
+        Some(crate::wizard::Step::Handover) => {
+            "All sign-ins are finished: Enter writes the tokens to the instance (Token on the instance), so it can sync."
+        }
+        _ => "All sign-ins are finished: Enter shows the summary.",
+    }
+}
+
 pub fn cancelled(app: &mut App) {
     app.editing = None;
     if let Some(i) = current(app) {
@@ -192,7 +204,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         ));
     } else {
         lines.push(Line::default());
-        lines.push(Line::styled("All sign-ins are finished: Enter shows the summary.", t.ok()));
+        lines.push(Line::styled(finished(app), t.ok()));
     }
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }
