@@ -179,3 +179,46 @@ async fn get_oauth_token_is_refused_on_a_personal_integration_type_credential() 
     assert!(err.contains("has Integration Type Personal") && err.contains("nothing was signed in or stored"), "{err}");
     assert!(!err.contains("Open this address"), "{err}");
 }
+
+/// `reauth --expiring-within` picks a credential for its instance token, so that token is
+/// the one it renews: the new tokens go to the instance, not only to the keyring.
+#[tokio::test(flavor = "multi_thread")]
+async fn reauth_expiring_writes_the_new_token_to_the_instance() {
+    if !common_keyring_required() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let o = cmd(dir.path())
+        .args(["apply", "--sandbox", "--yes", "--plan", "examples/personal-own-alias.toml"])
+        .output()
+        .await
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let account = Account::RefreshToken { instance: "sandbox".into(), credential: "Contoso Graph Personal".into() };
+    let _ = secrets::delete(&account);
+    // Signed in once, to the keyring only: the instance still has no token.
+    let (code, out, err) =
+        authorize(dir.path(), Person::SignsInAs("rooms-delegate@contoso.com", "Delegate-Pass-1")).await;
+    assert_eq!(code, 0, "{out}{err}");
+    let browser = format!("{}/tests/fixtures/browser.sh %s", env!("CARGO_MANIFEST_DIR"));
+    let o = cmd(dir.path())
+        .args(["reauth", "--expiring-within", "14d", "--sandbox"])
+        .env("BROWSER", &browser)
+        .env("SIGN_IN_AS", "rooms-delegate@contoso.com")
+        .env("SIGN_IN_PW", "Delegate-Pass-1")
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    let out = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert!(out.contains("Contoso Graph Personal: missing (instance token none)"), "{out}");
+    assert!(out.contains("The tokens were written to the instance for \"Contoso Graph Personal\""), "{out}");
+    assert!(!out.contains("The instance still has no token"), "{out}");
+    let o = cmd(dir.path()).args(["status", "--sandbox", "--json"]).stdin(Stdio::null()).output().await.unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let creds = doc["instances"][0]["credentials"].as_array().unwrap();
+    let cred = creds.iter().find(|c| c["credential"] == "Contoso Graph Personal").expect("listed");
+    assert_eq!(cred["state"], "ok", "the instance has a fresh token: {doc}");
+    assert!(cred["expires"].as_str().is_some(), "{doc}");
+    secrets::delete(&account).unwrap();
+}
