@@ -299,3 +299,20 @@ async fn the_oauth_client_is_created_after_review_or_reused() {
     assert!(env.profiles().contains(&row["client_id"]), "{}", env.profiles());
     assert!(!env.profiles().contains(&row["client_secret"]) && !out.contains(&row["client_secret"]));
 }
+
+/// A profile saved without a sign-in method lets the instance decide: on a local password
+/// form, `instance login` (the step `instance add` prints) signs in with the password.
+#[tokio::test(flavor = "multi_thread")]
+async fn login_on_a_local_form_uses_the_password_when_the_instance_chooses() {
+    let sb = served(sbauth::Policy::default()).await;
+    let env = Env::new();
+    let (code, out) =
+        run(env.cmd().args(["instance", "add", "sbx", "--url", sb.url(), "--user", "admin", "--default"])).await;
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("sign-in chosen by the instance") && out.contains("calsync instance login sbx"), "{out}");
+    let (code, out) =
+        run(env.cmd().args(["instance", "login", "sbx"]).env("CALSYNC_PASSWORD", sandbox::seed::ADMIN_PASSWORD)).await;
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains(&format!("Signed in to {} as admin.", sb.url().trim_end_matches('/'))), "{out}");
+    assert!(!out.contains("no OAuth client"), "{out}");
+}

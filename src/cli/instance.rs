@@ -202,13 +202,17 @@ pub async fn run(services: &Services, args: &InstanceArgs) -> u8 {
 }
 
 /// Signs in afresh: the browser for OAuth (replacing a kept token), else the usual login.
+/// With no sign-in saved, the instance's own sign-in page decides, as for every command.
 async fn login_now(t: &Services) -> u8 {
     let plan = match login::plan(&t.config) {
         Ok(p) => p,
         Err(r) => return fail(r.message, r.code),
     };
     let key = plan.url.key();
-    let method = plan.method.unwrap_or(Method::Oauth);
+    let method = match login::method_for(&plan).await {
+        Ok(m) => m,
+        Err(r) => return fail(r.message, r.code),
+    };
     if method == Method::Oauth {
         let oc = match login::oauth_client(t, &plan, &key, true).await {
             Ok(c) => c,
