@@ -222,3 +222,44 @@ async fn reauth_expiring_writes_the_new_token_to_the_instance() {
     assert!(cred["expires"].as_str().is_some(), "{doc}");
     secrets::delete(&account).unwrap();
 }
+
+/// The instance password is kept per host and user: removing one of two profiles that share
+/// it keeps it for the other, and says so; removing the last one forgets it.
+#[tokio::test(flavor = "multi_thread")]
+async fn removing_a_profile_keeps_a_password_another_profile_uses() {
+    if !common_keyring_required() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let user = format!("shared-{}", std::process::id());
+    let key = calsync::urls::InstanceUrl::parse("http://127.0.0.1:9").unwrap().key();
+    let account = Account::InstancePassword { instance: key.clone(), user: user.clone() };
+    let in_config = |c: &mut Command| {
+        c.env("CALSYNC_CONFIG_DIR", dir.path().join("config")).stdin(Stdio::null());
+    };
+    for name in ["sbx", "sbxro"] {
+        let mut c = cmd(dir.path());
+        in_config(&mut c);
+        let o = c.args(["instance", "add", name, "--url", "http://127.0.0.1:9", "--user", &user]).output().await;
+        assert!(o.unwrap().status.success());
+    }
+    secrets::set(&account, &secrecy::SecretString::from("Shared-Pass-1")).unwrap();
+    let mut c = cmd(dir.path());
+    in_config(&mut c);
+    let o = c.args(["instance", "remove", "sbxro"]).output().await.unwrap();
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(o.status.success(), "{out}");
+    assert!(secrets::get(&account).unwrap().is_some(), "sbx still signs in with it: {out}");
+    assert!(
+        out.contains(&format!(
+            "the password instance-password:{key}:{user} stays in the OS keyring, as \"sbx\" still signs in with it"
+        )),
+        "{out}"
+    );
+    let mut c = cmd(dir.path());
+    in_config(&mut c);
+    let o = c.args(["instance", "remove", "sbx"]).output().await.unwrap();
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(out.contains(&format!("forgot instance-password:{key}:{user}")), "{out}");
+    assert!(secrets::get(&account).unwrap().is_none(), "the last profile took it along");
+}
