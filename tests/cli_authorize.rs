@@ -26,13 +26,17 @@ fn cmd(dir: &std::path::Path) -> Command {
 
 /// Runs `calsync authorize --sandbox --no-browser`, signs in as `who` when the URL shows up.
 async fn authorize(dir: &std::path::Path, person: Person) -> (i32, String, String) {
+    authorize_credential(dir, "Contoso Graph Personal", person).await
+}
+
+async fn authorize_credential(dir: &std::path::Path, credential: &str, person: Person) -> (i32, String, String) {
     let mut child = cmd(dir)
         .args([
             "authorize",
             "--sandbox",
             "--no-browser",
             "--credential",
-            "Contoso Graph Personal",
+            credential,
             "--expect-user",
             "rooms-delegate@contoso.com",
             "--timeout",
@@ -188,17 +192,21 @@ async fn reauth_expiring_writes_the_new_token_to_the_instance() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let o = cmd(dir.path())
-        .args(["apply", "--sandbox", "--yes", "--plan", "examples/personal-own-alias.toml"])
-        .output()
-        .await
-        .unwrap();
+    // A credential name of its own: the keyring is shared with the other tests here.
+    let plan = example("personal-own-alias.toml").replace("Contoso Graph Personal", "Contoso Graph Reauth");
+    let path = dir.path().join("reauth.toml");
+    std::fs::write(&path, plan).unwrap();
+    let o = cmd(dir.path()).args(["apply", "--sandbox", "--yes", "--plan"]).arg(&path).output().await.unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let account = Account::RefreshToken { instance: "sandbox".into(), credential: "Contoso Graph Personal".into() };
+    let account = Account::RefreshToken { instance: "sandbox".into(), credential: "Contoso Graph Reauth".into() };
     let _ = secrets::delete(&account);
     // Signed in once, to the keyring only: the instance still has no token.
-    let (code, out, err) =
-        authorize(dir.path(), Person::SignsInAs("rooms-delegate@contoso.com", "Delegate-Pass-1")).await;
+    let (code, out, err) = authorize_credential(
+        dir.path(),
+        "Contoso Graph Reauth",
+        Person::SignsInAs("rooms-delegate@contoso.com", "Delegate-Pass-1"),
+    )
+    .await;
     assert_eq!(code, 0, "{out}{err}");
     let browser = format!("{}/tests/fixtures/browser.sh %s", env!("CARGO_MANIFEST_DIR"));
     let o = cmd(dir.path())
@@ -211,13 +219,13 @@ async fn reauth_expiring_writes_the_new_token_to_the_instance() {
         .await
         .unwrap();
     let out = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
-    assert!(out.contains("Contoso Graph Personal: missing (instance token none)"), "{out}");
-    assert!(out.contains("The tokens were written to the instance for \"Contoso Graph Personal\""), "{out}");
+    assert!(out.contains("Contoso Graph Reauth: missing (instance token none)"), "{out}");
+    assert!(out.contains("The tokens were written to the instance for \"Contoso Graph Reauth\""), "{out}");
     assert!(!out.contains("The instance still has no token"), "{out}");
     let o = cmd(dir.path()).args(["status", "--sandbox", "--json"]).stdin(Stdio::null()).output().await.unwrap();
     let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let creds = doc["instances"][0]["credentials"].as_array().unwrap();
-    let cred = creds.iter().find(|c| c["credential"] == "Contoso Graph Personal").expect("listed");
+    let cred = creds.iter().find(|c| c["credential"] == "Contoso Graph Reauth").expect("listed");
     assert_eq!(cred["state"], "ok", "the instance has a fresh token: {doc}");
     assert!(cred["expires"].as_str().is_some(), "{doc}");
     secrets::delete(&account).unwrap();
