@@ -226,6 +226,20 @@ async fn login_now(t: &Services) -> u8 {
     match super::connect::connect(t).await {
         Ok(c) => {
             println!("Signed in to {} as {}.", c.client.instance(), c.client.user());
+            if method.sends_password()
+                && let Some(source) = if t.config.password.is_some() {
+                    Some("CALSYNC_PASSWORD")
+                } else if t.config.password_stdin {
+                    Some("--password-stdin")
+                } else {
+                    None
+                }
+            {
+                println!(
+                    "The password from {source} was used for this sign-in only: calsync does not keep it, so the next command needs it again. To keep it in the OS keyring, run calsync instance login{} in a terminal, type it and answer y.",
+                    plan.profile.as_ref().map(|p| format!(" {p}")).unwrap_or_default()
+                );
+            }
             super::connect::offer_to_keep(t, c.typed_password).await;
             exit::OK
         }
