@@ -267,3 +267,21 @@ async fn a_closed_stdout_ends_calsync_quietly() {
     use std::os::unix::process::ExitStatusExt;
     assert_eq!(o.status.signal(), Some(libc::SIGPIPE), "{:?} {err}", o.status);
 }
+
+/// A mistyped credential name is answered with the nearest name the instance has, and the
+/// names it has when they are few; nothing claims the match is exact.
+#[tokio::test]
+async fn a_mistyped_credential_name_gets_the_nearest_name() {
+    let env = Env::new();
+    let (code, out) =
+        run(env.cmd().args(["apply", "--plan", "examples/personal-own-alias.toml", "--sandbox", "--yes"])).await;
+    assert_eq!(code, 0, "{out}");
+    let args = ["authorize", "--sandbox", "--no-browser", "--credential", "Contoso Graph Personl"];
+    let (code, out) = run(env.cmd().args(args).args(["--expect-user", "rooms-delegate@contoso.com"])).await;
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("no OAuth 2.0 credential is named \"Contoso Graph Personl\""), "{out}");
+    assert!(out.contains("names are matched without regard to case"), "{out}");
+    assert!(out.contains("did you mean \"Contoso Graph Personal\"?"), "{out}");
+    assert!(out.contains("Its OAuth 2.0 credentials: ") && !out.contains("names are exact"), "{out}");
+    assert!(!out.contains("Open this address"), "no sign-in was started: {out}");
+}

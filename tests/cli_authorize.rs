@@ -26,13 +26,17 @@ fn cmd(dir: &std::path::Path) -> Command {
 
 /// Runs `calsync authorize --sandbox --no-browser`, signs in as `who` when the URL shows up.
 async fn authorize(dir: &std::path::Path, person: Person) -> (i32, String, String) {
+    authorize_credential(dir, "Contoso Graph Personal", person).await
+}
+
+async fn authorize_credential(dir: &std::path::Path, credential: &str, person: Person) -> (i32, String, String) {
     let mut child = cmd(dir)
         .args([
             "authorize",
             "--sandbox",
             "--no-browser",
             "--credential",
-            "Contoso Graph Personal",
+            credential,
             "--expect-user",
             "rooms-delegate@contoso.com",
             "--timeout",
@@ -178,4 +182,92 @@ async fn get_oauth_token_is_refused_on_a_personal_integration_type_credential() 
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("has Integration Type Personal") && err.contains("nothing was signed in or stored"), "{err}");
     assert!(!err.contains("Open this address"), "{err}");
+}
+
+/// `reauth --expiring-within` picks a credential for its instance token, so that token is
+/// the one it renews: the new tokens go to the instance, not only to the keyring.
+#[tokio::test(flavor = "multi_thread")]
+async fn reauth_expiring_writes_the_new_token_to_the_instance() {
+    if !common_keyring_required() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // A credential name of its own: the keyring is shared with the other tests here.
+    let plan = example("personal-own-alias.toml").replace("Contoso Graph Personal", "Contoso Graph Reauth");
+    let path = dir.path().join("reauth.toml");
+    std::fs::write(&path, plan).unwrap();
+    let o = cmd(dir.path()).args(["apply", "--sandbox", "--yes", "--plan"]).arg(&path).output().await.unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let account = Account::RefreshToken { instance: "sandbox".into(), credential: "Contoso Graph Reauth".into() };
+    let _ = secrets::delete(&account);
+    // Signed in once, to the keyring only: the instance still has no token.
+    let (code, out, err) = authorize_credential(
+        dir.path(),
+        "Contoso Graph Reauth",
+        Person::SignsInAs("rooms-delegate@contoso.com", "Delegate-Pass-1"),
+    )
+    .await;
+    assert_eq!(code, 0, "{out}{err}");
+    let browser = format!("{}/tests/fixtures/browser.sh %s", env!("CARGO_MANIFEST_DIR"));
+    let o = cmd(dir.path())
+        .args(["reauth", "--expiring-within", "14d", "--sandbox"])
+        .env("BROWSER", &browser)
+        .env("SIGN_IN_AS", "rooms-delegate@contoso.com")
+        .env("SIGN_IN_PW", "Delegate-Pass-1")
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    let out = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert!(out.contains("Contoso Graph Reauth: missing (instance token none)"), "{out}");
+    assert!(out.contains("The tokens were written to the instance for \"Contoso Graph Reauth\""), "{out}");
+    assert!(!out.contains("The instance still has no token"), "{out}");
+    let o = cmd(dir.path()).args(["status", "--sandbox", "--json"]).stdin(Stdio::null()).output().await.unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let creds = doc["instances"][0]["credentials"].as_array().unwrap();
+    let cred = creds.iter().find(|c| c["credential"] == "Contoso Graph Reauth").expect("listed");
+    assert_eq!(cred["state"], "ok", "the instance has a fresh token: {doc}");
+    assert!(cred["expires"].as_str().is_some(), "{doc}");
+    secrets::delete(&account).unwrap();
+}
+
+/// The instance password is kept per host and user: removing one of two profiles that share
+/// it keeps it for the other, and says so; removing the last one forgets it.
+#[tokio::test(flavor = "multi_thread")]
+async fn removing_a_profile_keeps_a_password_another_profile_uses() {
+    if !common_keyring_required() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let user = format!("shared-{}", std::process::id());
+    let key = calsync::urls::InstanceUrl::parse("http://127.0.0.1:9").unwrap().key();
+    let account = Account::InstancePassword { instance: key.clone(), user: user.clone() };
+    let in_config = |c: &mut Command| {
+        c.env("CALSYNC_CONFIG_DIR", dir.path().join("config")).stdin(Stdio::null());
+    };
+    for name in ["sbx", "sbxro"] {
+        let mut c = cmd(dir.path());
+        in_config(&mut c);
+        let o = c.args(["instance", "add", name, "--url", "http://127.0.0.1:9", "--user", &user]).output().await;
+        assert!(o.unwrap().status.success());
+    }
+    secrets::set(&account, &secrecy::SecretString::from("Shared-Pass-1")).unwrap();
+    let mut c = cmd(dir.path());
+    in_config(&mut c);
+    let o = c.args(["instance", "remove", "sbxro"]).output().await.unwrap();
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(o.status.success(), "{out}");
+    assert!(secrets::get(&account).unwrap().is_some(), "sbx still signs in with it: {out}");
+    assert!(
+        out.contains(&format!(
+            "the password instance-password:{key}:{user} stays in the OS keyring, as \"sbx\" still signs in with it"
+        )),
+        "{out}"
+    );
+    let mut c = cmd(dir.path());
+    in_config(&mut c);
+    let o = c.args(["instance", "remove", "sbx"]).output().await.unwrap();
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(out.contains(&format!("forgot instance-password:{key}:{user}")), "{out}");
+    assert!(secrets::get(&account).unwrap().is_none(), "the last profile took it along");
 }

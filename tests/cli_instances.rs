@@ -299,3 +299,46 @@ async fn the_oauth_client_is_created_after_review_or_reused() {
     assert!(env.profiles().contains(&row["client_id"]), "{}", env.profiles());
     assert!(!env.profiles().contains(&row["client_secret"]) && !out.contains(&row["client_secret"]));
 }
+
+/// A profile saved without a sign-in method lets the instance decide: on a local password
+/// form, `instance login` (the step `instance add` prints) signs in with the password.
+#[tokio::test(flavor = "multi_thread")]
+async fn login_on_a_local_form_uses_the_password_when_the_instance_chooses() {
+    let sb = served(sbauth::Policy::default()).await;
+    let env = Env::new();
+    let (code, out) =
+        run(env.cmd().args(["instance", "add", "sbx", "--url", sb.url(), "--user", "admin", "--default"])).await;
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("sign-in chosen by the instance") && out.contains("calsync instance login sbx"), "{out}");
+    let (code, out) =
+        run(env.cmd().args(["instance", "login", "sbx"]).env("CALSYNC_PASSWORD", sandbox::seed::ADMIN_PASSWORD)).await;
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains(&format!("Signed in to {} as admin.", sb.url().trim_end_matches('/'))), "{out}");
+    assert!(!out.contains("no OAuth client"), "{out}");
+}
+
+/// A piped password signs in but is not kept, and `instance login` says so and how to keep
+/// one, instead of a bare "Signed in" that the next command contradicts.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_piped_password_is_said_not_to_be_kept() {
+    let sb = served(sbauth::Policy::default()).await;
+    let env = Env::new();
+    run(env.cmd().args(["instance", "add", "sbx", "--url", sb.url(), "--user", "admin", "--default"])).await;
+    let mut c = env.cmd();
+    c.args(["instance", "login", "sbx", "--sign-in", "password", "--password-stdin"]).stdin(Stdio::piped());
+    c.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(format!("{}\n", sandbox::seed::ADMIN_PASSWORD).as_bytes()).await.unwrap();
+    drop(stdin);
+    let o = child.wait_with_output().await.unwrap();
+    let out = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(out.contains("Signed in to"), "{out}");
+    assert!(
+        out.contains("The password from --password-stdin was used for this sign-in only: calsync does not keep it")
+            && out.contains("run calsync instance login sbx in a terminal"),
+        "{out}"
+    );
+    assert!(!out.contains(sandbox::seed::ADMIN_PASSWORD), "{out}");
+}

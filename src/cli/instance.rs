@@ -176,7 +176,7 @@ pub async fn run(services: &Services, args: &InstanceArgs) -> u8 {
             if let Err(e) = profiles.save(&dir) {
                 return fail(e, exit::USAGE);
             }
-            let forgotten = forget(services, &p).await;
+            let forgotten = forget(services, &p, &profiles).await;
             println!("Removed instance \"{name}\"{forgotten}.");
             exit::OK
         }
@@ -202,13 +202,17 @@ pub async fn run(services: &Services, args: &InstanceArgs) -> u8 {
 }
 
 /// Signs in afresh: the browser for OAuth (replacing a kept token), else the usual login.
+/// With no sign-in saved, the instance's own sign-in page decides, as for every command.
 async fn login_now(t: &Services) -> u8 {
     let plan = match login::plan(&t.config) {
         Ok(p) => p,
         Err(r) => return fail(r.message, r.code),
     };
     let key = plan.url.key();
-    let method = plan.method.unwrap_or(Method::Oauth);
+    let method = match login::method_for(&plan).await {
+        Ok(m) => m,
+        Err(r) => return fail(r.message, r.code),
+    };
     if method == Method::Oauth {
         let oc = match login::oauth_client(t, &plan, &key, true).await {
             Ok(c) => c,
@@ -222,6 +226,20 @@ async fn login_now(t: &Services) -> u8 {
     match super::connect::connect(t).await {
         Ok(c) => {
             println!("Signed in to {} as {}.", c.client.instance(), c.client.user());
+            if method.sends_password()
+                && let Some(source) = if t.config.password.is_some() {
+                    Some("CALSYNC_PASSWORD")
+                } else if t.config.password_stdin {
+                    Some("--password-stdin")
+                } else {
+                    None
+                }
+            {
+                println!(
+                    "The password from {source} was used for this sign-in only: calsync does not keep it, so the next command needs it again. To keep it in the OS keyring, run calsync instance login{} in a terminal, type it and answer y.",
+                    plan.profile.as_ref().map(|p| format!(" {p}")).unwrap_or_default()
+                );
+            }
             super::connect::offer_to_keep(t, c.typed_password).await;
             exit::OK
         }
@@ -229,12 +247,30 @@ async fn login_now(t: &Services) -> u8 {
     }
 }
 
-/// Deletes a profile's secrets from the keyring; says which.
-pub async fn forget(services: &Services, p: &Profile) -> String {
+/// Deletes a removed profile's secrets from the keyring; says which. The password is kept per
+/// host and user, so while another saved profile (`rest`) signs in as the same user on the
+/// same host, it stays, and the sentence names the profiles that still use it.
+pub async fn forget(services: &Services, p: &Profile, rest: &Profiles) -> String {
     let Ok(url) = p.instance_url() else { return String::new() };
     let mut accounts = vec![Account::InstanceToken { instance: url.key(), login: p.name.clone() }];
+    let mut kept = String::new();
     if let Some(u) = &p.user {
-        accounts.push(Account::InstancePassword { instance: url.key(), user: u.clone() });
+        let account = Account::InstancePassword { instance: url.key(), user: u.clone() };
+        let sharing: Vec<String> = rest
+            .instances
+            .iter()
+            .filter(|o| o.user.as_deref() == Some(u.as_str()) && o.instance_url().is_ok_and(|ou| ou.key() == url.key()))
+            .map(|o| format!("\"{}\"", o.name))
+            .collect();
+        if sharing.is_empty() {
+            accounts.push(account);
+        } else if let Ok(Some(_)) = services.secrets.get(&account).await {
+            kept = format!(
+                "; the password {} stays in the OS keyring, as {} still signs in with it",
+                account.key(),
+                sharing.join(", ")
+            );
+        }
     }
     let mut gone = vec![];
     for a in accounts {
@@ -242,7 +278,9 @@ pub async fn forget(services: &Services, p: &Profile) -> String {
             gone.push(a.key());
         }
     }
-    if gone.is_empty() { String::new() } else { format!(" and forgot {} in the OS keyring", gone.join(", ")) }
+    let forgot =
+        if gone.is_empty() { String::new() } else { format!(" and forgot {} in the OS keyring", gone.join(", ")) };
+    format!("{forgot}{kept}")
 }
 
 /// Creates calsync's entry in the instance's Application Registry ("OAuth API endpoint for

@@ -104,6 +104,16 @@ fn choose(plan: &Plan, found: &Probe) -> Result<Method, Refusal> {
     }
 }
 
+/// The way in for a plan: the one asked for, else the one an unauthenticated probe of the
+/// instance shows (a local password form offers the password; single sign-on, OAuth).
+pub async fn method_for(plan: &Plan) -> Result<Method, Refusal> {
+    if let Some(m) = plan.method {
+        return Ok(m);
+    }
+    let found = probe::probe(&plan.url).await.map_err(|e| access(e.to_string()))?;
+    choose(plan, &found)
+}
+
 /// Signs in to the instance the flags or the profile name.
 pub async fn connect(services: &Services) -> Result<Connected, Refusal> {
     let target = &*services.config;

@@ -76,7 +76,8 @@ pub enum Command {
     Setup,
     /// Re-authorize delegated mailboxes, in the wizard (or those expiring soon)
     Reauth {
-        /// Only the credentials whose token expires within this time (14d, 36h), headless
+        /// Only the credentials whose instance token expires within this time (14d, 36h), headless;
+        /// the new tokens are written to the instance
         #[arg(long, value_name = "DURATION")]
         expiring_within: Option<String>,
     },

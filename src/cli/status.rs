@@ -257,7 +257,8 @@ pub async fn run(services: &Services, json: bool) -> u8 {
 }
 
 /// `calsync reauth --expiring-within 14d`: signs in again each credential whose instance
-/// token is missing, expired or expires within the window.
+/// token is missing, expired or expires within the window, and writes the new tokens to the
+/// instance: the instance's token is the one that was due.
 pub async fn reauth_expiring(services: &Services, window: &str) -> u8 {
     let target = &*services.config;
     let Some(within) = parse_window(window) else {
@@ -303,7 +304,8 @@ pub async fn reauth_expiring(services: &Services, window: &str) -> u8 {
             port: 0,
             probe: false,
             public_client: false,
-            store_on_instance: false,
+            // The credential was picked for its instance token, so that is the one renewed.
+            store_on_instance: true,
             timeout: 300,
             trust_host: vec![],
         };

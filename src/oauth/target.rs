@@ -16,8 +16,10 @@ pub struct CredentialTarget {
 
 #[derive(Debug, thiserror::Error)]
 pub enum TargetError {
-    #[error("no OAuth 2.0 credential is named \"{name}\" on {instance}; names are exact (for example \"MS Graph 1\")")]
-    NotFound { name: String, instance: String },
+    #[error(
+        "no OAuth 2.0 credential is named \"{name}\" on {instance} (names are matched without regard to case){hint}"
+    )]
+    NotFound { name: String, instance: String, hint: String },
     #[error("{count} OAuth 2.0 credentials are named \"{name}\"; rename the extra ones first")]
     Ambiguous { name: String, count: usize },
     #[error("the credential \"{0}\" has no OAuth Entity Profile; set one first (calsync apply)")]
@@ -42,6 +44,58 @@ impl TargetError {
     pub fn is_access_problem(&self) -> bool {
         matches!(self, TargetError::Instance(e) if e.is_access_problem())
     }
+}
+
+/// Up to this many credential names are listed in full when a name is not found.
+const LIST_AT_MOST: usize = 8;
+
+/// Edit distance between two names, compared without regard to case.
+fn distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.to_lowercase().chars().collect();
+    let b: Vec<char> = b.to_lowercase().chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let here = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(here + 1);
+            prev = here;
+        }
+    }
+    row[b.len()]
+}
+
+/// The end of the not-found sentence: the nearest names (within a third of the name's
+/// length), and the instance's credential names when there are few.
+pub fn suggestion(name: &str, names: &[String]) -> String {
+    let mut names: Vec<&String> = names.iter().filter(|n| !n.trim().is_empty()).collect();
+    names.sort();
+    names.dedup();
+    if names.is_empty() {
+        return "; the instance has no OAuth 2.0 credentials yet: create one with calsync apply or the setup wizard"
+            .into();
+    }
+    let limit = (name.chars().count() / 3).max(2);
+    let scored: Vec<(usize, &String)> = names.iter().map(|n| (distance(name, n), *n)).collect();
+    let best = scored.iter().map(|(d, _)| *d).min().unwrap_or(usize::MAX);
+    let quote = |v: &[&String]| v.iter().map(|n| format!("\"{}\"", crate::sanitize::line(n))).collect::<Vec<_>>();
+    let mut out = String::new();
+    if best <= limit {
+        let near: Vec<&String> = scored.iter().filter(|(d, _)| *d == best).map(|(_, n)| *n).collect();
+        out.push_str(&format!("; did you mean {}?", quote(&near).join(" or ")));
+    }
+    if names.len() <= LIST_AT_MOST {
+        let list = quote(&names).join(", ");
+        out.push_str(&if out.is_empty() {
+            format!("; its OAuth 2.0 credentials: {list}")
+        } else {
+            format!(" Its OAuth 2.0 credentials: {list}.")
+        });
+    } else if best > limit {
+        out.push_str("; see its credentials with calsync status");
+    }
+    out
 }
 
 /// Replaces a Microsoft sign-in host with another base (the sandbox, or a test provider).
@@ -84,7 +138,14 @@ pub async fn for_credential_trusting(
     let q = Query::new().eq("name", name).map_err(SnError::from)?;
     let creds: Vec<Credential> = client.list("oauth_2_0_credentials", &q, &[]).await?;
     let credential = match creds.len() {
-        0 => return Err(TargetError::NotFound { name: name.into(), instance: client.instance().to_string() }),
+        0 => {
+            // Only the names, to say which ones there are; a failed listing leaves the hint out.
+            let all: Vec<Credential> =
+                client.list("oauth_2_0_credentials", &Query::new(), &["name"]).await.unwrap_or_default();
+            let names: Vec<String> = all.into_iter().map(|c| c.name.0).collect();
+            let hint = suggestion(name, &names);
+            return Err(TargetError::NotFound { name: name.into(), instance: client.instance().to_string(), hint });
+        }
         1 => creds.into_iter().next().unwrap_or_default(),
         count => return Err(TargetError::Ambiguous { name: name.into(), count }),
     };
@@ -141,4 +202,26 @@ pub async fn stored_secret(
         Err(e) => (None, Some(e)),
     };
     (found.or_else(|| services.config.client_secret.clone()), note)
+}
+
+#[cfg(test)]
+mod suggestion_tests {
+    use super::suggestion;
+
+    #[test]
+    fn a_typo_gets_the_nearest_name_and_few_names_are_listed() {
+        let names = vec!["Contoso Graph Personal".to_string(), "MS Graph 1".to_string()];
+        assert_eq!(
+            suggestion("Contoso Graph Personl", &names),
+            "; did you mean \"Contoso Graph Personal\"? Its OAuth 2.0 credentials: \"Contoso Graph Personal\", \"MS Graph 1\"."
+        );
+        assert_eq!(
+            suggestion("Fabrikam", &names),
+            "; its OAuth 2.0 credentials: \"Contoso Graph Personal\", \"MS Graph 1\""
+        );
+        let many: Vec<String> = (0..20).map(|i| format!("Cred {i:02}")).collect();
+        assert_eq!(suggestion("Cred 3", &many), "; did you mean \"Cred 03\" or \"Cred 13\"?");
+        assert_eq!(suggestion("Entirely different", &many), "; see its credentials with calsync status");
+        assert!(suggestion("x", &[]).contains("no OAuth 2.0 credentials yet"));
+    }
 }
