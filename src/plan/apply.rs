@@ -353,18 +353,28 @@ async fn write(
     if app.switch(client, &item.scope).await.map_err(|e| WriteError::Switch(Arc::new(e)))? {
         progress(Progress::Scope(&item.scope));
     }
+    let body = write_fields(item, created)?;
+    write_one(client, item, &Value::Object(body)).await
+}
+
+/// The fields one write sends, with references to records of this apply resolved to
+/// their sys_ids (made already, or chosen before a batch).
+pub(super) fn write_fields(
+    item: &Item,
+    ids: &HashMap<(Kind, String), String>,
+) -> Result<Map<String, Value>, WriteError> {
     let mut body = Map::new();
     for (column, val) in &item.writes {
         let v = match val {
             Val::Lit(s) => s.clone(),
-            Val::Created(kind, name) => created
+            Val::Created(kind, name) => ids
                 .get(&(*kind, name.clone()))
                 .cloned()
                 .ok_or_else(|| WriteError::NotCreated { kind: kind.label(), name: name.clone() })?,
         };
         body.insert(column.clone(), Value::String(v));
     }
-    write_one(client, item, &Value::Object(body)).await
+    Ok(body)
 }
 
 /// Sends one record's write and checks what the instance made of it (an alias's generated

@@ -13,7 +13,7 @@ use super::apply::{CurrentApp, Outcome, Prior, Progress, Report, RestoreError, S
 use super::diff::{Action, Diff, InstanceState, Item, Kind, Val};
 use crate::snow::batch::{BatchError, Request, Served};
 use crate::snow::{Client, SnError};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -54,17 +54,7 @@ fn outcome(client: &Client, item: &Item, sys_id: Option<String>, status: Status)
 /// The body of one write, with references to records of this apply resolved to the
 /// sys_ids chosen for them.
 fn body(item: &Item, chosen: &HashMap<(Kind, String), String>) -> Result<Value, WriteError> {
-    let mut body = Map::new();
-    for (column, val) in &item.writes {
-        let v = match val {
-            Val::Lit(s) => s.clone(),
-            Val::Created(kind, name) => chosen
-                .get(&(*kind, name.clone()))
-                .cloned()
-                .ok_or_else(|| WriteError::NotCreated { kind: kind.label(), name: name.clone() })?,
-        };
-        body.insert(column.clone(), Value::String(v));
-    }
+    let mut body = super::apply::write_fields(item, chosen)?;
     if item.action == Action::Create
         && let Some(id) = chosen.get(&(item.kind, item.name.clone()))
     {
