@@ -8,6 +8,7 @@ mod common;
 use calsync::config::Services;
 use calsync::secrets::Account;
 use calsync::wizard::driver::{Env, perform};
+use calsync::wizard::steps::findings;
 use calsync::wizard::{App, Busy, Effect, Event, Journey, Outcome, Step, TokenState};
 use common::*;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -59,7 +60,7 @@ impl Run {
     }
 
     fn on(&self, step: Step) {
-        assert_eq!(self.app.step, step, "error: {:?}, notice: {:?}", self.app.error, self.app.notice);
+        assert_eq!(self.app.step(), step, "error: {:?}, notice: {:?}", self.app.error, self.app.notice);
         assert_eq!(self.app.busy, None);
     }
 }
@@ -162,8 +163,8 @@ async fn troubleshoot_and_repair() {
     let mut r = Run::new(services, &sb, Journey::Troubleshoot);
     r.key(KeyCode::Enter).await;
     r.on(Step::Findings);
-    let before = r.app.report.as_ref().unwrap().findings.len();
-    assert!(r.app.report.as_ref().unwrap().findings.iter().any(|f| f.fixable));
+    let before = findings::report(&r.app).unwrap().findings.len();
+    assert!(findings::report(&r.app).unwrap().findings.iter().any(|f| f.fixable));
     r.key(KeyCode::Char('f')).await;
     r.on(Step::Review);
     r.key(KeyCode::Enter).await;
@@ -171,7 +172,7 @@ async fn troubleshoot_and_repair() {
     assert_eq!(r.app.applied, Some(Ok(())), "{:?}", r.app.error);
     r.key(KeyCode::Enter).await;
     r.on(Step::Findings);
-    let after = r.app.report.as_ref().unwrap().findings.len();
+    let after = findings::report(&r.app).unwrap().findings.len();
     assert!(after < before, "{before} findings before the repairs, {after} after");
     assert_eq!(r.effects, ["Probe", "Doctor", "Apply", "Doctor"]);
 }

@@ -16,6 +16,7 @@ pub mod driver;
 pub mod field;
 pub mod instance_oauth;
 pub mod rooms_io;
+pub mod screen;
 pub mod steps;
 pub mod view;
 
@@ -33,6 +34,7 @@ use crate::snow::records::Scope;
 use crate::snow::{Client, SnError};
 use field::TextField;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+pub use screen::{Findings, Found, Screen};
 use secrecy::SecretString;
 
 /// What the admin is setting up (DESIGN.md journey 1, step 1).
@@ -723,7 +725,10 @@ pub enum Effect {
 
 pub struct App {
     pub journey: Journey,
-    pub step: Step,
+    /// The step on display, with its data.
+    pub screen: Screen,
+    /// The screens passed on the way here, as they were left: Esc goes back to the last.
+    pub behind: Vec<Screen>,
     pub draft: Draft,
     /// Which field of a form step has the cursor.
     pub focus: usize,
@@ -745,9 +750,6 @@ pub struct App {
     pub rooms: Vec<RoomRow>,
     pub handovers: Vec<(String, HandoverState)>,
     pub room_check: Option<steps::roomcheck::RoomCheck>,
-    pub report: Option<crate::doctor::Report>,
-    /// What the doctor read, for its repairs and the browser probe.
-    pub snapshot: Option<Snapshot>,
     /// The signal the wizard is leaving on.
     pub signal: Option<Signal>,
     /// The delegated-user field of the re-authorize list, while it is being edited.
@@ -760,8 +762,6 @@ pub struct App {
     pub help: bool,
     pub confirm_quit: bool,
     pub notice: Option<String>,
-    /// The sign-in address of the running browser probe (Troubleshoot), drawn under the box.
-    pub probe_url: Option<String>,
     /// The password came from the keyring or CALSYNC_PASSWORD, or was kept: nothing to offer.
     pub password_kept: bool,
     pub sandbox: bool,
@@ -778,7 +778,8 @@ impl App {
     pub fn new(sandbox: bool) -> App {
         App {
             journey: Journey::Setup,
-            step: Step::Picker,
+            screen: Screen::Picker,
+            behind: vec![],
             draft: Draft::default(),
             focus: 0,
             cursor: 0,
@@ -795,8 +796,6 @@ impl App {
             rooms: vec![],
             handovers: vec![],
             room_check: None,
-            report: None,
-            snapshot: None,
             signal: None,
             editing: None,
             busy: None,
@@ -806,7 +805,6 @@ impl App {
             help: false,
             confirm_quit: false,
             notice: None,
-            probe_url: None,
             password_kept: false,
             sandbox,
             instance_oauth: false,
@@ -828,14 +826,53 @@ impl App {
         journey_steps(self.journey, self.draft.choice)
     }
 
+    /// The kind of the screen on display.
+    pub fn step(&self) -> Step {
+        self.screen.step()
+    }
+
     /// "Step n of N" for the indicator.
     pub fn position(&self) -> (usize, usize) {
         let s = self.steps();
-        (s.iter().position(|x| *x == self.step).map(|i| i + 1).unwrap_or(1), s.len())
+        (s.iter().position(|x| *x == self.step()).map(|i| i + 1).unwrap_or(1), s.len())
     }
 
+    /// Where `step` comes in the journey: the picker first, a step the journey lacks last.
+    fn place(&self, step: Step) -> usize {
+        if step == Step::Picker {
+            return 0;
+        }
+        self.steps().iter().position(|s| *s == step).map_or(usize::MAX, |i| i + 1)
+    }
+
+    /// A screen for `step`, entered afresh.
+    pub fn fresh(&self, step: Step) -> Screen {
+        Screen::new(step)
+    }
+
+    /// Goes to `step` afresh.
     pub fn go(&mut self, step: Step) {
-        self.step = step;
+        let screen = self.fresh(step);
+        self.enter(screen);
+    }
+
+    /// Shows `screen`. The screens before its place in the journey stay behind, the one
+    /// left among them; those at or after its place are done with.
+    pub fn enter(&mut self, screen: Screen) {
+        let at = self.place(screen.step());
+        while self.behind.last().is_some_and(|s| self.place(s.step()) >= at) {
+            self.behind.pop();
+        }
+        let left = std::mem::replace(&mut self.screen, screen);
+        if self.place(left.step()) < at {
+            self.behind.push(left);
+        }
+        self.arrive();
+    }
+
+    /// A screen comes on display (forward or back): the cursor and the focus start over.
+    fn arrive(&mut self) {
+        let step = self.step();
         self.focus = 0;
         self.scroll = 0;
         self.notice = None;
@@ -860,24 +897,30 @@ impl App {
 
     pub fn next(&mut self) {
         let s = self.steps();
-        if let Some(i) = s.iter().position(|x| *x == self.step)
+        if let Some(i) = s.iter().position(|x| *x == self.step())
             && let Some(n) = s.get(i + 1)
         {
             self.go(*n);
         }
     }
 
+    /// Whether Esc may leave this screen for the one before. Once written, the setup
+    /// goes forward only.
+    pub fn can_go_back(&self) -> bool {
+        !(self.applied.is_some() && matches!(self.step(), Step::Apply | Step::Token | Step::Handover | Step::Summary))
+    }
+
+    /// Back to the step before, as it was left (afresh when it was never passed on the way).
     pub fn back(&mut self) {
-        // Once written, the setup goes forward only.
-        if self.applied.is_some() && matches!(self.step, Step::Apply | Step::Token | Step::Handover | Step::Summary) {
+        if !self.can_go_back() {
             return;
         }
         let s = self.steps();
-        match s.iter().position(|x| *x == self.step) {
-            Some(i) if i > 0 => self.go(s[i - 1]),
-            Some(_) => self.go(Step::Picker),
-            None => {}
-        }
+        let Some(i) = s.iter().position(|x| *x == self.step()) else { return };
+        let before = if i > 0 { s[i - 1] } else { Step::Picker };
+        let kept = std::iter::from_fn(|| self.behind.pop()).find(|x| x.step() == before);
+        self.screen = kept.unwrap_or_else(|| self.fresh(before));
+        self.arrive();
     }
 
     /// Changes the instance would get but has not: the reason Ctrl-C asks first.
@@ -899,56 +942,67 @@ impl App {
         generation == self.generation
     }
 
+    /// One event, on the screen on display. A result belongs to the screen that asked for
+    /// it and to its latest request: one for another screen, or for a request since
+    /// cancelled or replaced, is stale and dropped.
     pub fn handle(&mut self, event: Event) -> Vec<Effect> {
-        match event {
-            Event::Key(k) => self.key(k),
-            Event::Resize(w, h) => {
+        match (&self.screen, event) {
+            (_, Event::Key(k)) => self.key(k),
+            (_, Event::Resize(w, h)) => {
                 self.size = (w, h);
                 vec![]
             }
-            Event::Tick => {
+            (_, Event::Tick) => {
                 self.ticks += 1;
                 vec![]
             }
-            Event::Signal(s) => {
+            (_, Event::Signal(s)) => {
                 self.signal = Some(s);
                 self.leave()
             }
-            Event::Probed(g, r) if self.current(g) => steps::instance::probed(self, r),
-            Event::Diffed(g, r) if self.current(g) => steps::review::diffed(self, r),
-            Event::Credentials(g, r) if self.current(g) => steps::credentials::loaded(self, r),
-            Event::Doctored(g, r) if self.current(g) => steps::findings::doctored(self, r),
-            Event::BrowserProbed(g, r) if self.current(g) => steps::findings::browser_probed(self, r),
-            Event::Progress(g, line) if self.current(g) => {
+            (Screen::Instance, Event::Probed(g, r)) if self.current(g) => steps::instance::probed(self, r),
+            (Screen::Review, Event::Diffed(g, r)) if self.current(g) => steps::review::diffed(self, r),
+            (Screen::Credentials, Event::Credentials(g, r)) if self.current(g) => steps::credentials::loaded(self, r),
+            (Screen::Findings(_), Event::Doctored(g, r)) if self.current(g) => steps::findings::doctored(self, r),
+            (Screen::Findings(_), Event::BrowserProbed(g, r)) if self.current(g) => {
+                steps::findings::browser_probed(self, r)
+            }
+            (Screen::Findings(_), Event::SignIn(g, n)) if self.current(g) => steps::findings::probe_notice(self, n),
+            (Screen::Apply, Event::Progress(g, line)) if self.current(g) => {
                 self.apply_lines.push(line);
                 vec![]
             }
-            Event::Applied(g, r) if self.current(g) => steps::apply::applied(self, r),
-            Event::SignIn(g, n) if self.current(g) => steps::token::notice(self, n),
-            Event::SignedIn(g, r) if self.current(g) => steps::token::signed_in(self, r),
-            Event::Rooms(g, r) if self.current(g) => steps::rooms::loaded(self, r),
-            Event::HandedOver(g, c, r) if self.current(g) => steps::handover::handed_over(self, c, r),
-            Event::RoomsChecked(g, r) if self.current(g) => steps::roomcheck::checked(self, r),
-            Event::Probed(..)
-            | Event::Diffed(..)
-            | Event::Credentials(..)
-            | Event::Doctored(..)
-            | Event::BrowserProbed(..)
-            | Event::Progress(..)
-            | Event::Applied(..)
-            | Event::SignIn(..)
-            | Event::SignedIn(..)
-            | Event::Rooms(..)
-            | Event::HandedOver(..)
-            | Event::RoomsChecked(..) => vec![],
-            Event::Saved(r) => {
+            (Screen::Apply, Event::Applied(g, r)) if self.current(g) => steps::apply::applied(self, r),
+            (Screen::Token, Event::SignIn(g, n)) if self.current(g) => steps::token::notice(self, n),
+            (Screen::Token, Event::SignedIn(g, r)) if self.current(g) => steps::token::signed_in(self, r),
+            (Screen::Rooms, Event::Rooms(g, r)) if self.current(g) => steps::rooms::loaded(self, r),
+            (Screen::Handover, Event::HandedOver(g, c, r)) if self.current(g) => {
+                steps::handover::handed_over(self, c, r)
+            }
+            (Screen::Summary, Event::RoomsChecked(g, r)) if self.current(g) => steps::roomcheck::checked(self, r),
+            (
+                _,
+                Event::Probed(..)
+                | Event::Diffed(..)
+                | Event::Credentials(..)
+                | Event::Doctored(..)
+                | Event::BrowserProbed(..)
+                | Event::Progress(..)
+                | Event::Applied(..)
+                | Event::SignIn(..)
+                | Event::SignedIn(..)
+                | Event::Rooms(..)
+                | Event::HandedOver(..)
+                | Event::RoomsChecked(..),
+            ) => vec![],
+            (_, Event::Saved(r)) => {
                 self.notice = Some(match r {
                     Ok(path) => format!("Plan saved to {path}"),
                     Err(e) => format!("Could not save the plan: {e}"),
                 });
                 vec![]
             }
-            Event::Kept(r) => {
+            (_, Event::Kept(r)) => {
                 self.notice = Some(match r {
                     Ok(key) => {
                         self.password_kept = true;
@@ -1009,13 +1063,17 @@ impl App {
                 self.busy = None;
                 let cancel = Effect::Cancel { generation: self.generation };
                 self.generation += 1;
-                if was == Busy::SigningIn && self.step == Step::Token {
-                    steps::token::cancelled(self);
+                if was == Busy::SigningIn {
+                    match &mut self.screen {
+                        Screen::Token => steps::token::cancelled(self),
+                        Screen::Findings(f) => f.probe_url = None,
+                        _ => {}
+                    }
                 }
                 return vec![cancel];
             }
             // While a sign-in waits, the address the browser ended on can be pasted here.
-            if *b == Busy::SigningIn && self.step == Step::Token {
+            if *b == Busy::SigningIn && self.step() == Step::Token {
                 return steps::token::paste_key(self, k);
             }
             return vec![];

@@ -20,7 +20,7 @@ fn past_rooms(app: &mut App) {
         [Effect::LoadRooms { generation, .. }] => *generation,
         other => panic!("the Rooms step loads the rooms: {other:?}"),
     };
-    assert_eq!(app.step, Step::Rooms);
+    assert_eq!(app.step(), Step::Rooms);
     app.handle(Event::Rooms(g, Ok(vec![])));
     key(app, KeyCode::Enter);
 }
@@ -114,13 +114,13 @@ fn diff(actions: &[Action]) -> Diff {
 fn at_instance(choice: ModeChoice) -> App {
     let mut app = App::new(false);
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.step, Step::Mode, "the picker's first journey is the setup");
+    assert_eq!(app.step(), Step::Mode, "the picker's first journey is the setup");
     let idx = ModeChoice::ALL.iter().position(|c| *c == choice).unwrap();
     for _ in 0..idx {
         key(&mut app, KeyCode::Down);
     }
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.step, Step::Instance);
+    assert_eq!(app.step(), Step::Instance);
     assert_eq!(app.draft.choice, choice);
     app
 }
@@ -142,27 +142,27 @@ fn probed(mut app: App) -> App {
         other => panic!("{other:?}"),
     };
     app.handle(found(g, info()));
-    assert_eq!(app.step, Step::Checks);
+    assert_eq!(app.step(), Step::Checks);
     app
 }
 
 #[test]
 fn mode_list_moves_and_chooses() {
     let mut app = App::new(false);
-    assert_eq!(app.step, Step::Picker);
+    assert_eq!(app.step(), Step::Picker);
     key(&mut app, KeyCode::Esc);
-    assert_eq!(app.step, Step::Picker, "nothing before the picker");
+    assert_eq!(app.step(), Step::Picker, "nothing before the picker");
     app.start(Journey::Setup);
     key(&mut app, KeyCode::Up);
     assert_eq!(app.cursor, 0, "the top stays the top");
     key(&mut app, KeyCode::End);
     assert_eq!(app.cursor, 3);
     key(&mut app, KeyCode::Esc);
-    assert_eq!(app.step, Step::Picker, "back from the first step is the picker");
+    assert_eq!(app.step(), Step::Picker, "back from the first step is the picker");
     app.start(Journey::Setup);
     key(&mut app, KeyCode::End);
     key(&mut app, KeyCode::Enter);
-    assert_eq!((app.step, app.draft.choice), (Step::Instance, ModeChoice::Normal));
+    assert_eq!((app.step(), app.draft.choice), (Step::Instance, ModeChoice::Normal));
     assert_eq!(app.position(), (2, 13));
 }
 
@@ -206,7 +206,7 @@ fn stale_and_failed_probes() {
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.busy, None, "Esc cancels");
     app.handle(found(g, info()));
-    assert_eq!(app.step, Step::Instance, "a cancelled probe's answer is ignored");
+    assert_eq!(app.step(), Step::Instance, "a cancelled probe's answer is ignored");
     let g = match key(&mut app, KeyCode::Enter).as_slice() {
         [Effect::Probe { generation, .. }] => *generation,
         other => panic!("{other:?}"),
@@ -221,26 +221,26 @@ fn checks_block_a_user_without_admin() {
     let mut app = probed(at_instance(ModeChoice::PersonalOwn));
     app.info.as_mut().unwrap().is_admin = false;
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.step, Step::Checks);
+    assert_eq!(app.step(), Step::Checks);
     assert!(app.notice.is_some());
     app.info.as_mut().unwrap().is_admin = true;
     app.info.as_mut().unwrap().wcs = Some(scope("WCS", "sn_wsd_rsvsync", "2.5.0"));
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.step, Step::Checks, "personal mode needs WCS 3.0.0");
+    assert_eq!(app.step(), Step::Checks, "personal mode needs WCS 3.0.0");
 }
 
 #[test]
 fn profile_grant_must_fit_the_mode() {
     let mut app = probed(at_instance(ModeChoice::PersonalOwn));
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.step, Step::Profile);
+    assert_eq!(app.step(), Step::Profile);
     assert_eq!(app.cursor, 2, "the personal profile is preselected");
     key(&mut app, KeyCode::Up);
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.step, Step::Profile, "client credentials do not fit personal mode");
+    assert_eq!(app.step(), Step::Profile, "client credentials do not fit personal mode");
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Enter);
-    assert_eq!((app.step, app.draft.profile), (Step::Alias, Some(2)));
+    assert_eq!((app.step(), app.draft.profile), (Step::Alias, Some(2)));
 }
 
 fn through_profile(choice: ModeChoice) -> App {
@@ -255,11 +255,11 @@ fn own_alias_names_the_rest() {
     let mut app = through_profile(ModeChoice::PersonalOwn);
     typed(&mut app, "Bad Name");
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.step, Step::Alias);
+    assert_eq!(app.step(), Step::Alias);
     ctrl(&mut app, 'u');
     typed(&mut app, "Contoso_Rooms");
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.step, Step::Credential);
+    assert_eq!(app.step(), Step::Credential);
     assert_eq!(app.draft.credential.value, "Contoso Rooms");
     assert_eq!(app.draft.connection.value, "Contoso Rooms");
     assert_eq!(app.focus, 1, "the cursor starts on the empty delegated user");
@@ -267,26 +267,26 @@ fn own_alias_names_the_rest() {
     assert_eq!(app.focus, 1, "the delegated user is missing");
     typed(&mut app, "not-an-email");
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.step, Step::Credential);
+    assert_eq!(app.step(), Step::Credential);
     ctrl(&mut app, 'u');
     typed(&mut app, "rooms@contoso.com");
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.step, Step::Connection);
+    assert_eq!(app.step(), Step::Connection);
     key(&mut app, KeyCode::F(2));
     assert_eq!(app.draft.url.value, "https://graph.microsoft.us");
     typed(&mut app, "/v1.0");
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.step, Step::Connection, "a path is refused");
+    assert_eq!(app.step(), Step::Connection, "a path is refused");
     key(&mut app, KeyCode::F(2));
     assert_eq!(
         app.draft.url.value, "https://graph.microsoft.com",
         "from an unknown URL, F2 starts at the global cloud"
     );
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.step, Step::Provider);
+    assert_eq!(app.step(), Step::Provider);
     assert_eq!(app.draft.provider.value, "Contoso Rooms", "one provider per mailbox, named after its alias");
     past_rooms(&mut app);
-    assert_eq!(app.step, Step::Properties);
+    assert_eq!(app.step(), Step::Properties);
     key(&mut app, KeyCode::Char('e'));
     ctrl(&mut app, 'u');
     typed(&mut app, "user");
@@ -297,7 +297,7 @@ fn own_alias_names_the_rest() {
     key(&mut app, KeyCode::Esc);
     assert!(app.editing.is_none() && app.draft.properties.len() == 1, "Esc leaves the value as it was");
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.step, Step::Integration);
+    assert_eq!(app.step(), Step::Integration);
     let plan = app.draft.to_plan(app.info.as_ref()).unwrap();
     assert_eq!(plan.aliases[0].name, "Contoso_Rooms");
     assert_eq!(plan.providers[0].alias.as_deref(), Some("Contoso_Rooms"));
@@ -319,10 +319,10 @@ fn at_review(choice: ModeChoice) -> (App, u64) {
     if choice != ModeChoice::PersonalDefault {
         key(&mut app, KeyCode::Enter);
     }
-    assert_eq!(app.step, Step::Provider);
+    assert_eq!(app.step(), Step::Provider);
     past_rooms(&mut app);
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.step, Step::Integration);
+    assert_eq!(app.step(), Step::Integration);
     let g = match key(&mut app, KeyCode::Enter).as_slice() {
         [Effect::Diff { generation, plan, .. }] => {
             assert_eq!(plan.mode, choice.mode());
@@ -330,7 +330,7 @@ fn at_review(choice: ModeChoice) -> (App, u64) {
         }
         other => panic!("{other:?}"),
     };
-    assert_eq!(app.step, Step::Review);
+    assert_eq!(app.step(), Step::Review);
     (app, g)
 }
 
@@ -339,7 +339,7 @@ fn review_blocks_conflicts_then_applies_then_signs_in() {
     let (mut app, g) = at_review(ModeChoice::PersonalOwn);
     app.handle(Event::Diffed(g, reviewed(diff(&[Action::Conflict, Action::Create]))));
     assert!(key(&mut app, KeyCode::Enter).is_empty());
-    assert_eq!(app.step, Step::Review);
+    assert_eq!(app.step(), Step::Review);
     app.diff = Some(diff(&[Action::Create, Action::Unchanged]));
     assert!(app.unapplied());
     ctrl(&mut app, 'c');
@@ -353,16 +353,16 @@ fn review_blocks_conflicts_then_applies_then_signs_in() {
         }
         other => panic!("{other:?}"),
     };
-    assert_eq!((app.step, app.busy.clone()), (Step::Apply, Some(Busy::Applying)));
+    assert_eq!((app.step(), app.busy.clone()), (Step::Apply, Some(Busy::Applying)));
     assert!(key(&mut app, KeyCode::Esc).is_empty(), "an apply is not cancelled halfway");
     assert_eq!(app.busy, Some(Busy::Applying));
     app.handle(Event::Progress(g, ApplyLine { ok: true, text: "created alias x".into(), link: None }));
     app.handle(Event::Applied(g, Ok(())));
     assert_eq!(app.tokens.len(), 1);
     key(&mut app, KeyCode::Esc);
-    assert_eq!(app.step, Step::Apply, "no way back once written");
+    assert_eq!(app.step(), Step::Apply, "no way back once written");
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.step, Step::Token);
+    assert_eq!(app.step(), Step::Token);
     let g = match key(&mut app, KeyCode::Enter).as_slice() {
         [Effect::SignIn { generation, credential, user, .. }] => {
             assert_eq!(credential, "Contoso Rooms");
@@ -382,12 +382,12 @@ fn review_blocks_conflicts_then_applies_then_signs_in() {
     key(&mut app, KeyCode::Char('s'));
     assert_eq!(app.tokens[0].state, TokenState::Skipped);
     assert!(key(&mut app, KeyCode::Enter).is_empty(), "nothing signed in, nothing to hand over");
-    assert_eq!(app.step, Step::Handover);
+    assert_eq!(app.step(), Step::Handover);
     let g = match key(&mut app, KeyCode::Enter).as_slice() {
         [Effect::CheckRooms { generation, .. }] => *generation,
         other => panic!("{other:?}"),
     };
-    assert_eq!(app.step, Step::Summary);
+    assert_eq!(app.step(), Step::Summary);
     app.handle(Event::RoomsChecked(g, Ok((0, vec![]))));
     assert!(matches!(key(&mut app, KeyCode::Char('s')).as_slice(), [Effect::SavePlan(_)]));
     app.handle(Event::Saved(Err(std::io::Error::from(std::io::ErrorKind::PermissionDenied))));
@@ -404,7 +404,7 @@ fn nothing_to_change_skips_the_apply() {
     let (mut app, g) = at_review(ModeChoice::PersonalDefault);
     app.handle(Event::Diffed(g, reviewed(diff(&[Action::Unchanged]))));
     assert!(key(&mut app, KeyCode::Enter).is_empty());
-    assert_eq!(app.step, Step::Token);
+    assert_eq!(app.step(), Step::Token);
     assert_eq!(app.tokens.len(), 2, "MS Graph 1 and MS Graph 2");
 }
 
@@ -417,7 +417,7 @@ fn a_failed_apply_offers_a_retry_that_compares_again() {
     assert!(app.error.is_some());
     assert_eq!(app.outcome(), Outcome::ApplyFailed { access: false }, "quitting now exits 1");
     assert!(matches!(key(&mut app, KeyCode::Enter).as_slice(), [Effect::Diff { .. }]));
-    assert_eq!(app.step, Step::Review);
+    assert_eq!(app.step(), Step::Review);
 }
 
 #[test]
@@ -445,7 +445,7 @@ fn reauth_lists_picks_and_signs_in() {
     let mut app = App::new(false);
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Enter);
-    assert_eq!((app.journey, app.step), (Journey::Reauth, Step::Instance));
+    assert_eq!((app.journey, app.step()), (Journey::Reauth, Step::Instance));
     app.draft.instance.set("dev1");
     app.draft.user.set("admin");
     app.draft.password.set("pw");
@@ -454,7 +454,7 @@ fn reauth_lists_picks_and_signs_in() {
         other => panic!("{other:?}"),
     };
     let fx = app.handle(found(g, info()));
-    assert_eq!(app.step, Step::Credentials);
+    assert_eq!(app.step(), Step::Credentials);
     let g = match fx.as_slice() {
         [Effect::LoadCredentials { generation, .. }] => *generation,
         other => panic!("{other:?}"),
@@ -474,7 +474,7 @@ fn reauth_lists_picks_and_signs_in() {
     );
     key(&mut app, KeyCode::Char(' '));
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.step, Step::Credentials, "nothing selected");
+    assert_eq!(app.step(), Step::Credentials, "nothing selected");
     key(&mut app, KeyCode::Char(' '));
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Char(' '));
@@ -485,7 +485,7 @@ fn reauth_lists_picks_and_signs_in() {
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.credentials[1].delegated, "b@contoso.com");
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.step, Step::Token);
+    assert_eq!(app.step(), Step::Token);
     assert_eq!(app.tokens.len(), 2);
     assert!(
         matches!(key(&mut app, KeyCode::Enter).as_slice(), [Effect::SignIn { credential, .. }] if credential == "MS Graph 1")
@@ -515,7 +515,7 @@ fn troubleshoot_runs_fixes_and_looks_again() {
     let mut app = App::new(false);
     key(&mut app, KeyCode::End);
     key(&mut app, KeyCode::Enter);
-    assert_eq!((app.journey, app.step), (Journey::Troubleshoot, Step::Instance));
+    assert_eq!((app.journey, app.step()), (Journey::Troubleshoot, Step::Instance));
     app.draft.instance.set("dev1");
     app.draft.user.set("admin");
     app.draft.password.set("pw");
@@ -527,7 +527,7 @@ fn troubleshoot_runs_fixes_and_looks_again() {
         [Effect::Doctor { generation, .. }] => *generation,
         other => panic!("{other:?}"),
     };
-    assert_eq!(app.step, Step::Findings);
+    assert_eq!(app.step(), Step::Findings);
     let snap = Snapshot::default();
     let doctored = |r| Ok(Box::new((Snapshot::default(), r)));
     app.handle(Event::Doctored(g, doctored(report(vec![mk("CONN-URL", true), mk("CRED-SCOPES", false)]))));
@@ -545,7 +545,7 @@ fn troubleshoot_runs_fixes_and_looks_again() {
     assert_eq!(steps::token::waiting_url(&app), Some("https://login.example/authorize?probe=1"));
     assert!(matches!(key(&mut app, KeyCode::Esc).as_slice(), [Effect::Cancel { generation }] if *generation == g));
     assert_eq!((app.busy.clone(), steps::token::waiting_url(&app)), (None, None));
-    assert_eq!(app.step, Step::Findings, "cancelling the probe stays on the findings");
+    assert_eq!(app.step(), Step::Findings, "cancelling the probe stays on the findings");
     let g = match key(&mut app, KeyCode::Char('b')).as_slice() {
         [Effect::ProbeBrowser { generation, .. }] => *generation,
         other => panic!("{other:?}"),
@@ -555,12 +555,12 @@ fn troubleshoot_runs_fixes_and_looks_again() {
         Ok(Box::new(crate::doctor::browser_finding("c", Some("a@b.com"), Ok("admin@b.com".into())))),
     ));
     assert_eq!(
-        app.report.as_ref().unwrap().findings[0].id,
+        steps::findings::report(&app).unwrap().findings[0].id,
         "BROWSER-WRONG-ACCOUNT",
         "the wrong account goes to the top"
     );
     assert!(key(&mut app, KeyCode::Char('f')).is_empty(), "the repairs come from what the doctor read");
-    assert_eq!(app.step, Step::Review);
+    assert_eq!(app.step(), Step::Review);
     assert_eq!(app.busy, None);
     assert!(app.diff.is_some() && app.state.is_some());
     let _ = snap;
@@ -574,12 +574,12 @@ fn troubleshoot_runs_fixes_and_looks_again() {
         matches!(key(&mut app, KeyCode::Enter).as_slice(), [Effect::Doctor { .. }]),
         "repaired: the checks run again"
     );
-    assert_eq!(app.step, Step::Findings);
+    assert_eq!(app.step(), Step::Findings);
     assert_eq!(app.applied, None);
     let g = app.generation;
     app.handle(Event::Doctored(g, doctored(report(vec![mk("CRED-SCOPES", false)]))));
     key(&mut app, KeyCode::Char('f'));
-    assert_eq!(app.step, Step::Findings, "nothing left that f can repair");
+    assert_eq!(app.step(), Step::Findings, "nothing left that f can repair");
     assert!(app.notice.is_some());
     assert!(matches!(key(&mut app, KeyCode::Char('r')).as_slice(), [Effect::Doctor { .. }]));
 }
@@ -617,7 +617,7 @@ fn rooms_are_picked_and_refused_with_one_sentence() {
     assert!(app.notice.clone().unwrap().contains("Fuji has no email"));
     assert_eq!(app.rooms.iter().filter(|r| r.selected).count(), 1);
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.step, Step::Properties);
+    assert_eq!(app.step(), Step::Properties);
     let plan = app.draft.to_plan(app.info.as_ref()).unwrap();
     assert_eq!(plan.rooms.len(), 1);
     assert_eq!((plan.rooms[0].location.as_str(), plan.rooms[0].provider.as_str()), ("Everest", "Contoso Rooms"));
@@ -653,7 +653,7 @@ fn the_token_reaches_the_instance_as_a_step_of_its_own() {
         }
         other => panic!("the hand-over starts on its own: {other:?}"),
     };
-    assert_eq!(app.step, Step::Handover);
+    assert_eq!(app.step(), Step::Handover);
     app.handle(Event::HandedOver(g, "Contoso Rooms".into(), Err("writing failed".into())));
     assert!(matches!(&app.handovers[0].1, crate::wizard::HandoverState::Failed(_)));
     let g = match key(&mut app, KeyCode::Char('r')).as_slice() {
@@ -663,13 +663,13 @@ fn the_token_reaches_the_instance_as_a_step_of_its_own() {
     app.handle(Event::HandedOver(g, "Contoso Rooms".into(), Ok(vec!["link-1".into(), "link-2".into()])));
     assert_eq!(app.handovers[0].1, crate::wizard::HandoverState::Done(vec!["link-1".into(), "link-2".into()]));
     assert!(matches!(key(&mut app, KeyCode::Enter).as_slice(), [Effect::CheckRooms { .. }]));
-    assert_eq!(app.step, Step::Summary);
+    assert_eq!(app.step(), Step::Summary);
 }
 
 #[test]
 fn property_values_are_checked_against_their_type() {
     let mut app = probed(at_instance(ModeChoice::PersonalOwn));
-    app.step = Step::Properties;
+    app.screen = Screen::new(Step::Properties);
     app.cursor = 1;
     key(&mut app, KeyCode::Char('e'));
     ctrl(&mut app, 'u');
@@ -693,20 +693,20 @@ fn a_profile_mismatch_notice_goes_once_a_fitting_profile_is_chosen() {
     assert!(app.notice.as_deref().is_some_and(|n| n.contains("pick another profile")));
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.step, Step::Alias);
+    assert_eq!(app.step(), Step::Alias);
     assert_eq!(app.notice, None, "the mismatch no longer applies");
 }
 
 #[test]
 fn key_help_follows_the_sign_in_state_and_the_journey() {
     let mut app = probed(at_instance(ModeChoice::PersonalOwn));
-    app.step = Step::Token;
+    app.screen = Screen::new(Step::Token);
     app.tokens = vec![TokenTask { credential: "C".into(), user: "u@contoso.com".into(), state: TokenState::Pending }];
     assert!(steps::keys_help(&app).contains("Enter sign in"));
     key(&mut app, KeyCode::Char('s'));
     let help = steps::keys_help(&app);
     assert!(!help.contains("sign in") && help.contains("Enter continue"), "{help}");
-    app.step = Step::Summary;
+    app.screen = Screen::new(Step::Summary);
     assert!(steps::keys_help(&app).contains("s save"));
     app.journey = Journey::Reauth;
     assert!(!steps::keys_help(&app).contains("s save"), "re-authorize has no plan to save");
@@ -716,7 +716,7 @@ fn key_help_follows_the_sign_in_state_and_the_journey() {
 fn reauthorize_starts_with_the_tokenless_selected_and_selects_all() {
     let mut app = App::new(false);
     app.start(Journey::Reauth);
-    app.step = Step::Credentials;
+    app.screen = Screen::new(Step::Credentials);
     let row = |name: &str, delegated: &str, in_keyring: bool| CredentialRow {
         name: name.into(),
         profile: "p".into(),
@@ -769,7 +769,7 @@ fn a_stale_probe_cannot_redirect_later_requests() {
     }
     past_rooms(&mut app);
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.step, Step::Integration);
+    assert_eq!(app.step(), Step::Integration);
     let g = match key(&mut app, KeyCode::Enter).as_slice() {
         [Effect::Diff { generation, conn, .. }] => {
             assert_eq!(conn.client.instance().to_string(), "https://b-instance.service-now.com");
@@ -792,7 +792,7 @@ fn a_stale_probe_cannot_redirect_later_requests() {
 fn every_stale_result_is_dropped() {
     let (mut app, g) = at_review(ModeChoice::PersonalOwn);
     let stale = g - 1;
-    let before = (app.step, app.busy.clone(), app.error.is_some());
+    let before = (app.step(), app.busy.clone(), app.error.is_some());
     let who =
         crate::oauth::identity::Who { username: "x@contoso.com".into(), name: None, object_id: None, tenant_id: None };
     let line = ApplyLine { ok: true, text: "created alias x".into(), link: None };
@@ -814,7 +814,7 @@ fn every_stale_result_is_dropped() {
     for e in events {
         let label = format!("{e:?}");
         assert!(app.handle(e).is_empty(), "{label}");
-        assert_eq!((app.step, app.busy.clone(), app.error.is_some()), before, "{label}");
+        assert_eq!((app.step(), app.busy.clone(), app.error.is_some()), before, "{label}");
         assert!(app.diff.is_none() && app.apply_lines.is_empty() && app.applied.is_none(), "{label}");
         assert!(app.apply_failed.is_none() && app.notice.is_none(), "{label}");
     }
@@ -826,8 +826,14 @@ fn esc_cancels_the_browser_probe() {
     let mut app = App::new(false);
     app.start(Journey::Troubleshoot);
     app.conn = Some(conn("https://dev123.service-now.com"));
-    app.snapshot = Some(Snapshot::default());
     app.go(Step::Findings);
+    app.screen = Screen::Findings(Findings {
+        found: Some(Box::new(Found {
+            snapshot: Snapshot::default(),
+            report: crate::doctor::report(&Snapshot::default(), vec![]),
+        })),
+        probe_url: None,
+    });
     let g = match key(&mut app, KeyCode::Char('b')).as_slice() {
         [Effect::ProbeBrowser { generation, .. }] => *generation,
         other => panic!("{other:?}"),
@@ -896,7 +902,7 @@ fn signals_leave_and_say_which() {
 #[test]
 fn the_redirect_can_be_pasted_while_a_sign_in_waits() {
     let mut app = probed(at_instance(ModeChoice::PersonalOwn));
-    app.step = Step::Token;
+    app.screen = Screen::new(Step::Token);
     app.tokens = vec![TokenTask { credential: "C".into(), user: "u@contoso.com".into(), state: TokenState::Pending }];
     let g = match key(&mut app, KeyCode::Enter).as_slice() {
         [Effect::SignIn { generation, .. }] => *generation,
@@ -916,7 +922,7 @@ fn the_redirect_can_be_pasted_while_a_sign_in_waits() {
 #[test]
 fn a_typed_password_can_be_kept_in_the_keyring() {
     let mut app = probed(at_instance(ModeChoice::PersonalOwn));
-    assert_eq!(app.step, Step::Checks);
+    assert_eq!(app.step(), Step::Checks);
     assert!(steps::keys_help(&app).contains("k keep the password"));
     match key(&mut app, KeyCode::Char('k')).as_slice() {
         [Effect::KeepPassword { account, .. }] => {
@@ -933,12 +939,48 @@ fn a_typed_password_can_be_kept_in_the_keyring() {
 #[test]
 fn while_a_value_is_edited_the_key_help_gives_esc_one_meaning() {
     let mut app = probed(at_instance(ModeChoice::PersonalOwn));
-    app.step = Step::Properties;
+    app.screen = Screen::new(Step::Properties);
     assert!(steps::keys_help(&app).contains("Esc back"));
     app.editing = Some(field::TextField::new("New value"));
     let help = steps::keys_help(&app);
     assert!(help.contains("Esc cancel the edit"), "{help}");
     assert!(!help.contains("Esc back"), "Esc has two meanings: {help}");
-    app.step = Step::Credentials;
+    app.screen = Screen::new(Step::Credentials);
     assert!(!steps::keys_help(&app).contains("Esc back"));
+}
+
+/// A result is taken only by the screen that asked for it: one for another screen is
+/// dropped even when it carries the current generation, so no apply can land on the review
+/// and no sign-in on the findings.
+#[test]
+fn a_result_for_another_screen_is_dropped() {
+    let (mut app, g) = at_review(ModeChoice::PersonalOwn);
+    let who =
+        crate::oauth::identity::Who { username: "x@contoso.com".into(), name: None, object_id: None, tenant_id: None };
+    let line = ApplyLine { ok: true, text: "created alias x".into(), link: None };
+    let doctored = Ok(Box::new((Snapshot::default(), crate::doctor::report(&Snapshot::default(), vec![]))));
+    let events = vec![
+        found(g, info()),
+        Event::Probed(g, Err(unavailable())),
+        Event::Credentials(g, Ok(vec![])),
+        Event::Doctored(g, doctored),
+        Event::BrowserProbed(g, Err(Failure::NoBrowserSignIn)),
+        Event::SignIn(g, Notice::Redeeming),
+        Event::Progress(g, line),
+        Event::Applied(g, Ok(())),
+        Event::Applied(g, Err(refused())),
+        Event::SignedIn(g, Ok(SignedIn { who, warnings: vec![] })),
+        Event::Rooms(g, Ok(vec![])),
+        Event::HandedOver(g, "Contoso Rooms".into(), Ok(vec!["link".into()])),
+        Event::RoomsChecked(g, Ok((0, vec![]))),
+    ];
+    for e in events {
+        let label = format!("{e:?}");
+        assert!(app.handle(e).is_empty(), "{label}");
+        assert_eq!((app.step(), app.busy.clone(), app.error.is_some()), (Step::Review, Some(Busy::Diffing), false));
+        assert!(app.applied.is_none() && app.apply_failed.is_none() && app.notice.is_none(), "{label}");
+        assert!(app.apply_lines.is_empty() && app.tokens.is_empty(), "{label}");
+    }
+    app.handle(Event::Diffed(g, reviewed(diff(&[Action::Create]))));
+    assert_eq!(app.busy, None, "the review's own result is taken");
 }

@@ -5,8 +5,9 @@
 
 use crate::doctor::read::Snapshot;
 use crate::doctor::{Finding, Report, Severity};
+use crate::oauth::session::Notice;
 use crate::wizard::view::theme;
-use crate::wizard::{App, Busy, Effect, ErrorPanel, Failure, Reviewed, Step};
+use crate::wizard::{App, Busy, Effect, ErrorPanel, Failure, Found, Reviewed, Screen, Step};
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -21,17 +22,34 @@ pub fn rerun(app: &mut App) -> Vec<Effect> {
     vec![Effect::Doctor { generation: app.generation, conn }]
 }
 
+/// What the doctor found, on the findings screen or on the one the review came from.
+fn found(app: &App) -> Option<&Found> {
+    std::iter::once(&app.screen).chain(app.behind.iter().rev()).find_map(|s| match s {
+        Screen::Findings(f) => f.found.as_deref(),
+        _ => None,
+    })
+}
+
+fn on_screen(app: &mut App) -> Option<&mut super::super::Findings> {
+    match &mut app.screen {
+        Screen::Findings(f) => Some(f),
+        _ => None,
+    }
+}
+
 /// The doctor's safe repairs as a diff, from what it read: nothing to ask the instance.
 pub fn fix(app: &mut App) -> Vec<Effect> {
+    let repairs = found(app).map(|f| Reviewed {
+        diff: crate::doctor::fix::diff(&f.report.findings, crate::doctor::checks::mode_of(&f.snapshot)),
+        state: crate::doctor::fix::state(&f.snapshot),
+    });
     app.go(Step::Review);
     app.generation += 1;
-    let (Some(snap), Some(report)) = (&app.snapshot, &app.report) else {
+    let Some(reviewed) = repairs else {
         app.diff = None;
         return rerun_from_review(app);
     };
-    let diff = crate::doctor::fix::diff(&report.findings, crate::doctor::checks::mode_of(snap));
-    let state = crate::doctor::fix::state(snap);
-    super::review::diffed(app, Ok(Box::new(Reviewed { diff, state })))
+    super::review::diffed(app, Ok(Box::new(reviewed)))
 }
 
 /// The findings are gone (a repair was applied): look again before repairing more.
@@ -45,8 +63,9 @@ pub fn doctored(app: &mut App, r: Result<Box<(Snapshot, Report)>, Failure>) -> V
     match r {
         Ok(found) => {
             let (snapshot, report) = *found;
-            app.snapshot = Some(snapshot);
-            app.report = Some(report);
+            if let Some(f) = on_screen(app) {
+                f.found = Some(Box::new(Found { snapshot, report }));
+            }
             app.cursor = 0;
         }
         Err(e) => {
@@ -59,12 +78,13 @@ pub fn doctored(app: &mut App, r: Result<Box<(Snapshot, Report)>, Failure>) -> V
 
 pub fn browser_probed(app: &mut App, r: Result<Box<Finding>, Failure>) -> Vec<Effect> {
     app.busy = None;
-    app.probe_url = None;
     app.notice = None;
+    let Some(on) = on_screen(app) else { return vec![] };
+    on.probe_url = None;
     match r {
         Ok(f) => {
-            if let Some(report) = app.report.as_mut() {
-                report.add(*f);
+            if let Some(found) = on.found.as_mut() {
+                found.report.add(*f);
             }
             app.cursor = 0;
         }
@@ -99,16 +119,38 @@ pub fn probe_target(snap: &Snapshot, known: &[String]) -> Option<(String, Option
     Some((cred.to_string(), crate::doctor::provider_mailbox(snap, cred)))
 }
 
+/// The browser probe's address, for when no browser opens.
+pub fn probe_notice(app: &mut App, n: Notice) -> Vec<Effect> {
+    if let Notice::Waiting { url, .. } = n
+        && let Some(f) = on_screen(app)
+    {
+        f.probe_url = Some(url);
+        app.notice = Some(
+            "Browser probe: if no browser opened, open the address under this box in the browser to check. Esc cancels."
+                .into(),
+        );
+    }
+    vec![]
+}
+
 fn probe_browser(app: &mut App) -> Vec<Effect> {
-    let (Some(conn), Some(snap)) = (app.conn.clone(), &app.snapshot) else { return vec![] };
-    let snapshot = Box::new(snap.clone());
+    let (Some(conn), Some(found)) = (app.conn.clone(), found(app)) else { return vec![] };
+    let snapshot = Box::new(found.snapshot.clone());
     app.busy = Some(Busy::SigningIn);
     app.generation += 1;
     vec![Effect::ProbeBrowser { generation: app.generation, conn, snapshot }]
 }
 
+/// The report on display, once the doctor answered.
+pub fn report(app: &App) -> Option<&Report> {
+    match &app.screen {
+        Screen::Findings(f) => f.found.as_ref().map(|f| &f.report),
+        _ => None,
+    }
+}
+
 pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
-    let len = app.report.as_ref().map(|r| r.findings.len()).unwrap_or(0);
+    let len = report(app).map(|r| r.findings.len()).unwrap_or(0);
     if super::list_move(app, len, k) {
         return vec![];
     }
@@ -117,7 +159,7 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
         KeyCode::Char('r') => return rerun(app),
         KeyCode::Char('b') => return probe_browser(app),
         KeyCode::Char('f') => {
-            if app.report.as_ref().is_some_and(|r| r.findings.iter().any(|f| f.fixable)) {
+            if report(app).is_some_and(|r| r.findings.iter().any(|f| f.fixable)) {
                 return fix(app);
             }
             app.notice =
@@ -138,7 +180,7 @@ fn mark(s: Severity) -> &'static str {
 
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let t = theme(app);
-    let Some(report) = &app.report else { return };
+    let Some(report) = report(app) else { return };
     if report.findings.is_empty() {
         let lines = vec![
             Line::styled("Healthy: every check passed.", t.ok()),

@@ -27,7 +27,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 
 pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
-    match app.step {
+    match app.step() {
         Step::Picker => picker::key(app, k),
         Step::Credentials => credentials::key(app, k),
         Step::Findings => findings::key(app, k),
@@ -51,7 +51,7 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
 }
 
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
-    match app.step {
+    match app.step() {
         Step::Picker => picker::render(app, f, area),
         Step::Credentials => credentials::render(app, f, area),
         Step::Findings => findings::render(app, f, area),
@@ -76,7 +76,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
 
 /// Whether printable keys go into a text field (so `?` types a question mark).
 pub fn is_typing(app: &App) -> bool {
-    match app.step {
+    match app.step() {
         Step::Instance | Step::Credential | Step::Connection | Step::Provider => form_len(app) > 0,
         Step::Alias => app.draft.choice == ModeChoice::PersonalOwn,
         Step::Credentials | Step::Properties => app.editing.is_some(),
@@ -87,7 +87,7 @@ pub fn is_typing(app: &App) -> bool {
 }
 
 fn form_len(app: &App) -> usize {
-    match app.step {
+    match app.step() {
         Step::Instance => 3,
         Step::Credential => credential::fields(app.draft.choice),
         Step::Connection => connection::fields(app.draft.choice),
@@ -112,7 +112,7 @@ pub fn record_name_problem(v: &str, hint: &str) -> Option<String> {
 pub fn first_to_fill(app: &App) -> usize {
     let d = &app.draft;
     let empty = |f: &crate::wizard::field::TextField| f.value.trim().is_empty();
-    match app.step {
+    match app.step() {
         Step::Instance => [&d.instance, &d.user, &d.password].iter().position(|f| empty(f)).unwrap_or(0),
         Step::Credential if d.choice == ModeChoice::PersonalOwn => usize::from(!empty(&d.credential)),
         Step::Connection if d.choice == ModeChoice::PersonalOwn => usize::from(!empty(&d.connection)),
@@ -122,7 +122,7 @@ pub fn first_to_fill(app: &App) -> usize {
 
 /// What Enter does on an error panel that offers a retry.
 pub fn retry(app: &mut App) -> Vec<Effect> {
-    match app.step {
+    match app.step() {
         Step::Instance => instance::submit(app),
         Step::Review | Step::Apply if app.journey == crate::wizard::Journey::Troubleshoot => findings::fix(app),
         Step::Findings => findings::rerun(app),
@@ -200,7 +200,7 @@ pub fn keys_help(app: &App) -> String {
     if app.busy.is_some() {
         return " Esc cancel · Ctrl-C quit".into();
     }
-    let specific = match app.step {
+    let specific = match app.step() {
         Step::Picker | Step::Mode | Step::Profile => "Up/Down choose · Enter continue",
         Step::Credentials | Step::Properties if app.editing.is_some() => "Enter keep · Esc cancel the edit",
         Step::Properties => "Up/Down choose · e edit · Enter continue",
@@ -229,14 +229,7 @@ pub fn keys_help(app: &App) -> String {
         _ => "Enter continue",
     };
     // While a value is edited, Esc cancels the edit and means nothing else.
-    let editing = matches!(app.step, Step::Credentials | Step::Properties) && app.editing.is_some();
-    let back = if app.step == Step::Picker
-        || editing
-        || (app.applied.is_some() && matches!(app.step, Step::Apply | Step::Token | Step::Handover | Step::Summary))
-    {
-        ""
-    } else {
-        " · Esc back"
-    };
+    let editing = matches!(app.step(), Step::Credentials | Step::Properties) && app.editing.is_some();
+    let back = if app.step() == Step::Picker || editing || !app.can_go_back() { "" } else { " · Esc back" };
     format!(" {specific}{back} · F1 help · Ctrl-C quit")
 }

@@ -21,7 +21,7 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             if problem(&app.draft.provider.value).is_none() {
                 app.diff = None;
                 app.next();
-                if app.step == crate::wizard::Step::Rooms {
+                if app.step() == crate::wizard::Step::Rooms {
                     return super::rooms::load(app);
                 }
             }

@@ -12,7 +12,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 /// Builds the plan from the draft and asks the driver for the diff.
 pub fn request(app: &mut App) -> Vec<Effect> {
-    if app.step == Step::Apply {
+    if app.step() == Step::Apply {
         app.go(Step::Review);
     }
     let Some(conn) = app.conn.clone() else {

@@ -14,10 +14,10 @@ use ratatui::widgets::{Paragraph, Wrap};
 /// The full sign-in address while a sign-in waits: drawn by the frame outside the box, so
 /// that selecting it picks up no border.
 pub fn waiting_url(app: &App) -> Option<&str> {
-    if app.step == crate::wizard::Step::Findings {
-        return app.probe_url.as_deref().filter(|_| app.busy.is_some());
+    if let crate::wizard::Screen::Findings(f) = &app.screen {
+        return f.probe_url.as_deref().filter(|_| app.busy.is_some());
     }
-    if app.step != crate::wizard::Step::Token {
+    if app.step() != crate::wizard::Step::Token {
         return None;
     }
     app.tokens.iter().find_map(|x| match &x.state {
@@ -74,7 +74,7 @@ pub fn paste_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
 /// What Enter does once every sign-in is done or skipped: the step that follows.
 fn finished(app: &App) -> &'static str {
     let steps = app.steps();
-    let next = steps.iter().position(|s| *s == app.step).and_then(|i| steps.get(i + 1));
+    let next = steps.iter().position(|s| *s == app.step()).and_then(|i| steps.get(i + 1));
     match next {
         Some(crate::wizard::Step::Handover) => {
             "All sign-ins are finished: Enter writes the tokens to the instance (Token on the instance), so it can sync."
@@ -91,17 +91,6 @@ pub fn cancelled(app: &mut App) {
 }
 
 pub fn notice(app: &mut App, n: Notice) -> Vec<Effect> {
-    if app.step == crate::wizard::Step::Findings {
-        // The browser probe of Troubleshoot: its address, for when no browser opens.
-        if let Notice::Waiting { url, .. } = n {
-            app.probe_url = Some(url);
-            app.notice = Some(
-                "Browser probe: if no browser opened, open the address under this box in the browser to check. Esc cancels."
-                    .into(),
-            );
-        }
-        return vec![];
-    }
     match n {
         Notice::Waiting { url, start_url, .. } => {
             if let Some(i) = current(app) {
@@ -138,7 +127,7 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
                 return start(app);
             }
             app.next();
-            if app.step == crate::wizard::Step::Handover {
+            if app.step() == crate::wizard::Step::Handover {
                 return super::handover::start(app);
             }
         }
