@@ -6,7 +6,7 @@ mod common;
 use calsync::oauth::session::Notice;
 use calsync::plan;
 use calsync::wizard::driver::probe;
-use calsync::wizard::{App, ApplyLine, Event, Findings, Found, ModeChoice, Screen, Step, view};
+use calsync::wizard::{App, ApplyLine, Event, Findings, Found, ModeChoice, Review, Reviewed, Screen, Step, view};
 use common::*;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -356,8 +356,8 @@ fn the_review_scrolls_to_its_last_wrapped_row_at_80x24() {
     let mut app = App::new(false);
     app.color = false;
     app.start(calsync::wizard::Journey::Setup);
-    app.screen = Screen::new(Step::Review);
-    app.diff = Some(a_long_diff());
+    let reviewed = Reviewed { diff: a_long_diff(), state: plan::InstanceState::default() };
+    app.screen = Screen::Review(Review { reviewed: Some(Box::new(reviewed)) });
     let first = render(&app, 80, 24);
     assert!(first.contains("More below"), "{first}");
     assert!(!first.contains("Value: normal -> personal"), "{first}");
@@ -402,7 +402,7 @@ fn a_long_summary() -> App {
     app.color = false;
     app.start(calsync::wizard::Journey::Setup);
     app.screen = Screen::new(Step::Summary);
-    app.applied = Some(Ok(()));
+    let mut written = vec![];
     let link = |id: &str| format!("https://dev123.service-now.com/{id}.do?sys_id=0123456789abcdef0123456789abcdef");
     app.room_check = Some(Ok((
         2,
@@ -428,12 +428,13 @@ fn a_long_summary() -> App {
         ],
     )));
     for what in ["alias", "credential", "connection", "provider", "property", "room Everest", "room Kilimanjaro"] {
-        app.apply_lines.push(ApplyLine {
+        written.push(ApplyLine {
             ok: true,
             text: format!("created {what} Contoso Graph Personal"),
             link: Some(link("sys_alias")),
         });
     }
+    app.done.written = Some(written);
     app
 }
 
@@ -509,7 +510,7 @@ async fn the_troubleshoot_repairs_scroll_to_the_last_at_80x24() {
     app.screen = Screen::Findings(Findings { found: Some(Box::new(Found { snapshot, report })), probe_url: None });
     key(&mut app, KeyCode::Char('f'));
     assert_eq!(app.step(), Step::Review);
-    let d = app.diff.clone().expect("the repairs as a diff");
+    let d = calsync::wizard::steps::review::reviewed(&app).expect("the repairs as a diff").diff.clone();
     let last = d.items.iter().rfind(|i| i.action == plan::Action::Update).expect("an update").clone();
     let field = last.fields.last().expect("a changed field");
     let want = format!("{}: ", field.field);

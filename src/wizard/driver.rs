@@ -590,7 +590,7 @@ pub async fn run(opts: Options, services: Services, sandbox: Option<&Sandbox>) -
     }
     stop.store(true, Ordering::SeqCst);
     ratatui::restore();
-    if matches!(app.applied, Some(Ok(()))) {
+    if app.done.written.is_some() {
         println!("calsync: the setup was applied to {}.", app.info.as_ref().map_or("the instance", |i| i.url.as_str()));
         for t in app.tokens.iter().filter(|t| !matches!(t.state, super::TokenState::Done { .. })) {
             println!(

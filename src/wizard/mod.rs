@@ -34,7 +34,7 @@ use crate::snow::records::Scope;
 use crate::snow::{Client, SnError};
 use field::TextField;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-pub use screen::{Findings, Found, Screen};
+pub use screen::{Apply, Done, Findings, Found, Review, Screen};
 use secrecy::SecretString;
 
 /// What the admin is setting up (DESIGN.md journey 1, step 1).
@@ -738,13 +738,11 @@ pub struct App {
     pub info: Option<InstanceInfo>,
     /// The instance the probe reached: every later request goes there.
     pub conn: Option<Connection>,
-    pub diff: Option<Diff>,
-    /// The instance state `diff` was computed from.
-    pub state: Option<InstanceState>,
-    pub apply_lines: Vec<ApplyLine>,
-    pub applied: Option<Result<(), String>>,
-    /// The last apply failed, and was not followed by one that worked.
-    pub apply_failed: Option<Failure>,
+    /// What the journey has done, for the steps after it.
+    pub done: Done,
+    /// The admin stepped back from a review with changes and has changed nothing since:
+    /// Ctrl-C still asks before those changes are left unapplied.
+    pub review_left: bool,
     pub tokens: Vec<TokenTask>,
     pub credentials: Vec<CredentialRow>,
     pub rooms: Vec<RoomRow>,
@@ -786,11 +784,8 @@ impl App {
             scroll: 0,
             info: None,
             conn: None,
-            diff: None,
-            state: None,
-            apply_lines: vec![],
-            applied: None,
-            apply_failed: None,
+            done: Done::default(),
+            review_left: false,
             tokens: vec![],
             credentials: vec![],
             rooms: vec![],
@@ -907,7 +902,8 @@ impl App {
     /// Whether Esc may leave this screen for the one before. Once written, the setup
     /// goes forward only.
     pub fn can_go_back(&self) -> bool {
-        !(self.applied.is_some() && matches!(self.step(), Step::Apply | Step::Token | Step::Handover | Step::Summary))
+        !(self.done.written.is_some()
+            && matches!(self.step(), Step::Apply | Step::Token | Step::Handover | Step::Summary))
     }
 
     /// Back to the step before, as it was left (afresh when it was never passed on the way).
@@ -918,6 +914,7 @@ impl App {
         let s = self.steps();
         let Some(i) = s.iter().position(|x| *x == self.step()) else { return };
         let before = if i > 0 { s[i - 1] } else { Step::Picker };
+        self.review_left |= self.screen.reviews_changes();
         let kept = std::iter::from_fn(|| self.behind.pop()).find(|x| x.step() == before);
         self.screen = kept.unwrap_or_else(|| self.fresh(before));
         self.arrive();
@@ -925,12 +922,19 @@ impl App {
 
     /// Changes the instance would get but has not: the reason Ctrl-C asks first.
     pub fn unapplied(&self) -> bool {
-        self.applied.is_none() && self.diff.as_ref().is_some_and(|d| d.has_changes())
+        self.done.written.is_none()
+            && (self.review_left || std::iter::once(&self.screen).chain(&self.behind).any(Screen::reviews_changes))
+    }
+
+    /// Something the admin chose changed: a review made before it no longer says what
+    /// would be written.
+    pub fn draft_changed(&mut self) {
+        self.review_left = false;
     }
 
     /// How the wizard ended so far: what `cli` turns into the exit code.
     pub fn outcome(&self) -> Outcome {
-        match (&self.signal, &self.apply_failed) {
+        match (&self.signal, &self.done.apply_failed) {
             (Some(s), _) => Outcome::Signalled(*s),
             (None, Some(e)) => Outcome::ApplyFailed { access: e.is_access_problem() },
             (None, None) => Outcome::Finished,
@@ -961,18 +965,15 @@ impl App {
                 self.leave()
             }
             (Screen::Instance, Event::Probed(g, r)) if self.current(g) => steps::instance::probed(self, r),
-            (Screen::Review, Event::Diffed(g, r)) if self.current(g) => steps::review::diffed(self, r),
+            (Screen::Review(_), Event::Diffed(g, r)) if self.current(g) => steps::review::diffed(self, r),
             (Screen::Credentials, Event::Credentials(g, r)) if self.current(g) => steps::credentials::loaded(self, r),
             (Screen::Findings(_), Event::Doctored(g, r)) if self.current(g) => steps::findings::doctored(self, r),
             (Screen::Findings(_), Event::BrowserProbed(g, r)) if self.current(g) => {
                 steps::findings::browser_probed(self, r)
             }
             (Screen::Findings(_), Event::SignIn(g, n)) if self.current(g) => steps::findings::probe_notice(self, n),
-            (Screen::Apply, Event::Progress(g, line)) if self.current(g) => {
-                self.apply_lines.push(line);
-                vec![]
-            }
-            (Screen::Apply, Event::Applied(g, r)) if self.current(g) => steps::apply::applied(self, r),
+            (Screen::Apply(_), Event::Progress(g, line)) if self.current(g) => steps::apply::progress(self, line),
+            (Screen::Apply(_), Event::Applied(g, r)) if self.current(g) => steps::apply::applied(self, r),
             (Screen::Token, Event::SignIn(g, n)) if self.current(g) => steps::token::notice(self, n),
             (Screen::Token, Event::SignedIn(g, r)) if self.current(g) => steps::token::signed_in(self, r),
             (Screen::Rooms, Event::Rooms(g, r)) if self.current(g) => steps::rooms::loaded(self, r),

@@ -94,6 +94,14 @@ fn reviewed(d: Diff) -> Result<Box<Reviewed>, Failure> {
     Ok(Box::new(Reviewed { diff: d, state: InstanceState::default() }))
 }
 
+/// The diff on the review screen, to change.
+fn on_review(app: &mut App) -> &mut Reviewed {
+    match &mut app.screen {
+        Screen::Review(Review { reviewed: Some(r) }) => r,
+        other => panic!("not a review with a diff: {other:?}"),
+    }
+}
+
 fn refused() -> Failure {
     Failure::Instance(SnError::Unauthorized { user: "admin".into(), message: "User Not Authenticated".into() })
 }
@@ -340,7 +348,7 @@ fn review_blocks_conflicts_then_applies_then_signs_in() {
     app.handle(Event::Diffed(g, reviewed(diff(&[Action::Conflict, Action::Create]))));
     assert!(key(&mut app, KeyCode::Enter).is_empty());
     assert_eq!(app.step(), Step::Review);
-    app.diff = Some(diff(&[Action::Create, Action::Unchanged]));
+    on_review(&mut app).diff = diff(&[Action::Create, Action::Unchanged]);
     assert!(app.unapplied());
     ctrl(&mut app, 'c');
     assert!(app.confirm_quit && !app.quit, "Ctrl-C asks while changes are unapplied");
@@ -562,9 +570,9 @@ fn troubleshoot_runs_fixes_and_looks_again() {
     assert!(key(&mut app, KeyCode::Char('f')).is_empty(), "the repairs come from what the doctor read");
     assert_eq!(app.step(), Step::Review);
     assert_eq!(app.busy, None);
-    assert!(app.diff.is_some() && app.state.is_some());
+    assert!(steps::review::reviewed(&app).is_some(), "the diff and the state it came from");
     let _ = snap;
-    app.diff = Some(diff(&[Action::Update]));
+    on_review(&mut app).diff = diff(&[Action::Update]);
     let g = match key(&mut app, KeyCode::Enter).as_slice() {
         [Effect::Apply { generation, .. }] => *generation,
         other => panic!("{other:?}"),
@@ -575,7 +583,7 @@ fn troubleshoot_runs_fixes_and_looks_again() {
         "repaired: the checks run again"
     );
     assert_eq!(app.step(), Step::Findings);
-    assert_eq!(app.applied, None);
+    assert!(app.done.written.is_none());
     let g = app.generation;
     app.handle(Event::Doctored(g, doctored(report(vec![mk("CRED-SCOPES", false)]))));
     key(&mut app, KeyCode::Char('f'));
@@ -815,8 +823,8 @@ fn every_stale_result_is_dropped() {
         let label = format!("{e:?}");
         assert!(app.handle(e).is_empty(), "{label}");
         assert_eq!((app.step(), app.busy.clone(), app.error.is_some()), before, "{label}");
-        assert!(app.diff.is_none() && app.apply_lines.is_empty() && app.applied.is_none(), "{label}");
-        assert!(app.apply_failed.is_none() && app.notice.is_none(), "{label}");
+        assert!(steps::review::reviewed(&app).is_none() && app.done.written.is_none(), "{label}");
+        assert!(app.done.apply_failed.is_none() && app.notice.is_none(), "{label}");
     }
     assert_eq!(app.conn.as_ref().unwrap().client.instance().to_string(), "https://dev123.service-now.com");
 }
@@ -978,9 +986,47 @@ fn a_result_for_another_screen_is_dropped() {
         let label = format!("{e:?}");
         assert!(app.handle(e).is_empty(), "{label}");
         assert_eq!((app.step(), app.busy.clone(), app.error.is_some()), (Step::Review, Some(Busy::Diffing), false));
-        assert!(app.applied.is_none() && app.apply_failed.is_none() && app.notice.is_none(), "{label}");
-        assert!(app.apply_lines.is_empty() && app.tokens.is_empty(), "{label}");
+        assert!(app.done.written.is_none() && app.done.apply_failed.is_none() && app.notice.is_none(), "{label}");
+        assert!(steps::review::reviewed(&app).is_none() && app.tokens.is_empty(), "{label}");
     }
     app.handle(Event::Diffed(g, reviewed(diff(&[Action::Create]))));
     assert_eq!(app.busy, None, "the review's own result is taken");
+}
+
+/// Esc after a failed apply returns to the review as it was left, diff and all, and Enter
+/// applies that diff again; stepped back from, the review still counts as unapplied for
+/// Ctrl-C until something it was made from changes.
+#[test]
+fn going_back_keeps_the_review_until_the_draft_changes() {
+    let (mut app, g) = at_review(ModeChoice::Strict);
+    app.handle(Event::Diffed(g, reviewed(diff(&[Action::Update, Action::Create]))));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step(), Step::Apply);
+    app.handle(Event::Applied(app.generation, Err(unavailable())));
+    key(&mut app, KeyCode::Esc);
+    assert!(app.error.is_none());
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.step(), Step::Review);
+    assert_eq!(steps::review::reviewed(&app).map(|r| r.diff.items.len()), Some(2), "the diff is still shown");
+    assert!(
+        matches!(key(&mut app, KeyCode::Enter).as_slice(), [Effect::Apply { reviewed, .. }] if reviewed.diff.items.len() == 2)
+    );
+    app.handle(Event::Applied(app.generation, Err(unavailable())));
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.step(), Step::Integration);
+    assert!(app.unapplied(), "the review stepped back from is not applied");
+    ctrl(&mut app, 'c');
+    assert!(app.confirm_quit && !app.quit);
+    key(&mut app, KeyCode::Char('n'));
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.step(), Step::Rooms);
+    assert!(app.unapplied());
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step(), Step::Properties);
+    assert!(!app.unapplied(), "the rooms were chosen again: the review is out of date");
+    assert!(ctrl(&mut app, 'c').is_empty());
+    assert!(app.quit, "nothing reviewed and unapplied: Ctrl-C quits at once");
 }

@@ -46,7 +46,6 @@ pub fn fix(app: &mut App) -> Vec<Effect> {
     app.go(Step::Review);
     app.generation += 1;
     let Some(reviewed) = repairs else {
-        app.diff = None;
         return rerun_from_review(app);
     };
     super::review::diffed(app, Ok(Box::new(reviewed)))

@@ -35,7 +35,7 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
                     } else {
                         app.draft.properties.insert(name.clone(), value);
                     }
-                    app.diff = None;
+                    app.draft_changed();
                 }
                 app.editing = None;
             }

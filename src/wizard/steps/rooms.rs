@@ -78,7 +78,7 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
         }
         KeyCode::Enter => {
             keep(app);
-            app.diff = None;
+            app.draft_changed();
             app.next();
         }
         _ => {}

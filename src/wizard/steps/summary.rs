@@ -55,10 +55,10 @@ fn lines(app: &App) -> Vec<Line<'static>> {
     lines.extend(super::roomcheck::lines(app, &t));
     if app.journey == crate::wizard::Journey::Reauth {
         lines.push(Line::from("Re-authorized mailboxes:"));
-    } else if app.apply_lines.is_empty() {
+    } else if app.done.written.as_ref().is_none_or(Vec::is_empty) {
         lines.push(Line::from("Nothing needed writing: the instance already matched."));
     }
-    for l in &app.apply_lines {
+    for l in app.done.written.iter().flatten() {
         lines.push(Line::from(format!("  {}", l.text)));
         if let Some(link) = &l.link {
             lines.push(Line::styled(format!("    {link}"), t.dim()));
