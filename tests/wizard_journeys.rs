@@ -9,7 +9,7 @@ use calsync::config::Services;
 use calsync::secrets::Account;
 use calsync::wizard::driver::{Env, perform};
 use calsync::wizard::steps::{findings, review};
-use calsync::wizard::{App, Busy, Effect, Event, Journey, Outcome, Step, TokenState};
+use calsync::wizard::{App, Busy, Effect, Event, Journey, Outcome, Screen, Step, TokenState};
 use common::*;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tokio::sync::mpsc;
@@ -106,7 +106,8 @@ async fn the_personal_setup_then_get_oauth_token() {
         r.key(KeyCode::Enter).await;
         r.on(Step::Token);
         r.key(KeyCode::Enter).await;
-        let state = &r.app.tokens[0].state;
+        let tokens = r.app.sign_ins();
+        let state = &tokens[0].state;
         let text = match state {
             TokenState::Done { who, .. } => format!("signed in as {who}"),
             TokenState::Failed(e) => e.clone(),
@@ -136,14 +137,15 @@ async fn re_authorize_a_delegated_mailbox() {
     r.on(Step::Instance);
     r.key(KeyCode::Enter).await;
     r.on(Step::Credentials);
-    let row = &r.app.credentials[0];
+    let Screen::Credentials(list) = &r.app.screen else { panic!("not on the list") };
+    let row = &list.rows[0];
     assert_eq!((row.name.as_str(), row.delegated.as_str()), ("Contoso Graph Personal", "rooms-delegate@contoso.com"));
     assert!(!row.in_keyring);
     assert!(row.selected, "a known mailbox without a token is preselected");
     r.key(KeyCode::Enter).await;
     r.on(Step::Token);
     r.key(KeyCode::Enter).await;
-    assert!(matches!(&r.app.tokens[0].state, TokenState::Done { who, .. } if who.contains("rooms-delegate")));
+    assert!(matches!(&r.app.sign_ins()[0].state, TokenState::Done { who, .. } if who.contains("rooms-delegate")));
     assert!(memory.contains(&refresh_token("Contoso Graph Personal")));
     assert_eq!(r.effects, ["Probe", "LoadCredentials", "SignIn"]);
 }
@@ -221,7 +223,7 @@ async fn sign_in_warnings_are_shown() {
     r.key(KeyCode::Enter).await;
     r.on(Step::Token);
     r.key(KeyCode::Enter).await;
-    let warnings = match &r.app.tokens[0].state {
+    let warnings = match &r.app.sign_ins()[0].state {
         TokenState::Done { warnings, .. } => warnings.clone(),
         other => panic!("{other:?}"),
     };
@@ -264,7 +266,7 @@ async fn esc_while_signing_in_stops_it() {
     while let Ok(ev) = r.rx.try_recv() {
         r.app.handle(ev);
     }
-    assert!(matches!(&r.app.tokens[0].state, TokenState::Failed(m) if m.contains("cancelled")));
+    assert!(matches!(&r.app.sign_ins()[0].state, TokenState::Failed(m) if m.contains("cancelled")));
     assert!(!memory.contains(&refresh_token("Contoso Graph Personal")));
 }
 

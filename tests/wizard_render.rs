@@ -273,14 +273,14 @@ fn the_alias_preview_shows_only_a_valid_id_and_refusals_keep_their_line_breaks()
     app.draft.alias.set("Contoso_Rooms");
     assert!(render(&app, 80, 24).contains("sn_wsd_rsvsync.Contoso_Rooms"));
 
-    app.screen = Screen::new(Step::Token);
-    app.tokens = vec![calsync::wizard::TokenTask {
+    let tasks = vec![calsync::wizard::TokenTask {
         credential: "Contoso Rooms".into(),
         user: "rooms@contoso.com".into(),
         state: calsync::wizard::TokenState::Failed(
             "signed in as it-admin@contoso.com, but this credential expects rooms@contoso.com. Nothing was stored.\nWays out:\n  1. sign the browser out\n  2. use a private window".into(),
         ),
     }];
+    app.screen = Screen::Token(calsync::wizard::Tokens { tasks, paste: None });
     let screen = render(&app, 100, 30);
     let rows: Vec<&str> = screen.lines().collect();
     let at = |text: &str| rows.iter().position(|r| r.contains(text)).unwrap_or_else(|| panic!("{text:?}:\n{screen}"));
@@ -295,12 +295,11 @@ fn the_sign_in_address_is_drawn_outside_the_box_whole() {
     let mut app = App::new(false);
     app.color = false;
     app.start(calsync::wizard::Journey::Reauth);
-    app.screen = Screen::new(Step::Token);
     let url = format!(
         "https://login.microsoftonline.com/tid/oauth2/v2.0/authorize?client_id=cid&state={}&login_hint=rooms%40contoso.com&prompt=login",
         "s".repeat(120)
     );
-    app.tokens = vec![calsync::wizard::TokenTask {
+    let tasks = vec![calsync::wizard::TokenTask {
         credential: "Contoso Rooms".into(),
         user: "rooms@contoso.com".into(),
         state: calsync::wizard::TokenState::Waiting {
@@ -308,6 +307,7 @@ fn the_sign_in_address_is_drawn_outside_the_box_whole() {
             start_url: Some("http://localhost:53682/start".into()),
         },
     }];
+    app.screen = Screen::Token(calsync::wizard::Tokens { tasks, paste: None });
     for (w, h) in [(80, 24), (100, 30)] {
         let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
         t.draw(|f| view::draw(&app, f)).unwrap();
@@ -401,10 +401,9 @@ fn a_long_summary() -> App {
     let mut app = App::new(false);
     app.color = false;
     app.start(calsync::wizard::Journey::Setup);
-    app.screen = Screen::new(Step::Summary);
     let mut written = vec![];
     let link = |id: &str| format!("https://dev123.service-now.com/{id}.do?sys_id=0123456789abcdef0123456789abcdef");
-    app.room_check = Some(Ok((
+    let room_check = Some(Ok((
         2,
         vec![
             a_finding(
@@ -427,6 +426,7 @@ fn a_long_summary() -> App {
             ),
         ],
     )));
+    app.screen = Screen::Summary(calsync::wizard::Summary { room_check });
     for what in ["alias", "credential", "connection", "provider", "property", "room Everest", "room Kilimanjaro"] {
         written.push(ApplyLine {
             ok: true,
@@ -477,12 +477,12 @@ fn when_every_sign_in_is_done_the_token_step_says_where_enter_goes() {
     app.color = false;
     app.start(calsync::wizard::Journey::Setup);
     app.draft.choice = ModeChoice::PersonalOwn;
-    app.screen = Screen::new(Step::Token);
-    app.tokens = vec![calsync::wizard::TokenTask {
+    let tasks = vec![calsync::wizard::TokenTask {
         credential: "Contoso Graph Personal".into(),
         user: "rooms-delegate@contoso.com".into(),
         state: calsync::wizard::TokenState::Skipped,
     }];
+    app.screen = Screen::Token(calsync::wizard::Tokens { tasks, paste: None });
     let screen = words(&render(&app, 80, 24));
     assert!(screen.contains("Enter writes the tokens to the instance (Token on the instance)"), "{screen}");
     assert!(!screen.contains("Enter shows the summary"), "{screen}");

@@ -590,16 +590,29 @@ pub async fn run(opts: Options, services: Services, sandbox: Option<&Sandbox>) -
     }
     stop.store(true, Ordering::SeqCst);
     ratatui::restore();
-    if app.done.written.is_some() {
-        println!("calsync: the setup was applied to {}.", app.info.as_ref().map_or("the instance", |i| i.url.as_str()));
-        for t in app.tokens.iter().filter(|t| !matches!(t.state, super::TokenState::Done { .. })) {
-            println!(
-                "No token yet for \"{}\": sign {} in with calsync authorize --credential \"{}\" --expect-user {}.",
-                t.credential, t.user, t.credential, t.user
-            );
-        }
+    for line in farewell(&app) {
+        println!("{line}");
     }
     app.outcome()
+}
+
+/// What is printed once the terminal is back: that the setup was written, and each
+/// sign-in of it still to do.
+pub fn farewell(app: &App) -> Vec<String> {
+    if app.done.written.is_none() {
+        return vec![];
+    }
+    let mut out = vec![format!(
+        "calsync: the setup was applied to {}.",
+        app.info.as_ref().map_or("the instance", |i| i.url.as_str())
+    )];
+    for t in app.sign_ins().iter().filter(|t| !matches!(t.state, super::TokenState::Done { .. })) {
+        out.push(format!(
+            "No token yet for \"{}\": sign {} in with calsync authorize --credential \"{}\" --expect-user {}.",
+            t.credential, t.user, t.credential, t.user
+        ));
+    }
+    out
 }
 
 /// The password field starts filled when `CALSYNC_PASSWORD` or the keyring has one.

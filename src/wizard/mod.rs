@@ -34,7 +34,7 @@ use crate::snow::records::Scope;
 use crate::snow::{Client, SnError};
 use field::TextField;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-pub use screen::{Apply, Done, Findings, Found, Review, Screen};
+pub use screen::{Apply, Credentials, Done, Findings, Found, Properties, Review, Rooms, Screen, Summary, Tokens};
 use secrecy::SecretString;
 
 /// What the admin is setting up (DESIGN.md journey 1, step 1).
@@ -743,15 +743,8 @@ pub struct App {
     /// The admin stepped back from a review with changes and has changed nothing since:
     /// Ctrl-C still asks before those changes are left unapplied.
     pub review_left: bool,
-    pub tokens: Vec<TokenTask>,
-    pub credentials: Vec<CredentialRow>,
-    pub rooms: Vec<RoomRow>,
-    pub handovers: Vec<(String, HandoverState)>,
-    pub room_check: Option<steps::roomcheck::RoomCheck>,
     /// The signal the wizard is leaving on.
     pub signal: Option<Signal>,
-    /// The delegated-user field of the re-authorize list, while it is being edited.
-    pub editing: Option<TextField>,
     pub busy: Option<Busy>,
     /// Results of a request issued before this number were cancelled: ignore them.
     pub generation: u64,
@@ -786,13 +779,7 @@ impl App {
             conn: None,
             done: Done::default(),
             review_left: false,
-            tokens: vec![],
-            credentials: vec![],
-            rooms: vec![],
-            handovers: vec![],
-            room_check: None,
             signal: None,
-            editing: None,
             busy: None,
             generation: 0,
             ticks: 0,
@@ -840,9 +827,26 @@ impl App {
         self.steps().iter().position(|s| *s == step).map_or(usize::MAX, |i| i + 1)
     }
 
-    /// A screen for `step`, entered afresh.
+    /// A screen for `step`, entered afresh. The setup's Get OAuth Token starts with the
+    /// sign-ins its mode needs.
     pub fn fresh(&self, step: Step) -> Screen {
-        Screen::new(step)
+        match step {
+            Step::Token if self.journey == Journey::Setup => {
+                Screen::Token(Tokens { tasks: steps::token::for_setup(&self.draft), paste: None })
+            }
+            _ => Screen::new(step),
+        }
+    }
+
+    /// The journey's sign-ins as they stand: on Get OAuth Token its own, after it those it
+    /// handed on, before it (in the setup) those it will run.
+    pub fn sign_ins(&self) -> Vec<TokenTask> {
+        match &self.screen {
+            Screen::Token(t) => t.tasks.clone(),
+            _ if !self.done.tokens.is_empty() => self.done.tokens.clone(),
+            _ if self.journey == Journey::Setup => steps::token::for_setup(&self.draft),
+            _ => vec![],
+        }
     }
 
     /// Goes to `step` afresh.
@@ -966,7 +970,9 @@ impl App {
             }
             (Screen::Instance, Event::Probed(g, r)) if self.current(g) => steps::instance::probed(self, r),
             (Screen::Review(_), Event::Diffed(g, r)) if self.current(g) => steps::review::diffed(self, r),
-            (Screen::Credentials, Event::Credentials(g, r)) if self.current(g) => steps::credentials::loaded(self, r),
+            (Screen::Credentials(_), Event::Credentials(g, r)) if self.current(g) => {
+                steps::credentials::loaded(self, r)
+            }
             (Screen::Findings(_), Event::Doctored(g, r)) if self.current(g) => steps::findings::doctored(self, r),
             (Screen::Findings(_), Event::BrowserProbed(g, r)) if self.current(g) => {
                 steps::findings::browser_probed(self, r)
@@ -974,13 +980,13 @@ impl App {
             (Screen::Findings(_), Event::SignIn(g, n)) if self.current(g) => steps::findings::probe_notice(self, n),
             (Screen::Apply(_), Event::Progress(g, line)) if self.current(g) => steps::apply::progress(self, line),
             (Screen::Apply(_), Event::Applied(g, r)) if self.current(g) => steps::apply::applied(self, r),
-            (Screen::Token, Event::SignIn(g, n)) if self.current(g) => steps::token::notice(self, n),
-            (Screen::Token, Event::SignedIn(g, r)) if self.current(g) => steps::token::signed_in(self, r),
-            (Screen::Rooms, Event::Rooms(g, r)) if self.current(g) => steps::rooms::loaded(self, r),
+            (Screen::Token(_), Event::SignIn(g, n)) if self.current(g) => steps::token::notice(self, n),
+            (Screen::Token(_), Event::SignedIn(g, r)) if self.current(g) => steps::token::signed_in(self, r),
+            (Screen::Rooms(_), Event::Rooms(g, r)) if self.current(g) => steps::rooms::loaded(self, r),
             (Screen::Handover, Event::HandedOver(g, c, r)) if self.current(g) => {
                 steps::handover::handed_over(self, c, r)
             }
-            (Screen::Summary, Event::RoomsChecked(g, r)) if self.current(g) => steps::roomcheck::checked(self, r),
+            (Screen::Summary(_), Event::RoomsChecked(g, r)) if self.current(g) => steps::roomcheck::checked(self, r),
             (
                 _,
                 Event::Probed(..)
@@ -1066,7 +1072,7 @@ impl App {
                 self.generation += 1;
                 if was == Busy::SigningIn {
                     match &mut self.screen {
-                        Screen::Token => steps::token::cancelled(self),
+                        Screen::Token(t) => steps::token::cancelled(t),
                         Screen::Findings(f) => f.probe_url = None,
                         _ => {}
                     }

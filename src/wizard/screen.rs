@@ -2,10 +2,12 @@
 //! `Copy`, it names the steps of a journey, their titles and the step indicator. `Screen`
 //! is the step on display together with its data, so that data cannot outlive its screen
 //! or show up on another one: a diff exists only on Review, an apply's progress only on
-//! Apply, the doctor's findings only on Findings. What later steps need of a step's work
+//! Apply, the doctor's findings only on Findings, a pasted redirect only on Get OAuth Token. What later steps need of a step's work
 //! travels forward in `Done`.
 
-use super::{ApplyLine, Failure, Reviewed, Step};
+use super::field::TextField;
+use super::steps::roomcheck::RoomCheck;
+use super::{ApplyLine, CredentialRow, Failure, HandoverState, Reviewed, RoomRow, Step, TokenTask};
 use crate::doctor::Report;
 use crate::doctor::read::Snapshot;
 
@@ -13,7 +15,7 @@ use crate::doctor::read::Snapshot;
 #[derive(Debug)]
 pub enum Screen {
     Picker,
-    Credentials,
+    Credentials(Credentials),
     Findings(Findings),
     Mode,
     Instance,
@@ -23,14 +25,14 @@ pub enum Screen {
     Credential,
     Connection,
     Provider,
-    Properties,
+    Properties(Properties),
     Integration,
     Review(Review),
     Apply(Apply),
-    Token,
+    Token(Tokens),
     Handover,
-    Rooms,
-    Summary,
+    Rooms(Rooms),
+    Summary(Summary),
 }
 
 impl Screen {
@@ -38,7 +40,7 @@ impl Screen {
     pub fn new(step: Step) -> Screen {
         match step {
             Step::Picker => Screen::Picker,
-            Step::Credentials => Screen::Credentials,
+            Step::Credentials => Screen::Credentials(Credentials::default()),
             Step::Findings => Screen::Findings(Findings::default()),
             Step::Mode => Screen::Mode,
             Step::Instance => Screen::Instance,
@@ -48,21 +50,21 @@ impl Screen {
             Step::Credential => Screen::Credential,
             Step::Connection => Screen::Connection,
             Step::Provider => Screen::Provider,
-            Step::Properties => Screen::Properties,
+            Step::Properties => Screen::Properties(Properties::default()),
             Step::Integration => Screen::Integration,
             Step::Review => Screen::Review(Review::default()),
             Step::Apply => Screen::Apply(Apply::default()),
-            Step::Token => Screen::Token,
+            Step::Token => Screen::Token(Tokens::default()),
             Step::Handover => Screen::Handover,
-            Step::Rooms => Screen::Rooms,
-            Step::Summary => Screen::Summary,
+            Step::Rooms => Screen::Rooms(Rooms::default()),
+            Step::Summary => Screen::Summary(Summary::default()),
         }
     }
 
     pub fn step(&self) -> Step {
         match self {
             Screen::Picker => Step::Picker,
-            Screen::Credentials => Step::Credentials,
+            Screen::Credentials(_) => Step::Credentials,
             Screen::Findings(_) => Step::Findings,
             Screen::Mode => Step::Mode,
             Screen::Instance => Step::Instance,
@@ -72,14 +74,14 @@ impl Screen {
             Screen::Credential => Step::Credential,
             Screen::Connection => Step::Connection,
             Screen::Provider => Step::Provider,
-            Screen::Properties => Step::Properties,
+            Screen::Properties(_) => Step::Properties,
             Screen::Integration => Step::Integration,
             Screen::Review(_) => Step::Review,
             Screen::Apply(_) => Step::Apply,
-            Screen::Token => Step::Token,
+            Screen::Token(_) => Step::Token,
             Screen::Handover => Step::Handover,
-            Screen::Rooms => Step::Rooms,
-            Screen::Summary => Step::Summary,
+            Screen::Rooms(_) => Step::Rooms,
+            Screen::Summary(_) => Step::Summary,
         }
     }
 
@@ -105,6 +107,41 @@ pub struct Found {
     pub report: Report,
 }
 
+/// Delegated mailboxes (re-authorize): the instance's credentials as listed and picked,
+/// and the delegated user being typed for one of them.
+#[derive(Debug, Default)]
+pub struct Credentials {
+    pub rows: Vec<CredentialRow>,
+    pub editing: Option<TextField>,
+}
+
+/// Sync properties: the value being typed for the selected property (the values kept are
+/// the draft's).
+#[derive(Debug, Default)]
+pub struct Properties {
+    pub editing: Option<TextField>,
+}
+
+/// Rooms: the instance's rooms as listed and picked (the picks go to the draft on leaving).
+#[derive(Debug, Default)]
+pub struct Rooms {
+    pub rows: Vec<RoomRow>,
+}
+
+/// Get OAuth Token: the sign-ins to run and how each went, and the line being pasted
+/// while one waits. Leaving forward hands the sign-ins on (`Done::tokens`).
+#[derive(Debug, Default)]
+pub struct Tokens {
+    pub tasks: Vec<TokenTask>,
+    pub paste: Option<TextField>,
+}
+
+/// Summary: the rooms' check, once it answered.
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub room_check: Option<RoomCheck>,
+}
+
 /// Review: the diff, once the instance was read, with the state it was computed from
 /// (the apply needs both, so they travel as one `Reviewed`).
 #[derive(Debug, Default)]
@@ -128,4 +165,10 @@ pub struct Done {
     pub written: Option<Vec<ApplyLine>>,
     /// The last apply failed, and was not followed by one that worked.
     pub apply_failed: Option<Failure>,
+    /// The sign-ins as the Token step left them: the hand-over, the summary and the
+    /// message on leaving read them.
+    pub tokens: Vec<TokenTask>,
+    /// Where each signed-in credential's tokens stand on the instance. A result of the
+    /// journey rather than of a screen: coming back to the step continues them.
+    pub handovers: Vec<(String, HandoverState)>,
 }

@@ -102,6 +102,30 @@ fn on_review(app: &mut App) -> &mut Reviewed {
     }
 }
 
+/// The sign-ins on the Token screen.
+fn tasks(app: &App) -> &[TokenTask] {
+    match &app.screen {
+        Screen::Token(t) => &t.tasks,
+        other => panic!("not on Get OAuth Token: {other:?}"),
+    }
+}
+
+/// The credentials the re-authorize list shows.
+fn credential_rows(app: &App) -> &[CredentialRow] {
+    match &app.screen {
+        Screen::Credentials(c) => &c.rows,
+        other => panic!("not on the delegated mailboxes: {other:?}"),
+    }
+}
+
+/// The rooms the Rooms step shows.
+fn room_rows(app: &App) -> &[RoomRow] {
+    match &app.screen {
+        Screen::Rooms(r) => &r.rows,
+        other => panic!("not on Rooms: {other:?}"),
+    }
+}
+
 fn refused() -> Failure {
     Failure::Instance(SnError::Unauthorized { user: "admin".into(), message: "User Not Authenticated".into() })
 }
@@ -303,7 +327,7 @@ fn own_alias_names_the_rest() {
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Char('e'));
     key(&mut app, KeyCode::Esc);
-    assert!(app.editing.is_none() && app.draft.properties.len() == 1, "Esc leaves the value as it was");
+    assert!(steps::editing(&app).is_none() && app.draft.properties.len() == 1, "Esc leaves the value as it was");
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.step(), Step::Integration);
     let plan = app.draft.to_plan(app.info.as_ref()).unwrap();
@@ -366,7 +390,7 @@ fn review_blocks_conflicts_then_applies_then_signs_in() {
     assert_eq!(app.busy, Some(Busy::Applying));
     app.handle(Event::Progress(g, ApplyLine { ok: true, text: "created alias x".into(), link: None }));
     app.handle(Event::Applied(g, Ok(())));
-    assert_eq!(app.tokens.len(), 1);
+    assert_eq!(app.sign_ins().len(), 1);
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.step(), Step::Apply, "no way back once written");
     key(&mut app, KeyCode::Enter);
@@ -380,15 +404,15 @@ fn review_blocks_conflicts_then_applies_then_signs_in() {
         other => panic!("{other:?}"),
     };
     app.handle(Event::SignedIn(g, Err(Failure::NoClientSecret("cid".into()))));
-    assert!(matches!(app.tokens[0].state, TokenState::Failed(_)));
+    assert!(matches!(tasks(&app)[0].state, TokenState::Failed(_)));
     let g = match key(&mut app, KeyCode::Char('r')).as_slice() {
         [Effect::SignIn { generation, .. }] => *generation,
         other => panic!("{other:?}"),
     };
     assert!(matches!(key(&mut app, KeyCode::Esc).as_slice(), [Effect::Cancel { generation }] if *generation == g));
-    assert!(matches!(app.tokens[0].state, TokenState::Failed(ref m) if m.contains("cancelled")));
+    assert!(matches!(tasks(&app)[0].state, TokenState::Failed(ref m) if m.contains("cancelled")));
     key(&mut app, KeyCode::Char('s'));
-    assert_eq!(app.tokens[0].state, TokenState::Skipped);
+    assert_eq!(tasks(&app)[0].state, TokenState::Skipped);
     assert!(key(&mut app, KeyCode::Enter).is_empty(), "nothing signed in, nothing to hand over");
     assert_eq!(app.step(), Step::Handover);
     let g = match key(&mut app, KeyCode::Enter).as_slice() {
@@ -413,7 +437,7 @@ fn nothing_to_change_skips_the_apply() {
     app.handle(Event::Diffed(g, reviewed(diff(&[Action::Unchanged]))));
     assert!(key(&mut app, KeyCode::Enter).is_empty());
     assert_eq!(app.step(), Step::Token);
-    assert_eq!(app.tokens.len(), 2, "MS Graph 1 and MS Graph 2");
+    assert_eq!(tasks(&app).len(), 2, "MS Graph 1 and MS Graph 2");
 }
 
 #[test]
@@ -477,7 +501,7 @@ fn reauth_lists_picks_and_signs_in() {
     };
     app.handle(Event::Credentials(g, Ok(vec![row("MS Graph 1", "a@contoso.com"), row("MS Graph 2", "")])));
     assert!(
-        app.credentials[0].selected && !app.credentials[1].selected,
+        credential_rows(&app)[0].selected && !credential_rows(&app)[1].selected,
         "tokenless with a known mailbox come selected"
     );
     key(&mut app, KeyCode::Char(' '));
@@ -491,10 +515,10 @@ fn reauth_lists_picks_and_signs_in() {
     key(&mut app, KeyCode::Char('e'));
     typed(&mut app, "b@contoso.com");
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.credentials[1].delegated, "b@contoso.com");
+    assert_eq!(credential_rows(&app)[1].delegated, "b@contoso.com");
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.step(), Step::Token);
-    assert_eq!(app.tokens.len(), 2);
+    assert_eq!(tasks(&app).len(), 2);
     assert!(
         matches!(key(&mut app, KeyCode::Enter).as_slice(), [Effect::SignIn { credential, .. }] if credential == "MS Graph 1")
     );
@@ -623,7 +647,7 @@ fn rooms_are_picked_and_refused_with_one_sentence() {
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Char(' '));
     assert!(app.notice.clone().unwrap().contains("Fuji has no email"));
-    assert_eq!(app.rooms.iter().filter(|r| r.selected).count(), 1);
+    assert_eq!(room_rows(&app).iter().filter(|r| r.selected).count(), 1);
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.step(), Step::Properties);
     let plan = app.draft.to_plan(app.info.as_ref()).unwrap();
@@ -663,13 +687,13 @@ fn the_token_reaches_the_instance_as_a_step_of_its_own() {
     };
     assert_eq!(app.step(), Step::Handover);
     app.handle(Event::HandedOver(g, "Contoso Rooms".into(), Err("writing failed".into())));
-    assert!(matches!(&app.handovers[0].1, crate::wizard::HandoverState::Failed(_)));
+    assert!(matches!(&app.done.handovers[0].1, crate::wizard::HandoverState::Failed(_)));
     let g = match key(&mut app, KeyCode::Char('r')).as_slice() {
         [Effect::HandOver { generation, .. }] => *generation,
         other => panic!("r retries: {other:?}"),
     };
     app.handle(Event::HandedOver(g, "Contoso Rooms".into(), Ok(vec!["link-1".into(), "link-2".into()])));
-    assert_eq!(app.handovers[0].1, crate::wizard::HandoverState::Done(vec!["link-1".into(), "link-2".into()]));
+    assert_eq!(app.done.handovers[0].1, crate::wizard::HandoverState::Done(vec!["link-1".into(), "link-2".into()]));
     assert!(matches!(key(&mut app, KeyCode::Enter).as_slice(), [Effect::CheckRooms { .. }]));
     assert_eq!(app.step(), Step::Summary);
 }
@@ -683,12 +707,12 @@ fn property_values_are_checked_against_their_type() {
     ctrl(&mut app, 'u');
     typed(&mut app, "ten");
     key(&mut app, KeyCode::Enter);
-    assert!(app.editing.is_some(), "\"ten\" is not accepted for a whole-number property");
+    assert!(steps::editing(&app).is_some(), "\"ten\" is not accepted for a whole-number property");
     assert!(app.draft.properties.is_empty());
     ctrl(&mut app, 'u');
     typed(&mut app, "5");
     key(&mut app, KeyCode::Enter);
-    assert!(app.editing.is_none());
+    assert!(steps::editing(&app).is_none());
     assert_eq!(app.draft.properties["sn_wsd_rsvsync.max_event_retry_count"], "5");
 }
 
@@ -708,8 +732,8 @@ fn a_profile_mismatch_notice_goes_once_a_fitting_profile_is_chosen() {
 #[test]
 fn key_help_follows_the_sign_in_state_and_the_journey() {
     let mut app = probed(at_instance(ModeChoice::PersonalOwn));
-    app.screen = Screen::new(Step::Token);
-    app.tokens = vec![TokenTask { credential: "C".into(), user: "u@contoso.com".into(), state: TokenState::Pending }];
+    let tasks = vec![TokenTask { credential: "C".into(), user: "u@contoso.com".into(), state: TokenState::Pending }];
+    app.screen = Screen::Token(Tokens { tasks, paste: None });
     assert!(steps::keys_help(&app).contains("Enter sign in"));
     key(&mut app, KeyCode::Char('s'));
     let help = steps::keys_help(&app);
@@ -733,16 +757,15 @@ fn reauthorize_starts_with_the_tokenless_selected_and_selects_all() {
         instance_expiry: None,
         selected: false,
     };
-    app.credentials = vec![];
     steps::credentials::loaded(
         &mut app,
         Ok(vec![row("A", "a@contoso.com", false), row("B", "b@contoso.com", true), row("C", "", false)]),
     );
-    assert_eq!(app.credentials.iter().map(|r| r.selected).collect::<Vec<_>>(), [true, false, false]);
+    assert_eq!(credential_rows(&app).iter().map(|r| r.selected).collect::<Vec<_>>(), [true, false, false]);
     key(&mut app, KeyCode::Char('a'));
-    assert!(app.credentials.iter().all(|r| r.selected), "a selects all");
+    assert!(credential_rows(&app).iter().all(|r| r.selected), "a selects all");
     key(&mut app, KeyCode::Char('a'));
-    assert!(app.credentials.iter().all(|r| !r.selected), "and again none");
+    assert!(credential_rows(&app).iter().all(|r| !r.selected), "and again none");
 }
 
 /// Probe instance A (slow), Esc, probe B: when A's answer lands after B's, every later
@@ -910,8 +933,8 @@ fn signals_leave_and_say_which() {
 #[test]
 fn the_redirect_can_be_pasted_while_a_sign_in_waits() {
     let mut app = probed(at_instance(ModeChoice::PersonalOwn));
-    app.screen = Screen::new(Step::Token);
-    app.tokens = vec![TokenTask { credential: "C".into(), user: "u@contoso.com".into(), state: TokenState::Pending }];
+    let tasks = vec![TokenTask { credential: "C".into(), user: "u@contoso.com".into(), state: TokenState::Pending }];
+    app.screen = Screen::Token(Tokens { tasks, paste: None });
     let g = match key(&mut app, KeyCode::Enter).as_slice() {
         [Effect::SignIn { generation, .. }] => *generation,
         other => panic!("{other:?}"),
@@ -949,11 +972,12 @@ fn while_a_value_is_edited_the_key_help_gives_esc_one_meaning() {
     let mut app = probed(at_instance(ModeChoice::PersonalOwn));
     app.screen = Screen::new(Step::Properties);
     assert!(steps::keys_help(&app).contains("Esc back"));
-    app.editing = Some(field::TextField::new("New value"));
+    app.screen = Screen::Properties(Properties { editing: Some(field::TextField::new("New value")) });
     let help = steps::keys_help(&app);
     assert!(help.contains("Esc cancel the edit"), "{help}");
     assert!(!help.contains("Esc back"), "Esc has two meanings: {help}");
-    app.screen = Screen::new(Step::Credentials);
+    app.screen =
+        Screen::Credentials(Credentials { rows: vec![], editing: Some(field::TextField::new("Delegated user")) });
     assert!(!steps::keys_help(&app).contains("Esc back"));
 }
 
@@ -987,7 +1011,7 @@ fn a_result_for_another_screen_is_dropped() {
         assert!(app.handle(e).is_empty(), "{label}");
         assert_eq!((app.step(), app.busy.clone(), app.error.is_some()), (Step::Review, Some(Busy::Diffing), false));
         assert!(app.done.written.is_none() && app.done.apply_failed.is_none() && app.notice.is_none(), "{label}");
-        assert!(steps::review::reviewed(&app).is_none() && app.tokens.is_empty(), "{label}");
+        assert!(steps::review::reviewed(&app).is_none() && app.done.tokens.is_empty(), "{label}");
     }
     app.handle(Event::Diffed(g, reviewed(diff(&[Action::Create]))));
     assert_eq!(app.busy, None, "the review's own result is taken");
@@ -1029,4 +1053,61 @@ fn going_back_keeps_the_review_until_the_draft_changes() {
     assert!(!app.unapplied(), "the rooms were chosen again: the review is out of date");
     assert!(ctrl(&mut app, 'c').is_empty());
     assert!(app.quit, "nothing reviewed and unapplied: Ctrl-C quits at once");
+}
+
+/// Esc from the sync properties returns to the rooms as they were left: the list read
+/// from the instance and the picks, with nothing read again.
+#[test]
+fn back_to_the_rooms_keeps_the_list_and_the_picks() {
+    let (mut app, _) = at_review(ModeChoice::PersonalOwn);
+    app.busy = None;
+    app.go(Step::Provider);
+    let g = match key(&mut app, KeyCode::Enter).as_slice() {
+        [Effect::LoadRooms { generation, .. }] => *generation,
+        other => panic!("{other:?}"),
+    };
+    let row = |l: &str| crate::wizard::RoomRow {
+        location: l.into(),
+        email: format!("{}@contoso.com", l.to_lowercase()),
+        configs: vec![],
+        selected: false,
+    };
+    app.handle(Event::Rooms(g, Ok(vec![row("Everest"), row("Denali")])));
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Char(' '));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step(), Step::Properties);
+    assert!(key(&mut app, KeyCode::Esc).is_empty(), "nothing is read again");
+    assert_eq!(app.step(), Step::Rooms);
+    let picked: Vec<_> = room_rows(&app).iter().map(|r| (r.location.as_str(), r.selected)).collect();
+    assert_eq!(picked, [("Everest", false), ("Denali", true)]);
+}
+
+/// Quitting once the setup is written says so, and names each sign-in still to do; a
+/// repair in Troubleshoot has no sign-ins to name.
+#[test]
+fn the_message_on_leaving_names_the_sign_ins_still_to_do() {
+    let (mut app, g) = at_review(ModeChoice::PersonalDefault);
+    app.handle(Event::Diffed(g, reviewed(diff(&[Action::Create]))));
+    let g = match key(&mut app, KeyCode::Enter).as_slice() {
+        [Effect::Apply { generation, .. }] => *generation,
+        other => panic!("{other:?}"),
+    };
+    assert!(driver::farewell(&app).is_empty(), "nothing written yet");
+    app.handle(Event::Applied(g, Ok(())));
+    let lines = driver::farewell(&app);
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert!(lines[1].starts_with("No token yet for \"MS Graph 1\": sign rooms@contoso.com in"), "{lines:?}");
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('s'));
+    assert_eq!(driver::farewell(&app).len(), 3, "a skipped sign-in is still to do");
+
+    let mut app = App::new(false);
+    app.start(Journey::Troubleshoot);
+    app.conn = Some(conn("https://dev123.service-now.com"));
+    app.go(Step::Findings);
+    app.go(Step::Review);
+    app.go(Step::Apply);
+    app.handle(Event::Applied(app.generation, Ok(())));
+    assert_eq!(driver::farewell(&app), ["calsync: the setup was applied to the instance."]);
 }

@@ -3,30 +3,12 @@
 //! finishes the job without duplicates.
 
 use crate::wizard::view::theme;
-use crate::wizard::{App, ApplyLine, Effect, ErrorPanel, Failure, Screen, TokenState, TokenTask};
+use crate::wizard::{App, ApplyLine, Effect, ErrorPanel, Failure, Screen};
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
-
-/// The sign-ins the next step will run.
-pub fn prepare_tokens(app: &mut App) -> Vec<Effect> {
-    let d = &app.draft;
-    if d.choice.needs_tokens() && app.tokens.is_empty() {
-        app.tokens = d
-            .choice
-            .credential_names(d.credential.value.trim())
-            .into_iter()
-            .map(|credential| TokenTask {
-                credential,
-                user: d.delegated.value.trim().to_string(),
-                state: TokenState::Pending,
-            })
-            .collect();
-    }
-    vec![]
-}
 
 /// One record landed (or failed to).
 pub fn progress(app: &mut App, line: ApplyLine) -> Vec<Effect> {
@@ -43,7 +25,7 @@ pub fn applied(app: &mut App, r: Result<(), Failure>) -> Vec<Effect> {
             let Screen::Apply(a) = &app.screen else { return vec![] };
             app.done.written = Some(a.lines.clone());
             app.done.apply_failed = None;
-            prepare_tokens(app)
+            vec![]
         }
         Err(e) => {
             // Trying again with a refused login would send the same password again.

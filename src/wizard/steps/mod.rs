@@ -21,7 +21,7 @@ pub mod rooms;
 pub mod summary;
 pub mod token;
 
-use super::{App, Effect, ModeChoice, Step};
+use super::{App, Effect, ModeChoice, Screen, Step};
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
@@ -79,10 +79,19 @@ pub fn is_typing(app: &App) -> bool {
     match app.step() {
         Step::Instance | Step::Credential | Step::Connection | Step::Provider => form_len(app) > 0,
         Step::Alias => app.draft.choice == ModeChoice::PersonalOwn,
-        Step::Credentials | Step::Properties => app.editing.is_some(),
+        Step::Credentials | Step::Properties => editing(app).is_some(),
         // A pasted address has a `?` in it.
         Step::Token => app.busy == Some(crate::wizard::Busy::SigningIn),
         _ => false,
+    }
+}
+
+/// The value being typed on a list step (a delegated user, a property's value), if any.
+pub fn editing(app: &App) -> Option<&crate::wizard::field::TextField> {
+    match &app.screen {
+        Screen::Credentials(c) => c.editing.as_ref(),
+        Screen::Properties(p) => p.editing.as_ref(),
+        _ => None,
     }
 }
 
@@ -202,7 +211,7 @@ pub fn keys_help(app: &App) -> String {
     }
     let specific = match app.step() {
         Step::Picker | Step::Mode | Step::Profile => "Up/Down choose · Enter continue",
-        Step::Credentials | Step::Properties if app.editing.is_some() => "Enter keep · Esc cancel the edit",
+        Step::Credentials | Step::Properties if editing(app).is_some() => "Enter keep · Esc cancel the edit",
         Step::Properties => "Up/Down choose · e edit · Enter continue",
         Step::Credentials => "Space pick · a all · e user · Enter sign in",
         Step::Findings => "Up/Down · f fix · b browser probe · r rerun",
@@ -217,7 +226,9 @@ pub fn keys_help(app: &App) -> String {
             None => "Enter continue",
         },
         Step::Rooms => "Up/Down · Space pick · Enter continue",
-        Step::Handover if app.handovers.iter().any(|(_, s)| matches!(s, crate::wizard::HandoverState::Failed(_))) => {
+        Step::Handover
+            if app.done.handovers.iter().any(|(_, s)| matches!(s, crate::wizard::HandoverState::Failed(_))) =>
+        {
             "r retry · Enter check the rooms"
         }
         Step::Handover => "Enter check the rooms",
@@ -229,7 +240,7 @@ pub fn keys_help(app: &App) -> String {
         _ => "Enter continue",
     };
     // While a value is edited, Esc cancels the edit and means nothing else.
-    let editing = matches!(app.step(), Step::Credentials | Step::Properties) && app.editing.is_some();
+    let editing = editing(app).is_some();
     let back = if app.step() == Step::Picker || editing || !app.can_go_back() { "" } else { " · Esc back" };
     format!(" {specific}{back} · F1 help · Ctrl-C quit")
 }

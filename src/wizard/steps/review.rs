@@ -79,7 +79,6 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
                 app.done.written = Some(vec![]);
                 app.next();
                 app.next();
-                return super::apply::prepare_tokens(app);
             } else {
                 let reviewed = Box::new(r.clone());
                 let Some(conn) = app.conn.clone() else {

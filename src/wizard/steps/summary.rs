@@ -64,10 +64,10 @@ fn lines(app: &App) -> Vec<Line<'static>> {
             lines.push(Line::styled(format!("    {link}"), t.dim()));
         }
     }
-    if !app.tokens.is_empty() {
+    if !app.done.tokens.is_empty() {
         lines.push(Line::default());
     }
-    for task in &app.tokens {
+    for task in &app.done.tokens {
         let s = match &task.state {
             TokenState::Done { who, warnings } if !warnings.is_empty() => {
                 format!("  {}: signed in as {who} (warning: {})", task.credential, warnings.join("; "))

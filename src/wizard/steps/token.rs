@@ -4,52 +4,80 @@
 
 use crate::oauth::session::Notice;
 use crate::wizard::view::theme;
-use crate::wizard::{App, Busy, Effect, Failure, SignedIn, TokenState};
+use crate::wizard::{App, Busy, Draft, Effect, Failure, Screen, SignedIn, TokenState, TokenTask, Tokens};
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+/// The sign-ins the setup runs for the draft's mode: each credential it writes, as the
+/// delegated mailbox. None in normal mode.
+pub fn for_setup(d: &Draft) -> Vec<TokenTask> {
+    if !d.choice.needs_tokens() {
+        return vec![];
+    }
+    d.choice
+        .credential_names(d.credential.value.trim())
+        .into_iter()
+        .map(|credential| TokenTask {
+            credential,
+            user: d.delegated.value.trim().to_string(),
+            state: TokenState::Pending,
+        })
+        .collect()
+}
+
+fn on_screen(app: &App) -> Option<&Tokens> {
+    match &app.screen {
+        Screen::Token(t) => Some(t),
+        _ => None,
+    }
+}
+
+fn on_screen_mut(app: &mut App) -> Option<&mut Tokens> {
+    match &mut app.screen {
+        Screen::Token(t) => Some(t),
+        _ => None,
+    }
+}
+
 /// The full sign-in address while a sign-in waits: drawn by the frame outside the box, so
 /// that selecting it picks up no border.
 pub fn waiting_url(app: &App) -> Option<&str> {
-    if let crate::wizard::Screen::Findings(f) = &app.screen {
-        return f.probe_url.as_deref().filter(|_| app.busy.is_some());
-    }
-    if app.step() != crate::wizard::Step::Token {
-        return None;
-    }
-    app.tokens.iter().find_map(|x| match &x.state {
-        TokenState::Waiting { url: Some(u), .. } => Some(u.as_str()),
+    match &app.screen {
+        Screen::Findings(f) => f.probe_url.as_deref().filter(|_| app.busy.is_some()),
+        Screen::Token(t) => t.tasks.iter().find_map(|x| match &x.state {
+            TokenState::Waiting { url: Some(u), .. } => Some(u.as_str()),
+            _ => None,
+        }),
         _ => None,
-    })
+    }
 }
 
 /// The state of the next sign-in to do, if one is left.
 pub fn next_state(app: &App) -> Option<&TokenState> {
-    current(app).map(|i| &app.tokens[i].state)
+    let t = on_screen(app)?;
+    current(t).map(|i| &t.tasks[i].state)
 }
 
-fn current(app: &App) -> Option<usize> {
-    app.tokens
+fn current(t: &Tokens) -> Option<usize> {
+    t.tasks
         .iter()
         .position(|t| matches!(t.state, TokenState::Pending | TokenState::Failed(_) | TokenState::Waiting { .. }))
 }
 
 pub fn start(app: &mut App) -> Vec<Effect> {
-    let Some(i) = current(app) else { return vec![] };
     let Some(conn) = app.conn.clone() else { return vec![] };
-    app.generation += 1;
-    let task = &mut app.tokens[i];
+    let generation = app.generation + 1;
+    let Some(t) = on_screen_mut(app) else { return vec![] };
+    let Some(i) = current(t) else { return vec![] };
+    let task = &mut t.tasks[i];
     task.state = TokenState::Waiting { url: None, start_url: None };
+    let (credential, user) = (task.credential.clone(), task.user.clone());
+    app.generation = generation;
     app.busy = Some(Busy::SigningIn);
-    vec![Effect::SignIn {
-        generation: app.generation,
-        conn,
-        credential: task.credential.clone(),
-        user: task.user.clone(),
-    }]
+    vec![Effect::SignIn { generation, conn, credential, user }]
 }
 
 /// Esc while waiting: the sign-in is stopped (the driver cancels it) and nothing is kept.
@@ -57,10 +85,11 @@ pub fn start(app: &mut App) -> Vec<Effect> {
 /// line to the sign-in, which takes the address the browser ended on or explains an
 /// AADSTS code.
 pub fn paste_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
-    let field = app.editing.get_or_insert_with(|| crate::wizard::field::TextField::new("Paste here"));
+    let Some(t) = on_screen_mut(app) else { return vec![] };
+    let field = t.paste.get_or_insert_with(|| crate::wizard::field::TextField::new("Paste here"));
     if k.code == KeyCode::Enter {
         let line = field.value.trim().to_string();
-        app.editing = None;
+        t.paste = None;
         if line.is_empty() {
             return vec![];
         }
@@ -83,18 +112,21 @@ fn finished(app: &App) -> &'static str {
     }
 }
 
-pub fn cancelled(app: &mut App) {
-    app.editing = None;
-    if let Some(i) = current(app) {
-        app.tokens[i].state = TokenState::Failed("cancelled; nothing was stored".into());
+/// The sign-in on display was cancelled.
+pub fn cancelled(t: &mut Tokens) {
+    t.paste = None;
+    if let Some(i) = current(t) {
+        t.tasks[i].state = TokenState::Failed("cancelled; nothing was stored".into());
     }
 }
 
 pub fn notice(app: &mut App, n: Notice) -> Vec<Effect> {
     match n {
         Notice::Waiting { url, start_url, .. } => {
-            if let Some(i) = current(app) {
-                app.tokens[i].state = TokenState::Waiting { url: Some(url), start_url: Some(start_url) };
+            if let Some(t) = on_screen_mut(app)
+                && let Some(i) = current(t)
+            {
+                t.tasks[i].state = TokenState::Waiting { url: Some(url), start_url: Some(start_url) };
             }
         }
         Notice::BrowserFailed(e) => app.notice = Some(format!("No browser was opened ({e}): open the address shown.")),
@@ -110,9 +142,10 @@ pub fn notice(app: &mut App, n: Notice) -> Vec<Effect> {
 pub fn signed_in(app: &mut App, r: Result<SignedIn, Failure>) -> Vec<Effect> {
     app.busy = None;
     app.notice = None;
-    app.editing = None;
-    if let Some(i) = current(app) {
-        app.tokens[i].state = match r {
+    let Some(t) = on_screen_mut(app) else { return vec![] };
+    t.paste = None;
+    if let Some(i) = current(t) {
+        t.tasks[i].state = match r {
             Ok(s) => TokenState::Done { who: s.who.to_string(), warnings: s.warnings },
             Err(e) => TokenState::Failed(e.to_string()),
         };
@@ -121,19 +154,23 @@ pub fn signed_in(app: &mut App, r: Result<SignedIn, Failure>) -> Vec<Effect> {
 }
 
 pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
+    let Some(t) = on_screen_mut(app) else { return vec![] };
     match k.code {
         KeyCode::Enter | KeyCode::Char('r') => {
-            if current(app).is_some() {
+            if current(t).is_some() {
                 return start(app);
             }
+            // Every sign-in is finished: they go on to the hand-over and the summary.
+            let tasks = t.tasks.clone();
+            app.done.tokens = tasks;
             app.next();
             if app.step() == crate::wizard::Step::Handover {
                 return super::handover::start(app);
             }
         }
         KeyCode::Char('s') => {
-            if let Some(i) = current(app) {
-                app.tokens[i].state = TokenState::Skipped;
+            if let Some(i) = current(t) {
+                t.tasks[i].state = TokenState::Skipped;
             }
         }
         _ => {}
@@ -143,8 +180,9 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
 
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let t = theme(app);
+    let Some(tokens) = on_screen(app) else { return };
     let mut lines = vec![];
-    for task in &app.tokens {
+    for task in &tokens.tasks {
         let (mark, style, detail) = match &task.state {
             TokenState::Pending => ("next    ", t.accent(), format!("sign in as {}", task.user)),
             TokenState::Waiting { .. } => ("waiting ", t.warn(), format!("sign in as {} in the browser", task.user)),
@@ -165,7 +203,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             }
         }
     }
-    if let Some((url, start)) = app.tokens.iter().find_map(|x| match &x.state {
+    if let Some((url, start)) = tokens.tasks.iter().find_map(|x| match &x.state {
         TokenState::Waiting { url: Some(u), start_url } => Some((u.clone(), start_url.clone())),
         _ => None,
     }) {
@@ -184,9 +222,9 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         lines.push(Line::from(
             "If the browser cannot reach this machine, paste the address it ends on here and press Enter (an AADSTS code from an error page is explained):",
         ));
-        let typed = app.editing.as_ref().map(|f| f.value.clone()).unwrap_or_default();
+        let typed = tokens.paste.as_ref().map(|f| f.value.clone()).unwrap_or_default();
         lines.push(Line::styled(format!("> {typed}"), t.accent()));
-    } else if current(app).is_some() {
+    } else if current(tokens).is_some() {
         lines.push(Line::default());
         lines.push(Line::from(
             "Enter opens the Microsoft sign-in in your browser. It asks for the password every time, so the token cannot silently go to the account your browser is already signed in as.",
