@@ -7,10 +7,29 @@
 //! owner of state: each effect carries everything its task needs (the `Connection` the
 //! probe reached, the reviewed diff and its instance state), each result carries the
 //! generation it was asked under, and a result of a cancelled or replaced request is
-//! dropped. Errors stay typed (`Failure`) up to `Outcome`, which `cli` maps to the exit code. Rendering (`view.rs` and
-//! each step's `render`) only reads `App`. Each step lives in its own file under `steps/`.
-//! The steps fill one shared `Draft`, which becomes a `Plan` for the same diff and apply
-//! engine the headless `calsync apply` uses.
+//! dropped. Errors stay typed (`Failure`) up to `Outcome`, which `cli` maps to the exit
+//! code. Rendering (`view.rs` and each step's `render`) only reads `App`. Each step lives
+//! in its own file under `steps/`. The steps fill one shared `Draft`, which becomes a
+//! `Plan` for the same diff and apply engine the headless `calsync apply` uses.
+//!
+//! The state has three homes, by how long it lives (`screen.rs`):
+//! - `App::screen`, a `Screen`: the step on display with what only it shows (the diff
+//!   on Review, an apply's lines on Apply, the sign-ins and the pasted line on Get OAuth
+//!   Token, the doctor's findings on Findings). `Step` stays a small `Copy` kind for the
+//!   journeys' step lists, the titles and the indicator. A result is matched on
+//!   `(screen, event)`, so one meant for another screen is dropped whatever its
+//!   generation, and no step can read or write another step's data by mistake.
+//! - `App::behind`: the screens passed on the way, as they were left, so Esc returns to
+//!   the rooms picked or the review read rather than to a blank screen. Entering a step
+//!   drops what lay at or after its place in the journey.
+//! - `App::done` (`Done`) and the `Draft`: what outlives screens. The draft is what the
+//!   admin chose, shared by every step so going back keeps it; `Done` is what the journey
+//!   did (the lines written, the last failed apply, the sign-ins, the hand-overs), carried
+//!   forward for the summary, the message on leaving and the exit code. Once something
+//!   was written the setup goes forward only (`App::can_go_back`).
+//!
+//! The cursor, focus and scroll position stay on `App`: every list and form has them, and
+//! they start over on each screen.
 
 pub mod driver;
 pub mod field;
