@@ -1111,3 +1111,37 @@ fn the_message_on_leaving_names_the_sign_ins_still_to_do() {
     app.handle(Event::Applied(app.generation, Ok(())));
     assert_eq!(driver::farewell(&app), ["calsync: the setup was applied to the instance."]);
 }
+
+/// A repair reviewed again replaces the one stepped back from: if it has nothing to
+/// write, Ctrl-C no longer asks about the earlier one.
+#[test]
+fn a_new_review_of_the_repairs_replaces_the_one_stepped_back_from() {
+    let fixable = crate::doctor::Finding {
+        id: "CONN-URL".parse().unwrap(),
+        severity: crate::doctor::Severity::Error,
+        title: "t".into(),
+        evidence: vec![],
+        why: "w".into(),
+        fix: "f".into(),
+        fixable: true,
+        repair: None,
+    };
+    let mut app = App::new(false);
+    app.start(Journey::Troubleshoot);
+    app.conn = Some(conn("https://dev123.service-now.com"));
+    app.go(Step::Findings);
+    let report = crate::doctor::report(&Snapshot::default(), vec![fixable]);
+    app.screen = Screen::Findings(Findings {
+        found: Some(Box::new(Found { snapshot: Snapshot::default(), report })),
+        probe_url: None,
+    });
+    key(&mut app, KeyCode::Char('f'));
+    assert_eq!(app.step(), Step::Review);
+    on_review(&mut app).diff = diff(&[Action::Update]);
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.step(), Step::Findings);
+    assert!(app.unapplied(), "the repairs stepped back from are not applied");
+    key(&mut app, KeyCode::Char('f'));
+    on_review(&mut app).diff = diff(&[Action::Unchanged]);
+    assert!(!app.unapplied(), "the new review has nothing to write");
+}

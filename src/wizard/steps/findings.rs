@@ -45,6 +45,7 @@ pub fn fix(app: &mut App) -> Vec<Effect> {
     });
     app.go(Step::Review);
     app.generation += 1;
+    app.review_left = false;
     let Some(reviewed) = repairs else {
         return rerun_from_review(app);
     };
