@@ -7,7 +7,7 @@ use crate::doctor::read::Snapshot;
 use crate::doctor::{Finding, Report, Severity};
 use crate::oauth::session::Notice;
 use crate::wizard::view::theme;
-use crate::wizard::{App, Busy, Effect, ErrorPanel, Failure, Found, Reviewed, Screen, Step};
+use crate::wizard::{App, Busy, Effect, ErrorPanel, Failure, Findings, Found, Reviewed, Screen, Step};
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -30,7 +30,7 @@ fn found(app: &App) -> Option<&Found> {
     })
 }
 
-fn on_screen(app: &mut App) -> Option<&mut super::super::Findings> {
+fn on_screen(app: &mut App) -> Option<&mut Findings> {
     match &mut app.screen {
         Screen::Findings(f) => Some(f),
         _ => None,
