@@ -372,9 +372,21 @@ fn review_blocks_conflicts_then_applies_then_signs_in() {
         other => panic!("{other:?}"),
     };
     app.handle(Event::SignedIn(g, Err(Failure::NoClientSecret("cid".into()))));
-    assert!(matches!(app.tokens[0].state, TokenState::Failed(_)));
+    assert!(matches!(app.tokens[0].state, TokenState::NeedsSecret { .. }), "the secret is asked for");
+    // Esc stops asking; Enter (`r`) tries again and is asked again.
+    key(&mut app, KeyCode::Esc);
+    assert!(matches!(app.tokens[0].state, TokenState::Failed(ref m) if m.contains("no client secret was typed")));
     let g = match key(&mut app, KeyCode::Char('r')).as_slice() {
-        [Effect::SignIn { generation, .. }] => *generation,
+        [Effect::SignIn { generation, secret: None, .. }] => *generation,
+        other => panic!("{other:?}"),
+    };
+    app.handle(Event::SignedIn(g, Err(Failure::NoClientSecret("cid".into()))));
+    typed(&mut app, "r-s3cret");
+    let g = match key(&mut app, KeyCode::Enter).as_slice() {
+        [Effect::SignIn { generation, secret: Some(s), .. }] => {
+            assert_eq!(s.client_id, "cid");
+            *generation
+        }
         other => panic!("{other:?}"),
     };
     assert!(matches!(key(&mut app, KeyCode::Esc).as_slice(), [Effect::Cancel { generation }] if *generation == g));
@@ -941,4 +953,135 @@ fn while_a_value_is_edited_the_key_help_gives_esc_one_meaning() {
     assert!(!help.contains("Esc back"), "Esc has two meanings: {help}");
     app.step = Step::Credentials;
     assert!(!steps::keys_help(&app).contains("Esc back"));
+}
+
+/// Signed in as `user`, as the driver reports it.
+fn signed_in_as(user: &str) -> Event {
+    let who = crate::oauth::identity::Who { username: user.into(), name: None, object_id: None, tenant_id: None };
+    Event::SignedIn(0, Ok(crate::wizard::SignedIn { who, warnings: vec![] }))
+}
+
+/// Re-stamps an event with the current generation (the helpers above build them with 0).
+fn now(app: &App, e: Event) -> Event {
+    match e {
+        Event::SignedIn(_, r) => Event::SignedIn(app.generation, r),
+        other => other,
+    }
+}
+
+#[test]
+fn a_missing_client_secret_is_asked_for_masked_and_kept_on_request() {
+    let mut app = probed(at_instance(ModeChoice::PersonalDefault));
+    app.step = Step::Token;
+    app.tokens = ["MS Graph 1", "MS Graph 2"]
+        .map(|c| TokenTask { credential: c.into(), user: "u@contoso.com".into(), state: TokenState::Pending })
+        .to_vec();
+    assert!(matches!(key(&mut app, KeyCode::Enter).as_slice(), [Effect::SignIn { secret: None, .. }]));
+    app.handle(Event::SignedIn(app.generation, Err(Failure::NoClientSecret("cid".into()))));
+    assert!(steps::is_typing(&app), "keys go into the secret's field");
+    assert_eq!(steps::keys_help(&app).trim_start().split(" · ").next(), Some("Enter sign in"));
+    let secret = "Zq8~s3cret?value";
+    assert!(key(&mut app, KeyCode::Enter).is_empty(), "an empty field signs nobody in");
+    typed(&mut app, secret);
+    assert!(!app.help, "the ? of a secret is typed, not the help key");
+    let screen = render_text(&app, 100, 30);
+    assert!(!screen.contains(secret) && screen.contains("••••••••"), "{screen}");
+    for says in ["client ID cid", "\"reg\"", "Certificates & secrets", "Azure portal", "CALSYNC_CLIENT_SECRET"] {
+        assert!(screen.contains(says), "the prompt says {says:?}:\n{screen}");
+    }
+    let fx = key(&mut app, KeyCode::Enter);
+    match fx.as_slice() {
+        [Effect::SignIn { credential, secret: Some(s), .. }] => {
+            use secrecy::ExposeSecret;
+            assert_eq!(
+                (credential.as_str(), s.client_id.as_str(), s.secret.expose_secret()),
+                ("MS Graph 1", "cid", secret)
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // No Debug output of the effect, the task or the typed secret carries it.
+    let debug = format!("{fx:?} {:?} {:?}", app.tokens, app.client_secret);
+    assert!(!debug.contains(secret) && !debug.contains("s3cret"), "{debug}");
+    // A refused secret is forgotten and asked for again, saying why.
+    let refused = crate::oauth::session::AuthError::Provider {
+        error: "invalid_client".into(),
+        description: Some("AADSTS7000215: Invalid client secret provided.".into()),
+        code: Some(7000215),
+        advice: None,
+        trace: None,
+    };
+    app.handle(Event::SignedIn(app.generation, Err(Failure::Authorize(refused.into()))));
+    assert!(app.client_secret.is_none());
+    assert!(matches!(&app.tokens[0].state, TokenState::NeedsSecret { refused: Some(r), .. } if r.contains("7000215")));
+    typed(&mut app, secret);
+    key(&mut app, KeyCode::Enter);
+    let e = now(&app, signed_in_as("u@contoso.com"));
+    app.handle(e);
+    assert!(matches!(app.tokens[0].state, TokenState::Done { .. }));
+    // The second credential of the same app goes with the same secret, without asking.
+    assert!(matches!(key(&mut app, KeyCode::Enter).as_slice(), [Effect::SignIn { secret: Some(_), .. }]));
+    let e = now(&app, signed_in_as("u@contoso.com"));
+    app.handle(e);
+    assert!(steps::keys_help(&app).contains("k keep the secret"));
+    assert!(render_text(&app, 100, 30).contains("client-secret:dev123.service-now.com:cid"));
+    match key(&mut app, KeyCode::Char('k')).as_slice() {
+        [Effect::KeepSecret { account, .. }] => {
+            // The account `calsync authorize` reads.
+            let authorize = crate::secrets::Account::ClientSecret {
+                instance: app.conn.as_ref().unwrap().instance_key.clone(),
+                client_id: "cid".into(),
+            };
+            assert_eq!(*account, authorize);
+        }
+        other => panic!("{other:?}"),
+    }
+    app.handle(Event::SecretKept(Ok("client-secret:dev123.service-now.com:cid".into())));
+    assert!(app.notice.as_deref().is_some_and(|n| n.contains("the next run finds it")), "{:?}", app.notice);
+    assert!(key(&mut app, KeyCode::Char('k')).is_empty() && !steps::keys_help(&app).contains("k keep"));
+}
+
+#[test]
+fn a_secret_typed_for_one_app_is_not_in_any_debug_output() {
+    let typed = TypedSecret {
+        client_id: "cid".into(),
+        secret: SecretString::from("Zq8~not-for-logs"),
+        worked: true,
+        kept: false,
+    };
+    let effects = [
+        Effect::SignIn {
+            generation: 1,
+            conn: conn("https://dev123.service-now.com"),
+            credential: "MS Graph 1".into(),
+            user: "u@contoso.com".into(),
+            secret: Some(typed.clone()),
+        },
+        Effect::KeepSecret {
+            account: crate::secrets::Account::ClientSecret {
+                instance: "dev123.service-now.com".into(),
+                client_id: "cid".into(),
+            },
+            secret: typed.secret.clone(),
+        },
+    ];
+    let field = TextField::masked("Client secret").with("Zq8~not-for-logs");
+    let state = TokenState::NeedsSecret { client_id: "cid".into(), field, refused: None };
+    let debug = format!("{effects:?} {typed:?} {state:?}");
+    assert!(!debug.contains("not-for-logs"), "{debug}");
+}
+
+/// The screen as text, drawn at `w`x`h`.
+fn render_text(app: &App, w: u16, h: u16) -> String {
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+    t.draw(|f| view::draw(app, f)).unwrap();
+    let buf = t.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
 }

@@ -73,7 +73,7 @@ fn lines(app: &App) -> Vec<Line<'static>> {
                 format!("  {}: signed in as {who} (warning: {})", task.credential, warnings.join("; "))
             }
             TokenState::Done { who, .. } => format!("  {}: signed in as {who}", task.credential),
-            TokenState::Skipped | TokenState::Pending => format!(
+            TokenState::Skipped | TokenState::Pending | TokenState::NeedsSecret { .. } => format!(
                 "  {}: no token yet (calsync authorize --credential \"{}\" --expect-user {})",
                 task.credential, task.credential, task.user
             ),
