@@ -611,14 +611,8 @@ pub async fn run(opts: Options, services: Services, sandbox: Option<&Sandbox>) -
     }
     stop.store(true, Ordering::SeqCst);
     ratatui::restore();
-    if matches!(app.applied, Some(Ok(()))) {
-        println!("calsync: the setup was applied to {}.", app.info.as_ref().map_or("the instance", |i| i.url.as_str()));
-        for t in app.tokens.iter().filter(|t| !matches!(t.state, super::TokenState::Done { .. })) {
-            println!(
-                "No token yet for \"{}\": sign {} in with calsync authorize --credential \"{}\" --expect-user {}.",
-                t.credential, t.user, t.credential, t.user
-            );
-        }
+    for line in super::steps::token::goodbye(&app) {
+        println!("{}", crate::sanitize::line(&line));
     }
     app.outcome()
 }

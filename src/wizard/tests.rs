@@ -1085,3 +1085,55 @@ fn render_text(app: &App, w: u16, h: u16) -> String {
     }
     out
 }
+
+#[test]
+fn ctrl_c_during_the_sign_in_wait_says_what_is_left_to_do() {
+    // The setup: applied, then Ctrl-C while the browser sign-in waits.
+    let (mut app, g) = at_review(ModeChoice::PersonalDefault);
+    app.handle(Event::Diffed(g, reviewed(diff(&[Action::Create]))));
+    let g = app.generation;
+    key(&mut app, KeyCode::Enter);
+    app.handle(Event::Applied(g + 1, Ok(())));
+    assert_eq!(app.applied, Some(Ok(())));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step, Step::Token);
+    assert!(matches!(key(&mut app, KeyCode::Enter).as_slice(), [Effect::SignIn { .. }]));
+    assert_eq!(app.busy, Some(Busy::SigningIn));
+    assert!(matches!(ctrl(&mut app, 'c').as_slice(), [Effect::Cancel { .. }]), "the waiting sign-in is stopped");
+    assert!(app.quit);
+    let bye = steps::token::goodbye(&app);
+    assert_eq!(bye[0], "calsync: the setup was applied to https://dev123.service-now.com.");
+    assert_eq!(
+        bye[1..],
+        [
+            "No token yet for \"MS Graph 1\": sign rooms@contoso.com in with calsync authorize --credential \"MS Graph 1\" --expect-user rooms@contoso.com --store-on-instance.",
+            "No token yet for \"MS Graph 2\": sign rooms@contoso.com in with calsync authorize --credential \"MS Graph 2\" --expect-user rooms@contoso.com --store-on-instance.",
+        ]
+    );
+    // The signal (not the key) says the same.
+    let mut app2 = App::new(false);
+    app2.applied = app.applied.clone();
+    app2.info = app.info.clone();
+    app2.tokens = app.tokens.clone();
+    app2.busy = Some(Busy::SigningIn);
+    app2.handle(Event::Signal(Signal::Interrupt));
+    assert_eq!(steps::token::goodbye(&app2), bye);
+    // Re-authorize: nothing was applied, the mailbox still has no token.
+    let mut re = probed(at_instance(ModeChoice::PersonalOwn));
+    re.journey = Journey::Reauth;
+    re.step = Step::Token;
+    re.tokens = vec![TokenTask { credential: "C".into(), user: "u@contoso.com".into(), state: TokenState::Pending }];
+    key(&mut re, KeyCode::Enter);
+    ctrl(&mut re, 'c');
+    assert_eq!(
+        steps::token::goodbye(&re),
+        [
+            "No token yet for \"C\": sign u@contoso.com in with calsync authorize --credential \"C\" --expect-user u@contoso.com --store-on-instance."
+        ]
+    );
+    // Signed in, but quit before the token reached the instance.
+    re.tokens[0].state = TokenState::Done { who: "u@contoso.com".into(), warnings: vec![] };
+    assert!(steps::token::goodbye(&re)[0].contains("the instance has no token for it yet"));
+    re.handovers = vec![("C".into(), HandoverState::Done(vec![]))];
+    assert!(steps::token::goodbye(&re).is_empty(), "nothing left to do");
+}

@@ -8,7 +8,7 @@
 use crate::oauth::session::{AuthorizeError, Notice};
 use crate::wizard::field::TextField;
 use crate::wizard::view::theme;
-use crate::wizard::{App, Busy, Effect, Failure, SignedIn, TokenState, TypedSecret};
+use crate::wizard::{App, Busy, Effect, Failure, HandoverState, SignedIn, TokenState, TypedSecret};
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
@@ -151,6 +151,31 @@ fn finished(app: &App) -> &'static str {
         }
         _ => "All sign-ins are finished: Enter shows the summary.",
     }
+}
+
+/// What calsync prints once the screen is closed, however the wizard ended (Enter on the
+/// summary, Ctrl-C, a signal): that the setup was applied, and for each credential the
+/// instance still has no token for, the command that gets it one.
+pub fn goodbye(app: &App) -> Vec<String> {
+    let mut out = vec![];
+    if matches!(app.applied, Some(Ok(()))) {
+        let url = app.info.as_ref().map_or("the instance", |i| i.url.as_str());
+        out.push(format!("calsync: the setup was applied to {url}."));
+    }
+    let handed_over = |c: &str| app.handovers.iter().any(|(x, s)| x == c && matches!(s, HandoverState::Done(_)));
+    for t in &app.tokens {
+        let command =
+            format!("calsync authorize --credential \"{}\" --expect-user {} --store-on-instance", t.credential, t.user);
+        match &t.state {
+            TokenState::Done { .. } if handed_over(&t.credential) => {}
+            TokenState::Done { .. } => out.push(format!(
+                "\"{}\" is signed in (its token is in the OS keyring), but the instance has no token for it yet: {command}.",
+                t.credential
+            )),
+            _ => out.push(format!("No token yet for \"{}\": sign {} in with {command}.", t.credential, t.user)),
+        }
+    }
+    out
 }
 
 pub fn cancelled(app: &mut App) {
