@@ -176,6 +176,47 @@ async fn troubleshoot_and_repair() {
     assert_eq!(r.effects, ["Probe", "Doctor", "Apply", "Doctor"]);
 }
 
+/// Troubleshoot a credential with no token: `t` on the TOKEN-MISSING finding signs its
+/// provider's mailbox in, writes the token to the instance, and the findings read again no
+/// longer have it.
+#[tokio::test(flavor = "multi_thread")]
+async fn troubleshoot_signs_in_for_a_missing_token() {
+    let sb = sandbox().await;
+    let c = client(&sb);
+    let p = calsync::plan::parse("p", &example("personal-own-alias.toml")).unwrap();
+    let st = calsync::plan::read_state(&c, &p).await.unwrap();
+    calsync::plan::apply::apply(&c, &calsync::plan::diff(&p, &st), &st, |_| {}).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (services, memory) = services(dir.path(), Person::SignsInAs("rooms-delegate@contoso.com", "Delegate-Pass-1"));
+    let mut r = Run::new(services, &sb, Journey::Troubleshoot);
+    r.key(KeyCode::Enter).await;
+    r.on(Step::Findings);
+    let missing = |r: &Run| {
+        r.app.report.as_ref().unwrap().findings.iter().position(|f| {
+            f.id == calsync::doctor::Check::TokenMissing && f.title.contains("\"Contoso Graph Personal\"")
+        })
+    };
+    r.app.cursor = missing(&r).expect("the new credential has no token on the instance");
+    assert!(calsync::wizard::steps::keys_help(&r.app).contains("t sign in"));
+    r.key(KeyCode::Char('t')).await;
+    r.on(Step::Token);
+    assert_eq!(r.app.tokens[0].user, "rooms-delegate@contoso.com", "the provider's delegated user");
+    r.key(KeyCode::Enter).await;
+    assert!(matches!(&r.app.tokens[0].state, TokenState::Done { who, .. } if who.contains("rooms-delegate")));
+    assert!(memory.contains(&refresh_token("Contoso Graph Personal")));
+    r.key(KeyCode::Enter).await;
+    r.on(Step::Handover);
+    assert!(
+        matches!(&r.app.handovers[..], [(c, calsync::wizard::HandoverState::Done(links))] if c == "Contoso Graph Personal" && !links.is_empty()),
+        "{:?}",
+        r.app.handovers
+    );
+    r.key(KeyCode::Enter).await;
+    r.on(Step::Findings);
+    assert_eq!(missing(&r), None, "the token is on the instance now");
+    assert_eq!(r.effects, ["Probe", "Doctor", "SignIn", "HandOver", "Doctor"]);
+}
+
 /// A wrong password goes out once: the login is checked with one request before the
 /// probe's concurrent round, and the wizard offers no retry that would send it again.
 #[tokio::test(flavor = "multi_thread")]

@@ -859,6 +859,10 @@ impl App {
     }
 
     pub fn steps(&self) -> Vec<Step> {
+        // A sign-in started from a finding goes to the instance and back to the findings.
+        if self.journey == Journey::Troubleshoot && matches!(self.step, Step::Token | Step::Handover) {
+            return vec![Step::Instance, Step::Findings, Step::Token, Step::Handover];
+        }
         journey_steps(self.journey, self.draft.choice)
     }
 

@@ -1137,3 +1137,109 @@ fn ctrl_c_during_the_sign_in_wait_says_what_is_left_to_do() {
     re.handovers = vec![("C".into(), HandoverState::Done(vec![]))];
     assert!(steps::token::goodbye(&re).is_empty(), "nothing left to do");
 }
+
+/// An instance whose credential "Contoso Rooms" has no token, and whose calendar provider
+/// names its mailbox; and the doctor's findings about it.
+fn tokenless() -> (crate::doctor::read::Snapshot, crate::doctor::Report) {
+    use serde_json::{from_value, json};
+    let snap = crate::doctor::read::Snapshot {
+        instance: "https://dev123.service-now.com".into(),
+        credentials: vec![from_value(json!({"sys_id": "c1", "name": "Contoso Rooms"})).unwrap()],
+        aliases: vec![from_value(json!({"sys_id": "a1", "id": "sn_wsd_rsvsync.Contoso_Rooms"})).unwrap()],
+        connections: vec![
+            from_value(json!({"sys_id": "n1", "credential": "c1", "connection_alias": "a1", "active": "true"}))
+                .unwrap(),
+        ],
+        providers: vec![json!({"name": "Contoso Rooms", "active": "true", "override_alias": "true",
+            "connection_alias": "a1", "delegated_user_email": "rooms@contoso.com"})],
+        ..Default::default()
+    };
+    let finding = |id: crate::doctor::Check, sys_id: &str| crate::doctor::Finding {
+        id,
+        severity: crate::doctor::Severity::Error,
+        title: format!("{id:?}"),
+        evidence: vec![crate::doctor::Evidence {
+            table: "oauth_2_0_credentials".into(),
+            sys_id: sys_id.into(),
+            field: "tokens".into(),
+            value: "none on the instance".into(),
+            link: String::new(),
+        }],
+        why: String::new(),
+        fix: String::new(),
+        fixable: false,
+        repair: None,
+    };
+    let findings = vec![
+        finding(crate::doctor::Check::TokenMissing, "c1"),
+        finding(crate::doctor::Check::CredNoProfile, "c1"),
+        finding(crate::doctor::Check::TokenExpired, "elsewhere"),
+    ];
+    let report = crate::doctor::report(&snap, findings);
+    (snap, report)
+}
+
+#[test]
+fn troubleshoot_signs_in_for_a_missing_token_and_looks_again() {
+    let mut app = App::new(false);
+    app.start(Journey::Troubleshoot);
+    app.conn = Some(conn("https://dev123.service-now.com"));
+    app.go(Step::Findings);
+    app.busy = Some(Busy::Probing);
+    app.generation = 1;
+    app.handle(Event::Doctored(1, Ok(Box::new(tokenless()))));
+    let at = |app: &App, id| app.report.as_ref().unwrap().findings.iter().position(|f| f.id == id).unwrap();
+    // `t` is offered (and does something) only on a finding a sign-in fixes.
+    app.cursor = at(&app, crate::doctor::Check::CredNoProfile);
+    assert!(!steps::keys_help(&app).contains("t sign in"));
+    assert!(key(&mut app, KeyCode::Char('t')).is_empty());
+    assert_eq!(app.step, Step::Findings);
+    app.cursor = at(&app, crate::doctor::Check::TokenExpired);
+    assert!(!steps::keys_help(&app).contains("t sign in"), "a finding about no credential of the instance");
+    app.cursor = at(&app, crate::doctor::Check::TokenMissing);
+    assert!(steps::keys_help(&app).contains("t sign in"), "{}", steps::keys_help(&app));
+    key(&mut app, KeyCode::Char('t'));
+    assert_eq!(app.step, Step::Token);
+    assert_eq!(app.position(), (3, 4), "Instance, Findings, Token, Token on the instance");
+    let g = match key(&mut app, KeyCode::Enter).as_slice() {
+        [Effect::SignIn { generation, credential, user, .. }] => {
+            assert_eq!((credential.as_str(), user.as_str()), ("Contoso Rooms", "rooms@contoso.com"));
+            *generation
+        }
+        other => panic!("{other:?}"),
+    };
+    let e = now(&app, signed_in_as("rooms@contoso.com"));
+    assert_eq!(app.generation, g);
+    app.handle(e);
+    let g = match key(&mut app, KeyCode::Enter).as_slice() {
+        [Effect::HandOver { generation, credential, .. }] => {
+            assert_eq!(credential, "Contoso Rooms");
+            *generation
+        }
+        other => panic!("{other:?}"),
+    };
+    assert_eq!((app.step, app.position()), (Step::Handover, (4, 4)));
+    app.handle(Event::HandedOver(g, "Contoso Rooms".into(), Ok(vec!["link".into()])));
+    assert!(steps::keys_help(&app).contains("Enter check again"));
+    assert!(matches!(key(&mut app, KeyCode::Enter).as_slice(), [Effect::Doctor { .. }]), "the findings are read again");
+    assert_eq!(app.step, Step::Findings);
+    assert!(steps::token::goodbye(&app).is_empty(), "signed in and on the instance: nothing left to say");
+}
+
+#[test]
+fn troubleshoot_says_why_it_cannot_sign_in_when_no_provider_names_the_mailbox() {
+    let (mut snap, report) = tokenless();
+    snap.providers.clear();
+    let mut app = App::new(false);
+    app.start(Journey::Troubleshoot);
+    app.conn = Some(conn("https://dev123.service-now.com"));
+    app.go(Step::Findings);
+    app.generation = 1;
+    app.handle(Event::Doctored(1, Ok(Box::new((snap, report)))));
+    app.cursor =
+        app.report.as_ref().unwrap().findings.iter().position(|f| f.id == crate::doctor::Check::TokenMissing).unwrap();
+    assert!(key(&mut app, KeyCode::Char('t')).is_empty());
+    assert_eq!(app.step, Step::Findings);
+    let n = app.notice.clone().unwrap_or_default();
+    assert!(n.contains("Delegated user email") && n.contains("--credential \"Contoso Rooms\""), "{n}");
+}

@@ -53,6 +53,11 @@ pub fn handed_over(app: &mut App, credential: String, r: Result<Vec<String>, Str
 pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     match k.code {
         KeyCode::Char('r') if app.handovers.iter().any(|(_, s)| matches!(s, HandoverState::Failed(_))) => start(app),
+        // From Troubleshoot: the findings, read again now that the token is there.
+        KeyCode::Enter if app.journey == crate::wizard::Journey::Troubleshoot => {
+            app.go(crate::wizard::Step::Findings);
+            super::findings::rerun(app)
+        }
         KeyCode::Enter => {
             app.next();
             super::roomcheck::start(app)
@@ -91,7 +96,12 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     }
     if app.busy.is_none() {
         lines.push(Line::default());
-        lines.push(Line::styled("Enter checks the rooms and shows the summary.", t.ok()));
+        let next = if app.journey == crate::wizard::Journey::Troubleshoot {
+            "Enter runs the checks again and shows the findings."
+        } else {
+            "Enter checks the rooms and shows the summary."
+        };
+        lines.push(Line::styled(next, t.ok()));
     }
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }

@@ -205,6 +205,7 @@ pub fn keys_help(app: &App) -> String {
         Step::Credentials | Step::Properties if app.editing.is_some() => "Enter keep · Esc cancel the edit",
         Step::Properties => "Up/Down choose · e edit · Enter continue",
         Step::Credentials => "Space pick · a all · e user · Enter sign in",
+        Step::Findings if findings::sign_in_for(app).is_some() => "t sign in · f fix · b probe · r rerun",
         Step::Findings => "Up/Down · f fix · b browser probe · r rerun",
         Step::Instance | Step::Credential | Step::Provider => "Enter continue · Tab next field",
         Step::Alias if app.draft.choice == ModeChoice::PersonalOwn => "Enter continue",
@@ -222,8 +223,13 @@ pub fn keys_help(app: &App) -> String {
         },
         Step::Rooms => "Up/Down · Space pick · Enter continue",
         Step::Handover if app.handovers.iter().any(|(_, s)| matches!(s, crate::wizard::HandoverState::Failed(_))) => {
-            "r retry · Enter check the rooms"
+            if app.journey == crate::wizard::Journey::Troubleshoot {
+                "r retry · Enter check again"
+            } else {
+                "r retry · Enter check the rooms"
+            }
         }
+        Step::Handover if app.journey == crate::wizard::Journey::Troubleshoot => "Enter check again",
         Step::Handover => "Enter check the rooms",
         // At 80 columns: the summary's own text says what `s` saves.
         Step::Summary if app.journey == crate::wizard::Journey::Setup => {

@@ -267,6 +267,7 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
                 return super::handover::start(app);
             }
         }
+        KeyCode::Esc => app.back(),
         KeyCode::Char('s') => {
             if let Some(i) = current(app) {
                 app.tokens[i].state = TokenState::Skipped;
