@@ -7,7 +7,7 @@
 
 use crate::doctor::read::Snapshot;
 use crate::doctor::{Finding, Report, Severity};
-use crate::wizard::view::theme;
+use crate::wizard::view::{self, Para, theme};
 use crate::wizard::{App, Busy, Effect, ErrorPanel, Failure, Reviewed, Step, TokenState, TokenTask};
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
@@ -225,22 +225,38 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let skip = app.cursor.saturating_sub(list.height.saturating_sub(1) as usize) as u16;
     f.render_widget(Paragraph::new(lines).scroll((skip, 0)), list);
     let x = &report.findings[app.cursor.min(report.findings.len() - 1)];
-    let mut d = vec![Line::styled(format!("[{}] {}", x.id, x.title), t.dim())];
-    d.push(Line::styled(format!("Fix: {}{}", x.fix, if x.fixable { " (f repairs it)" } else { "" }), t.accent()));
-    d.push(Line::from(format!("Why: {}", x.why)));
+    let mut d = vec![Para::text(Line::styled(format!("[{}] {}", x.id, x.title), t.dim()))];
+    let fix = format!("Fix: {}{}", x.fix, if x.fixable { " (f repairs it)" } else { "" });
+    d.push(Para::hang(Line::styled(fix, t.accent()), 5));
+    d.push(Para::hang(format!("Why: {}", x.why), 5));
     match sign_in_for(app) {
-        Some(SignInFor { credential, mailbox: Some(m) }) => d.push(Line::styled(
-            format!("t signs {m} in for \"{credential}\" here and writes the token to the instance."),
-            t.accent(),
+        Some(SignInFor { credential, mailbox: Some(m) }) => d.push(Para::hang(
+            Line::styled(
+                format!("t signs {m} in for \"{credential}\" here and writes the token to the instance."),
+                t.accent(),
+            ),
+            2,
         )),
-        Some(SignInFor { credential, mailbox: None }) => d.push(Line::styled(
-            format!("t cannot sign in for \"{credential}\" until its calendar provider names the delegated mailbox."),
-            t.dim(),
+        Some(SignInFor { credential, mailbox: None }) => d.push(Para::hang(
+            Line::styled(
+                format!(
+                    "t cannot sign in for \"{credential}\" until its calendar provider names the delegated mailbox."
+                ),
+                t.dim(),
+            ),
+            2,
         )),
         None => {}
     }
     for e in &x.evidence {
-        d.push(Line::from(format!("{}.{} = {:?}  {}", e.table, e.field, e.value, e.link)));
+        let what = format!("{}.{} = {:?}", e.table, e.field, e.value);
+        // The record's form on the same row when both fit, else on rows of its own, whole.
+        if what.chars().count() + 2 + e.link.chars().count() <= usize::from(detail.width) {
+            d.push(Para::text(format!("{what}  {}", e.link)));
+        } else {
+            d.push(Para::hang(what, 2));
+            d.push(Para::link(&e.link, 2, Style::default()));
+        }
     }
-    f.render_widget(Paragraph::new(d).wrap(Wrap { trim: false }), detail);
+    view::draw_rows(f, detail, &view::layout(&d, detail.width, f.area().width), 0);
 }

@@ -7,13 +7,15 @@
 
 use crate::oauth::session::{AuthorizeError, Notice};
 use crate::wizard::field::TextField;
-use crate::wizard::view::theme;
+use crate::wizard::view::{self, Para, theme};
 use crate::wizard::{App, Busy, Effect, Failure, HandoverState, SignedIn, TokenState, TypedSecret};
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+
+/// Where a status mark's text starts: continuation rows hang there.
+const MARK: usize = 8;
 
 /// The full sign-in address while a sign-in waits: drawn by the frame outside the box, so
 /// that selecting it picks up no border.
@@ -280,7 +282,7 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
 
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let t = theme(app);
-    let mut lines = vec![];
+    let mut lines: Vec<Para> = vec![];
     for task in &app.tokens {
         let (mark, style, detail) = match &task.state {
             TokenState::Pending => ("next    ", t.accent(), format!("sign in as {}", task.user)),
@@ -297,69 +299,70 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         // A message keeps its line breaks (the wrong-account refusal lists its ways out).
         let mut detail_lines = detail.lines();
         let first = detail_lines.next().unwrap_or_default().to_string();
-        lines.push(Line::from(vec![Span::styled(mark, style), Span::raw(format!("{}: {first}", task.credential))]));
-        lines.extend(detail_lines.map(|l| Line::from(format!("        {l}"))));
+        let head = Line::from(vec![Span::styled(mark, style), Span::raw(format!("{}: {first}", task.credential))]);
+        lines.push(Para::hang(head, MARK));
+        lines.extend(detail_lines.map(|l| Para::hang(format!("        {l}"), MARK)));
         if let TokenState::Done { warnings, .. } = &task.state {
             for w in warnings {
-                lines.push(Line::from(vec![Span::styled("warning ", t.warn()), Span::raw(w.clone())]));
+                lines.push(Para::hang(vec![Span::styled("warning ", t.warn()), Span::raw(w.clone())], MARK));
             }
         }
     }
     if let Some(TokenState::NeedsSecret { client_id, field, refused }) = next_state(app) {
-        lines.push(Line::default());
-        lines.extend(secret_prompt(app, client_id, refused.as_deref()));
-        let para = Paragraph::new(lines).wrap(Wrap { trim: false });
-        let used = u16::try_from(para.line_count(area.width)).unwrap_or(u16::MAX).min(area.height.saturating_sub(2));
-        f.render_widget(para, Rect { height: used, ..area });
+        lines.push(Para::text(""));
+        lines.extend(secret_prompt(app, client_id, refused.as_deref()).into_iter().map(Para::text));
+        let rows = view::layout(&lines, area.width, f.area().width);
+        let used = u16::try_from(rows.len()).unwrap_or(u16::MAX).min(area.height.saturating_sub(2));
+        view::draw_rows(f, Rect { height: used, ..area }, &rows, 0);
         let below = Rect { y: area.y + used + 1, height: area.height.saturating_sub(used + 1), ..area };
         let hint = "shown as dots; sent only to the app's token endpoint".to_string();
-        crate::wizard::view::field(f, below, app, field, true, Some((hint, false)));
+        view::field(f, below, app, field, true, Some((hint, false)));
         return;
     }
     if offers_to_keep(app)
         && let Some(typed) = &app.client_secret
     {
         let account = secret_account(app, &typed.client_id).map(|a| a.key()).unwrap_or_default();
-        lines.push(Line::default());
-        lines.push(Line::styled(
+        lines.push(Para::text(""));
+        lines.push(Para::text(Line::styled(
             format!(
                 "The client secret you typed worked. k keeps it in the OS keyring (service \"{}\", account \"{account}\"), where the next run and calsync authorize find it; without k it is forgotten when calsync ends.",
                 crate::secrets::SERVICE
             ),
             t.accent(),
-        ));
+        )));
     }
     if let Some((url, start)) = app.tokens.iter().find_map(|x| match &x.state {
         TokenState::Waiting { url: Some(u), start_url } => Some((u.clone(), start_url.clone())),
         _ => None,
     }) {
-        lines.push(Line::default());
+        lines.push(Para::text(""));
         if let Some(s) = start {
-            lines.push(Line::from("If no browser opened, open this address on this machine:"));
-            lines.push(Line::styled(format!("  {s}"), t.accent()));
-            lines.push(Line::from(
+            lines.push(Para::text("If no browser opened, open this address on this machine:"));
+            lines.push(Para::link(&s, 2, t.accent()));
+            lines.push(Para::text(
                 "or the full address, under this box, from anywhere that can reach the sign-in page.",
             ));
         } else {
-            lines.push(Line::from("Open the address under this box in a browser."));
+            lines.push(Para::text("Open the address under this box in a browser."));
         }
         let _ = url;
-        lines.push(Line::default());
-        lines.push(Line::from(
+        lines.push(Para::text(""));
+        lines.push(Para::text(
             "If the browser cannot reach this machine, paste the address it ends on here and press Enter (an AADSTS code from an error page is explained):",
         ));
         let typed = app.editing.as_ref().map(|f| f.value.clone()).unwrap_or_default();
-        lines.push(Line::styled(format!("> {typed}"), t.accent()));
+        lines.push(Para::hang(Line::styled(format!("> {typed}"), t.accent()), 2));
     } else if current(app).is_some() {
-        lines.push(Line::default());
-        lines.push(Line::from(
+        lines.push(Para::text(""));
+        lines.push(Para::text(
             "Enter opens the Microsoft sign-in in your browser. It asks for the password every time, so the token cannot silently go to the account your browser is already signed in as.",
         ));
     } else {
-        lines.push(Line::default());
-        lines.push(Line::styled(finished(app), t.ok()));
+        lines.push(Para::text(""));
+        lines.push(Para::text(Line::styled(finished(app), t.ok())));
     }
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    view::draw_rows(f, area, &view::layout(&lines, area.width, f.area().width), 0);
 }
 
 /// What the secret prompt says: which app, why, and where its secret comes from.
