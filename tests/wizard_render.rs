@@ -521,3 +521,34 @@ async fn the_troubleshoot_repairs_scroll_to_the_last_at_80x24() {
     assert!(words(&end).contains(&format!("{} {}", last.kind.label(), last.name)), "{end}");
     assert!(end.contains(&want), "{want:?} not shown:\n{end}");
 }
+
+/// The Token step asking for the app's client secret (found neither in the keyring nor in
+/// CALSYNC_CLIENT_SECRET), with some of it typed: dots only.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_client_secret_prompt() {
+    let sb = sandbox().await;
+    let c = client(&sb);
+    let mut app = App::new(false);
+    app.color = false;
+    app.start(calsync::wizard::Journey::Reauth);
+    let mut info = probe(&c).await.unwrap();
+    info.url = "https://dev123.service-now.com".into();
+    app.generation = 1;
+    app.handle(found(&c, 1, info));
+    let tasks = vec![calsync::wizard::TokenTask {
+        credential: "Contoso Graph Personal".into(),
+        user: "rooms-delegate@contoso.com".into(),
+        state: calsync::wizard::TokenState::Pending,
+    }];
+    app.enter(Screen::Token(calsync::wizard::Tokens { tasks, paste: None }));
+    key(&mut app, KeyCode::Enter);
+    let g = app.generation;
+    app.handle(Event::SignedIn(
+        g,
+        Err(calsync::wizard::Failure::NoClientSecret(calsync::sandbox::seed::CLIENT_ID.into())),
+    ));
+    for ch in "sbx~Q8p2".chars() {
+        key(&mut app, KeyCode::Char(ch));
+    }
+    snap(&app, "11a_token_client_secret");
+}

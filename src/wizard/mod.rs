@@ -26,7 +26,8 @@
 //!   admin chose, shared by every step so going back keeps it; `Done` is what the journey
 //!   did (the lines written, the last failed apply, the sign-ins, the hand-overs), carried
 //!   forward for the summary, the message on leaving and the exit code. Once something
-//!   was written the setup goes forward only (`App::can_go_back`).
+//!   was written the setup goes forward only (`App::can_go_back`). A client secret typed
+//!   on Get OAuth Token stays on `App` too: every later sign-in of its app uses it.
 //!
 //! The cursor, focus and scroll position stay on `App`: every list and form has them, and
 //! they start over on each screen.
@@ -471,6 +472,27 @@ pub enum TokenState {
     },
     Failed(String),
     Skipped,
+    /// Neither the OS keyring nor CALSYNC_CLIENT_SECRET has the app's client secret: the
+    /// step asks for it in a masked field. `refused` says why a secret typed before did
+    /// not work.
+    NeedsSecret {
+        client_id: String,
+        field: TextField,
+        refused: Option<String>,
+    },
+}
+
+/// A client secret typed into the Token step, for the app it was asked for. It goes with
+/// each sign-in of that app, and to the OS keyring only when the admin says so (`k`),
+/// after a sign-in showed that it works. Debug output never shows it.
+#[derive(Debug, Clone)]
+pub struct TypedSecret {
+    pub client_id: String,
+    pub secret: SecretString,
+    /// A sign-in with it went through, so keeping it is worth offering.
+    pub worked: bool,
+    /// It is in the OS keyring now.
+    pub kept: bool,
 }
 
 /// One room as the Rooms step lists it.
@@ -642,6 +664,8 @@ pub enum Event {
     RoomsChecked(u64, steps::roomcheck::RoomCheck),
     /// The instance password went to the OS keyring (its account key), or why not.
     Kept(Result<String, String>),
+    /// The typed client secret went to the OS keyring (its account key), or why not.
+    SecretKept(Result<String, String>),
     /// A signal: leave now, and exit as the signal says.
     Signal(Signal),
 }
@@ -708,6 +732,8 @@ pub enum Effect {
         conn: Connection,
         credential: String,
         user: String,
+        /// The client secret the admin typed, used when the credential's app is this one.
+        secret: Option<TypedSecret>,
     },
     /// Stop the task started for this generation; its result, if any, is dropped.
     Cancel {
@@ -720,6 +746,12 @@ pub enum Effect {
         line: String,
     },
     SavePlan(Plan),
+    /// Keep the typed client secret in the OS keyring, under the account
+    /// `calsync authorize` reads, as the admin asked.
+    KeepSecret {
+        account: crate::secrets::Account,
+        secret: SecretString,
+    },
     /// Keep the instance password in the OS keyring, as the admin asked.
     KeepPassword {
         account: crate::secrets::Account,
@@ -762,6 +794,9 @@ pub struct App {
     /// The admin stepped back from a review with changes and has changed nothing since:
     /// Ctrl-C still asks before those changes are left unapplied.
     pub review_left: bool,
+    /// The client secret typed on the Token step, if one was asked for. It outlives the
+    /// step: every later sign-in of the same app uses it until calsync ends.
+    pub client_secret: Option<TypedSecret>,
     /// The signal the wizard is leaving on.
     pub signal: Option<Signal>,
     pub busy: Option<Busy>,
@@ -798,6 +833,7 @@ impl App {
             conn: None,
             done: Done::default(),
             review_left: false,
+            client_secret: None,
             signal: None,
             busy: None,
             generation: 0,
@@ -824,6 +860,10 @@ impl App {
     }
 
     pub fn steps(&self) -> Vec<Step> {
+        // A sign-in started from a finding goes to the instance and back to the findings.
+        if self.journey == Journey::Troubleshoot && matches!(self.step(), Step::Token | Step::Handover) {
+            return vec![Step::Instance, Step::Findings, Step::Token, Step::Handover];
+        }
         journey_steps(self.journey, self.draft.choice)
     }
 
@@ -858,12 +898,12 @@ impl App {
     }
 
     /// The journey's sign-ins as they stand: on Get OAuth Token its own, after it those it
-    /// handed on, before it (in the setup) those it will run.
+    /// handed on, before it (once the setup is written) those it will run.
     pub fn sign_ins(&self) -> Vec<TokenTask> {
         match &self.screen {
             Screen::Token(t) => t.tasks.clone(),
             _ if !self.done.tokens.is_empty() => self.done.tokens.clone(),
-            _ if self.journey == Journey::Setup => steps::token::for_setup(&self.draft),
+            _ if self.journey == Journey::Setup && self.done.written.is_some() => steps::token::for_setup(&self.draft),
             _ => vec![],
         }
     }
@@ -1028,6 +1068,7 @@ impl App {
                 });
                 vec![]
             }
+            (_, Event::SecretKept(r)) => steps::token::secret_kept(self, r),
             (_, Event::Kept(r)) => {
                 self.notice = Some(match r {
                     Ok(key) => {

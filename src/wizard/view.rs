@@ -242,33 +242,236 @@ pub fn rows(area: Rect, heights: &[u16]) -> Vec<Rect> {
     out
 }
 
-/// Rows `lines` take when word-wrapped at `width`, as Paragraph's word wrapping lays them
-/// out: words move whole to the next row, a word longer than a row is cut.
+/// Rows `lines` take when drawn word-wrapped (`Wrap { trim: false }`) at `width`: counted by
+/// the Paragraph that draws them, so a height or a scroll limit built on it is exact.
 pub fn wrapped_height(lines: &[Line], width: u16) -> u16 {
-    let w = width.max(1) as usize;
-    let rows_of = |text: &str| -> usize {
-        let (mut rows, mut used) = (1usize, 0usize);
-        for word in text.split(' ') {
-            let n = word.chars().count();
-            let need = if used == 0 { n } else { used + 1 + n };
-            if need <= w {
-                used = need;
-            } else if n <= w {
-                rows += 1;
-                used = n;
-            } else {
-                // Cut over whole rows, counted from a fresh row (at most one row too many).
-                rows += usize::from(used > 0) + n.div_ceil(w) - 1;
-                used = n - (n.div_ceil(w) - 1) * w;
+    let rows = Paragraph::new(lines.to_vec()).wrap(Wrap { trim: false }).line_count(width.max(1));
+    u16::try_from(rows).unwrap_or(u16::MAX)
+}
+
+/// One logical line of a step's text, before it is laid out at a width. Words wrap with a
+/// hanging indent: continuation rows start `hang` columns in, so a list item's second row
+/// stays under its text. A link is never broken by the wrapping: it is drawn on a row of
+/// its own where it fits, and otherwise from the terminal's left edge across its whole
+/// width (over the box's border), continued on the next rows the same way, so that the
+/// selected rows hold the address and nothing else.
+#[derive(Debug, Clone)]
+pub enum Para {
+    Text { line: Line<'static>, hang: usize },
+    Link { url: String, indent: usize, style: Style },
+}
+
+impl Para {
+    /// A line whose continuation rows hang under its text: two columns further in than
+    /// its own leading spaces when it is indented (a list item), flush when it is prose.
+    pub fn text(line: impl Into<Line<'static>>) -> Para {
+        let line = line.into();
+        let lead = line.spans.iter().flat_map(|s| s.content.chars()).take_while(|c| *c == ' ').count();
+        Para::Text { line, hang: if lead > 0 { lead + 2 } else { 0 } }
+    }
+
+    /// A line whose continuation rows start `hang` columns in (after a status mark).
+    pub fn hang(line: impl Into<Line<'static>>, hang: usize) -> Para {
+        Para::Text { line: line.into(), hang }
+    }
+
+    pub fn link(url: &str, indent: usize, style: Style) -> Para {
+        Para::Link { url: url.to_string(), indent, style }
+    }
+}
+
+/// One row as drawn: in the step's area, or across the whole terminal width.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Row {
+    Content(Line<'static>),
+    Full(Line<'static>),
+}
+
+/// The rows `paras` take in a step area `width` wide, in a terminal `full` wide.
+pub fn layout(paras: &[Para], width: u16, full: u16) -> Vec<Row> {
+    let (width, full) = (usize::from(width.max(1)), usize::from(full.max(width.max(1))));
+    let mut out = vec![];
+    for p in paras {
+        match p {
+            Para::Text { line, hang } => out.extend(wrap(line, width, *hang).into_iter().map(Row::Content)),
+            Para::Link { url, indent, style } => {
+                let chars: Vec<char> = url.chars().collect();
+                if indent + chars.len() <= width {
+                    out.push(Row::Content(Line::styled(format!("{}{url}", " ".repeat(*indent)), *style)));
+                } else {
+                    for c in chars.chunks(full) {
+                        out.push(Row::Full(Line::styled(c.iter().collect::<String>(), *style)));
+                    }
+                }
             }
         }
-        rows
-    };
-    lines
-        .iter()
-        .map(|l| {
-            let text: String = l.spans.iter().map(|s| s.content.as_ref()).collect();
-            rows_of(&text) as u16
+    }
+    out
+}
+
+/// Draws laid-out rows in `area`, from row `scroll` on.
+pub fn draw_rows(f: &mut Frame, area: Rect, rows: &[Row], scroll: u16) {
+    let frame = f.area();
+    for (i, row) in rows.iter().skip(usize::from(scroll)).take(usize::from(area.height)).enumerate() {
+        let y = area.y + u16::try_from(i).unwrap_or(u16::MAX);
+        match row {
+            Row::Content(l) => f.render_widget(Paragraph::new(l.clone()), Rect { y, height: 1, ..area }),
+            Row::Full(l) => {
+                let r = Rect { x: frame.x, y, width: frame.width, height: 1 };
+                f.render_widget(Clear, r);
+                f.render_widget(Paragraph::new(l.clone()), r);
+            }
+        }
+    }
+}
+
+/// Word-wraps one line at `width` columns; continuation rows start with `hang` spaces. A
+/// word longer than a row is cut where the row ends.
+fn wrap(line: &Line<'static>, width: usize, hang: usize) -> Vec<Line<'static>> {
+    let hang = if hang + 8 > width { 0 } else { hang };
+    let cells: Vec<(char, Style)> =
+        line.spans.iter().flat_map(|s| s.content.chars().map(move |c| (c, s.style))).collect();
+    let mut rows: Vec<Vec<(char, Style)>> = vec![vec![]];
+    let mut pending: Vec<(char, Style)> = vec![];
+    let mut i = 0;
+    while i < cells.len() {
+        let space = cells[i].0 == ' ';
+        let start = i;
+        while i < cells.len() && (cells[i].0 == ' ') == space {
+            i += 1;
+        }
+        let token = &cells[start..i];
+        if space {
+            pending.extend_from_slice(token);
+            continue;
+        }
+        let cur = rows.last().map_or(&[][..], Vec::as_slice);
+        let fresh = cur.iter().all(|(c, _)| *c == ' ');
+        if cur.len() + pending.len() + token.len() <= width {
+            let r = rows.last_mut().expect("a row");
+            r.append(&mut pending);
+            r.extend_from_slice(token);
+            continue;
+        }
+        if !fresh && hang + token.len() <= width {
+            pending.clear();
+            let mut r = vec![(' ', Style::default()); hang];
+            r.extend_from_slice(token);
+            rows.push(r);
+            continue;
+        }
+        // A word no row holds is cut where rows end, starting where it stands.
+        let r = rows.last_mut().expect("a row");
+        if fresh {
+            r.append(&mut pending);
+        } else {
+            pending.clear();
+            r.push((' ', Style::default()));
+        }
+        let mut rest = token;
+        let n = rest.len().min(width.saturating_sub(r.len()));
+        r.extend_from_slice(&rest[..n]);
+        rest = &rest[n..];
+        while !rest.is_empty() {
+            let mut r = vec![(' ', Style::default()); hang];
+            let n = rest.len().min(width - hang);
+            r.extend_from_slice(&rest[..n]);
+            rest = &rest[n..];
+            rows.push(r);
+        }
+    }
+    rows.into_iter()
+        .map(|r| {
+            let mut spans: Vec<Span<'static>> = vec![];
+            for (c, style) in r {
+                match spans.last_mut() {
+                    Some(last) if last.style == style => last.content.to_mut().push(c),
+                    _ => spans.push(Span::styled(c.to_string(), style)),
+                }
+            }
+            Line::from(spans).style(line.style)
         })
-        .sum()
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    /// The rows a word-wrapped Paragraph really draws `text` on, `width` wide.
+    fn drawn_rows(text: &str, width: u16) -> u16 {
+        let mut t = Terminal::new(TestBackend::new(width, 60)).unwrap();
+        t.draw(|f| f.render_widget(Paragraph::new(text.to_string()).wrap(Wrap { trim: false }), f.area())).unwrap();
+        let buf = t.backend().buffer();
+        (0..60u16).rev().find(|&y| (0..width).any(|x| buf[(x, y)].symbol() != " ")).map_or(0, |y| y + 1)
+    }
+
+    #[test]
+    fn wrapped_height_counts_the_rows_the_paragraph_draws() {
+        let cases = [
+            "the connection URL \"https://graph.microsoft.com/v1.0\" names a version: enter exactly https://graph.microsoft.com",
+            "a https://dev123.service-now.com/oauth_2_0_credentials.do?sys_id=0123456789abcdef0123456789abcdef b",
+            "words  with   several    spaces     between      them and a tail that wraps over the edge",
+            "x abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghij y",
+            "Ignored: the redirect's state does not match this sign-in (a stale or forged redirect), so it was not used",
+        ];
+        for text in cases {
+            for width in [10u16, 17, 23, 40, 58, 76] {
+                assert_eq!(
+                    wrapped_height(&[Line::from(text)], width),
+                    drawn_rows(text, width),
+                    "{text:?} at {width} columns"
+                );
+            }
+        }
+    }
+
+    fn texts(rows: &[Row]) -> Vec<String> {
+        rows.iter()
+            .map(|r| match r {
+                Row::Content(l) => format!("C|{l}"),
+                Row::Full(l) => format!("F|{l}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn continuation_rows_hang_and_links_stay_whole() {
+        let paras = [
+            Para::hang("done    Contoso Graph Personal: token on the instance (2 records)", 8),
+            Para::text("  Contoso Graph Personal: signed in as rooms-delegate@contoso.com (Rooms Delegate)"),
+            Para::link(
+                "https://dev123.service-now.com/oauth_credential.do?sys_id=0123456789abcdef0123456789abcdef",
+                4,
+                Style::default(),
+            ),
+            Para::text("a prose line that wraps back to the left edge when it is long"),
+        ];
+        assert_eq!(
+            texts(&layout(&paras, 40, 44)),
+            [
+                "C|done    Contoso Graph Personal: token on",
+                "C|        the instance (2 records)",
+                "C|  Contoso Graph Personal: signed in as",
+                "C|    rooms-delegate@contoso.com (Rooms",
+                "C|    Delegate)",
+                "F|https://dev123.service-now.com/oauth_credent",
+                "F|ial.do?sys_id=0123456789abcdef0123456789abcd",
+                "F|ef",
+                "C|a prose line that wraps back to the left",
+                "C|edge when it is long",
+            ]
+        );
+        // Where the link fits, it is an ordinary row with its indent.
+        let wide = layout(&paras[2..3], 100, 104);
+        assert_eq!(
+            texts(&wide),
+            ["C|    https://dev123.service-now.com/oauth_credential.do?sys_id=0123456789abcdef0123456789abcdef"]
+        );
+        // A word longer than a row is cut where rows end; nothing is lost.
+        let cut = layout(&[Para::hang("x abcdefghijklmnopqrstuvwxyz", 2)], 10, 10);
+        assert_eq!(texts(&cut), ["C|x abcdefgh", "C|  ijklmnop", "C|  qrstuvwx", "C|  yz"]);
+    }
 }
