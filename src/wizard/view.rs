@@ -225,9 +225,11 @@ pub fn field(
     2
 }
 
-/// A paragraph of plain text that wraps.
+/// Plain text that wraps, each line's continuation rows hanging under its text
+/// (`Para::text`).
 pub fn text(f: &mut Frame, area: Rect, lines: Vec<Line<'static>>) {
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    let paras: Vec<Para> = lines.into_iter().map(Para::text).collect();
+    draw_rows(f, area, &layout(&paras, area.width, f.area().width), 0);
 }
 
 /// Splits the content area into rows of the given heights, from the top.
@@ -262,12 +264,14 @@ pub enum Para {
 }
 
 impl Para {
-    /// A line whose continuation rows hang under its text: two columns further in than
-    /// its own leading spaces when it is indented (a list item), flush when it is prose.
+    /// A line whose continuation rows hang under its text: under the second column when
+    /// it starts with a label or mark set off by two spaces or more ("ok    ...",
+    /// "Profile         ..."), under the text of a "- " item, two columns further in than
+    /// its own leading spaces when it is indented, and flush when it is prose.
     pub fn text(line: impl Into<Line<'static>>) -> Para {
         let line = line.into();
-        let lead = line.spans.iter().flat_map(|s| s.content.chars()).take_while(|c| *c == ' ').count();
-        Para::Text { line, hang: if lead > 0 { lead + 2 } else { 0 } }
+        let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+        Para::Text { line, hang: hang_of(&text) }
     }
 
     /// A line whose continuation rows start `hang` columns in (after a status mark).
@@ -278,6 +282,22 @@ impl Para {
     pub fn link(url: &str, indent: usize, style: Style) -> Para {
         Para::Link { url: url.to_string(), indent, style }
     }
+}
+
+/// Where the continuation rows of `text` start (see `Para::text`).
+fn hang_of(text: &str) -> usize {
+    let lead = text.chars().take_while(|c| *c == ' ').count();
+    let rest: Vec<char> = text.chars().skip(lead).collect();
+    if matches!(rest.as_slice(), ['-' | '*' | '+', ' ', c, ..] if *c != ' ') {
+        return lead + 2;
+    }
+    let word = rest.iter().take_while(|c| **c != ' ').count();
+    let gap = rest.iter().skip(word).take_while(|c| **c == ' ').count();
+    // A label column: a short first word set off by at least two spaces, then more text.
+    if word > 0 && gap >= 2 && word + gap <= 24 && rest.len() > word + gap {
+        return lead + word + gap;
+    }
+    if lead > 0 { lead + 2 } else { 0 }
 }
 
 /// One row as drawn: in the step's area, or across the whole terminal width.
@@ -473,5 +493,16 @@ mod tests {
         // A word longer than a row is cut where rows end; nothing is lost.
         let cut = layout(&[Para::hang("x abcdefghijklmnopqrstuvwxyz", 2)], 10, 10);
         assert_eq!(texts(&cut), ["C|x abcdefgh", "C|  ijklmnop", "C|  qrstuvwx", "C|  yz"]);
+    }
+
+    #[test]
+    fn continuation_rows_hang_under_a_label_a_mark_or_an_item() {
+        assert_eq!(hang_of("  ok    Workplace Calendar Synchronization 3.4.6"), 8);
+        assert_eq!(hang_of("Profile         Microsoft Exchange Online_personalAuth default profile"), 16);
+        assert_eq!(hang_of("- Each user's own reservations sync with their personal token"), 2);
+        assert_eq!(hang_of("              Application: Workplace Calendar Synchronization"), 16);
+        assert_eq!(hang_of("  created alias Contoso_Graph_Personal"), 4);
+        assert_eq!(hang_of("Prose wraps back to the left edge."), 0);
+        assert_eq!(hang_of("ok    "), 0, "a label with nothing after it");
     }
 }
