@@ -313,7 +313,7 @@ pub fn layout(paras: &[Para], width: u16, full: u16) -> Vec<Row> {
     let mut out = vec![];
     for p in paras {
         match p {
-            Para::Text { line, hang } => out.extend(wrap(line, width, *hang).into_iter().map(Row::Content)),
+            Para::Text { line, hang } => out.extend(wrap(line, width, full, *hang)),
             Para::Link { url, indent, style } => {
                 let chars: Vec<char> = url.chars().collect();
                 if indent + chars.len() <= width {
@@ -346,13 +346,26 @@ pub fn draw_rows(f: &mut Frame, area: Rect, rows: &[Row], scroll: u16) {
 }
 
 /// Word-wraps one line at `width` columns; continuation rows start with `hang` spaces. A
-/// word longer than a row is cut where the row ends.
-fn wrap(line: &Line<'static>, width: usize, hang: usize) -> Vec<Line<'static>> {
+/// word longer than a row is cut where the row ends, except an address (http:// or
+/// https://), which goes on rows of its own across the whole terminal (`full` wide), as a
+/// link does.
+fn wrap(line: &Line<'static>, width: usize, full: usize, hang: usize) -> Vec<Row> {
     let hang = if hang + 8 > width { 0 } else { hang };
     let cells: Vec<(char, Style)> =
         line.spans.iter().flat_map(|s| s.content.chars().map(move |c| (c, s.style))).collect();
     let mut rows: Vec<Vec<(char, Style)>> = vec![vec![]];
+    let mut done: Vec<Row> = vec![];
     let mut pending: Vec<(char, Style)> = vec![];
+    let to_line = |r: Vec<(char, Style)>| -> Line<'static> {
+        let mut spans: Vec<Span<'static>> = vec![];
+        for (c, style) in r {
+            match spans.last_mut() {
+                Some(last) if last.style == style => last.content.to_mut().push(c),
+                _ => spans.push(Span::styled(c.to_string(), style)),
+            }
+        }
+        Line::from(spans).style(line.style)
+    };
     let mut i = 0;
     while i < cells.len() {
         let space = cells[i].0 == ' ';
@@ -367,6 +380,10 @@ fn wrap(line: &Line<'static>, width: usize, hang: usize) -> Vec<Line<'static>> {
         }
         let cur = rows.last().map_or(&[][..], Vec::as_slice);
         let fresh = cur.iter().all(|(c, _)| *c == ' ');
+        if fresh && !done.is_empty() {
+            // A continuation row after an address starts at its hang, not a space later.
+            pending.clear();
+        }
         if cur.len() + pending.len() + token.len() <= width {
             let r = rows.last_mut().expect("a row");
             r.append(&mut pending);
@@ -378,6 +395,16 @@ fn wrap(line: &Line<'static>, width: usize, hang: usize) -> Vec<Line<'static>> {
             let mut r = vec![(' ', Style::default()); hang];
             r.extend_from_slice(token);
             rows.push(r);
+            continue;
+        }
+        let word: String = token.iter().map(|(c, _)| *c).collect();
+        if word.starts_with("http://") || word.starts_with("https://") {
+            pending.clear();
+            done.extend(rows.drain(..).filter(|r| !r.iter().all(|(c, _)| *c == ' ')).map(|r| Row::Content(to_line(r))));
+            for c in token.chunks(full) {
+                done.push(Row::Full(to_line(c.to_vec())));
+            }
+            rows.push(vec![(' ', Style::default()); hang]);
             continue;
         }
         // A word no row holds is cut where rows end, starting where it stands.
@@ -400,18 +427,11 @@ fn wrap(line: &Line<'static>, width: usize, hang: usize) -> Vec<Line<'static>> {
             rows.push(r);
         }
     }
-    rows.into_iter()
-        .map(|r| {
-            let mut spans: Vec<Span<'static>> = vec![];
-            for (c, style) in r {
-                match spans.last_mut() {
-                    Some(last) if last.style == style => last.content.to_mut().push(c),
-                    _ => spans.push(Span::styled(c.to_string(), style)),
-                }
-            }
-            Line::from(spans).style(line.style)
-        })
-        .collect()
+    // After an address, a row holding only the hang is not drawn.
+    let tail =
+        if done.is_empty() { rows } else { rows.into_iter().filter(|r| r.iter().any(|(c, _)| *c != ' ')).collect() };
+    done.extend(tail.into_iter().map(|r| Row::Content(to_line(r))));
+    done
 }
 
 #[cfg(test)]
@@ -504,5 +524,23 @@ mod tests {
         assert_eq!(hang_of("  created alias Contoso_Graph_Personal"), 4);
         assert_eq!(hang_of("Prose wraps back to the left edge."), 0);
         assert_eq!(hang_of("ok    "), 0, "a label with nothing after it");
+    }
+
+    #[test]
+    fn an_address_inside_a_sentence_is_not_cut() {
+        let url = "http://127.0.0.1:41437/sn_wsd_rsvsync_reservable_sync_configuration.do?sys_id=e62a46e82951d2fccd9e9b2c36a2570f";
+        let rows = layout(&[Para::text(format!("    Open {url} and click Activate, then press c."))], 76, 80);
+        assert_eq!(
+            texts(&rows),
+            [
+                "C|    Open".to_string(),
+                format!("F|{}", &url[..80]),
+                format!("F|{}", &url[80..]),
+                "C|      and click Activate, then press c.".to_string(),
+            ]
+        );
+        // Where it fits, it stays in its sentence.
+        let wide = layout(&[Para::text(format!("Open {url} now"))], 120, 124);
+        assert_eq!(texts(&wide), [format!("C|Open {url} now")]);
     }
 }
