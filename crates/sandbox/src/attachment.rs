@@ -5,7 +5,7 @@
 //! (`GET .../{sys_id}/file`) and delete (`DELETE .../{sys_id}`, 204). Metadata lives in
 //! `sys_attachment`; the content sits beside the records in the state file.
 
-use super::server::{Inner, SubRequest, admit_any, envelope};
+use super::server::{AttachmentPath, Inner, SubRequest, admit_any, envelope};
 use super::store::{Caller, Display, RenderOptions, Row, new_sys_id, now_utc};
 use axum::Extension;
 use axum::body::Bytes;
@@ -62,7 +62,7 @@ pub async fn collection(
 pub async fn record(
     State(inner): State<Arc<Inner>>,
     method: Method,
-    Path(id): Path<String>,
+    Path(AttachmentPath { sys_id: id }): Path<AttachmentPath>,
     Query(params): Query<HashMap<String, String>>,
     headers: HeaderMap,
     sub: Option<Extension<SubRequest>>,
@@ -99,7 +99,7 @@ pub async fn record(
 
 pub async fn file(
     State(inner): State<Arc<Inner>>,
-    Path(id): Path<String>,
+    Path(AttachmentPath { sys_id: id }): Path<AttachmentPath>,
     headers: HeaderMap,
     sub: Option<Extension<SubRequest>>,
 ) -> Response {

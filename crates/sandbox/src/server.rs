@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum::{Extension, Router};
 use base64::Engine;
+use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -77,20 +78,39 @@ impl Inner {
 #[derive(Debug, Clone)]
 pub struct SubRequest(pub Caller);
 
+/// A Table API path's parameters, taken by name: a versioned route also carries `version`,
+/// which the API ignores (`/api/now/v2/table/...` answers as `/api/now/table/...`).
+#[derive(Debug, Deserialize)]
+pub struct TablePath {
+    table: String,
+}
+
+/// A Table API record path's parameters (see `TablePath`).
+#[derive(Debug, Deserialize)]
+pub struct RecordPath {
+    table: String,
+    sys_id: String,
+}
+
+/// An Attachment API record path's parameters (see `TablePath`).
+#[derive(Debug, Deserialize)]
+pub struct AttachmentPath {
+    pub sys_id: String,
+}
+
 pub fn router(inner: Arc<Inner>) -> Router {
-    Router::new()
-        .route("/api/now/table/{table}", any(table_collection))
-        .route("/api/now/table/{table}/{sys_id}", any(table_record))
-        .route("/api/now/{version}/table/{table}", any(versioned_collection))
-        .route("/api/now/{version}/table/{table}/{sys_id}", any(versioned_record))
-        .route("/api/now/batch", any(super::batch::batch))
-        .route("/api/now/{version}/batch", any(versioned_batch))
-        .route("/api/now/attachment", any(super::attachment::collection))
-        .route("/api/now/attachment/{sys_id}", any(super::attachment::record))
-        .route("/api/now/attachment/{sys_id}/file", get(super::attachment::file))
-        .route("/api/now/{version}/attachment", any(versioned_attachments))
-        .route("/api/now/{version}/attachment/{sys_id}", any(versioned_attachment))
-        .route("/api/now/{version}/attachment/{sys_id}/file", get(versioned_attachment_file))
+    let mut router = Router::new();
+    // Each REST API answers the same with and without a version in its path.
+    for api in ["/api/now", "/api/now/{version}"] {
+        router = router
+            .route(&format!("{api}/table/{{table}}"), any(table_collection))
+            .route(&format!("{api}/table/{{table}}/{{sys_id}}"), any(table_record))
+            .route(&format!("{api}/batch"), any(super::batch::batch))
+            .route(&format!("{api}/attachment"), any(super::attachment::collection))
+            .route(&format!("{api}/attachment/{{sys_id}}"), any(super::attachment::record))
+            .route(&format!("{api}/attachment/{{sys_id}}/file"), get(super::attachment::file));
+    }
+    router
         .route("/", get(home))
         .merge(super::identity::routes())
         .merge(super::graph::routes())
@@ -141,49 +161,6 @@ async fn answer_as_asked(req: axum::extract::Request, next: axum::middleware::Ne
     parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/xml; charset=UTF-8"));
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, axum::body::Body::from(super::xml::from_json(&value)))
-}
-
-async fn versioned_batch(
-    state: State<Arc<Inner>>,
-    method: Method,
-    Path(_v): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    super::batch::batch(state, method, headers, body).await
-}
-
-async fn versioned_attachments(
-    state: State<Arc<Inner>>,
-    method: Method,
-    Path(_v): Path<String>,
-    q: Query<HashMap<String, String>>,
-    headers: HeaderMap,
-    sub: Option<Extension<SubRequest>>,
-) -> Response {
-    super::attachment::collection(state, method, q, headers, sub).await
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn versioned_attachment(
-    state: State<Arc<Inner>>,
-    method: Method,
-    Path((_v, id)): Path<(String, String)>,
-    q: Query<HashMap<String, String>>,
-    headers: HeaderMap,
-    sub: Option<Extension<SubRequest>>,
-    body: Bytes,
-) -> Response {
-    super::attachment::record(state, method, Path(id), q, headers, sub, body).await
-}
-
-async fn versioned_attachment_file(
-    state: State<Arc<Inner>>,
-    Path((_v, id)): Path<(String, String)>,
-    headers: HeaderMap,
-    sub: Option<Extension<SubRequest>>,
-) -> Response {
-    super::attachment::file(state, Path(id), headers, sub).await
 }
 
 pub fn envelope(status: u16, message: &str, detail: Option<&str>) -> Response {
@@ -393,36 +370,10 @@ async fn admit(
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn versioned_collection(
-    state: State<Arc<Inner>>,
-    method: Method,
-    Path((_v, table)): Path<(String, String)>,
-    q: Query<HashMap<String, String>>,
-    headers: HeaderMap,
-    sub: Option<Extension<SubRequest>>,
-    body: Bytes,
-) -> Response {
-    table_collection(state, method, Path(table), q, headers, sub, body).await
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn versioned_record(
-    state: State<Arc<Inner>>,
-    method: Method,
-    Path((_v, table, id)): Path<(String, String, String)>,
-    q: Query<HashMap<String, String>>,
-    headers: HeaderMap,
-    sub: Option<Extension<SubRequest>>,
-    body: Bytes,
-) -> Response {
-    table_record(state, method, Path((table, id)), q, headers, sub, body).await
-}
-
-#[allow(clippy::too_many_arguments)]
 async fn table_collection(
     State(inner): State<Arc<Inner>>,
     method: Method,
-    Path(table): Path<String>,
+    Path(TablePath { table }): Path<TablePath>,
     Query(params): Query<HashMap<String, String>>,
     headers: HeaderMap,
     sub: Option<Extension<SubRequest>>,
@@ -522,7 +473,7 @@ fn list(inner: &Inner, table: &str, params: &HashMap<String, String>, caller: &C
 async fn table_record(
     State(inner): State<Arc<Inner>>,
     method: Method,
-    Path((table, sys_id)): Path<(String, String)>,
+    Path(RecordPath { table, sys_id }): Path<RecordPath>,
     Query(params): Query<HashMap<String, String>>,
     headers: HeaderMap,
     sub: Option<Extension<SubRequest>>,
