@@ -7,9 +7,11 @@
 mod attachment;
 pub mod auth;
 mod batch;
+mod code_grant;
 pub mod graph;
 pub mod identity;
 mod names;
+mod page;
 pub mod query;
 pub mod schema;
 pub mod seed;

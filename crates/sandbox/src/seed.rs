@@ -2,7 +2,7 @@
 //! spoke holds before anyone configures it (Normal mode, the spoke's defaults).
 
 use super::schema;
-use super::store::{Row, Store, new_sys_id, now_utc};
+use super::store::Store;
 use crate::names;
 
 /// The sandbox's admin login. It guards nothing but a simulation on loopback.
@@ -27,27 +27,8 @@ impl Seeder {
     }
 
     fn add(&mut self, table: &str, fields: &[(&'static str, &str)]) -> String {
-        let mut row = Row::new();
-        for c in schema::columns_in(table, self.store.columns) {
-            row.insert(c.name.to_string(), c.default.to_string());
-        }
-        let id = fields.iter().find(|(k, _)| *k == "sys_id").map(|(_, v)| v.to_string()).unwrap_or_else(new_sys_id);
-        let now = now_utc();
-        for (k, v) in [
-            ("sys_id", id.as_str()),
-            ("sys_class_name", table),
-            ("sys_created_on", &now),
-            ("sys_updated_on", &now),
-            ("sys_created_by", "system"),
-            ("sys_updated_by", "system"),
-        ] {
-            row.insert(k.to_string(), v.to_string());
-        }
-        for (k, v) in fields {
-            row.insert(self.col(table, k).to_string(), v.to_string());
-        }
-        self.store.rows.push(row);
-        id
+        let spelled: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (self.col(table, k), *v)).collect();
+        self.store.add_system_record(table, &spelled)
     }
 }
 
