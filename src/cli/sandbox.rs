@@ -78,8 +78,12 @@ pub async fn run(args: SandboxArgs) -> u8 {
     .await
     {
         Ok(s) => s,
-        Err(e) => {
+        Err(e @ sandbox::SandboxError::Bind { .. }) => {
             eprintln!("calsync: {e}; try another --port (0 picks a free one)");
+            return exit::USAGE;
+        }
+        Err(e) => {
+            eprintln!("calsync: {e}");
             return exit::USAGE;
         }
     };
