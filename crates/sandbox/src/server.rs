@@ -3,13 +3,14 @@
 
 use super::schema;
 use super::shared::{Locked, Shared};
-use super::store::{ApiError, Caller, Display, RenderOptions, not_found};
+use super::store::{ApiError, Caller, Display, RenderOptions, Write, not_found};
+use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
-use axum::{Extension, Router};
 use base64::Engine;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -78,21 +79,21 @@ impl Inner {
 #[derive(Debug, Clone)]
 pub struct SubRequest(pub Caller);
 
-/// A Table API path's parameters, taken by name: a versioned route also carries `version`,
-/// which the API ignores (`/api/now/v2/table/...` answers as `/api/now/table/...`).
+/// Path parameters are taken by name, so a versioned route's `version` is ignored
+/// (`/api/now/v2/table/...` answers as `/api/now/table/...`). The table a Table API path
+/// names (read by `TableRequest`).
 #[derive(Debug, Deserialize)]
 pub struct TablePath {
     table: String,
 }
 
-/// A Table API record path's parameters (see `TablePath`).
+/// The record a Table API record path names.
 #[derive(Debug, Deserialize)]
 pub struct RecordPath {
-    table: String,
     sys_id: String,
 }
 
-/// An Attachment API record path's parameters (see `TablePath`).
+/// The record an Attachment API path names (see `TablePath`).
 #[derive(Debug, Deserialize)]
 pub struct AttachmentPath {
     pub sys_id: String,
@@ -336,53 +337,54 @@ fn render_opts<'a>(inner: &'a Inner, params: &HashMap<String, String>) -> Render
     }
 }
 
-/// What every request to the instance's APIs goes through first: the fault switches
-/// and basic auth (unless it runs inside a batch, which met both once already).
-pub async fn admit_any(
-    inner: &Inner,
-    headers: &HeaderMap,
-    sub: Option<Extension<SubRequest>>,
-) -> Result<Caller, Box<Response>> {
-    if let Some(Extension(SubRequest(caller))) = sub {
-        return Ok(caller);
+/// The caller of a request to the instance's APIs, as every such request is admitted
+/// first: through the fault switches and basic auth, unless it runs inside a batch, which
+/// met both once already. A request refused there is answered with the refusal.
+pub struct Admitted(pub Caller);
+
+impl FromRequestParts<Arc<Inner>> for Admitted {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, inner: &Arc<Inner>) -> Result<Admitted, Response> {
+        if let Some(SubRequest(caller)) = parts.extensions.get::<SubRequest>() {
+            return Ok(Admitted(caller.clone()));
+        }
+        if let Some(r) = faults(inner).await {
+            return Err(r);
+        }
+        authenticate(inner, &parts.headers).map(Admitted).map_err(|r| *r)
     }
-    if let Some(r) = faults(inner).await {
-        return Err(Box::new(r));
-    }
-    authenticate(inner, headers)
 }
 
-/// What every Table API request goes through first: `admit_any`, the Accept and
-/// Content-Type headers, and the table's existence.
-async fn admit(
-    inner: &Inner,
-    method: &Method,
-    headers: &HeaderMap,
-    table: &str,
-    sub: Option<Extension<SubRequest>>,
-) -> Result<Caller, Box<Response>> {
-    let caller = admit_any(inner, headers, sub).await?;
-    check_headers(method, headers)?;
-    if schema::table(table).is_none() {
-        return Err(Box::new(envelope(400, &format!("Invalid table {table}"), None)));
-    }
-    Ok(caller)
+/// A Table API request past what every one goes through first: an admitted caller, the
+/// Accept and Content-Type headers, and a table that exists.
+pub struct TableRequest {
+    caller: Caller,
+    method: Method,
+    table: String,
 }
 
-#[allow(clippy::too_many_arguments)]
+impl FromRequestParts<Arc<Inner>> for TableRequest {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, inner: &Arc<Inner>) -> Result<TableRequest, Response> {
+        let Admitted(caller) = Admitted::from_request_parts(parts, inner).await?;
+        let Path(TablePath { table }) =
+            Path::<TablePath>::from_request_parts(parts, inner).await.map_err(IntoResponse::into_response)?;
+        check_headers(&parts.method, &parts.headers).map_err(|r| *r)?;
+        if schema::table(&table).is_none() {
+            return Err(envelope(400, &format!("Invalid table {table}"), None));
+        }
+        Ok(TableRequest { caller, method: parts.method.clone(), table })
+    }
+}
+
 async fn table_collection(
     State(inner): State<Arc<Inner>>,
-    method: Method,
-    Path(TablePath { table }): Path<TablePath>,
+    TableRequest { caller, method, table }: TableRequest,
     Query(params): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-    sub: Option<Extension<SubRequest>>,
     body: Bytes,
 ) -> Response {
-    let caller = match admit(&inner, &method, &headers, &table, sub).await {
-        Ok(c) => c,
-        Err(r) => return *r,
-    };
     match method {
         Method::GET | Method::HEAD => list(&inner, &table, &params, &caller),
         Method::POST => {
@@ -390,8 +392,12 @@ async fn table_collection(
                 return envelope(400, "Exception while reading request", Some("The payload is not valid JSON."));
             };
             let mut store = inner.store();
-            let input_display = flag(&params, "sysparm_input_display_value");
-            match store.insert(&table, &map, &caller, inner.base_url(), input_display) {
+            let write = Write {
+                caller: &caller,
+                base_url: inner.base_url(),
+                input_display: flag(&params, "sysparm_input_display_value"),
+            };
+            match store.insert(&table, &map, &write) {
                 Ok(row) => {
                     store.save();
                     let sys_id = row["sys_id"].clone();
@@ -469,20 +475,13 @@ fn list(inner: &Inner, table: &str, params: &HashMap<String, String>, caller: &C
     r
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn table_record(
     State(inner): State<Arc<Inner>>,
-    method: Method,
-    Path(RecordPath { table, sys_id }): Path<RecordPath>,
+    TableRequest { caller, method, table }: TableRequest,
+    Path(RecordPath { sys_id }): Path<RecordPath>,
     Query(params): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-    sub: Option<Extension<SubRequest>>,
     body: Bytes,
 ) -> Response {
-    let caller = match admit(&inner, &method, &headers, &table, sub).await {
-        Ok(c) => c,
-        Err(r) => return *r,
-    };
     let mut store = inner.store();
     let opts = render_opts(&inner, &params);
     match method {
@@ -499,8 +498,12 @@ async fn table_record(
             let Some(map) = json_object(&body) else {
                 return envelope(400, "Exception while reading request", Some("The payload is not valid JSON."));
             };
-            let input_display = flag(&params, "sysparm_input_display_value");
-            match store.update(&table, &sys_id, &map, &caller, inner.base_url(), input_display) {
+            let write = Write {
+                caller: &caller,
+                base_url: inner.base_url(),
+                input_display: flag(&params, "sysparm_input_display_value"),
+            };
+            match store.update(&table, &sys_id, &map, &write) {
                 Ok(row) => {
                     store.save();
                     written(&inner, axum::Json(json!({ "result": store.render(&table, &row, &opts) })).into_response())

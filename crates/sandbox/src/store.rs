@@ -71,6 +71,16 @@ pub struct RenderOptions<'a> {
     pub base_url: &'a str,
 }
 
+/// How a Table API write is made: by whom, through which address of the instance (for
+/// the links it generates), and whether the body holds display values
+/// (`sysparm_input_display_value`).
+#[derive(Debug, Clone, Copy)]
+pub struct Write<'a> {
+    pub caller: &'a Caller,
+    pub base_url: &'a str,
+    pub input_display: bool,
+}
+
 pub fn new_sys_id() -> String {
     let bytes: [u8; 16] = rand::random();
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -325,14 +335,8 @@ impl Store {
         }
     }
 
-    pub fn insert(
-        &mut self,
-        table: &str,
-        body: &Map<String, Value>,
-        caller: &Caller,
-        base_url: &str,
-        input_display: bool,
-    ) -> Result<Row, ApiError> {
+    pub fn insert(&mut self, table: &str, body: &Map<String, Value>, w: &Write<'_>) -> Result<Row, ApiError> {
+        let Write { caller, base_url, input_display } = *w;
         schema::table(table).ok_or_else(|| ApiError::new(400, &format!("Invalid table {table}"), None))?;
         if !caller.admin {
             return Err(acl_refused("Insert"));
@@ -410,10 +414,9 @@ impl Store {
         table: &str,
         sys_id: &str,
         body: &Map<String, Value>,
-        caller: &Caller,
-        base_url: &str,
-        input_display: bool,
+        w: &Write<'_>,
     ) -> Result<Row, ApiError> {
+        let Write { caller, base_url, input_display } = *w;
         schema::table(table).ok_or_else(|| ApiError::new(400, &format!("Invalid table {table}"), None))?;
         let idx = self.position(table, sys_id).ok_or_else(not_found)?;
         if !caller.admin {
