@@ -7,8 +7,9 @@ use std::path::Path;
 use std::time::Duration;
 use tokio::process::Command;
 
-fn apply(state: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_calsync"));
+/// `program` with the environment of a sandbox kept in `state`.
+fn command(program: &str, state: &Path) -> Command {
+    let mut c = Command::new(program);
     for var in ["CALSYNC_INSTANCE", "CALSYNC_USER", "CALSYNC_PASSWORD"] {
         c.env_remove(var);
     }
@@ -20,6 +21,11 @@ fn apply(state: &Path) -> Command {
     c.stdin(std::process::Stdio::null());
     c.kill_on_drop(true);
     c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+fn apply(state: &Path) -> Command {
+    let mut c = command(env!("CARGO_BIN_EXE_calsync"), state);
     c.args(["apply", "--plan", "examples/personal-rooms.toml", "--sandbox", "--yes"]);
     c
 }
@@ -72,4 +78,44 @@ async fn after_the_rooms_the_summary_names_the_webhook_callback_url() {
     let (code, out) = run(&mut apply(&state)).await;
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("webhook registry is missing") && out.contains("repair the spoke"), "{out}");
+}
+
+/// `calsync apply` on a plan with changes and no --yes, its stdin `answer`, in a terminal
+/// (`script` gives it one) or not.
+async fn declined(state: &Path, answer: &str, terminal: bool) -> (i32, String) {
+    let bin = env!("CARGO_BIN_EXE_calsync");
+    let args = ["apply", "--plan", "examples/personal-own-alias.toml", "--sandbox"];
+    let mut c = if terminal {
+        let mut c = command("script", state);
+        c.args(["-qec", &format!("{bin} {}", args.join(" ")), "/dev/null"]);
+        c
+    } else {
+        let mut c = command(bin, state);
+        c.args(args);
+        c
+    };
+    c.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+    let mut child = c.spawn().expect("starts");
+    let mut stdin = child.stdin.take().expect("stdin");
+    tokio::io::AsyncWriteExt::write_all(&mut stdin, answer.as_bytes()).await.expect("answers");
+    drop(stdin);
+    let o = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output()).await.expect("ends").expect("runs");
+    let out = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    (o.status.code().unwrap_or(-1), out)
+}
+
+#[tokio::test]
+async fn a_declined_prompt_does_not_ask_for_yes_and_no_terminal_does() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let state = dir.path().join("sandbox.json");
+    // In a terminal, "no" is an answer: no advice about running without one.
+    let (code, out) = declined(&state, "n\n", true).await;
+    assert!(out.contains("[y/N]"), "asked: {out}");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Nothing was written: the changes were not confirmed."), "{out}");
+    assert!(!out.contains("--yes"), "{out}");
+    // Without a terminal there is nobody to ask: --yes is the way.
+    let (code, out) = declined(&state, "", false).await;
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("there is no terminal to confirm the changes in; pass --yes"), "{out}");
 }

@@ -97,8 +97,17 @@ pub async fn run(services: &Services, plan_path: &Path, flags: Flags) -> u8 {
         let s = diff.summary();
         let question = format!("Apply {} change(s) to {}?", s.create + s.update, client.instance());
         if !super::confirm(&question) {
-            finish(false, None, "Nothing was written. Pass --yes to apply without a terminal.");
-            return if std::io::IsTerminal::is_terminal(&std::io::stdin()) { exit::OK } else { exit::USAGE };
+            // Declined at the prompt, or no terminal to ask in: only the second needs --yes.
+            if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+                finish(false, None, "Nothing was written: the changes were not confirmed.");
+                return exit::OK;
+            }
+            finish(
+                false,
+                None,
+                "Nothing was written: there is no terminal to confirm the changes in; pass --yes to apply them.",
+            );
+            return exit::USAGE;
         }
     }
     let json_mode = flags.json;
