@@ -82,3 +82,29 @@ async fn calsync_sandbox_broken_is_refused_beside_a_running_one() {
     assert!(!out.contains("--port"), "not a port problem: {out}");
     assert!(has_record(&server));
 }
+
+#[tokio::test]
+async fn the_sandbox_suggests_an_authorize_that_puts_the_token_on_the_instance() {
+    use tokio::io::AsyncBufReadExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let state = dir.path().join("sandbox.json");
+    let mut c = cmd(&state);
+    c.args(["sandbox", "--port", "0", "--state"]).arg(&state).stdout(std::process::Stdio::piped());
+    let mut child = c.spawn().expect("starts");
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut printed = vec![];
+    let read = async {
+        while let Some(line) = lines.next_line().await.expect("reads") {
+            let end = line.starts_with("Press Ctrl-C");
+            printed.push(line);
+            if end {
+                break;
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), read).await.expect("prints its greeting");
+    let _ = child.kill().await;
+    let authorize = printed.iter().find(|l| l.contains("calsync authorize")).expect("an authorize line");
+    // Without the flag the suggested command leaves the instance with no token.
+    assert!(authorize.ends_with("--store-on-instance"), "{authorize}");
+}
