@@ -370,8 +370,16 @@ async fn a_piped_password_is_said_not_to_be_kept() {
     assert!(out.contains("Signed in to"), "{out}");
     assert!(
         out.contains("The password from --password-stdin was used for this sign-in only: calsync does not keep it")
-            && out.contains("run calsync instance login sbx in a terminal"),
+            && out.contains("run, without --password-stdin, calsync instance login sbx in a terminal"),
         "{out}"
     );
     assert!(!out.contains(sandbox::seed::ADMIN_PASSWORD), "{out}");
+    // From the environment: running the same command again would take it again, not ask.
+    let (code, out) = run(env
+        .cmd()
+        .args(["instance", "login", "sbx", "--sign-in", "password"])
+        .env("CALSYNC_PASSWORD", sandbox::seed::ADMIN_PASSWORD))
+    .await;
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("unset CALSYNC_PASSWORD, then run calsync instance login sbx in a terminal"), "{out}");
 }

@@ -247,17 +247,19 @@ async fn login_now(t: &Services) -> u8 {
     match super::connect::connect(t).await {
         Ok(c) => {
             println!("Signed in to {} as {}.", c.client.instance(), c.client.user());
+            // How to get the prompt that offers the keyring: without the source that
+            // stood in for it this time.
             if method.sends_password()
-                && let Some(source) = if t.config.password.is_some() {
-                    Some("CALSYNC_PASSWORD")
+                && let Some((source, way)) = if t.config.password.is_some() {
+                    Some(("CALSYNC_PASSWORD", "unset CALSYNC_PASSWORD, then run"))
                 } else if t.config.password_stdin {
-                    Some("--password-stdin")
+                    Some(("--password-stdin", "run, without --password-stdin,"))
                 } else {
                     None
                 }
             {
                 println!(
-                    "The password from {source} was used for this sign-in only: calsync does not keep it, so the next command needs it again. To keep it in the OS keyring, run calsync instance login{} in a terminal, type it and answer y.",
+                    "The password from {source} was used for this sign-in only: calsync does not keep it, so the next command needs it again. To keep it in the OS keyring, {way} calsync instance login{} in a terminal, type it and answer y.",
                     plan.profile.as_ref().map(|p| format!(" {p}")).unwrap_or_default()
                 );
             }
