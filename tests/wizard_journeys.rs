@@ -390,6 +390,49 @@ async fn a_client_secret_found_nowhere_is_typed_and_kept() {
     }
 }
 
+/// The keyring's client secret has expired (or was the Secret ID): Microsoft refuses it,
+/// the Token step asks for the current one instead of failing with the old one again, and
+/// `k` puts the new one in its place.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_client_secret_in_the_keyring_is_replaced() {
+    use secrecy::ExposeSecret;
+    let sb = sandbox().await;
+    let c = client(&sb);
+    let p = calsync::plan::parse("p", &example("personal-own-alias.toml")).unwrap();
+    let st = calsync::plan::read_state(&c, &p).await.unwrap();
+    calsync::plan::apply::apply(&c, &calsync::plan::diff(&p, &st), &st, |_| {}).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut services, _) = services(dir.path(), Person::SignsInAs("rooms-delegate@contoso.com", "Delegate-Pass-1"));
+    let mut config = (*services.config).clone();
+    config.login_url = Some(sb.url().to_string());
+    config.graph_url = Some(sb.url().to_string());
+    services.config = std::sync::Arc::new(config);
+    let instance = calsync::urls::InstanceUrl::parse(sb.url()).unwrap().key();
+    calsync::oauth::delegates::remember(dir.path(), &instance, "Contoso Graph Personal", "rooms-delegate@contoso.com");
+    let account =
+        Account::ClientSecret { instance: instance.clone(), client_id: calsync::sandbox::seed::CLIENT_ID.into() };
+    let old = secrecy::SecretString::from(calsync::sandbox::identity::CLIENT_SECRET_ID);
+    services.secrets.set(&account, &old).await.unwrap();
+    let mut r = Run::new(services.clone(), &sb, Journey::Reauth);
+    r.env.sandbox_url = None;
+    r.key(KeyCode::Enter).await;
+    r.key(KeyCode::Enter).await;
+    r.on(Step::Token);
+    r.key(KeyCode::Enter).await;
+    assert!(
+        matches!(&r.app.sign_ins()[0].state, TokenState::NeedsSecret { refused: Some(why), .. } if why.contains("7000215")),
+        "{:?}",
+        r.app.sign_ins()[0].state
+    );
+    assert!(render(&r.app).contains("in place of the old"));
+    r.typed(calsync::sandbox::identity::CLIENT_SECRET).await;
+    r.key(KeyCode::Enter).await;
+    assert!(matches!(&r.app.sign_ins()[0].state, TokenState::Done { .. }), "{:?}", r.app.sign_ins()[0].state);
+    r.key(KeyCode::Char('k')).await;
+    let kept = services.secrets.get(&account).await.unwrap().unwrap();
+    assert_eq!(kept.expose_secret(), calsync::sandbox::identity::CLIENT_SECRET, "{:?}", r.app.notice);
+}
+
 fn render(app: &App) -> String {
     let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
     t.draw(|f| calsync::wizard::view::draw(app, f)).unwrap();

@@ -484,8 +484,21 @@ async fn sign_in(
     let done = session::authorize(&req, &keep, services.browser.as_ref(), paste, std::future::pending(), move |n| {
         send(&ntx, Event::SignIn(generation, n));
     })
-    .await?;
+    .await
+    .map_err(|e| secret_refused(e, &t.registry.client_id))?;
     Ok(SignedIn { who: done.who, warnings: done.warnings })
+}
+
+/// A refusal of the client secret itself (AADSTS7000215 wrong, 7000222 expired) names the
+/// app, so the Token step can ask for another; anything else stays as it is.
+fn secret_refused(e: session::AuthorizeError, client_id: &str) -> Failure {
+    use session::{AuthError, AuthorizeError};
+    match e {
+        AuthorizeError::SignIn(AuthError::Provider { code: Some(7_000_215 | 7_000_222), .. }) => {
+            Failure::SecretRefused { client_id: client_id.to_string(), error: Box::new(e) }
+        }
+        e => Failure::Authorize(e),
+    }
 }
 
 fn save_plan(p: &Plan) -> Result<String, std::io::Error> {

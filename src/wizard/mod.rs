@@ -599,6 +599,10 @@ pub enum Failure {
         "no client secret for app {0}: set CALSYNC_CLIENT_SECRET, or run calsync authorize once in a terminal to keep it in the OS keyring"
     )]
     NoClientSecret(String),
+    /// Microsoft refused the app's client secret (wrong, or expired): the Token step asks
+    /// for another instead of failing with the one the keyring keeps offering.
+    #[error("{error}")]
+    SecretRefused { client_id: String, error: Box<AuthorizeError> },
     #[error("no credential uses an authorization-code profile, so no browser sign-in is involved")]
     NoBrowserSignIn,
     #[error("the refresh token would have nowhere to go, so no sign-in was started: {0}")]

@@ -1049,7 +1049,8 @@ fn a_missing_client_secret_is_asked_for_masked_and_kept_on_request() {
         advice: None,
         trace: None,
     };
-    app.handle(Event::SignedIn(app.generation, Err(Failure::Authorize(refused.into()))));
+    let error = Box::new(crate::oauth::session::AuthorizeError::SignIn(refused));
+    app.handle(Event::SignedIn(app.generation, Err(Failure::SecretRefused { client_id: "cid".into(), error })));
     assert!(app.client_secret.is_none());
     assert!(matches!(&tasks(&app)[0].state, TokenState::NeedsSecret { refused: Some(r), .. } if r.contains("7000215")));
     typed(&mut app, secret);

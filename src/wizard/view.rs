@@ -225,9 +225,11 @@ pub fn field(
     2
 }
 
-/// A paragraph of plain text that wraps.
+/// Plain text that wraps, each line's continuation rows hanging under its text
+/// (`Para::text`).
 pub fn text(f: &mut Frame, area: Rect, lines: Vec<Line<'static>>) {
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    let paras: Vec<Para> = lines.into_iter().map(Para::text).collect();
+    draw_rows(f, area, &layout(&paras, area.width, f.area().width), 0);
 }
 
 /// Splits the content area into rows of the given heights, from the top.
@@ -262,12 +264,14 @@ pub enum Para {
 }
 
 impl Para {
-    /// A line whose continuation rows hang under its text: two columns further in than
-    /// its own leading spaces when it is indented (a list item), flush when it is prose.
+    /// A line whose continuation rows hang under its text: under the second column when
+    /// it starts with a label or mark set off by two spaces or more ("ok    ...",
+    /// "Profile         ..."), under the text of a "- " item, two columns further in than
+    /// its own leading spaces when it is indented, and flush when it is prose.
     pub fn text(line: impl Into<Line<'static>>) -> Para {
         let line = line.into();
-        let lead = line.spans.iter().flat_map(|s| s.content.chars()).take_while(|c| *c == ' ').count();
-        Para::Text { line, hang: if lead > 0 { lead + 2 } else { 0 } }
+        let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+        Para::Text { line, hang: hang_of(&text) }
     }
 
     /// A line whose continuation rows start `hang` columns in (after a status mark).
@@ -278,6 +282,22 @@ impl Para {
     pub fn link(url: &str, indent: usize, style: Style) -> Para {
         Para::Link { url: url.to_string(), indent, style }
     }
+}
+
+/// Where the continuation rows of `text` start (see `Para::text`).
+fn hang_of(text: &str) -> usize {
+    let lead = text.chars().take_while(|c| *c == ' ').count();
+    let rest: Vec<char> = text.chars().skip(lead).collect();
+    if matches!(rest.as_slice(), ['-' | '*' | '+', ' ', c, ..] if *c != ' ') {
+        return lead + 2;
+    }
+    let word = rest.iter().take_while(|c| **c != ' ').count();
+    let gap = rest.iter().skip(word).take_while(|c| **c == ' ').count();
+    // A label column: a short first word set off by at least two spaces, then more text.
+    if word > 0 && gap >= 2 && word + gap <= 24 && rest.len() > word + gap {
+        return lead + word + gap;
+    }
+    if lead > 0 { lead + 2 } else { 0 }
 }
 
 /// One row as drawn: in the step's area, or across the whole terminal width.
@@ -293,7 +313,7 @@ pub fn layout(paras: &[Para], width: u16, full: u16) -> Vec<Row> {
     let mut out = vec![];
     for p in paras {
         match p {
-            Para::Text { line, hang } => out.extend(wrap(line, width, *hang).into_iter().map(Row::Content)),
+            Para::Text { line, hang } => out.extend(wrap(line, width, full, *hang)),
             Para::Link { url, indent, style } => {
                 let chars: Vec<char> = url.chars().collect();
                 if indent + chars.len() <= width {
@@ -326,13 +346,26 @@ pub fn draw_rows(f: &mut Frame, area: Rect, rows: &[Row], scroll: u16) {
 }
 
 /// Word-wraps one line at `width` columns; continuation rows start with `hang` spaces. A
-/// word longer than a row is cut where the row ends.
-fn wrap(line: &Line<'static>, width: usize, hang: usize) -> Vec<Line<'static>> {
+/// word longer than a row is cut where the row ends, except an address (http:// or
+/// https://), which goes on rows of its own across the whole terminal (`full` wide), as a
+/// link does.
+fn wrap(line: &Line<'static>, width: usize, full: usize, hang: usize) -> Vec<Row> {
     let hang = if hang + 8 > width { 0 } else { hang };
     let cells: Vec<(char, Style)> =
         line.spans.iter().flat_map(|s| s.content.chars().map(move |c| (c, s.style))).collect();
     let mut rows: Vec<Vec<(char, Style)>> = vec![vec![]];
+    let mut done: Vec<Row> = vec![];
     let mut pending: Vec<(char, Style)> = vec![];
+    let to_line = |r: Vec<(char, Style)>| -> Line<'static> {
+        let mut spans: Vec<Span<'static>> = vec![];
+        for (c, style) in r {
+            match spans.last_mut() {
+                Some(last) if last.style == style => last.content.to_mut().push(c),
+                _ => spans.push(Span::styled(c.to_string(), style)),
+            }
+        }
+        Line::from(spans).style(line.style)
+    };
     let mut i = 0;
     while i < cells.len() {
         let space = cells[i].0 == ' ';
@@ -347,6 +380,10 @@ fn wrap(line: &Line<'static>, width: usize, hang: usize) -> Vec<Line<'static>> {
         }
         let cur = rows.last().map_or(&[][..], Vec::as_slice);
         let fresh = cur.iter().all(|(c, _)| *c == ' ');
+        if fresh && !done.is_empty() {
+            // A continuation row after an address starts at its hang, not a space later.
+            pending.clear();
+        }
         if cur.len() + pending.len() + token.len() <= width {
             let r = rows.last_mut().expect("a row");
             r.append(&mut pending);
@@ -358,6 +395,16 @@ fn wrap(line: &Line<'static>, width: usize, hang: usize) -> Vec<Line<'static>> {
             let mut r = vec![(' ', Style::default()); hang];
             r.extend_from_slice(token);
             rows.push(r);
+            continue;
+        }
+        let word: String = token.iter().map(|(c, _)| *c).collect();
+        if word.starts_with("http://") || word.starts_with("https://") {
+            pending.clear();
+            done.extend(rows.drain(..).filter(|r| !r.iter().all(|(c, _)| *c == ' ')).map(|r| Row::Content(to_line(r))));
+            for c in token.chunks(full) {
+                done.push(Row::Full(to_line(c.to_vec())));
+            }
+            rows.push(vec![(' ', Style::default()); hang]);
             continue;
         }
         // A word no row holds is cut where rows end, starting where it stands.
@@ -380,18 +427,11 @@ fn wrap(line: &Line<'static>, width: usize, hang: usize) -> Vec<Line<'static>> {
             rows.push(r);
         }
     }
-    rows.into_iter()
-        .map(|r| {
-            let mut spans: Vec<Span<'static>> = vec![];
-            for (c, style) in r {
-                match spans.last_mut() {
-                    Some(last) if last.style == style => last.content.to_mut().push(c),
-                    _ => spans.push(Span::styled(c.to_string(), style)),
-                }
-            }
-            Line::from(spans).style(line.style)
-        })
-        .collect()
+    // After an address, a row holding only the hang is not drawn.
+    let tail =
+        if done.is_empty() { rows } else { rows.into_iter().filter(|r| r.iter().any(|(c, _)| *c != ' ')).collect() };
+    done.extend(tail.into_iter().map(|r| Row::Content(to_line(r))));
+    done
 }
 
 #[cfg(test)]
@@ -473,5 +513,34 @@ mod tests {
         // A word longer than a row is cut where rows end; nothing is lost.
         let cut = layout(&[Para::hang("x abcdefghijklmnopqrstuvwxyz", 2)], 10, 10);
         assert_eq!(texts(&cut), ["C|x abcdefgh", "C|  ijklmnop", "C|  qrstuvwx", "C|  yz"]);
+    }
+
+    #[test]
+    fn continuation_rows_hang_under_a_label_a_mark_or_an_item() {
+        assert_eq!(hang_of("  ok    Workplace Calendar Synchronization 3.4.6"), 8);
+        assert_eq!(hang_of("Profile         Microsoft Exchange Online_personalAuth default profile"), 16);
+        assert_eq!(hang_of("- Each user's own reservations sync with their personal token"), 2);
+        assert_eq!(hang_of("              Application: Workplace Calendar Synchronization"), 16);
+        assert_eq!(hang_of("  created alias Contoso_Graph_Personal"), 4);
+        assert_eq!(hang_of("Prose wraps back to the left edge."), 0);
+        assert_eq!(hang_of("ok    "), 0, "a label with nothing after it");
+    }
+
+    #[test]
+    fn an_address_inside_a_sentence_is_not_cut() {
+        let url = "http://127.0.0.1:41437/sn_wsd_rsvsync_reservable_sync_configuration.do?sys_id=e62a46e82951d2fccd9e9b2c36a2570f";
+        let rows = layout(&[Para::text(format!("    Open {url} and click Activate, then press c."))], 76, 80);
+        assert_eq!(
+            texts(&rows),
+            [
+                "C|    Open".to_string(),
+                format!("F|{}", &url[..80]),
+                format!("F|{}", &url[80..]),
+                "C|      and click Activate, then press c.".to_string(),
+            ]
+        );
+        // Where it fits, it stays in its sentence.
+        let wide = layout(&[Para::text(format!("Open {url} now"))], 120, 124);
+        assert_eq!(texts(&wide), [format!("C|Open {url} now")]);
     }
 }

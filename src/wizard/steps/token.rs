@@ -5,7 +5,7 @@
 //! asks for it (masked), sends it with the sign-in, and offers to keep it in the keyring
 //! once a sign-in showed that it works.
 
-use crate::oauth::session::{AuthorizeError, Notice};
+use crate::oauth::session::Notice;
 use crate::wizard::field::TextField;
 use crate::wizard::view::{self, Para, theme};
 use crate::wizard::{
@@ -256,17 +256,14 @@ pub fn signed_in(app: &mut App, r: Result<SignedIn, Failure>) -> Vec<Effect> {
         Err(Failure::NoClientSecret(client_id)) => {
             TokenState::NeedsSecret { client_id, field: TextField::masked("Client secret"), refused: None }
         }
-        // The secret just typed was refused: forget it and ask again, saying why.
-        Err(Failure::Authorize(AuthorizeError::SignIn(e)))
-            if e.provider_error() == Some("invalid_client")
-                && app.client_secret.as_ref().is_some_and(|s| !s.worked) =>
-        {
-            let client_id = app.client_secret.take().map(|s| s.client_id).unwrap_or_default();
-            TokenState::NeedsSecret {
-                client_id,
-                field: TextField::masked("Client secret"),
-                refused: Some(e.to_string()),
+        // Microsoft refused the secret (typed, or the keyring's, which may have expired):
+        // forget a typed one and ask again, saying why.
+        Err(Failure::SecretRefused { client_id, error }) => {
+            if app.client_secret.as_ref().is_some_and(|s| s.client_id == client_id) {
+                app.client_secret = None;
             }
+            let refused = Some(error.to_string());
+            TokenState::NeedsSecret { client_id, field: TextField::masked("Client secret"), refused }
         }
         Err(e) => TokenState::Failed(e.to_string()),
     };
@@ -403,11 +400,14 @@ fn secret_prompt(app: &App, client_id: &str, refused: Option<&str>) -> Vec<Line<
     let registry = profile.map(|p| format!(" \"{}\"", p.registry)).unwrap_or_default();
     let tenant = profile.and_then(|p| p.tenant.clone()).map(|t| format!(", tenant {t}")).unwrap_or_default();
     let mut out = vec![];
-    if let Some(r) = refused {
-        out.push(Line::styled(format!("Microsoft refused the secret typed: {r}"), t.bad()));
-    }
+    let found = if let Some(r) = refused {
+        out.push(Line::styled(format!("Microsoft refused the client secret it was sent: {r}"), t.bad()));
+        "Type the current one; k then keeps it in place of the old."
+    } else {
+        "Neither the OS keyring nor CALSYNC_CLIENT_SECRET has it."
+    };
     out.push(Line::from(format!(
-        "The sign-in is redeemed with the client secret of the app registration{registry} (client ID {client_id}{tenant}). Neither the OS keyring nor CALSYNC_CLIENT_SECRET has it."
+        "The sign-in is redeemed with the client secret of the app registration{registry} (client ID {client_id}{tenant}). {found}"
     )));
     out.push(Line::from(
         "It is in the Azure portal: Microsoft Entra ID > App registrations > the app with this client ID > Certificates & secrets. Copy the secret's Value (shown only when it was created), not its Secret ID; if it is lost, add a new client secret there.",
