@@ -734,3 +734,74 @@ async fn the_mailbox_a_credential_is_meant_for_comes_from_its_provider() {
         "default alias: the provider without override"
     );
 }
+
+/// Counts the calsync commands a line names, and how many of them carry `flag`.
+fn commands_and_flags(line: &str, flag: &str) -> (usize, usize) {
+    let commands: usize = ["calsync apply", "calsync authorize", "calsync reauth", "calsync doctor"]
+        .iter()
+        .map(|c| line.matches(c).count())
+        .sum();
+    (commands, line.matches(flag).count())
+}
+
+/// `calsync doctor --sandbox` prints fixes a user can copy: every calsync command in them
+/// goes to the sandbox too, in the text and in --json (before, none carried --sandbox).
+#[tokio::test]
+async fn fixes_printed_on_the_sandbox_name_the_sandbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |json: bool| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_calsync"));
+        for var in ["CALSYNC_INSTANCE", "CALSYNC_USER", "CALSYNC_PASSWORD", "BROWSER"] {
+            c.env_remove(var);
+        }
+        c.env("CALSYNC_SANDBOX_STATE", dir.path().join("sandbox.json"))
+            .env("CALSYNC_STATE_DIR", dir.path().join("state"))
+            .env("CALSYNC_KEYRING", "keyutils")
+            .args(["doctor", "--sandbox", "--broken"]);
+        if json {
+            c.arg("--json");
+        }
+        let o = c.output().expect("calsync runs");
+        assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let text = run(false);
+    let fixes: Vec<&str> = text.lines().filter(|l| l.trim_start().starts_with("fix:")).collect();
+    let mut named = 0;
+    for line in &fixes {
+        let (commands, flagged) = commands_and_flags(line, "--sandbox");
+        assert_eq!(commands, flagged, "a command without --sandbox: {line}");
+        named += commands;
+    }
+    assert!(text.contains("--store-on-instance --sandbox"), "{text}");
+    assert!(text.contains("(calsync doctor --fix --sandbox can)"), "{text}");
+    assert!(named >= 5, "the broken seed's fixes name commands: {text}");
+    let json: serde_json::Value = serde_json::from_str(&run(true)).unwrap();
+    for f in json["findings"].as_array().unwrap() {
+        let fix = f["fix"].as_str().unwrap();
+        let (commands, flagged) = commands_and_flags(fix, "--sandbox");
+        assert_eq!(commands, flagged, "{fix}");
+    }
+}
+
+/// On a real instance the fixes name the instance and user the doctor was given.
+#[tokio::test]
+async fn fixes_name_the_instance_and_user_the_doctor_was_given() {
+    let sb = seeded(seed::Seed::Broken).await;
+    let mut config = calsync::config::Config::isolated(tempfile::tempdir().unwrap().path());
+    config.instance = Some(sb.url().to_string());
+    config.user = Some(seed::ADMIN_USER.to_string());
+    let flags = format!("--instance {} --user {}", sb.url(), seed::ADMIN_USER);
+    let services = calsync::config::Services {
+        secrets: calsync::secret_store::Secrets::new(std::sync::Arc::new(calsync::secret_store::Memory::default())),
+        ..calsync::config::Services::system(config)
+    };
+    let (_, report) = doctor::examine(&services, &client(&sb), "broken", Some(sb.url())).await.unwrap();
+    let mut named = 0;
+    for f in &report.findings {
+        let (commands, flagged) = commands_and_flags(&f.fix, &flags);
+        assert_eq!(commands, flagged, "{}", f.fix);
+        named += commands;
+    }
+    assert!(named > 0, "{:?}", report.findings);
+}

@@ -92,7 +92,12 @@ pub async fn check_rooms(
         graph_base: ends.graph,
         sandbox_secret: conn.sandbox_url.is_some(),
     };
-    let mut findings = rooms::check(&snapshot, &r, &crate::clock::now_utc());
+    let calsync = crate::doctor::Calsync::of(&services.config);
+    let mut findings = rooms::check_for(&snapshot, &r, &crate::clock::now_utc(), &calsync);
     findings.extend(rooms::graph_checks(services, client, &snapshot, &r, &opts).await);
+    // Inside the wizard, checking again is a key away.
+    for f in &mut findings {
+        f.fix = crate::doctor::catalogue::in_the_wizard(&f.fix, &calsync);
+    }
     Ok((r.configs.len(), findings))
 }
