@@ -805,3 +805,56 @@ async fn fixes_name_the_instance_and_user_the_doctor_was_given() {
     }
     assert!(named > 0, "{:?}", report.findings);
 }
+
+/// A refresh token is Microsoft's to keep, not the signing-in process's: one issued while
+/// one sandbox ran (the wizard's setup, `calsync authorize --sandbox`) is still valid for the
+/// next run on the same state file, as at Microsoft (refresh tokens live 90 days and
+/// are not bound to a process). Before, the sandbox forgot it and the doctor warned
+/// AADSTS70008 (TOKEN-REFRESH-FAILED) right after a setup.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refresh_token_issued_in_an_earlier_run_still_refreshes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (services, _) = common::services(dir.path(), Person::Leaves);
+    let state = dir.path().join("sandbox.json");
+    let start = || sandbox::Options { state: Some(state.clone()), ..Default::default() };
+    let first = Sandbox::start(start()).await.unwrap();
+    let c = client(&first);
+    let p = plan::parse("personal-own-alias.toml", &example("personal-own-alias.toml")).unwrap();
+    let st = plan::read_state(&c, &p).await.unwrap();
+    assert!(!plan::apply::apply(&c, &plan::diff(&p, &st), &st, |_| {}).await.failed());
+    let mut req = calsync::oauth::session::SignIn::as_user(
+        sandbox_registry(&first),
+        Some(calsync::sandbox::identity::CLIENT_SECRET.to_string().into()),
+        "rooms-delegate@contoso.com",
+        first.url(),
+    );
+    req.timeout = std::time::Duration::from_secs(20);
+    let browser = ScriptedBrowser::new(Person::SignsInAs("rooms-delegate@contoso.com", "Delegate-Pass-1"));
+    let o = calsync::oauth::session::sign_in(&req, &browser, None, std::future::pending(), |_| {}).await.unwrap();
+    let key = "sandbox".to_string();
+    let account =
+        calsync::secrets::Account::RefreshToken { instance: key.clone(), credential: "Contoso Graph Personal".into() };
+    services.secrets.set(&account, o.tokens.refresh_token.as_ref().unwrap()).await.unwrap();
+    calsync::oauth::delegates::remember(dir.path(), &key, "Contoso Graph Personal", "rooms-delegate@contoso.com");
+    first.stop().await;
+
+    // The next run: a sandbox of its own on the same state file.
+    let next = Sandbox::start(start()).await.unwrap();
+    let c = client(&next);
+    let snap = read::read(&c).await.unwrap();
+    let opts = doctor::AccountCheck {
+        instance_key: key,
+        login_base: Some(next.url().into()),
+        graph_base: Some(next.url().into()),
+        sandbox_secret: true,
+    };
+    let found = doctor::accounts(&services, &c, &snap, &opts).await;
+    assert_eq!(found.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(), ["TOKEN-ACCOUNT"], "{found:?}");
+    assert!(
+        !std::fs::read_to_string(&state).unwrap().contains(o.tokens.refresh_token.as_ref().map_or("-", |t| {
+            use secrecy::ExposeSecret;
+            t.expose_secret()
+        })),
+        "the state file holds no usable token"
+    );
+}

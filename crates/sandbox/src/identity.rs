@@ -100,7 +100,7 @@ pub const USERS: &[DirUser] = &[
     },
 ];
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct AuthRequest {
     client_id: String,
     redirect_uri: String,
@@ -113,11 +113,32 @@ struct AuthRequest {
     response_mode: String,
 }
 
-#[derive(Debug, Clone)]
-struct Grant {
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Grant {
     request: AuthRequest,
     upn: String,
+    /// When the code was issued (a code lives a minute, within one run).
+    #[serde(skip, default = "Instant::now")]
     issued: Instant,
+}
+
+/// Refresh tokens live at Microsoft, not in the process that asked for one: a token issued
+/// while one sandbox ran is still good in the next run on the same state file, as a real
+/// refresh token is for 90 days. The grants are kept in the state file under the token's
+/// SHA-256 digest, so the file holds nothing anyone could sign in with.
+impl super::store::Store {
+    fn refresh_grant(&self, token: &str) -> Option<Grant> {
+        self.refresh_grants.get(&token_digest(token)).cloned()
+    }
+
+    /// The account a refresh token was issued to (what the instance syncs as).
+    pub fn account_of_refresh(&self, token: &str) -> Option<String> {
+        self.refresh_grant(token).map(|g| g.upn)
+    }
+}
+
+fn token_digest(token: &str) -> String {
+    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[derive(Debug)]
@@ -130,17 +151,12 @@ pub struct Idp {
     codes: HashMap<String, Grant>,
     used_codes: HashSet<String>,
     access: HashMap<String, String>,
-    refresh: HashMap<String, Grant>,
 }
 
 impl Idp {
     /// The account an access token was issued to (Graph's view of the caller).
     pub fn account_of_access(&self, token: &str) -> Option<String> {
         self.access.get(token).cloned()
-    }
-    /// The account a refresh token was issued to (what the instance syncs as).
-    pub fn account_of_refresh(&self, token: &str) -> Option<String> {
-        self.refresh.get(token).map(|g| g.upn.clone())
     }
 }
 
@@ -154,7 +170,6 @@ impl Default for Idp {
             codes: HashMap::new(),
             used_codes: HashSet::new(),
             access: HashMap::new(),
-            refresh: HashMap::new(),
         }
     }
 }
@@ -630,7 +645,7 @@ async fn token(
         }
         "refresh_token" => {
             let rt = form.get("refresh_token").cloned().unwrap_or_default();
-            let Some(grant) = idp.refresh.get(&rt).cloned() else {
+            let Some(grant) = inner.store().refresh_grant(&rt) else {
                 return token_error(
                     StatusCode::BAD_REQUEST,
                     "invalid_grant",
@@ -707,7 +722,9 @@ async fn token(
     });
     if scopes.contains(&"offline_access") {
         let rt = format!("sbx.rt.{}{}", new_sys_id(), new_sys_id());
-        idp.refresh.insert(rt.clone(), grant.clone());
+        let mut store = inner.store();
+        store.refresh_grants.insert(token_digest(&rt), grant.clone());
+        store.save();
         out["refresh_token"] = json!(rt);
     }
     if scopes.contains(&"openid") {
