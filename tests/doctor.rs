@@ -858,3 +858,38 @@ async fn a_refresh_token_issued_in_an_earlier_run_still_refreshes() {
         "the state file holds no usable token"
     );
 }
+
+/// The hosts the admin trusts (`CALSYNC_TRUST_HOST`) reach the doctor's account check
+/// through the configuration, not the process environment: with the registry's sign-in
+/// host untrusted the check says it could not look and sends nothing; trusted, it tries to
+/// refresh there.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_account_check_trusts_the_hosts_the_configuration_names() {
+    let sb = with_plan(Some("personal-own-alias.toml")).await;
+    sb.with_store(|s| {
+        for row in s.rows.iter_mut().filter(|r| r.get("sys_class_name").map(String::as_str) == Some("oauth_entity")) {
+            row.insert("auth_url".into(), "https://idp.contoso.test/contoso/oauth2/v2.0/authorize".into());
+            row.insert("token_url".into(), "https://idp.contoso.test/contoso/oauth2/v2.0/token".into());
+        }
+    });
+    let c = client(&sb);
+    let snap = read::read(&c).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (mut services, memory) = common::services(dir.path(), Person::Leaves);
+    let key = "trust-test".to_string();
+    let account =
+        calsync::secrets::Account::RefreshToken { instance: key.clone(), credential: "Contoso Graph Personal".into() };
+    calsync::secret_store::SecretStore::set(memory.as_ref(), &account, &"rt".to_string().into()).unwrap();
+    let opts = doctor::AccountCheck { instance_key: key, login_base: None, graph_base: None, sandbox_secret: true };
+    let ids = |found: &[doctor::Finding]| found.iter().map(|f| f.id.as_str()).collect::<Vec<_>>();
+
+    let found = doctor::accounts(&services, &c, &snap, &opts).await;
+    assert_eq!(ids(&found), ["NOT-CHECKED"], "{found:?}");
+    assert!(found[0].why.contains("--trust-host idp.contoso.test"), "{}", found[0].why);
+
+    let mut config = (*services.config).clone();
+    config.trusted_hosts = vec!["idp.contoso.test".into()];
+    services.config = std::sync::Arc::new(config);
+    let found = doctor::accounts(&services, &c, &snap, &opts).await;
+    assert_eq!(ids(&found), ["TOKEN-REFRESH-FAILED"], "{found:?}");
+}

@@ -107,6 +107,17 @@ pub struct AccountCheck {
     pub sandbox_secret: bool,
 }
 
+impl AccountCheck {
+    /// Where the sign-ins go, with the hosts the configuration trusts.
+    pub fn endpoints(&self, services: &crate::config::Services) -> crate::oauth::target::Endpoints {
+        crate::oauth::target::Endpoints {
+            login: self.login_base.clone(),
+            graph: self.graph_base.clone(),
+            trusted: services.config.trusted_hosts.clone(),
+        }
+    }
+}
+
 /// Which account each delegated credential's keyring token belongs to, by refreshing it
 /// and reading the new id_token; compared with the mailbox calsync last signed it in as.
 pub async fn accounts(
@@ -172,9 +183,7 @@ pub async fn accounts(
                 continue;
             }
         };
-        let t = match target::for_credential(client, &cred.name, opts.login_base.as_deref(), opts.graph_base.as_deref())
-            .await
-        {
+        let t = match target::for_credential(client, &cred.name, &opts.endpoints(services)).await {
             Ok(t) => t,
             Err(e) => {
                 out.push(catalogue::registry_unread(&cred.name, &e, to).finding(Severity::Error, vec![]));
@@ -241,8 +250,7 @@ pub async fn probe_browser(
 ) -> Result<Finding, crate::oauth::target::TargetError> {
     use crate::oauth::session::{self, Notice, SignIn};
     let ends = services.endpoints(sandbox_url);
-    let t =
-        crate::oauth::target::for_credential(client, credential, ends.login.as_deref(), ends.graph.as_deref()).await?;
+    let t = crate::oauth::target::for_credential(client, credential, &ends).await?;
     let (secret, _) =
         crate::oauth::target::stored_secret(services, sandbox_url.is_some(), instance_key, &t.registry.client_id).await;
     let expected = expected

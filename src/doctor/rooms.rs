@@ -555,7 +555,7 @@ pub async fn graph_checks(
                     Ok(Some(rt)) => rt,
                     _ => return Err(format!("calsync holds no token for the credential \"{cred}\" in the OS keyring")),
                 };
-                let tg = target::for_credential(client, &cred, opts.login_base.as_deref(), opts.graph_base.as_deref())
+                let tg = target::for_credential(client, &cred, &opts.endpoints(services))
                     .await
                     .map_err(|e| e.to_string())?;
                 let (secret, _) =

@@ -49,9 +49,7 @@ pub async fn load_rooms(client: &Client) -> Result<Vec<RoomRow>, SnError> {
 pub async fn hand_over(services: &Services, conn: &Connection, credential: &str) -> Result<Vec<String>, String> {
     use crate::oauth::{flow, target};
     let ends = services.endpoints(conn.sandbox_url.as_deref());
-    let t = target::for_credential(&conn.client, credential, ends.login.as_deref(), ends.graph.as_deref())
-        .await
-        .map_err(|e| e.to_string())?;
+    let t = target::for_credential(&conn.client, credential, &ends).await.map_err(|e| e.to_string())?;
     crate::oauth::mailbox::token_allowed(credential, &t.credential.integration_type())?;
     let account = crate::secrets::Account::RefreshToken {
         instance: conn.instance_key.clone(),
