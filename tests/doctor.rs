@@ -597,6 +597,28 @@ fn the_browser_probe_becomes_a_finding() {
     assert_eq!(doctor::browser_finding("x", None, Err("login_required".into())).id, "BROWSER-NO-SESSION");
 }
 
+/// Signs rooms-delegate@contoso.com in through calsync's own flow and keeps the refresh
+/// token for "Contoso Graph Personal" under `key` in the services' secret store; returns it.
+async fn sign_in_the_delegate(sb: &Sandbox, services: &calsync::config::Services, key: &str) -> String {
+    use secrecy::ExposeSecret;
+    let mut req = calsync::oauth::session::SignIn::as_user(
+        sandbox_registry(sb),
+        Some(calsync::sandbox::identity::CLIENT_SECRET.to_string().into()),
+        "rooms-delegate@contoso.com",
+        sb.url(),
+    );
+    req.timeout = std::time::Duration::from_secs(20);
+    let browser = ScriptedBrowser::new(Person::SignsInAs("rooms-delegate@contoso.com", "Delegate-Pass-1"));
+    let o = calsync::oauth::session::sign_in(&req, &browser, None, std::future::pending(), |_| {}).await.unwrap();
+    let token = o.tokens.refresh_token.expect("a refresh token");
+    let account = calsync::secrets::Account::RefreshToken {
+        instance: key.to_string(),
+        credential: "Contoso Graph Personal".into(),
+    };
+    services.secrets.set(&account, &token).await.unwrap();
+    token.expose_secret().to_string()
+}
+
 /// A keyring token that belongs to another account than the one calsync last signed the
 /// credential in as is reported first. The secret store is the in-memory one.
 #[tokio::test(flavor = "multi_thread")]
@@ -607,19 +629,8 @@ async fn a_keyring_token_of_another_account_is_reported_first() {
     let sb = with_plan(Some("personal-own-alias.toml")).await;
     let c = client(&sb);
     // Signed in (through calsync's own flow) as the delegate; the note says someone else.
-    let mut req = calsync::oauth::session::SignIn::as_user(
-        sandbox_registry(&sb),
-        Some(calsync::sandbox::identity::CLIENT_SECRET.to_string().into()),
-        "rooms-delegate@contoso.com",
-        sb.url(),
-    );
-    req.timeout = std::time::Duration::from_secs(20);
-    let browser = ScriptedBrowser::new(Person::SignsInAs("rooms-delegate@contoso.com", "Delegate-Pass-1"));
-    let o = calsync::oauth::session::sign_in(&req, &browser, None, std::future::pending(), |_| {}).await.unwrap();
     let key = format!("doctor-test-{}", std::process::id());
-    let account =
-        calsync::secrets::Account::RefreshToken { instance: key.clone(), credential: "Contoso Graph Personal".into() };
-    services.secrets.set(&account, o.tokens.refresh_token.as_ref().unwrap()).await.unwrap();
+    sign_in_the_delegate(&sb, &services, &key).await;
     calsync::oauth::delegates::remember(state_dir, &key, "Contoso Graph Personal", "strict-rooms@contoso.com");
     let snap = read::read(&c).await.unwrap();
     let opts = doctor::AccountCheck {
@@ -822,19 +833,8 @@ async fn a_refresh_token_issued_in_an_earlier_run_still_refreshes() {
     let p = plan::parse("personal-own-alias.toml", &example("personal-own-alias.toml")).unwrap();
     let st = plan::read_state(&c, &p).await.unwrap();
     assert!(!plan::apply::apply(&c, &plan::diff(&p, &st), &st, |_| {}).await.failed());
-    let mut req = calsync::oauth::session::SignIn::as_user(
-        sandbox_registry(&first),
-        Some(calsync::sandbox::identity::CLIENT_SECRET.to_string().into()),
-        "rooms-delegate@contoso.com",
-        first.url(),
-    );
-    req.timeout = std::time::Duration::from_secs(20);
-    let browser = ScriptedBrowser::new(Person::SignsInAs("rooms-delegate@contoso.com", "Delegate-Pass-1"));
-    let o = calsync::oauth::session::sign_in(&req, &browser, None, std::future::pending(), |_| {}).await.unwrap();
     let key = "sandbox".to_string();
-    let account =
-        calsync::secrets::Account::RefreshToken { instance: key.clone(), credential: "Contoso Graph Personal".into() };
-    services.secrets.set(&account, o.tokens.refresh_token.as_ref().unwrap()).await.unwrap();
+    let refresh_token = sign_in_the_delegate(&first, &services, &key).await;
     calsync::oauth::delegates::remember(dir.path(), &key, "Contoso Graph Personal", "rooms-delegate@contoso.com");
     first.stop().await;
 
@@ -850,13 +850,7 @@ async fn a_refresh_token_issued_in_an_earlier_run_still_refreshes() {
     };
     let found = doctor::accounts(&services, &c, &snap, &opts).await;
     assert_eq!(found.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(), ["TOKEN-ACCOUNT"], "{found:?}");
-    assert!(
-        !std::fs::read_to_string(&state).unwrap().contains(o.tokens.refresh_token.as_ref().map_or("-", |t| {
-            use secrecy::ExposeSecret;
-            t.expose_secret()
-        })),
-        "the state file holds no usable token"
-    );
+    assert!(!std::fs::read_to_string(&state).unwrap().contains(&refresh_token), "the state file holds no usable token");
 }
 
 /// The hosts the admin trusts (`CALSYNC_TRUST_HOST`) reach the doctor's account check
