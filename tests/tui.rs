@@ -680,6 +680,8 @@ fn first_time_setup_ends_with_two_rooms_syncing_and_a_healthy_doctor() {
     let out = String::from_utf8_lossy(&doctor.stdout);
     assert_eq!(doctor.status.code(), Some(0), "{out}{}", String::from_utf8_lossy(&doctor.stderr));
     assert!(!out.contains("TOKEN-MISSING") && !out.contains("ROOM-INACTIVE"), "{out}");
+    // The wizard's sign-in is still valid for this next process, as at Microsoft.
+    assert!(!out.contains("TOKEN-REFRESH-FAILED") && out.contains("[TOKEN-ACCOUNT]"), "{out}");
     let state: serde_json::Value = serde_json::from_slice(&std::fs::read(t.path("sandbox.json")).unwrap()).unwrap();
     let rows = state["rows"].as_array().unwrap();
     let count =
