@@ -782,6 +782,9 @@ async fn fixes_printed_on_the_sandbox_name_the_sandbox() {
     for line in &fixes {
         let (commands, flagged) = commands_and_flags(line, "--sandbox");
         assert_eq!(commands, flagged, "a command without --sandbox: {line}");
+        // And a sign-in runs as printed: --expect-user is required (TOKEN-EXPIRED lacked it).
+        let (sign_ins, mailboxes) = (line.matches("calsync authorize").count(), line.matches("--expect-user").count());
+        assert_eq!(sign_ins, mailboxes, "a sign-in without its mailbox: {line}");
         named += commands;
     }
     assert!(text.contains("--store-on-instance --sandbox"), "{text}");

@@ -359,26 +359,72 @@ pub fn cred_grant_mismatch(profile: &str, grant: &str, default: &str) -> Said {
     )
 }
 
-/// `personal_spoke`: MS Graph 1 or 2 in personal mode, which move to the personal profile.
+/// How MS Graph 1 or 2 in personal mode came to need a sign-in: the providers that
+/// synchronize through the spoke's default alias, and whether others have aliases of their
+/// own (then the default-alias ones are usually left over, not meant).
+pub struct DefaultAliasUse<'a> {
+    pub providers: &'a [String],
+    pub own_aliases: bool,
+    /// The delegated mailbox of the default-alias provider, when it names one.
+    pub mailbox: Option<&'a str>,
+}
+
+/// `personal`: MS Graph 1 or 2 in personal mode, which move to the personal profile while
+/// a provider synchronizes through the default alias.
 pub fn cred_mode_grant(
     credential: &str,
     grant: &str,
     mode: crate::plan::Mode,
     want: &str,
-    personal_spoke: bool,
+    personal: Option<&DefaultAliasUse>,
     t: &Calsync,
 ) -> Said {
-    let fix = if personal_spoke {
-        format!(
-            "Set its OAuth Entity Profile to \"{}\" and sign it in as the delegated user ({} with the personal-default-alias example plan, then {}).",
+    let fix = match personal {
+        Some(u) if u.own_aliases => format!(
+            "The calendar provider {} synchronizes through the spoke's default alias, which signs in with this credential, beside providers with aliases of their own: deactivate it if those replace it (in a plan: [[provider]] name = \"{}\", active = false), or set this credential's OAuth Entity Profile to \"{}\" and {}.",
+            quoted(u.providers),
+            u.providers.first().map_or("", String::as_str),
+            facts::PROFILE_PERSONAL,
+            sign_in_as(credential, u.mailbox, t),
+        ),
+        Some(u) => format!(
+            "Set its OAuth Entity Profile to \"{}\" ({} with the personal-default-alias example plan does), then {}.",
             facts::PROFILE_PERSONAL,
             t.cmd("apply"),
-            t.cmd(&format!("authorize --credential \"{credential}\""))
-        )
-    } else {
-        format!("Point it at a profile with grant type {want} ({} with the {mode} example plan).", t.cmd("apply"))
+            sign_in_as(credential, u.mailbox, t),
+        ),
+        None => {
+            format!("Point it at a profile with grant type {want} ({} with the {mode} example plan).", t.cmd("apply"))
+        }
     };
     Said::new(Check::CredModeGrant, format!("the credential \"{credential}\" uses {grant} in {mode} mode"), fix)
+}
+
+/// `"A"`, `"A" and "B"`, `"A", "B" and "C"`.
+fn quoted(names: &[String]) -> String {
+    let q: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
+    match q.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        Some((last, _)) => last.clone(),
+        None => String::new(),
+    }
+}
+
+/// "sign MAILBOX in: calsync authorize ..." with every flag the command needs, the
+/// mailbox named when the instance or calsync's notes know it.
+fn sign_in_as(credential: &str, mailbox: Option<&str>, t: &Calsync) -> String {
+    match mailbox {
+        Some(m) => format!("sign {m} in: {}", authorize(credential, m, t)),
+        None => format!(
+            "sign the delegated mailbox in: {} (MAILBOX: the calendar provider's Delegated user email)",
+            authorize(credential, "MAILBOX", t)
+        ),
+    }
+}
+
+/// The one command that signs a credential in and puts its token on the instance.
+fn authorize(credential: &str, mailbox: &str, t: &Calsync) -> String {
+    t.cmd(&format!("authorize --credential \"{credential}\" --expect-user {mailbox} --store-on-instance"))
 }
 
 pub fn integration_type_system(credential: &str) -> Said {
@@ -468,51 +514,57 @@ pub fn reg_client_id(registry: &str) -> Said {
 
 /// `mailbox`: the provider's delegated user, when the instance names one.
 pub fn token_missing(credential: &str, mailbox: Option<&str>, t: &Calsync) -> Said {
-    let fix = match mailbox {
-        Some(m) => format!(
-            "Sign {m} in: {}.",
-            t.cmd(&format!("authorize --credential \"{credential}\" --expect-user {m} --store-on-instance"))
-        ),
-        None => format!(
-            "Sign the delegated mailbox in: {} (MAILBOX: the calendar provider's Delegated user email).",
-            t.cmd(&format!("authorize --credential \"{credential}\" --expect-user MAILBOX --store-on-instance"))
-        ),
-    };
+    let fix = format!("{}.", capitalized(&sign_in_as(credential, mailbox, t)));
     Said::new(Check::TokenMissing, format!("the credential \"{credential}\" has no token on the instance"), fix)
 }
 
-pub fn token_expired(credential: &str, expires: &str, t: &Calsync) -> Said {
+/// A sign-in again: the command with every flag it needs, or the wizard.
+fn sign_in_again(credential: &str, mailbox: Option<&str>, t: &Calsync) -> String {
+    match mailbox {
+        Some(m) => {
+            format!("Sign {m} in again: {} (or in the wizard: {}).", authorize(credential, m, t), t.cmd("reauth"))
+        }
+        None => format!(
+            "Sign the delegated mailbox in again: {} (MAILBOX: the calendar provider's Delegated user email; or in the wizard: {}).",
+            authorize(credential, "MAILBOX", t),
+            t.cmd("reauth")
+        ),
+    }
+}
+
+/// `mailbox`: the mailbox the credential is meant to sign in as, when known.
+pub fn token_expired(credential: &str, expires: &str, mailbox: Option<&str>, t: &Calsync) -> Said {
     Said::new(
         Check::TokenExpired,
         format!("the token of \"{credential}\" expired on {expires}"),
-        format!(
-            "Sign the delegated mailbox in again ({}, or {}).",
-            t.cmd("reauth"),
-            t.cmd(&format!("authorize --credential \"{credential}\""))
-        ),
+        sign_in_again(credential, mailbox, t),
     )
 }
 
-pub fn token_refresh_failed(credential: &str, error: &dyn std::fmt::Display, t: &Calsync) -> Said {
+/// `mailbox`: the mailbox the credential is meant to sign in as, when known.
+pub fn token_refresh_failed(
+    credential: &str,
+    error: &dyn std::fmt::Display,
+    mailbox: Option<&str>,
+    t: &Calsync,
+) -> Said {
     Said::new(
         Check::TokenRefreshFailed,
         format!("calsync's token for \"{credential}\" could not be refreshed ({error})"),
-        format!(
-            "Sign in again: {}, or {}.",
-            t.cmd("reauth"),
-            t.cmd(&format!("authorize --credential \"{credential}\""))
-        ),
+        sign_in_again(credential, mailbox, t),
     )
+}
+
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
 
 pub fn token_wrong_account(credential: &str, who: &str, want: &str, t: &Calsync) -> Said {
     Said::new(
         Check::TokenWrongAccount,
         format!("the token of \"{credential}\" belongs to {who}, not to {want}"),
-        format!(
-            "Sign {want} in again: {}.",
-            t.cmd(&format!("authorize --credential \"{credential}\" --expect-user {want}"))
-        ),
+        format!("Sign {want} in again: {}.", authorize(credential, want, t)),
     )
 }
 
@@ -530,7 +582,7 @@ pub fn browser_wrong_account(credential: &str, who: &str, want: &str, t: &Calsyn
         format!("your browser is signed in to Microsoft as {who}, not {want}"),
         format!(
             "Sign the browser out of Microsoft or use a private window before clicking Get OAuth Token, or let calsync do it: {}.",
-            t.cmd(&format!("authorize --credential \"{credential}\" --expect-user {want}"))
+            authorize(credential, want, t)
         ),
     )
 }
@@ -577,7 +629,7 @@ pub fn notes_unread(reason: &dyn std::fmt::Display, t: &Calsync) -> Said {
         reason.to_string(),
         format!(
             "Repair or move the notes file named above, then sign the delegated mailboxes in again with {}.",
-            t.cmd("authorize")
+            t.cmd("reauth")
         ),
     )
 }
@@ -612,7 +664,7 @@ pub fn token_names_nobody(credential: &str, t: &Calsync) -> Said {
         "the refreshed token named no account (no id_token with a user name came back)".into(),
         format!(
             "Check that the app registration grants openid and profile, then sign in again with {}.",
-            t.cmd("authorize")
+            t.cmd("reauth")
         ),
     )
 }
@@ -624,6 +676,57 @@ pub fn rooms_unread(error: &dyn std::fmt::Display) -> Said {
             Check::RoomUnread,
             format!("the rooms' configurations could not be read ({error})"),
             "Check that Workplace Calendar Synchronization and the Exchange Online spoke are installed and that the login may read their tables.",
+        )
+    }
+}
+
+// Rooms (the rest of the rooms' sentences are in `rooms`).
+
+/// A subscription the instance could not make for want of the delegate's token.
+/// `link`: the room's configuration form.
+pub fn subscription_without_token(credential: Option<&str>, mailbox: Option<&str>, link: &str, t: &Calsync) -> String {
+    format!(
+        "Put the delegate's token on the instance: {}; then open {link} and click Deactivate and Activate.",
+        sign_in_as(credential.unwrap_or("NAME"), mailbox, t)
+    )
+}
+
+/// A subscription made while the webhook registry had no callback URL; `ready`: it has
+/// one now. `link`: the room's configuration form.
+pub fn subscription_without_callback(ready: bool, link: &str) -> String {
+    if ready {
+        format!(
+            "The {} webhook registry has its callback URL now: open {link} and click Deactivate, then Activate.",
+            facts::WEBHOOK_NAME
+        )
+    } else {
+        format!(
+            "Generate the callback URL of the {} webhook registry (WEBHOOK-NO-CALLBACK in this report), then open {link} and click Deactivate and Activate.",
+            facts::WEBHOOK_NAME
+        )
+    }
+}
+
+/// A room the Graph-side check could not read with the delegate's token.
+pub fn room_unchecked(room: &str, reason: &str, credential: &str, mailbox: Option<&str>, t: &Calsync) -> Said {
+    Said {
+        why: "The Graph-side checks read each room's calendar with the delegate's own token, kept by calsync in the OS keyring.".into(),
+        ..Said::new(
+            Check::RoomGraphUnchecked,
+            format!("{room}'s calendar was not checked on Microsoft's side: {reason}"),
+            format!("{}.", capitalized(&sign_in_as(credential, mailbox, t))),
+        )
+    }
+}
+
+/// A room read through a client-credentials connection (normal mode): as the app.
+pub fn room_read_as_the_app(room: &str, credential: &str) -> Said {
+    Said {
+        why: "In normal mode the instance reads the room's calendar with the app registration's own permission (client credentials); calsync checks rooms only with a delegate's token, so whether the app may open this one is not known.".into(),
+        ..Said::new(
+            Check::RoomGraphUnchecked,
+            format!("{room}'s calendar was not checked on Microsoft's side: \"{credential}\" signs in as the app, not as a delegate"),
+            format!("Nothing to sign in. Check that the app registration has Calendars.ReadWrite as an application permission with admin consent, and that no application access policy leaves {room} out (Exchange Online PowerShell: Test-ApplicationAccessPolicy)."),
         )
     }
 }
@@ -685,7 +788,7 @@ pub fn provider_delegate_mismatch(provider: &str, email: &str, credential: &str,
         ),
         format!(
             "Make them the same mailbox: set Delegated user email to {signed}, or sign {email} in: {}.",
-            t.cmd(&format!("authorize --credential \"{credential}\" --expect-user {email}"))
+            authorize(credential, email, t)
         ),
     )
 }
@@ -764,8 +867,9 @@ mod tests {
         for said in [
             token_missing("MS Graph 1", Some("rooms@contoso.com"), &t),
             token_missing("MS Graph 1", None, &t),
-            token_expired("MS Graph 1", "2020-01-01", &t),
-            token_refresh_failed("MS Graph 1", &e, &t),
+            token_expired("MS Graph 1", "2020-01-01", Some("rooms@contoso.com"), &t),
+            token_expired("MS Graph 1", "2020-01-01", None, &t),
+            token_refresh_failed("MS Graph 1", &e, Some("rooms@contoso.com"), &t),
             token_wrong_account("MS Graph 1", "a@b.com", "c@b.com", &t),
             browser_wrong_account("MS Graph 1", "a@b.com", "c@b.com", &t),
             provider_delegate_mismatch("P", "a@b.com", "MS Graph 1", "c@b.com", &t),
@@ -774,7 +878,19 @@ mod tests {
                 "client_credentials",
                 crate::plan::Mode::Personal,
                 "authorization_code",
-                true,
+                Some(&DefaultAliasUse {
+                    providers: &["Microsoft Exchange Online".into()],
+                    own_aliases: true,
+                    mailbox: None,
+                }),
+                &t,
+            ),
+            cred_mode_grant(
+                "MS Graph 1",
+                "client_credentials",
+                crate::plan::Mode::Personal,
+                "authorization_code",
+                Some(&DefaultAliasUse { providers: &[], own_aliases: false, mailbox: Some("rooms@contoso.com") }),
                 &t,
             ),
             notes_unread(&e, &t),
@@ -790,6 +906,10 @@ mod tests {
                 .iter()
                 .map(|c| said.fix.matches(c).count())
                 .sum();
+            // A sign-in command runs as printed: the mailbox and the hand-over are in it.
+            let authorize = said.fix.matches("calsync authorize").count();
+            assert_eq!(said.fix.matches("--expect-user").count(), authorize, "{}", said.fix);
+            assert_eq!(said.fix.matches("--store-on-instance").count(), authorize, "{}", said.fix);
             assert!(commands > 0, "{said:?}");
             assert_eq!(said.fix.matches("--sandbox").count(), commands, "{}", said.fix);
         }

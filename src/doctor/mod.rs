@@ -214,7 +214,8 @@ pub async fn accounts(
                 .and_then(|i| identity::decode(i).ok())
                 .and_then(|c| c.username().map(str::to_string)),
             Err(e) => {
-                let said = catalogue::token_refresh_failed(&cred.name, &e, to);
+                let mailbox = expected.get(&cred.name.0).cloned().or_else(|| provider_mailbox(s, &cred.name));
+                let said = catalogue::token_refresh_failed(&cred.name, &e, mailbox.as_deref(), to);
                 out.push(said.finding(Severity::Warning, vec![ev("keyring", &account.key())]));
                 continue;
             }

@@ -178,6 +178,10 @@ pub fn check(s: &Snapshot, r: &RoomSnapshot, now: &str) -> Vec<Finding> {
 /// The same, with the calsync commands in the fixes run as `calsync` says.
 pub fn check_for(s: &Snapshot, r: &RoomSnapshot, now: &str, calsync: &Calsync) -> Vec<Finding> {
     let mut o = Out { instance: &s.instance, list: vec![] };
+    // Whether the webhook registry has what subscriptions need now (WEBHOOK-* below).
+    let webhook_ready = r.webhook.as_ref().is_some_and(|w| {
+        !col(w, facts::WEBHOOK_CALLBACK_COLUMN).is_empty() && !col(w, facts::WEBHOOK_CLIENT_STATE_COLUMN).is_empty()
+    });
     if r.configs.is_empty() {
         o.add(Check::RoomNone, Severity::Info, "no room is set up to sync yet (no Reservable Sync Configuration)".into(), vec![], "Each room that takes part in calendar sync needs its own Reservable Sync Configuration.", "Add the rooms to the plan ([[room]] location, email, provider) and apply it, or pick them in the wizard's Rooms step.".into());
         return o.list;
@@ -233,32 +237,40 @@ pub fn check_for(s: &Snapshot, r: &RoomSnapshot, now: &str, calsync: &Calsync) -
         let expires = col(sub, facts::SUBSCRIPTION_EXPIRES_COLUMN);
         if status != facts::SUBSCRIPTION_ACTIVE || (!code.is_empty() && code != "200") {
             let error = col(sub, facts::SUBSCRIPTION_ERROR_COLUMN);
-            let ev = vec![o.ev(
-                facts::SUBSCRIPTION_TABLE,
-                sub,
-                facts::SUBSCRIPTION_STATUS_COLUMN,
-                format!("{status} {code} {error}").trim(),
-            )];
+            // The subscription's answer, and the room's form, where Deactivate and Activate are.
+            let ev = vec![
+                o.ev(
+                    facts::SUBSCRIPTION_TABLE,
+                    sub,
+                    facts::SUBSCRIPTION_STATUS_COLUMN,
+                    format!("{status} {code} {error}").trim(),
+                ),
+                o.ev(facts::RSV_CONFIG_TABLE, c, facts::RSV_SUBSCRIPTION_COLUMN, &sub_id),
+            ];
+            let target = targets(s, r).into_iter().find(|t| col(&t.config, "sys_id") == col(c, "sys_id"));
             let delegate = provider(&pid).map(|p| col(p, facts::PROVIDER_DELEGATE_COLUMN)).filter(|d| !d.is_empty());
             let fix = match explain(&error, delegate.as_deref(), &room) {
                 Some((_, _, fix)) => fix,
-                None if error.contains("no OAuth token") || code == "401" => format!(
-                    "Put the delegate's token on the instance ({}), then deactivate and activate the room's configuration.",
-                    calsync.cmd("authorize --credential NAME --expect-user MAILBOX --store-on-instance")
+                None if error.contains("no OAuth token") || code == "401" => catalogue::subscription_without_token(
+                    target.as_ref().and_then(|t| t.credential.as_deref()),
+                    delegate.as_deref(),
+                    &link,
+                    calsync,
                 ),
-                None if error.contains("callback URL") => format!(
-                    "Generate the callback URL of the {} webhook registry (below), then deactivate and activate the room's configuration.",
-                    facts::WEBHOOK_NAME
-                ),
+                None if error.contains("callback URL") => {
+                    catalogue::subscription_without_callback(webhook_ready, &link)
+                }
                 None => format!("Fix the cause Microsoft gave, then open {link} and click Deactivate and Activate."),
             };
+            let said = if error.is_empty() { code.clone() } else { error.clone() };
             o.add(
                 Check::RoomSubscriptionFailed,
                 Severity::Error,
-                format!(
-                    "the subscription of {room} is {status} ({})",
-                    if error.is_empty() { code.clone() } else { error.clone() }
-                ),
+                if status == "failed" {
+                    format!("the subscription of {room} failed ({said})")
+                } else {
+                    format!("the subscription of {room} is {status} ({said})")
+                },
                 ev,
                 "Only an active subscription answered with 200 brings the room's calendar changes to the instance.",
                 fix,
@@ -548,6 +560,17 @@ pub async fn graph_checks(
         std::collections::HashMap::default();
     for t in targets(s, r) {
         let Some(cred) = t.credential.clone() else { continue };
+        // With client credentials (normal mode) the instance reads the room as the app, not
+        // as a delegate: there is no one to sign in, and calsync holds no such token.
+        if s.credentials
+            .iter()
+            .find(|c| *c.name == cred)
+            .and_then(|c| s.profile(c.oauth_entity_profile.id()))
+            .is_some_and(|p| &*p.grant_type == facts::GRANT_CLIENT_CREDENTIALS)
+        {
+            out.push(catalogue::room_read_as_the_app(&t.room, &cred).finding(Severity::Warning, vec![]));
+            continue;
+        }
         if !tokens.contains_key(&cred) {
             let got = async {
                 let account = Account::RefreshToken { instance: opts.instance_key.clone(), credential: cred.clone() };
@@ -583,16 +606,10 @@ pub async fn graph_checks(
                 let result = open(root, token, &t.email).await;
                 out.extend(graph_finding_for(&s.instance, &t, who, &result, &calsync));
             }
-            Err(e) => out.push(Finding {
-                id: Check::RoomGraphUnchecked,
-                severity: Severity::Warning,
-                title: format!("{}'s calendar was not checked on Microsoft's side: {e}", t.room),
-                evidence: vec![],
-                why: "The Graph-side checks read each room's calendar with the delegate's own token, kept by calsync in the OS keyring.".into(),
-                fix: format!("Sign the delegate in with calsync: {}.", calsync.cmd(&format!("authorize --credential \"{cred}\" --expect-user {} --store-on-instance", t.delegate.clone().unwrap_or_else(|| "MAILBOX".into())))),
-                fixable: false,
-                repair: None,
-            }),
+            Err(e) => out.push(
+                catalogue::room_unchecked(&t.room, e, &cred, t.delegate.as_deref(), &calsync)
+                    .finding(Severity::Warning, vec![]),
+            ),
         }
     }
     out

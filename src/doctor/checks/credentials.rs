@@ -110,8 +110,23 @@ fn mode_grant(c: &mut Ctx, cred: &Credential, profile: &OAuthProfile, mode: Opti
         return;
     }
     let ev = vec![c.ev("oauth_2_0_credentials", &cred.sys_id, "oauth_entity_profile", &profile.name)];
-    let personal_spoke = m == Mode::Personal && spoke_graph(cred);
-    let said = say::cred_mode_grant(&cred.name, &profile.grant_type, m, w, personal_spoke, c.calsync);
+    let s = c.s;
+    let active = |p: &&serde_json::Value| s.provider(p, &facts::PROVIDER_ACTIVE) == "true";
+    let overrides = |p: &&serde_json::Value| s.provider(p, &facts::PROVIDER_OVERRIDE) == "true";
+    let providers: Vec<String> = s
+        .providers
+        .iter()
+        .filter(|p| active(p) && !overrides(p))
+        .map(|p| crate::snow::records::plain(&p["name"]))
+        .collect();
+    let mailbox = crate::doctor::provider_mailbox(s, &cred.name);
+    let usage = say::DefaultAliasUse {
+        providers: &providers,
+        own_aliases: s.providers.iter().any(|p| active(&p) && overrides(&p)),
+        mailbox: mailbox.as_deref(),
+    };
+    let personal = (m == Mode::Personal && spoke_graph(cred)).then_some(&usage);
+    let said = say::cred_mode_grant(&cred.name, &profile.grant_type, m, w, personal, c.calsync);
     c.add(said, Severity::Error, ev, None);
 }
 
@@ -204,7 +219,8 @@ pub(super) fn tokens(c: &mut Ctx, cred: &Credential, mode: Option<Mode>) {
         }
         Some((_, _, expires)) if !expires.is_empty() && expires.as_str() < now.as_str() => {
             let ev = vec![c.ev(facts::TOKEN_TABLE, &cred.sys_id, facts::TOKEN_EXPIRES_COLUMN, expires)];
-            c.add(say::token_expired(&cred.name, expires, c.calsync), Severity::Error, ev, None);
+            let mailbox = crate::doctor::provider_mailbox(c.s, &cred.name);
+            c.add(say::token_expired(&cred.name, expires, mailbox.as_deref(), c.calsync), Severity::Error, ev, None);
         }
         Some(_) => {}
     }
