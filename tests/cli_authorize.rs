@@ -82,7 +82,7 @@ async fn authorize_keeps_the_token_in_the_keyring_only_for_the_right_account() {
         .unwrap();
     assert!(o.status.success());
     let account = Account::RefreshToken { instance: "sandbox".into(), credential: "Contoso Graph Personal".into() };
-    let _ = secrets::delete(&account);
+    let _ = secrets::delete(os_keyring(), &account);
 
     let (code, out, err) = authorize(dir.path(), Person::SignsInAs("it-admin@contoso.com", "Admin-Pass-1")).await;
     assert_eq!(code, 1, "{out}{err}");
@@ -90,13 +90,13 @@ async fn authorize_keeps_the_token_in_the_keyring_only_for_the_right_account() {
         err.contains("signed in as it-admin@contoso.com, but this credential expects rooms-delegate@contoso.com"),
         "{err}"
     );
-    assert!(secrets::get(&account).unwrap().is_none(), "nothing stored for the wrong account");
+    assert!(secrets::get(os_keyring(), &account).unwrap().is_none(), "nothing stored for the wrong account");
 
     let (code, out, err) =
         authorize(dir.path(), Person::SignsInAs("rooms-delegate@contoso.com", "Delegate-Pass-1")).await;
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("Signed in as rooms-delegate@contoso.com"), "{out}");
-    let token = secrets::get(&account).unwrap().expect("refresh token in the keyring");
+    let token = secrets::get(os_keyring(), &account).unwrap().expect("refresh token in the keyring");
     let token = token.expose_secret();
     assert!(token.starts_with("sbx.rt."));
     assert!(!out.contains(token) && !err.contains(token), "the token is never printed");
@@ -104,7 +104,7 @@ async fn authorize_keeps_the_token_in_the_keyring_only_for_the_right_account() {
         let bytes = std::fs::read(&entry).unwrap();
         assert!(!String::from_utf8_lossy(&bytes).contains(token), "token found in {}", entry.display());
     }
-    secrets::delete(&account).unwrap();
+    secrets::delete(os_keyring(), &account).unwrap();
 }
 
 fn common_keyring_required() -> bool {
@@ -199,7 +199,7 @@ async fn reauth_expiring_writes_the_new_token_to_the_instance() {
     let o = cmd(dir.path()).args(["apply", "--sandbox", "--yes", "--plan"]).arg(&path).output().await.unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let account = Account::RefreshToken { instance: "sandbox".into(), credential: "Contoso Graph Reauth".into() };
-    let _ = secrets::delete(&account);
+    let _ = secrets::delete(os_keyring(), &account);
     // Signed in once, to the keyring only: the instance still has no token.
     let (code, out, err) = authorize_credential(
         dir.path(),
@@ -228,7 +228,7 @@ async fn reauth_expiring_writes_the_new_token_to_the_instance() {
     let cred = creds.iter().find(|c| c["credential"] == "Contoso Graph Reauth").expect("listed");
     assert_eq!(cred["state"], "ok", "the instance has a fresh token: {doc}");
     assert!(cred["expires"].as_str().is_some(), "{doc}");
-    secrets::delete(&account).unwrap();
+    secrets::delete(os_keyring(), &account).unwrap();
 }
 
 /// The instance password is kept per host and user: removing one of two profiles that share
@@ -251,13 +251,13 @@ async fn removing_a_profile_keeps_a_password_another_profile_uses() {
         let o = c.args(["instance", "add", name, "--url", "http://127.0.0.1:9", "--user", &user]).output().await;
         assert!(o.unwrap().status.success());
     }
-    secrets::set(&account, &secrecy::SecretString::from("Shared-Pass-1")).unwrap();
+    secrets::set(os_keyring(), &account, &secrecy::SecretString::from("Shared-Pass-1")).unwrap();
     let mut c = cmd(dir.path());
     in_config(&mut c);
     let o = c.args(["instance", "remove", "sbxro"]).output().await.unwrap();
     let out = String::from_utf8_lossy(&o.stdout).to_string();
     assert!(o.status.success(), "{out}");
-    assert!(secrets::get(&account).unwrap().is_some(), "sbx still signs in with it: {out}");
+    assert!(secrets::get(os_keyring(), &account).unwrap().is_some(), "sbx still signs in with it: {out}");
     assert!(
         out.contains(&format!(
             "the password instance-password:{key}:{user} stays in the OS keyring, as \"sbx\" still signs in with it"
@@ -269,5 +269,5 @@ async fn removing_a_profile_keeps_a_password_another_profile_uses() {
     let o = c.args(["instance", "remove", "sbx"]).output().await.unwrap();
     let out = String::from_utf8_lossy(&o.stdout).to_string();
     assert!(out.contains(&format!("forgot instance-password:{key}:{user}")), "{out}");
-    assert!(secrets::get(&account).unwrap().is_none(), "the last profile took it along");
+    assert!(secrets::get(os_keyring(), &account).unwrap().is_none(), "the last profile took it along");
 }

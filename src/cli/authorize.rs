@@ -157,18 +157,9 @@ pub async fn run(services: &Services, args: AuthorizeArgs) -> u8 {
 async fn run_inner(services: &Services, args: AuthorizeArgs) -> Result<u8, Failure> {
     let conn = connect::connect(services).await.map_err(|r| Failure(r.code, r.message))?;
     let sandbox_url = conn.sandbox.as_ref().map(|s| s.url().to_string());
-    let ends = services.endpoints(sandbox_url.as_deref());
-    let mut trusted: Vec<String> = args.trust_host.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
-    trusted.extend(crate::oauth::trust::trusted_from_env());
-    let t = target::for_credential_trusting(
-        &conn.client,
-        &args.credential,
-        ends.login.as_deref(),
-        ends.graph.as_deref(),
-        &trusted,
-    )
-    .await
-    .map_err(|e| {
+    let mut ends = services.endpoints(sandbox_url.as_deref());
+    ends.trusted.extend(args.trust_host.iter().map(|h| h.trim().to_ascii_lowercase()));
+    let t = target::for_credential(&conn.client, &args.credential, &ends).await.map_err(|e| {
         let code = if e.is_usage_problem() {
             exit::USAGE
         } else if e.is_access_problem() {

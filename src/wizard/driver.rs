@@ -453,7 +453,7 @@ async fn sign_in(
 ) -> Result<SignedIn, Failure> {
     let Asked { credential, user, secret: typed } = asked;
     let ends = services.endpoints(conn.sandbox_url.as_deref());
-    let t = target::for_credential(&conn.client, credential, ends.login.as_deref(), ends.graph.as_deref()).await?;
+    let t = target::for_credential(&conn.client, credential, &ends).await?;
     // The credential's own mailbox, before anyone signs in (src/oauth/mailbox.rs).
     crate::oauth::mailbox::token_allowed(credential, &t.credential.integration_type()).map_err(Failure::Refused)?;
     let owner =
