@@ -231,6 +231,61 @@ async fn reauth_expiring_writes_the_new_token_to_the_instance() {
     secrets::delete(&account).unwrap();
 }
 
+/// `calsync status` flags a credential whose token is in the keyring but not on the
+/// instance; the command it prints is the one that puts it there, so a second status is
+/// clean (it used to print an authorize that left the instance without a token).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_command_status_suggests_puts_the_token_on_the_instance() {
+    if !common_keyring_required() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let plan = example("personal-own-alias.toml").replace("Contoso Graph Personal", "Contoso Graph Status");
+    let path = dir.path().join("status.toml");
+    std::fs::write(&path, plan).unwrap();
+    let o = cmd(dir.path()).args(["apply", "--sandbox", "--yes", "--plan"]).arg(&path).output().await.unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let account = Account::RefreshToken { instance: "sandbox".into(), credential: "Contoso Graph Status".into() };
+    let _ = secrets::delete(&account);
+    let (code, out, err) = authorize_credential(
+        dir.path(),
+        "Contoso Graph Status",
+        Person::SignsInAs("rooms-delegate@contoso.com", "Delegate-Pass-1"),
+    )
+    .await;
+    assert_eq!(code, 0, "{out}{err}");
+    let status = || async {
+        let o = cmd(dir.path()).args(["status", "--sandbox"]).stdin(Stdio::null()).output().await.unwrap();
+        String::from_utf8_lossy(&o.stdout).to_string()
+    };
+    let out = status().await;
+    assert!(
+        out.contains(
+            "  Contoso Graph Status: instance token none; signed in as rooms-delegate@contoso.com; keyring yes"
+        ),
+        "{out}"
+    );
+    let fix = "calsync authorize --credential \"Contoso Graph Status\" --expect-user rooms-delegate@contoso.com --store-on-instance --sandbox";
+    assert!(out.contains(&format!("      -> {fix}")), "{out}");
+    // The printed command, as the admin would run it.
+    let browser = format!("{}/tests/fixtures/browser.sh %s", env!("CARGO_MANIFEST_DIR"));
+    let o = cmd(dir.path())
+        .args(["authorize", "--credential", "Contoso Graph Status", "--expect-user", "rooms-delegate@contoso.com"])
+        .args(["--store-on-instance", "--sandbox"])
+        .env("BROWSER", &browser)
+        .env("SIGN_IN_AS", "rooms-delegate@contoso.com")
+        .env("SIGN_IN_PW", "Delegate-Pass-1")
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    assert!(o.status.success(), "{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    let out = status().await;
+    assert!(out.contains("  Contoso Graph Status: instance token expires 20"), "{out}");
+    assert!(!out.contains("--credential \"Contoso Graph Status\""), "nothing left to do: {out}");
+    secrets::delete(&account).unwrap();
+}
+
 /// The instance password is kept per host and user: removing one of two profiles that share
 /// it keeps it for the other, and says so; removing the last one forgets it.
 #[tokio::test(flavor = "multi_thread")]
