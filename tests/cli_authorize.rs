@@ -286,6 +286,51 @@ async fn the_command_status_suggests_puts_the_token_on_the_instance() {
     secrets::delete(&account).unwrap();
 }
 
+/// `--timeout 0` is refused with a sentence; a wait of one second is "1 second"; Ctrl-C
+/// during the wait exits 130, as the wizard does on SIGINT (it exited 1, the code of a
+/// wrong account).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_wait_is_at_least_a_second_and_ctrl_c_exits_130() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["authorize", "--sandbox", "--no-browser", "--credential", "Contoso Graph Personal"];
+    let args = [&args[..], &["--expect-user", "rooms-delegate@contoso.com"]].concat();
+    let o = cmd(dir.path()).args(&args).args(["--timeout", "0"]).stdin(Stdio::null()).output().await.unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("give the seconds to wait for the sign-in, at least 1"), "{err}");
+    if !common_keyring_required() {
+        return;
+    }
+    let o = cmd(dir.path())
+        .args(["apply", "--sandbox", "--yes", "--plan", "examples/personal-own-alias.toml"])
+        .output()
+        .await
+        .unwrap();
+    assert!(o.status.success());
+    let o = cmd(dir.path()).args(&args).args(["--timeout", "1"]).stdin(Stdio::null()).output().await.unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("no sign-in arrived within 1 second;"), "{err}");
+    let mut child =
+        cmd(dir.path()).args(&args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
+    while let Ok(Some(line)) = stderr.next_line().await {
+        if line.starts_with("Open this address") {
+            break;
+        }
+    }
+    let pid = child.id().expect("running").to_string();
+    assert!(std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+    let mut rest = String::new();
+    while let Ok(Some(line)) = stderr.next_line().await {
+        rest.push_str(&line);
+        rest.push('\n');
+    }
+    let status = child.wait().await.unwrap();
+    assert_eq!(status.code(), Some(130), "{rest}");
+    assert!(rest.contains("the sign-in was cancelled; nothing was stored"), "{rest}");
+}
+
 /// The instance password is kept per host and user: removing one of two profiles that share
 /// it keeps it for the other, and says so; removing the last one forgets it.
 #[tokio::test(flavor = "multi_thread")]

@@ -39,7 +39,7 @@ pub struct AuthorizeArgs {
     #[arg(long)]
     pub store_on_instance: bool,
     /// Give up after this many seconds
-    #[arg(long, default_value_t = 300)]
+    #[arg(long, default_value_t = 300, value_parser = seconds)]
     pub timeout: u64,
     /// Send the sign-in to this host although it is not Microsoft's (https only; repeatable)
     #[arg(long = "trust-host", value_name = "HOST", env = "CALSYNC_TRUST_HOST", value_delimiter = ',')]
@@ -61,6 +61,17 @@ pub fn mailbox(value: &str) -> Result<String, String> {
             "\"{}\" is not a mailbox address; give the delegated user's full address, such as rooms-delegate@contoso.com",
             crate::sanitize::line(v)
         ))
+    }
+}
+
+/// Checks a `--timeout` value: whole seconds, at least one.
+fn seconds(value: &str) -> Result<u64, String> {
+    match value.trim().parse::<u64>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!(
+            "\"{}\" is not a wait calsync can keep: give the seconds to wait for the sign-in, at least 1 (300 by default)",
+            crate::sanitize::line(value)
+        )),
     }
 }
 
@@ -204,7 +215,7 @@ async fn run_inner(services: &Services, args: AuthorizeArgs) -> Result<u8, Failu
         SignIn::as_user(t.registry.clone(), secret, &user, &t.graph_root)
     };
     req.port = args.port;
-    req.timeout = Duration::from_secs(args.timeout.max(1));
+    req.timeout = Duration::from_secs(args.timeout);
     req.clock = services.clock.clone();
     let heading = if args.probe {
         "Probing which Microsoft account your browser would use silently (nothing will be stored).".to_string()
@@ -237,6 +248,8 @@ async fn run_inner(services: &Services, args: AuthorizeArgs) -> Result<u8, Failu
         Err(e) => {
             let code = match e {
                 AuthorizeError::SignIn(AuthError::Listen(_) | AuthError::Setup(_)) => exit::USAGE,
+                // Ctrl-C is the one way to cancel here: the code says so, as the wizard's does.
+                AuthorizeError::SignIn(AuthError::Cancelled) => exit::SIGINT,
                 _ => exit::FAILED,
             };
             if let AuthorizeError::NotKept { who, .. } = &e {
@@ -328,6 +341,10 @@ fn report_probe(result: Result<session::Outcome, AuthError>, expected: Option<&s
                 "Your browser has a Microsoft session, but Microsoft needs an interaction (consent or MFA) before it signs in; it will show who signs in.{logout}"
             );
             exit::OK
+        }
+        Err(AuthError::Cancelled) => {
+            eprintln!("calsync: {}", AuthError::Cancelled);
+            exit::SIGINT
         }
         Err(e) => {
             eprintln!("calsync: the probe failed: {}", crate::sanitize::text(&e.to_string()));

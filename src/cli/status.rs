@@ -337,6 +337,10 @@ pub async fn reauth_expiring(services: &Services, window: &str) -> u8 {
             trust_host: vec![],
         };
         let r = super::authorize::run(services, args).await;
+        if r == exit::SIGINT {
+            // Ctrl-C stops the renewal, not only this credential's sign-in.
+            return r;
+        }
         if r != exit::OK {
             code = r;
         }
