@@ -331,6 +331,59 @@ async fn the_wait_is_at_least_a_second_and_ctrl_c_exits_130() {
     assert!(rest.contains("the sign-in was cancelled; nothing was stored"), "{rest}");
 }
 
+/// `reauth --expiring-within` runs each sign-in with authorize's options: here
+/// `--no-browser` (the address is printed) and `--port` (the redirect URI names it). They
+/// used to be refused as unknown arguments; without --expiring-within they are refused
+/// with a sentence, as the wizard does not use them.
+#[tokio::test(flavor = "multi_thread")]
+async fn reauth_expiring_takes_the_sign_in_options_of_authorize() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = cmd(dir.path()).args(["reauth", "--sandbox", "--no-browser"]).stdin(Stdio::null()).output().await.unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("--no-browser serves the headless renewal only: add --expiring-within DURATION"), "{err}");
+    if !common_keyring_required() {
+        return;
+    }
+    let plan = example("personal-own-alias.toml").replace("Contoso Graph Personal", "Contoso Graph Options");
+    let path = dir.path().join("options.toml");
+    std::fs::write(&path, plan).unwrap();
+    let o = cmd(dir.path()).args(["apply", "--sandbox", "--yes", "--plan"]).arg(&path).output().await.unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let account = Account::RefreshToken { instance: "sandbox".into(), credential: "Contoso Graph Options".into() };
+    let _ = secrets::delete(&account);
+    let delegate = Person::SignsInAs("rooms-delegate@contoso.com", "Delegate-Pass-1");
+    let (code, out, err) = authorize_credential(dir.path(), "Contoso Graph Options", delegate.clone()).await;
+    assert_eq!(code, 0, "{out}{err}");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = cmd(dir.path())
+        .args(["reauth", "--expiring-within", "14d", "--sandbox", "--no-browser", "--timeout", "30"])
+        .args(["--port", &port.to_string()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut url_next = false;
+    let mut address = String::new();
+    while let Ok(Some(line)) = stderr.next_line().await {
+        if url_next {
+            address = line.trim().to_string();
+            tokio::spawn(browse(address.clone(), delegate.clone(), None));
+            break;
+        }
+        url_next = line.starts_with("Open this address");
+    }
+    assert!(address.contains(&format!("localhost%3A{port}")), "the redirect URI names --port {port}: {address}");
+    let mut out = String::new();
+    child.stdout.take().unwrap().read_to_string(&mut out).await.unwrap();
+    let status = child.wait().await.unwrap();
+    assert_eq!(status.code(), Some(0), "{out}");
+    assert!(out.contains("The tokens were written to the instance for \"Contoso Graph Options\""), "{out}");
+    secrets::delete(&account).unwrap();
+}
+
 /// The instance password is kept per host and user: removing one of two profiles that share
 /// it keeps it for the other, and says so; removing the last one forgets it.
 #[tokio::test(flavor = "multi_thread")]

@@ -286,7 +286,7 @@ pub async fn run(services: &Services, json: bool) -> u8 {
 /// `calsync reauth --expiring-within 14d`: signs in again each credential whose instance
 /// token is missing, expired or expires within the window, and writes the new tokens to the
 /// instance: the instance's token is the one that was due.
-pub async fn reauth_expiring(services: &Services, window: &str) -> u8 {
+pub async fn reauth_expiring(services: &Services, window: &str, options: &super::authorize::SignInOptions) -> u8 {
     let target = &*services.config;
     let Some(within) = parse_window(window) else {
         eprintln!("calsync: \"{window}\" is not a duration: write it as 14d, 36h or 2w");
@@ -324,17 +324,15 @@ pub async fn reauth_expiring(services: &Services, window: &str) -> u8 {
             code = exit::FAILED;
             continue;
         };
+        let mut sign_in = options.clone();
+        sign_in.no_browser |= target.no_browser;
         let args = super::authorize::AuthorizeArgs {
             credential: c.credential.clone(),
             expect_user: Some(user.clone()),
-            no_browser: target.no_browser,
-            port: 0,
             probe: false,
-            public_client: false,
             // The credential was picked for its instance token, so that is the one renewed.
             store_on_instance: true,
-            timeout: 300,
-            trust_host: vec![],
+            sign_in,
         };
         let r = super::authorize::run(services, args).await;
         if r == exit::SIGINT {
