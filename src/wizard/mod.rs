@@ -267,6 +267,19 @@ pub struct InstanceInfo {
     pub idle_providers: Vec<String>,
     /// The tunable WCS properties that exist on the instance: name and current value.
     pub properties: Vec<(String, String)>,
+    /// The calendar providers as the instance holds them, for the checks that need more
+    /// than their names (which stay active, which belong to an own alias).
+    pub provider_records: Vec<ProviderRecord>,
+}
+
+/// A calendar provider on the instance, as the setup steps need it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProviderRecord {
+    pub name: String,
+    pub active: bool,
+    /// It overrides the default alias with an own alias (one delegated mailbox's chain).
+    pub override_alias: bool,
+    pub delegated_user: String,
 }
 
 /// Everything the steps fill in. It outlives screens, so going back keeps what was typed.
@@ -945,14 +958,7 @@ impl App {
         };
         self.focus = steps::first_to_fill(self);
         if step == Step::Provider && self.draft.provider.value.trim().is_empty() {
-            let name = match self.draft.choice {
-                ModeChoice::PersonalOwn => self.draft.alias.value.trim().replace('_', " "),
-                _ => self
-                    .info
-                    .as_ref()
-                    .and_then(|i| i.providers.first().cloned())
-                    .unwrap_or_else(|| "Microsoft Exchange Online".into()),
-            };
+            let name = steps::provider::default_name(self);
             self.draft.provider.set(&name);
         }
     }
