@@ -577,6 +577,7 @@ pub async fn run(opts: Options, services: Services, sandbox: Option<&Sandbox>) -
     }
     app.color = !services.config.no_color;
     app.saved = saved_instances(&services);
+    app.mfa = services.config.sign_in == Some(crate::snow::auth::Method::PasswordMfa);
     if let Some(sb) = sandbox {
         app.draft.instance.set(sb.url());
         if services.config.sandbox_sso {

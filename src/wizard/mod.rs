@@ -289,6 +289,8 @@ pub struct Draft {
     pub instance: TextField,
     pub user: TextField,
     pub password: TextField,
+    /// The one-time code (MFA), when the instance step asks for one; never kept.
+    pub code: TextField,
     pub profile: Option<usize>,
     pub alias: TextField,
     pub credential: TextField,
@@ -309,6 +311,7 @@ impl Default for Draft {
             instance: TextField::new("Instance"),
             user: TextField::new("User"),
             password: TextField::masked("Password"),
+            code: TextField::masked("One-time code"),
             profile: None,
             alias: TextField::new("Name"),
             credential: TextField::new("Name"),
@@ -829,6 +832,9 @@ pub struct App {
     pub sandbox: bool,
     /// The instance step signs in with the instance's OAuth (single sign-on) on Enter.
     pub instance_oauth: bool,
+    /// The instance step asks for a one-time code (MFA), sent appended to the password
+    /// (`--sign-in password-mfa`).
+    pub mfa: bool,
     /// Saved instances the instance step offers (F2 fills the next one in).
     pub saved: Vec<SavedInstance>,
     pub color: bool,
@@ -862,6 +868,7 @@ impl App {
             password_kept: false,
             sandbox,
             instance_oauth: false,
+            mfa: false,
             saved: vec![],
             color: true,
             size: (80, 24),
