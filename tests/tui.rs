@@ -752,3 +752,24 @@ fn ctrl_c_during_the_sign_in_wait_says_there_is_no_token_yet() {
     );
     cooked(&t.path("stty.txt"));
 }
+
+#[test]
+fn the_default_saved_instance_is_filled_in_and_password_mfa_asks_for_the_code() {
+    let before = "calsync instance add sbx --url dev123 --user admin > /dev/null";
+    let env = "CALSYNC_CONFIG_DIR=$PWD/cfg";
+    let Some(t) = Tmux::start_with(env, "setup --sign-in password-mfa", before) else { return };
+    t.wait_for("Step 1 of");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("One-time code");
+    let instance = s.lines().find(|l| l.contains("│ Instance  ")).unwrap_or_default();
+    assert!(instance.contains("https://dev123.service-now.com"), "the default saved instance is filled in:\n{s}");
+    let user = s.lines().find(|l| l.contains("│ User  ")).unwrap_or_default();
+    assert!(user.contains("admin"), "the saved user is filled in:\n{s}");
+    // The cursor starts on the first empty field, the password.
+    t.type_text("pw");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("the six digits your authenticator shows now");
+    assert!(!s.contains("The instance could not be used"), "nothing is sent without a code:\n{s}");
+    t.keys(&["C-c"]);
+    t.wait_for("EXIT=");
+}

@@ -71,8 +71,13 @@ fn next_saved(app: &mut App) {
         return;
     }
     let shown = app.saved.iter().position(|s| s.url == app.draft.instance.value);
-    let next = shown.map_or(0, |i| (i + 1) % app.saved.len());
-    let s = app.saved[next].clone();
+    fill_saved(app, shown.map_or(0, |i| (i + 1) % app.saved.len()));
+}
+
+/// Fills the form with the saved instance `at` (the password comes from the keyring, or
+/// is typed).
+pub fn fill_saved(app: &mut App, at: usize) {
+    let Some(s) = app.saved.get(at).cloned() else { return };
     app.draft.instance.set(&s.url);
     app.draft.user.set(&s.user);
     app.draft.password.set("");
@@ -175,7 +180,18 @@ pub fn probed(app: &mut App, r: Result<Box<Probed>, Failure>) -> Vec<Effect> {
         }
         Err(e) => {
             let retry = e.retryable();
-            let message = if e.login_refused() && !app.instance_oauth { refused(app, &e) } else { e.to_string() };
+            let message = if e.login_refused() && !app.instance_oauth {
+                refused(app, &e)
+            } else if let Failure::Instance(crate::snow::SnError::Forbidden { table, message, .. }) = &e {
+                // The probe only reads: the advice is about reading, not about writing
+                // from an application.
+                format!(
+                    "the instance does not let {} read {table} (HTTP 403: {message}). calsync reads the calendar setup's records before anything else: log in as a user with the admin role.",
+                    if app.instance_oauth { "you".to_string() } else { format!("\"{}\"", app.draft.user.value.trim()) }
+                )
+            } else {
+                e.to_string()
+            };
             if app.mfa {
                 app.focus = 3;
             }
@@ -385,5 +401,26 @@ mod tests {
             assert!(!words.contains(contradiction), "{contradiction}: {words}");
         }
         assert!(words.contains("not needed: you sign in as yourself in the browser"), "{words}");
+    }
+
+    #[test]
+    fn a_read_refused_on_the_probe_asks_for_an_admin_not_for_a_writable_record() {
+        let mut app = at_instance();
+        app.draft.instance.set("dev123");
+        app.draft.user.set("viewer");
+        app.draft.password.set("calsync-viewer");
+        let g = match key(&mut app, KeyEvent::from(KeyCode::Enter)).as_slice() {
+            [Effect::Probe { generation, .. }] => *generation,
+            other => panic!("{other:?}"),
+        };
+        let e = Failure::Instance(crate::snow::SnError::Forbidden {
+            table: "http_connection".into(),
+            message: "Insufficient rights to query records".into(),
+            detail: None,
+        });
+        app.handle(crate::wizard::Event::Probed(g, Err(e)));
+        let said = &app.error.as_ref().unwrap().message;
+        assert!(said.contains("\"viewer\" read http_connection") && said.contains("admin role"), "{said}");
+        assert!(!said.contains("writable"), "{said}");
     }
 }
