@@ -908,3 +908,31 @@ async fn the_headless_example_needs_only_its_token_and_a_leftover_provider_is_na
     assert!(f.fix.contains("\"Microsoft Exchange Online\"") && f.fix.contains("deactivate it"), "{}", f.fix);
     assert!(!f.fix.contains("personal-default-alias"), "{}", f.fix);
 }
+
+/// What an unknown mode or a wrong parent hides is said before the repair, and the repair
+/// review warns that the mode it sets brings checks that could not run (walk F16: the
+/// report after `--fix` named four errors never shown before).
+#[tokio::test]
+async fn checks_hidden_by_an_unknown_mode_or_parent_are_named() {
+    let sb = seeded(seed::Seed::Broken).await;
+    let c = client(&sb);
+    let snap = read::read(&c).await.unwrap();
+    let found = checks::run(&snap);
+    let fix = |id: &str| found.iter().find(|f| f.id == id).map(|f| f.fix.clone()).unwrap_or_default();
+    assert!(fix("MODE-VALUE").contains("CRED-MODE-GRANT") && fix("MODE-VALUE").contains("do not run"));
+    assert!(fix("ALIAS-PARENT").contains("ALIAS-ATTRIBUTES") && fix("ALIAS-PARENT").contains("not checked"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_calsync"))
+        .args(["doctor", "--sandbox", "--broken", "--fix", "--yes"])
+        .env_remove("CALSYNC_INSTANCE")
+        .env_remove("CALSYNC_USER")
+        .env("CALSYNC_SANDBOX_STATE", dir.path().join("sandbox.json"))
+        .env("CALSYNC_STATE_DIR", dir.path().join("state"))
+        .env("CALSYNC_KEYRING", "keyutils")
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    let review = out.split("Safe repairs").nth(1).and_then(|r| r.split("  updated ").next()).unwrap_or_default();
+    assert!(review.contains("Setting the integration mode to Personal lets the checks"), "{out}");
+}
