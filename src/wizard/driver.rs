@@ -613,7 +613,7 @@ pub async fn run(opts: Options, services: Services, sandbox: Option<&Sandbox>) -
             && k.code == ratatui::crossterm::event::KeyCode::F(12)
             && env.services.config.debug_panic
         {
-            panic!("panic requested with F12 (CALSYNC_DEBUG_PANIC) on the {:?} step", app.step);
+            panic!("panic requested with F12 (CALSYNC_DEBUG_PANIC) on the {:?} step", app.step());
         }
         for effect in app.handle(event) {
             tasks.start(effect, &env, &tx);
