@@ -23,6 +23,7 @@
 //!   driver that only runs its effects; it ends with an `Outcome`.
 //! - `config`: the `Config` built once from flags and environment, and `Services`, the
 //!   collaborators (config, secret store, browser, clock) passed down to every journey.
+//! - `near`: names close to a mistyped one, for "did you mean".
 //! - `sanitize`: outside text (instance messages, record names, provider errors) made
 //!   safe to print and draw: no terminal escapes.
 //! - `cli`: the command line, the only reader of the environment and the one place an
@@ -36,6 +37,7 @@ pub mod clock;
 pub mod config;
 pub mod doctor;
 pub mod facts;
+pub mod near;
 pub mod oauth;
 pub mod plan;
 pub mod profiles;
