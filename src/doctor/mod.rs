@@ -141,7 +141,7 @@ fn not_checked(what: String, reason: String, fix: String) -> Finding {
 /// and reading the new id_token; compared with the mailbox calsync last signed it in as.
 pub async fn accounts(
     services: &crate::config::Services,
-    client: &crate::snow::Client,
+    client: &dyn crate::snow::Instance,
     s: &read::Snapshot,
     opts: &AccountCheck,
 ) -> Vec<Finding> {
@@ -310,7 +310,7 @@ pub async fn accounts(
 #[allow(clippy::too_many_arguments)]
 pub async fn probe_browser(
     services: &crate::config::Services,
-    client: &crate::snow::Client,
+    client: &dyn crate::snow::Instance,
     instance_key: &str,
     sandbox_url: Option<&str>,
     credential: &str,
@@ -341,7 +341,7 @@ pub async fn probe_browser(
 /// Reads the instance and runs every check, the keyring account check included.
 pub async fn examine(
     services: &crate::config::Services,
-    client: &crate::snow::Client,
+    client: &dyn crate::snow::Instance,
     instance_key: &str,
     sandbox_url: Option<&str>,
 ) -> Result<(read::Snapshot, Report), crate::snow::SnError> {

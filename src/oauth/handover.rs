@@ -6,7 +6,7 @@
 use super::flow::Tokens;
 use crate::facts;
 use crate::snow::records::plain;
-use crate::snow::{Client, Query, SnError};
+use crate::snow::{Instance, InstanceExt, Query, SnError};
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
@@ -18,7 +18,7 @@ fn sys_id(v: &Value) -> String {
 /// form links of the rows. Tokens go in a second, separate write that marks its values as
 /// display values, which is the only way the instance saves encrypted fields.
 pub async fn store(
-    client: &Client,
+    client: &dyn Instance,
     credential_id: &str,
     credential_name: &str,
     profile_id: &str,

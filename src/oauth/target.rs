@@ -5,7 +5,7 @@
 use super::flow::Registry;
 use crate::facts;
 use crate::snow::records::{Connection, Credential, OAuthEntity, OAuthProfile};
-use crate::snow::{Client, Query, SnError};
+use crate::snow::{Instance, InstanceExt, Query, SnError};
 
 pub struct CredentialTarget {
     pub credential: Credential,
@@ -118,7 +118,7 @@ pub fn rewrite_login(url: &str, base: Option<&str>) -> String {
 /// The sign-in target of one credential, its endpoints checked by `trust` against the
 /// hosts named in `CALSYNC_TRUST_HOST`.
 pub async fn for_credential(
-    client: &Client,
+    client: &dyn Instance,
     name: &str,
     login_base: Option<&str>,
     graph_base: Option<&str>,
@@ -129,7 +129,7 @@ pub async fn for_credential(
 /// As [`for_credential`], trusting also the hosts in `trusted` (`--trust-host`). No target
 /// leaves here whose endpoints `trust::check` refused, so no secret is read for one.
 pub async fn for_credential_trusting(
-    client: &Client,
+    client: &dyn Instance,
     name: &str,
     login_base: Option<&str>,
     graph_base: Option<&str>,

@@ -8,7 +8,7 @@ use crate::facts;
 use crate::snow::records::{
     Alias, Connection, Credential, OAuthProfile, Property, Scope, User, UserHasRole, UserPreference, plain,
 };
-use crate::snow::{Client, Query, SnError};
+use crate::snow::{Instance, InstanceExt, Query, SnError};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
 
@@ -96,7 +96,7 @@ fn alias_refs(plan: &Plan) -> (Vec<String>, Vec<String>) {
     (ids.into_iter().collect(), names.into_iter().collect())
 }
 
-pub async fn read_state(client: &Client, plan: &Plan) -> Result<InstanceState, SnError> {
+pub async fn read_state(client: &dyn Instance, plan: &Plan) -> Result<InstanceState, SnError> {
     let user = client.user().to_string();
     let (alias_ids, alias_names) = alias_refs(plan);
     let mut cred_names: BTreeSet<String> = plan.credentials.iter().map(|c| c.name.clone()).collect();

@@ -73,7 +73,7 @@ pub struct JournalError {
 /// been put back. Used by `calsync apply` and the wizard alike.
 pub async fn apply_journaled(
     state_dir: &Path,
-    client: &crate::snow::Client,
+    client: &dyn crate::snow::Instance,
     diff: &super::Diff,
     state: &super::InstanceState,
     progress: impl FnMut(super::apply::Progress),

@@ -13,46 +13,13 @@
 
 use super::client::{Answer, Client, map_answer, read_body, transport_reason};
 use super::error::SnError;
+use super::instance::Request;
 use base64::Engine;
 use reqwest::{Method, StatusCode, header};
 use serde_json::{Value, json};
 use std::time::Duration;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
-
-/// One Table API request to send in a batch.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Request {
-    pub method: Method,
-    pub table: String,
-    pub sys_id: Option<String>,
-    pub body: Option<Value>,
-}
-
-impl Request {
-    /// An insert; a `sys_id` in the body is kept by the instance, so later requests in the
-    /// same batch may already point at the new record.
-    pub fn insert(table: &str, body: Value) -> Request {
-        Request { method: Method::POST, table: table.into(), sys_id: None, body: Some(body) }
-    }
-    pub fn update(table: &str, sys_id: &str, body: Value) -> Request {
-        Request { method: Method::PATCH, table: table.into(), sys_id: Some(sys_id.into()), body: Some(body) }
-    }
-    pub fn get(table: &str, sys_id: &str) -> Request {
-        Request { method: Method::GET, table: table.into(), sys_id: Some(sys_id.into()), body: None }
-    }
-    pub fn delete(table: &str, sys_id: &str) -> Request {
-        Request { method: Method::DELETE, table: table.into(), sys_id: Some(sys_id.into()), body: None }
-    }
-
-    fn url(&self) -> String {
-        let path = match &self.sys_id {
-            Some(id) => format!("/api/now/table/{}/{id}", self.table),
-            None => format!("/api/now/table/{}", self.table),
-        };
-        format!("{path}?sysparm_exclude_reference_link=true")
-    }
-}
 
 /// What became of one request of a batch.
 #[derive(Debug)]
@@ -88,7 +55,7 @@ impl Client {
                 let mut item = json!({
                     "id": i.to_string(),
                     "method": r.method.as_str(),
-                    "url": r.url(),
+                    "url": r.path_and_query(),
                     "headers": [
                         {"name": "Accept", "value": "application/json"},
                         {"name": "Content-Type", "value": "application/json"},
