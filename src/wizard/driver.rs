@@ -18,7 +18,7 @@ use crate::plan::apply::{Progress, Status};
 use crate::plan::{self, Plan};
 use crate::sandbox::{Sandbox, seed};
 use crate::secrets::Account;
-use crate::snow::records::{OAuthProfile, Scope, User};
+use crate::snow::records::{OAuthProfile, Scope};
 use crate::snow::{Client, Instance, InstanceExt, Query, SnError};
 use crate::urls::InstanceUrl;
 use ratatui::crossterm::event::{self as ct, Event as CtEvent, KeyEventKind};
@@ -340,19 +340,13 @@ async fn connect(
         super::instance_oauth::sign_in(&env.services, &url, env.sandbox_url.is_some()).await?
     } else {
         let client = Client::new(url.clone(), user, password)?;
-        check_login(&client).await?;
+        client.check_login().await?;
         client
     };
     let info = probe(&client).await?;
     let sandbox_url = env.sandbox_url.clone();
     let instance_key = if sandbox_url.is_some() { "sandbox".to_string() } else { url.key() };
-    Ok(Box::new(Probed { conn: Connection { client, instance_key, sandbox_url }, info }))
-}
-
-/// One request that needs the login: the user's own record.
-pub async fn check_login(client: &dyn Instance) -> Result<(), SnError> {
-    let q = Query::new().eq("user_name", client.user())?;
-    client.list::<User>("sys_user", &q, &["sys_id"]).await.map(|_| ())
+    Ok(Box::new(Probed { conn: Connection { client: std::sync::Arc::new(client), instance_key, sandbox_url }, info }))
 }
 
 async fn probe_browser(
