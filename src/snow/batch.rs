@@ -14,6 +14,7 @@
 use super::client::{Answer, Client, map_answer, read_body, transport_reason};
 use super::error::SnError;
 use super::instance::Request;
+use crate::urls::InstanceUrl;
 use base64::Engine;
 use reqwest::{Method, StatusCode, header};
 use serde_json::{Value, json};
@@ -117,7 +118,7 @@ impl Client {
                 }
             };
             let answer = Answer { status, content_type, retry_after, body: text };
-            match map_answer_raw(answer, self, status) {
+            match answer.batch_meaning(self.instance(), self.user()) {
                 Ok(v) => return Ok(v),
                 Err(BatchError::Failed(SnError::RateLimited { .. })) if attempt < retry.attempts => {
                     let wait = retry_after
@@ -203,23 +204,28 @@ fn id_text(v: &Value) -> Option<String> {
     }
 }
 
-/// The batch answer itself: its JSON body on 200; `Refused` when the instance does not take
-/// the Batch API; `Failed` for everything else (sign-in, rate limit, an HTML page, 5xx).
-fn map_answer_raw(answer: Answer, client: &Client, status: StatusCode) -> Result<Value, BatchError> {
-    if status.is_success() && answer.content_type.contains("json") {
-        return serde_json::from_str(&answer.body)
-            .map_err(|e| BatchError::Failed(SnError::Decode { table: "batch".into(), reason: e.to_string() }));
-    }
-    let refused = matches!(status.as_u16(), 400 | 403 | 404 | 405);
-    let error = match map_answer(answer, client.instance(), client.user(), "batch", None) {
-        Err(f) => f.into_error(1),
-        Ok(_) => {
-            SnError::Decode { table: "batch".into(), reason: format!("the Batch API answered {status} without JSON") }
+impl Answer {
+    /// What this answer to a Batch API call means: its JSON body on 200; `Refused` when the
+    /// instance does not take the Batch API; `Failed` for everything else (sign-in, rate
+    /// limit, an HTML page, 5xx).
+    pub fn batch_meaning(self, instance: &InstanceUrl, user: &str) -> Result<Value, BatchError> {
+        let status = self.status;
+        if status.is_success() && self.content_type.contains("json") {
+            return serde_json::from_str(&self.body)
+                .map_err(|e| BatchError::Failed(SnError::Decode { table: "batch".into(), reason: e.to_string() }));
         }
-    };
-    // An HTML page (a sign-in, a hibernating instance) is not a refusal of the Batch API.
-    if refused && !matches!(error, SnError::NotTableApi { .. } | SnError::Unauthorized { .. }) {
-        return Err(BatchError::Refused(error));
+        let refused = matches!(status.as_u16(), 400 | 403 | 404 | 405);
+        let error = match map_answer(self, instance, user, "batch", None) {
+            Err(f) => f.into_error(1),
+            Ok(_) => SnError::Decode {
+                table: "batch".into(),
+                reason: format!("the Batch API answered {status} without JSON"),
+            },
+        };
+        // An HTML page (a sign-in, a hibernating instance) is not a refusal of the Batch API.
+        if refused && !matches!(error, SnError::NotTableApi { .. } | SnError::Unauthorized { .. }) {
+            return Err(BatchError::Refused(error));
+        }
+        Err(BatchError::Failed(error))
     }
-    Err(BatchError::Failed(error))
 }

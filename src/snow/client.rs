@@ -380,12 +380,34 @@ async fn read_answer(
     map_answer(Answer { status, content_type, retry_after, body }, instance, user, table, sys_id)
 }
 
-/// An answer as it arrived: over HTTP, or as one item of a Batch API answer.
-pub(super) struct Answer {
+/// An answer as it arrived: over HTTP, as one item of a Batch API answer, or made up by a
+/// test that stands in for the instance (so its 401, 429 or HTML page is read by the same
+/// mapper as a real one).
+#[derive(Debug, Clone)]
+pub struct Answer {
     pub status: StatusCode,
+    /// Lower case, as the mapper compares it.
     pub content_type: String,
     pub retry_after: Option<u64>,
     pub body: String,
+}
+
+impl Answer {
+    /// An answer whose body is JSON.
+    pub fn json(status: StatusCode, body: &Value) -> Answer {
+        Answer { status, content_type: "application/json".into(), retry_after: None, body: body.to_string() }
+    }
+
+    /// An answer whose body is a web page.
+    pub fn html(status: StatusCode, page: &str) -> Answer {
+        Answer { status, content_type: "text/html; charset=utf-8".into(), retry_after: None, body: page.into() }
+    }
+
+    /// What this answer to `request` means, through the one mapper: its `result` member, or
+    /// the error it stands for (as after the last attempt: nothing here retries).
+    pub fn meaning(self, instance: &InstanceUrl, user: &str, request: &Request) -> Result<Option<Value>, SnError> {
+        map_answer(self, instance, user, &request.table, request.sys_id.as_deref()).map_err(|f| f.into_error(1))
+    }
 }
 
 /// What an answer means: the `result` member, or the error it stands for.

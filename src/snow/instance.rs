@@ -148,41 +148,30 @@ pub trait Instance: Send + Sync {
     }
 }
 
-impl<T: Instance + ?Sized> Instance for &T {
-    fn instance(&self) -> &InstanceUrl {
-        (**self).instance()
-    }
-    fn user(&self) -> &str {
-        (**self).user()
-    }
-    fn send<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<Option<Value>, SnError>> {
-        (**self).send(request)
-    }
-    fn batch<'a>(&'a self, requests: &'a [Request]) -> BoxFuture<'a, Result<Vec<Served>, BatchError>> {
-        (**self).batch(requests)
-    }
-    fn without_deadline(&self) -> Box<dyn Instance + '_> {
-        (**self).without_deadline()
-    }
+/// A reference, a box or an `Arc` of an instance is that instance.
+macro_rules! forward {
+    ($($ptr:ty),*) => {$(
+        impl<T: Instance + ?Sized> Instance for $ptr {
+            fn instance(&self) -> &InstanceUrl {
+                (**self).instance()
+            }
+            fn user(&self) -> &str {
+                (**self).user()
+            }
+            fn send<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<Option<Value>, SnError>> {
+                (**self).send(request)
+            }
+            fn batch<'a>(&'a self, requests: &'a [Request]) -> BoxFuture<'a, Result<Vec<Served>, BatchError>> {
+                (**self).batch(requests)
+            }
+            fn without_deadline(&self) -> Box<dyn Instance + '_> {
+                (**self).without_deadline()
+            }
+        }
+    )*};
 }
 
-impl<T: Instance + ?Sized> Instance for std::sync::Arc<T> {
-    fn instance(&self) -> &InstanceUrl {
-        (**self).instance()
-    }
-    fn user(&self) -> &str {
-        (**self).user()
-    }
-    fn send<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<Option<Value>, SnError>> {
-        (**self).send(request)
-    }
-    fn batch<'a>(&'a self, requests: &'a [Request]) -> BoxFuture<'a, Result<Vec<Served>, BatchError>> {
-        (**self).batch(requests)
-    }
-    fn without_deadline(&self) -> Box<dyn Instance + '_> {
-        (**self).without_deadline()
-    }
-}
+forward!(&T, Box<T>, std::sync::Arc<T>);
 
 fn decode<T: DeserializeOwned>(table: &str, v: Option<Value>) -> Result<T, SnError> {
     let v = v.ok_or_else(|| SnError::Decode { table: table.into(), reason: "the answer had no record".into() })?;

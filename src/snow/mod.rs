@@ -13,7 +13,7 @@ pub mod query;
 pub mod records;
 
 pub use batch::{BatchError, Served};
-pub use client::{Auth, COMMAND_DEADLINE, Client, Limits, RetryPolicy};
+pub use client::{Answer, Auth, COMMAND_DEADLINE, Client, Limits, RetryPolicy};
 pub use error::{HtmlPage, SnError};
 pub use instance::{Instance, InstanceExt, Request};
 pub use query::{Query, QueryError};
