@@ -2,6 +2,8 @@
 //! Workplace Calendar Synchronization setup is a few hundred records at most. The one
 //! reader of instance state the doctor, its repairs and the wizard's probe share. The data
 //! dictionary is read in the same round, and the labelled columns are looked up in it.
+//! It reads through `snow::Instance`; `tests/round_trips.rs` pins its reads per table and
+//! that they are one round.
 
 use crate::facts;
 use crate::snow::dictionary::Dictionary;

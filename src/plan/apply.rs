@@ -6,6 +6,9 @@
 //! `apply` sends the writes of each scope as one Batch API call (`plan::batched`) and falls
 //! back to one request per record (`apply_one_by_one`, the loop here) when the instance
 //! refuses the Batch API.
+//!
+//! Both talk to the instance only through `snow::Instance`, so a stand-in can fail any one
+//! of their requests: `tests/apply_scripted.rs` does, at every write, with each fault.
 
 use super::diff::{Action, Diff, InstanceState, Item, Kind, Val};
 use crate::facts;

@@ -2,6 +2,8 @@
 //!
 //! All reads are independent of one another, so they go out together: a diff costs one
 //! round trip of wall time however many records the plan names. Nothing here writes.
+//! `tests/round_trips.rs` counts the reads per table and per round through a recorder in
+//! front of the instance (`snow::Instance`).
 
 use super::model::{Mode, Plan};
 use crate::facts;

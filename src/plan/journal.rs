@@ -1,6 +1,7 @@
 //! A note kept while an apply runs, so that a run killed halfway still puts the admin's
 //! current application back on the next run. It holds an instance address, a user name
-//! and a scope sys_id: nothing secret.
+//! and a scope sys_id: nothing secret. The journal is cleared only when the restore
+//! succeeded (`tests/apply_scripted.rs` fails the restore itself to hold it to that).
 
 use super::apply::Prior;
 use serde::{Deserialize, Serialize};

@@ -10,6 +10,9 @@
 //! An instance that does not take the Batch API (an older release, or an ACL on it) answers
 //! the batch itself with 400, 403, 404 or 405: that is `BatchError::Refused`, and nothing in
 //! it ran, so the caller may send the requests one by one instead.
+//!
+//! The items are `snow::Request`s, the same values `Instance::send` takes; `Client` is the
+//! HTTP `Instance::batch`, and `Answer::batch_meaning` reads the batch's own answer.
 
 use super::client::{Answer, Client, map_answer, read_body, transport_reason};
 use super::error::SnError;
