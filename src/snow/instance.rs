@@ -273,3 +273,89 @@ pub trait InstanceExt: Instance {
 }
 
 impl<T: Instance + ?Sized> InstanceExt for T {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    /// A table of `rows` records, served a page at a time; every request kept.
+    struct Pages {
+        url: InstanceUrl,
+        rows: usize,
+        seen: Mutex<Vec<Request>>,
+    }
+
+    impl Instance for Pages {
+        fn instance(&self) -> &InstanceUrl {
+            &self.url
+        }
+        fn user(&self) -> &'static str {
+            "admin"
+        }
+        fn send<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<Option<Value>, SnError>> {
+            self.seen.lock().unwrap().push(request.clone());
+            let offset: usize = request.param("sysparm_offset").and_then(|o| o.parse().ok()).unwrap_or(0);
+            let limit: usize = request.param("sysparm_limit").and_then(|o| o.parse().ok()).unwrap_or(PAGE);
+            let page: Vec<Value> =
+                (offset..self.rows.min(offset + limit)).map(|n| serde_json::json!({ "n": n })).collect();
+            Box::pin(async move { Ok(Some(Value::Array(page))) })
+        }
+    }
+
+    fn pages(rows: usize) -> Pages {
+        Pages { url: InstanceUrl::parse("https://dev1.service-now.com").unwrap(), rows, seen: Mutex::default() }
+    }
+
+    #[tokio::test]
+    async fn a_list_follows_pages_until_a_short_one() {
+        for (rows, requests) in [(0, 1), (999, 1), (1000, 2), (2500, 3)] {
+            let p = pages(rows);
+            let got: Vec<Value> = p.list("sys_alias", &Query::new(), &["n"]).await.unwrap();
+            assert_eq!(got.len(), rows);
+            assert!(got.iter().enumerate().all(|(i, v)| v["n"] == i), "in order, none twice");
+            let seen = p.seen.lock().unwrap();
+            assert_eq!(seen.len(), requests, "{rows} rows");
+            let offsets: Vec<&str> = seen.iter().filter_map(|r| r.param("sysparm_offset")).collect();
+            let expected: Vec<String> = (0..requests).map(|i| (i * PAGE).to_string()).collect();
+            assert_eq!(offsets, expected);
+            assert!(seen.iter().all(|r| r.param("sysparm_fields") == Some("n") && !r.is_write()));
+        }
+    }
+
+    #[tokio::test]
+    async fn the_login_check_is_one_small_read_of_the_users_own_record() {
+        let p = pages(5);
+        p.check_login().await.unwrap();
+        let seen = p.seen.lock().unwrap();
+        assert_eq!(seen.len(), 1);
+        let r = &seen[0];
+        assert_eq!((r.method.clone(), r.table.as_str()), (Method::GET, "sys_user"));
+        assert_eq!(r.param("sysparm_query"), Some("user_name=admin"));
+        assert_eq!((r.param("sysparm_limit"), r.param("sysparm_fields")), (Some("1"), Some("sys_id")));
+    }
+
+    #[tokio::test]
+    async fn an_instance_that_does_not_say_it_takes_the_batch_api_refuses_batches() {
+        let p = pages(0);
+        let refused = p.batch(&[Request::get("sys_user", "x")]).await;
+        assert!(matches!(refused, Err(BatchError::Refused(_))), "{refused:?}");
+        assert!(p.seen.lock().unwrap().is_empty(), "nothing was sent");
+    }
+
+    #[test]
+    fn a_request_names_its_path_and_query_as_a_batch_item_does() {
+        let r = Request::update_encrypted("oauth_credential", "abc", serde_json::json!({"token_received": "t"}));
+        assert_eq!(
+            r.path_and_query(),
+            "/api/now/table/oauth_credential/abc?sysparm_exclude_reference_link=true&sysparm_input_display_value=true"
+        );
+        assert_eq!(
+            Request::delete("sys_user_preference", "p").path_and_query(),
+            "/api/now/table/sys_user_preference/p"
+        );
+        let q = Query::new().eq("name", "a&b").unwrap();
+        let page = Request::list_page("sys_alias", &q, &[], 0).path_and_query();
+        assert!(page.contains("sysparm_query=name%3Da%26b"), "{page}");
+    }
+}
