@@ -136,7 +136,11 @@ pub trait Instance: Send + Sync {
     fn batch<'a>(&'a self, requests: &'a [Request]) -> BoxFuture<'a, Result<Vec<Served>, BatchError>> {
         let _ = requests;
         Box::pin(async {
-            Err(BatchError::Refused(SnError::NotFound { table: "batch".into(), sys_id: "/api/now/v1/batch".into() }))
+            Err(BatchError::Refused(SnError::BadRequest {
+                table: "batch".into(),
+                message: "this instance does not take the Batch API".into(),
+                detail: None,
+            }))
         })
     }
 
