@@ -62,7 +62,7 @@ impl Fault {
 }
 
 /// Which request a fault is set on, counting from 1.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub enum At {
     /// The nth write (anything but a GET); a Batch API call is one write.
     Write(usize),
@@ -70,6 +70,8 @@ pub enum At {
     Request(usize),
     /// The nth read of this table.
     Read(&'static str, usize),
+    /// The nth request (not a batch) the test picks out.
+    Matching(fn(&Request) -> bool, usize),
 }
 
 /// A request as a stand-in saw it: "GET sys_user", or "BATCH 5".
@@ -95,6 +97,8 @@ struct FaultState {
     writes: AtomicUsize,
     /// Reads so far, per table.
     reads: Mutex<std::collections::HashMap<String, usize>>,
+    /// Requests each `At::Matching` rule picked out so far, by rule.
+    matched: Mutex<std::collections::HashMap<usize, usize>>,
     /// The requests a fault hit, in order.
     hit: Mutex<Vec<Seen>>,
 }
@@ -124,8 +128,8 @@ impl<I: Instance> Faulty<I> {
     pub fn hit(&self) -> Vec<Seen> {
         self.state.hit.lock().unwrap().clone()
     }
-    /// The fault for the request `seen`, counting it.
-    fn fault_for(&self, seen: &Seen) -> Option<Fault> {
+    /// The fault for the request `seen` (`request`, when it is not a batch), counting it.
+    fn fault_for(&self, seen: &Seen, request: Option<&Request>) -> Option<Fault> {
         let n = self.state.requests.fetch_add(1, Ordering::SeqCst) + 1;
         let w = if seen.write { self.state.writes.fetch_add(1, Ordering::SeqCst) + 1 } else { 0 };
         let r = if seen.write {
@@ -136,11 +140,19 @@ impl<I: Instance> Faulty<I> {
             *r += 1;
             *r
         };
-        let fault = self.faults.iter().find_map(|(at, f)| {
+        let fault = self.faults.iter().enumerate().find_map(|(i, (at, f))| {
             let here = match *at {
                 At::Request(k) => k == n,
                 At::Write(k) => seen.write && k == w,
                 At::Read(table, k) => !seen.write && seen.table == table && k == r,
+                At::Matching(picks, k) => {
+                    request.is_some_and(picks) && {
+                        let mut matched = self.state.matched.lock().unwrap();
+                        let m = matched.entry(i).or_insert(0);
+                        *m += 1;
+                        *m == k
+                    }
+                }
             };
             here.then(|| f.clone())
         })?;
@@ -164,7 +176,7 @@ impl<I: Instance> Instance for Faulty<I> {
     }
     fn send<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<Option<Value>, SnError>> {
         Box::pin(async move {
-            match self.fault_for(&Seen::of(request)) {
+            match self.fault_for(&Seen::of(request), Some(request)) {
                 None => self.inner.send(request).await,
                 Some(Fault::Answers(a)) => a.meaning(self.instance(), self.user(), request),
                 Some(Fault::Lost) => {
@@ -183,7 +195,7 @@ impl<I: Instance> Instance for Faulty<I> {
                 );
                 return Err(refusal.batch_meaning(self.instance(), self.user()).expect_err("a 400 is a refusal"));
             }
-            match self.fault_for(&Seen::batch(requests.len())) {
+            match self.fault_for(&Seen::batch(requests.len()), None) {
                 None => self.inner.batch(requests).await,
                 Some(Fault::Answers(a)) => {
                     Err(a.batch_meaning(self.instance(), self.user()).expect_err("the fault is an error"))
