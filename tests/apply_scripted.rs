@@ -163,3 +163,33 @@ async fn an_uncertain_switch_whose_restore_is_refused_is_finished_by_the_next_ru
     converged(&sb, "after the journaled rerun");
     assert!(journal.load().is_none());
 }
+
+/// A batch the instance stops partway (a size or time limit): the items it ran are done,
+/// the rest are reported as left out (exit 1, not 3), the picker is put back, and the rerun
+/// writes what was left out, each record exactly once.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_batch_cut_short_by_the_instance_is_finished_by_the_rerun() {
+    for served in 0..5 {
+        let label = format!("{served} of 5 items served");
+        let sb = sandbox().await;
+        let dir = tempfile::tempdir().unwrap();
+        let faulty = Faulty::new(client(&sb), vec![(At::Write(2), Fault::ServesOnly(served))]);
+        let first = apply_like_the_cli(dir.path(), &faulty).await;
+        assert_eq!(faulty.hit().len(), 1, "{label}: the batch was the second write");
+        let statuses: Vec<String> = first.outcomes.iter().map(|o| format!("{:?}", o.status)).collect();
+        let done = first.outcomes.iter().filter(|o| o.status.is_done()).count();
+        assert_eq!(done, served, "{label}: {statuses:?}");
+        let left_out = first
+            .outcomes
+            .iter()
+            .filter(|o| matches!(o.status, plan::apply::Status::Failed(plan::apply::WriteError::Unserviced)))
+            .count();
+        assert_eq!(left_out, 5 - served, "{label}: {statuses:?}");
+        assert!(!first.access_problem() && first.restore_error.is_none(), "{label}: {first:?}");
+        assert_eq!(count(&sb, "sys_user_preference", "name", "apps.current_app"), 0, "{label}: picker put back");
+
+        let second = apply_like_the_cli(dir.path(), &client(&sb)).await;
+        assert!(!second.failed(), "{label}: {second:?}");
+        converged(&sb, &label);
+    }
+}

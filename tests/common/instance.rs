@@ -22,6 +22,9 @@ pub enum Fault {
     Answers(Answer),
     /// The instance runs the request; its answer is lost on the way back.
     Lost,
+    /// A Batch API call whose size or time limit the instance reaches after this many
+    /// items: it runs those, and lists the rest as unserviced.
+    ServesOnly(usize),
 }
 
 impl Fault {
@@ -179,6 +182,7 @@ impl<I: Instance> Instance for Faulty<I> {
             match self.fault_for(&Seen::of(request), Some(request)) {
                 None => self.inner.send(request).await,
                 Some(Fault::Answers(a)) => a.meaning(self.instance(), self.user(), request),
+                Some(Fault::ServesOnly(_)) => panic!("ServesOnly is for a Batch API call, not {}", request.table),
                 Some(Fault::Lost) => {
                     let _ = self.inner.send(request).await;
                     Err(self.lost())
@@ -203,6 +207,12 @@ impl<I: Instance> Instance for Faulty<I> {
                 Some(Fault::Lost) => {
                     let _ = self.inner.batch(requests).await;
                     Err(BatchError::Failed(self.lost()))
+                }
+                Some(Fault::ServesOnly(k)) => {
+                    let k = k.min(requests.len());
+                    let mut served = if k == 0 { Vec::new() } else { self.inner.batch(&requests[..k]).await? };
+                    served.extend((k..requests.len()).map(|_| Served::Unserviced));
+                    Ok(served)
                 }
             }
         })
