@@ -1,8 +1,8 @@
 //! How many requests the reads and applies send, and in how many round trips, counted by
-//! a recorder in front of the sandbox (`common::instance::Recorder`): a request is in round
-//! n when the answers it waited for came back in round n - 1. The README's request and
-//! round-trip figures (`cargo bench --bench apply`, `--bench doctor`) rest on these
-//! counts; the benchmarks time them, these tests pin them.
+//! a recorder in front of the sandbox (`common::instance::Recorder`): a request sent before
+//! any answer came back is in round 1; one sent after answers of round n came back is in
+//! round n + 1. The README's request and round-trip figures (`cargo bench --bench apply`,
+//! `--bench doctor`) rest on these counts; the benchmarks time them, these tests pin them.
 
 mod common;
 
