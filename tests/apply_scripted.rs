@@ -5,6 +5,9 @@
 //! per request. After each: the failure is reported and typed (exit 3 or 1), the current
 //! application is put back unless the fault hit that very request, the journal is kept
 //! exactly when it was not, and a plain rerun converges with every record exactly once.
+//! Also: a lost switch whose restore is refused, finished from the journal; a batch the
+//! instance cuts short; a state directory that cannot be written, which stops the apply
+//! before its first request.
 
 mod common;
 
@@ -192,4 +195,26 @@ async fn a_batch_cut_short_by_the_instance_is_finished_by_the_rerun() {
         assert!(!second.failed(), "{label}: {second:?}");
         converged(&sb, &label);
     }
+}
+
+/// A state directory calsync cannot write: the journal cannot be kept, so the apply sends
+/// nothing at all, not even the switch, and says which directory and why.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unwritable_state_directory_stops_the_apply_before_any_request() {
+    let sb = sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("not-a-directory");
+    std::fs::write(&file, b"").unwrap();
+    let state_dir = file.join("state");
+    let rec = Recorder::new(client(&sb));
+    let p = plan::parse("p.toml", &example("personal-own-alias.toml")).unwrap();
+    let st = plan::read_state(&rec, &p).await.unwrap();
+    let d = plan::diff(&p, &st);
+    assert!(d.has_changes());
+    rec.take();
+    let e = journal::apply_journaled(&state_dir, &rec, &d, &st, |_| {}).await.expect_err("no journal, no apply");
+    assert!(rec.take().is_empty(), "nothing was sent");
+    let text = e.to_string();
+    assert!(text.contains(&state_dir.display().to_string()) && text.contains("nothing was written"), "{text}");
+    assert_eq!(count(&sb, "sys_alias", "name", "Contoso_Graph_Personal"), 0);
 }
