@@ -89,6 +89,39 @@ async fn profiles_are_added_listed_chosen_and_removed() {
 }
 
 #[tokio::test]
+async fn the_list_has_headings_over_aligned_columns() {
+    let env = Env::new();
+    for args in [
+        &["instance", "add", "dev", "--url", "dev123", "--user", "admin"][..],
+        &["instance", "add", "production-emea", "--url", "https://prod-emea.service-now.com", "--read-only"],
+    ] {
+        let (code, out) = run(env.cmd().args(args)).await;
+        assert_eq!(code, 0, "{out}");
+    }
+    let (code, out) = run(env.cmd().args(["instance", "list"])).await;
+    assert_eq!(code, 0, "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    let heading = lines[0];
+    let rows = &lines[1..3];
+    // Each heading stands over its column: the cells of every row start where it starts.
+    let cells = [
+        ("NAME", ["dev", "production-emea"]),
+        ("INSTANCE", ["https://dev123.service-now.com", "https://prod-emea.service-now.com"]),
+        ("USER", ["admin", "-"]),
+        ("SIGN-IN", ["auto", "auto"]),
+        ("WRITES", ["allowed", "read-only"]),
+    ];
+    for (title, values) in cells {
+        let at = heading.find(title).unwrap_or_else(|| panic!("no {title} heading: {out}"));
+        for (row, value) in rows.iter().zip(values) {
+            assert_eq!(row.get(at..at + value.len()), Some(value), "{title} column:\n{out}");
+        }
+    }
+    assert!(rows[0].starts_with('*'), "the default is marked: {out}");
+    assert!(lines[3].starts_with("* the default instance"), "and the mark explained: {out}");
+}
+
+#[tokio::test]
 async fn bad_input_is_one_sentence_and_writes_nothing() {
     let env = Env::new();
     run(env.cmd().args(["instance", "add", "prod", "--url", "127.0.0.1:9", "--read-only"])).await;
@@ -337,8 +370,16 @@ async fn a_piped_password_is_said_not_to_be_kept() {
     assert!(out.contains("Signed in to"), "{out}");
     assert!(
         out.contains("The password from --password-stdin was used for this sign-in only: calsync does not keep it")
-            && out.contains("run calsync instance login sbx in a terminal"),
+            && out.contains("run, without --password-stdin, calsync instance login sbx in a terminal"),
         "{out}"
     );
     assert!(!out.contains(sandbox::seed::ADMIN_PASSWORD), "{out}");
+    // From the environment: running the same command again would take it again, not ask.
+    let (code, out) = run(env
+        .cmd()
+        .args(["instance", "login", "sbx", "--sign-in", "password"])
+        .env("CALSYNC_PASSWORD", sandbox::seed::ADMIN_PASSWORD))
+    .await;
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("unset CALSYNC_PASSWORD, then run calsync instance login sbx in a terminal"), "{out}");
 }

@@ -684,3 +684,64 @@ fn first_time_setup_ends_with_two_rooms_syncing_and_a_healthy_doctor() {
     assert_eq!(count("sn_ex_online_spke_subscription", "status", "active"), 2);
     token_only_in_the_keyring(&t);
 }
+
+/// Ctrl-C while the browser sign-in waits, after the setup was applied: once the screen
+/// closes, calsync says the setup was applied, that the credential has no token yet, and
+/// the command that gets it one.
+#[test]
+fn ctrl_c_during_the_sign_in_wait_says_there_is_no_token_yet() {
+    let _turn = KEYRING.lock().unwrap_or_else(|e| e.into_inner());
+    if std::env::var_os("CALSYNC_REQUIRE_KEYRING").is_none() {
+        eprintln!(
+            "not run: a sign-in starts only where its token could be kept (a real keyring); run through tests/run"
+        );
+        return;
+    }
+    // A browser that opens nothing: the sign-in waits until Ctrl-C.
+    let Some(t) = Tmux::start("CALSYNC_KEYRING=secret-service BROWSER=true") else { return };
+    t.wait_for("First-time setup");
+    t.keys(&["Enter"]);
+    t.wait_for("Step 1 of 16");
+    t.keys(&["Enter"]);
+    t.wait_for("The sandbox instance is filled in");
+    t.keys(&["Enter"]);
+    t.wait_for("has the admin role");
+    t.keys(&["Enter"]);
+    t.wait_for("Grant      authorization_code");
+    t.keys(&["Enter"]);
+    t.wait_for("Parent alias");
+    t.type_text("Contoso_Graph_Personal");
+    t.wait_for("sn_wsd_rsvsync.Contoso_Graph_Personal");
+    t.keys(&["Enter"]);
+    t.wait_for("Delegated user");
+    t.type_text("rooms-delegate@contoso.com");
+    t.keys(&["Enter"]);
+    t.wait_for("ok: Microsoft Graph, Global cloud");
+    t.keys(&["Enter"]);
+    t.wait_for("Calendar provider");
+    t.keys(&["Enter"]);
+    t.wait_for("kilimanjaro@contoso.com");
+    t.keys(&["Enter"]);
+    t.wait_for("Sync properties");
+    t.keys(&["Enter"]);
+    t.wait_for("Normal -> Personal");
+    t.keys(&["Enter"]);
+    t.wait_for("Enter writes these changes.");
+    t.keys(&["Enter"]);
+    t.wait_for("The instance matches the setup");
+    t.keys(&["Enter"]);
+    t.wait_for("Get OAuth Token");
+    t.keys(&["Enter"]);
+    t.wait_for("Waiting for the sign-in");
+    t.keys(&["C-c"]);
+    t.wait_for("EXIT=0");
+    // Joined: the lines are longer than the 80 columns they wrap at.
+    let o = Command::new("tmux").args(["-L", &t.socket, "capture-pane", "-p", "-J", "-t", "w"]).output().unwrap();
+    let s = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(s.contains("calsync: the setup was applied to http://127.0.0.1:"), "{s}");
+    assert!(
+        s.contains("No token yet for \"Contoso Graph Personal\": sign rooms-delegate@contoso.com in with calsync authorize --credential \"Contoso Graph Personal\" --expect-user rooms-delegate@contoso.com --store-on-instance."),
+        "{s}"
+    );
+    cooked(&t.path("stty.txt"));
+}

@@ -176,6 +176,47 @@ async fn troubleshoot_and_repair() {
     assert_eq!(r.effects, ["Probe", "Doctor", "Apply", "Doctor"]);
 }
 
+/// Troubleshoot a credential with no token: `t` on the TOKEN-MISSING finding signs its
+/// provider's mailbox in, writes the token to the instance, and the findings read again no
+/// longer have it.
+#[tokio::test(flavor = "multi_thread")]
+async fn troubleshoot_signs_in_for_a_missing_token() {
+    let sb = sandbox().await;
+    let c = client(&sb);
+    let p = calsync::plan::parse("p", &example("personal-own-alias.toml")).unwrap();
+    let st = calsync::plan::read_state(&c, &p).await.unwrap();
+    calsync::plan::apply::apply(&c, &calsync::plan::diff(&p, &st), &st, |_| {}).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (services, memory) = services(dir.path(), Person::SignsInAs("rooms-delegate@contoso.com", "Delegate-Pass-1"));
+    let mut r = Run::new(services, &sb, Journey::Troubleshoot);
+    r.key(KeyCode::Enter).await;
+    r.on(Step::Findings);
+    let missing = |r: &Run| {
+        r.app.report.as_ref().unwrap().findings.iter().position(|f| {
+            f.id == calsync::doctor::Check::TokenMissing && f.title.contains("\"Contoso Graph Personal\"")
+        })
+    };
+    r.app.cursor = missing(&r).expect("the new credential has no token on the instance");
+    assert!(calsync::wizard::steps::keys_help(&r.app).contains("t sign in"));
+    r.key(KeyCode::Char('t')).await;
+    r.on(Step::Token);
+    assert_eq!(r.app.tokens[0].user, "rooms-delegate@contoso.com", "the provider's delegated user");
+    r.key(KeyCode::Enter).await;
+    assert!(matches!(&r.app.tokens[0].state, TokenState::Done { who, .. } if who.contains("rooms-delegate")));
+    assert!(memory.contains(&refresh_token("Contoso Graph Personal")));
+    r.key(KeyCode::Enter).await;
+    r.on(Step::Handover);
+    assert!(
+        matches!(&r.app.handovers[..], [(c, calsync::wizard::HandoverState::Done(links))] if c == "Contoso Graph Personal" && !links.is_empty()),
+        "{:?}",
+        r.app.handovers
+    );
+    r.key(KeyCode::Enter).await;
+    r.on(Step::Findings);
+    assert_eq!(missing(&r), None, "the token is on the instance now");
+    assert_eq!(r.effects, ["Probe", "Doctor", "SignIn", "HandOver", "Doctor"]);
+}
+
 /// A wrong password goes out once: the login is checked with one request before the
 /// probe's concurrent round, and the wizard offers no retry that would send it again.
 #[tokio::test(flavor = "multi_thread")]
@@ -265,6 +306,127 @@ async fn esc_while_signing_in_stops_it() {
     }
     assert!(matches!(&r.app.tokens[0].state, TokenState::Failed(m) if m.contains("cancelled")));
     assert!(!memory.contains(&refresh_token("Contoso Graph Personal")));
+}
+
+/// A real instance's way: no sandbox secret, nothing in the keyring, no
+/// CALSYNC_CLIENT_SECRET. The Token step asks for the secret (masked), signs in with it,
+/// keeps it on `k` under the account `calsync authorize` reads, and the next run finds it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_secret_found_nowhere_is_typed_and_kept() {
+    use secrecy::ExposeSecret;
+    let sb = sandbox().await;
+    let c = client(&sb);
+    let p = calsync::plan::parse("p", &example("personal-own-alias.toml")).unwrap();
+    let st = calsync::plan::read_state(&c, &p).await.unwrap();
+    calsync::plan::apply::apply(&c, &calsync::plan::diff(&p, &st), &st, |_| {}).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut services, memory) =
+        services(dir.path(), Person::SignsInAs("rooms-delegate@contoso.com", "Delegate-Pass-1"));
+    let mut config = (*services.config).clone();
+    assert!(config.client_secret.is_none());
+    // Microsoft's sign-in host and Graph are the sandbox's, but the wizard does not know it
+    // is a sandbox: its secret is nowhere.
+    config.login_url = Some(sb.url().to_string());
+    config.graph_url = Some(sb.url().to_string());
+    services.config = std::sync::Arc::new(config);
+    let instance = calsync::urls::InstanceUrl::parse(sb.url()).unwrap().key();
+    calsync::oauth::delegates::remember(dir.path(), &instance, "Contoso Graph Personal", "rooms-delegate@contoso.com");
+    let secret_account =
+        Account::ClientSecret { instance: instance.clone(), client_id: calsync::sandbox::seed::CLIENT_ID.into() };
+    for run in ["typed", "found in the keyring"] {
+        let mut r = Run::new(services.clone(), &sb, Journey::Reauth);
+        r.env.sandbox_url = None;
+        r.key(KeyCode::Enter).await;
+        r.on(Step::Credentials);
+        if !r.app.credentials[0].selected {
+            // Signed in by the first run, so not preselected.
+            r.key(KeyCode::Char(' ')).await;
+        }
+        r.key(KeyCode::Enter).await;
+        r.on(Step::Token);
+        r.key(KeyCode::Enter).await;
+        if run == "typed" {
+            assert!(
+                matches!(&r.app.tokens[0].state, TokenState::NeedsSecret { client_id, .. } if client_id == calsync::sandbox::seed::CLIENT_ID),
+                "{:?}",
+                r.app.tokens[0].state
+            );
+            let screen = render(&r.app);
+            assert!(screen.contains("Azure portal") && screen.contains(calsync::sandbox::seed::CLIENT_ID), "{screen}");
+            // A wrong secret (the Secret ID instead of its Value) is refused and asked again.
+            r.typed(calsync::sandbox::identity::CLIENT_SECRET_ID).await;
+            r.key(KeyCode::Enter).await;
+            assert!(
+                matches!(&r.app.tokens[0].state, TokenState::NeedsSecret { refused: Some(why), .. } if why.contains("7000215")),
+                "{:?}",
+                r.app.tokens[0].state
+            );
+            r.typed(calsync::sandbox::identity::CLIENT_SECRET).await;
+            r.key(KeyCode::Enter).await;
+            assert!(!render(&r.app).contains(calsync::sandbox::identity::CLIENT_SECRET));
+        }
+        assert!(
+            matches!(&r.app.tokens[0].state, TokenState::Done { who, .. } if who.contains("rooms-delegate")),
+            "{run}: {:?}",
+            r.app.tokens[0].state
+        );
+        assert!(memory.contains(&Account::RefreshToken {
+            instance: instance.clone(),
+            credential: "Contoso Graph Personal".into()
+        }));
+        if run == "typed" {
+            assert!(!memory.contains(&secret_account), "nothing is kept without k");
+            r.key(KeyCode::Char('k')).await;
+            assert!(memory.contains(&secret_account), "{:?}", r.app.notice);
+            let kept = services.secrets.get(&secret_account).await.unwrap().unwrap();
+            assert_eq!(kept.expose_secret(), calsync::sandbox::identity::CLIENT_SECRET);
+        } else {
+            assert!(r.app.client_secret.is_none(), "nothing was asked");
+        }
+    }
+}
+
+/// The keyring's client secret has expired (or was the Secret ID): Microsoft refuses it,
+/// the Token step asks for the current one instead of failing with the old one again, and
+/// `k` puts the new one in its place.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_client_secret_in_the_keyring_is_replaced() {
+    use secrecy::ExposeSecret;
+    let sb = sandbox().await;
+    let c = client(&sb);
+    let p = calsync::plan::parse("p", &example("personal-own-alias.toml")).unwrap();
+    let st = calsync::plan::read_state(&c, &p).await.unwrap();
+    calsync::plan::apply::apply(&c, &calsync::plan::diff(&p, &st), &st, |_| {}).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut services, _) = services(dir.path(), Person::SignsInAs("rooms-delegate@contoso.com", "Delegate-Pass-1"));
+    let mut config = (*services.config).clone();
+    config.login_url = Some(sb.url().to_string());
+    config.graph_url = Some(sb.url().to_string());
+    services.config = std::sync::Arc::new(config);
+    let instance = calsync::urls::InstanceUrl::parse(sb.url()).unwrap().key();
+    calsync::oauth::delegates::remember(dir.path(), &instance, "Contoso Graph Personal", "rooms-delegate@contoso.com");
+    let account =
+        Account::ClientSecret { instance: instance.clone(), client_id: calsync::sandbox::seed::CLIENT_ID.into() };
+    let old = secrecy::SecretString::from(calsync::sandbox::identity::CLIENT_SECRET_ID);
+    services.secrets.set(&account, &old).await.unwrap();
+    let mut r = Run::new(services.clone(), &sb, Journey::Reauth);
+    r.env.sandbox_url = None;
+    r.key(KeyCode::Enter).await;
+    r.key(KeyCode::Enter).await;
+    r.on(Step::Token);
+    r.key(KeyCode::Enter).await;
+    assert!(
+        matches!(&r.app.tokens[0].state, TokenState::NeedsSecret { refused: Some(why), .. } if why.contains("7000215")),
+        "{:?}",
+        r.app.tokens[0].state
+    );
+    assert!(render(&r.app).contains("in place of the old"));
+    r.typed(calsync::sandbox::identity::CLIENT_SECRET).await;
+    r.key(KeyCode::Enter).await;
+    assert!(matches!(&r.app.tokens[0].state, TokenState::Done { .. }), "{:?}", r.app.tokens[0].state);
+    r.key(KeyCode::Char('k')).await;
+    let kept = services.secrets.get(&account).await.unwrap().unwrap();
+    assert_eq!(kept.expose_secret(), calsync::sandbox::identity::CLIENT_SECRET, "{:?}", r.app.notice);
 }
 
 fn render(app: &App) -> String {

@@ -524,3 +524,59 @@ async fn the_troubleshoot_repairs_scroll_to_the_last_at_80x24() {
     assert!(words(&end).contains(&format!("{} {}", last.kind.label(), last.name)), "{end}");
     assert!(end.contains(&want), "{want:?} not shown:\n{end}");
 }
+
+/// The Token step asking for the app's client secret (found neither in the keyring nor in
+/// CALSYNC_CLIENT_SECRET), with some of it typed: dots only.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_client_secret_prompt() {
+    let sb = sandbox().await;
+    let c = client(&sb);
+    let mut app = App::new(false);
+    app.color = false;
+    app.start(calsync::wizard::Journey::Reauth);
+    let mut info = probe(&c).await.unwrap();
+    info.url = "https://dev123.service-now.com".into();
+    app.generation = 1;
+    app.handle(found(&c, 1, info));
+    app.go(Step::Token);
+    app.tokens = vec![calsync::wizard::TokenTask {
+        credential: "Contoso Graph Personal".into(),
+        user: "rooms-delegate@contoso.com".into(),
+        state: calsync::wizard::TokenState::Pending,
+    }];
+    key(&mut app, KeyCode::Enter);
+    let g = app.generation;
+    app.handle(Event::SignedIn(
+        g,
+        Err(calsync::wizard::Failure::NoClientSecret(calsync::sandbox::seed::CLIENT_ID.into())),
+    ));
+    for ch in "sbx~Q8p2".chars() {
+        key(&mut app, KeyCode::Char(ch));
+    }
+    snap(&app, "11a_token_client_secret");
+}
+
+/// At 80 columns every form link of the summary, in a sentence or on its own, is drawn
+/// whole: the rows it takes, read one after the other, hold the address unbroken.
+#[test]
+fn the_summary_draws_every_address_whole_at_80x24() {
+    let mut app = a_long_summary();
+    insta::assert_snapshot!("12b_summary_links_80x24", render(&app, 80, 24));
+    let mut seen = String::new();
+    for _ in 0..6 {
+        let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        t.draw(|f| view::draw(&app, f)).unwrap();
+        let buf = t.backend().buffer().clone();
+        seen.push_str(
+            &(0..24)
+                .flat_map(|y| (0..80).map(move |x| (x, y)))
+                .map(|p| buf[p].symbol().to_string())
+                .collect::<String>(),
+        );
+        key(&mut app, KeyCode::PageDown);
+    }
+    for id in ["sn_wsd_rsvsync_config", "sys_webhook_registry", "sys_alias"] {
+        let link = format!("https://dev123.service-now.com/{id}.do?sys_id=0123456789abcdef0123456789abcdef");
+        assert!(seen.contains(&link), "{link} is not drawn whole");
+    }
+}

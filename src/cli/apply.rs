@@ -3,10 +3,13 @@
 use super::connect;
 use super::{exit, render};
 use crate::config::Services;
+use crate::facts;
 use crate::plan::apply::{self as engine, Progress, Report};
 use crate::plan::journal::{self, Journal};
 use crate::plan::{self, Diff, rooms};
-use serde_json::json;
+use crate::snow::records::plain;
+use crate::snow::{Client, InstanceExt, Query};
+use serde_json::{Value, json};
 use std::path::Path;
 
 pub struct Flags {
@@ -73,7 +76,7 @@ pub async fn run(services: &Services, plan_path: &Path, flags: Flags) -> u8 {
     let prior = journal.load();
     if !diff.has_changes() {
         let mut note = "Nothing to change: the instance already matches the plan.".to_string();
-        for l in rooms::activation_note(&rooms::awaiting_activation(&diff, None, &state, client.instance())) {
+        for l in rooms_next(client, &rooms::awaiting_activation(&diff, None, &state, client.instance())).await {
             note.push_str(&format!("\n{l}"));
         }
         if let Some(p) = &prior {
@@ -94,8 +97,17 @@ pub async fn run(services: &Services, plan_path: &Path, flags: Flags) -> u8 {
         let s = diff.summary();
         let question = format!("Apply {} change(s) to {}?", s.create + s.update, client.instance());
         if !super::confirm(&question) {
-            finish(false, None, "Nothing was written. Pass --yes to apply without a terminal.");
-            return if std::io::IsTerminal::is_terminal(&std::io::stdin()) { exit::OK } else { exit::USAGE };
+            // Declined at the prompt, or no terminal to ask in: only the second needs --yes.
+            if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+                finish(false, None, "Nothing was written: the changes were not confirmed.");
+                return exit::OK;
+            }
+            finish(
+                false,
+                None,
+                "Nothing was written: there is no terminal to confirm the changes in; pass --yes to apply them.",
+            );
+            return exit::USAGE;
         }
     }
     let json_mode = flags.json;
@@ -127,7 +139,8 @@ pub async fn run(services: &Services, plan_path: &Path, flags: Flags) -> u8 {
         "Done: the instance matches the plan."
     });
     if !failed {
-        for l in rooms::activation_note(&rooms::awaiting_activation(&diff, Some(&report), &state, client.instance())) {
+        let awaiting = rooms::awaiting_activation(&diff, Some(&report), &state, client.instance());
+        for l in rooms_next(client, &awaiting).await {
             note.push_str(&format!("\n{l}"));
         }
     }
@@ -140,6 +153,63 @@ pub async fn run(services: &Services, plan_path: &Path, flags: Flags) -> u8 {
     } else {
         exit::OK
     }
+}
+
+/// What the admin still does for rooms that are not active yet: first the webhook
+/// registry's callback URL (the subscription Activate creates is refused without it), then
+/// Activate on each room's form. Nothing when every room is active.
+async fn rooms_next(client: &Client, awaiting: &[(String, String)]) -> Vec<String> {
+    if awaiting.is_empty() {
+        return vec![];
+    }
+    let mut lines = webhook_note(client).await;
+    lines.extend(rooms::activation_note(awaiting));
+    lines
+}
+
+/// Whether the spoke's webhook registry has the callback URL and client state Microsoft's
+/// notifications for the rooms need, and where to generate them when it has not (one
+/// read of the registry).
+async fn webhook_note(client: &Client) -> Vec<String> {
+    let name = facts::WEBHOOK_NAME;
+    let fields = ["sys_id", "name", facts::WEBHOOK_CALLBACK_COLUMN, facts::WEBHOOK_CLIENT_STATE_COLUMN];
+    let rows = match Query::new().eq("name", name) {
+        Ok(q) => client.list::<Value>(facts::WEBHOOK_TABLE, &q, &fields).await.map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    let registry = match rows {
+        Ok(rows) => rows.into_iter().find(|w| plain(&w["name"]) == name),
+        Err(e) => {
+            return vec![format!(
+                "Before activating the rooms, check that the spoke's \"{name}\" webhook registry (All > Microsoft Exchange Online Spoke > Webhook Registry) has a callback URL; calsync could not read it ({e})."
+            )];
+        }
+    };
+    let Some(w) = registry else {
+        return vec![format!(
+            "Before activating the rooms: the spoke's \"{name}\" webhook registry is missing, and the rooms' subscriptions need its callback URL. It is installed with the Microsoft Exchange Online spoke: repair the spoke from the application manager."
+        )];
+    };
+    let url = plain(&w[facts::WEBHOOK_CALLBACK_COLUMN]);
+    let missing = match (url.is_empty(), plain(&w[facts::WEBHOOK_CLIENT_STATE_COLUMN]).is_empty()) {
+        (false, false) => {
+            return vec![format!(
+                "The spoke's \"{name}\" webhook registry has its callback URL ({url}): Microsoft sends the rooms' changes there once they are active."
+            )];
+        }
+        (true, true) => "callback URL and client state",
+        (true, false) => "callback URL",
+        (false, true) => "client state",
+    };
+    let link = client.instance().form_link(facts::WEBHOOK_TABLE, &plain(&w["sys_id"]));
+    vec![
+        format!(
+            "Before activating the rooms, generate the webhook's callback URL: the spoke's \"{name}\" webhook registry has no {missing}, and the Graph subscription Activate creates for each room needs it."
+        ),
+        format!(
+            "  With the application scope set to Microsoft Exchange Online Spoke, open {link}, select Callback URL (it generates the callback URL and the client state) and Update."
+        ),
+    ]
 }
 
 #[allow(clippy::too_many_arguments)]

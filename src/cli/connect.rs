@@ -59,7 +59,11 @@ pub async fn connect(services: &Services) -> Result<Connected, Refusal> {
 async fn connect_unchecked(services: &Services) -> Result<Connected, Refusal> {
     let target = &services.config;
     if target.sandbox {
-        let sb = start_sandbox(target).await.map_err(|e| Refusal { message: e.to_string(), code: exit::ACCESS })?;
+        let sb = start_sandbox(target).await.map_err(|e| {
+            // Starting over a state file another process serves is refused before anything runs.
+            let code = if e.is_in_use() { exit::USAGE } else { exit::ACCESS };
+            Refusal { message: e.to_string(), code }
+        })?;
         let url = InstanceUrl::parse(sb.url()).map_err(|e| Refusal::usage(e.to_string()))?;
         if target.sandbox_sso {
             let client = super::login::sandbox_oauth(services, &sb, &url).await?;

@@ -65,6 +65,35 @@ pub enum InstanceCommand {
     },
 }
 
+/// `instance list`: a heading row, then one row per saved instance, every column as wide
+/// as its widest cell; `*` marks the default.
+fn instance_table(profiles: &Profiles) -> Vec<String> {
+    let mut rows = vec![["", "NAME", "INSTANCE", "USER", "SIGN-IN", "WRITES"].map(String::from)];
+    for p in &profiles.instances {
+        rows.push([
+            if profiles.default.as_deref() == Some(p.name.as_str()) { "*" } else { "" }.to_string(),
+            p.name.clone(),
+            p.url.clone(),
+            p.user.clone().unwrap_or_else(|| "-".into()),
+            p.sign_in.map_or("auto", |m| m.as_str()).to_string(),
+            if p.read_only { "read-only" } else { "allowed" }.to_string(),
+        ]);
+    }
+    let width = |i: usize| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..rows[0].len()).map(width).collect();
+    let mut lines: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            let cells: Vec<String> = r.iter().zip(&widths).skip(1).map(|(c, w)| format!("{c:<w$}")).collect();
+            format!("{:<1} {}", r[0], cells.join("  ")).trim_end().to_string()
+        })
+        .collect();
+    if profiles.default.is_some() {
+        lines.push("* the default instance (calsync instance use NAME changes it)".into());
+    }
+    lines
+}
+
 fn fail(message: impl std::fmt::Display, code: u8) -> u8 {
     eprintln!("calsync: {message}");
     code
@@ -146,16 +175,8 @@ pub async fn run(services: &Services, args: &InstanceArgs) -> u8 {
                 println!("No saved instances. Save one with: calsync instance add NAME --url dev123.service-now.com");
                 return exit::OK;
             }
-            for p in &profiles.instances {
-                let mark = if profiles.default.as_deref() == Some(p.name.as_str()) { "*" } else { " " };
-                println!(
-                    "{mark} {:<12} {:<40} {:<18} {:<16}{}",
-                    p.name,
-                    p.url,
-                    p.user.as_deref().unwrap_or("-"),
-                    p.sign_in.map(|m| m.as_str()).unwrap_or("auto"),
-                    if p.read_only { " read-only" } else { "" }
-                );
+            for line in instance_table(&profiles) {
+                println!("{line}");
             }
             exit::OK
         }
@@ -227,17 +248,19 @@ async fn login_now(t: &Services) -> u8 {
     match super::connect::connect(t).await {
         Ok(c) => {
             println!("Signed in to {} as {}.", c.client.instance(), c.client.user());
+            // How to get the prompt that offers the keyring: without the source that
+            // stood in for it this time.
             if method.sends_password()
-                && let Some(source) = if t.config.password.is_some() {
-                    Some("CALSYNC_PASSWORD")
+                && let Some((source, way)) = if t.config.password.is_some() {
+                    Some(("CALSYNC_PASSWORD", "unset CALSYNC_PASSWORD, then run"))
                 } else if t.config.password_stdin {
-                    Some("--password-stdin")
+                    Some(("--password-stdin", "run, without --password-stdin,"))
                 } else {
                     None
                 }
             {
                 println!(
-                    "The password from {source} was used for this sign-in only: calsync does not keep it, so the next command needs it again. To keep it in the OS keyring, run calsync instance login{} in a terminal, type it and answer y.",
+                    "The password from {source} was used for this sign-in only: calsync does not keep it, so the next command needs it again. To keep it in the OS keyring, {way} calsync instance login{} in a terminal, type it and answer y.",
                     plan.profile.as_ref().map(|p| format!(" {p}")).unwrap_or_default()
                 );
             }

@@ -78,8 +78,12 @@ pub async fn run(args: SandboxArgs) -> u8 {
     .await
     {
         Ok(s) => s,
-        Err(e) => {
+        Err(e @ sandbox::SandboxError::Bind { .. }) => {
             eprintln!("calsync: {e}; try another --port (0 picks a free one)");
+            return exit::USAGE;
+        }
+        Err(e) => {
+            eprintln!("calsync: {e}");
             return exit::USAGE;
         }
     };
@@ -121,7 +125,10 @@ pub async fn run(args: SandboxArgs) -> u8 {
         url = sb.url()
     );
     println!("  calsync apply --plan examples/personal-own-alias.toml --yes");
-    println!("  calsync authorize --credential \"Contoso Graph Personal\" --expect-user rooms-delegate@contoso.com");
+    // Without --store-on-instance the token stays in the keyring and the instance has none.
+    println!(
+        "  calsync authorize --credential \"Contoso Graph Personal\" --expect-user rooms-delegate@contoso.com --store-on-instance"
+    );
     println!("Press Ctrl-C to stop.");
     wait_for_stop().await;
     sb.stop().await;

@@ -235,7 +235,7 @@ fn generation_of(effect: &Effect) -> Option<u64> {
         | Effect::HandOver { generation, .. }
         | Effect::CheckRooms { generation, .. }
         | Effect::Cancel { generation } => Some(*generation),
-        Effect::SavePlan(_) | Effect::Paste { .. } | Effect::KeepPassword { .. } => None,
+        Effect::SavePlan(_) | Effect::Paste { .. } | Effect::KeepPassword { .. } | Effect::KeepSecret { .. } => None,
     }
 }
 
@@ -293,8 +293,9 @@ async fn perform_with(
             let r = apply(services, &conn, &reviewed, generation, tx).await;
             send(tx, Event::Applied(generation, r));
         }
-        Effect::SignIn { generation, conn, credential, user } => {
-            let r = sign_in(services, &conn, &credential, &user, generation, tx, paste).await;
+        Effect::SignIn { generation, conn, credential, user, secret } => {
+            let asked = Asked { credential: &credential, user: &user, secret };
+            let r = sign_in(services, &conn, asked, generation, tx, paste).await;
             send(tx, Event::SignedIn(generation, r));
         }
         Effect::SavePlan(p) => {
@@ -312,6 +313,10 @@ async fn perform_with(
         Effect::CheckRooms { generation, conn } => {
             let r = super::rooms_io::check_rooms(services, &conn).await;
             send(tx, Event::RoomsChecked(generation, r));
+        }
+        Effect::KeepSecret { account, secret } => {
+            let r = services.secrets.set(&account, &secret).await.map(|()| account.key()).map_err(|e| e.to_string());
+            send(tx, Event::SecretKept(r));
         }
         Effect::KeepPassword { account, password } => {
             let r = services.secrets.set(&account, &password).await.map(|()| account.key()).map_err(|e| e.to_string());
@@ -424,15 +429,23 @@ fn apply_line(o: &plan::apply::Outcome) -> ApplyLine {
     ApplyLine { ok, text, link }
 }
 
+/// What a sign-in was asked for: the credential, its mailbox, and the client secret the
+/// admin typed, if any.
+struct Asked<'a> {
+    credential: &'a str,
+    user: &'a str,
+    secret: Option<super::TypedSecret>,
+}
+
 async fn sign_in(
     services: &Services,
     conn: &Connection,
-    credential: &str,
-    user: &str,
+    asked: Asked<'_>,
     generation: u64,
     tx: &mpsc::UnboundedSender<Event>,
     paste: Option<mpsc::UnboundedReceiver<String>>,
 ) -> Result<SignedIn, Failure> {
+    let Asked { credential, user, secret: typed } = asked;
     let ends = services.endpoints(conn.sandbox_url.as_deref());
     let t = target::for_credential(&conn.client, credential, ends.login.as_deref(), ends.graph.as_deref()).await?;
     // The credential's own mailbox, before anyone signs in (src/oauth/mailbox.rs).
@@ -440,11 +453,19 @@ async fn sign_in(
     let owner =
         crate::oauth::mailbox::owner_on(&conn.client, &services.config.state_dir, &conn.instance_key, credential).await;
     crate::oauth::mailbox::check(credential, user, owner.as_ref()).map_err(Failure::Refused)?;
-    let (secret, _) =
-        target::stored_secret(services, conn.sandbox_url.is_some(), &conn.instance_key, &t.registry.client_id).await;
-    let secret = secret.ok_or_else(|| Failure::NoClientSecret(t.registry.client_id.clone()))?;
-    // The refresh token must have a home before anyone signs in for it.
+    // The refresh token must have a home before anyone signs in for it (and before the
+    // admin is asked to type a secret).
     services.secrets.probe().await.map_err(Failure::NoHome)?;
+    // A secret typed for another app is never sent to this one.
+    let secret = match typed.filter(|s| s.client_id == t.registry.client_id) {
+        Some(s) => Some(s.secret),
+        None => {
+            target::stored_secret(services, conn.sandbox_url.is_some(), &conn.instance_key, &t.registry.client_id)
+                .await
+                .0
+        }
+    };
+    let secret = secret.ok_or_else(|| Failure::NoClientSecret(t.registry.client_id.clone()))?;
     let mut req = SignIn::as_user(t.registry.clone(), Some(secret), user, &t.graph_root);
     req.clock = services.clock.clone();
     let keep = session::Keep {
@@ -457,8 +478,21 @@ async fn sign_in(
     let done = session::authorize(&req, &keep, services.browser.as_ref(), paste, std::future::pending(), move |n| {
         send(&ntx, Event::SignIn(generation, n));
     })
-    .await?;
+    .await
+    .map_err(|e| secret_refused(e, &t.registry.client_id))?;
     Ok(SignedIn { who: done.who, warnings: done.warnings })
+}
+
+/// A refusal of the client secret itself (AADSTS7000215 wrong, 7000222 expired) names the
+/// app, so the Token step can ask for another; anything else stays as it is.
+fn secret_refused(e: session::AuthorizeError, client_id: &str) -> Failure {
+    use session::{AuthError, AuthorizeError};
+    match e {
+        AuthorizeError::SignIn(AuthError::Provider { code: Some(7_000_215 | 7_000_222), .. }) => {
+            Failure::SecretRefused { client_id: client_id.to_string(), error: Box::new(e) }
+        }
+        e => Failure::Authorize(e),
+    }
 }
 
 fn save_plan(p: &Plan) -> Result<String, std::io::Error> {
@@ -584,14 +618,8 @@ pub async fn run(opts: Options, services: Services, sandbox: Option<&Sandbox>) -
     }
     stop.store(true, Ordering::SeqCst);
     ratatui::restore();
-    if matches!(app.applied, Some(Ok(()))) {
-        println!("calsync: the setup was applied to {}.", app.info.as_ref().map_or("the instance", |i| i.url.as_str()));
-        for t in app.tokens.iter().filter(|t| !matches!(t.state, super::TokenState::Done { .. })) {
-            println!(
-                "No token yet for \"{}\": sign {} in with calsync authorize --credential \"{}\" --expect-user {}.",
-                t.credential, t.user, t.credential, t.user
-            );
-        }
+    for line in super::steps::token::goodbye(&app) {
+        println!("{}", crate::sanitize::line(&line));
     }
     app.outcome()
 }

@@ -450,6 +450,27 @@ pub enum TokenState {
     },
     Failed(String),
     Skipped,
+    /// Neither the OS keyring nor CALSYNC_CLIENT_SECRET has the app's client secret: the
+    /// step asks for it in a masked field. `refused` says why a secret typed before did
+    /// not work.
+    NeedsSecret {
+        client_id: String,
+        field: TextField,
+        refused: Option<String>,
+    },
+}
+
+/// A client secret typed into the Token step, for the app it was asked for. It goes with
+/// each sign-in of that app, and to the OS keyring only when the admin says so (`k`),
+/// after a sign-in showed that it works. Debug output never shows it.
+#[derive(Debug, Clone)]
+pub struct TypedSecret {
+    pub client_id: String,
+    pub secret: SecretString,
+    /// A sign-in with it went through, so keeping it is worth offering.
+    pub worked: bool,
+    /// It is in the OS keyring now.
+    pub kept: bool,
 }
 
 /// One room as the Rooms step lists it.
@@ -557,6 +578,10 @@ pub enum Failure {
         "no client secret for app {0}: set CALSYNC_CLIENT_SECRET, or run calsync authorize once in a terminal to keep it in the OS keyring"
     )]
     NoClientSecret(String),
+    /// Microsoft refused the app's client secret (wrong, or expired): the Token step asks
+    /// for another instead of failing with the one the keyring keeps offering.
+    #[error("{error}")]
+    SecretRefused { client_id: String, error: Box<AuthorizeError> },
     #[error("no credential uses an authorization-code profile, so no browser sign-in is involved")]
     NoBrowserSignIn,
     #[error("the refresh token would have nowhere to go, so no sign-in was started: {0}")]
@@ -622,6 +647,8 @@ pub enum Event {
     RoomsChecked(u64, steps::roomcheck::RoomCheck),
     /// The instance password went to the OS keyring (its account key), or why not.
     Kept(Result<String, String>),
+    /// The typed client secret went to the OS keyring (its account key), or why not.
+    SecretKept(Result<String, String>),
     /// A signal: leave now, and exit as the signal says.
     Signal(Signal),
 }
@@ -688,6 +715,8 @@ pub enum Effect {
         conn: Connection,
         credential: String,
         user: String,
+        /// The client secret the admin typed, used when the credential's app is this one.
+        secret: Option<TypedSecret>,
     },
     /// Stop the task started for this generation; its result, if any, is dropped.
     Cancel {
@@ -700,6 +729,12 @@ pub enum Effect {
         line: String,
     },
     SavePlan(Plan),
+    /// Keep the typed client secret in the OS keyring, under the account
+    /// `calsync authorize` reads, as the admin asked.
+    KeepSecret {
+        account: crate::secrets::Account,
+        secret: SecretString,
+    },
     /// Keep the instance password in the OS keyring, as the admin asked.
     KeepPassword {
         account: crate::secrets::Account,
@@ -742,6 +777,8 @@ pub struct App {
     /// The last apply failed, and was not followed by one that worked.
     pub apply_failed: Option<Failure>,
     pub tokens: Vec<TokenTask>,
+    /// The client secret typed on the Token step, if one was asked for.
+    pub client_secret: Option<TypedSecret>,
     pub credentials: Vec<CredentialRow>,
     pub rooms: Vec<RoomRow>,
     pub handovers: Vec<(String, HandoverState)>,
@@ -792,6 +829,7 @@ impl App {
             applied: None,
             apply_failed: None,
             tokens: vec![],
+            client_secret: None,
             credentials: vec![],
             rooms: vec![],
             handovers: vec![],
@@ -826,6 +864,10 @@ impl App {
     }
 
     pub fn steps(&self) -> Vec<Step> {
+        // A sign-in started from a finding goes to the instance and back to the findings.
+        if self.journey == Journey::Troubleshoot && matches!(self.step, Step::Token | Step::Handover) {
+            return vec![Step::Instance, Step::Findings, Step::Token, Step::Handover];
+        }
         journey_steps(self.journey, self.draft.choice)
     }
 
@@ -949,6 +991,7 @@ impl App {
                 });
                 vec![]
             }
+            Event::SecretKept(r) => steps::token::secret_kept(self, r),
             Event::Kept(r) => {
                 self.notice = Some(match r {
                     Ok(key) => {

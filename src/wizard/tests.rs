@@ -372,9 +372,21 @@ fn review_blocks_conflicts_then_applies_then_signs_in() {
         other => panic!("{other:?}"),
     };
     app.handle(Event::SignedIn(g, Err(Failure::NoClientSecret("cid".into()))));
-    assert!(matches!(app.tokens[0].state, TokenState::Failed(_)));
+    assert!(matches!(app.tokens[0].state, TokenState::NeedsSecret { .. }), "the secret is asked for");
+    // Esc stops asking; Enter (`r`) tries again and is asked again.
+    key(&mut app, KeyCode::Esc);
+    assert!(matches!(app.tokens[0].state, TokenState::Failed(ref m) if m.contains("no client secret was typed")));
     let g = match key(&mut app, KeyCode::Char('r')).as_slice() {
-        [Effect::SignIn { generation, .. }] => *generation,
+        [Effect::SignIn { generation, secret: None, .. }] => *generation,
+        other => panic!("{other:?}"),
+    };
+    app.handle(Event::SignedIn(g, Err(Failure::NoClientSecret("cid".into()))));
+    typed(&mut app, "r-s3cret");
+    let g = match key(&mut app, KeyCode::Enter).as_slice() {
+        [Effect::SignIn { generation, secret: Some(s), .. }] => {
+            assert_eq!(s.client_id, "cid");
+            *generation
+        }
         other => panic!("{other:?}"),
     };
     assert!(matches!(key(&mut app, KeyCode::Esc).as_slice(), [Effect::Cancel { generation }] if *generation == g));
@@ -941,4 +953,294 @@ fn while_a_value_is_edited_the_key_help_gives_esc_one_meaning() {
     assert!(!help.contains("Esc back"), "Esc has two meanings: {help}");
     app.step = Step::Credentials;
     assert!(!steps::keys_help(&app).contains("Esc back"));
+}
+
+/// Signed in as `user`, as the driver reports it.
+fn signed_in_as(user: &str) -> Event {
+    let who = crate::oauth::identity::Who { username: user.into(), name: None, object_id: None, tenant_id: None };
+    Event::SignedIn(0, Ok(crate::wizard::SignedIn { who, warnings: vec![] }))
+}
+
+/// Re-stamps an event with the current generation (the helpers above build them with 0).
+fn now(app: &App, e: Event) -> Event {
+    match e {
+        Event::SignedIn(_, r) => Event::SignedIn(app.generation, r),
+        other => other,
+    }
+}
+
+#[test]
+fn a_missing_client_secret_is_asked_for_masked_and_kept_on_request() {
+    let mut app = probed(at_instance(ModeChoice::PersonalDefault));
+    app.step = Step::Token;
+    app.tokens = ["MS Graph 1", "MS Graph 2"]
+        .map(|c| TokenTask { credential: c.into(), user: "u@contoso.com".into(), state: TokenState::Pending })
+        .to_vec();
+    assert!(matches!(key(&mut app, KeyCode::Enter).as_slice(), [Effect::SignIn { secret: None, .. }]));
+    app.handle(Event::SignedIn(app.generation, Err(Failure::NoClientSecret("cid".into()))));
+    assert!(steps::is_typing(&app), "keys go into the secret's field");
+    assert_eq!(steps::keys_help(&app).trim_start().split(" · ").next(), Some("Enter sign in"));
+    let secret = "Zq8~s3cret?value";
+    assert!(key(&mut app, KeyCode::Enter).is_empty(), "an empty field signs nobody in");
+    typed(&mut app, secret);
+    assert!(!app.help, "the ? of a secret is typed, not the help key");
+    let screen = render_text(&app, 100, 30);
+    assert!(!screen.contains(secret) && screen.contains("••••••••"), "{screen}");
+    for says in ["client ID cid", "\"reg\"", "Certificates & secrets", "Azure portal", "CALSYNC_CLIENT_SECRET"] {
+        assert!(screen.contains(says), "the prompt says {says:?}:\n{screen}");
+    }
+    let fx = key(&mut app, KeyCode::Enter);
+    match fx.as_slice() {
+        [Effect::SignIn { credential, secret: Some(s), .. }] => {
+            use secrecy::ExposeSecret;
+            assert_eq!(
+                (credential.as_str(), s.client_id.as_str(), s.secret.expose_secret()),
+                ("MS Graph 1", "cid", secret)
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // No Debug output of the effect, the task or the typed secret carries it.
+    let debug = format!("{fx:?} {:?} {:?}", app.tokens, app.client_secret);
+    assert!(!debug.contains(secret) && !debug.contains("s3cret"), "{debug}");
+    // A refused secret is forgotten and asked for again, saying why.
+    let refused = crate::oauth::session::AuthError::Provider {
+        error: "invalid_client".into(),
+        description: Some("AADSTS7000215: Invalid client secret provided.".into()),
+        code: Some(7000215),
+        advice: None,
+        trace: None,
+    };
+    let error = Box::new(crate::oauth::session::AuthorizeError::SignIn(refused));
+    app.handle(Event::SignedIn(app.generation, Err(Failure::SecretRefused { client_id: "cid".into(), error })));
+    assert!(app.client_secret.is_none());
+    assert!(matches!(&app.tokens[0].state, TokenState::NeedsSecret { refused: Some(r), .. } if r.contains("7000215")));
+    typed(&mut app, secret);
+    key(&mut app, KeyCode::Enter);
+    let e = now(&app, signed_in_as("u@contoso.com"));
+    app.handle(e);
+    assert!(matches!(app.tokens[0].state, TokenState::Done { .. }));
+    // The second credential of the same app goes with the same secret, without asking.
+    assert!(matches!(key(&mut app, KeyCode::Enter).as_slice(), [Effect::SignIn { secret: Some(_), .. }]));
+    let e = now(&app, signed_in_as("u@contoso.com"));
+    app.handle(e);
+    assert!(steps::keys_help(&app).contains("k keep the secret"));
+    assert!(render_text(&app, 100, 30).contains("client-secret:dev123.service-now.com:cid"));
+    match key(&mut app, KeyCode::Char('k')).as_slice() {
+        [Effect::KeepSecret { account, .. }] => {
+            // The account `calsync authorize` reads.
+            let authorize = crate::secrets::Account::ClientSecret {
+                instance: app.conn.as_ref().unwrap().instance_key.clone(),
+                client_id: "cid".into(),
+            };
+            assert_eq!(*account, authorize);
+        }
+        other => panic!("{other:?}"),
+    }
+    app.handle(Event::SecretKept(Ok("client-secret:dev123.service-now.com:cid".into())));
+    assert!(app.notice.as_deref().is_some_and(|n| n.contains("the next run finds it")), "{:?}", app.notice);
+    assert!(key(&mut app, KeyCode::Char('k')).is_empty() && !steps::keys_help(&app).contains("k keep"));
+}
+
+#[test]
+fn a_secret_typed_for_one_app_is_not_in_any_debug_output() {
+    let typed = TypedSecret {
+        client_id: "cid".into(),
+        secret: SecretString::from("Zq8~not-for-logs"),
+        worked: true,
+        kept: false,
+    };
+    let effects = [
+        Effect::SignIn {
+            generation: 1,
+            conn: conn("https://dev123.service-now.com"),
+            credential: "MS Graph 1".into(),
+            user: "u@contoso.com".into(),
+            secret: Some(typed.clone()),
+        },
+        Effect::KeepSecret {
+            account: crate::secrets::Account::ClientSecret {
+                instance: "dev123.service-now.com".into(),
+                client_id: "cid".into(),
+            },
+            secret: typed.secret.clone(),
+        },
+    ];
+    let field = TextField::masked("Client secret").with("Zq8~not-for-logs");
+    let state = TokenState::NeedsSecret { client_id: "cid".into(), field, refused: None };
+    let debug = format!("{effects:?} {typed:?} {state:?}");
+    assert!(!debug.contains("not-for-logs"), "{debug}");
+}
+
+/// The screen as text, drawn at `w`x`h`.
+fn render_text(app: &App, w: u16, h: u16) -> String {
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+    t.draw(|f| view::draw(app, f)).unwrap();
+    let buf = t.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn ctrl_c_during_the_sign_in_wait_says_what_is_left_to_do() {
+    // The setup: applied, then Ctrl-C while the browser sign-in waits.
+    let (mut app, g) = at_review(ModeChoice::PersonalDefault);
+    app.handle(Event::Diffed(g, reviewed(diff(&[Action::Create]))));
+    let g = app.generation;
+    key(&mut app, KeyCode::Enter);
+    app.handle(Event::Applied(g + 1, Ok(())));
+    assert_eq!(app.applied, Some(Ok(())));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step, Step::Token);
+    assert!(matches!(key(&mut app, KeyCode::Enter).as_slice(), [Effect::SignIn { .. }]));
+    assert_eq!(app.busy, Some(Busy::SigningIn));
+    assert!(matches!(ctrl(&mut app, 'c').as_slice(), [Effect::Cancel { .. }]), "the waiting sign-in is stopped");
+    assert!(app.quit);
+    let bye = steps::token::goodbye(&app);
+    assert_eq!(bye[0], "calsync: the setup was applied to https://dev123.service-now.com.");
+    assert_eq!(
+        bye[1..],
+        [
+            "No token yet for \"MS Graph 1\": sign rooms@contoso.com in with calsync authorize --credential \"MS Graph 1\" --expect-user rooms@contoso.com --store-on-instance.",
+            "No token yet for \"MS Graph 2\": sign rooms@contoso.com in with calsync authorize --credential \"MS Graph 2\" --expect-user rooms@contoso.com --store-on-instance.",
+        ]
+    );
+    // The signal (not the key) says the same.
+    let mut app2 = App::new(false);
+    app2.applied = app.applied.clone();
+    app2.info = app.info.clone();
+    app2.tokens = app.tokens.clone();
+    app2.busy = Some(Busy::SigningIn);
+    app2.handle(Event::Signal(Signal::Interrupt));
+    assert_eq!(steps::token::goodbye(&app2), bye);
+    // Re-authorize: nothing was applied, the mailbox still has no token.
+    let mut re = probed(at_instance(ModeChoice::PersonalOwn));
+    re.journey = Journey::Reauth;
+    re.step = Step::Token;
+    re.tokens = vec![TokenTask { credential: "C".into(), user: "u@contoso.com".into(), state: TokenState::Pending }];
+    key(&mut re, KeyCode::Enter);
+    ctrl(&mut re, 'c');
+    assert_eq!(
+        steps::token::goodbye(&re),
+        [
+            "No token yet for \"C\": sign u@contoso.com in with calsync authorize --credential \"C\" --expect-user u@contoso.com --store-on-instance."
+        ]
+    );
+    // Signed in, but quit before the token reached the instance.
+    re.tokens[0].state = TokenState::Done { who: "u@contoso.com".into(), warnings: vec![] };
+    assert!(steps::token::goodbye(&re)[0].contains("the instance has no token for it yet"));
+    re.handovers = vec![("C".into(), HandoverState::Done(vec![]))];
+    assert!(steps::token::goodbye(&re).is_empty(), "nothing left to do");
+}
+
+/// An instance whose credential "Contoso Rooms" has no token, and whose calendar provider
+/// names its mailbox; and the doctor's findings about it.
+fn tokenless() -> (crate::doctor::read::Snapshot, crate::doctor::Report) {
+    use serde_json::{from_value, json};
+    let snap = crate::doctor::read::Snapshot {
+        instance: "https://dev123.service-now.com".into(),
+        credentials: vec![from_value(json!({"sys_id": "c1", "name": "Contoso Rooms"})).unwrap()],
+        aliases: vec![from_value(json!({"sys_id": "a1", "id": "sn_wsd_rsvsync.Contoso_Rooms"})).unwrap()],
+        connections: vec![
+            from_value(json!({"sys_id": "n1", "credential": "c1", "connection_alias": "a1", "active": "true"}))
+                .unwrap(),
+        ],
+        providers: vec![json!({"name": "Contoso Rooms", "active": "true", "override_alias": "true",
+            "connection_alias": "a1", "delegated_user_email": "rooms@contoso.com"})],
+        ..Default::default()
+    };
+    let finding = |id: crate::doctor::Check, sys_id: &str| crate::doctor::Finding {
+        id,
+        severity: crate::doctor::Severity::Error,
+        title: format!("{id:?}"),
+        evidence: vec![crate::doctor::Evidence {
+            table: "oauth_2_0_credentials".into(),
+            sys_id: sys_id.into(),
+            field: "tokens".into(),
+            value: "none on the instance".into(),
+            link: String::new(),
+        }],
+        why: String::new(),
+        fix: String::new(),
+        fixable: false,
+        repair: None,
+    };
+    let findings = vec![
+        finding(crate::doctor::Check::TokenMissing, "c1"),
+        finding(crate::doctor::Check::CredNoProfile, "c1"),
+        finding(crate::doctor::Check::TokenExpired, "elsewhere"),
+    ];
+    let report = crate::doctor::report(&snap, findings);
+    (snap, report)
+}
+
+#[test]
+fn troubleshoot_signs_in_for_a_missing_token_and_looks_again() {
+    let mut app = App::new(false);
+    app.start(Journey::Troubleshoot);
+    app.conn = Some(conn("https://dev123.service-now.com"));
+    app.go(Step::Findings);
+    app.busy = Some(Busy::Probing);
+    app.generation = 1;
+    app.handle(Event::Doctored(1, Ok(Box::new(tokenless()))));
+    let at = |app: &App, id| app.report.as_ref().unwrap().findings.iter().position(|f| f.id == id).unwrap();
+    // `t` is offered (and does something) only on a finding a sign-in fixes.
+    app.cursor = at(&app, crate::doctor::Check::CredNoProfile);
+    assert!(!steps::keys_help(&app).contains("t sign in"));
+    assert!(key(&mut app, KeyCode::Char('t')).is_empty());
+    assert_eq!(app.step, Step::Findings);
+    app.cursor = at(&app, crate::doctor::Check::TokenExpired);
+    assert!(!steps::keys_help(&app).contains("t sign in"), "a finding about no credential of the instance");
+    app.cursor = at(&app, crate::doctor::Check::TokenMissing);
+    assert!(steps::keys_help(&app).contains("t sign in"), "{}", steps::keys_help(&app));
+    key(&mut app, KeyCode::Char('t'));
+    assert_eq!(app.step, Step::Token);
+    assert_eq!(app.position(), (3, 4), "Instance, Findings, Token, Token on the instance");
+    let g = match key(&mut app, KeyCode::Enter).as_slice() {
+        [Effect::SignIn { generation, credential, user, .. }] => {
+            assert_eq!((credential.as_str(), user.as_str()), ("Contoso Rooms", "rooms@contoso.com"));
+            *generation
+        }
+        other => panic!("{other:?}"),
+    };
+    let e = now(&app, signed_in_as("rooms@contoso.com"));
+    assert_eq!(app.generation, g);
+    app.handle(e);
+    let g = match key(&mut app, KeyCode::Enter).as_slice() {
+        [Effect::HandOver { generation, credential, .. }] => {
+            assert_eq!(credential, "Contoso Rooms");
+            *generation
+        }
+        other => panic!("{other:?}"),
+    };
+    assert_eq!((app.step, app.position()), (Step::Handover, (4, 4)));
+    app.handle(Event::HandedOver(g, "Contoso Rooms".into(), Ok(vec!["link".into()])));
+    assert!(steps::keys_help(&app).contains("Enter check again"));
+    assert!(matches!(key(&mut app, KeyCode::Enter).as_slice(), [Effect::Doctor { .. }]), "the findings are read again");
+    assert_eq!(app.step, Step::Findings);
+    assert!(steps::token::goodbye(&app).is_empty(), "signed in and on the instance: nothing left to say");
+}
+
+#[test]
+fn troubleshoot_says_why_it_cannot_sign_in_when_no_provider_names_the_mailbox() {
+    let (mut snap, report) = tokenless();
+    snap.providers.clear();
+    let mut app = App::new(false);
+    app.start(Journey::Troubleshoot);
+    app.conn = Some(conn("https://dev123.service-now.com"));
+    app.go(Step::Findings);
+    app.generation = 1;
+    app.handle(Event::Doctored(1, Ok(Box::new((snap, report)))));
+    app.cursor =
+        app.report.as_ref().unwrap().findings.iter().position(|f| f.id == crate::doctor::Check::TokenMissing).unwrap();
+    assert!(key(&mut app, KeyCode::Char('t')).is_empty());
+    assert_eq!(app.step, Step::Findings);
+    let n = app.notice.clone().unwrap_or_default();
+    assert!(n.contains("Delegated user email") && n.contains("--credential \"Contoso Rooms\""), "{n}");
 }

@@ -225,9 +225,11 @@ pub fn field(
     2
 }
 
-/// A paragraph of plain text that wraps.
+/// Plain text that wraps, each line's continuation rows hanging under its text
+/// (`Para::text`).
 pub fn text(f: &mut Frame, area: Rect, lines: Vec<Line<'static>>) {
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    let paras: Vec<Para> = lines.into_iter().map(Para::text).collect();
+    draw_rows(f, area, &layout(&paras, area.width, f.area().width), 0);
 }
 
 /// Splits the content area into rows of the given heights, from the top.
@@ -242,33 +244,303 @@ pub fn rows(area: Rect, heights: &[u16]) -> Vec<Rect> {
     out
 }
 
-/// Rows `lines` take when word-wrapped at `width`, as Paragraph's word wrapping lays them
-/// out: words move whole to the next row, a word longer than a row is cut.
+/// Rows `lines` take when drawn word-wrapped (`Wrap { trim: false }`) at `width`: counted by
+/// the Paragraph that draws them, so a height or a scroll limit built on it is exact.
 pub fn wrapped_height(lines: &[Line], width: u16) -> u16 {
-    let w = width.max(1) as usize;
-    let rows_of = |text: &str| -> usize {
-        let (mut rows, mut used) = (1usize, 0usize);
-        for word in text.split(' ') {
-            let n = word.chars().count();
-            let need = if used == 0 { n } else { used + 1 + n };
-            if need <= w {
-                used = need;
-            } else if n <= w {
-                rows += 1;
-                used = n;
-            } else {
-                // Cut over whole rows, counted from a fresh row (at most one row too many).
-                rows += usize::from(used > 0) + n.div_ceil(w) - 1;
-                used = n - (n.div_ceil(w) - 1) * w;
+    let rows = Paragraph::new(lines.to_vec()).wrap(Wrap { trim: false }).line_count(width.max(1));
+    u16::try_from(rows).unwrap_or(u16::MAX)
+}
+
+/// One logical line of a step's text, before it is laid out at a width. Words wrap with a
+/// hanging indent: continuation rows start `hang` columns in, so a list item's second row
+/// stays under its text. A link is never broken by the wrapping: it is drawn on a row of
+/// its own where it fits, and otherwise from the terminal's left edge across its whole
+/// width (over the box's border), continued on the next rows the same way, so that the
+/// selected rows hold the address and nothing else.
+#[derive(Debug, Clone)]
+pub enum Para {
+    Text { line: Line<'static>, hang: usize },
+    Link { url: String, indent: usize, style: Style },
+}
+
+impl Para {
+    /// A line whose continuation rows hang under its text: under the second column when
+    /// it starts with a label or mark set off by two spaces or more ("ok    ...",
+    /// "Profile         ..."), under the text of a "- " item, two columns further in than
+    /// its own leading spaces when it is indented, and flush when it is prose.
+    pub fn text(line: impl Into<Line<'static>>) -> Para {
+        let line = line.into();
+        let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+        Para::Text { line, hang: hang_of(&text) }
+    }
+
+    /// A line whose continuation rows start `hang` columns in (after a status mark).
+    pub fn hang(line: impl Into<Line<'static>>, hang: usize) -> Para {
+        Para::Text { line: line.into(), hang }
+    }
+
+    pub fn link(url: &str, indent: usize, style: Style) -> Para {
+        Para::Link { url: url.to_string(), indent, style }
+    }
+}
+
+/// Where the continuation rows of `text` start (see `Para::text`).
+fn hang_of(text: &str) -> usize {
+    let lead = text.chars().take_while(|c| *c == ' ').count();
+    let rest: Vec<char> = text.chars().skip(lead).collect();
+    if matches!(rest.as_slice(), ['-' | '*' | '+', ' ', c, ..] if *c != ' ') {
+        return lead + 2;
+    }
+    let word = rest.iter().take_while(|c| **c != ' ').count();
+    let gap = rest.iter().skip(word).take_while(|c| **c == ' ').count();
+    // A label column: a short first word set off by at least two spaces, then more text.
+    if word > 0 && gap >= 2 && word + gap <= 24 && rest.len() > word + gap {
+        return lead + word + gap;
+    }
+    if lead > 0 { lead + 2 } else { 0 }
+}
+
+/// One row as drawn: in the step's area, or across the whole terminal width.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Row {
+    Content(Line<'static>),
+    Full(Line<'static>),
+}
+
+/// The rows `paras` take in a step area `width` wide, in a terminal `full` wide.
+pub fn layout(paras: &[Para], width: u16, full: u16) -> Vec<Row> {
+    let (width, full) = (usize::from(width.max(1)), usize::from(full.max(width.max(1))));
+    let mut out = vec![];
+    for p in paras {
+        match p {
+            Para::Text { line, hang } => out.extend(wrap(line, width, full, *hang)),
+            Para::Link { url, indent, style } => {
+                let chars: Vec<char> = url.chars().collect();
+                if indent + chars.len() <= width {
+                    out.push(Row::Content(Line::styled(format!("{}{url}", " ".repeat(*indent)), *style)));
+                } else {
+                    for c in chars.chunks(full) {
+                        out.push(Row::Full(Line::styled(c.iter().collect::<String>(), *style)));
+                    }
+                }
             }
         }
-        rows
+    }
+    out
+}
+
+/// Draws laid-out rows in `area`, from row `scroll` on.
+pub fn draw_rows(f: &mut Frame, area: Rect, rows: &[Row], scroll: u16) {
+    let frame = f.area();
+    for (i, row) in rows.iter().skip(usize::from(scroll)).take(usize::from(area.height)).enumerate() {
+        let y = area.y + u16::try_from(i).unwrap_or(u16::MAX);
+        match row {
+            Row::Content(l) => f.render_widget(Paragraph::new(l.clone()), Rect { y, height: 1, ..area }),
+            Row::Full(l) => {
+                let r = Rect { x: frame.x, y, width: frame.width, height: 1 };
+                f.render_widget(Clear, r);
+                f.render_widget(Paragraph::new(l.clone()), r);
+            }
+        }
+    }
+}
+
+/// Word-wraps one line at `width` columns; continuation rows start with `hang` spaces. A
+/// word longer than a row is cut where the row ends, except an address (http:// or
+/// https://), which goes on rows of its own across the whole terminal (`full` wide), as a
+/// link does.
+fn wrap(line: &Line<'static>, width: usize, full: usize, hang: usize) -> Vec<Row> {
+    let hang = if hang + 8 > width { 0 } else { hang };
+    let cells: Vec<(char, Style)> =
+        line.spans.iter().flat_map(|s| s.content.chars().map(move |c| (c, s.style))).collect();
+    let mut rows: Vec<Vec<(char, Style)>> = vec![vec![]];
+    let mut done: Vec<Row> = vec![];
+    let mut pending: Vec<(char, Style)> = vec![];
+    let to_line = |r: Vec<(char, Style)>| -> Line<'static> {
+        let mut spans: Vec<Span<'static>> = vec![];
+        for (c, style) in r {
+            match spans.last_mut() {
+                Some(last) if last.style == style => last.content.to_mut().push(c),
+                _ => spans.push(Span::styled(c.to_string(), style)),
+            }
+        }
+        Line::from(spans).style(line.style)
     };
-    lines
-        .iter()
-        .map(|l| {
-            let text: String = l.spans.iter().map(|s| s.content.as_ref()).collect();
-            rows_of(&text) as u16
-        })
-        .sum()
+    let mut i = 0;
+    while i < cells.len() {
+        let space = cells[i].0 == ' ';
+        let start = i;
+        while i < cells.len() && (cells[i].0 == ' ') == space {
+            i += 1;
+        }
+        let token = &cells[start..i];
+        if space {
+            pending.extend_from_slice(token);
+            continue;
+        }
+        let cur = rows.last().map_or(&[][..], Vec::as_slice);
+        let fresh = cur.iter().all(|(c, _)| *c == ' ');
+        if fresh && !done.is_empty() {
+            // A continuation row after an address starts at its hang, not a space later.
+            pending.clear();
+        }
+        if cur.len() + pending.len() + token.len() <= width {
+            let r = rows.last_mut().expect("a row");
+            r.append(&mut pending);
+            r.extend_from_slice(token);
+            continue;
+        }
+        if !fresh && hang + token.len() <= width {
+            pending.clear();
+            let mut r = vec![(' ', Style::default()); hang];
+            r.extend_from_slice(token);
+            rows.push(r);
+            continue;
+        }
+        let word: String = token.iter().map(|(c, _)| *c).collect();
+        if word.starts_with("http://") || word.starts_with("https://") {
+            pending.clear();
+            done.extend(rows.drain(..).filter(|r| !r.iter().all(|(c, _)| *c == ' ')).map(|r| Row::Content(to_line(r))));
+            for c in token.chunks(full) {
+                done.push(Row::Full(to_line(c.to_vec())));
+            }
+            rows.push(vec![(' ', Style::default()); hang]);
+            continue;
+        }
+        // A word no row holds is cut where rows end, starting where it stands.
+        let r = rows.last_mut().expect("a row");
+        if fresh {
+            r.append(&mut pending);
+        } else {
+            pending.clear();
+            r.push((' ', Style::default()));
+        }
+        let mut rest = token;
+        let n = rest.len().min(width.saturating_sub(r.len()));
+        r.extend_from_slice(&rest[..n]);
+        rest = &rest[n..];
+        while !rest.is_empty() {
+            let mut r = vec![(' ', Style::default()); hang];
+            let n = rest.len().min(width - hang);
+            r.extend_from_slice(&rest[..n]);
+            rest = &rest[n..];
+            rows.push(r);
+        }
+    }
+    // After an address, a row holding only the hang is not drawn.
+    let tail =
+        if done.is_empty() { rows } else { rows.into_iter().filter(|r| r.iter().any(|(c, _)| *c != ' ')).collect() };
+    done.extend(tail.into_iter().map(|r| Row::Content(to_line(r))));
+    done
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    /// The rows a word-wrapped Paragraph really draws `text` on, `width` wide.
+    fn drawn_rows(text: &str, width: u16) -> u16 {
+        let mut t = Terminal::new(TestBackend::new(width, 60)).unwrap();
+        t.draw(|f| f.render_widget(Paragraph::new(text.to_string()).wrap(Wrap { trim: false }), f.area())).unwrap();
+        let buf = t.backend().buffer();
+        (0..60u16).rev().find(|&y| (0..width).any(|x| buf[(x, y)].symbol() != " ")).map_or(0, |y| y + 1)
+    }
+
+    #[test]
+    fn wrapped_height_counts_the_rows_the_paragraph_draws() {
+        let cases = [
+            "the connection URL \"https://graph.microsoft.com/v1.0\" names a version: enter exactly https://graph.microsoft.com",
+            "a https://dev123.service-now.com/oauth_2_0_credentials.do?sys_id=0123456789abcdef0123456789abcdef b",
+            "words  with   several    spaces     between      them and a tail that wraps over the edge",
+            "x abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghij y",
+            "Ignored: the redirect's state does not match this sign-in (a stale or forged redirect), so it was not used",
+        ];
+        for text in cases {
+            for width in [10u16, 17, 23, 40, 58, 76] {
+                assert_eq!(
+                    wrapped_height(&[Line::from(text)], width),
+                    drawn_rows(text, width),
+                    "{text:?} at {width} columns"
+                );
+            }
+        }
+    }
+
+    fn texts(rows: &[Row]) -> Vec<String> {
+        rows.iter()
+            .map(|r| match r {
+                Row::Content(l) => format!("C|{l}"),
+                Row::Full(l) => format!("F|{l}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn continuation_rows_hang_and_links_stay_whole() {
+        let paras = [
+            Para::hang("done    Contoso Graph Personal: token on the instance (2 records)", 8),
+            Para::text("  Contoso Graph Personal: signed in as rooms-delegate@contoso.com (Rooms Delegate)"),
+            Para::link(
+                "https://dev123.service-now.com/oauth_credential.do?sys_id=0123456789abcdef0123456789abcdef",
+                4,
+                Style::default(),
+            ),
+            Para::text("a prose line that wraps back to the left edge when it is long"),
+        ];
+        assert_eq!(
+            texts(&layout(&paras, 40, 44)),
+            [
+                "C|done    Contoso Graph Personal: token on",
+                "C|        the instance (2 records)",
+                "C|  Contoso Graph Personal: signed in as",
+                "C|    rooms-delegate@contoso.com (Rooms",
+                "C|    Delegate)",
+                "F|https://dev123.service-now.com/oauth_credent",
+                "F|ial.do?sys_id=0123456789abcdef0123456789abcd",
+                "F|ef",
+                "C|a prose line that wraps back to the left",
+                "C|edge when it is long",
+            ]
+        );
+        // Where the link fits, it is an ordinary row with its indent.
+        let wide = layout(&paras[2..3], 100, 104);
+        assert_eq!(
+            texts(&wide),
+            ["C|    https://dev123.service-now.com/oauth_credential.do?sys_id=0123456789abcdef0123456789abcdef"]
+        );
+        // A word longer than a row is cut where rows end; nothing is lost.
+        let cut = layout(&[Para::hang("x abcdefghijklmnopqrstuvwxyz", 2)], 10, 10);
+        assert_eq!(texts(&cut), ["C|x abcdefgh", "C|  ijklmnop", "C|  qrstuvwx", "C|  yz"]);
+    }
+
+    #[test]
+    fn continuation_rows_hang_under_a_label_a_mark_or_an_item() {
+        assert_eq!(hang_of("  ok    Workplace Calendar Synchronization 3.4.6"), 8);
+        assert_eq!(hang_of("Profile         Microsoft Exchange Online_personalAuth default profile"), 16);
+        assert_eq!(hang_of("- Each user's own reservations sync with their personal token"), 2);
+        assert_eq!(hang_of("              Application: Workplace Calendar Synchronization"), 16);
+        assert_eq!(hang_of("  created alias Contoso_Graph_Personal"), 4);
+        assert_eq!(hang_of("Prose wraps back to the left edge."), 0);
+        assert_eq!(hang_of("ok    "), 0, "a label with nothing after it");
+    }
+
+    #[test]
+    fn an_address_inside_a_sentence_is_not_cut() {
+        let url = "http://127.0.0.1:41437/sn_wsd_rsvsync_reservable_sync_configuration.do?sys_id=e62a46e82951d2fccd9e9b2c36a2570f";
+        let rows = layout(&[Para::text(format!("    Open {url} and click Activate, then press c."))], 76, 80);
+        assert_eq!(
+            texts(&rows),
+            [
+                "C|    Open".to_string(),
+                format!("F|{}", &url[..80]),
+                format!("F|{}", &url[80..]),
+                "C|      and click Activate, then press c.".to_string(),
+            ]
+        );
+        // Where it fits, it stays in its sentence.
+        let wide = layout(&[Para::text(format!("Open {url} now"))], 120, 124);
+        assert_eq!(texts(&wide), [format!("C|Open {url} now")]);
+    }
 }

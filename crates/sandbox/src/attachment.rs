@@ -5,9 +5,8 @@
 //! (`GET .../{sys_id}/file`) and delete (`DELETE .../{sys_id}`, 204). Metadata lives in
 //! `sys_attachment`; the content sits beside the records in the state file.
 
-use super::server::{Inner, SubRequest, admit_any, envelope};
+use super::server::{Admitted, AttachmentPath, Inner, envelope};
 use super::store::{Caller, Display, RenderOptions, Row, new_sys_id, now_utc};
-use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -30,15 +29,10 @@ fn no_record() -> Response {
 
 pub async fn collection(
     State(inner): State<Arc<Inner>>,
+    Admitted(caller): Admitted,
     method: Method,
     Query(params): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-    sub: Option<Extension<SubRequest>>,
 ) -> Response {
-    let caller = match admit_any(&inner, &headers, sub).await {
-        Ok(c) => c,
-        Err(r) => return *r,
-    };
     if method != Method::GET && method != Method::HEAD {
         return envelope(405, "Method not Supported", Some("The requested method is not supported by this resource"));
     }
@@ -58,20 +52,15 @@ pub async fn collection(
 }
 
 /// `/attachment/{id}`: the metadata (GET), a delete (DELETE), or with `id` = `file` an upload.
-#[allow(clippy::too_many_arguments)]
 pub async fn record(
     State(inner): State<Arc<Inner>>,
+    Admitted(caller): Admitted,
     method: Method,
-    Path(id): Path<String>,
+    Path(AttachmentPath { sys_id: id }): Path<AttachmentPath>,
     Query(params): Query<HashMap<String, String>>,
     headers: HeaderMap,
-    sub: Option<Extension<SubRequest>>,
     body: Bytes,
 ) -> Response {
-    let caller = match admit_any(&inner, &headers, sub).await {
-        Ok(c) => c,
-        Err(r) => return *r,
-    };
     match (method, id.as_str()) {
         (Method::POST, "file") => upload(&inner, &caller, &params, &headers, &body),
         (Method::GET | Method::HEAD, _) => {
@@ -99,14 +88,9 @@ pub async fn record(
 
 pub async fn file(
     State(inner): State<Arc<Inner>>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    sub: Option<Extension<SubRequest>>,
+    Admitted(caller): Admitted,
+    Path(AttachmentPath { sys_id: id }): Path<AttachmentPath>,
 ) -> Response {
-    let caller = match admit_any(&inner, &headers, sub).await {
-        Ok(c) => c,
-        Err(r) => return *r,
-    };
     let store = inner.store();
     let (Some(row), Some(content)) = (store.get(TABLE, &id), store.files.get(&id)) else { return no_record() };
     if !caller.admin {

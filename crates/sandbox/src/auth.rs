@@ -7,7 +7,9 @@
 //! Issued tokens are rows of `oauth_credential`, as on an instance; the sandbox keeps only a
 //! SHA-256 digest of each token there, so its state file never holds a usable one.
 
+use super::code_grant::{Binding, Challenge, ChallengeMethod, Codes, Redemption, Refusal};
 use super::identity::USERS;
+use super::page::{esc, found, html};
 use super::server::Inner;
 use super::store::{Row, Store, new_sys_id};
 use super::time::{format_utc, now_secs};
@@ -23,7 +25,6 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 /// The admin who has no local password: signs in through the identity provider only.
 pub const SSO_ADMIN_USER: &str = "sso.admin";
@@ -45,7 +46,6 @@ pub const CI_CLIENT_SECRET: &str = "calsync-sandbox-ci-secret";
 /// The role that keeps basic authentication working under enforcement.
 pub const BASIC_AUTH_ROLE: &str = "snc_basic_auth_api_access";
 
-const CODE_LIFETIME: Duration = Duration::from_secs(60);
 const MFA_STEP_SECS: i64 = 30;
 
 /// Instance-wide sign-in settings.
@@ -58,20 +58,19 @@ pub struct Policy {
     pub basic_restricted: bool,
 }
 
+/// An authorization waiting for the person to sign in.
 #[derive(Debug, Clone)]
 struct Pending {
-    client_id: String,
-    redirect_uri: String,
+    binding: Binding,
     state: String,
-    challenge: Option<String>,
     scope: String,
 }
 
-#[derive(Debug, Clone)]
+/// What a code grants: the account that signed in, and the scope asked for.
+#[derive(Debug)]
 struct Grant {
-    pending: Pending,
     user_name: String,
-    issued: Instant,
+    scope: String,
 }
 
 /// The sign-in state: the policy and the authorizations in flight.
@@ -79,7 +78,7 @@ struct Grant {
 pub struct SignIn {
     pub policy: Policy,
     txns: HashMap<String, Pending>,
-    codes: HashMap<String, Grant>,
+    codes: Codes<Grant>,
 }
 
 impl SignIn {
@@ -156,27 +155,7 @@ pub fn ensure_records(store: &mut Store, base_url: &str) {
 }
 
 fn add(store: &mut Store, table: &str, fields: &[(&str, &str)]) -> String {
-    let mut row = Row::new();
-    for c in super::schema::columns(table) {
-        row.insert(c.name.to_string(), c.default.to_string());
-    }
-    let id = new_sys_id();
-    let now = super::time::now_utc();
-    for (k, v) in [
-        ("sys_id", id.as_str()),
-        ("sys_class_name", table),
-        ("sys_created_on", &now),
-        ("sys_updated_on", &now),
-        ("sys_created_by", "system"),
-        ("sys_updated_by", "system"),
-    ] {
-        row.insert(k.into(), v.into());
-    }
-    for (k, v) in fields {
-        row.insert(k.to_string(), v.to_string());
-    }
-    store.rows.push(row);
-    id
+    store.add_system_record(table, fields)
 }
 
 /// The six-digit code an MFA user's authenticator shows for a 30-second window.
@@ -259,27 +238,6 @@ fn expired(glide: &str) -> bool {
     glide.is_empty() || glide < format_utc(now_secs()).as_str()
 }
 
-fn html(status: StatusCode, title: &str, body: &str) -> Response {
-    let page = format!(
-        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{}</title></head><body><h1>{}</h1>{body}</body></html>",
-        esc(title),
-        esc(title)
-    );
-    (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response()
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
-}
-
-fn found(location: &str) -> Response {
-    let mut r = StatusCode::FOUND.into_response();
-    if let Ok(v) = HeaderValue::from_str(location) {
-        r.headers_mut().insert(header::LOCATION, v);
-    }
-    r
-}
-
 /// A page that needs a session: without one, the instance sends the browser to sign in,
 /// at the identity provider when single sign-on is the default, else to `login.do`.
 async fn navpage(State(inner): State<Arc<Inner>>) -> Response {
@@ -356,14 +314,16 @@ async fn authorize(State(inner): State<Arc<Inner>>, Query(q): Query<HashMap<Stri
         return html(StatusCode::BAD_REQUEST, "OAuth error", "<p id=\"error\">invalid_redirect_uri</p>");
     };
     let challenge = q.get("code_challenge").cloned().filter(|c| !c.is_empty());
+    // The instance takes S256 challenges only.
     if challenge.is_some() && q.get("code_challenge_method").map(String::as_str) != Some("S256") {
         return html(StatusCode::BAD_REQUEST, "OAuth error", "<p id=\"error\">invalid code_challenge_method</p>");
     }
+    let challenge = challenge.map(|value| Challenge { value, method: ChallengeMethod::S256 });
     if challenge.is_none() && entity.get("public_client").map(String::as_str) == Some("true") {
         return html(StatusCode::BAD_REQUEST, "OAuth error", "<p id=\"error\">code_challenge is required</p>");
     }
     let txn = new_sys_id();
-    let pending = Pending { client_id, redirect_uri, state, challenge, scope: get("scope") };
+    let pending = Pending { binding: Binding { client_id, redirect_uri, challenge }, state, scope: get("scope") };
     let sso = match inner.sign_in.lock() {
         Ok(mut s) => {
             s.txns.insert(txn.clone(), pending);
@@ -395,7 +355,7 @@ async fn authorize(State(inner): State<Arc<Inner>>, Query(q): Query<HashMap<Stri
 }
 
 fn back(p: &Pending, params: &[(&str, &str)]) -> Response {
-    let Ok(mut url) = url::Url::parse(&p.redirect_uri) else {
+    let Ok(mut url) = url::Url::parse(&p.binding.redirect_uri) else {
         return html(StatusCode::BAD_REQUEST, "OAuth error", "<p id=\"error\">invalid_redirect_uri</p>");
     };
     url.query_pairs_mut().extend_pairs(params.iter()).append_pair("state", &p.state);
@@ -447,7 +407,7 @@ async fn sign_in(State(inner): State<Arc<Inner>>, Form(f): Form<HashMap<String, 
     };
     let code = new_sys_id();
     if let Ok(mut s) = inner.sign_in.lock() {
-        s.codes.insert(code.clone(), Grant { pending: pending.clone(), user_name, issued: Instant::now() });
+        s.codes.issue(code.clone(), pending.binding.clone(), Grant { user_name, scope: pending.scope.clone() });
     }
     back(&pending, &[("code", &code)])
 }
@@ -529,21 +489,22 @@ async fn token(State(inner): State<Arc<Inner>>, Form(f): Form<HashMap<String, St
     let bad_grant = |d: &str| token_error(StatusCode::UNAUTHORIZED, "invalid_grant", d);
     match get("grant_type").as_str() {
         "authorization_code" => {
-            let grant = inner.sign_in.lock().ok().and_then(|mut s| s.codes.remove(&get("code")));
-            let Some(g) = grant else { return bad_grant("the authorization code is not valid") };
-            if g.issued.elapsed() > CODE_LIFETIME
-                || g.pending.client_id != get("client_id")
-                || g.pending.redirect_uri != get("redirect_uri")
-            {
-                return bad_grant("the authorization code is not valid");
+            let (code, client_id, verifier) = (get("code"), get("client_id"), get("code_verifier"));
+            let redemption = Redemption {
+                code: &code,
+                client_id: &client_id,
+                redirect_uri: f.get("redirect_uri").map(String::as_str),
+                verifier: &verifier,
+            };
+            let redeemed = match inner.sign_in.lock() {
+                Ok(mut s) => s.codes.redeem(redemption),
+                Err(_) => Err(Refusal::Unknown),
+            };
+            match redeemed {
+                Ok(g) => issue(&inner, &entity, &g.user_name, "authorization_code", &g.scope, true),
+                Err(Refusal::VerifierMismatch) => bad_grant("the code_verifier does not match the code_challenge"),
+                Err(_) => bad_grant("the authorization code is not valid"),
             }
-            if let Some(ch) = &g.pending.challenge {
-                let computed = URL_SAFE_NO_PAD.encode(Sha256::digest(get("code_verifier").as_bytes()));
-                if &computed != ch {
-                    return bad_grant("the code_verifier does not match the code_challenge");
-                }
-            }
-            issue(&inner, &entity, &g.user_name, "authorization_code", &g.pending.scope, true)
         }
         "refresh_token" => {
             let key = digest(&get("refresh_token"));

@@ -9,6 +9,8 @@
 //! PKCE is checked, the client secret rules follow the registered platform, and errors
 //! carry AADSTS codes in Entra's JSON shape. Tokens live in memory only.
 
+use super::code_grant::{Binding, Challenge, ChallengeMethod, Codes, Redemption, Refusal};
+use super::page::{esc, found, html};
 use super::server::Inner;
 use super::store::new_sys_id;
 use axum::Router;
@@ -21,10 +23,9 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
 use serde_json::json;
-use sha2::{Digest, Sha256};
-use std::collections::{HashMap, HashSet};
+use sha2::Sha256;
+use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use super::seed::{CLIENT_ID, TENANT_ID};
 
@@ -33,8 +34,6 @@ pub const CLIENT_SECRET: &str = "sbx~Q8p2.client-secret-value";
 /// What Entra calls the Secret ID: a common thing to paste by mistake.
 pub const CLIENT_SECRET_ID: &str = "c0a1f7e2-5b3d-4c9a-8e6f-1d2b3c4d5e6f";
 pub const OTHER_TENANT_ID: &str = "0e9d8c7b-6a5f-4e3d-2c1b-0a9f8e7d6c5b";
-/// How long an authorization code can be redeemed (Entra: about a minute).
-const CODE_LIFETIME: Duration = Duration::from_secs(60);
 
 /// Where the registered loopback redirect URI sits in the app registration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,22 +101,19 @@ pub const USERS: &[DirUser] = &[
 
 #[derive(Debug, Clone)]
 struct AuthRequest {
-    client_id: String,
-    redirect_uri: String,
+    binding: Binding,
     scope: String,
     state: Option<String>,
     nonce: Option<String>,
-    challenge: Option<String>,
-    method: String,
     login_hint: Option<String>,
     response_mode: String,
 }
 
+/// What a code or a refresh token grants: the request it answers and who signed in.
 #[derive(Debug, Clone)]
 struct Grant {
     request: AuthRequest,
     upn: String,
-    issued: Instant,
 }
 
 #[derive(Debug)]
@@ -127,8 +123,7 @@ pub struct Idp {
     pub browser_session: Option<String>,
     key: [u8; 32],
     pending: HashMap<String, AuthRequest>,
-    codes: HashMap<String, Grant>,
-    used_codes: HashSet<String>,
+    codes: Codes<Grant>,
     access: HashMap<String, String>,
     refresh: HashMap<String, Grant>,
 }
@@ -151,8 +146,7 @@ impl Default for Idp {
             browser_session: Some("it-admin@contoso.com".into()),
             key: rand::random(),
             pending: HashMap::new(),
-            codes: HashMap::new(),
-            used_codes: HashSet::new(),
+            codes: Codes::default(),
             access: HashMap::new(),
             refresh: HashMap::new(),
         }
@@ -170,19 +164,6 @@ pub fn routes() -> Router<Arc<Inner>> {
 
 fn user(upn: &str) -> Option<&'static DirUser> {
     USERS.iter().find(|u| u.upn.eq_ignore_ascii_case(upn))
-}
-
-fn html(status: StatusCode, title: &str, body: &str) -> Response {
-    let page = format!(
-        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{}</title></head><body><h1>{}</h1>{body}</body></html>",
-        esc(title),
-        esc(title)
-    );
-    (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response()
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
 }
 
 fn trace() -> (String, String) {
@@ -286,20 +267,16 @@ fn back_to_client(req: &AuthRequest, mut params: Vec<(String, String)>) -> Respo
             .collect();
         let body = format!(
             "<form method=\"post\" action=\"{}\">{inputs}<noscript><button>Continue</button></noscript></form><script>document.forms[0].submit()</script>",
-            esc(&req.redirect_uri)
+            esc(&req.binding.redirect_uri)
         );
         return html(StatusCode::OK, "Working...", &body);
     }
-    let mut url = match url::Url::parse(&req.redirect_uri) {
+    let mut url = match url::Url::parse(&req.binding.redirect_uri) {
         Ok(u) => u,
         Err(_) => return error_page(90102, "The redirect_uri value must be a valid absolute URI."),
     };
     url.query_pairs_mut().extend_pairs(params.iter());
-    let mut r = StatusCode::FOUND.into_response();
-    if let Ok(v) = HeaderValue::from_str(url.as_str()) {
-        r.headers_mut().insert(header::LOCATION, v);
-    }
-    r
+    found(url.as_str())
 }
 
 fn redirect_error(req: &AuthRequest, error: &str, code: u64, text: &str, subcode: Option<&str>) -> Response {
@@ -315,7 +292,7 @@ fn redirect_error(req: &AuthRequest, error: &str, code: u64, text: &str, subcode
 fn issue_code(inner: &Inner, req: &AuthRequest, upn: &str) -> Response {
     let code = format!("sbx.code.{}", new_sys_id());
     if let Ok(mut idp) = inner.idp.lock() {
-        idp.codes.insert(code.clone(), Grant { request: req.clone(), upn: upn.to_string(), issued: Instant::now() });
+        idp.codes.issue(code.clone(), req.binding.clone(), Grant { request: req.clone(), upn: upn.to_string() });
     }
     let session_state = new_sys_id();
     let mut r = back_to_client(req, vec![("code".into(), code), ("session_state".into(), session_state)]);
@@ -369,14 +346,11 @@ async fn authorize(
             ),
         );
     }
-    let req = AuthRequest {
-        client_id,
-        redirect_uri,
+    let mut req = AuthRequest {
+        binding: Binding { client_id, redirect_uri, challenge: None },
         scope: q.get("scope").cloned().unwrap_or_default(),
         state: q.get("state").cloned(),
         nonce: q.get("nonce").cloned(),
-        challenge: q.get("code_challenge").cloned(),
-        method: q.get("code_challenge_method").cloned().unwrap_or_else(|| "plain".into()),
         login_hint: q.get("login_hint").cloned().filter(|h| !h.is_empty()),
         response_mode: q.get("response_mode").cloned().unwrap_or_else(|| "query".into()),
     };
@@ -389,8 +363,12 @@ async fn authorize(
             None,
         );
     }
-    if req.challenge.is_some() && !["S256", "plain"].contains(&req.method.as_str()) {
-        return redirect_error(&req, "invalid_request", 50149, "The code_challenge_method is not valid.", None);
+    if let Some(value) = q.get("code_challenge").cloned() {
+        let method = q.get("code_challenge_method").map_or("plain", String::as_str);
+        let Some(method) = ChallengeMethod::parse(method) else {
+            return redirect_error(&req, "invalid_request", 50149, "The code_challenge_method is not valid.", None);
+        };
+        req.binding.challenge = Some(Challenge { value, method });
     }
     for s in req.scope.split_whitespace() {
         let short = s.trim_start_matches("https://graph.microsoft.com/");
@@ -499,13 +477,7 @@ async fn login(State(inner): State<Arc<Inner>>, Path(tenant): Path<String>, body
 
 async fn logout(Query(q): Query<HashMap<String, String>>) -> Response {
     let mut r = match q.get("post_logout_redirect_uri") {
-        Some(uri) => {
-            let mut r = StatusCode::FOUND.into_response();
-            if let Ok(v) = HeaderValue::from_str(uri) {
-                r.headers_mut().insert(header::LOCATION, v);
-            }
-            r
-        }
+        Some(uri) => found(uri),
         None => html(
             StatusCode::OK,
             "You signed out of your account",
@@ -541,161 +513,121 @@ fn basic_auth(headers: &HeaderMap) -> Option<(String, String)> {
     Some((dec(a), dec(b)))
 }
 
-async fn token(
-    State(inner): State<Arc<Inner>>,
-    Path(tenant): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let form: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
-    if !tenant_ok(&tenant) {
-        return token_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            90002,
-            &format!("Tenant '{tenant}' not found."),
-        );
+/// The client named by the token request, and its secret: in the form, or in a basic
+/// Authorization header, which wins.
+fn client_credentials(form: &HashMap<String, String>, headers: &HeaderMap) -> (Option<String>, Option<String>) {
+    match basic_auth(headers) {
+        Some((id, secret)) => (Some(id), Some(secret)),
+        None => (form.get("client_id").cloned(), form.get("client_secret").cloned()),
     }
-    let (mut client_id, mut secret) = (form.get("client_id").cloned(), form.get("client_secret").cloned());
-    if let Some((id, s)) = basic_auth(&headers) {
-        client_id = Some(id);
-        secret = Some(s);
+}
+
+fn invalid_grant(code: u64, text: &str) -> Response {
+    token_error(StatusCode::BAD_REQUEST, "invalid_grant", code, text)
+}
+
+const EXPIRED: &str = "The provided authorization code or refresh token has expired due to inactivity.";
+
+/// Entra's answer to a code it does not redeem.
+fn refused_code(refusal: Refusal) -> Response {
+    match refusal {
+        Refusal::AlreadyRedeemed => invalid_grant(
+            54005,
+            "OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.",
+        ),
+        Refusal::Unknown => invalid_grant(9002313, "Invalid request. Request is malformed or invalid."),
+        Refusal::Expired => invalid_grant(70008, EXPIRED),
+        Refusal::OtherClient => invalid_grant(700005, "The code was issued to another application."),
+        Refusal::OtherRedirect => invalid_grant(
+            50011,
+            "The redirect URI specified in the request does not match the redirect URI used for the authorization code.",
+        ),
+        Refusal::VerifierMismatch => invalid_grant(
+            501481,
+            "The Code_Verifier does not match the code_challenge supplied in the authorization request.",
+        ),
     }
-    if client_id.as_deref() != Some(CLIENT_ID) {
-        return token_error(
-            StatusCode::BAD_REQUEST,
-            "unauthorized_client",
-            700016,
-            &format!(
-                "Application with identifier '{}' was not found in the directory 'Contoso'.",
-                client_id.unwrap_or_default()
-            ),
-        );
-    }
-    let grant_type = form.get("grant_type").cloned().unwrap_or_default();
-    let Ok(mut idp) = inner.idp.lock() else { return StatusCode::INTERNAL_SERVER_ERROR.into_response() };
-    let grant = match grant_type.as_str() {
+}
+
+/// The grant a token request redeems: an authorization code (once, with the redirect URI
+/// and PKCE verifier of its request) or a refresh token.
+fn redeem(idp: &mut Idp, form: &HashMap<String, String>, grant_type: &str) -> Result<Grant, Box<Response>> {
+    let field = |k: &str| form.get(k).map_or("", String::as_str);
+    match grant_type {
         "authorization_code" => {
-            let code = form.get("code").cloned().unwrap_or_default();
-            if idp.used_codes.contains(&code) {
-                return token_error(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_grant",
-                    54005,
-                    "OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.",
-                );
-            }
-            let Some(grant) = idp.codes.remove(&code) else {
-                return token_error(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_grant",
-                    9002313,
-                    "Invalid request. Request is malformed or invalid.",
-                );
+            let redemption = Redemption {
+                code: field("code"),
+                client_id: CLIENT_ID,
+                redirect_uri: form.get("redirect_uri").map(String::as_str),
+                verifier: field("code_verifier"),
             };
-            idp.used_codes.insert(code);
-            if grant.issued.elapsed() > CODE_LIFETIME {
-                return token_error(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_grant",
-                    70008,
-                    "The provided authorization code or refresh token has expired due to inactivity.",
-                );
-            }
-            if form.get("redirect_uri") != Some(&grant.request.redirect_uri) {
-                return token_error(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_grant",
-                    50011,
-                    "The redirect URI specified in the request does not match the redirect URI used for the authorization code.",
-                );
-            }
-            if let Some(challenge) = &grant.request.challenge {
-                let verifier = form.get("code_verifier").cloned().unwrap_or_default();
-                let computed = if grant.request.method == "S256" {
-                    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
-                } else {
-                    verifier.clone()
-                };
-                if verifier.is_empty() || &computed != challenge {
-                    return token_error(
-                        StatusCode::BAD_REQUEST,
-                        "invalid_grant",
-                        501481,
-                        "The Code_Verifier does not match the code_challenge supplied in the authorization request.",
-                    );
-                }
-            }
-            grant
+            idp.codes.redeem(redemption).map_err(|refusal| Box::new(refused_code(refusal)))
         }
         "refresh_token" => {
-            let rt = form.get("refresh_token").cloned().unwrap_or_default();
-            let Some(grant) = idp.refresh.get(&rt).cloned() else {
-                return token_error(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_grant",
-                    70008,
-                    "The provided authorization code or refresh token has expired due to inactivity.",
-                );
-            };
-            grant
+            idp.refresh.get(field("refresh_token")).cloned().ok_or_else(|| Box::new(invalid_grant(70008, EXPIRED)))
         }
-        other => {
-            return token_error(
-                StatusCode::BAD_REQUEST,
-                "unsupported_grant_type",
-                70003,
-                &format!("The app requested an unsupported grant type '{other}'."),
-            );
-        }
-    };
-    if client_id.as_deref() != Some(grant.request.client_id.as_str()) {
-        return token_error(
+        other => Err(Box::new(token_error(
             StatusCode::BAD_REQUEST,
-            "invalid_grant",
-            700005,
-            "The code was issued to another application.",
-        );
+            "unsupported_grant_type",
+            70003,
+            &format!("The app requested an unsupported grant type '{other}'."),
+        ))),
     }
-    // The platform of the redirect URI decides whether a secret is required or forbidden.
-    let web = !is_loopback_redirect(&grant.request.redirect_uri) || idp.loopback_platform == Platform::Web;
-    match (web, secret.as_deref()) {
-        (true, None) | (true, Some("")) => {
-            return token_error(
-                StatusCode::UNAUTHORIZED,
-                "invalid_client",
-                7000218,
-                "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
-            );
-        }
-        (true, Some(s)) if s != CLIENT_SECRET => {
-            return token_error(
-                StatusCode::UNAUTHORIZED,
-                "invalid_client",
-                7000215,
-                "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app.",
-            );
-        }
+}
+
+/// The platform of the redirect URI decides whether a client secret is required (Web)
+/// or forbidden (Mobile and desktop); None when the request keeps the rule.
+fn secret_refusal(idp: &Idp, grant: &Grant, secret: Option<&str>) -> Option<Response> {
+    let web = !is_loopback_redirect(&grant.request.binding.redirect_uri) || idp.loopback_platform == Platform::Web;
+    let refuse = |code, text| Some(token_error(StatusCode::UNAUTHORIZED, "invalid_client", code, text));
+    match (web, secret) {
+        (true, None | Some("")) => refuse(
+            7000218,
+            "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+        ),
+        (true, Some(s)) if s != CLIENT_SECRET => refuse(
+            7000215,
+            "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app.",
+        ),
         (false, Some(s)) if !s.is_empty() => {
-            return token_error(
-                StatusCode::UNAUTHORIZED,
-                "invalid_client",
-                700025,
-                "Client is public so neither 'client_assertion' nor 'client_secret' should be presented.",
-            );
+            refuse(700025, "Client is public so neither 'client_assertion' nor 'client_secret' should be presented.")
         }
-        _ => {}
+        _ => None,
     }
+}
+
+/// The ID token's claims for the scopes granted.
+fn id_token_claims(u: &DirUser, grant: &Grant, grant_type: &str, scopes: &[&str]) -> serde_json::Value {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let mut claims = json!({
+        "aud": CLIENT_ID,
+        "iss": format!("https://login.microsoftonline.com/{}/v2.0", u.tid),
+        "iat": now, "nbf": now, "exp": now + 3600,
+        "oid": u.oid, "tid": u.tid, "sub": format!("sbx-{}", &u.oid[..8]),
+        "ver": "2.0",
+    });
+    if let Some(n) = &grant.request.nonce
+        && grant_type == "authorization_code"
+    {
+        claims["nonce"] = json!(n);
+    }
+    if scopes.contains(&"profile") {
+        claims["preferred_username"] = json!(u.upn);
+        claims["name"] = json!(u.name);
+    }
+    if scopes.contains(&"email") {
+        claims["email"] = json!(u.upn);
+    }
+    claims
+}
+
+/// The token answer for a redeemed grant: an access token, a refresh token with
+/// `offline_access`, an ID token with `openid`.
+fn issue_tokens(idp: &mut Idp, grant: &Grant, grant_type: &str) -> Response {
     let Some(u) = user(&grant.upn) else {
-        return token_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_grant",
-            50034,
-            "The user account does not exist in the directory.",
-        );
+        return invalid_grant(50034, "The user account does not exist in the directory.");
     };
     let scopes: Vec<&str> = grant.request.scope.split_whitespace().collect();
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let access = format!("sbx.at.{}", new_sys_id());
     idp.access.insert(access.clone(), u.upn.to_string());
     let mut out = json!({
@@ -711,30 +643,53 @@ async fn token(
         out["refresh_token"] = json!(rt);
     }
     if scopes.contains(&"openid") {
-        let mut claims = json!({
-            "aud": CLIENT_ID,
-            "iss": format!("https://login.microsoftonline.com/{}/v2.0", u.tid),
-            "iat": now, "nbf": now, "exp": now + 3600,
-            "oid": u.oid, "tid": u.tid, "sub": format!("sbx-{}", &u.oid[..8]),
-            "ver": "2.0",
-        });
-        if let Some(n) = &grant.request.nonce
-            && grant_type == "authorization_code"
-        {
-            claims["nonce"] = json!(n);
-        }
-        if scopes.contains(&"profile") {
-            claims["preferred_username"] = json!(u.upn);
-            claims["name"] = json!(u.name);
-        }
-        if scopes.contains(&"email") {
-            claims["email"] = json!(u.upn);
-        }
-        out["id_token"] = json!(jwt(&idp.key, &claims));
+        out["id_token"] = json!(jwt(&idp.key, &id_token_claims(u, grant, grant_type, &scopes)));
     }
     let mut r = axum::Json(out).into_response();
     r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r
+}
+
+async fn token(
+    State(inner): State<Arc<Inner>>,
+    Path(tenant): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let form: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
+    if !tenant_ok(&tenant) {
+        return token_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            90002,
+            &format!("Tenant '{tenant}' not found."),
+        );
+    }
+    let (client_id, secret) = client_credentials(&form, &headers);
+    if client_id.as_deref() != Some(CLIENT_ID) {
+        return token_error(
+            StatusCode::BAD_REQUEST,
+            "unauthorized_client",
+            700016,
+            &format!(
+                "Application with identifier '{}' was not found in the directory 'Contoso'.",
+                client_id.unwrap_or_default()
+            ),
+        );
+    }
+    let grant_type = form.get("grant_type").cloned().unwrap_or_default();
+    let Ok(mut idp) = inner.idp.lock() else { return StatusCode::INTERNAL_SERVER_ERROR.into_response() };
+    let grant = match redeem(&mut idp, &form, &grant_type) {
+        Ok(g) => g,
+        Err(r) => return *r,
+    };
+    if grant.request.binding.client_id != CLIENT_ID {
+        return invalid_grant(700005, "The code was issued to another application.");
+    }
+    if let Some(r) = secret_refusal(&idp, &grant, secret.as_deref()) {
+        return r;
+    }
+    issue_tokens(&mut idp, &grant, &grant_type)
 }
 
 async fn me(State(inner): State<Arc<Inner>>, headers: HeaderMap) -> Response {

@@ -7,9 +7,11 @@
 mod attachment;
 pub mod auth;
 mod batch;
+mod code_grant;
 pub mod graph;
 pub mod identity;
 mod names;
+mod page;
 pub mod query;
 pub mod schema;
 pub mod seed;
@@ -34,6 +36,17 @@ pub enum SandboxError {
     Bind { addr: String, reason: String },
     #[error("the sandbox state file {path} could not be read ({reason}); delete it or run `calsync sandbox --reset`")]
     State { path: String, reason: String },
+    #[error(
+        "another calsync process is serving the sandbox state file {path} (a running `calsync sandbox`, or a command with --sandbox), and starting it over would erase the records it serves; stop that process first, or leave out --broken and --reset to work on the same records"
+    )]
+    InUse { path: String },
+}
+
+impl SandboxError {
+    /// The state file is held by another process and this start would have erased it.
+    pub fn is_in_use(&self) -> bool {
+        matches!(self, SandboxError::InUse { .. })
+    }
 }
 
 /// Where the sandbox keeps its records between runs.
@@ -72,10 +85,21 @@ pub struct Sandbox {
     inner: Arc<Inner>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
+    /// The hold on the state file, let go when the sandbox is dropped.
+    _tenancy: Option<shared::Tenancy>,
 }
 
 impl Sandbox {
     pub async fn start(opts: Options) -> Result<Sandbox, SandboxError> {
+        let tenancy = match &opts.state {
+            Some(path) => Some(shared::Tenancy::hold(path, opts.reset).map_err(|e| match e {
+                shared::HoldError::InUse => SandboxError::InUse { path: path.display().to_string() },
+                shared::HoldError::Io(e) => {
+                    SandboxError::State { path: path.display().to_string(), reason: e.to_string() }
+                }
+            })?),
+            None => None,
+        };
         let existing = match &opts.state {
             Some(path) if !opts.reset => shared::read_state(path)
                 .map_err(|reason| SandboxError::State { path: path.display().to_string(), reason })?,
@@ -102,6 +126,9 @@ impl Sandbox {
             // that continues picks up the file's latest generation.
             let mut s = if fresh { inner.records.lock_local() } else { inner.records.lock() };
             s.save();
+        }
+        if let Some(t) = &tenancy {
+            t.share();
         }
         let addr = SocketAddr::from(([127, 0, 0, 1], opts.port));
         let listener = tokio::net::TcpListener::bind(addr)
@@ -134,7 +161,7 @@ impl Sandbox {
                 })
                 .await;
         });
-        Ok(Sandbox { url, inner, shutdown: Some(tx), task: Some(task) })
+        Ok(Sandbox { url, inner, shutdown: Some(tx), task: Some(task), _tenancy: tenancy })
     }
 
     pub fn url(&self) -> &str {

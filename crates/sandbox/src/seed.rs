@@ -2,7 +2,7 @@
 //! spoke holds before anyone configures it (Normal mode, the spoke's defaults).
 
 use super::schema;
-use super::store::{Row, Store, new_sys_id, now_utc};
+use super::store::Store;
 use crate::names;
 
 /// The sandbox's admin login. It guards nothing but a simulation on loopback.
@@ -27,27 +27,8 @@ impl Seeder {
     }
 
     fn add(&mut self, table: &str, fields: &[(&'static str, &str)]) -> String {
-        let mut row = Row::new();
-        for c in schema::columns_in(table, self.store.columns) {
-            row.insert(c.name.to_string(), c.default.to_string());
-        }
-        let id = fields.iter().find(|(k, _)| *k == "sys_id").map(|(_, v)| v.to_string()).unwrap_or_else(new_sys_id);
-        let now = now_utc();
-        for (k, v) in [
-            ("sys_id", id.as_str()),
-            ("sys_class_name", table),
-            ("sys_created_on", &now),
-            ("sys_updated_on", &now),
-            ("sys_created_by", "system"),
-            ("sys_updated_by", "system"),
-        ] {
-            row.insert(k.to_string(), v.to_string());
-        }
-        for (k, v) in fields {
-            row.insert(self.col(table, k).to_string(), v.to_string());
-        }
-        self.store.rows.push(row);
-        id
+        let spelled: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (self.col(table, k), *v)).collect();
+        self.store.add_system_record(table, &spelled)
     }
 }
 
@@ -377,7 +358,25 @@ pub fn healthy() -> Store {
 fn healthy_with(columns: schema::Columns) -> Store {
     let mut s = Seeder { store: Store { columns, ..Store::default() } };
     dictionary(&mut s);
-    let global = s.add(
+    let Apps { wcs, spoke } = apps(&mut s);
+    users(&mut s);
+    let (spoke_alias, cc_alias) = spoke_records(&mut s, &spoke, &wcs);
+    let cc_profile = registries(&mut s, &spoke, &wcs);
+    connections(&mut s, &spoke, &spoke_alias, &cc_alias, &cc_profile);
+    provider_and_properties(&mut s, &wcs);
+    super::wcs::seed(&mut s.store, &wcs, &spoke);
+    s.store
+}
+
+/// The sys_ids of the two applications the setup writes in.
+struct Apps {
+    wcs: String,
+    spoke: String,
+}
+
+/// The global scope and domain, and the Workplace applications as installed.
+fn apps(s: &mut Seeder) -> Apps {
+    s.add(
         "sys_scope",
         &[("sys_id", names::GLOBAL_SCOPE_SYS_ID), ("scope", "global"), ("name", "Global"), ("version", "")],
     );
@@ -386,11 +385,15 @@ fn healthy_with(columns: schema::Columns) -> Store {
     let app = |s: &mut Seeder, scope: &str, name: &str, version: &str| {
         s.add("sys_store_app", &[("scope", scope), ("name", name), ("version", version), ("vendor", "ServiceNow")])
     };
-    app(&mut s, "sn_wsd_core", "Workplace Core", "5.2.1");
-    app(&mut s, "sn_wsd_rsv", "Workplace Reservation Management", "5.1.3");
-    let wcs = app(&mut s, names::WCS_SCOPE, "Workplace Calendar Synchronization", "3.4.6");
-    let spoke = app(&mut s, names::SPOKE_SCOPE, "Microsoft Exchange Online Spoke", "3.14.1");
+    app(s, "sn_wsd_core", "Workplace Core", "5.2.1");
+    app(s, "sn_wsd_rsv", "Workplace Reservation Management", "5.1.3");
+    let wcs = app(s, names::WCS_SCOPE, "Workplace Calendar Synchronization", "3.4.6");
+    let spoke = app(s, names::SPOKE_SCOPE, "Microsoft Exchange Online Spoke", "3.14.1");
+    Apps { wcs, spoke }
+}
 
+/// The admin, a read-only user, and their roles.
+fn users(s: &mut Seeder) {
     let admin = s.add(
         "sys_user",
         &[
@@ -409,7 +412,12 @@ fn healthy_with(columns: schema::Columns) -> Store {
     s.add("sys_user_has_role", &[("user", &admin), ("role", &admin_role)]);
     s.add("sys_user_has_role", &[("user", &admin), ("role", &wcs_admin)]);
     s.add("sys_user_has_role", &[("user", &viewer), ("role", &itil)]);
+}
 
+/// The spoke's retry policy, data source and aliases, and the personal-auth alias;
+/// returns the spoke's two aliases (delegated, client credentials).
+fn spoke_records(s: &mut Seeder, spoke: &str, wcs: &str) -> (String, String) {
+    let columns = s.store.columns;
     let retry = s.add(
         "sys_retry_policy",
         &[
@@ -417,7 +425,7 @@ fn healthy_with(columns: schema::Columns) -> Store {
             (names::RETRY_STRATEGY_COLUMN, retry_strategy_value(columns, RetryStrategy::HonorRetryAfter)),
             (names::RETRY_MAX_ELAPSED_COLUMN, "120"),
             ("max_retries", "5"),
-            ("sys_scope", &spoke),
+            ("sys_scope", spoke),
         ],
     );
     s.add(
@@ -425,7 +433,7 @@ fn healthy_with(columns: schema::Columns) -> Store {
         &[
             ("name", names::DATA_SOURCE_NAME),
             (names::DATA_STREAM_ACTION_COLUMN, "Exchange Online Calendar Events"),
-            ("sys_scope", &spoke),
+            ("sys_scope", spoke),
         ],
     );
     let spoke_alias = s.add(
@@ -433,7 +441,7 @@ fn healthy_with(columns: schema::Columns) -> Store {
         &[
             ("name", "Microsoft_Exchange_Online"),
             ("id", names::SPOKE_ALIAS_ID),
-            ("sys_scope", &spoke),
+            ("sys_scope", spoke),
             ("retry_policy", &retry),
         ],
     );
@@ -442,7 +450,7 @@ fn healthy_with(columns: schema::Columns) -> Store {
         &[
             ("name", "Microsoft_Exchange_Online_clientCred"),
             ("id", names::SPOKE_CLIENTCRED_ALIAS_ID),
-            ("sys_scope", &spoke),
+            ("sys_scope", spoke),
             ("retry_policy", &retry),
         ],
     );
@@ -451,11 +459,16 @@ fn healthy_with(columns: schema::Columns) -> Store {
         &[
             ("name", names::PERSONAL_ALIAS_NAME),
             ("id", names::PERSONAL_ALIAS_ID),
-            ("sys_scope", &wcs),
+            ("sys_scope", wcs),
             ("parent", &spoke_alias),
         ],
     );
+    (spoke_alias, cc_alias)
+}
 
+/// The three Application Registry entries with their profiles and scopes; returns the
+/// client-credentials profile, the one the spoke's credentials use.
+fn registries(s: &mut Seeder, spoke: &str, wcs: &str) -> String {
     let login = |kind: &str| format!("https://login.microsoftonline.com/{TENANT_ID}/oauth2/v2.0/{kind}");
     let entity = |s: &mut Seeder, name: &str, grant: &str, scope: &str| {
         s.add(
@@ -470,9 +483,9 @@ fn healthy_with(columns: schema::Columns) -> Store {
             ],
         )
     };
-    let ac = entity(&mut s, names::REGISTRY_AUTH_CODE, names::GRANT_AUTH_CODE, &spoke);
-    let cc = entity(&mut s, names::REGISTRY_CLIENT_CREDENTIALS, names::GRANT_CLIENT_CREDENTIALS, &spoke);
-    let pa = entity(&mut s, names::REGISTRY_PERSONAL, names::GRANT_AUTH_CODE, &wcs);
+    let ac = entity(s, names::REGISTRY_AUTH_CODE, names::GRANT_AUTH_CODE, spoke);
+    let cc = entity(s, names::REGISTRY_CLIENT_CREDENTIALS, names::GRANT_CLIENT_CREDENTIALS, spoke);
+    let pa = entity(s, names::REGISTRY_PERSONAL, names::GRANT_AUTH_CODE, wcs);
     let profile = |s: &mut Seeder, name: &str, entity: &str, grant: &str, scope: &str| {
         s.add(
             "oauth_entity_profile",
@@ -485,10 +498,10 @@ fn healthy_with(columns: schema::Columns) -> Store {
             ],
         )
     };
-    let ac_profile = profile(&mut s, names::PROFILE_AUTH_CODE, &ac, names::GRANT_AUTH_CODE, &spoke);
-    let cc_profile = profile(&mut s, names::PROFILE_CLIENT_CREDENTIALS, &cc, names::GRANT_CLIENT_CREDENTIALS, &spoke);
-    let pa_profile = profile(&mut s, names::PROFILE_PERSONAL, &pa, names::GRANT_AUTH_CODE, &wcs);
-    for (entity, prof, scope) in [(&ac, &ac_profile, &spoke), (&pa, &pa_profile, &wcs)] {
+    let ac_profile = profile(s, names::PROFILE_AUTH_CODE, &ac, names::GRANT_AUTH_CODE, spoke);
+    let cc_profile = profile(s, names::PROFILE_CLIENT_CREDENTIALS, &cc, names::GRANT_CLIENT_CREDENTIALS, spoke);
+    let pa_profile = profile(s, names::PROFILE_PERSONAL, &pa, names::GRANT_AUTH_CODE, wcs);
+    for (entity, prof, scope) in [(&ac, &ac_profile, spoke), (&pa, &pa_profile, wcs)] {
         for name in names::DELEGATED_SCOPES {
             let sc = s.add(
                 "oauth_entity_scope",
@@ -500,16 +513,20 @@ fn healthy_with(columns: schema::Columns) -> Store {
             );
         }
     }
+    cc_profile
+}
 
+/// MS Graph 1 and MS Graph 2: their credentials and HTTP connections.
+fn connections(s: &mut Seeder, spoke: &str, spoke_alias: &str, cc_alias: &str, cc_profile: &str) {
     let cred1 = s.add(
         "oauth_2_0_credentials",
-        &[("name", names::MS_GRAPH_1), ("oauth_entity_profile", &cc_profile), (names::CREDENTIAL_SCOPE_COLUMN, &spoke)],
+        &[("name", names::MS_GRAPH_1), ("oauth_entity_profile", cc_profile), (names::CREDENTIAL_SCOPE_COLUMN, spoke)],
     );
     let cred2 = s.add(
         "oauth_2_0_credentials",
-        &[("name", names::MS_GRAPH_2), ("oauth_entity_profile", &cc_profile), (names::CREDENTIAL_SCOPE_COLUMN, &spoke)],
+        &[("name", names::MS_GRAPH_2), ("oauth_entity_profile", cc_profile), (names::CREDENTIAL_SCOPE_COLUMN, spoke)],
     );
-    for (name, alias, cred) in [(names::MS_GRAPH_1, &spoke_alias, &cred1), (names::MS_GRAPH_2, &cc_alias, &cred2)] {
+    for (name, alias, cred) in [(names::MS_GRAPH_1, spoke_alias, &cred1), (names::MS_GRAPH_2, cc_alias, &cred2)] {
         s.add(
             "http_connection",
             &[
@@ -517,11 +534,14 @@ fn healthy_with(columns: schema::Columns) -> Store {
                 ("connection_alias", alias),
                 ("credential", cred),
                 ("connection_url", "https://graph.microsoft.com"),
-                (names::CONNECTION_SCOPE_COLUMN, &spoke),
+                (names::CONNECTION_SCOPE_COLUMN, spoke),
             ],
         );
     }
+}
 
+/// The calendar provider and the WCS properties at their defaults.
+fn provider_and_properties(s: &mut Seeder, wcs: &str) {
     s.add(
         names::PROVIDER_TABLE,
         &[
@@ -529,7 +549,7 @@ fn healthy_with(columns: schema::Columns) -> Store {
             ("description", "Room reservations synchronized with Exchange Online through Microsoft Graph"),
             ("sync_start_date_time", "2026-01-01 00:00:00"),
             ("sync_end_date_time", "2031-01-01 00:00:00"),
-            ("sys_scope", &wcs),
+            ("sys_scope", wcs),
         ],
     );
     s.add(
@@ -542,7 +562,7 @@ fn healthy_with(columns: schema::Columns) -> Store {
                 "Integration mode of the calendar synchronization: Normal, Strict or Personal authentication",
             ),
             ("choices", "Normal=Normal,Strict=Strict,Personal=Personal"),
-            ("sys_scope", &wcs),
+            ("sys_scope", wcs),
         ],
     );
     for (name, value) in [
@@ -553,9 +573,6 @@ fn healthy_with(columns: schema::Columns) -> Store {
         ("sn_wsd_rsvsync.exchange_callback_time_limit", "-18000"),
         ("sn_wsd_rsvsync.outlook_event_sync_interval", "2"),
     ] {
-        s.add("sys_properties", &[("name", name), ("value", value), ("sys_scope", &wcs)]);
+        s.add("sys_properties", &[("name", name), ("value", value), ("sys_scope", wcs)]);
     }
-    super::wcs::seed(&mut s.store, &wcs, &spoke);
-    let _ = (global, cc_profile, ac_profile);
-    s.store
 }

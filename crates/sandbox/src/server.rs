@@ -3,14 +3,16 @@
 
 use super::schema;
 use super::shared::{Locked, Shared};
-use super::store::{ApiError, Caller, Display, RenderOptions, not_found};
+use super::store::{ApiError, Caller, Display, RenderOptions, Write, not_found};
+use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
-use axum::{Extension, Router};
 use base64::Engine;
+use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -77,20 +79,39 @@ impl Inner {
 #[derive(Debug, Clone)]
 pub struct SubRequest(pub Caller);
 
+/// Path parameters are taken by name, so a versioned route's `version` is ignored
+/// (`/api/now/v2/table/...` answers as `/api/now/table/...`). The table a Table API path
+/// names (read by `TableRequest`).
+#[derive(Debug, Deserialize)]
+pub struct TablePath {
+    table: String,
+}
+
+/// The record a Table API record path names.
+#[derive(Debug, Deserialize)]
+pub struct RecordPath {
+    sys_id: String,
+}
+
+/// The record an Attachment API path names (see `TablePath`).
+#[derive(Debug, Deserialize)]
+pub struct AttachmentPath {
+    pub sys_id: String,
+}
+
 pub fn router(inner: Arc<Inner>) -> Router {
-    Router::new()
-        .route("/api/now/table/{table}", any(table_collection))
-        .route("/api/now/table/{table}/{sys_id}", any(table_record))
-        .route("/api/now/{version}/table/{table}", any(versioned_collection))
-        .route("/api/now/{version}/table/{table}/{sys_id}", any(versioned_record))
-        .route("/api/now/batch", any(super::batch::batch))
-        .route("/api/now/{version}/batch", any(versioned_batch))
-        .route("/api/now/attachment", any(super::attachment::collection))
-        .route("/api/now/attachment/{sys_id}", any(super::attachment::record))
-        .route("/api/now/attachment/{sys_id}/file", get(super::attachment::file))
-        .route("/api/now/{version}/attachment", any(versioned_attachments))
-        .route("/api/now/{version}/attachment/{sys_id}", any(versioned_attachment))
-        .route("/api/now/{version}/attachment/{sys_id}/file", get(versioned_attachment_file))
+    let mut router = Router::new();
+    // Each REST API answers the same with and without a version in its path.
+    for api in ["/api/now", "/api/now/{version}"] {
+        router = router
+            .route(&format!("{api}/table/{{table}}"), any(table_collection))
+            .route(&format!("{api}/table/{{table}}/{{sys_id}}"), any(table_record))
+            .route(&format!("{api}/batch"), any(super::batch::batch))
+            .route(&format!("{api}/attachment"), any(super::attachment::collection))
+            .route(&format!("{api}/attachment/{{sys_id}}"), any(super::attachment::record))
+            .route(&format!("{api}/attachment/{{sys_id}}/file"), get(super::attachment::file));
+    }
+    router
         .route("/", get(home))
         .merge(super::identity::routes())
         .merge(super::graph::routes())
@@ -141,49 +162,6 @@ async fn answer_as_asked(req: axum::extract::Request, next: axum::middleware::Ne
     parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/xml; charset=UTF-8"));
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, axum::body::Body::from(super::xml::from_json(&value)))
-}
-
-async fn versioned_batch(
-    state: State<Arc<Inner>>,
-    method: Method,
-    Path(_v): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    super::batch::batch(state, method, headers, body).await
-}
-
-async fn versioned_attachments(
-    state: State<Arc<Inner>>,
-    method: Method,
-    Path(_v): Path<String>,
-    q: Query<HashMap<String, String>>,
-    headers: HeaderMap,
-    sub: Option<Extension<SubRequest>>,
-) -> Response {
-    super::attachment::collection(state, method, q, headers, sub).await
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn versioned_attachment(
-    state: State<Arc<Inner>>,
-    method: Method,
-    Path((_v, id)): Path<(String, String)>,
-    q: Query<HashMap<String, String>>,
-    headers: HeaderMap,
-    sub: Option<Extension<SubRequest>>,
-    body: Bytes,
-) -> Response {
-    super::attachment::record(state, method, Path(id), q, headers, sub, body).await
-}
-
-async fn versioned_attachment_file(
-    state: State<Arc<Inner>>,
-    Path((_v, id)): Path<(String, String)>,
-    headers: HeaderMap,
-    sub: Option<Extension<SubRequest>>,
-) -> Response {
-    super::attachment::file(state, Path(id), headers, sub).await
 }
 
 pub fn envelope(status: u16, message: &str, detail: Option<&str>) -> Response {
@@ -359,79 +337,54 @@ fn render_opts<'a>(inner: &'a Inner, params: &HashMap<String, String>) -> Render
     }
 }
 
-/// What every request to the instance's APIs goes through first: the fault switches
-/// and basic auth (unless it runs inside a batch, which met both once already).
-pub async fn admit_any(
-    inner: &Inner,
-    headers: &HeaderMap,
-    sub: Option<Extension<SubRequest>>,
-) -> Result<Caller, Box<Response>> {
-    if let Some(Extension(SubRequest(caller))) = sub {
-        return Ok(caller);
+/// The caller of a request to the instance's APIs, as every such request is admitted
+/// first: through the fault switches and basic auth, unless it runs inside a batch, which
+/// met both once already. A request refused there is answered with the refusal.
+pub struct Admitted(pub Caller);
+
+impl FromRequestParts<Arc<Inner>> for Admitted {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, inner: &Arc<Inner>) -> Result<Admitted, Response> {
+        if let Some(SubRequest(caller)) = parts.extensions.get::<SubRequest>() {
+            return Ok(Admitted(caller.clone()));
+        }
+        if let Some(r) = faults(inner).await {
+            return Err(r);
+        }
+        authenticate(inner, &parts.headers).map(Admitted).map_err(|r| *r)
     }
-    if let Some(r) = faults(inner).await {
-        return Err(Box::new(r));
-    }
-    authenticate(inner, headers)
 }
 
-/// What every Table API request goes through first: `admit_any`, the Accept and
-/// Content-Type headers, and the table's existence.
-async fn admit(
-    inner: &Inner,
-    method: &Method,
-    headers: &HeaderMap,
-    table: &str,
-    sub: Option<Extension<SubRequest>>,
-) -> Result<Caller, Box<Response>> {
-    let caller = admit_any(inner, headers, sub).await?;
-    check_headers(method, headers)?;
-    if schema::table(table).is_none() {
-        return Err(Box::new(envelope(400, &format!("Invalid table {table}"), None)));
-    }
-    Ok(caller)
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn versioned_collection(
-    state: State<Arc<Inner>>,
+/// A Table API request past what every one goes through first: an admitted caller, the
+/// Accept and Content-Type headers, and a table that exists.
+pub struct TableRequest {
+    caller: Caller,
     method: Method,
-    Path((_v, table)): Path<(String, String)>,
-    q: Query<HashMap<String, String>>,
-    headers: HeaderMap,
-    sub: Option<Extension<SubRequest>>,
-    body: Bytes,
-) -> Response {
-    table_collection(state, method, Path(table), q, headers, sub, body).await
+    table: String,
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn versioned_record(
-    state: State<Arc<Inner>>,
-    method: Method,
-    Path((_v, table, id)): Path<(String, String, String)>,
-    q: Query<HashMap<String, String>>,
-    headers: HeaderMap,
-    sub: Option<Extension<SubRequest>>,
-    body: Bytes,
-) -> Response {
-    table_record(state, method, Path((table, id)), q, headers, sub, body).await
+impl FromRequestParts<Arc<Inner>> for TableRequest {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, inner: &Arc<Inner>) -> Result<TableRequest, Response> {
+        let Admitted(caller) = Admitted::from_request_parts(parts, inner).await?;
+        let Path(TablePath { table }) =
+            Path::<TablePath>::from_request_parts(parts, inner).await.map_err(IntoResponse::into_response)?;
+        check_headers(&parts.method, &parts.headers).map_err(|r| *r)?;
+        if schema::table(&table).is_none() {
+            return Err(envelope(400, &format!("Invalid table {table}"), None));
+        }
+        Ok(TableRequest { caller, method: parts.method.clone(), table })
+    }
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn table_collection(
     State(inner): State<Arc<Inner>>,
-    method: Method,
-    Path(table): Path<String>,
+    TableRequest { caller, method, table }: TableRequest,
     Query(params): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-    sub: Option<Extension<SubRequest>>,
     body: Bytes,
 ) -> Response {
-    let caller = match admit(&inner, &method, &headers, &table, sub).await {
-        Ok(c) => c,
-        Err(r) => return *r,
-    };
     match method {
         Method::GET | Method::HEAD => list(&inner, &table, &params, &caller),
         Method::POST => {
@@ -439,8 +392,12 @@ async fn table_collection(
                 return envelope(400, "Exception while reading request", Some("The payload is not valid JSON."));
             };
             let mut store = inner.store();
-            let input_display = flag(&params, "sysparm_input_display_value");
-            match store.insert(&table, &map, &caller, inner.base_url(), input_display) {
+            let write = Write {
+                caller: &caller,
+                base_url: inner.base_url(),
+                input_display: flag(&params, "sysparm_input_display_value"),
+            };
+            match store.insert(&table, &map, &write) {
                 Ok(row) => {
                     store.save();
                     let sys_id = row["sys_id"].clone();
@@ -518,20 +475,13 @@ fn list(inner: &Inner, table: &str, params: &HashMap<String, String>, caller: &C
     r
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn table_record(
     State(inner): State<Arc<Inner>>,
-    method: Method,
-    Path((table, sys_id)): Path<(String, String)>,
+    TableRequest { caller, method, table }: TableRequest,
+    Path(RecordPath { sys_id }): Path<RecordPath>,
     Query(params): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-    sub: Option<Extension<SubRequest>>,
     body: Bytes,
 ) -> Response {
-    let caller = match admit(&inner, &method, &headers, &table, sub).await {
-        Ok(c) => c,
-        Err(r) => return *r,
-    };
     let mut store = inner.store();
     let opts = render_opts(&inner, &params);
     match method {
@@ -548,8 +498,12 @@ async fn table_record(
             let Some(map) = json_object(&body) else {
                 return envelope(400, "Exception while reading request", Some("The payload is not valid JSON."));
             };
-            let input_display = flag(&params, "sysparm_input_display_value");
-            match store.update(&table, &sys_id, &map, &caller, inner.base_url(), input_display) {
+            let write = Write {
+                caller: &caller,
+                base_url: inner.base_url(),
+                input_display: flag(&params, "sysparm_input_display_value"),
+            };
+            match store.update(&table, &sys_id, &map, &write) {
                 Ok(row) => {
                     store.save();
                     written(&inner, axum::Json(json!({ "result": store.render(&table, &row, &opts) })).into_response())

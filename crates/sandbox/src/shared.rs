@@ -13,10 +13,15 @@
 //!
 //! Encrypted values never reach the file; a process keeps the ones it holds in memory
 //! when it reloads records another process changed.
+//!
+//! Starting the file over (a reset, a broken seed) would erase what the other processes
+//! serve, so it is refused while any other sandbox holds the file: each running sandbox
+//! holds a shared lock on `<state>.in-use` for its whole life (`Tenancy`), and one that
+//! starts over must first get that lock alone.
 
 use super::schema::{self, Kind};
 use super::store::Store;
-use std::fs::{File, OpenOptions};
+use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
@@ -60,9 +65,60 @@ pub struct Batch<'a> {
 }
 
 fn lock_path(state: &Path) -> PathBuf {
+    beside(state, ".lock")
+}
+
+fn beside(state: &Path, suffix: &str) -> PathBuf {
     let mut name = state.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-    name.push(".lock");
+    name.push(suffix);
     state.with_file_name(name)
+}
+
+/// A running sandbox's hold on its state file: a shared lock on `<state>.in-use`, let go
+/// when the sandbox (or its process) ends.
+#[derive(Debug)]
+pub struct Tenancy {
+    file: File,
+}
+
+#[derive(Debug)]
+pub enum HoldError {
+    /// Another sandbox holds the file, and this one would start it over.
+    InUse,
+    Io(std::io::Error),
+}
+
+impl Tenancy {
+    /// Takes the state file for a sandbox: shared with every other sandbox when it
+    /// continues the records; alone when it starts them over, and refused (at once, not
+    /// waiting) while any other holds them.
+    pub fn hold(state: &Path, start_over: bool) -> Result<Tenancy, HoldError> {
+        if let Some(dir) = state.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(beside(state, ".in-use"))
+            .map_err(HoldError::Io)?;
+        if start_over {
+            match file.try_lock() {
+                Ok(()) => {}
+                Err(TryLockError::WouldBlock) => return Err(HoldError::InUse),
+                Err(TryLockError::Error(e)) => return Err(HoldError::Io(e)),
+            }
+        } else {
+            file.lock_shared().map_err(HoldError::Io)?;
+        }
+        Ok(Tenancy { file })
+    }
+
+    /// After starting over: shares the file with the sandboxes that come next.
+    pub fn share(&self) {
+        let _ = self.file.lock_shared();
+    }
 }
 
 fn read_generation(file: &mut File) -> u64 {

@@ -71,6 +71,16 @@ pub struct RenderOptions<'a> {
     pub base_url: &'a str,
 }
 
+/// How a Table API write is made: by whom, through which address of the instance (for
+/// the links it generates), and whether the body holds display values
+/// (`sysparm_input_display_value`).
+#[derive(Debug, Clone, Copy)]
+pub struct Write<'a> {
+    pub caller: &'a Caller,
+    pub base_url: &'a str,
+    pub input_display: bool,
+}
+
 pub fn new_sys_id() -> String {
     let bytes: [u8; 16] = rand::random();
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -83,6 +93,33 @@ fn is_alias_name(name: &str) -> bool {
 }
 
 impl Store {
+    /// Adds a record as the system writes one (a seed, an installed plugin): every column
+    /// at its default, the `sys_` fields by `system` now, then `fields` (a `sys_id` among
+    /// them is kept). Returns its sys_id.
+    pub fn add_system_record(&mut self, table: &str, fields: &[(&str, &str)]) -> String {
+        let mut row = Row::new();
+        for c in schema::columns_in(table, self.columns) {
+            row.insert(c.name.to_string(), c.default.to_string());
+        }
+        let id = fields.iter().find(|(k, _)| *k == "sys_id").map_or_else(new_sys_id, |(_, v)| (*v).to_string());
+        let now = now_utc();
+        for (k, v) in [
+            ("sys_id", id.as_str()),
+            ("sys_class_name", table),
+            ("sys_created_on", &now),
+            ("sys_updated_on", &now),
+            ("sys_created_by", "system"),
+            ("sys_updated_by", "system"),
+        ] {
+            row.insert(k.to_string(), v.to_string());
+        }
+        for (k, v) in fields {
+            row.insert((*k).to_string(), (*v).to_string());
+        }
+        self.rows.push(row);
+        id
+    }
+
     pub fn find(&self, sys_id: &str) -> Option<&Row> {
         self.rows.iter().find(|r| r.get("sys_id").map(String::as_str) == Some(sys_id))
     }
@@ -298,21 +335,11 @@ impl Store {
         }
     }
 
-    pub fn insert(
-        &mut self,
-        table: &str,
-        body: &Map<String, Value>,
-        caller: &Caller,
-        base_url: &str,
-        input_display: bool,
-    ) -> Result<Row, ApiError> {
+    pub fn insert(&mut self, table: &str, body: &Map<String, Value>, w: &Write<'_>) -> Result<Row, ApiError> {
+        let Write { caller, base_url, input_display } = *w;
         schema::table(table).ok_or_else(|| ApiError::new(400, &format!("Invalid table {table}"), None))?;
         if !caller.admin {
-            return Err(ApiError::new(
-                403,
-                "Operation Failed",
-                Some("ACL Exception Insert Failed due to security constraints".into()),
-            ));
+            return Err(acl_refused("Insert"));
         }
         let mut row = Row::new();
         for c in schema::columns_in(table, self.columns) {
@@ -387,18 +414,13 @@ impl Store {
         table: &str,
         sys_id: &str,
         body: &Map<String, Value>,
-        caller: &Caller,
-        base_url: &str,
-        input_display: bool,
+        w: &Write<'_>,
     ) -> Result<Row, ApiError> {
+        let Write { caller, base_url, input_display } = *w;
         schema::table(table).ok_or_else(|| ApiError::new(400, &format!("Invalid table {table}"), None))?;
         let idx = self.position(table, sys_id).ok_or_else(not_found)?;
         if !caller.admin {
-            return Err(ApiError::new(
-                403,
-                "Operation Failed",
-                Some("ACL Exception Update Failed due to security constraints".into()),
-            ));
+            return Err(acl_refused("Update"));
         }
         let mut row = self.rows[idx].clone();
         let class = row.get("sys_class_name").cloned().unwrap_or_else(|| table.to_string());
@@ -417,11 +439,7 @@ impl Store {
         schema::table(table).ok_or_else(|| ApiError::new(400, &format!("Invalid table {table}"), None))?;
         let idx = self.position(table, sys_id).ok_or_else(not_found)?;
         if !caller.admin {
-            return Err(ApiError::new(
-                403,
-                "Operation Failed",
-                Some("ACL Exception Delete Failed due to security constraints".into()),
-            ));
+            return Err(acl_refused("Delete"));
         }
         self.rows.remove(idx);
         Ok(())
@@ -496,6 +514,15 @@ fn same_text(stored: Option<&String>, wanted: &str) -> bool {
 /// A sys_id a caller may choose: 32 hexadecimal digits.
 fn is_sys_id(s: &str) -> bool {
     s.len() == 32 && s.chars().all(|c| c.is_ascii_hexdigit())
+}
+
+/// The instance's answer to a write an ACL refuses (`operation`: Insert, Update, Delete).
+fn acl_refused(operation: &str) -> ApiError {
+    ApiError::new(
+        403,
+        "Operation Failed",
+        Some(format!("ACL Exception {operation} Failed due to security constraints")),
+    )
 }
 
 pub fn not_found() -> ApiError {

@@ -10,6 +10,7 @@
 
 use crate::graph::{self, Principal};
 use crate::names;
+use crate::page::esc;
 use crate::schema::{Column, Table, b, r, t, td};
 use crate::server::Inner;
 use crate::store::{ApiError, Caller, Row, Store, new_sys_id, now_utc};
@@ -92,33 +93,8 @@ pub static TABLES: &[Table] = &[
     },
 ];
 
-fn new_row(table: &str, fields: &[(&str, &str)]) -> Row {
-    let mut row = Row::new();
-    for c in crate::schema::columns(table) {
-        row.insert(c.name.to_string(), c.default.to_string());
-    }
-    let now = now_utc();
-    for (k, v) in [
-        ("sys_id", new_sys_id().as_str()),
-        ("sys_class_name", table),
-        ("sys_created_on", &now),
-        ("sys_updated_on", &now),
-        ("sys_created_by", "system"),
-        ("sys_updated_by", "system"),
-    ] {
-        row.insert(k.to_string(), v.to_string());
-    }
-    for (k, v) in fields {
-        row.insert(k.to_string(), v.to_string());
-    }
-    row
-}
-
 fn add(store: &mut Store, table: &str, fields: &[(&str, &str)]) -> String {
-    let row = new_row(table, fields);
-    let id = row["sys_id"].clone();
-    store.rows.push(row);
-    id
+    store.add_system_record(table, fields)
 }
 
 /// The rooms a fresh instance with Workplace Reservation Management has (the tenant's
@@ -371,10 +347,6 @@ async fn config_action(s: State<Arc<Inner>>, q: Query<HashMap<String, String>>, 
 }
 async fn webhook_action(s: State<Arc<Inner>>, q: Query<HashMap<String, String>>, h: HeaderMap, b: Bytes) -> Response {
     form_action(s, q, h, b, names::WEBHOOK_TABLE).await
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 fn page(status: StatusCode, body: &str) -> Response {

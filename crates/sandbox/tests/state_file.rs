@@ -64,3 +64,45 @@ async fn concurrent_writers_lose_nothing() {
     assert_eq!(names(&a).len(), 80);
     assert_eq!(names(&b).len(), 80);
 }
+
+async fn start_broken(path: &std::path::Path) -> Result<Sandbox, calsync_sandbox::SandboxError> {
+    Sandbox::start(Options {
+        port: 0,
+        state: Some(path.to_path_buf()),
+        reset: true,
+        seed: calsync_sandbox::seed::Seed::Broken,
+        ..Options::default()
+    })
+    .await
+}
+
+#[tokio::test]
+async fn starting_over_is_refused_while_another_sandbox_serves_the_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("sandbox-instance.json");
+    let server = start(&path, false).await;
+    server.with_store(|s| s.rows.push(property("t.kept")));
+    // `--broken` on a `--sandbox` command used to start the file over under the server.
+    let refused = start_broken(&path).await.err().expect("a broken start is refused while the server runs");
+    assert!(refused.is_in_use(), "{refused}");
+    let said = refused.to_string();
+    assert!(said.contains(&path.display().to_string()) && said.contains("stop that process first"), "{said}");
+    assert_eq!(names(&server), vec!["t.kept".to_string()], "the server's records are untouched");
+    let command = start(&path, false).await;
+    assert_eq!(names(&command), vec!["t.kept".to_string()], "a command without --broken shares them");
+    drop(command);
+    server.stop().await;
+    let broken = start_broken(&path).await.expect("with nobody else on the file, it starts over");
+    assert!(names(&broken).is_empty(), "the broken seed replaced the records");
+}
+
+#[tokio::test]
+async fn a_sandbox_that_started_over_shares_the_file_afterwards() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("sandbox-instance.json");
+    let broken = start_broken(&path).await.expect("starts over");
+    let command = start(&path, false).await;
+    command.with_store(|s| s.rows.push(property("t.from-command")));
+    assert_eq!(names(&broken), vec!["t.from-command".to_string()]);
+    assert!(start_broken(&path).await.is_err(), "two sandboxes on the file: no start over");
+}

@@ -1,12 +1,14 @@
 //! Findings (troubleshoot): the doctor's findings, wrong-account sign-ins first, with the
 //! selected one's record, evidence, why and fix. `f` sends the safe fixes through the same
 //! review and apply as the setup; `b` asks which Microsoft account the browser would use
-//! silently; `r` looks again.
+//! silently; `r` looks again; `t`, on a finding a new sign-in fixes (no token, an expired
+//! one, one calsync could not refresh, one of the wrong account), signs the credential's
+//! mailbox in (Get OAuth Token), writes the token to the instance, and looks again.
 
 use crate::doctor::read::Snapshot;
 use crate::doctor::{Finding, Report, Severity};
-use crate::wizard::view::theme;
-use crate::wizard::{App, Busy, Effect, ErrorPanel, Failure, Reviewed, Step};
+use crate::wizard::view::{self, Para, theme};
+use crate::wizard::{App, Busy, Effect, ErrorPanel, Failure, Reviewed, Step, TokenState, TokenTask};
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -99,6 +101,50 @@ pub fn probe_target(snap: &Snapshot, known: &[String]) -> Option<(String, Option
     Some((cred.to_string(), crate::doctor::provider_mailbox(snap, cred)))
 }
 
+/// What `t` would sign in for the selected finding: a finding a new sign-in fixes, its
+/// credential, and the mailbox the credential belongs to (its calendar provider's
+/// delegated user email), when the instance names one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInFor {
+    pub credential: String,
+    pub mailbox: Option<String>,
+}
+
+/// The findings a new sign-in of the delegated mailbox fixes.
+pub fn fixed_by_sign_in(id: crate::doctor::Check) -> bool {
+    use crate::doctor::Check;
+    matches!(id, Check::TokenMissing | Check::TokenExpired | Check::TokenRefreshFailed | Check::TokenWrongAccount)
+}
+
+pub fn sign_in_for(app: &App) -> Option<SignInFor> {
+    let (report, snap) = (app.report.as_ref()?, app.snapshot.as_ref()?);
+    let f = report.findings.get(app.cursor)?;
+    if !fixed_by_sign_in(f.id) {
+        return None;
+    }
+    // Each of these findings names the credential's record in its evidence.
+    let cred = snap.credentials.iter().find(|c| f.evidence.iter().any(|e| e.sys_id == *c.sys_id))?;
+    let mailbox = crate::doctor::provider_mailbox(snap, &cred.name);
+    Some(SignInFor { credential: cred.name.0.clone(), mailbox })
+}
+
+/// `t`: the Token step for the selected finding's credential and mailbox, then the Token
+/// on the instance step, then the findings read again.
+fn sign_in(app: &mut App) -> Vec<Effect> {
+    let Some(target) = sign_in_for(app) else { return vec![] };
+    let Some(mailbox) = target.mailbox else {
+        app.notice = Some(format!(
+            "No calendar provider names the mailbox of \"{}\", so calsync does not know whom to sign in: set the provider's Delegated user email, or run calsync authorize --credential \"{}\" --expect-user MAILBOX --store-on-instance.",
+            target.credential, target.credential
+        ));
+        return vec![];
+    };
+    app.tokens = vec![TokenTask { credential: target.credential, user: mailbox, state: TokenState::Pending }];
+    app.handovers = vec![];
+    app.go(Step::Token);
+    vec![]
+}
+
 fn probe_browser(app: &mut App) -> Vec<Effect> {
     let (Some(conn), Some(snap)) = (app.conn.clone(), &app.snapshot) else { return vec![] };
     let snapshot = Box::new(snap.clone());
@@ -116,6 +162,7 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
         KeyCode::Esc => app.back(),
         KeyCode::Char('r') => return rerun(app),
         KeyCode::Char('b') => return probe_browser(app),
+        KeyCode::Char('t') => return sign_in(app),
         KeyCode::Char('f') => {
             if app.report.as_ref().is_some_and(|r| r.findings.iter().any(|f| f.fixable)) {
                 return fix(app);
@@ -178,11 +225,38 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let skip = app.cursor.saturating_sub(list.height.saturating_sub(1) as usize) as u16;
     f.render_widget(Paragraph::new(lines).scroll((skip, 0)), list);
     let x = &report.findings[app.cursor.min(report.findings.len() - 1)];
-    let mut d = vec![Line::styled(format!("[{}] {}", x.id, x.title), t.dim())];
-    d.push(Line::styled(format!("Fix: {}{}", x.fix, if x.fixable { " (f repairs it)" } else { "" }), t.accent()));
-    d.push(Line::from(format!("Why: {}", x.why)));
-    for e in &x.evidence {
-        d.push(Line::from(format!("{}.{} = {:?}  {}", e.table, e.field, e.value, e.link)));
+    let mut d = vec![Para::text(Line::styled(format!("[{}] {}", x.id, x.title), t.dim()))];
+    let fix = format!("Fix: {}{}", x.fix, if x.fixable { " (f repairs it)" } else { "" });
+    d.push(Para::hang(Line::styled(fix, t.accent()), 5));
+    d.push(Para::hang(format!("Why: {}", x.why), 5));
+    match sign_in_for(app) {
+        Some(SignInFor { credential, mailbox: Some(m) }) => d.push(Para::hang(
+            Line::styled(
+                format!("t signs {m} in for \"{credential}\" here and writes the token to the instance."),
+                t.accent(),
+            ),
+            2,
+        )),
+        Some(SignInFor { credential, mailbox: None }) => d.push(Para::hang(
+            Line::styled(
+                format!(
+                    "t cannot sign in for \"{credential}\" until its calendar provider names the delegated mailbox."
+                ),
+                t.dim(),
+            ),
+            2,
+        )),
+        None => {}
     }
-    f.render_widget(Paragraph::new(d).wrap(Wrap { trim: false }), detail);
+    for e in &x.evidence {
+        let what = format!("{}.{} = {:?}", e.table, e.field, e.value);
+        // The record's form on the same row when both fit, else on rows of its own, whole.
+        if what.chars().count() + 2 + e.link.chars().count() <= usize::from(detail.width) {
+            d.push(Para::text(format!("{what}  {}", e.link)));
+        } else {
+            d.push(Para::hang(what, 2));
+            d.push(Para::link(&e.link, 2, Style::default()));
+        }
+    }
+    view::draw_rows(f, detail, &view::layout(&d, detail.width, f.area().width), 0);
 }

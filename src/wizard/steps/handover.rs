@@ -4,13 +4,12 @@
 //! its own, after the sign-ins, because it writes to the instance and its result (the
 //! token records, or why not) should be seen before the summary.
 
-use crate::wizard::view::theme;
+use crate::wizard::view::{self, Para, theme};
 use crate::wizard::{App, Busy, Effect, HandoverState, TokenState};
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
 
 /// Starts the next hand-over that has not run (when entering the step and on Enter).
 pub fn start(app: &mut App) -> Vec<Effect> {
@@ -53,6 +52,11 @@ pub fn handed_over(app: &mut App, credential: String, r: Result<Vec<String>, Str
 pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     match k.code {
         KeyCode::Char('r') if app.handovers.iter().any(|(_, s)| matches!(s, HandoverState::Failed(_))) => start(app),
+        // From Troubleshoot: the findings, read again now that the token is there.
+        KeyCode::Enter if app.journey == crate::wizard::Journey::Troubleshoot => {
+            app.go(crate::wizard::Step::Findings);
+            super::findings::rerun(app)
+        }
         KeyCode::Enter => {
             app.next();
             super::roomcheck::start(app)
@@ -63,15 +67,15 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
 
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let t = theme(app);
-    let mut lines = vec![Line::from(
+    let mut lines = vec![Para::text(
         "The instance gets each delegated mailbox's token, so it can sync; calsync keeps its own copy in the OS keyring.",
     )];
-    lines.push(Line::default());
+    lines.push(Para::text(""));
     if app.handovers.is_empty() {
-        lines.push(Line::styled(
+        lines.push(Para::text(Line::styled(
             "No mailbox was signed in, so the instance still has no token: run calsync authorize --store-on-instance later.",
             t.warn(),
-        ));
+        )));
     }
     for (credential, state) in &app.handovers {
         let (mark, style, detail) = match state {
@@ -82,16 +86,21 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             }
             HandoverState::Failed(e) => ("FAILED  ", t.bad(), format!("{e} (r retries)")),
         };
-        lines.push(Line::from(vec![Span::styled(mark, style), Span::raw(format!("{credential}: {detail}"))]));
+        let head = Line::from(vec![Span::styled(mark, style), Span::raw(format!("{credential}: {detail}"))]);
+        lines.push(Para::hang(head, 8));
         if let HandoverState::Done(links) = state {
-            for l in links {
-                lines.push(Line::styled(format!("    {l}"), t.dim()));
-            }
+            // Each record's form, whole, so it can be copied.
+            lines.extend(links.iter().map(|l| Para::link(l, 4, t.dim())));
         }
     }
     if app.busy.is_none() {
-        lines.push(Line::default());
-        lines.push(Line::styled("Enter checks the rooms and shows the summary.", t.ok()));
+        lines.push(Para::text(""));
+        let next = if app.journey == crate::wizard::Journey::Troubleshoot {
+            "Enter runs the checks again and shows the findings."
+        } else {
+            "Enter checks the rooms and shows the summary."
+        };
+        lines.push(Para::text(Line::styled(next, t.ok())));
     }
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    view::draw_rows(f, area, &view::layout(&lines, area.width, f.area().width), 0);
 }

@@ -81,7 +81,7 @@ pub fn is_typing(app: &App) -> bool {
         Step::Alias => app.draft.choice == ModeChoice::PersonalOwn,
         Step::Credentials | Step::Properties => app.editing.is_some(),
         // A pasted address has a `?` in it.
-        Step::Token => app.busy == Some(crate::wizard::Busy::SigningIn),
+        Step::Token => app.busy == Some(crate::wizard::Busy::SigningIn) || token::asks_for_secret(app),
         _ => false,
     }
 }
@@ -205,21 +205,31 @@ pub fn keys_help(app: &App) -> String {
         Step::Credentials | Step::Properties if app.editing.is_some() => "Enter keep · Esc cancel the edit",
         Step::Properties => "Up/Down choose · e edit · Enter continue",
         Step::Credentials => "Space pick · a all · e user · Enter sign in",
+        Step::Findings if findings::sign_in_for(app).is_some() => "t sign in · f fix · b probe · r rerun",
         Step::Findings => "Up/Down · f fix · b browser probe · r rerun",
         Step::Instance | Step::Credential | Step::Provider => "Enter continue · Tab next field",
         Step::Alias if app.draft.choice == ModeChoice::PersonalOwn => "Enter continue",
         Step::Connection => "Enter continue · Tab next field · F2 cloud",
         Step::Review => "Enter apply · Up/Down scroll",
         Step::Checks if checks::offers_to_keep(app) => "Enter continue · k keep the password",
-        Step::Token => match token::next_state(app) {
-            Some(crate::wizard::TokenState::Failed(_)) => "Enter retry · s skip",
-            Some(_) => "Enter sign in · s skip",
-            None => "Enter continue",
+        Step::Token => match (token::next_state(app), token::offers_to_keep(app)) {
+            (Some(crate::wizard::TokenState::NeedsSecret { .. }), _) => "Enter sign in · Esc stop asking",
+            (Some(crate::wizard::TokenState::Failed(_)), false) => "Enter retry · s skip",
+            (Some(crate::wizard::TokenState::Failed(_)), true) => "k keep the secret · Enter retry · s skip",
+            (Some(_), false) => "Enter sign in · s skip",
+            (Some(_), true) => "k keep the secret · Enter sign in · s skip",
+            (None, false) => "Enter continue",
+            (None, true) => "k keep the secret · Enter continue",
         },
         Step::Rooms => "Up/Down · Space pick · Enter continue",
         Step::Handover if app.handovers.iter().any(|(_, s)| matches!(s, crate::wizard::HandoverState::Failed(_))) => {
-            "r retry · Enter check the rooms"
+            if app.journey == crate::wizard::Journey::Troubleshoot {
+                "r retry · Enter check again"
+            } else {
+                "r retry · Enter check the rooms"
+            }
         }
+        Step::Handover if app.journey == crate::wizard::Journey::Troubleshoot => "Enter check again",
         Step::Handover => "Enter check the rooms",
         // At 80 columns: the summary's own text says what `s` saves.
         Step::Summary if app.journey == crate::wizard::Journey::Setup => {
@@ -229,7 +239,8 @@ pub fn keys_help(app: &App) -> String {
         _ => "Enter continue",
     };
     // While a value is edited, Esc cancels the edit and means nothing else.
-    let editing = matches!(app.step, Step::Credentials | Step::Properties) && app.editing.is_some();
+    let editing = (matches!(app.step, Step::Credentials | Step::Properties) && app.editing.is_some())
+        || (app.step == Step::Token && token::asks_for_secret(app));
     let back = if app.step == Step::Picker
         || editing
         || (app.applied.is_some() && matches!(app.step, Step::Apply | Step::Token | Step::Handover | Step::Summary))

@@ -108,9 +108,11 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
                 .join("; ")
         };
         let email = if r.email.is_empty() { "(no email)" } else { r.email.as_str() };
-        let style = if i == app.cursor { t.accent() } else { ratatui::style::Style::default() };
+        // The cursor is a marker, not only a colour, so it shows with NO_COLOR too.
+        let (cursor, style) =
+            if i == app.cursor { ("> ", t.accent()) } else { ("  ", ratatui::style::Style::default()) };
         lines.push(Line::from(vec![
-            Span::styled(format!("{mark} {:<14}", r.location), style),
+            Span::styled(format!("{cursor}{mark} {:<14}", r.location), style),
             Span::raw(format!(" {email:<26} ")),
             Span::styled(state, t.dim()),
         ]));

@@ -1,13 +1,13 @@
 //! Summary: what was written (with links to each record's form), who each credential is
 //! signed in as, and "save as plan" so the same setup can be replayed on the next instance.
 
-use crate::wizard::view::theme;
+use crate::wizard::view::{self, Para, theme};
 use crate::wizard::{App, Effect, TokenState};
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
 pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     match k.code {
@@ -20,11 +20,17 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
         KeyCode::Char('c') => return super::roomcheck::start(app),
         KeyCode::Enter | KeyCode::Char('q') => app.quit = true,
         _ => {
-            let [list, _] = split(crate::wizard::view::content_area(app));
-            super::scroll(app, k.code, super::scroll_limit(&lines(app), list));
+            let [list, _] = split(view::content_area(app));
+            let rows = view::layout(&lines(app), list.width, app.size.0);
+            super::scroll(app, k.code, limit(&rows, list));
         }
     }
     vec![]
+}
+
+/// How far the summary scrolls: until its last row is the area's last row.
+fn limit(rows: &[view::Row], area: Rect) -> u16 {
+    u16::try_from(rows.len()).unwrap_or(u16::MAX).saturating_sub(area.height)
 }
 
 /// The summary above, and one row below it for the "more below" hint.
@@ -35,37 +41,38 @@ fn split(area: Rect) -> [Rect; 2] {
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let t = theme(app);
     let [list, foot] = split(area);
-    let lines = lines(app);
-    let limit = super::scroll_limit(&lines, list);
+    let rows = view::layout(&lines(app), list.width, f.area().width);
+    let limit = limit(&rows, list);
     let scroll = app.scroll.min(limit);
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)), list);
+    view::draw_rows(f, list, &rows, scroll);
     if scroll < limit {
         f.render_widget(Paragraph::new(Line::styled("More below: Down or PageDown scrolls.", t.dim())), foot);
     }
 }
 
 /// Everything the summary says, before it is wrapped to the screen.
-fn lines(app: &App) -> Vec<Line<'static>> {
+fn lines(app: &App) -> Vec<Para> {
     let t = theme(app);
     let mut lines = vec![];
     if let Some(info) = &app.info {
-        lines.push(Line::from(format!("{} · {} mode", info.url, app.draft.choice.mode())));
+        lines.push(Para::text(format!("{} · {} mode", info.url, app.draft.choice.mode())));
     }
     // The rooms first: whether they sync is what the setup was for.
-    lines.extend(super::roomcheck::lines(app, &t));
+    lines.extend(super::roomcheck::lines(app, &t).into_iter().map(Para::text));
     if app.journey == crate::wizard::Journey::Reauth {
-        lines.push(Line::from("Re-authorized mailboxes:"));
+        lines.push(Para::text("Re-authorized mailboxes:"));
     } else if app.apply_lines.is_empty() {
-        lines.push(Line::from("Nothing needed writing: the instance already matched."));
+        lines.push(Para::text("Nothing needed writing: the instance already matched."));
     }
     for l in &app.apply_lines {
-        lines.push(Line::from(format!("  {}", l.text)));
+        lines.push(Para::text(format!("  {}", l.text)));
         if let Some(link) = &l.link {
-            lines.push(Line::styled(format!("    {link}"), t.dim()));
+            // The record's form, whole, so it can be copied.
+            lines.push(Para::link(link, 4, t.dim()));
         }
     }
     if !app.tokens.is_empty() {
-        lines.push(Line::default());
+        lines.push(Para::text(""));
     }
     for task in &app.tokens {
         let s = match &task.state {
@@ -73,21 +80,21 @@ fn lines(app: &App) -> Vec<Line<'static>> {
                 format!("  {}: signed in as {who} (warning: {})", task.credential, warnings.join("; "))
             }
             TokenState::Done { who, .. } => format!("  {}: signed in as {who}", task.credential),
-            TokenState::Skipped | TokenState::Pending => format!(
+            TokenState::Skipped | TokenState::Pending | TokenState::NeedsSecret { .. } => format!(
                 "  {}: no token yet (calsync authorize --credential \"{}\" --expect-user {})",
                 task.credential, task.credential, task.user
             ),
             TokenState::Failed(e) => format!("  {}: {e}", task.credential),
             TokenState::Waiting { .. } => format!("  {}: waiting", task.credential),
         };
-        lines.push(Line::from(s));
+        lines.push(Para::text(s));
     }
     if app.journey == crate::wizard::Journey::Setup {
-        lines.push(Line::default());
-        lines.push(Line::styled(
+        lines.push(Para::text(""));
+        lines.push(Para::text(Line::styled(
             "s saves this setup as a plan file for calsync apply on the next instance.",
             t.accent(),
-        ));
+        )));
     }
     lines
 }

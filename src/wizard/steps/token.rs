@@ -1,15 +1,21 @@
 //! Get OAuth Token, per credential that needs one: calsync signs the delegated mailbox in
 //! (PKCE, login_hint, prompt=login) and shows who signed in; another account is refused
-//! and nothing is kept. After the apply, because the credential must exist first.
+//! and nothing is kept. After the apply, because the credential must exist first. When
+//! neither the OS keyring nor CALSYNC_CLIENT_SECRET has the app's client secret, the step
+//! asks for it (masked), sends it with the sign-in, and offers to keep it in the keyring
+//! once a sign-in showed that it works.
 
 use crate::oauth::session::Notice;
-use crate::wizard::view::theme;
-use crate::wizard::{App, Busy, Effect, Failure, SignedIn, TokenState};
+use crate::wizard::field::TextField;
+use crate::wizard::view::{self, Para, theme};
+use crate::wizard::{App, Busy, Effect, Failure, HandoverState, SignedIn, TokenState, TypedSecret};
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+
+/// Where a status mark's text starts: continuation rows hang there.
+const MARK: usize = 8;
 
 /// The full sign-in address while a sign-in waits: drawn by the frame outside the box, so
 /// that selecting it picks up no border.
@@ -32,9 +38,28 @@ pub fn next_state(app: &App) -> Option<&TokenState> {
 }
 
 fn current(app: &App) -> Option<usize> {
-    app.tokens
-        .iter()
-        .position(|t| matches!(t.state, TokenState::Pending | TokenState::Failed(_) | TokenState::Waiting { .. }))
+    app.tokens.iter().position(|t| {
+        matches!(
+            t.state,
+            TokenState::Pending | TokenState::Failed(_) | TokenState::Waiting { .. } | TokenState::NeedsSecret { .. }
+        )
+    })
+}
+
+/// Whether the step is asking for the app's client secret (keys go into its field).
+pub fn asks_for_secret(app: &App) -> bool {
+    matches!(next_state(app), Some(TokenState::NeedsSecret { .. }))
+}
+
+/// The typed client secret worked and is not in the keyring yet: `k` keeps it.
+pub fn offers_to_keep(app: &App) -> bool {
+    app.client_secret.as_ref().is_some_and(|s| s.worked && !s.kept) && app.busy.is_none()
+}
+
+/// The keyring account of a client secret: the one `calsync authorize` reads and writes.
+fn secret_account(app: &App, client_id: &str) -> Option<crate::secrets::Account> {
+    let conn = app.conn.as_ref()?;
+    Some(crate::secrets::Account::ClientSecret { instance: conn.instance_key.clone(), client_id: client_id.into() })
 }
 
 pub fn start(app: &mut App) -> Vec<Effect> {
@@ -49,7 +74,54 @@ pub fn start(app: &mut App) -> Vec<Effect> {
         conn,
         credential: task.credential.clone(),
         user: task.user.clone(),
+        secret: app.client_secret.clone(),
     }]
+}
+
+/// Keys while the client secret is asked for: typing into the masked field; Enter signs
+/// in with it; Esc stops asking (Enter asks again, `s` skips).
+fn secret_key(app: &mut App, i: usize, k: KeyEvent) -> Vec<Effect> {
+    let TokenState::NeedsSecret { client_id, field, .. } = &mut app.tokens[i].state else { return vec![] };
+    match k.code {
+        KeyCode::Enter => {
+            if field.value.trim().is_empty() {
+                app.notice = Some("Type or paste the client secret's Value first (Esc stops asking).".into());
+                return vec![];
+            }
+            let secret = secrecy::SecretString::from(field.value.trim().to_string());
+            app.client_secret = Some(TypedSecret { client_id: client_id.clone(), secret, worked: false, kept: false });
+            app.tokens[i].state = TokenState::Pending;
+            app.notice = None;
+            start(app)
+        }
+        KeyCode::Esc => {
+            app.tokens[i].state = TokenState::Failed(
+                "no client secret was typed, so no sign-in was started; Enter asks for it again".into(),
+            );
+            vec![]
+        }
+        _ => {
+            field.key(k);
+            vec![]
+        }
+    }
+}
+
+/// The typed client secret went to the OS keyring, or why not.
+pub fn secret_kept(app: &mut App, r: Result<String, String>) -> Vec<Effect> {
+    app.notice = Some(match r {
+        Ok(key) => {
+            if let Some(s) = app.client_secret.as_mut() {
+                s.kept = true;
+            }
+            format!(
+                "The client secret is in the OS keyring (service \"{}\", account \"{key}\"): the next run finds it.",
+                crate::secrets::SERVICE
+            )
+        }
+        Err(e) => format!("The client secret was not kept: {e}"),
+    });
+    vec![]
 }
 
 /// Esc while waiting: the sign-in is stopped (the driver cancels it) and nothing is kept.
@@ -81,6 +153,31 @@ fn finished(app: &App) -> &'static str {
         }
         _ => "All sign-ins are finished: Enter shows the summary.",
     }
+}
+
+/// What calsync prints once the screen is closed, however the wizard ended (Enter on the
+/// summary, Ctrl-C, a signal): that the setup was applied, and for each credential the
+/// instance still has no token for, the command that gets it one.
+pub fn goodbye(app: &App) -> Vec<String> {
+    let mut out = vec![];
+    if matches!(app.applied, Some(Ok(()))) {
+        let url = app.info.as_ref().map_or("the instance", |i| i.url.as_str());
+        out.push(format!("calsync: the setup was applied to {url}."));
+    }
+    let handed_over = |c: &str| app.handovers.iter().any(|(x, s)| x == c && matches!(s, HandoverState::Done(_)));
+    for t in &app.tokens {
+        let command =
+            format!("calsync authorize --credential \"{}\" --expect-user {} --store-on-instance", t.credential, t.user);
+        match &t.state {
+            TokenState::Done { .. } if handed_over(&t.credential) => {}
+            TokenState::Done { .. } => out.push(format!(
+                "\"{}\" is signed in (its token is in the OS keyring), but the instance has no token for it yet: {command}.",
+                t.credential
+            )),
+            _ => out.push(format!("No token yet for \"{}\": sign {} in with {command}.", t.credential, t.user)),
+        }
+    }
+    out
 }
 
 pub fn cancelled(app: &mut App) {
@@ -122,17 +219,44 @@ pub fn signed_in(app: &mut App, r: Result<SignedIn, Failure>) -> Vec<Effect> {
     app.busy = None;
     app.notice = None;
     app.editing = None;
-    if let Some(i) = current(app) {
-        app.tokens[i].state = match r {
-            Ok(s) => TokenState::Done { who: s.who.to_string(), warnings: s.warnings },
-            Err(e) => TokenState::Failed(e.to_string()),
-        };
-    }
+    let Some(i) = current(app) else { return vec![] };
+    app.tokens[i].state = match r {
+        Ok(s) => {
+            if let Some(typed) = app.client_secret.as_mut() {
+                typed.worked = true;
+            }
+            TokenState::Done { who: s.who.to_string(), warnings: s.warnings }
+        }
+        // Nowhere to find the secret: ask for it.
+        Err(Failure::NoClientSecret(client_id)) => {
+            TokenState::NeedsSecret { client_id, field: TextField::masked("Client secret"), refused: None }
+        }
+        // Microsoft refused the secret (typed, or the keyring's, which may have expired):
+        // forget a typed one and ask again, saying why.
+        Err(Failure::SecretRefused { client_id, error }) => {
+            if app.client_secret.as_ref().is_some_and(|s| s.client_id == client_id) {
+                app.client_secret = None;
+            }
+            let refused = Some(error.to_string());
+            TokenState::NeedsSecret { client_id, field: TextField::masked("Client secret"), refused }
+        }
+        Err(e) => TokenState::Failed(e.to_string()),
+    };
     vec![]
 }
 
 pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
+    if let Some(i) = current(app)
+        && asks_for_secret(app)
+    {
+        return secret_key(app, i, k);
+    }
     match k.code {
+        KeyCode::Char('k') if offers_to_keep(app) => {
+            let Some(typed) = app.client_secret.clone() else { return vec![] };
+            let Some(account) = secret_account(app, &typed.client_id) else { return vec![] };
+            return vec![Effect::KeepSecret { account, secret: typed.secret }];
+        }
         KeyCode::Enter | KeyCode::Char('r') => {
             if current(app).is_some() {
                 return start(app);
@@ -142,6 +266,7 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
                 return super::handover::start(app);
             }
         }
+        KeyCode::Esc => app.back(),
         KeyCode::Char('s') => {
             if let Some(i) = current(app) {
                 app.tokens[i].state = TokenState::Skipped;
@@ -154,7 +279,7 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
 
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let t = theme(app);
-    let mut lines = vec![];
+    let mut lines: Vec<Para> = vec![];
     for task in &app.tokens {
         let (mark, style, detail) = match &task.state {
             TokenState::Pending => ("next    ", t.accent(), format!("sign in as {}", task.user)),
@@ -164,47 +289,98 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             }
             TokenState::Failed(e) => ("FAILED  ", t.bad(), e.clone()),
             TokenState::Skipped => ("skipped ", t.dim(), "no token; run calsync authorize later".to_string()),
+            TokenState::NeedsSecret { .. } => {
+                ("next    ", t.accent(), format!("sign in as {}; the app's client secret is needed", task.user))
+            }
         };
         // A message keeps its line breaks (the wrong-account refusal lists its ways out).
         let mut detail_lines = detail.lines();
         let first = detail_lines.next().unwrap_or_default().to_string();
-        lines.push(Line::from(vec![Span::styled(mark, style), Span::raw(format!("{}: {first}", task.credential))]));
-        lines.extend(detail_lines.map(|l| Line::from(format!("        {l}"))));
+        let head = Line::from(vec![Span::styled(mark, style), Span::raw(format!("{}: {first}", task.credential))]);
+        lines.push(Para::hang(head, MARK));
+        lines.extend(detail_lines.map(|l| Para::hang(format!("        {l}"), MARK)));
         if let TokenState::Done { warnings, .. } = &task.state {
             for w in warnings {
-                lines.push(Line::from(vec![Span::styled("warning ", t.warn()), Span::raw(w.clone())]));
+                lines.push(Para::hang(vec![Span::styled("warning ", t.warn()), Span::raw(w.clone())], MARK));
             }
         }
+    }
+    if let Some(TokenState::NeedsSecret { client_id, field, refused }) = next_state(app) {
+        lines.push(Para::text(""));
+        lines.extend(secret_prompt(app, client_id, refused.as_deref()).into_iter().map(Para::text));
+        let rows = view::layout(&lines, area.width, f.area().width);
+        let used = u16::try_from(rows.len()).unwrap_or(u16::MAX).min(area.height.saturating_sub(2));
+        view::draw_rows(f, Rect { height: used, ..area }, &rows, 0);
+        let below = Rect { y: area.y + used + 1, height: area.height.saturating_sub(used + 1), ..area };
+        let hint = "shown as dots; sent only to the app's token endpoint".to_string();
+        view::field(f, below, app, field, true, Some((hint, false)));
+        return;
+    }
+    if offers_to_keep(app)
+        && let Some(typed) = &app.client_secret
+    {
+        let account = secret_account(app, &typed.client_id).map(|a| a.key()).unwrap_or_default();
+        lines.push(Para::text(""));
+        lines.push(Para::text(Line::styled(
+            format!(
+                "The client secret you typed worked. k keeps it in the OS keyring (service \"{}\", account \"{account}\"), where the next run and calsync authorize find it; without k it is forgotten when calsync ends.",
+                crate::secrets::SERVICE
+            ),
+            t.accent(),
+        )));
     }
     if let Some((url, start)) = app.tokens.iter().find_map(|x| match &x.state {
         TokenState::Waiting { url: Some(u), start_url } => Some((u.clone(), start_url.clone())),
         _ => None,
     }) {
-        lines.push(Line::default());
+        lines.push(Para::text(""));
         if let Some(s) = start {
-            lines.push(Line::from("If no browser opened, open this address on this machine:"));
-            lines.push(Line::styled(format!("  {s}"), t.accent()));
-            lines.push(Line::from(
+            lines.push(Para::text("If no browser opened, open this address on this machine:"));
+            lines.push(Para::link(&s, 2, t.accent()));
+            lines.push(Para::text(
                 "or the full address, under this box, from anywhere that can reach the sign-in page.",
             ));
         } else {
-            lines.push(Line::from("Open the address under this box in a browser."));
+            lines.push(Para::text("Open the address under this box in a browser."));
         }
         let _ = url;
-        lines.push(Line::default());
-        lines.push(Line::from(
+        lines.push(Para::text(""));
+        lines.push(Para::text(
             "If the browser cannot reach this machine, paste the address it ends on here and press Enter (an AADSTS code from an error page is explained):",
         ));
         let typed = app.editing.as_ref().map(|f| f.value.clone()).unwrap_or_default();
-        lines.push(Line::styled(format!("> {typed}"), t.accent()));
+        lines.push(Para::hang(Line::styled(format!("> {typed}"), t.accent()), 2));
     } else if current(app).is_some() {
-        lines.push(Line::default());
-        lines.push(Line::from(
+        lines.push(Para::text(""));
+        lines.push(Para::text(
             "Enter opens the Microsoft sign-in in your browser. It asks for the password every time, so the token cannot silently go to the account your browser is already signed in as.",
         ));
     } else {
-        lines.push(Line::default());
-        lines.push(Line::styled(finished(app), t.ok()));
+        lines.push(Para::text(""));
+        lines.push(Para::text(Line::styled(finished(app), t.ok())));
     }
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    view::draw_rows(f, area, &view::layout(&lines, area.width, f.area().width), 0);
+}
+
+/// What the secret prompt says: which app, why, and where its secret comes from.
+fn secret_prompt(app: &App, client_id: &str, refused: Option<&str>) -> Vec<Line<'static>> {
+    let t = theme(app);
+    let profile = app.info.as_ref().and_then(|i| i.profiles.iter().find(|p| p.client_id == client_id));
+    let registry = profile.map(|p| format!(" \"{}\"", p.registry)).unwrap_or_default();
+    let tenant = profile.and_then(|p| p.tenant.clone()).map(|t| format!(", tenant {t}")).unwrap_or_default();
+    let mut out = vec![];
+    let found = if let Some(r) = refused {
+        out.push(Line::styled(format!("Microsoft refused the client secret it was sent: {r}"), t.bad()));
+        "Type the current one; k then keeps it in place of the old."
+    } else {
+        "Neither the OS keyring nor CALSYNC_CLIENT_SECRET has it."
+    };
+    out.push(Line::from(format!(
+        "The sign-in is redeemed with the client secret of the app registration{registry} (client ID {client_id}{tenant}). {found}"
+    )));
+    out.push(Line::from(
+        "It is in the Azure portal: Microsoft Entra ID > App registrations > the app with this client ID > Certificates & secrets. Copy the secret's Value (shown only when it was created), not its Secret ID; if it is lost, add a new client secret there.",
+    ));
+    out.push(Line::styled("Type or paste it, then Enter signs in; Esc stops asking.", t.dim()));
+    out
 }
