@@ -52,7 +52,7 @@ async fn main() {
     let mut small = Terminal::new(TestBackend::new(80, 24)).unwrap();
     let mut large = Terminal::new(TestBackend::new(120, 40)).unwrap();
     let mut measure = |app: &mut App, frames: &mut Vec<Duration>, client: &Client| {
-        drawn.push(format!("{:?}", app.step));
+        drawn.push(format!("{:?}", app.step()));
         // A request in flight while drawing: the spinner is up, the probe runs on the runtime.
         let c = client.clone();
         let inflight = tokio::spawn(async move { probe(&c).await.is_ok() });
@@ -85,8 +85,8 @@ async fn main() {
     app.draft.user.set(seed::ADMIN_USER);
     app.draft.password.set(seed::ADMIN_PASSWORD);
     let mut visited = 0;
-    while app.step != Step::Summary {
-        let text = match app.step {
+    while app.step() != Step::Summary {
+        let text = match app.step() {
             Step::Alias => "Contoso_Graph_Personal",
             Step::Credential => "rooms-delegate@contoso.com",
             _ => "",
@@ -96,7 +96,7 @@ async fn main() {
         }
         measure(&mut app, &mut frames, &client).await.unwrap();
         // The token step is skipped: no one signs in during a benchmark.
-        let code = if app.step == Step::Token { KeyCode::Char('s') } else { KeyCode::Enter };
+        let code = if app.step() == Step::Token { KeyCode::Char('s') } else { KeyCode::Enter };
         let mut pending = app.handle(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
         if code == KeyCode::Char('s') {
             pending.extend(app.handle(Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE))));
@@ -110,7 +110,7 @@ async fn main() {
             }
         }
         visited += 1;
-        assert!(visited < 40, "the setup did not reach the summary: at {:?}, error {:?}", app.step, app.error);
+        assert!(visited < 40, "the setup did not reach the summary: at {:?}, error {:?}", app.step(), app.error);
     }
     measure(&mut app, &mut frames, &client).await.unwrap();
     let screens = drawn.len();

@@ -48,6 +48,12 @@ pub struct Config {
     pub oauth_port: Option<u16>,
     /// `CALSYNC_CONFIG_DIR`: where saved instances are kept.
     pub config_dir: PathBuf,
+    /// `CALSYNC_TRUST_HOST`: hosts besides Microsoft's the admin trusts with a sign-in.
+    pub trusted_hosts: Vec<String>,
+    /// `BROWSER`: the command that opens a sign-in page, instead of the platform's opener.
+    pub browser: Option<String>,
+    /// `CALSYNC_KEYRING` (and whether a session bus is there): which OS store keeps secrets.
+    pub keyring: crate::secrets::Backend,
 }
 
 impl Config {
@@ -77,6 +83,12 @@ impl Config {
             instance_client_secret: var("CALSYNC_INSTANCE_CLIENT_SECRET").map(SecretString::from),
             oauth_port: var("CALSYNC_OAUTH_PORT").and_then(|p| p.parse().ok()),
             config_dir: var("CALSYNC_CONFIG_DIR").map_or_else(crate::profiles::default_config_dir, PathBuf::from),
+            trusted_hosts: var("CALSYNC_TRUST_HOST").map(|v| crate::oauth::trust::host_list(&v)).unwrap_or_default(),
+            browser: var("BROWSER"),
+            keyring: crate::secrets::Backend::choose(
+                var("CALSYNC_KEYRING").as_deref(),
+                std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+            ),
         }
     }
 
@@ -108,6 +120,9 @@ impl Config {
             instance_client_secret: None,
             oauth_port: None,
             config_dir,
+            trusted_hosts: vec![],
+            browser: None,
+            keyring: crate::secrets::Backend::default(),
         }
     }
 }
@@ -126,10 +141,10 @@ impl Services {
     /// What calsync runs with: the OS keyring, the system browser, the system clock.
     pub fn system(config: Config) -> Services {
         Services {
-            config: std::sync::Arc::new(config),
-            secrets: crate::secret_store::Secrets::keyring(),
-            browser: std::sync::Arc::new(crate::oauth::browser::SystemBrowser),
+            secrets: crate::secret_store::Secrets::keyring(config.keyring),
+            browser: std::sync::Arc::new(crate::oauth::browser::SystemBrowser { command: config.browser.clone() }),
             clock: std::sync::Arc::new(crate::clock::SystemClock),
+            config: std::sync::Arc::new(config),
         }
     }
 
@@ -147,6 +162,7 @@ impl Services {
         crate::oauth::target::Endpoints {
             login: c.login_url.clone().or(sandbox_url.map(str::to_string)),
             graph: c.graph_url.clone().or(sandbox_url.map(str::to_string)),
+            trusted: c.trusted_hosts.clone(),
         }
     }
 }

@@ -18,21 +18,21 @@ pub trait SecretStore: Send + Sync + 'static {
     fn probe(&self) -> Result<(), SecretError>;
 }
 
-/// The OS keyring: what calsync uses outside tests.
-pub struct Keyring;
+/// The OS keyring: what calsync uses outside tests, in the store the configuration chose.
+pub struct Keyring(pub secrets::Backend);
 
 impl SecretStore for Keyring {
     fn get(&self, account: &Account) -> Result<Option<SecretString>, SecretError> {
-        secrets::get(account)
+        secrets::get(self.0, account)
     }
     fn set(&self, account: &Account, secret: &SecretString) -> Result<(), SecretError> {
-        secrets::set(account, secret)
+        secrets::set(self.0, account, secret)
     }
     fn delete(&self, account: &Account) -> Result<bool, SecretError> {
-        secrets::delete(account)
+        secrets::delete(self.0, account)
     }
     fn probe(&self) -> Result<(), SecretError> {
-        secrets::probe()
+        secrets::probe(self.0)
     }
 }
 
@@ -106,9 +106,9 @@ impl Secrets {
         Secrets { store, timeout: Self::TIMEOUT }
     }
 
-    /// The OS keyring.
-    pub fn keyring() -> Secrets {
-        Secrets::new(Arc::new(Keyring))
+    /// The OS keyring, in `backend`.
+    pub fn keyring(backend: secrets::Backend) -> Secrets {
+        Secrets::new(Arc::new(Keyring(backend)))
     }
 
     #[must_use]

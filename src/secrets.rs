@@ -10,6 +10,37 @@ use std::sync::Once;
 
 pub const SERVICE: &str = "calsync";
 
+/// Which OS store keeps the secrets. On Linux either the kernel keyring or a Secret
+/// Service; elsewhere the platform's own store (`Native`). Chosen once, in `Config`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Backend {
+    /// The Secret Service on Linux (gnome-keyring, KeePassXC), the platform's store elsewhere.
+    #[default]
+    Native,
+    /// The Linux kernel keyring (keyutils): the session keyring, with the persistent one.
+    Keyutils,
+}
+
+impl Backend {
+    /// `requested` is `CALSYNC_KEYRING` (`keyutils`, `secret-service`); without it, Linux
+    /// uses the kernel keyring when no session bus is there for a Secret Service.
+    pub fn choose(requested: Option<&str>, session_bus: bool) -> Backend {
+        if !cfg!(target_os = "linux") {
+            return Backend::Native;
+        }
+        match requested.unwrap_or_default() {
+            "keyutils" => Backend::Keyutils,
+            "secret-service" => Backend::Native,
+            _ if session_bus => Backend::Native,
+            _ => Backend::Keyutils,
+        }
+    }
+
+    fn keyutils(self) -> bool {
+        cfg!(target_os = "linux") && self == Backend::Keyutils
+    }
+}
+
 /// Which secret, for which instance.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Account {
@@ -48,57 +79,37 @@ pub enum SecretError {
     Failed(String),
     /// A store that takes a secret but cannot give it back; what was written is removed.
     #[error(
-        "the OS keyring accepted the secret but could not read it back ({reason}), so the next run would not find it; what was written was removed. {}",
-        advice()
+        "the OS keyring accepted the secret but could not read it back ({reason}), so the next run would not find it; what was written was removed. {advice}"
     )]
-    NotKept { reason: String },
+    NotKept { reason: String, advice: &'static str },
 }
 
 impl SecretError {
     /// The same problem, said as a keyring that cannot be used at all (for the probe).
-    fn unusable(self) -> SecretError {
+    fn unusable(self, backend: Backend) -> SecretError {
         match self {
-            SecretError::Failed(reason) => SecretError::NotKept { reason },
+            SecretError::Failed(reason) => SecretError::NotKept { reason, advice: advice(backend) },
             other => other,
         }
     }
 }
 
 /// What to do about a keyring that cannot keep secrets, for the store in use.
-fn advice() -> &'static str {
-    if uses_keyutils() {
+fn advice(backend: Backend) -> &'static str {
+    if backend.keyutils() {
         "The kernel keyring of this process cannot be read back (a shell without a session keyring of its own, as in a container or a tmux started outside a login): run `keyctl session` and start calsync from the shell it opens, or start a Secret Service (gnome-keyring, unlocked) and set CALSYNC_KEYRING=secret-service"
     } else {
         "Unlock the Secret Service of this session (gnome-keyring, KeePassXC), or run `keyctl session` and start calsync from that shell with CALSYNC_KEYRING=keyutils"
     }
 }
 
-/// Which Linux store calsync uses: the kernel keyring when asked, or when no session bus
-/// is there for a Secret Service.
-fn uses_keyutils() -> bool {
-    if !cfg!(target_os = "linux") {
-        return false;
-    }
-    match std::env::var("CALSYNC_KEYRING").unwrap_or_default().as_str() {
-        "keyutils" => true,
-        "secret-service" => false,
-        _ => std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none(),
-    }
-}
-
-/// Picks the platform store once (see `uses_keyutils`). The kernel keyring is driven
-/// directly (`kernel` below); the keyring crate serves the Secret Service and other OSes.
+/// Sets up the keyring crate once. It serves the Secret Service on Linux and the
+/// platform's store elsewhere; the kernel keyring is driven directly (`kernel` below).
 fn init_store() {
     static INIT: Once = Once::new();
     INIT.call_once(|| {
         #[cfg(target_os = "linux")]
-        {
-            if uses_keyutils() {
-                keyring::set_default_credential_builder(keyring::keyutils::default_credential_builder());
-            } else {
-                keyring::set_default_credential_builder(keyring::secret_service::default_credential_builder());
-            }
-        }
+        keyring::set_default_credential_builder(keyring::secret_service::default_credential_builder());
     });
 }
 
@@ -116,9 +127,9 @@ fn map_err(e: keyring::Error) -> SecretError {
 }
 
 /// The stored secret, or None when there is none.
-pub fn get(account: &Account) -> Result<Option<SecretString>, SecretError> {
+pub fn get(backend: Backend, account: &Account) -> Result<Option<SecretString>, SecretError> {
     #[cfg(target_os = "linux")]
-    if uses_keyutils() {
+    if backend.keyutils() {
         return kernel::get(&account.key());
     }
     match entry(account)?.get_password() {
@@ -130,9 +141,9 @@ pub fn get(account: &Account) -> Result<Option<SecretString>, SecretError> {
 
 /// Stores the secret where the next run finds it, or stores nothing and says why: the
 /// value is read back the way a later run reads it, and removed again when that fails.
-pub fn set(account: &Account, secret: &SecretString) -> Result<(), SecretError> {
+pub fn set(backend: Backend, account: &Account, secret: &SecretString) -> Result<(), SecretError> {
     #[cfg(target_os = "linux")]
-    if uses_keyutils() {
+    if backend.keyutils() {
         return kernel::set(&account.key(), secret);
     }
     let e = entry(account)?;
@@ -144,12 +155,12 @@ pub fn set(account: &Account, secret: &SecretString) -> Result<(), SecretError> 
         Err(err) => err.to_string(),
     };
     let _ = e.delete_credential();
-    Err(SecretError::NotKept { reason: problem })
+    Err(SecretError::NotKept { reason: problem, advice: advice(backend) })
 }
 
-pub fn delete(account: &Account) -> Result<bool, SecretError> {
+pub fn delete(backend: Backend, account: &Account) -> Result<bool, SecretError> {
     #[cfg(target_os = "linux")]
-    if uses_keyutils() {
+    if backend.keyutils() {
         return kernel::delete(&account.key());
     }
     match entry(account)?.delete_credential() {
@@ -162,22 +173,23 @@ pub fn delete(account: &Account) -> Result<bool, SecretError> {
 /// Checks, before anything is asked for or signed in, that the keyring can keep a secret
 /// for the next run: writes a probe entry, reads it back, deletes it. The error says what
 /// to do (`keyctl session`, a Secret Service).
-pub fn probe() -> Result<(), SecretError> {
+pub fn probe(backend: Backend) -> Result<(), SecretError> {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
     let account = Account::Probe { id: format!("{}-{nanos:x}", std::process::id()) };
     let value = SecretString::from(format!("probe-{nanos:x}"));
-    set(&account, &value).map_err(SecretError::unusable)?;
-    let back = get(&account);
-    let deleted = delete(&account);
+    set(backend, &account, &value).map_err(|e| e.unusable(backend))?;
+    let back = get(backend, &account);
+    let deleted = delete(backend, &account);
+    let not_kept = |reason: &str| SecretError::NotKept { reason: reason.into(), advice: advice(backend) };
     match back {
         Ok(Some(v)) if v.expose_secret() == value.expose_secret() => {}
-        Ok(_) => return Err(SecretError::NotKept { reason: "the probe entry was not found again".into() }),
-        Err(e) => return Err(e.unusable()),
+        Ok(_) => return Err(not_kept("the probe entry was not found again")),
+        Err(e) => return Err(e.unusable(backend)),
     }
     match deleted {
         Ok(true) => Ok(()),
-        Ok(false) => Err(SecretError::NotKept { reason: "the probe entry could not be found to delete it".into() }),
-        Err(e) => Err(e.unusable()),
+        Ok(false) => Err(not_kept("the probe entry could not be found to delete it")),
+        Err(e) => Err(e.unusable(backend)),
     }
 }
 
@@ -304,7 +316,7 @@ mod kernel {
             let _ = keyctl(UNLINK, key, p, 0, 0);
         }
         let _ = keyctl(INVALIDATE, key, 0, 0, 0);
-        Err(SecretError::NotKept { reason: problem })
+        Err(SecretError::NotKept { reason: problem, advice: super::advice(super::Backend::Keyutils) })
     }
 
     pub fn delete(account: &str) -> Result<bool, SecretError> {
@@ -328,6 +340,20 @@ mod kernel {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_store_is_chosen_from_the_configuration() {
+        if cfg!(target_os = "linux") {
+            assert_eq!(Backend::choose(Some("keyutils"), true), Backend::Keyutils);
+            assert_eq!(Backend::choose(Some("secret-service"), false), Backend::Native);
+            assert_eq!(Backend::choose(None, true), Backend::Native);
+            assert_eq!(Backend::choose(None, false), Backend::Keyutils);
+            assert!(advice(Backend::Keyutils).contains("keyctl session"));
+            assert!(advice(Backend::Native).contains("Unlock the Secret Service"));
+        } else {
+            assert_eq!(Backend::choose(Some("keyutils"), false), Backend::Native);
+        }
+    }
 
     #[test]
     fn account_keys_are_documented_shapes() {

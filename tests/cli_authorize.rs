@@ -82,7 +82,7 @@ async fn authorize_keeps_the_token_in_the_keyring_only_for_the_right_account() {
         .unwrap();
     assert!(o.status.success());
     let account = Account::RefreshToken { instance: "sandbox".into(), credential: "Contoso Graph Personal".into() };
-    let _ = secrets::delete(&account);
+    let _ = secrets::delete(os_keyring(), &account);
 
     let (code, out, err) = authorize(dir.path(), Person::SignsInAs("it-admin@contoso.com", "Admin-Pass-1")).await;
     assert_eq!(code, 1, "{out}{err}");
@@ -90,13 +90,13 @@ async fn authorize_keeps_the_token_in_the_keyring_only_for_the_right_account() {
         err.contains("signed in as it-admin@contoso.com, but this credential expects rooms-delegate@contoso.com"),
         "{err}"
     );
-    assert!(secrets::get(&account).unwrap().is_none(), "nothing stored for the wrong account");
+    assert!(secrets::get(os_keyring(), &account).unwrap().is_none(), "nothing stored for the wrong account");
 
     let (code, out, err) =
         authorize(dir.path(), Person::SignsInAs("rooms-delegate@contoso.com", "Delegate-Pass-1")).await;
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("Signed in as rooms-delegate@contoso.com"), "{out}");
-    let token = secrets::get(&account).unwrap().expect("refresh token in the keyring");
+    let token = secrets::get(os_keyring(), &account).unwrap().expect("refresh token in the keyring");
     let token = token.expose_secret();
     assert!(token.starts_with("sbx.rt."));
     assert!(!out.contains(token) && !err.contains(token), "the token is never printed");
@@ -104,7 +104,7 @@ async fn authorize_keeps_the_token_in_the_keyring_only_for_the_right_account() {
         let bytes = std::fs::read(&entry).unwrap();
         assert!(!String::from_utf8_lossy(&bytes).contains(token), "token found in {}", entry.display());
     }
-    secrets::delete(&account).unwrap();
+    secrets::delete(os_keyring(), &account).unwrap();
 }
 
 fn common_keyring_required() -> bool {
@@ -199,7 +199,7 @@ async fn reauth_expiring_writes_the_new_token_to_the_instance() {
     let o = cmd(dir.path()).args(["apply", "--sandbox", "--yes", "--plan"]).arg(&path).output().await.unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let account = Account::RefreshToken { instance: "sandbox".into(), credential: "Contoso Graph Reauth".into() };
-    let _ = secrets::delete(&account);
+    let _ = secrets::delete(os_keyring(), &account);
     // Signed in once, to the keyring only: the instance still has no token.
     let (code, out, err) = authorize_credential(
         dir.path(),
@@ -228,7 +228,160 @@ async fn reauth_expiring_writes_the_new_token_to_the_instance() {
     let cred = creds.iter().find(|c| c["credential"] == "Contoso Graph Reauth").expect("listed");
     assert_eq!(cred["state"], "ok", "the instance has a fresh token: {doc}");
     assert!(cred["expires"].as_str().is_some(), "{doc}");
-    secrets::delete(&account).unwrap();
+    secrets::delete(os_keyring(), &account).unwrap();
+}
+
+/// `calsync status` flags a credential whose token is in the keyring but not on the
+/// instance; the command it prints is the one that puts it there, so a second status is
+/// clean (it used to print an authorize that left the instance without a token).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_command_status_suggests_puts_the_token_on_the_instance() {
+    if !common_keyring_required() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let plan = example("personal-own-alias.toml").replace("Contoso Graph Personal", "Contoso Graph Status");
+    let path = dir.path().join("status.toml");
+    std::fs::write(&path, plan).unwrap();
+    let o = cmd(dir.path()).args(["apply", "--sandbox", "--yes", "--plan"]).arg(&path).output().await.unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let account = Account::RefreshToken { instance: "sandbox".into(), credential: "Contoso Graph Status".into() };
+    let _ = secrets::delete(os_keyring(), &account);
+    let (code, out, err) = authorize_credential(
+        dir.path(),
+        "Contoso Graph Status",
+        Person::SignsInAs("rooms-delegate@contoso.com", "Delegate-Pass-1"),
+    )
+    .await;
+    assert_eq!(code, 0, "{out}{err}");
+    let status = || async {
+        let o = cmd(dir.path()).args(["status", "--sandbox"]).stdin(Stdio::null()).output().await.unwrap();
+        String::from_utf8_lossy(&o.stdout).to_string()
+    };
+    let out = status().await;
+    assert!(
+        out.contains(
+            "  Contoso Graph Status: instance token none; signed in as rooms-delegate@contoso.com; keyring yes"
+        ),
+        "{out}"
+    );
+    let fix = "calsync authorize --credential \"Contoso Graph Status\" --expect-user rooms-delegate@contoso.com --store-on-instance --sandbox";
+    assert!(out.contains(&format!("      -> {fix}")), "{out}");
+    // The printed command, as the admin would run it.
+    let browser = format!("{}/tests/fixtures/browser.sh %s", env!("CARGO_MANIFEST_DIR"));
+    let o = cmd(dir.path())
+        .args(["authorize", "--credential", "Contoso Graph Status", "--expect-user", "rooms-delegate@contoso.com"])
+        .args(["--store-on-instance", "--sandbox"])
+        .env("BROWSER", &browser)
+        .env("SIGN_IN_AS", "rooms-delegate@contoso.com")
+        .env("SIGN_IN_PW", "Delegate-Pass-1")
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    assert!(o.status.success(), "{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    let out = status().await;
+    assert!(out.contains("  Contoso Graph Status: instance token expires 20"), "{out}");
+    assert!(!out.contains("--credential \"Contoso Graph Status\""), "nothing left to do: {out}");
+    secrets::delete(os_keyring(), &account).unwrap();
+}
+
+/// `--timeout 0` is refused with a sentence; a wait of one second is "1 second"; Ctrl-C
+/// during the wait exits 130, as the wizard does on SIGINT (it exited 1, the code of a
+/// wrong account).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_wait_is_at_least_a_second_and_ctrl_c_exits_130() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["authorize", "--sandbox", "--no-browser", "--credential", "Contoso Graph Personal"];
+    let args = [&args[..], &["--expect-user", "rooms-delegate@contoso.com"]].concat();
+    let o = cmd(dir.path()).args(&args).args(["--timeout", "0"]).stdin(Stdio::null()).output().await.unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("give the seconds to wait for the sign-in, at least 1"), "{err}");
+    if !common_keyring_required() {
+        return;
+    }
+    let o = cmd(dir.path())
+        .args(["apply", "--sandbox", "--yes", "--plan", "examples/personal-own-alias.toml"])
+        .output()
+        .await
+        .unwrap();
+    assert!(o.status.success());
+    let o = cmd(dir.path()).args(&args).args(["--timeout", "1"]).stdin(Stdio::null()).output().await.unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("no sign-in arrived within 1 second;"), "{err}");
+    let mut child =
+        cmd(dir.path()).args(&args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
+    while let Ok(Some(line)) = stderr.next_line().await {
+        if line.starts_with("Open this address") {
+            break;
+        }
+    }
+    let pid = child.id().expect("running").to_string();
+    assert!(std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+    let mut rest = String::new();
+    while let Ok(Some(line)) = stderr.next_line().await {
+        rest.push_str(&line);
+        rest.push('\n');
+    }
+    let status = child.wait().await.unwrap();
+    assert_eq!(status.code(), Some(130), "{rest}");
+    assert!(rest.contains("the sign-in was cancelled; nothing was stored"), "{rest}");
+}
+
+/// `reauth --expiring-within` runs each sign-in with authorize's options: here
+/// `--no-browser` (the address is printed) and `--port` (the redirect URI names it). They
+/// used to be refused as unknown arguments; without --expiring-within they are refused
+/// with a sentence, as the wizard does not use them.
+#[tokio::test(flavor = "multi_thread")]
+async fn reauth_expiring_takes_the_sign_in_options_of_authorize() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = cmd(dir.path()).args(["reauth", "--sandbox", "--no-browser"]).stdin(Stdio::null()).output().await.unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("--no-browser serves the headless renewal only: add --expiring-within DURATION"), "{err}");
+    if !common_keyring_required() {
+        return;
+    }
+    let plan = example("personal-own-alias.toml").replace("Contoso Graph Personal", "Contoso Graph Options");
+    let path = dir.path().join("options.toml");
+    std::fs::write(&path, plan).unwrap();
+    let o = cmd(dir.path()).args(["apply", "--sandbox", "--yes", "--plan"]).arg(&path).output().await.unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let account = Account::RefreshToken { instance: "sandbox".into(), credential: "Contoso Graph Options".into() };
+    let _ = secrets::delete(os_keyring(), &account);
+    let delegate = Person::SignsInAs("rooms-delegate@contoso.com", "Delegate-Pass-1");
+    let (code, out, err) = authorize_credential(dir.path(), "Contoso Graph Options", delegate.clone()).await;
+    assert_eq!(code, 0, "{out}{err}");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = cmd(dir.path())
+        .args(["reauth", "--expiring-within", "14d", "--sandbox", "--no-browser", "--timeout", "30"])
+        .args(["--port", &port.to_string()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut url_next = false;
+    let mut address = String::new();
+    while let Ok(Some(line)) = stderr.next_line().await {
+        if url_next {
+            address = line.trim().to_string();
+            tokio::spawn(browse(address.clone(), delegate.clone(), None));
+            break;
+        }
+        url_next = line.starts_with("Open this address");
+    }
+    assert!(address.contains(&format!("localhost%3A{port}")), "the redirect URI names --port {port}: {address}");
+    let mut out = String::new();
+    child.stdout.take().unwrap().read_to_string(&mut out).await.unwrap();
+    let status = child.wait().await.unwrap();
+    assert_eq!(status.code(), Some(0), "{out}");
+    assert!(out.contains("The tokens were written to the instance for \"Contoso Graph Options\""), "{out}");
+    secrets::delete(os_keyring(), &account).unwrap();
 }
 
 /// The instance password is kept per host and user: removing one of two profiles that share
@@ -251,13 +404,13 @@ async fn removing_a_profile_keeps_a_password_another_profile_uses() {
         let o = c.args(["instance", "add", name, "--url", "http://127.0.0.1:9", "--user", &user]).output().await;
         assert!(o.unwrap().status.success());
     }
-    secrets::set(&account, &secrecy::SecretString::from("Shared-Pass-1")).unwrap();
+    secrets::set(os_keyring(), &account, &secrecy::SecretString::from("Shared-Pass-1")).unwrap();
     let mut c = cmd(dir.path());
     in_config(&mut c);
     let o = c.args(["instance", "remove", "sbxro"]).output().await.unwrap();
     let out = String::from_utf8_lossy(&o.stdout).to_string();
     assert!(o.status.success(), "{out}");
-    assert!(secrets::get(&account).unwrap().is_some(), "sbx still signs in with it: {out}");
+    assert!(secrets::get(os_keyring(), &account).unwrap().is_some(), "sbx still signs in with it: {out}");
     assert!(
         out.contains(&format!(
             "the password instance-password:{key}:{user} stays in the OS keyring, as \"sbx\" still signs in with it"
@@ -269,5 +422,5 @@ async fn removing_a_profile_keeps_a_password_another_profile_uses() {
     let o = c.args(["instance", "remove", "sbx"]).output().await.unwrap();
     let out = String::from_utf8_lossy(&o.stdout).to_string();
     assert!(out.contains(&format!("forgot instance-password:{key}:{user}")), "{out}");
-    assert!(secrets::get(&account).unwrap().is_none(), "the last profile took it along");
+    assert!(secrets::get(os_keyring(), &account).unwrap().is_none(), "the last profile took it along");
 }

@@ -292,6 +292,18 @@ async fn reauth_expiring_names_what_it_cannot_sign_in_and_why() {
         out.contains("calsync does not know its mailbox: calsync authorize --credential \"Contoso Graph Personal\" --expect-user EMAIL"),
         "{out}"
     );
+    // status says the same, and the command it prints renews the instance's token.
+    let (code, out) = run(env.cmd().args(["status", "--sandbox"])).await;
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("  Contoso Graph Personal: instance token none; signed in as an unknown account; keyring"),
+        "{out}"
+    );
+    assert!(
+        out.contains("      -> calsync authorize --credential \"Contoso Graph Personal\" --expect-user EMAIL --store-on-instance --sandbox"),
+        "{out}"
+    );
+    assert!(out.starts_with("sandbox  http://127.0.0.1:"), "named once, then its address: {out}");
     let (code, out) = run(env.cmd().args(["status", "--sandbox", "--json"])).await;
     assert_eq!(code, 1, "a credential without a token needs attention: {out}");
     let doc: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
@@ -382,4 +394,20 @@ async fn a_piped_password_is_said_not_to_be_kept() {
     .await;
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("unset CALSYNC_PASSWORD, then run calsync instance login sbx in a terminal"), "{out}");
+}
+
+/// An instance given by address is named once: its address is its name.
+#[tokio::test]
+async fn status_by_address_names_the_instance_once() {
+    let sb = served(sbauth::Policy::default()).await;
+    let env = Env::new();
+    let url = sb.url().trim_end_matches('/').to_string();
+    let (_, out) = run(env
+        .cmd()
+        .args(["status", "--instance", &url, "--user", "admin", "--sign-in", "password"])
+        .env("CALSYNC_PASSWORD", sandbox::seed::ADMIN_PASSWORD))
+    .await;
+    let first = out.lines().next().unwrap_or("");
+    assert_eq!(first.trim_end_matches('/'), url, "it printed {url} twice before:\n{out}");
+    assert!(out.contains("login: ok as admin (password)"), "{out}");
 }

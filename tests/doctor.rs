@@ -597,6 +597,28 @@ fn the_browser_probe_becomes_a_finding() {
     assert_eq!(doctor::browser_finding("x", None, Err("login_required".into())).id, "BROWSER-NO-SESSION");
 }
 
+/// Signs rooms-delegate@contoso.com in through calsync's own flow and keeps the refresh
+/// token for "Contoso Graph Personal" under `key` in the services' secret store; returns it.
+async fn sign_in_the_delegate(sb: &Sandbox, services: &calsync::config::Services, key: &str) -> String {
+    use secrecy::ExposeSecret;
+    let mut req = calsync::oauth::session::SignIn::as_user(
+        sandbox_registry(sb),
+        Some(calsync::sandbox::identity::CLIENT_SECRET.to_string().into()),
+        "rooms-delegate@contoso.com",
+        sb.url(),
+    );
+    req.timeout = std::time::Duration::from_secs(20);
+    let browser = ScriptedBrowser::new(Person::SignsInAs("rooms-delegate@contoso.com", "Delegate-Pass-1"));
+    let o = calsync::oauth::session::sign_in(&req, &browser, None, std::future::pending(), |_| {}).await.unwrap();
+    let token = o.tokens.refresh_token.expect("a refresh token");
+    let account = calsync::secrets::Account::RefreshToken {
+        instance: key.to_string(),
+        credential: "Contoso Graph Personal".into(),
+    };
+    services.secrets.set(&account, &token).await.unwrap();
+    token.expose_secret().to_string()
+}
+
 /// A keyring token that belongs to another account than the one calsync last signed the
 /// credential in as is reported first. The secret store is the in-memory one.
 #[tokio::test(flavor = "multi_thread")]
@@ -607,19 +629,8 @@ async fn a_keyring_token_of_another_account_is_reported_first() {
     let sb = with_plan(Some("personal-own-alias.toml")).await;
     let c = client(&sb);
     // Signed in (through calsync's own flow) as the delegate; the note says someone else.
-    let mut req = calsync::oauth::session::SignIn::as_user(
-        sandbox_registry(&sb),
-        Some(calsync::sandbox::identity::CLIENT_SECRET.to_string().into()),
-        "rooms-delegate@contoso.com",
-        sb.url(),
-    );
-    req.timeout = std::time::Duration::from_secs(20);
-    let browser = ScriptedBrowser::new(Person::SignsInAs("rooms-delegate@contoso.com", "Delegate-Pass-1"));
-    let o = calsync::oauth::session::sign_in(&req, &browser, None, std::future::pending(), |_| {}).await.unwrap();
     let key = format!("doctor-test-{}", std::process::id());
-    let account =
-        calsync::secrets::Account::RefreshToken { instance: key.clone(), credential: "Contoso Graph Personal".into() };
-    services.secrets.set(&account, o.tokens.refresh_token.as_ref().unwrap()).await.unwrap();
+    sign_in_the_delegate(&sb, &services, &key).await;
     calsync::oauth::delegates::remember(state_dir, &key, "Contoso Graph Personal", "strict-rooms@contoso.com");
     let snap = read::read(&c).await.unwrap();
     let opts = doctor::AccountCheck {
@@ -733,4 +744,149 @@ async fn the_mailbox_a_credential_is_meant_for_comes_from_its_provider() {
         Some("strict-rooms@contoso.com"),
         "default alias: the provider without override"
     );
+}
+
+/// Counts the calsync commands a line names, and how many of them carry `flag`.
+fn commands_and_flags(line: &str, flag: &str) -> (usize, usize) {
+    let commands: usize = ["calsync apply", "calsync authorize", "calsync reauth", "calsync doctor"]
+        .iter()
+        .map(|c| line.matches(c).count())
+        .sum();
+    (commands, line.matches(flag).count())
+}
+
+/// `calsync doctor --sandbox` prints fixes a user can copy: every calsync command in them
+/// goes to the sandbox too, in the text and in --json (before, none carried --sandbox).
+#[tokio::test]
+async fn fixes_printed_on_the_sandbox_name_the_sandbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |json: bool| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_calsync"));
+        for var in ["CALSYNC_INSTANCE", "CALSYNC_USER", "CALSYNC_PASSWORD", "BROWSER"] {
+            c.env_remove(var);
+        }
+        c.env("CALSYNC_SANDBOX_STATE", dir.path().join("sandbox.json"))
+            .env("CALSYNC_STATE_DIR", dir.path().join("state"))
+            .env("CALSYNC_KEYRING", "keyutils")
+            .args(["doctor", "--sandbox", "--broken"]);
+        if json {
+            c.arg("--json");
+        }
+        let o = c.output().expect("calsync runs");
+        assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let text = run(false);
+    let fixes: Vec<&str> = text.lines().filter(|l| l.trim_start().starts_with("fix:")).collect();
+    let mut named = 0;
+    for line in &fixes {
+        let (commands, flagged) = commands_and_flags(line, "--sandbox");
+        assert_eq!(commands, flagged, "a command without --sandbox: {line}");
+        // And a sign-in runs as printed: --expect-user is required (TOKEN-EXPIRED lacked it).
+        let (sign_ins, mailboxes) = (line.matches("calsync authorize").count(), line.matches("--expect-user").count());
+        assert_eq!(sign_ins, mailboxes, "a sign-in without its mailbox: {line}");
+        named += commands;
+    }
+    assert!(text.contains("--store-on-instance --sandbox"), "{text}");
+    assert!(text.contains("(calsync doctor --fix --sandbox can)"), "{text}");
+    assert!(named >= 5, "the broken seed's fixes name commands: {text}");
+    let json: serde_json::Value = serde_json::from_str(&run(true)).unwrap();
+    for f in json["findings"].as_array().unwrap() {
+        let fix = f["fix"].as_str().unwrap();
+        let (commands, flagged) = commands_and_flags(fix, "--sandbox");
+        assert_eq!(commands, flagged, "{fix}");
+    }
+}
+
+/// On a real instance the fixes name the instance and user the doctor was given.
+#[tokio::test]
+async fn fixes_name_the_instance_and_user_the_doctor_was_given() {
+    let sb = seeded(seed::Seed::Broken).await;
+    let mut config = calsync::config::Config::isolated(tempfile::tempdir().unwrap().path());
+    config.instance = Some(sb.url().to_string());
+    config.user = Some(seed::ADMIN_USER.to_string());
+    let flags = format!("--instance {} --user {}", sb.url(), seed::ADMIN_USER);
+    let services = calsync::config::Services {
+        secrets: calsync::secret_store::Secrets::new(std::sync::Arc::new(calsync::secret_store::Memory::default())),
+        ..calsync::config::Services::system(config)
+    };
+    let (_, report) = doctor::examine(&services, &client(&sb), "broken", Some(sb.url())).await.unwrap();
+    let mut named = 0;
+    for f in &report.findings {
+        let (commands, flagged) = commands_and_flags(&f.fix, &flags);
+        assert_eq!(commands, flagged, "{}", f.fix);
+        named += commands;
+    }
+    assert!(named > 0, "{:?}", report.findings);
+}
+
+/// A refresh token is Microsoft's to keep, not the signing-in process's: one issued while
+/// one sandbox ran (the wizard's setup, `calsync authorize --sandbox`) is still valid for the
+/// next run on the same state file, as at Microsoft (refresh tokens live 90 days and
+/// are not bound to a process). Before, the sandbox forgot it and the doctor warned
+/// AADSTS70008 (TOKEN-REFRESH-FAILED) right after a setup.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refresh_token_issued_in_an_earlier_run_still_refreshes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (services, _) = common::services(dir.path(), Person::Leaves);
+    let state = dir.path().join("sandbox.json");
+    let start = || sandbox::Options { state: Some(state.clone()), ..Default::default() };
+    let first = Sandbox::start(start()).await.unwrap();
+    let c = client(&first);
+    let p = plan::parse("personal-own-alias.toml", &example("personal-own-alias.toml")).unwrap();
+    let st = plan::read_state(&c, &p).await.unwrap();
+    assert!(!plan::apply::apply(&c, &plan::diff(&p, &st), &st, |_| {}).await.failed());
+    let key = "sandbox".to_string();
+    let refresh_token = sign_in_the_delegate(&first, &services, &key).await;
+    calsync::oauth::delegates::remember(dir.path(), &key, "Contoso Graph Personal", "rooms-delegate@contoso.com");
+    first.stop().await;
+
+    // The next run: a sandbox of its own on the same state file.
+    let next = Sandbox::start(start()).await.unwrap();
+    let c = client(&next);
+    let snap = read::read(&c).await.unwrap();
+    let opts = doctor::AccountCheck {
+        instance_key: key,
+        login_base: Some(next.url().into()),
+        graph_base: Some(next.url().into()),
+        sandbox_secret: true,
+    };
+    let found = doctor::accounts(&services, &c, &snap, &opts).await;
+    assert_eq!(found.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(), ["TOKEN-ACCOUNT"], "{found:?}");
+    assert!(!std::fs::read_to_string(&state).unwrap().contains(&refresh_token), "the state file holds no usable token");
+}
+
+/// The hosts the admin trusts (`CALSYNC_TRUST_HOST`) reach the doctor's account check
+/// through the configuration, not the process environment: with the registry's sign-in
+/// host untrusted the check says it could not look and sends nothing; trusted, it tries to
+/// refresh there.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_account_check_trusts_the_hosts_the_configuration_names() {
+    let sb = with_plan(Some("personal-own-alias.toml")).await;
+    sb.with_store(|s| {
+        for row in s.rows.iter_mut().filter(|r| r.get("sys_class_name").map(String::as_str) == Some("oauth_entity")) {
+            row.insert("auth_url".into(), "https://idp.contoso.test/contoso/oauth2/v2.0/authorize".into());
+            row.insert("token_url".into(), "https://idp.contoso.test/contoso/oauth2/v2.0/token".into());
+        }
+    });
+    let c = client(&sb);
+    let snap = read::read(&c).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (mut services, memory) = common::services(dir.path(), Person::Leaves);
+    let key = "trust-test".to_string();
+    let account =
+        calsync::secrets::Account::RefreshToken { instance: key.clone(), credential: "Contoso Graph Personal".into() };
+    calsync::secret_store::SecretStore::set(memory.as_ref(), &account, &"rt".to_string().into()).unwrap();
+    let opts = doctor::AccountCheck { instance_key: key, login_base: None, graph_base: None, sandbox_secret: true };
+    let ids = |found: &[doctor::Finding]| found.iter().map(|f| f.id.as_str()).collect::<Vec<_>>();
+
+    let found = doctor::accounts(&services, &c, &snap, &opts).await;
+    assert_eq!(ids(&found), ["NOT-CHECKED"], "{found:?}");
+    assert!(found[0].why.contains("--trust-host idp.contoso.test"), "{}", found[0].why);
+
+    let mut config = (*services.config).clone();
+    config.trusted_hosts = vec!["idp.contoso.test".into()];
+    services.config = std::sync::Arc::new(config);
+    let found = doctor::accounts(&services, &c, &snap, &opts).await;
+    assert_eq!(ids(&found), ["TOKEN-REFRESH-FAILED"], "{found:?}");
 }

@@ -2,20 +2,20 @@
 //! next process of the session, and a session keyring that takes keys but cannot give them
 //! back (as a shell without a session keyring of its own has): nothing may be left in it,
 //! and `calsync authorize` must say so before anyone signs in.
-// Real-keyring tests drive keyctl through libc and choose the backend by environment.
+// Real-keyring tests ask libc who the user is.
 #![allow(unsafe_code)]
 
 #[path = "common/keyring.rs"]
 mod keyring;
 
-use calsync::secrets::{self, Account};
+use calsync::secrets::{self, Account, Backend};
 use secrecy::{ExposeSecret, SecretString};
 use std::process::{Command, Output};
 
 #[test]
 fn secrets_round_trip_through_the_kernel_keyring() {
     if keyring::required() {
-        keyring::round_trip("keyutils");
+        keyring::round_trip(Backend::Keyutils);
     }
 }
 
@@ -59,13 +59,11 @@ fn child_account() -> Account {
 #[test]
 #[ignore = "run by the tests above, inside a session keyring they prepared"]
 fn child_set() {
-    // SAFETY: set before any other thread of this process touches the environment.
-    unsafe { std::env::set_var("CALSYNC_KEYRING", "keyutils") };
-    match secrets::set(&child_account(), &SecretString::from("rt-child-value".to_string())) {
+    match secrets::set(Backend::Keyutils, &child_account(), &SecretString::from("rt-child-value".to_string())) {
         Ok(()) => println!("SET: ok"),
         Err(e) => println!("SET: err: {e}"),
     }
-    match secrets::probe() {
+    match secrets::probe(Backend::Keyutils) {
         Ok(()) => println!("PROBE: ok"),
         Err(e) => println!("PROBE: err: {e}"),
     }
@@ -74,14 +72,12 @@ fn child_set() {
 #[test]
 #[ignore = "run by the tests above, inside a session keyring they prepared"]
 fn child_get_and_delete() {
-    // SAFETY: as above.
-    unsafe { std::env::set_var("CALSYNC_KEYRING", "keyutils") };
-    match secrets::get(&child_account()) {
+    match secrets::get(Backend::Keyutils, &child_account()) {
         Ok(Some(v)) => println!("GET: {}", v.expose_secret()),
         Ok(None) => println!("GET: none"),
         Err(e) => println!("GET: err: {e}"),
     }
-    println!("DELETE: {:?}", secrets::delete(&child_account()).map_err(|e| e.to_string()));
+    println!("DELETE: {:?}", secrets::delete(Backend::Keyutils, &child_account()).map_err(|e| e.to_string()));
 }
 
 #[test]

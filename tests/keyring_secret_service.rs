@@ -6,6 +6,6 @@ mod keyring;
 #[test]
 fn secrets_round_trip_through_the_secret_service() {
     if keyring::required() {
-        keyring::round_trip("secret-service");
+        keyring::round_trip(calsync::secrets::Backend::Native);
     }
 }

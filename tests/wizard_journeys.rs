@@ -8,7 +8,8 @@ mod common;
 use calsync::config::Services;
 use calsync::secrets::Account;
 use calsync::wizard::driver::{Env, perform};
-use calsync::wizard::{App, Busy, Effect, Event, Journey, Outcome, Step, TokenState};
+use calsync::wizard::steps::{findings, review};
+use calsync::wizard::{App, Busy, Effect, Event, Journey, Outcome, Screen, Step, TokenState};
 use common::*;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tokio::sync::mpsc;
@@ -59,7 +60,7 @@ impl Run {
     }
 
     fn on(&self, step: Step) {
-        assert_eq!(self.app.step, step, "error: {:?}, notice: {:?}", self.app.error, self.app.notice);
+        assert_eq!(self.app.step(), step, "error: {:?}, notice: {:?}", self.app.error, self.app.notice);
         assert_eq!(self.app.busy, None);
     }
 }
@@ -97,15 +98,16 @@ async fn the_personal_setup_then_get_oauth_token() {
             r.key(KeyCode::Enter).await;
         }
         r.on(Step::Review);
-        assert!(r.app.diff.as_ref().is_some_and(|d| d.has_changes()));
+        assert!(review::reviewed(&r.app).is_some_and(|r| r.diff.has_changes()));
         r.key(KeyCode::Enter).await;
         r.on(Step::Apply);
-        assert_eq!(r.app.applied, Some(Ok(())), "{:?}", r.app.error);
+        assert!(r.app.done.written.is_some(), "{:?}", r.app.error);
         assert_eq!(count(&sb, "sys_alias", "name", "Contoso_Graph_Personal"), 1);
         r.key(KeyCode::Enter).await;
         r.on(Step::Token);
         r.key(KeyCode::Enter).await;
-        let state = &r.app.tokens[0].state;
+        let tokens = r.app.sign_ins();
+        let state = &tokens[0].state;
         let text = match state {
             TokenState::Done { who, .. } => format!("signed in as {who}"),
             TokenState::Failed(e) => e.clone(),
@@ -135,14 +137,15 @@ async fn re_authorize_a_delegated_mailbox() {
     r.on(Step::Instance);
     r.key(KeyCode::Enter).await;
     r.on(Step::Credentials);
-    let row = &r.app.credentials[0];
+    let Screen::Credentials(list) = &r.app.screen else { panic!("not on the list") };
+    let row = &list.rows[0];
     assert_eq!((row.name.as_str(), row.delegated.as_str()), ("Contoso Graph Personal", "rooms-delegate@contoso.com"));
     assert!(!row.in_keyring);
     assert!(row.selected, "a known mailbox without a token is preselected");
     r.key(KeyCode::Enter).await;
     r.on(Step::Token);
     r.key(KeyCode::Enter).await;
-    assert!(matches!(&r.app.tokens[0].state, TokenState::Done { who, .. } if who.contains("rooms-delegate")));
+    assert!(matches!(&r.app.sign_ins()[0].state, TokenState::Done { who, .. } if who.contains("rooms-delegate")));
     assert!(memory.contains(&refresh_token("Contoso Graph Personal")));
     assert_eq!(r.effects, ["Probe", "LoadCredentials", "SignIn"]);
 }
@@ -162,16 +165,16 @@ async fn troubleshoot_and_repair() {
     let mut r = Run::new(services, &sb, Journey::Troubleshoot);
     r.key(KeyCode::Enter).await;
     r.on(Step::Findings);
-    let before = r.app.report.as_ref().unwrap().findings.len();
-    assert!(r.app.report.as_ref().unwrap().findings.iter().any(|f| f.fixable));
+    let before = findings::report(&r.app).unwrap().findings.len();
+    assert!(findings::report(&r.app).unwrap().findings.iter().any(|f| f.fixable));
     r.key(KeyCode::Char('f')).await;
     r.on(Step::Review);
     r.key(KeyCode::Enter).await;
     r.on(Step::Apply);
-    assert_eq!(r.app.applied, Some(Ok(())), "{:?}", r.app.error);
+    assert!(r.app.done.written.is_some(), "{:?}", r.app.error);
     r.key(KeyCode::Enter).await;
     r.on(Step::Findings);
-    let after = r.app.report.as_ref().unwrap().findings.len();
+    let after = findings::report(&r.app).unwrap().findings.len();
     assert!(after < before, "{before} findings before the repairs, {after} after");
     assert_eq!(r.effects, ["Probe", "Doctor", "Apply", "Doctor"]);
 }
@@ -192,7 +195,7 @@ async fn troubleshoot_signs_in_for_a_missing_token() {
     r.key(KeyCode::Enter).await;
     r.on(Step::Findings);
     let missing = |r: &Run| {
-        r.app.report.as_ref().unwrap().findings.iter().position(|f| {
+        findings::report(&r.app).unwrap().findings.iter().position(|f| {
             f.id == calsync::doctor::Check::TokenMissing && f.title.contains("\"Contoso Graph Personal\"")
         })
     };
@@ -200,16 +203,16 @@ async fn troubleshoot_signs_in_for_a_missing_token() {
     assert!(calsync::wizard::steps::keys_help(&r.app).contains("t sign in"));
     r.key(KeyCode::Char('t')).await;
     r.on(Step::Token);
-    assert_eq!(r.app.tokens[0].user, "rooms-delegate@contoso.com", "the provider's delegated user");
+    assert_eq!(r.app.sign_ins()[0].user, "rooms-delegate@contoso.com", "the provider's delegated user");
     r.key(KeyCode::Enter).await;
-    assert!(matches!(&r.app.tokens[0].state, TokenState::Done { who, .. } if who.contains("rooms-delegate")));
+    assert!(matches!(&r.app.sign_ins()[0].state, TokenState::Done { who, .. } if who.contains("rooms-delegate")));
     assert!(memory.contains(&refresh_token("Contoso Graph Personal")));
     r.key(KeyCode::Enter).await;
     r.on(Step::Handover);
     assert!(
-        matches!(&r.app.handovers[..], [(c, calsync::wizard::HandoverState::Done(links))] if c == "Contoso Graph Personal" && !links.is_empty()),
+        matches!(&r.app.done.handovers[..], [(c, calsync::wizard::HandoverState::Done(links))] if c == "Contoso Graph Personal" && !links.is_empty()),
         "{:?}",
-        r.app.handovers
+        r.app.done.handovers
     );
     r.key(KeyCode::Enter).await;
     r.on(Step::Findings);
@@ -261,7 +264,7 @@ async fn sign_in_warnings_are_shown() {
     r.key(KeyCode::Enter).await;
     r.on(Step::Token);
     r.key(KeyCode::Enter).await;
-    let warnings = match &r.app.tokens[0].state {
+    let warnings = match &r.app.sign_ins()[0].state {
         TokenState::Done { warnings, .. } => warnings.clone(),
         other => panic!("{other:?}"),
     };
@@ -304,7 +307,7 @@ async fn esc_while_signing_in_stops_it() {
     while let Ok(ev) = r.rx.try_recv() {
         r.app.handle(ev);
     }
-    assert!(matches!(&r.app.tokens[0].state, TokenState::Failed(m) if m.contains("cancelled")));
+    assert!(matches!(&r.app.sign_ins()[0].state, TokenState::Failed(m) if m.contains("cancelled")));
     assert!(!memory.contains(&refresh_token("Contoso Graph Personal")));
 }
 
@@ -338,7 +341,8 @@ async fn a_client_secret_found_nowhere_is_typed_and_kept() {
         r.env.sandbox_url = None;
         r.key(KeyCode::Enter).await;
         r.on(Step::Credentials);
-        if !r.app.credentials[0].selected {
+        let Screen::Credentials(list) = &r.app.screen else { panic!("not on the list") };
+        if !list.rows[0].selected {
             // Signed in by the first run, so not preselected.
             r.key(KeyCode::Char(' ')).await;
         }
@@ -347,9 +351,9 @@ async fn a_client_secret_found_nowhere_is_typed_and_kept() {
         r.key(KeyCode::Enter).await;
         if run == "typed" {
             assert!(
-                matches!(&r.app.tokens[0].state, TokenState::NeedsSecret { client_id, .. } if client_id == calsync::sandbox::seed::CLIENT_ID),
+                matches!(&r.app.sign_ins()[0].state, TokenState::NeedsSecret { client_id, .. } if client_id == calsync::sandbox::seed::CLIENT_ID),
                 "{:?}",
-                r.app.tokens[0].state
+                r.app.sign_ins()[0].state
             );
             let screen = render(&r.app);
             assert!(screen.contains("Azure portal") && screen.contains(calsync::sandbox::seed::CLIENT_ID), "{screen}");
@@ -357,18 +361,18 @@ async fn a_client_secret_found_nowhere_is_typed_and_kept() {
             r.typed(calsync::sandbox::identity::CLIENT_SECRET_ID).await;
             r.key(KeyCode::Enter).await;
             assert!(
-                matches!(&r.app.tokens[0].state, TokenState::NeedsSecret { refused: Some(why), .. } if why.contains("7000215")),
+                matches!(&r.app.sign_ins()[0].state, TokenState::NeedsSecret { refused: Some(why), .. } if why.contains("7000215")),
                 "{:?}",
-                r.app.tokens[0].state
+                r.app.sign_ins()[0].state
             );
             r.typed(calsync::sandbox::identity::CLIENT_SECRET).await;
             r.key(KeyCode::Enter).await;
             assert!(!render(&r.app).contains(calsync::sandbox::identity::CLIENT_SECRET));
         }
         assert!(
-            matches!(&r.app.tokens[0].state, TokenState::Done { who, .. } if who.contains("rooms-delegate")),
+            matches!(&r.app.sign_ins()[0].state, TokenState::Done { who, .. } if who.contains("rooms-delegate")),
             "{run}: {:?}",
-            r.app.tokens[0].state
+            r.app.sign_ins()[0].state
         );
         assert!(memory.contains(&Account::RefreshToken {
             instance: instance.clone(),
@@ -416,14 +420,14 @@ async fn a_refused_client_secret_in_the_keyring_is_replaced() {
     r.on(Step::Token);
     r.key(KeyCode::Enter).await;
     assert!(
-        matches!(&r.app.tokens[0].state, TokenState::NeedsSecret { refused: Some(why), .. } if why.contains("7000215")),
+        matches!(&r.app.sign_ins()[0].state, TokenState::NeedsSecret { refused: Some(why), .. } if why.contains("7000215")),
         "{:?}",
-        r.app.tokens[0].state
+        r.app.sign_ins()[0].state
     );
     assert!(render(&r.app).contains("in place of the old"));
     r.typed(calsync::sandbox::identity::CLIENT_SECRET).await;
     r.key(KeyCode::Enter).await;
-    assert!(matches!(&r.app.tokens[0].state, TokenState::Done { .. }), "{:?}", r.app.tokens[0].state);
+    assert!(matches!(&r.app.sign_ins()[0].state, TokenState::Done { .. }), "{:?}", r.app.sign_ins()[0].state);
     r.key(KeyCode::Char('k')).await;
     let kept = services.secrets.get(&account).await.unwrap().unwrap();
     assert_eq!(kept.expose_secret(), calsync::sandbox::identity::CLIENT_SECRET, "{:?}", r.app.notice);

@@ -6,7 +6,7 @@ mod common;
 use calsync::oauth::session::Notice;
 use calsync::plan;
 use calsync::wizard::driver::probe;
-use calsync::wizard::{App, ApplyLine, Event, ModeChoice, Step, view};
+use calsync::wizard::{App, ApplyLine, Event, Findings, Found, ModeChoice, Review, Reviewed, Screen, Step, view};
 use common::*;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -62,7 +62,7 @@ async fn every_setup_screen() {
     let g = app.generation + 1;
     app.generation = g;
     app.handle(found(&c, g, info));
-    assert_eq!(app.step, Step::Checks);
+    assert_eq!(app.step(), Step::Checks);
     snap(&app, "03_checks");
     key(&mut app, KeyCode::Enter);
     snap(&app, "04_profile");
@@ -81,7 +81,7 @@ async fn every_setup_screen() {
     key(&mut app, KeyCode::Enter);
     snap(&app, "07b_provider");
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.step, Step::Rooms);
+    assert_eq!(app.step(), Step::Rooms);
     let rooms = calsync::wizard::rooms_io::load_rooms(&c).await.unwrap();
     let g = app.generation;
     app.handle(Event::Rooms(g, Ok(rooms)));
@@ -103,7 +103,7 @@ async fn every_setup_screen() {
     key(&mut app, KeyCode::Enter);
     snap(&app, "08_integration");
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.step, Step::Review);
+    assert_eq!(app.step(), Step::Review);
     let p = app.draft.to_plan(app.info.as_ref()).unwrap();
     let st = plan::read_state(&c, &p).await.unwrap();
     let d = plan::diff(&p, &st);
@@ -143,7 +143,7 @@ async fn every_setup_screen() {
     };
     app.handle(Event::SignedIn(app.generation, Ok(calsync::wizard::SignedIn { who, warnings: vec![] })));
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.step, Step::Handover);
+    assert_eq!(app.step(), Step::Handover);
     let g = app.generation;
     app.handle(Event::HandedOver(
         g,
@@ -157,7 +157,7 @@ async fn every_setup_screen() {
     key(&mut app, KeyCode::Enter);
     let g = app.generation;
     app.handle(Event::RoomsChecked(g, Ok((2, vec![]))));
-    assert_eq!(app.step, Step::Summary);
+    assert_eq!(app.step(), Step::Summary);
     snap(&app, "12_summary");
 }
 
@@ -170,7 +170,7 @@ fn overlays_and_a_small_terminal() {
     snap(&app, "help");
     key(&mut app, KeyCode::Esc);
     app.draft.choice = ModeChoice::Strict;
-    app.step = Step::Instance;
+    app.screen = Screen::new(Step::Instance);
     app.error = Some(calsync::wizard::ErrorPanel {
         title: "The instance could not be used".into(),
         message: "https://dev123.service-now.com is a hibernating developer instance: it answered with the \"Your instance is hibernating\" page. Wake it by signing in at developer.servicenow.com, wait until it is up, then run again".into(),
@@ -227,7 +227,8 @@ async fn the_findings_screen() {
     app.start(calsync::wizard::Journey::Troubleshoot);
     app.info = Some(probe(&c).await.unwrap());
     app.go(Step::Findings);
-    app.report = Some(report);
+    let snapshot = calsync::doctor::read::Snapshot::default();
+    app.screen = Screen::Findings(Findings { found: Some(Box::new(Found { snapshot, report })), probe_url: None });
     snap(&app, "14_findings");
     key(&mut app, KeyCode::Down);
     snap(&app, "14_findings_second");
@@ -243,14 +244,14 @@ fn error_messages_wrap_so_what_to_type_instead_shows() {
     let mut app = App::new(false);
     app.color = false;
     app.start(calsync::wizard::Journey::Setup);
-    app.step = Step::Instance;
+    app.screen = Screen::new(Step::Instance);
     app.draft.instance.set("https://dev123.service-now.com/now/nav/ui/classic/params/target/sys_alias_list.do");
     let screen = render(&app, 80, 24);
     assert!(
         words(&screen).contains("use only the instance address, such as https://dev123.service-now.com"),
         "{screen}"
     );
-    app.step = Step::Connection;
+    app.screen = Screen::new(Step::Connection);
     app.draft.choice = ModeChoice::PersonalOwn;
     app.draft.url.set("https://graph.microsoft.com/v1.0");
     let screen = render(&app, 80, 24);
@@ -269,21 +270,21 @@ fn the_alias_preview_shows_only_a_valid_id_and_refusals_keep_their_line_breaks()
     app.color = false;
     app.start(calsync::wizard::Journey::Setup);
     app.draft.choice = ModeChoice::PersonalOwn;
-    app.step = Step::Alias;
+    app.screen = Screen::new(Step::Alias);
     app.draft.alias.set("Contoso Rooms");
     let screen = render(&app, 80, 24);
     assert!(!screen.contains("sn_wsd_rsvsync.Contoso Rooms"), "an invalid ID is previewed:\n{screen}");
     app.draft.alias.set("Contoso_Rooms");
     assert!(render(&app, 80, 24).contains("sn_wsd_rsvsync.Contoso_Rooms"));
 
-    app.step = Step::Token;
-    app.tokens = vec![calsync::wizard::TokenTask {
+    let tasks = vec![calsync::wizard::TokenTask {
         credential: "Contoso Rooms".into(),
         user: "rooms@contoso.com".into(),
         state: calsync::wizard::TokenState::Failed(
             "signed in as it-admin@contoso.com, but this credential expects rooms@contoso.com. Nothing was stored.\nWays out:\n  1. sign the browser out\n  2. use a private window".into(),
         ),
     }];
+    app.screen = Screen::Token(calsync::wizard::Tokens { tasks, paste: None });
     let screen = render(&app, 100, 30);
     let rows: Vec<&str> = screen.lines().collect();
     let at = |text: &str| rows.iter().position(|r| r.contains(text)).unwrap_or_else(|| panic!("{text:?}:\n{screen}"));
@@ -298,12 +299,11 @@ fn the_sign_in_address_is_drawn_outside_the_box_whole() {
     let mut app = App::new(false);
     app.color = false;
     app.start(calsync::wizard::Journey::Reauth);
-    app.step = Step::Token;
     let url = format!(
         "https://login.microsoftonline.com/tid/oauth2/v2.0/authorize?client_id=cid&state={}&login_hint=rooms%40contoso.com&prompt=login",
         "s".repeat(120)
     );
-    app.tokens = vec![calsync::wizard::TokenTask {
+    let tasks = vec![calsync::wizard::TokenTask {
         credential: "Contoso Rooms".into(),
         user: "rooms@contoso.com".into(),
         state: calsync::wizard::TokenState::Waiting {
@@ -311,6 +311,7 @@ fn the_sign_in_address_is_drawn_outside_the_box_whole() {
             start_url: Some("http://localhost:53682/start".into()),
         },
     }];
+    app.screen = Screen::Token(calsync::wizard::Tokens { tasks, paste: None });
     for (w, h) in [(80, 24), (100, 30)] {
         let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
         t.draw(|f| view::draw(&app, f)).unwrap();
@@ -359,8 +360,8 @@ fn the_review_scrolls_to_its_last_wrapped_row_at_80x24() {
     let mut app = App::new(false);
     app.color = false;
     app.start(calsync::wizard::Journey::Setup);
-    app.step = Step::Review;
-    app.diff = Some(a_long_diff());
+    let reviewed = Reviewed { diff: a_long_diff(), state: plan::InstanceState::default() };
+    app.screen = Screen::Review(Review { reviewed: Some(Box::new(reviewed)) });
     let first = render(&app, 80, 24);
     assert!(first.contains("More below"), "{first}");
     assert!(!first.contains("Value: normal -> personal"), "{first}");
@@ -404,10 +405,9 @@ fn a_long_summary() -> App {
     let mut app = App::new(false);
     app.color = false;
     app.start(calsync::wizard::Journey::Setup);
-    app.step = Step::Summary;
-    app.applied = Some(Ok(()));
+    let mut written = vec![];
     let link = |id: &str| format!("https://dev123.service-now.com/{id}.do?sys_id=0123456789abcdef0123456789abcdef");
-    app.room_check = Some(Ok((
+    let room_check = Some(Ok((
         2,
         vec![
             a_finding(
@@ -430,13 +430,15 @@ fn a_long_summary() -> App {
             ),
         ],
     )));
+    app.screen = Screen::Summary(calsync::wizard::Summary { room_check });
     for what in ["alias", "credential", "connection", "provider", "property", "room Everest", "room Kilimanjaro"] {
-        app.apply_lines.push(ApplyLine {
+        written.push(ApplyLine {
             ok: true,
             text: format!("created {what} Contoso Graph Personal"),
             link: Some(link("sys_alias")),
         });
     }
+    app.done.written = Some(written);
     app
 }
 
@@ -479,17 +481,17 @@ fn when_every_sign_in_is_done_the_token_step_says_where_enter_goes() {
     app.color = false;
     app.start(calsync::wizard::Journey::Setup);
     app.draft.choice = ModeChoice::PersonalOwn;
-    app.step = Step::Token;
-    app.tokens = vec![calsync::wizard::TokenTask {
+    let tasks = vec![calsync::wizard::TokenTask {
         credential: "Contoso Graph Personal".into(),
         user: "rooms-delegate@contoso.com".into(),
         state: calsync::wizard::TokenState::Skipped,
     }];
+    app.screen = Screen::Token(calsync::wizard::Tokens { tasks, paste: None });
     let screen = words(&render(&app, 80, 24));
     assert!(screen.contains("Enter writes the tokens to the instance (Token on the instance)"), "{screen}");
     assert!(!screen.contains("Enter shows the summary"), "{screen}");
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.step, Step::Handover);
+    assert_eq!(app.step(), Step::Handover);
 }
 
 /// Troubleshoot's `f` on the broken sandbox: every repair can be scrolled into view at 80x24.
@@ -509,11 +511,10 @@ async fn the_troubleshoot_repairs_scroll_to_the_last_at_80x24() {
     app.start(calsync::wizard::Journey::Troubleshoot);
     app.info = Some(probe(&c).await.unwrap());
     app.go(Step::Findings);
-    app.snapshot = Some(snapshot);
-    app.report = Some(report);
+    app.screen = Screen::Findings(Findings { found: Some(Box::new(Found { snapshot, report })), probe_url: None });
     key(&mut app, KeyCode::Char('f'));
-    assert_eq!(app.step, Step::Review);
-    let d = app.diff.clone().expect("the repairs as a diff");
+    assert_eq!(app.step(), Step::Review);
+    let d = calsync::wizard::steps::review::reviewed(&app).expect("the repairs as a diff").diff.clone();
     let last = d.items.iter().rfind(|i| i.action == plan::Action::Update).expect("an update").clone();
     let field = last.fields.last().expect("a changed field");
     let want = format!("{}: ", field.field);
@@ -538,12 +539,12 @@ async fn the_client_secret_prompt() {
     info.url = "https://dev123.service-now.com".into();
     app.generation = 1;
     app.handle(found(&c, 1, info));
-    app.go(Step::Token);
-    app.tokens = vec![calsync::wizard::TokenTask {
+    let tasks = vec![calsync::wizard::TokenTask {
         credential: "Contoso Graph Personal".into(),
         user: "rooms-delegate@contoso.com".into(),
         state: calsync::wizard::TokenState::Pending,
     }];
+    app.enter(Screen::Token(calsync::wizard::Tokens { tasks, paste: None }));
     key(&mut app, KeyCode::Enter);
     let g = app.generation;
     app.handle(Event::SignedIn(

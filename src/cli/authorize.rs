@@ -23,27 +23,55 @@ pub struct AuthorizeArgs {
     /// The delegated mailbox that must sign in
     #[arg(long, required_unless_present = "probe", value_name = "MAILBOX", value_parser = mailbox)]
     pub expect_user: Option<String>,
+    /// Only tell which Microsoft account the browser would use silently
+    #[arg(long)]
+    pub probe: bool,
+    /// Also write the tokens where the instance keeps them for this credential
+    #[arg(long)]
+    pub store_on_instance: bool,
+    #[command(flatten)]
+    pub sign_in: SignInOptions,
+}
+
+/// How the Microsoft sign-in is run: by `authorize`, and by `reauth --expiring-within`
+/// for each credential it renews.
+#[derive(Debug, Clone, Args)]
+pub struct SignInOptions {
     /// Print the sign-in address instead of opening a browser
     #[arg(long)]
     pub no_browser: bool,
     /// Listen on this port (for SSH forwarding); a free one by default
     #[arg(long, default_value_t = 0)]
     pub port: u16,
-    /// Only tell which Microsoft account the browser would use silently
-    #[arg(long)]
-    pub probe: bool,
     /// The redirect URI is registered under "Mobile and desktop applications": send no secret
     #[arg(long)]
     pub public_client: bool,
-    /// Also write the tokens where the instance keeps them for this credential
-    #[arg(long)]
-    pub store_on_instance: bool,
     /// Give up after this many seconds
-    #[arg(long, default_value_t = 300)]
+    #[arg(long, default_value_t = 300, value_parser = seconds)]
     pub timeout: u64,
     /// Send the sign-in to this host although it is not Microsoft's (https only; repeatable)
     #[arg(long = "trust-host", value_name = "HOST", env = "CALSYNC_TRUST_HOST", value_delimiter = ',')]
     pub trust_host: Vec<String>,
+}
+
+impl SignInOptions {
+    /// The options a flag changed, by flag name (`--trust-host` only when it did not come
+    /// from CALSYNC_TRUST_HOST, which the wizard reads as well).
+    pub fn given(&self) -> Vec<&'static str> {
+        let mut out = vec![];
+        for (on, flag) in [
+            (self.no_browser, "--no-browser"),
+            (self.port != 0, "--port"),
+            (self.public_client, "--public-client"),
+            (self.timeout != 300, "--timeout"),
+            (!self.trust_host.is_empty() && std::env::var_os("CALSYNC_TRUST_HOST").is_none(), "--trust-host"),
+        ] {
+            if on {
+                out.push(flag);
+            }
+        }
+        out
+    }
 }
 
 /// Checks an `--expect-user` value: a mailbox address, as the id_token names it.
@@ -61,6 +89,17 @@ pub fn mailbox(value: &str) -> Result<String, String> {
             "\"{}\" is not a mailbox address; give the delegated user's full address, such as rooms-delegate@contoso.com",
             crate::sanitize::line(v)
         ))
+    }
+}
+
+/// Checks a `--timeout` value: whole seconds, at least one.
+fn seconds(value: &str) -> Result<u64, String> {
+    match value.trim().parse::<u64>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!(
+            "\"{}\" is not a wait calsync can keep: give the seconds to wait for the sign-in, at least 1 (300 by default)",
+            crate::sanitize::line(value)
+        )),
     }
 }
 
@@ -92,7 +131,7 @@ async fn secret(
     instance_key: &str,
     client_id: &str,
 ) -> Result<(Option<SecretString>, Option<Account>), Failure> {
-    if args.public_client {
+    if args.sign_in.public_client {
         return Ok((None, None));
     }
     match target::stored_secret(services, sandbox, instance_key, client_id).await {
@@ -157,18 +196,9 @@ pub async fn run(services: &Services, args: AuthorizeArgs) -> u8 {
 async fn run_inner(services: &Services, args: AuthorizeArgs) -> Result<u8, Failure> {
     let conn = connect::connect(services).await.map_err(|r| Failure(r.code, r.message))?;
     let sandbox_url = conn.sandbox.as_ref().map(|s| s.url().to_string());
-    let ends = services.endpoints(sandbox_url.as_deref());
-    let mut trusted: Vec<String> = args.trust_host.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
-    trusted.extend(crate::oauth::trust::trusted_from_env());
-    let t = target::for_credential_trusting(
-        &conn.client,
-        &args.credential,
-        ends.login.as_deref(),
-        ends.graph.as_deref(),
-        &trusted,
-    )
-    .await
-    .map_err(|e| {
+    let mut ends = services.endpoints(sandbox_url.as_deref());
+    ends.trusted.extend(args.sign_in.trust_host.iter().map(|h| h.trim().to_ascii_lowercase()));
+    let t = target::for_credential(&conn.client, &args.credential, &ends).await.map_err(|e| {
         let code = if e.is_usage_problem() {
             exit::USAGE
         } else if e.is_access_problem() {
@@ -196,15 +226,15 @@ async fn run_inner(services: &Services, args: AuthorizeArgs) -> Result<u8, Failu
     let (secret, typed_secret) =
         secret(services, &args, conn.sandbox.is_some(), &instance_key, &t.registry.client_id).await?;
     let browser: std::sync::Arc<dyn Browser> =
-        if args.no_browser { std::sync::Arc::new(NoBrowser) } else { services.browser.clone() };
+        if args.sign_in.no_browser { std::sync::Arc::new(NoBrowser) } else { services.browser.clone() };
     let mut req = if args.probe {
         SignIn::probe(t.registry.clone(), secret, &t.graph_root)
     } else {
         let user = args.expect_user.clone().unwrap_or_default();
         SignIn::as_user(t.registry.clone(), secret, &user, &t.graph_root)
     };
-    req.port = args.port;
-    req.timeout = Duration::from_secs(args.timeout.max(1));
+    req.port = args.sign_in.port;
+    req.timeout = Duration::from_secs(args.sign_in.timeout);
     req.clock = services.clock.clone();
     let heading = if args.probe {
         "Probing which Microsoft account your browser would use silently (nothing will be stored).".to_string()
@@ -237,6 +267,8 @@ async fn run_inner(services: &Services, args: AuthorizeArgs) -> Result<u8, Failu
         Err(e) => {
             let code = match e {
                 AuthorizeError::SignIn(AuthError::Listen(_) | AuthError::Setup(_)) => exit::USAGE,
+                // Ctrl-C is the one way to cancel here: the code says so, as the wizard's does.
+                AuthorizeError::SignIn(AuthError::Cancelled) => exit::SIGINT,
                 _ => exit::FAILED,
             };
             if let AuthorizeError::NotKept { who, .. } = &e {
@@ -328,6 +360,10 @@ fn report_probe(result: Result<session::Outcome, AuthError>, expected: Option<&s
                 "Your browser has a Microsoft session, but Microsoft needs an interaction (consent or MFA) before it signs in; it will show who signs in.{logout}"
             );
             exit::OK
+        }
+        Err(AuthError::Cancelled) => {
+            eprintln!("calsync: {}", AuthError::Cancelled);
+            exit::SIGINT
         }
         Err(e) => {
             eprintln!("calsync: the probe failed: {}", crate::sanitize::text(&e.to_string()));

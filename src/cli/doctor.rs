@@ -26,6 +26,8 @@ pub async fn run(services: &Services, flags: Flags) -> u8 {
         }
     };
     let sandbox_url = conn.sandbox.as_ref().map(|s| s.url().to_string());
+    // The commands the report names go where this run went.
+    let calsync = doctor::Calsync::of(&services.config);
     let (snapshot, mut report) =
         match doctor::examine(services, &conn.client, &conn.instance_key, sandbox_url.as_deref()).await {
             Ok(x) => x,
@@ -65,7 +67,7 @@ pub async fn run(services: &Services, flags: Flags) -> u8 {
         return if report.healthy { exit::OK } else { exit::FAILED };
     }
     if !flags.json {
-        println!("{}", doctor::render::text(&report));
+        println!("{}", doctor::render::text(&report, &calsync));
     }
     if !flags.fix {
         return if report.healthy { exit::OK } else { exit::FAILED };
@@ -98,7 +100,7 @@ pub async fn run(services: &Services, flags: Flags) -> u8 {
     // Look again, so the exit code and the report say how things stand now.
     match doctor::examine(services, &conn.client, &conn.instance_key, sandbox_url.as_deref()).await {
         Ok((_, after)) => {
-            println!("\nAfter the repairs:\n{}", doctor::render::text(&after));
+            println!("\nAfter the repairs:\n{}", doctor::render::text(&after, &calsync));
             if flags.json {
                 println!("{}", serde_json::to_string_pretty(&after).unwrap_or_default());
             }

@@ -80,6 +80,8 @@ pub enum Command {
         /// the new tokens are written to the instance
         #[arg(long, value_name = "DURATION")]
         expiring_within: Option<String>,
+        #[command(flatten, next_help_heading = "Sign-in (with --expiring-within)")]
+        sign_in: authorize::SignInOptions,
     },
     /// Troubleshoot in the wizard (the doctor's findings, fixes one key away)
     Troubleshoot,
@@ -179,7 +181,18 @@ pub async fn run(cli: Cli) -> u8 {
     config.sandbox_sso = cli.sso;
     let services = crate::config::Services::system(config);
     match cli.command {
-        Some(Command::Reauth { expiring_within: Some(ref w) }) => status::reauth_expiring(&services, w).await,
+        Some(Command::Reauth { expiring_within: Some(ref w), ref sign_in }) => {
+            status::reauth_expiring(&services, w, sign_in).await
+        }
+        Some(Command::Reauth { expiring_within: None, ref sign_in }) if !sign_in.given().is_empty() => {
+            let given = sign_in.given();
+            let (verb, them) = if given.len() == 1 { ("serves", "it") } else { ("serve", "them") };
+            eprintln!(
+                "calsync: {} {verb} the headless renewal only: add --expiring-within DURATION (14d, 36h), or leave {them} out for the wizard",
+                given.join(", ")
+            );
+            exit::USAGE
+        }
         None | Some(Command::Setup | Command::Reauth { .. } | Command::Troubleshoot) => {
             if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
                 eprintln!(

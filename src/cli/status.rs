@@ -45,6 +45,9 @@ pub struct InstanceStatus {
     pub credentials: Vec<CredentialStatus>,
     #[serde(skip)]
     pub unreachable: bool,
+    /// How a command names this instance: `--sandbox`, or `--instance NAME`.
+    #[serde(skip)]
+    pub target: String,
 }
 
 impl InstanceStatus {
@@ -132,6 +135,7 @@ async fn one(name: &str, services: &Services, read_only: bool, client_id: Option
         error: None,
         credentials: vec![],
         unreachable: false,
+        target: if t.sandbox { "--sandbox".into() } else { format!("--instance {name}") },
     };
     if !t.sandbox
         && let Ok(plan) = super::login::plan(t)
@@ -166,15 +170,51 @@ async fn one(name: &str, services: &Services, read_only: bool, client_id: Option
     s
 }
 
-fn print(s: &InstanceStatus) {
+/// The instance's heading: its name, and its address when the name is not the address.
+fn heading(s: &InstanceStatus) -> String {
     let url = s.url.as_deref().unwrap_or("?");
+    if s.name.trim_end_matches('/') == url.trim_end_matches('/') {
+        url.to_string()
+    } else {
+        format!("{}  {url}", s.name)
+    }
+}
+
+/// One delegated credential: its instance token first (what the state is about), the
+/// mailbox it was signed in as, the keyring; and, when the instance token is due, the
+/// command that signs it in again and writes the new token to the instance.
+fn credential_lines(s: &InstanceStatus, c: &CredentialStatus) -> Vec<String> {
+    let token = match (c.state, c.expires.as_deref()) {
+        ("expired", Some(e)) => format!("expired {e} UTC"),
+        ("expiring", Some(e)) => format!("expires {e} UTC, within {} days", SOON_SECS / 86_400),
+        (_, Some(e)) => format!("expires {e} UTC"),
+        (_, None) => "none".into(),
+    };
+    let mut lines = vec![format!(
+        "  {}: instance token {token}; signed in as {}; keyring {}",
+        c.credential,
+        c.account.as_deref().unwrap_or("an unknown account"),
+        if c.in_keyring { "yes" } else { "no" },
+    )];
+    if c.state != "ok" {
+        lines.push(format!(
+            "      -> calsync authorize --credential \"{}\" --expect-user {} --store-on-instance {}",
+            c.credential,
+            c.account.as_deref().unwrap_or("EMAIL"),
+            s.target
+        ));
+    }
+    lines
+}
+
+fn print(s: &InstanceStatus) {
     if !s.login_ok {
-        println!("{}  {url}\n  login: FAILED: {}", s.name, s.error.as_deref().unwrap_or("unknown"));
+        println!("{}\n  login: FAILED: {}", heading(s), s.error.as_deref().unwrap_or("unknown"));
         return;
     }
     println!(
-        "{}  {url}{}\n  login: ok as {} ({}){}",
-        s.name,
+        "{}{}\n  login: ok as {} ({}){}",
+        heading(s),
         if s.read_only { "  (read-only)" } else { "" },
         s.user.as_deref().unwrap_or("?"),
         s.sign_in,
@@ -184,22 +224,9 @@ fn print(s: &InstanceStatus) {
         println!("  no delegated credentials (authorization-code profiles) on this instance");
     }
     for c in &s.credentials {
-        let fix = match c.state {
-            "ok" => String::new(),
-            _ => format!(
-                "  -> calsync authorize --credential \"{}\" --expect-user {}",
-                c.credential,
-                c.account.as_deref().unwrap_or("EMAIL")
-            ),
-        };
-        println!(
-            "  {}: {} as {}; keyring {}; instance token {}{fix}",
-            c.credential,
-            c.state,
-            c.account.as_deref().unwrap_or("an unknown account"),
-            if c.in_keyring { "yes" } else { "no" },
-            c.expires.as_deref().map(|e| format!("expires {e} UTC")).unwrap_or_else(|| "none".into()),
-        );
+        for line in credential_lines(s, c) {
+            println!("{line}");
+        }
     }
     if let Some(e) = &s.error {
         println!("  could not read the credentials: {e}");
@@ -259,7 +286,7 @@ pub async fn run(services: &Services, json: bool) -> u8 {
 /// `calsync reauth --expiring-within 14d`: signs in again each credential whose instance
 /// token is missing, expired or expires within the window, and writes the new tokens to the
 /// instance: the instance's token is the one that was due.
-pub async fn reauth_expiring(services: &Services, window: &str) -> u8 {
+pub async fn reauth_expiring(services: &Services, window: &str, options: &super::authorize::SignInOptions) -> u8 {
     let target = &*services.config;
     let Some(within) = parse_window(window) else {
         eprintln!("calsync: \"{window}\" is not a duration: write it as 14d, 36h or 2w");
@@ -297,19 +324,21 @@ pub async fn reauth_expiring(services: &Services, window: &str) -> u8 {
             code = exit::FAILED;
             continue;
         };
+        let mut sign_in = options.clone();
+        sign_in.no_browser |= target.no_browser;
         let args = super::authorize::AuthorizeArgs {
             credential: c.credential.clone(),
             expect_user: Some(user.clone()),
-            no_browser: target.no_browser,
-            port: 0,
             probe: false,
-            public_client: false,
             // The credential was picked for its instance token, so that is the one renewed.
             store_on_instance: true,
-            timeout: 300,
-            trust_host: vec![],
+            sign_in,
         };
         let r = super::authorize::run(services, args).await;
+        if r == exit::SIGINT {
+            // Ctrl-C stops the renewal, not only this credential's sign-in.
+            return r;
+        }
         if r != exit::OK {
             code = r;
         }

@@ -1,9 +1,10 @@
 //! Every check the doctor runs, as one enum: its stable id (what `--json`, the README's
 //! scan table and the tests name) and the sentence saying why the finding breaks
-//! synchronization. Titles and fixes carry the record's own values and are written where
-//! the check finds them (`checks/*.rs`); the reasons are all here, in one catalogue.
+//! synchronization. Titles and fixes carry the record's own values, so they are functions
+//! with parameters, in `catalogue`; the reasons are all here.
 //!
-//! To add a check: one line in the table below, then the check in its area's file.
+//! To add a check: one line in the table below, its title and fix in `catalogue`, then the
+//! check in its area's file.
 
 use serde::{Serialize, Serializer};
 

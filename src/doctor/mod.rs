@@ -3,6 +3,7 @@
 //! fix. Wrong-account sign-ins come first. Safe fixes become a diff for the same apply
 //! engine as `calsync apply`.
 
+pub mod catalogue;
 pub mod checks;
 pub mod fix;
 pub mod ids;
@@ -10,6 +11,7 @@ pub mod read;
 pub mod render;
 pub mod rooms;
 
+pub use catalogue::Calsync;
 pub use checks::{Evidence, Finding, Severity};
 pub use ids::Check;
 use serde::Serialize;
@@ -45,39 +47,22 @@ pub fn order(findings: &mut [Finding]) {
 /// The browser-account probe as a finding: which Microsoft account would ServiceNow's own
 /// Get OAuth Token use in this browser, compared with the delegated user.
 pub fn browser_finding(credential: &str, expected: Option<&str>, probed: Result<String, String>) -> Finding {
-    let mk = |id: Check, severity, title: String, fix: String| Finding {
-        id,
-        severity,
-        title,
-        evidence: vec![],
-        why: id.why().into(),
-        fix,
-        fixable: false,
-        repair: None,
-    };
+    browser_finding_for(credential, expected, probed, &Calsync::default())
+}
+
+/// The same, with the command in the fix run as `calsync` says.
+pub fn browser_finding_for(
+    credential: &str,
+    expected: Option<&str>,
+    probed: Result<String, String>,
+    calsync: &Calsync,
+) -> Finding {
     match (probed, expected) {
-        (Ok(who), Some(want)) if !who.eq_ignore_ascii_case(want) => mk(
-            Check::BrowserWrongAccount,
-            Severity::Error,
-            format!("your browser is signed in to Microsoft as {who}, not {want}"),
-            format!(
-                "Sign the browser out of Microsoft or use a private window before clicking Get OAuth Token, or let calsync do it: calsync authorize --credential \"{credential}\" --expect-user {want}."
-            ),
-        ),
-        (Ok(who), _) => mk(
-            Check::BrowserAccount,
-            Severity::Info,
-            format!("your browser is signed in to Microsoft as {who}"),
-            "Nothing to do if that is the delegated mailbox.".into(),
-        ),
-        (Err(e), _) => mk(
-            Check::BrowserNoSession,
-            Severity::Info,
-            format!("your browser has no usable Microsoft session ({e})"),
-            expected
-                .map(|w| format!("Sign in as {w} when asked."))
-                .unwrap_or_else(|| "Sign in as the delegated mailbox when asked.".into()),
-        ),
+        (Ok(who), Some(want)) if !who.eq_ignore_ascii_case(want) => {
+            catalogue::browser_wrong_account(credential, &who, want, calsync).finding(Severity::Error, vec![])
+        }
+        (Ok(who), _) => catalogue::browser_account(&who).finding(Severity::Info, vec![]),
+        (Err(e), _) => catalogue::browser_no_session(&e, expected).finding(Severity::Info, vec![]),
     }
 }
 
@@ -122,18 +107,14 @@ pub struct AccountCheck {
     pub sandbox_secret: bool,
 }
 
-/// A check that could not run: an error that says so (the doctor does not call healthy
-/// what it could not look at), never a silent pass.
-fn not_checked(what: String, reason: String, fix: String) -> Finding {
-    Finding {
-        id: Check::NotChecked,
-        severity: Severity::Error,
-        title: format!("not checked: {what}"),
-        evidence: vec![],
-        why: format!("calsync could not look: {reason}. Until it can, this part of the setup is unknown, not healthy."),
-        fix,
-        fixable: false,
-        repair: None,
+impl AccountCheck {
+    /// Where the sign-ins go, with the hosts the configuration trusts.
+    pub fn endpoints(&self, services: &crate::config::Services) -> crate::oauth::target::Endpoints {
+        crate::oauth::target::Endpoints {
+            login: self.login_base.clone(),
+            graph: self.graph_base.clone(),
+            trusted: services.config.trusted_hosts.clone(),
+        }
     }
 }
 
@@ -147,15 +128,13 @@ pub async fn accounts(
 ) -> Vec<Finding> {
     use crate::oauth::{delegates, flow, identity, target};
     use crate::secrets::Account;
+    let calsync = Calsync::of(&services.config);
+    let to = &calsync;
     let mut out = vec![];
     let expected = match delegates::try_load(&services.config.state_dir, &opts.instance_key) {
         Ok(notes) => notes,
         Err(e) => {
-            out.push(not_checked(
-                "which mailbox each credential was last signed in as, so a token of the wrong account cannot be told apart".into(),
-                e.to_string(),
-                "Repair or move the notes file named above, then sign the delegated mailboxes in again with calsync authorize.".into(),
-            ));
+            out.push(catalogue::notes_unread(&e, to).finding(Severity::Error, vec![]));
             std::collections::BTreeMap::default()
         }
     };
@@ -177,22 +156,15 @@ pub async fn accounts(
             && !signed.eq_ignore_ascii_case(&email)
         {
             let id = plain(&p["sys_id"]);
-            out.push(Finding {
-                id: Check::ProviderDelegateMismatch,
-                severity: Severity::Error,
-                title: format!("the calendar provider \"{}\" names {email}, but its credential \"{}\" is signed in as {signed}", plain(&p["name"]), cred.name),
-                evidence: vec![Evidence {
-                    table: facts::PROVIDER_TABLE.into(),
-                    sys_id: id.clone(),
-                    field: s.dictionary.column(&facts::PROVIDER_DELEGATE),
-                    value: email.clone(),
-                    link: format!("{}/{}.do?sys_id={id}", s.instance, facts::PROVIDER_TABLE),
-                }],
-                why: Check::ProviderDelegateMismatch.why().into(),
-                fix: format!("Make them the same mailbox: set Delegated user email to {signed}, or sign {email} in: calsync authorize --credential \"{}\" --expect-user {email}.", cred.name),
-                fixable: false,
-                repair: None,
-            });
+            let evidence = vec![Evidence {
+                table: facts::PROVIDER_TABLE.into(),
+                sys_id: id.clone(),
+                field: s.dictionary.column(&facts::PROVIDER_DELEGATE),
+                value: email.clone(),
+                link: format!("{}/{}.do?sys_id={id}", s.instance, facts::PROVIDER_TABLE),
+            }];
+            let said = catalogue::provider_delegate_mismatch(&plain(&p["name"]), &email, &cred.name, signed, to);
+            out.push(said.finding(Severity::Error, evidence));
         }
     }
     let auth_code: Vec<String> = s
@@ -203,25 +175,18 @@ pub async fn accounts(
         .collect();
     for cred in s.credentials.iter().filter(|c| auth_code.iter().any(|p| p == c.oauth_entity_profile.id())) {
         let account = Account::RefreshToken { instance: opts.instance_key.clone(), credential: cred.name.0.clone() };
-        let what = format!("which account the token of \"{}\" belongs to", cred.name);
         let rt = match services.secrets.get(&account).await {
             Ok(Some(rt)) => rt,
             Ok(None) => continue,
             Err(e) => {
-                out.push(not_checked(
-                    what,
-                    format!("the OS keyring could not be read: {e}"),
-                    "Make the OS keyring reachable as the reason says, then run calsync doctor again.".into(),
-                ));
+                out.push(catalogue::keyring_unread(&cred.name, &e, to).finding(Severity::Error, vec![]));
                 continue;
             }
         };
-        let t = match target::for_credential(client, &cred.name, opts.login_base.as_deref(), opts.graph_base.as_deref())
-            .await
-        {
+        let t = match target::for_credential(client, &cred.name, &opts.endpoints(services)).await {
             Ok(t) => t,
             Err(e) => {
-                out.push(not_checked(what, format!("its app registration could not be read: {e}"), "Fix what the other findings say about this credential's profile and registry, then run calsync doctor again.".into()));
+                out.push(catalogue::registry_unread(&cred.name, &e, to).finding(Severity::Error, vec![]));
                 continue;
             }
         };
@@ -238,11 +203,7 @@ pub async fn accounts(
         let f = match flow::Flow::new(&t.registry, secret.as_ref(), "http://localhost/") {
             Ok(f) => f,
             Err(e) => {
-                out.push(not_checked(
-                    what,
-                    format!("its sign-in could not be set up: {e}"),
-                    "Fix the registry's URLs (see REG-URLS), then run calsync doctor again.".into(),
-                ));
+                out.push(catalogue::sign_in_unset(&cred.name, &e, to).finding(Severity::Error, vec![]));
                 continue;
             }
         };
@@ -253,52 +214,22 @@ pub async fn accounts(
                 .and_then(|i| identity::decode(i).ok())
                 .and_then(|c| c.username().map(str::to_string)),
             Err(e) => {
-                out.push(Finding {
-                    id: Check::TokenRefreshFailed,
-                    severity: Severity::Warning,
-                    title: format!("calsync's token for \"{}\" could not be refreshed ({e})", cred.name),
-                    evidence: vec![ev("keyring", &account.key())],
-                    why: Check::TokenRefreshFailed.why().into(),
-                    fix: format!("Sign in again: calsync reauth, or calsync authorize --credential \"{}\".", cred.name),
-                    fixable: false,
-                    repair: None,
-                });
+                let mailbox = expected.get(&cred.name.0).cloned().or_else(|| provider_mailbox(s, &cred.name));
+                let said = catalogue::token_refresh_failed(&cred.name, &e, mailbox.as_deref(), to);
+                out.push(said.finding(Severity::Warning, vec![ev("keyring", &account.key())]));
                 continue;
             }
         };
         let Some(who) = who else {
-            out.push(not_checked(
-                what,
-                "the refreshed token named no account (no id_token with a user name came back)".into(),
-                "Check that the app registration grants openid and profile, then sign in again with calsync authorize."
-                    .into(),
-            ));
+            out.push(catalogue::token_names_nobody(&cred.name, to).finding(Severity::Error, vec![]));
             continue;
         };
+        let evidence = vec![ev("signed in as", &who)];
         match expected.get(&cred.name.0) {
-            Some(want) if !want.eq_ignore_ascii_case(&who) => out.push(Finding {
-                id: Check::TokenWrongAccount,
-                severity: Severity::Error,
-                title: format!("the token of \"{}\" belongs to {who}, not to {want}", cred.name),
-                evidence: vec![ev("signed in as", &who)],
-                why: Check::TokenWrongAccount.why().into(),
-                fix: format!(
-                    "Sign {want} in again: calsync authorize --credential \"{}\" --expect-user {want}.",
-                    cred.name
-                ),
-                fixable: false,
-                repair: None,
-            }),
-            _ => out.push(Finding {
-                id: Check::TokenAccount,
-                severity: Severity::Info,
-                title: format!("calsync's token for \"{}\" belongs to {who}", cred.name),
-                evidence: vec![ev("signed in as", &who)],
-                why: Check::TokenAccount.why().into(),
-                fix: "Nothing to do if that is the delegated mailbox.".into(),
-                fixable: false,
-                repair: None,
-            }),
+            Some(want) if !want.eq_ignore_ascii_case(&who) => {
+                out.push(catalogue::token_wrong_account(&cred.name, &who, want, to).finding(Severity::Error, evidence))
+            }
+            _ => out.push(catalogue::token_account(&cred.name, &who).finding(Severity::Info, evidence)),
         }
     }
     out
@@ -320,8 +251,7 @@ pub async fn probe_browser(
 ) -> Result<Finding, crate::oauth::target::TargetError> {
     use crate::oauth::session::{self, Notice, SignIn};
     let ends = services.endpoints(sandbox_url);
-    let t =
-        crate::oauth::target::for_credential(client, credential, ends.login.as_deref(), ends.graph.as_deref()).await?;
+    let t = crate::oauth::target::for_credential(client, credential, &ends).await?;
     let (secret, _) =
         crate::oauth::target::stored_secret(services, sandbox_url.is_some(), instance_key, &t.registry.client_id).await;
     let expected = expected
@@ -335,7 +265,7 @@ pub async fn probe_browser(
     })
     .await;
     let probed = r.map(|o| o.verified.who.username).map_err(|e| e.to_string());
-    Ok(browser_finding(credential, expected.as_deref(), probed))
+    Ok(browser_finding_for(credential, expected.as_deref(), probed, &Calsync::of(&services.config)))
 }
 
 /// Reads the instance and runs every check, the keyring account check included.
@@ -355,23 +285,15 @@ pub async fn examine(
         graph_base: ends.graph,
         sandbox_secret: sandbox_url.is_some(),
     };
-    let mut findings = checks::run(&snapshot);
+    let calsync = Calsync::of(&services.config);
+    let mut findings = checks::run_for(&snapshot, &calsync);
     findings.extend(accounts(services, client, &snapshot, &opts).await);
     match room_read {
         Ok(r) => {
-            findings.extend(rooms::check(&snapshot, &r, &crate::clock::now_utc()));
+            findings.extend(rooms::check_for(&snapshot, &r, &crate::clock::now_utc(), &calsync));
             findings.extend(rooms::graph_checks(services, client, &snapshot, &r, &opts).await);
         }
-        Err(e) => findings.push(Finding {
-            id: Check::RoomUnread,
-            severity: Severity::Warning,
-            title: format!("the rooms' configurations could not be read ({e})"),
-            evidence: vec![],
-            why: "The room checks did not run.".into(),
-            fix: "Check that Workplace Calendar Synchronization and the Exchange Online spoke are installed and that the login may read their tables.".into(),
-            fixable: false,
-            repair: None,
-        }),
+        Err(e) => findings.push(catalogue::rooms_unread(&e).finding(Severity::Warning, vec![])),
     }
     let report = report(&snapshot, findings);
     Ok((snapshot, report))

@@ -1,15 +1,16 @@
 //! The doctor's readable report: grouped by severity, worst first, each finding with its
 //! record links, evidence, why it matters and the fix.
 
-use super::{Report, Severity};
+use super::{Calsync, Report, Severity};
 
 /// The report as text; record names and values in it came from the instance, so the
-/// result is sanitized.
-pub fn text(r: &Report) -> String {
-    crate::sanitize::text(&raw_text(r))
+/// result is sanitized. `calsync`: how the commands it names are run.
+pub fn text(r: &Report, calsync: &Calsync) -> String {
+    crate::sanitize::text(&raw_text(r, calsync))
 }
 
-fn raw_text(r: &Report) -> String {
+fn raw_text(r: &Report, calsync: &Calsync) -> String {
+    let fixable = format!(" ({} can)", calsync.cmd("doctor --fix"));
     let mut out = vec![
         format!("Instance  {}", r.instance),
         format!("Mode      {}", r.mode.clone().unwrap_or_else(|| "unknown".into())),
@@ -31,7 +32,7 @@ fn raw_text(r: &Report) -> String {
                 out.push(format!("      {}.{} = {:?}  {}", e.table, e.field, e.value, e.link));
             }
             out.push(format!("      why: {}", f.why));
-            out.push(format!("      fix: {}{}", f.fix, if f.fixable { " (calsync doctor --fix can)" } else { "" }));
+            out.push(format!("      fix: {}{}", f.fix, if f.fixable { fixable.as_str() } else { "" }));
         }
         out.push(String::new());
     }
@@ -61,7 +62,7 @@ mod tests {
             summary: crate::doctor::Counts::default(),
             findings: vec![f],
         };
-        let shown = text(&r);
+        let shown = text(&r, &Calsync::default());
         assert!(!shown.contains(['\u{1b}', '\u{7}']), "{shown:?}");
         assert!(shown.contains("MS\\u{1b}[2J Graph"), "{shown}");
     }

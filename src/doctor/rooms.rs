@@ -8,6 +8,7 @@
 //! troubleshooting pages name come back as findings with their fix. Graph that cannot be
 //! reached is a warning, never a silent pass.
 
+use super::catalogue::{self, Calsync};
 use super::read::Snapshot;
 use super::{AccountCheck, Check, Evidence, Finding, Severity};
 use crate::facts;
@@ -171,7 +172,16 @@ pub fn explain(message: &str, delegate: Option<&str>, room: &str) -> Option<(Che
 
 /// The instance-side checks. `now` is a glide date-time (`YYYY-MM-DD hh:mm:ss`, UTC).
 pub fn check(s: &Snapshot, r: &RoomSnapshot, now: &str) -> Vec<Finding> {
+    check_for(s, r, now, &Calsync::default())
+}
+
+/// The same, with the calsync commands in the fixes run as `calsync` says.
+pub fn check_for(s: &Snapshot, r: &RoomSnapshot, now: &str, calsync: &Calsync) -> Vec<Finding> {
     let mut o = Out { instance: &s.instance, list: vec![] };
+    // Whether the webhook registry has what subscriptions need now (WEBHOOK-* below).
+    let webhook_ready = r.webhook.as_ref().is_some_and(|w| {
+        !col(w, facts::WEBHOOK_CALLBACK_COLUMN).is_empty() && !col(w, facts::WEBHOOK_CLIENT_STATE_COLUMN).is_empty()
+    });
     if r.configs.is_empty() {
         o.add(Check::RoomNone, Severity::Info, "no room is set up to sync yet (no Reservable Sync Configuration)".into(), vec![], "Each room that takes part in calendar sync needs its own Reservable Sync Configuration.", "Add the rooms to the plan ([[room]] location, email, provider) and apply it, or pick them in the wizard's Rooms step.".into());
         return o.list;
@@ -214,7 +224,7 @@ pub fn check(s: &Snapshot, r: &RoomSnapshot, now: &str) -> Vec<Finding> {
         }
         if col(c, "active") != "true" {
             let ev = vec![o.ev(facts::RSV_CONFIG_TABLE, c, "active", "false")];
-            o.add(Check::RoomInactive, Severity::Warning, format!("{room} does not sync: its Reservable Sync Configuration is inactive"), ev, "Exchange Online configurations are created inactive; only the form's Activate action turns them on and creates the room's Graph subscription.", format!("Open {link} and click Activate, then run calsync doctor again."));
+            o.add(Check::RoomInactive, Severity::Warning, format!("{room} does not sync: its Reservable Sync Configuration is inactive"), ev, "Exchange Online configurations are created inactive; only the form's Activate action turns them on and creates the room's Graph subscription.", format!("Open {link} and click Activate, then {}.", catalogue::run_again(calsync)));
             continue;
         }
         let sub_id = col(c, facts::RSV_SUBSCRIPTION_COLUMN);
@@ -227,26 +237,40 @@ pub fn check(s: &Snapshot, r: &RoomSnapshot, now: &str) -> Vec<Finding> {
         let expires = col(sub, facts::SUBSCRIPTION_EXPIRES_COLUMN);
         if status != facts::SUBSCRIPTION_ACTIVE || (!code.is_empty() && code != "200") {
             let error = col(sub, facts::SUBSCRIPTION_ERROR_COLUMN);
-            let ev = vec![o.ev(
-                facts::SUBSCRIPTION_TABLE,
-                sub,
-                facts::SUBSCRIPTION_STATUS_COLUMN,
-                format!("{status} {code} {error}").trim(),
-            )];
+            // The subscription's answer, and the room's form, where Deactivate and Activate are.
+            let ev = vec![
+                o.ev(
+                    facts::SUBSCRIPTION_TABLE,
+                    sub,
+                    facts::SUBSCRIPTION_STATUS_COLUMN,
+                    format!("{status} {code} {error}").trim(),
+                ),
+                o.ev(facts::RSV_CONFIG_TABLE, c, facts::RSV_SUBSCRIPTION_COLUMN, &sub_id),
+            ];
+            let target = targets(s, r).into_iter().find(|t| col(&t.config, "sys_id") == col(c, "sys_id"));
             let delegate = provider(&pid).map(|p| col(p, facts::PROVIDER_DELEGATE_COLUMN)).filter(|d| !d.is_empty());
             let fix = match explain(&error, delegate.as_deref(), &room) {
                 Some((_, _, fix)) => fix,
-                None if error.contains("no OAuth token") || code == "401" => "Put the delegate's token on the instance (calsync authorize --credential NAME --expect-user MAILBOX --store-on-instance), then deactivate and activate the room's configuration.".into(),
-                None if error.contains("callback URL") => format!("Generate the callback URL of the {} webhook registry (below), then deactivate and activate the room's configuration.", facts::WEBHOOK_NAME),
+                None if error.contains("no OAuth token") || code == "401" => catalogue::subscription_without_token(
+                    target.as_ref().and_then(|t| t.credential.as_deref()),
+                    delegate.as_deref(),
+                    &link,
+                    calsync,
+                ),
+                None if error.contains("callback URL") => {
+                    catalogue::subscription_without_callback(webhook_ready, &link)
+                }
                 None => format!("Fix the cause Microsoft gave, then open {link} and click Deactivate and Activate."),
             };
+            let said = if error.is_empty() { code.clone() } else { error.clone() };
             o.add(
                 Check::RoomSubscriptionFailed,
                 Severity::Error,
-                format!(
-                    "the subscription of {room} is {status} ({})",
-                    if error.is_empty() { code.clone() } else { error.clone() }
-                ),
+                if status == "failed" {
+                    format!("the subscription of {room} failed ({said})")
+                } else {
+                    format!("the subscription of {room} is {status} ({said})")
+                },
                 ev,
                 "Only an active subscription answered with 200 brings the room's calendar changes to the instance.",
                 fix,
@@ -441,6 +465,17 @@ pub fn targets(s: &Snapshot, r: &RoomSnapshot) -> Vec<Target> {
 
 /// The findings of one room's Graph read.
 pub fn graph_finding(instance: &str, t: &Target, who: &str, result: &Result<Access, String>) -> Option<Finding> {
+    graph_finding_for(instance, t, who, result, &Calsync::default())
+}
+
+/// The same, with the calsync commands in the fixes run as `calsync` says.
+pub fn graph_finding_for(
+    instance: &str,
+    t: &Target,
+    who: &str,
+    result: &Result<Access, String>,
+    calsync: &Calsync,
+) -> Option<Finding> {
     let link = format!("{instance}/{}.do?sys_id={}", facts::RSV_CONFIG_TABLE, col(&t.config, "sys_id"));
     let ev = vec![Evidence {
         table: facts::RSV_CONFIG_TABLE.into(),
@@ -458,7 +493,7 @@ pub fn graph_finding(instance: &str, t: &Target, who: &str, result: &Result<Acce
             Severity::Warning,
             format!("Microsoft Graph could not be reached to check {} ({e})", t.room),
             "The room-side checks did not run; nothing is known about the room's calendar.",
-            "Check the network path to Microsoft Graph and run calsync doctor again.".into(),
+            format!("Check the network path to Microsoft Graph and {}.", catalogue::run_again(calsync)),
         ),
         Ok(Access::Refused(status, msg)) => match explain(msg, Some(who), &t.room) {
             Some((id, title, fix)) => mk(
@@ -519,11 +554,23 @@ pub async fn graph_checks(
 ) -> Vec<Finding> {
     use crate::oauth::{flow, target};
     use crate::secrets::Account;
+    let calsync = Calsync::of(&services.config);
     let mut out = vec![];
     let mut tokens: std::collections::HashMap<String, Result<(SecretString, String, String), String>> =
         std::collections::HashMap::default();
     for t in targets(s, r) {
         let Some(cred) = t.credential.clone() else { continue };
+        // With client credentials (normal mode) the instance reads the room as the app, not
+        // as a delegate: there is no one to sign in, and calsync holds no such token.
+        if s.credentials
+            .iter()
+            .find(|c| *c.name == cred)
+            .and_then(|c| s.profile(c.oauth_entity_profile.id()))
+            .is_some_and(|p| &*p.grant_type == facts::GRANT_CLIENT_CREDENTIALS)
+        {
+            out.push(catalogue::room_read_as_the_app(&t.room, &cred).finding(Severity::Warning, vec![]));
+            continue;
+        }
         if !tokens.contains_key(&cred) {
             let got = async {
                 let account = Account::RefreshToken { instance: opts.instance_key.clone(), credential: cred.clone() };
@@ -531,7 +578,7 @@ pub async fn graph_checks(
                     Ok(Some(rt)) => rt,
                     _ => return Err(format!("calsync holds no token for the credential \"{cred}\" in the OS keyring")),
                 };
-                let tg = target::for_credential(client, &cred, opts.login_base.as_deref(), opts.graph_base.as_deref())
+                let tg = target::for_credential(client, &cred, &opts.endpoints(services))
                     .await
                     .map_err(|e| e.to_string())?;
                 let (secret, _) =
@@ -557,18 +604,12 @@ pub async fn graph_checks(
         match &tokens[&cred] {
             Ok((token, root, who)) => {
                 let result = open(root, token, &t.email).await;
-                out.extend(graph_finding(&s.instance, &t, who, &result));
+                out.extend(graph_finding_for(&s.instance, &t, who, &result, &calsync));
             }
-            Err(e) => out.push(Finding {
-                id: Check::RoomGraphUnchecked,
-                severity: Severity::Warning,
-                title: format!("{}'s calendar was not checked on Microsoft's side: {e}", t.room),
-                evidence: vec![],
-                why: "The Graph-side checks read each room's calendar with the delegate's own token, kept by calsync in the OS keyring.".into(),
-                fix: format!("Sign the delegate in with calsync: calsync authorize --credential \"{cred}\" --expect-user {} --store-on-instance.", t.delegate.clone().unwrap_or_else(|| "MAILBOX".into())),
-                fixable: false,
-                repair: None,
-            }),
+            Err(e) => out.push(
+                catalogue::room_unchecked(&t.room, e, &cred, t.delegate.as_deref(), &calsync)
+                    .finding(Severity::Warning, vec![]),
+            ),
         }
     }
     out

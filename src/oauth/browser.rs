@@ -1,5 +1,6 @@
 //! Opening the sign-in page. Behind a trait so journeys can be tested with a scripted
-//! "person at the browser"; the real one honours `$BROWSER` and otherwise asks the OS.
+//! "person at the browser"; the real one honours `$BROWSER` (read once, into `Config`) and
+//! otherwise asks the OS.
 //! The browser is started without calsync's secrets in its environment: a browser (and
 //! every extension and helper it starts) has no business with the instance password or
 //! the client secret.
@@ -47,11 +48,14 @@ pub trait Browser: Send + Sync {
 
 /// The user's browser: `$BROWSER` (a command; `%s` stands for the URL) when set, else the
 /// platform's opener, detached so the terminal is not held.
-pub struct SystemBrowser;
+pub struct SystemBrowser {
+    /// `$BROWSER` as the configuration read it: commands separated by `:`, the first used.
+    pub command: Option<String>,
+}
 
 impl Browser for SystemBrowser {
     fn open(&self, url: &str) -> Result<(), String> {
-        if let Ok(cmd) = std::env::var("BROWSER")
+        if let Some(cmd) = &self.command
             && let Some(first) = cmd.split(':').map(str::trim).find(|c| !c.is_empty())
         {
             let mut parts: Vec<String> = first.split_whitespace().map(str::to_string).collect();

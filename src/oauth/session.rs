@@ -89,13 +89,21 @@ pub struct Outcome {
     pub verified: Verified,
 }
 
+/// `1 second`, `300 seconds`.
+fn seconds(d: Duration) -> String {
+    match d.as_secs() {
+        1 => "1 second".into(),
+        n => format!("{n} seconds"),
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
     #[error(transparent)]
     Listen(#[from] ListenError),
     #[error("{0}")]
     Setup(FlowError),
-    #[error("no sign-in arrived within {} seconds; nothing was stored. Run again, and finish the sign-in in the browser (or paste the final address here)", .0.as_secs())]
+    #[error("no sign-in arrived within {}; nothing was stored. Run again, and finish the sign-in in the browser (or paste the final address here)", seconds(*.0))]
     TimedOut(Duration),
     #[error("the sign-in was cancelled; nothing was stored")]
     Cancelled,

@@ -115,26 +115,15 @@ pub fn rewrite_login(url: &str, base: Option<&str>) -> String {
     out
 }
 
-/// The sign-in target of one credential, its endpoints checked by `trust` against the
-/// hosts named in `CALSYNC_TRUST_HOST`.
+/// The sign-in target of one credential, reached through `ends` (the sign-in host and
+/// Graph used instead, and the hosts the admin trusts besides Microsoft's). No target
+/// leaves here whose endpoints `trust::check` refused, so no secret is read for one.
 pub async fn for_credential(
     client: &dyn Instance,
     name: &str,
-    login_base: Option<&str>,
-    graph_base: Option<&str>,
+    ends: &Endpoints,
 ) -> Result<CredentialTarget, TargetError> {
-    for_credential_trusting(client, name, login_base, graph_base, &super::trust::trusted_from_env()).await
-}
-
-/// As [`for_credential`], trusting also the hosts in `trusted` (`--trust-host`). No target
-/// leaves here whose endpoints `trust::check` refused, so no secret is read for one.
-pub async fn for_credential_trusting(
-    client: &dyn Instance,
-    name: &str,
-    login_base: Option<&str>,
-    graph_base: Option<&str>,
-    trusted: &[String],
-) -> Result<CredentialTarget, TargetError> {
+    let (login_base, graph_base) = (ends.login.as_deref(), ends.graph.as_deref());
     let q = Query::new().eq("name", name).map_err(SnError::from)?;
     let creds: Vec<Credential> = client.list("oauth_2_0_credentials", &q, &[]).await?;
     let credential = match creds.len() {
@@ -170,16 +159,19 @@ pub async fn for_credential_trusting(
         auth_url: rewrite_login(&entity.auth_url, login_base),
         token_url: rewrite_login(&entity.token_url, login_base),
     };
-    super::trust::check(&registry.auth_url, &registry.token_url, &graph_root, trusted)?;
+    super::trust::check(&registry.auth_url, &registry.token_url, &graph_root, &ends.trusted)?;
     Ok(CredentialTarget { credential, entity_id: entity.sys_id.0.clone(), registry, graph_root })
 }
 
 /// Where Microsoft's sign-in host and Graph are reached instead of the registry's and the
-/// connection's (built by `Services::endpoints` from the configuration).
+/// connection's, and which other hosts the admin trusts with a sign-in (built by
+/// `Services::endpoints` from the configuration).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Endpoints {
     pub login: Option<String>,
     pub graph: Option<String>,
+    /// `--trust-host` / `CALSYNC_TRUST_HOST`, lower-cased.
+    pub trusted: Vec<String>,
 }
 
 /// The app's client secret, found without asking: the sandbox's own (from `Services`,

@@ -49,11 +49,9 @@ fn fix_hint(role: Role) -> &'static str {
     }
 }
 
-/// The trusted-host list from `CALSYNC_TRUST_HOST` (comma-separated).
-pub fn trusted_from_env() -> Vec<String> {
-    std::env::var("CALSYNC_TRUST_HOST")
-        .map(|v| v.split(',').map(|h| h.trim().to_ascii_lowercase()).filter(|h| !h.is_empty()).collect())
-        .unwrap_or_default()
+/// A trusted-host list as `CALSYNC_TRUST_HOST` gives it (comma-separated), lower-cased.
+pub fn host_list(value: &str) -> Vec<String> {
+    value.split(',').map(|h| h.trim().to_ascii_lowercase()).filter(|h| !h.is_empty()).collect()
 }
 
 /// Checks the three endpoints of one sign-in. `trusted` holds host names the admin named.

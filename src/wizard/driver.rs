@@ -447,7 +447,7 @@ async fn sign_in(
 ) -> Result<SignedIn, Failure> {
     let Asked { credential, user, secret: typed } = asked;
     let ends = services.endpoints(conn.sandbox_url.as_deref());
-    let t = target::for_credential(&conn.client, credential, ends.login.as_deref(), ends.graph.as_deref()).await?;
+    let t = target::for_credential(&conn.client, credential, &ends).await?;
     // The credential's own mailbox, before anyone signs in (src/oauth/mailbox.rs).
     crate::oauth::mailbox::token_allowed(credential, &t.credential.integration_type()).map_err(Failure::Refused)?;
     let owner =
@@ -607,7 +607,7 @@ pub async fn run(opts: Options, services: Services, sandbox: Option<&Sandbox>) -
             && k.code == ratatui::crossterm::event::KeyCode::F(12)
             && env.services.config.debug_panic
         {
-            panic!("panic requested with F12 (CALSYNC_DEBUG_PANIC) on the {:?} step", app.step);
+            panic!("panic requested with F12 (CALSYNC_DEBUG_PANIC) on the {:?} step", app.step());
         }
         for effect in app.handle(event) {
             tasks.start(effect, &env, &tx);

@@ -7,15 +7,36 @@
 //! owner of state: each effect carries everything its task needs (the `Connection` the
 //! probe reached, the reviewed diff and its instance state), each result carries the
 //! generation it was asked under, and a result of a cancelled or replaced request is
-//! dropped. Errors stay typed (`Failure`) up to `Outcome`, which `cli` maps to the exit code. Rendering (`view.rs` and
-//! each step's `render`) only reads `App`. Each step lives in its own file under `steps/`.
-//! The steps fill one shared `Draft`, which becomes a `Plan` for the same diff and apply
-//! engine the headless `calsync apply` uses.
+//! dropped. Errors stay typed (`Failure`) up to `Outcome`, which `cli` maps to the exit
+//! code. Rendering (`view.rs` and each step's `render`) only reads `App`. Each step lives
+//! in its own file under `steps/`. The steps fill one shared `Draft`, which becomes a
+//! `Plan` for the same diff and apply engine the headless `calsync apply` uses.
+//!
+//! The state has three homes, by how long it lives (`screen.rs`):
+//! - `App::screen`, a `Screen`: the step on display with what only it shows (the diff
+//!   on Review, an apply's lines on Apply, the sign-ins and the pasted line on Get OAuth
+//!   Token, the doctor's findings on Findings). `Step` stays a small `Copy` kind for the
+//!   journeys' step lists, the titles and the indicator. A result is matched on
+//!   `(screen, event)`, so one meant for another screen is dropped whatever its
+//!   generation, and no step can read or write another step's data by mistake.
+//! - `App::behind`: the screens passed on the way, as they were left, so Esc returns to
+//!   the rooms picked or the review read rather than to a blank screen. Entering a step
+//!   drops what lay at or after its place in the journey.
+//! - `App::done` (`Done`) and the `Draft`: what outlives screens. The draft is what the
+//!   admin chose, shared by every step so going back keeps it; `Done` is what the journey
+//!   did (the lines written, the last failed apply, the sign-ins, the hand-overs), carried
+//!   forward for the summary, the message on leaving and the exit code. Once something
+//!   was written the setup goes forward only (`App::can_go_back`). A client secret typed
+//!   on Get OAuth Token stays on `App` too: every later sign-in of its app uses it.
+//!
+//! The cursor, focus and scroll position stay on `App`: every list and form has them, and
+//! they start over on each screen.
 
 pub mod driver;
 pub mod field;
 pub mod instance_oauth;
 pub mod rooms_io;
+pub mod screen;
 pub mod steps;
 pub mod view;
 
@@ -33,6 +54,7 @@ use crate::snow::records::Scope;
 use crate::snow::{Instance, SnError};
 use field::TextField;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+pub use screen::{Apply, Credentials, Done, Findings, Found, Properties, Review, Rooms, Screen, Summary, Tokens};
 use secrecy::SecretString;
 
 /// What the admin is setting up (DESIGN.md journey 1, step 1).
@@ -759,7 +781,10 @@ pub enum Effect {
 
 pub struct App {
     pub journey: Journey,
-    pub step: Step,
+    /// The step on display, with its data.
+    pub screen: Screen,
+    /// The screens passed on the way here, as they were left: Esc goes back to the last.
+    pub behind: Vec<Screen>,
     pub draft: Draft,
     /// Which field of a form step has the cursor.
     pub focus: usize,
@@ -769,27 +794,16 @@ pub struct App {
     pub info: Option<InstanceInfo>,
     /// The instance the probe reached: every later request goes there.
     pub conn: Option<Connection>,
-    pub diff: Option<Diff>,
-    /// The instance state `diff` was computed from.
-    pub state: Option<InstanceState>,
-    pub apply_lines: Vec<ApplyLine>,
-    pub applied: Option<Result<(), String>>,
-    /// The last apply failed, and was not followed by one that worked.
-    pub apply_failed: Option<Failure>,
-    pub tokens: Vec<TokenTask>,
-    /// The client secret typed on the Token step, if one was asked for.
+    /// What the journey has done, for the steps after it.
+    pub done: Done,
+    /// The admin stepped back from a review with changes and has changed nothing since:
+    /// Ctrl-C still asks before those changes are left unapplied.
+    pub review_left: bool,
+    /// The client secret typed on the Token step, if one was asked for. It outlives the
+    /// step: every later sign-in of the same app uses it until calsync ends.
     pub client_secret: Option<TypedSecret>,
-    pub credentials: Vec<CredentialRow>,
-    pub rooms: Vec<RoomRow>,
-    pub handovers: Vec<(String, HandoverState)>,
-    pub room_check: Option<steps::roomcheck::RoomCheck>,
-    pub report: Option<crate::doctor::Report>,
-    /// What the doctor read, for its repairs and the browser probe.
-    pub snapshot: Option<Snapshot>,
     /// The signal the wizard is leaving on.
     pub signal: Option<Signal>,
-    /// The delegated-user field of the re-authorize list, while it is being edited.
-    pub editing: Option<TextField>,
     pub busy: Option<Busy>,
     /// Results of a request issued before this number were cancelled: ignore them.
     pub generation: u64,
@@ -798,8 +812,6 @@ pub struct App {
     pub help: bool,
     pub confirm_quit: bool,
     pub notice: Option<String>,
-    /// The sign-in address of the running browser probe (Troubleshoot), drawn under the box.
-    pub probe_url: Option<String>,
     /// The password came from the keyring or CALSYNC_PASSWORD, or was kept: nothing to offer.
     pub password_kept: bool,
     pub sandbox: bool,
@@ -816,28 +828,18 @@ impl App {
     pub fn new(sandbox: bool) -> App {
         App {
             journey: Journey::Setup,
-            step: Step::Picker,
+            screen: Screen::Picker,
+            behind: vec![],
             draft: Draft::default(),
             focus: 0,
             cursor: 0,
             scroll: 0,
             info: None,
             conn: None,
-            diff: None,
-            state: None,
-            apply_lines: vec![],
-            applied: None,
-            apply_failed: None,
-            tokens: vec![],
+            done: Done::default(),
+            review_left: false,
             client_secret: None,
-            credentials: vec![],
-            rooms: vec![],
-            handovers: vec![],
-            room_check: None,
-            report: None,
-            snapshot: None,
             signal: None,
-            editing: None,
             busy: None,
             generation: 0,
             ticks: 0,
@@ -845,7 +847,6 @@ impl App {
             help: false,
             confirm_quit: false,
             notice: None,
-            probe_url: None,
             password_kept: false,
             sandbox,
             instance_oauth: false,
@@ -865,20 +866,76 @@ impl App {
 
     pub fn steps(&self) -> Vec<Step> {
         // A sign-in started from a finding goes to the instance and back to the findings.
-        if self.journey == Journey::Troubleshoot && matches!(self.step, Step::Token | Step::Handover) {
+        if self.journey == Journey::Troubleshoot && matches!(self.step(), Step::Token | Step::Handover) {
             return vec![Step::Instance, Step::Findings, Step::Token, Step::Handover];
         }
         journey_steps(self.journey, self.draft.choice)
     }
 
+    /// The kind of the screen on display.
+    pub fn step(&self) -> Step {
+        self.screen.step()
+    }
+
     /// "Step n of N" for the indicator.
     pub fn position(&self) -> (usize, usize) {
         let s = self.steps();
-        (s.iter().position(|x| *x == self.step).map(|i| i + 1).unwrap_or(1), s.len())
+        (s.iter().position(|x| *x == self.step()).map(|i| i + 1).unwrap_or(1), s.len())
     }
 
+    /// Where `step` comes in the journey: the picker first, a step the journey lacks last.
+    fn place(&self, step: Step) -> usize {
+        if step == Step::Picker {
+            return 0;
+        }
+        self.steps().iter().position(|s| *s == step).map_or(usize::MAX, |i| i + 1)
+    }
+
+    /// A screen for `step`, entered afresh. The setup's Get OAuth Token starts with the
+    /// sign-ins its mode needs.
+    pub fn fresh(&self, step: Step) -> Screen {
+        match step {
+            Step::Token if self.journey == Journey::Setup => {
+                Screen::Token(Tokens { tasks: steps::token::for_setup(&self.draft), paste: None })
+            }
+            _ => Screen::new(step),
+        }
+    }
+
+    /// The journey's sign-ins as they stand: on Get OAuth Token its own, after it those it
+    /// handed on, before it (once the setup is written) those it will run.
+    pub fn sign_ins(&self) -> Vec<TokenTask> {
+        match &self.screen {
+            Screen::Token(t) => t.tasks.clone(),
+            _ if !self.done.tokens.is_empty() => self.done.tokens.clone(),
+            _ if self.journey == Journey::Setup && self.done.written.is_some() => steps::token::for_setup(&self.draft),
+            _ => vec![],
+        }
+    }
+
+    /// Goes to `step` afresh.
     pub fn go(&mut self, step: Step) {
-        self.step = step;
+        let screen = self.fresh(step);
+        self.enter(screen);
+    }
+
+    /// Shows `screen`. The screens before its place in the journey stay behind, the one
+    /// left among them; those at or after its place are done with.
+    pub fn enter(&mut self, screen: Screen) {
+        let at = self.place(screen.step());
+        while self.behind.last().is_some_and(|s| self.place(s.step()) >= at) {
+            self.behind.pop();
+        }
+        let left = std::mem::replace(&mut self.screen, screen);
+        if self.place(left.step()) < at {
+            self.behind.push(left);
+        }
+        self.arrive();
+    }
+
+    /// A screen comes on display (forward or back): the cursor and the focus start over.
+    fn arrive(&mut self) {
+        let step = self.step();
         self.focus = 0;
         self.scroll = 0;
         self.notice = None;
@@ -903,34 +960,49 @@ impl App {
 
     pub fn next(&mut self) {
         let s = self.steps();
-        if let Some(i) = s.iter().position(|x| *x == self.step)
+        if let Some(i) = s.iter().position(|x| *x == self.step())
             && let Some(n) = s.get(i + 1)
         {
             self.go(*n);
         }
     }
 
+    /// Whether Esc may leave this screen for the one before. Once written, the setup
+    /// goes forward only.
+    pub fn can_go_back(&self) -> bool {
+        !(self.done.written.is_some()
+            && matches!(self.step(), Step::Apply | Step::Token | Step::Handover | Step::Summary))
+    }
+
+    /// Back to the step before, as it was left (afresh when it was never passed on the way).
     pub fn back(&mut self) {
-        // Once written, the setup goes forward only.
-        if self.applied.is_some() && matches!(self.step, Step::Apply | Step::Token | Step::Handover | Step::Summary) {
+        if !self.can_go_back() {
             return;
         }
         let s = self.steps();
-        match s.iter().position(|x| *x == self.step) {
-            Some(i) if i > 0 => self.go(s[i - 1]),
-            Some(_) => self.go(Step::Picker),
-            None => {}
-        }
+        let Some(i) = s.iter().position(|x| *x == self.step()) else { return };
+        let before = if i > 0 { s[i - 1] } else { Step::Picker };
+        self.review_left |= self.screen.reviews_changes();
+        let kept = std::iter::from_fn(|| self.behind.pop()).find(|x| x.step() == before);
+        self.screen = kept.unwrap_or_else(|| self.fresh(before));
+        self.arrive();
     }
 
     /// Changes the instance would get but has not: the reason Ctrl-C asks first.
     pub fn unapplied(&self) -> bool {
-        self.applied.is_none() && self.diff.as_ref().is_some_and(|d| d.has_changes())
+        self.done.written.is_none()
+            && (self.review_left || std::iter::once(&self.screen).chain(&self.behind).any(Screen::reviews_changes))
+    }
+
+    /// Something the admin chose changed: a review made before it no longer says what
+    /// would be written.
+    pub fn draft_changed(&mut self) {
+        self.review_left = false;
     }
 
     /// How the wizard ended so far: what `cli` turns into the exit code.
     pub fn outcome(&self) -> Outcome {
-        match (&self.signal, &self.apply_failed) {
+        match (&self.signal, &self.done.apply_failed) {
             (Some(s), _) => Outcome::Signalled(*s),
             (None, Some(e)) => Outcome::ApplyFailed { access: e.is_access_problem() },
             (None, None) => Outcome::Finished,
@@ -942,57 +1014,67 @@ impl App {
         generation == self.generation
     }
 
+    /// One event, on the screen on display. A result belongs to the screen that asked for
+    /// it and to its latest request: one for another screen, or for a request since
+    /// cancelled or replaced, is stale and dropped.
     pub fn handle(&mut self, event: Event) -> Vec<Effect> {
-        match event {
-            Event::Key(k) => self.key(k),
-            Event::Resize(w, h) => {
+        match (&self.screen, event) {
+            (_, Event::Key(k)) => self.key(k),
+            (_, Event::Resize(w, h)) => {
                 self.size = (w, h);
                 vec![]
             }
-            Event::Tick => {
+            (_, Event::Tick) => {
                 self.ticks += 1;
                 vec![]
             }
-            Event::Signal(s) => {
+            (_, Event::Signal(s)) => {
                 self.signal = Some(s);
                 self.leave()
             }
-            Event::Probed(g, r) if self.current(g) => steps::instance::probed(self, r),
-            Event::Diffed(g, r) if self.current(g) => steps::review::diffed(self, r),
-            Event::Credentials(g, r) if self.current(g) => steps::credentials::loaded(self, r),
-            Event::Doctored(g, r) if self.current(g) => steps::findings::doctored(self, r),
-            Event::BrowserProbed(g, r) if self.current(g) => steps::findings::browser_probed(self, r),
-            Event::Progress(g, line) if self.current(g) => {
-                self.apply_lines.push(line);
-                vec![]
+            (Screen::Instance, Event::Probed(g, r)) if self.current(g) => steps::instance::probed(self, r),
+            (Screen::Review(_), Event::Diffed(g, r)) if self.current(g) => steps::review::diffed(self, r),
+            (Screen::Credentials(_), Event::Credentials(g, r)) if self.current(g) => {
+                steps::credentials::loaded(self, r)
             }
-            Event::Applied(g, r) if self.current(g) => steps::apply::applied(self, r),
-            Event::SignIn(g, n) if self.current(g) => steps::token::notice(self, n),
-            Event::SignedIn(g, r) if self.current(g) => steps::token::signed_in(self, r),
-            Event::Rooms(g, r) if self.current(g) => steps::rooms::loaded(self, r),
-            Event::HandedOver(g, c, r) if self.current(g) => steps::handover::handed_over(self, c, r),
-            Event::RoomsChecked(g, r) if self.current(g) => steps::roomcheck::checked(self, r),
-            Event::Probed(..)
-            | Event::Diffed(..)
-            | Event::Credentials(..)
-            | Event::Doctored(..)
-            | Event::BrowserProbed(..)
-            | Event::Progress(..)
-            | Event::Applied(..)
-            | Event::SignIn(..)
-            | Event::SignedIn(..)
-            | Event::Rooms(..)
-            | Event::HandedOver(..)
-            | Event::RoomsChecked(..) => vec![],
-            Event::Saved(r) => {
+            (Screen::Findings(_), Event::Doctored(g, r)) if self.current(g) => steps::findings::doctored(self, r),
+            (Screen::Findings(_), Event::BrowserProbed(g, r)) if self.current(g) => {
+                steps::findings::browser_probed(self, r)
+            }
+            (Screen::Findings(_), Event::SignIn(g, n)) if self.current(g) => steps::findings::probe_notice(self, n),
+            (Screen::Apply(_), Event::Progress(g, line)) if self.current(g) => steps::apply::progress(self, line),
+            (Screen::Apply(_), Event::Applied(g, r)) if self.current(g) => steps::apply::applied(self, r),
+            (Screen::Token(_), Event::SignIn(g, n)) if self.current(g) => steps::token::notice(self, n),
+            (Screen::Token(_), Event::SignedIn(g, r)) if self.current(g) => steps::token::signed_in(self, r),
+            (Screen::Rooms(_), Event::Rooms(g, r)) if self.current(g) => steps::rooms::loaded(self, r),
+            (Screen::Handover, Event::HandedOver(g, c, r)) if self.current(g) => {
+                steps::handover::handed_over(self, c, r)
+            }
+            (Screen::Summary(_), Event::RoomsChecked(g, r)) if self.current(g) => steps::roomcheck::checked(self, r),
+            (
+                _,
+                Event::Probed(..)
+                | Event::Diffed(..)
+                | Event::Credentials(..)
+                | Event::Doctored(..)
+                | Event::BrowserProbed(..)
+                | Event::Progress(..)
+                | Event::Applied(..)
+                | Event::SignIn(..)
+                | Event::SignedIn(..)
+                | Event::Rooms(..)
+                | Event::HandedOver(..)
+                | Event::RoomsChecked(..),
+            ) => vec![],
+            (_, Event::Saved(r)) => {
                 self.notice = Some(match r {
                     Ok(path) => format!("Plan saved to {path}"),
                     Err(e) => format!("Could not save the plan: {e}"),
                 });
                 vec![]
             }
-            Event::SecretKept(r) => steps::token::secret_kept(self, r),
-            Event::Kept(r) => {
+            (_, Event::SecretKept(r)) => steps::token::secret_kept(self, r),
+            (_, Event::Kept(r)) => {
                 self.notice = Some(match r {
                     Ok(key) => {
                         self.password_kept = true;
@@ -1053,13 +1135,17 @@ impl App {
                 self.busy = None;
                 let cancel = Effect::Cancel { generation: self.generation };
                 self.generation += 1;
-                if was == Busy::SigningIn && self.step == Step::Token {
-                    steps::token::cancelled(self);
+                if was == Busy::SigningIn {
+                    match &mut self.screen {
+                        Screen::Token(t) => steps::token::cancelled(t),
+                        Screen::Findings(f) => f.probe_url = None,
+                        _ => {}
+                    }
                 }
                 return vec![cancel];
             }
             // While a sign-in waits, the address the browser ended on can be pasted here.
-            if *b == Busy::SigningIn && self.step == Step::Token {
+            if *b == Busy::SigningIn && self.step() == Step::Token {
                 return steps::token::paste_key(self, k);
             }
             return vec![];

@@ -49,9 +49,7 @@ pub async fn load_rooms(client: &dyn Instance) -> Result<Vec<RoomRow>, SnError> 
 pub async fn hand_over(services: &Services, conn: &Connection, credential: &str) -> Result<Vec<String>, String> {
     use crate::oauth::{flow, target};
     let ends = services.endpoints(conn.sandbox_url.as_deref());
-    let t = target::for_credential(&conn.client, credential, ends.login.as_deref(), ends.graph.as_deref())
-        .await
-        .map_err(|e| e.to_string())?;
+    let t = target::for_credential(&conn.client, credential, &ends).await.map_err(|e| e.to_string())?;
     crate::oauth::mailbox::token_allowed(credential, &t.credential.integration_type())?;
     let account = crate::secrets::Account::RefreshToken {
         instance: conn.instance_key.clone(),
@@ -92,7 +90,12 @@ pub async fn check_rooms(
         graph_base: ends.graph,
         sandbox_secret: conn.sandbox_url.is_some(),
     };
-    let mut findings = rooms::check(&snapshot, &r, &crate::clock::now_utc());
+    let calsync = crate::doctor::Calsync::of(&services.config);
+    let mut findings = rooms::check_for(&snapshot, &r, &crate::clock::now_utc(), &calsync);
     findings.extend(rooms::graph_checks(services, client, &snapshot, &r, &opts).await);
+    // Inside the wizard, checking again is a key away.
+    for f in &mut findings {
+        f.fix = crate::doctor::catalogue::in_the_wizard(&f.fix, &calsync);
+    }
     Ok((r.configs.len(), findings))
 }

@@ -20,7 +20,7 @@ fn past_rooms(app: &mut App) {
         [Effect::LoadRooms { generation, .. }] => *generation,
         other => panic!("the Rooms step loads the rooms: {other:?}"),
     };
-    assert_eq!(app.step, Step::Rooms);
+    assert_eq!(app.step(), Step::Rooms);
     app.handle(Event::Rooms(g, Ok(vec![])));
     key(app, KeyCode::Enter);
 }
@@ -94,6 +94,38 @@ fn reviewed(d: Diff) -> Result<Box<Reviewed>, Failure> {
     Ok(Box::new(Reviewed { diff: d, state: InstanceState::default() }))
 }
 
+/// The diff on the review screen, to change.
+fn on_review(app: &mut App) -> &mut Reviewed {
+    match &mut app.screen {
+        Screen::Review(Review { reviewed: Some(r) }) => r,
+        other => panic!("not a review with a diff: {other:?}"),
+    }
+}
+
+/// The sign-ins on the Token screen.
+fn tasks(app: &App) -> &[TokenTask] {
+    match &app.screen {
+        Screen::Token(t) => &t.tasks,
+        other => panic!("not on Get OAuth Token: {other:?}"),
+    }
+}
+
+/// The credentials the re-authorize list shows.
+fn credential_rows(app: &App) -> &[CredentialRow] {
+    match &app.screen {
+        Screen::Credentials(c) => &c.rows,
+        other => panic!("not on the delegated mailboxes: {other:?}"),
+    }
+}
+
+/// The rooms the Rooms step shows.
+fn room_rows(app: &App) -> &[RoomRow] {
+    match &app.screen {
+        Screen::Rooms(r) => &r.rows,
+        other => panic!("not on Rooms: {other:?}"),
+    }
+}
+
 fn refused() -> Failure {
     Failure::Instance(SnError::Unauthorized { user: "admin".into(), message: "User Not Authenticated".into() })
 }
@@ -114,13 +146,13 @@ fn diff(actions: &[Action]) -> Diff {
 fn at_instance(choice: ModeChoice) -> App {
     let mut app = App::new(false);
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.step, Step::Mode, "the picker's first journey is the setup");
+    assert_eq!(app.step(), Step::Mode, "the picker's first journey is the setup");
     let idx = ModeChoice::ALL.iter().position(|c| *c == choice).unwrap();
     for _ in 0..idx {
         key(&mut app, KeyCode::Down);
     }
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.step, Step::Instance);
+    assert_eq!(app.step(), Step::Instance);
     assert_eq!(app.draft.choice, choice);
     app
 }
@@ -142,27 +174,27 @@ fn probed(mut app: App) -> App {
         other => panic!("{other:?}"),
     };
     app.handle(found(g, info()));
-    assert_eq!(app.step, Step::Checks);
+    assert_eq!(app.step(), Step::Checks);
     app
 }
 
 #[test]
 fn mode_list_moves_and_chooses() {
     let mut app = App::new(false);
-    assert_eq!(app.step, Step::Picker);
+    assert_eq!(app.step(), Step::Picker);
     key(&mut app, KeyCode::Esc);
-    assert_eq!(app.step, Step::Picker, "nothing before the picker");
+    assert_eq!(app.step(), Step::Picker, "nothing before the picker");
     app.start(Journey::Setup);
     key(&mut app, KeyCode::Up);
     assert_eq!(app.cursor, 0, "the top stays the top");
     key(&mut app, KeyCode::End);
     assert_eq!(app.cursor, 3);
     key(&mut app, KeyCode::Esc);
-    assert_eq!(app.step, Step::Picker, "back from the first step is the picker");
+    assert_eq!(app.step(), Step::Picker, "back from the first step is the picker");
     app.start(Journey::Setup);
     key(&mut app, KeyCode::End);
     key(&mut app, KeyCode::Enter);
-    assert_eq!((app.step, app.draft.choice), (Step::Instance, ModeChoice::Normal));
+    assert_eq!((app.step(), app.draft.choice), (Step::Instance, ModeChoice::Normal));
     assert_eq!(app.position(), (2, 13));
 }
 
@@ -206,7 +238,7 @@ fn stale_and_failed_probes() {
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.busy, None, "Esc cancels");
     app.handle(found(g, info()));
-    assert_eq!(app.step, Step::Instance, "a cancelled probe's answer is ignored");
+    assert_eq!(app.step(), Step::Instance, "a cancelled probe's answer is ignored");
     let g = match key(&mut app, KeyCode::Enter).as_slice() {
         [Effect::Probe { generation, .. }] => *generation,
         other => panic!("{other:?}"),
@@ -221,26 +253,26 @@ fn checks_block_a_user_without_admin() {
     let mut app = probed(at_instance(ModeChoice::PersonalOwn));
     app.info.as_mut().unwrap().is_admin = false;
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.step, Step::Checks);
+    assert_eq!(app.step(), Step::Checks);
     assert!(app.notice.is_some());
     app.info.as_mut().unwrap().is_admin = true;
     app.info.as_mut().unwrap().wcs = Some(scope("WCS", "sn_wsd_rsvsync", "2.5.0"));
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.step, Step::Checks, "personal mode needs WCS 3.0.0");
+    assert_eq!(app.step(), Step::Checks, "personal mode needs WCS 3.0.0");
 }
 
 #[test]
 fn profile_grant_must_fit_the_mode() {
     let mut app = probed(at_instance(ModeChoice::PersonalOwn));
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.step, Step::Profile);
+    assert_eq!(app.step(), Step::Profile);
     assert_eq!(app.cursor, 2, "the personal profile is preselected");
     key(&mut app, KeyCode::Up);
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.step, Step::Profile, "client credentials do not fit personal mode");
+    assert_eq!(app.step(), Step::Profile, "client credentials do not fit personal mode");
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Enter);
-    assert_eq!((app.step, app.draft.profile), (Step::Alias, Some(2)));
+    assert_eq!((app.step(), app.draft.profile), (Step::Alias, Some(2)));
 }
 
 fn through_profile(choice: ModeChoice) -> App {
@@ -255,11 +287,11 @@ fn own_alias_names_the_rest() {
     let mut app = through_profile(ModeChoice::PersonalOwn);
     typed(&mut app, "Bad Name");
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.step, Step::Alias);
+    assert_eq!(app.step(), Step::Alias);
     ctrl(&mut app, 'u');
     typed(&mut app, "Contoso_Rooms");
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.step, Step::Credential);
+    assert_eq!(app.step(), Step::Credential);
     assert_eq!(app.draft.credential.value, "Contoso Rooms");
     assert_eq!(app.draft.connection.value, "Contoso Rooms");
     assert_eq!(app.focus, 1, "the cursor starts on the empty delegated user");
@@ -267,26 +299,26 @@ fn own_alias_names_the_rest() {
     assert_eq!(app.focus, 1, "the delegated user is missing");
     typed(&mut app, "not-an-email");
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.step, Step::Credential);
+    assert_eq!(app.step(), Step::Credential);
     ctrl(&mut app, 'u');
     typed(&mut app, "rooms@contoso.com");
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.step, Step::Connection);
+    assert_eq!(app.step(), Step::Connection);
     key(&mut app, KeyCode::F(2));
     assert_eq!(app.draft.url.value, "https://graph.microsoft.us");
     typed(&mut app, "/v1.0");
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.step, Step::Connection, "a path is refused");
+    assert_eq!(app.step(), Step::Connection, "a path is refused");
     key(&mut app, KeyCode::F(2));
     assert_eq!(
         app.draft.url.value, "https://graph.microsoft.com",
         "from an unknown URL, F2 starts at the global cloud"
     );
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.step, Step::Provider);
+    assert_eq!(app.step(), Step::Provider);
     assert_eq!(app.draft.provider.value, "Contoso Rooms", "one provider per mailbox, named after its alias");
     past_rooms(&mut app);
-    assert_eq!(app.step, Step::Properties);
+    assert_eq!(app.step(), Step::Properties);
     key(&mut app, KeyCode::Char('e'));
     ctrl(&mut app, 'u');
     typed(&mut app, "user");
@@ -295,9 +327,9 @@ fn own_alias_names_the_rest() {
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Char('e'));
     key(&mut app, KeyCode::Esc);
-    assert!(app.editing.is_none() && app.draft.properties.len() == 1, "Esc leaves the value as it was");
+    assert!(steps::editing(&app).is_none() && app.draft.properties.len() == 1, "Esc leaves the value as it was");
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.step, Step::Integration);
+    assert_eq!(app.step(), Step::Integration);
     let plan = app.draft.to_plan(app.info.as_ref()).unwrap();
     assert_eq!(plan.aliases[0].name, "Contoso_Rooms");
     assert_eq!(plan.providers[0].alias.as_deref(), Some("Contoso_Rooms"));
@@ -319,10 +351,10 @@ fn at_review(choice: ModeChoice) -> (App, u64) {
     if choice != ModeChoice::PersonalDefault {
         key(&mut app, KeyCode::Enter);
     }
-    assert_eq!(app.step, Step::Provider);
+    assert_eq!(app.step(), Step::Provider);
     past_rooms(&mut app);
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.step, Step::Integration);
+    assert_eq!(app.step(), Step::Integration);
     let g = match key(&mut app, KeyCode::Enter).as_slice() {
         [Effect::Diff { generation, plan, .. }] => {
             assert_eq!(plan.mode, choice.mode());
@@ -330,7 +362,7 @@ fn at_review(choice: ModeChoice) -> (App, u64) {
         }
         other => panic!("{other:?}"),
     };
-    assert_eq!(app.step, Step::Review);
+    assert_eq!(app.step(), Step::Review);
     (app, g)
 }
 
@@ -339,8 +371,8 @@ fn review_blocks_conflicts_then_applies_then_signs_in() {
     let (mut app, g) = at_review(ModeChoice::PersonalOwn);
     app.handle(Event::Diffed(g, reviewed(diff(&[Action::Conflict, Action::Create]))));
     assert!(key(&mut app, KeyCode::Enter).is_empty());
-    assert_eq!(app.step, Step::Review);
-    app.diff = Some(diff(&[Action::Create, Action::Unchanged]));
+    assert_eq!(app.step(), Step::Review);
+    on_review(&mut app).diff = diff(&[Action::Create, Action::Unchanged]);
     assert!(app.unapplied());
     ctrl(&mut app, 'c');
     assert!(app.confirm_quit && !app.quit, "Ctrl-C asks while changes are unapplied");
@@ -353,16 +385,16 @@ fn review_blocks_conflicts_then_applies_then_signs_in() {
         }
         other => panic!("{other:?}"),
     };
-    assert_eq!((app.step, app.busy.clone()), (Step::Apply, Some(Busy::Applying)));
+    assert_eq!((app.step(), app.busy.clone()), (Step::Apply, Some(Busy::Applying)));
     assert!(key(&mut app, KeyCode::Esc).is_empty(), "an apply is not cancelled halfway");
     assert_eq!(app.busy, Some(Busy::Applying));
     app.handle(Event::Progress(g, ApplyLine { ok: true, text: "created alias x".into(), link: None }));
     app.handle(Event::Applied(g, Ok(())));
-    assert_eq!(app.tokens.len(), 1);
+    assert_eq!(app.sign_ins().len(), 1);
     key(&mut app, KeyCode::Esc);
-    assert_eq!(app.step, Step::Apply, "no way back once written");
+    assert_eq!(app.step(), Step::Apply, "no way back once written");
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.step, Step::Token);
+    assert_eq!(app.step(), Step::Token);
     let g = match key(&mut app, KeyCode::Enter).as_slice() {
         [Effect::SignIn { generation, credential, user, .. }] => {
             assert_eq!(credential, "Contoso Rooms");
@@ -372,10 +404,10 @@ fn review_blocks_conflicts_then_applies_then_signs_in() {
         other => panic!("{other:?}"),
     };
     app.handle(Event::SignedIn(g, Err(Failure::NoClientSecret("cid".into()))));
-    assert!(matches!(app.tokens[0].state, TokenState::NeedsSecret { .. }), "the secret is asked for");
+    assert!(matches!(tasks(&app)[0].state, TokenState::NeedsSecret { .. }), "the secret is asked for");
     // Esc stops asking; Enter (`r`) tries again and is asked again.
     key(&mut app, KeyCode::Esc);
-    assert!(matches!(app.tokens[0].state, TokenState::Failed(ref m) if m.contains("no client secret was typed")));
+    assert!(matches!(tasks(&app)[0].state, TokenState::Failed(ref m) if m.contains("no client secret was typed")));
     let g = match key(&mut app, KeyCode::Char('r')).as_slice() {
         [Effect::SignIn { generation, secret: None, .. }] => *generation,
         other => panic!("{other:?}"),
@@ -390,16 +422,16 @@ fn review_blocks_conflicts_then_applies_then_signs_in() {
         other => panic!("{other:?}"),
     };
     assert!(matches!(key(&mut app, KeyCode::Esc).as_slice(), [Effect::Cancel { generation }] if *generation == g));
-    assert!(matches!(app.tokens[0].state, TokenState::Failed(ref m) if m.contains("cancelled")));
+    assert!(matches!(tasks(&app)[0].state, TokenState::Failed(ref m) if m.contains("cancelled")));
     key(&mut app, KeyCode::Char('s'));
-    assert_eq!(app.tokens[0].state, TokenState::Skipped);
+    assert_eq!(tasks(&app)[0].state, TokenState::Skipped);
     assert!(key(&mut app, KeyCode::Enter).is_empty(), "nothing signed in, nothing to hand over");
-    assert_eq!(app.step, Step::Handover);
+    assert_eq!(app.step(), Step::Handover);
     let g = match key(&mut app, KeyCode::Enter).as_slice() {
         [Effect::CheckRooms { generation, .. }] => *generation,
         other => panic!("{other:?}"),
     };
-    assert_eq!(app.step, Step::Summary);
+    assert_eq!(app.step(), Step::Summary);
     app.handle(Event::RoomsChecked(g, Ok((0, vec![]))));
     assert!(matches!(key(&mut app, KeyCode::Char('s')).as_slice(), [Effect::SavePlan(_)]));
     app.handle(Event::Saved(Err(std::io::Error::from(std::io::ErrorKind::PermissionDenied))));
@@ -416,8 +448,8 @@ fn nothing_to_change_skips_the_apply() {
     let (mut app, g) = at_review(ModeChoice::PersonalDefault);
     app.handle(Event::Diffed(g, reviewed(diff(&[Action::Unchanged]))));
     assert!(key(&mut app, KeyCode::Enter).is_empty());
-    assert_eq!(app.step, Step::Token);
-    assert_eq!(app.tokens.len(), 2, "MS Graph 1 and MS Graph 2");
+    assert_eq!(app.step(), Step::Token);
+    assert_eq!(tasks(&app).len(), 2, "MS Graph 1 and MS Graph 2");
 }
 
 #[test]
@@ -429,7 +461,7 @@ fn a_failed_apply_offers_a_retry_that_compares_again() {
     assert!(app.error.is_some());
     assert_eq!(app.outcome(), Outcome::ApplyFailed { access: false }, "quitting now exits 1");
     assert!(matches!(key(&mut app, KeyCode::Enter).as_slice(), [Effect::Diff { .. }]));
-    assert_eq!(app.step, Step::Review);
+    assert_eq!(app.step(), Step::Review);
 }
 
 #[test]
@@ -457,7 +489,7 @@ fn reauth_lists_picks_and_signs_in() {
     let mut app = App::new(false);
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Enter);
-    assert_eq!((app.journey, app.step), (Journey::Reauth, Step::Instance));
+    assert_eq!((app.journey, app.step()), (Journey::Reauth, Step::Instance));
     app.draft.instance.set("dev1");
     app.draft.user.set("admin");
     app.draft.password.set("pw");
@@ -466,7 +498,7 @@ fn reauth_lists_picks_and_signs_in() {
         other => panic!("{other:?}"),
     };
     let fx = app.handle(found(g, info()));
-    assert_eq!(app.step, Step::Credentials);
+    assert_eq!(app.step(), Step::Credentials);
     let g = match fx.as_slice() {
         [Effect::LoadCredentials { generation, .. }] => *generation,
         other => panic!("{other:?}"),
@@ -481,12 +513,12 @@ fn reauth_lists_picks_and_signs_in() {
     };
     app.handle(Event::Credentials(g, Ok(vec![row("MS Graph 1", "a@contoso.com"), row("MS Graph 2", "")])));
     assert!(
-        app.credentials[0].selected && !app.credentials[1].selected,
+        credential_rows(&app)[0].selected && !credential_rows(&app)[1].selected,
         "tokenless with a known mailbox come selected"
     );
     key(&mut app, KeyCode::Char(' '));
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.step, Step::Credentials, "nothing selected");
+    assert_eq!(app.step(), Step::Credentials, "nothing selected");
     key(&mut app, KeyCode::Char(' '));
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Char(' '));
@@ -495,10 +527,10 @@ fn reauth_lists_picks_and_signs_in() {
     key(&mut app, KeyCode::Char('e'));
     typed(&mut app, "b@contoso.com");
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.credentials[1].delegated, "b@contoso.com");
+    assert_eq!(credential_rows(&app)[1].delegated, "b@contoso.com");
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.step, Step::Token);
-    assert_eq!(app.tokens.len(), 2);
+    assert_eq!(app.step(), Step::Token);
+    assert_eq!(tasks(&app).len(), 2);
     assert!(
         matches!(key(&mut app, KeyCode::Enter).as_slice(), [Effect::SignIn { credential, .. }] if credential == "MS Graph 1")
     );
@@ -527,7 +559,7 @@ fn troubleshoot_runs_fixes_and_looks_again() {
     let mut app = App::new(false);
     key(&mut app, KeyCode::End);
     key(&mut app, KeyCode::Enter);
-    assert_eq!((app.journey, app.step), (Journey::Troubleshoot, Step::Instance));
+    assert_eq!((app.journey, app.step()), (Journey::Troubleshoot, Step::Instance));
     app.draft.instance.set("dev1");
     app.draft.user.set("admin");
     app.draft.password.set("pw");
@@ -539,7 +571,7 @@ fn troubleshoot_runs_fixes_and_looks_again() {
         [Effect::Doctor { generation, .. }] => *generation,
         other => panic!("{other:?}"),
     };
-    assert_eq!(app.step, Step::Findings);
+    assert_eq!(app.step(), Step::Findings);
     let snap = Snapshot::default();
     let doctored = |r| Ok(Box::new((Snapshot::default(), r)));
     app.handle(Event::Doctored(g, doctored(report(vec![mk("CONN-URL", true), mk("CRED-SCOPES", false)]))));
@@ -557,7 +589,7 @@ fn troubleshoot_runs_fixes_and_looks_again() {
     assert_eq!(steps::token::waiting_url(&app), Some("https://login.example/authorize?probe=1"));
     assert!(matches!(key(&mut app, KeyCode::Esc).as_slice(), [Effect::Cancel { generation }] if *generation == g));
     assert_eq!((app.busy.clone(), steps::token::waiting_url(&app)), (None, None));
-    assert_eq!(app.step, Step::Findings, "cancelling the probe stays on the findings");
+    assert_eq!(app.step(), Step::Findings, "cancelling the probe stays on the findings");
     let g = match key(&mut app, KeyCode::Char('b')).as_slice() {
         [Effect::ProbeBrowser { generation, .. }] => *generation,
         other => panic!("{other:?}"),
@@ -567,16 +599,16 @@ fn troubleshoot_runs_fixes_and_looks_again() {
         Ok(Box::new(crate::doctor::browser_finding("c", Some("a@b.com"), Ok("admin@b.com".into())))),
     ));
     assert_eq!(
-        app.report.as_ref().unwrap().findings[0].id,
+        steps::findings::report(&app).unwrap().findings[0].id,
         "BROWSER-WRONG-ACCOUNT",
         "the wrong account goes to the top"
     );
     assert!(key(&mut app, KeyCode::Char('f')).is_empty(), "the repairs come from what the doctor read");
-    assert_eq!(app.step, Step::Review);
+    assert_eq!(app.step(), Step::Review);
     assert_eq!(app.busy, None);
-    assert!(app.diff.is_some() && app.state.is_some());
+    assert!(steps::review::reviewed(&app).is_some(), "the diff and the state it came from");
     let _ = snap;
-    app.diff = Some(diff(&[Action::Update]));
+    on_review(&mut app).diff = diff(&[Action::Update]);
     let g = match key(&mut app, KeyCode::Enter).as_slice() {
         [Effect::Apply { generation, .. }] => *generation,
         other => panic!("{other:?}"),
@@ -586,12 +618,12 @@ fn troubleshoot_runs_fixes_and_looks_again() {
         matches!(key(&mut app, KeyCode::Enter).as_slice(), [Effect::Doctor { .. }]),
         "repaired: the checks run again"
     );
-    assert_eq!(app.step, Step::Findings);
-    assert_eq!(app.applied, None);
+    assert_eq!(app.step(), Step::Findings);
+    assert!(app.done.written.is_none());
     let g = app.generation;
     app.handle(Event::Doctored(g, doctored(report(vec![mk("CRED-SCOPES", false)]))));
     key(&mut app, KeyCode::Char('f'));
-    assert_eq!(app.step, Step::Findings, "nothing left that f can repair");
+    assert_eq!(app.step(), Step::Findings, "nothing left that f can repair");
     assert!(app.notice.is_some());
     assert!(matches!(key(&mut app, KeyCode::Char('r')).as_slice(), [Effect::Doctor { .. }]));
 }
@@ -627,9 +659,9 @@ fn rooms_are_picked_and_refused_with_one_sentence() {
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Char(' '));
     assert!(app.notice.clone().unwrap().contains("Fuji has no email"));
-    assert_eq!(app.rooms.iter().filter(|r| r.selected).count(), 1);
+    assert_eq!(room_rows(&app).iter().filter(|r| r.selected).count(), 1);
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.step, Step::Properties);
+    assert_eq!(app.step(), Step::Properties);
     let plan = app.draft.to_plan(app.info.as_ref()).unwrap();
     assert_eq!(plan.rooms.len(), 1);
     assert_eq!((plan.rooms[0].location.as_str(), plan.rooms[0].provider.as_str()), ("Everest", "Contoso Rooms"));
@@ -665,34 +697,34 @@ fn the_token_reaches_the_instance_as_a_step_of_its_own() {
         }
         other => panic!("the hand-over starts on its own: {other:?}"),
     };
-    assert_eq!(app.step, Step::Handover);
+    assert_eq!(app.step(), Step::Handover);
     app.handle(Event::HandedOver(g, "Contoso Rooms".into(), Err("writing failed".into())));
-    assert!(matches!(&app.handovers[0].1, crate::wizard::HandoverState::Failed(_)));
+    assert!(matches!(&app.done.handovers[0].1, crate::wizard::HandoverState::Failed(_)));
     let g = match key(&mut app, KeyCode::Char('r')).as_slice() {
         [Effect::HandOver { generation, .. }] => *generation,
         other => panic!("r retries: {other:?}"),
     };
     app.handle(Event::HandedOver(g, "Contoso Rooms".into(), Ok(vec!["link-1".into(), "link-2".into()])));
-    assert_eq!(app.handovers[0].1, crate::wizard::HandoverState::Done(vec!["link-1".into(), "link-2".into()]));
+    assert_eq!(app.done.handovers[0].1, crate::wizard::HandoverState::Done(vec!["link-1".into(), "link-2".into()]));
     assert!(matches!(key(&mut app, KeyCode::Enter).as_slice(), [Effect::CheckRooms { .. }]));
-    assert_eq!(app.step, Step::Summary);
+    assert_eq!(app.step(), Step::Summary);
 }
 
 #[test]
 fn property_values_are_checked_against_their_type() {
     let mut app = probed(at_instance(ModeChoice::PersonalOwn));
-    app.step = Step::Properties;
+    app.screen = Screen::new(Step::Properties);
     app.cursor = 1;
     key(&mut app, KeyCode::Char('e'));
     ctrl(&mut app, 'u');
     typed(&mut app, "ten");
     key(&mut app, KeyCode::Enter);
-    assert!(app.editing.is_some(), "\"ten\" is not accepted for a whole-number property");
+    assert!(steps::editing(&app).is_some(), "\"ten\" is not accepted for a whole-number property");
     assert!(app.draft.properties.is_empty());
     ctrl(&mut app, 'u');
     typed(&mut app, "5");
     key(&mut app, KeyCode::Enter);
-    assert!(app.editing.is_none());
+    assert!(steps::editing(&app).is_none());
     assert_eq!(app.draft.properties["sn_wsd_rsvsync.max_event_retry_count"], "5");
 }
 
@@ -705,20 +737,20 @@ fn a_profile_mismatch_notice_goes_once_a_fitting_profile_is_chosen() {
     assert!(app.notice.as_deref().is_some_and(|n| n.contains("pick another profile")));
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.step, Step::Alias);
+    assert_eq!(app.step(), Step::Alias);
     assert_eq!(app.notice, None, "the mismatch no longer applies");
 }
 
 #[test]
 fn key_help_follows_the_sign_in_state_and_the_journey() {
     let mut app = probed(at_instance(ModeChoice::PersonalOwn));
-    app.step = Step::Token;
-    app.tokens = vec![TokenTask { credential: "C".into(), user: "u@contoso.com".into(), state: TokenState::Pending }];
+    let list = vec![TokenTask { credential: "C".into(), user: "u@contoso.com".into(), state: TokenState::Pending }];
+    app.screen = Screen::Token(Tokens { tasks: list, paste: None });
     assert!(steps::keys_help(&app).contains("Enter sign in"));
     key(&mut app, KeyCode::Char('s'));
     let help = steps::keys_help(&app);
     assert!(!help.contains("sign in") && help.contains("Enter continue"), "{help}");
-    app.step = Step::Summary;
+    app.screen = Screen::new(Step::Summary);
     assert!(steps::keys_help(&app).contains("s save"));
     app.journey = Journey::Reauth;
     assert!(!steps::keys_help(&app).contains("s save"), "re-authorize has no plan to save");
@@ -728,7 +760,7 @@ fn key_help_follows_the_sign_in_state_and_the_journey() {
 fn reauthorize_starts_with_the_tokenless_selected_and_selects_all() {
     let mut app = App::new(false);
     app.start(Journey::Reauth);
-    app.step = Step::Credentials;
+    app.screen = Screen::new(Step::Credentials);
     let row = |name: &str, delegated: &str, in_keyring: bool| CredentialRow {
         name: name.into(),
         profile: "p".into(),
@@ -737,16 +769,15 @@ fn reauthorize_starts_with_the_tokenless_selected_and_selects_all() {
         instance_expiry: None,
         selected: false,
     };
-    app.credentials = vec![];
     steps::credentials::loaded(
         &mut app,
         Ok(vec![row("A", "a@contoso.com", false), row("B", "b@contoso.com", true), row("C", "", false)]),
     );
-    assert_eq!(app.credentials.iter().map(|r| r.selected).collect::<Vec<_>>(), [true, false, false]);
+    assert_eq!(credential_rows(&app).iter().map(|r| r.selected).collect::<Vec<_>>(), [true, false, false]);
     key(&mut app, KeyCode::Char('a'));
-    assert!(app.credentials.iter().all(|r| r.selected), "a selects all");
+    assert!(credential_rows(&app).iter().all(|r| r.selected), "a selects all");
     key(&mut app, KeyCode::Char('a'));
-    assert!(app.credentials.iter().all(|r| !r.selected), "and again none");
+    assert!(credential_rows(&app).iter().all(|r| !r.selected), "and again none");
 }
 
 /// Probe instance A (slow), Esc, probe B: when A's answer lands after B's, every later
@@ -781,7 +812,7 @@ fn a_stale_probe_cannot_redirect_later_requests() {
     }
     past_rooms(&mut app);
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.step, Step::Integration);
+    assert_eq!(app.step(), Step::Integration);
     let g = match key(&mut app, KeyCode::Enter).as_slice() {
         [Effect::Diff { generation, conn, .. }] => {
             assert_eq!(conn.client.instance().to_string(), "https://b-instance.service-now.com");
@@ -804,7 +835,7 @@ fn a_stale_probe_cannot_redirect_later_requests() {
 fn every_stale_result_is_dropped() {
     let (mut app, g) = at_review(ModeChoice::PersonalOwn);
     let stale = g - 1;
-    let before = (app.step, app.busy.clone(), app.error.is_some());
+    let before = (app.step(), app.busy.clone(), app.error.is_some());
     let who =
         crate::oauth::identity::Who { username: "x@contoso.com".into(), name: None, object_id: None, tenant_id: None };
     let line = ApplyLine { ok: true, text: "created alias x".into(), link: None };
@@ -826,9 +857,9 @@ fn every_stale_result_is_dropped() {
     for e in events {
         let label = format!("{e:?}");
         assert!(app.handle(e).is_empty(), "{label}");
-        assert_eq!((app.step, app.busy.clone(), app.error.is_some()), before, "{label}");
-        assert!(app.diff.is_none() && app.apply_lines.is_empty() && app.applied.is_none(), "{label}");
-        assert!(app.apply_failed.is_none() && app.notice.is_none(), "{label}");
+        assert_eq!((app.step(), app.busy.clone(), app.error.is_some()), before, "{label}");
+        assert!(steps::review::reviewed(&app).is_none() && app.done.written.is_none(), "{label}");
+        assert!(app.done.apply_failed.is_none() && app.notice.is_none(), "{label}");
     }
     assert_eq!(app.conn.as_ref().unwrap().client.instance().to_string(), "https://dev123.service-now.com");
 }
@@ -838,8 +869,14 @@ fn esc_cancels_the_browser_probe() {
     let mut app = App::new(false);
     app.start(Journey::Troubleshoot);
     app.conn = Some(conn("https://dev123.service-now.com"));
-    app.snapshot = Some(Snapshot::default());
     app.go(Step::Findings);
+    app.screen = Screen::Findings(Findings {
+        found: Some(Box::new(Found {
+            snapshot: Snapshot::default(),
+            report: crate::doctor::report(&Snapshot::default(), vec![]),
+        })),
+        probe_url: None,
+    });
     let g = match key(&mut app, KeyCode::Char('b')).as_slice() {
         [Effect::ProbeBrowser { generation, .. }] => *generation,
         other => panic!("{other:?}"),
@@ -908,8 +945,8 @@ fn signals_leave_and_say_which() {
 #[test]
 fn the_redirect_can_be_pasted_while_a_sign_in_waits() {
     let mut app = probed(at_instance(ModeChoice::PersonalOwn));
-    app.step = Step::Token;
-    app.tokens = vec![TokenTask { credential: "C".into(), user: "u@contoso.com".into(), state: TokenState::Pending }];
+    let list = vec![TokenTask { credential: "C".into(), user: "u@contoso.com".into(), state: TokenState::Pending }];
+    app.screen = Screen::Token(Tokens { tasks: list, paste: None });
     let g = match key(&mut app, KeyCode::Enter).as_slice() {
         [Effect::SignIn { generation, .. }] => *generation,
         other => panic!("{other:?}"),
@@ -928,7 +965,7 @@ fn the_redirect_can_be_pasted_while_a_sign_in_waits() {
 #[test]
 fn a_typed_password_can_be_kept_in_the_keyring() {
     let mut app = probed(at_instance(ModeChoice::PersonalOwn));
-    assert_eq!(app.step, Step::Checks);
+    assert_eq!(app.step(), Step::Checks);
     assert!(steps::keys_help(&app).contains("k keep the password"));
     match key(&mut app, KeyCode::Char('k')).as_slice() {
         [Effect::KeepPassword { account, .. }] => {
@@ -945,13 +982,14 @@ fn a_typed_password_can_be_kept_in_the_keyring() {
 #[test]
 fn while_a_value_is_edited_the_key_help_gives_esc_one_meaning() {
     let mut app = probed(at_instance(ModeChoice::PersonalOwn));
-    app.step = Step::Properties;
+    app.screen = Screen::new(Step::Properties);
     assert!(steps::keys_help(&app).contains("Esc back"));
-    app.editing = Some(field::TextField::new("New value"));
+    app.screen = Screen::Properties(Properties { editing: Some(field::TextField::new("New value")) });
     let help = steps::keys_help(&app);
     assert!(help.contains("Esc cancel the edit"), "{help}");
     assert!(!help.contains("Esc back"), "Esc has two meanings: {help}");
-    app.step = Step::Credentials;
+    app.screen =
+        Screen::Credentials(Credentials { rows: vec![], editing: Some(field::TextField::new("Delegated user")) });
     assert!(!steps::keys_help(&app).contains("Esc back"));
 }
 
@@ -972,10 +1010,10 @@ fn now(app: &App, e: Event) -> Event {
 #[test]
 fn a_missing_client_secret_is_asked_for_masked_and_kept_on_request() {
     let mut app = probed(at_instance(ModeChoice::PersonalDefault));
-    app.step = Step::Token;
-    app.tokens = ["MS Graph 1", "MS Graph 2"]
+    let list = ["MS Graph 1", "MS Graph 2"]
         .map(|c| TokenTask { credential: c.into(), user: "u@contoso.com".into(), state: TokenState::Pending })
         .to_vec();
+    app.screen = Screen::Token(Tokens { tasks: list, paste: None });
     assert!(matches!(key(&mut app, KeyCode::Enter).as_slice(), [Effect::SignIn { secret: None, .. }]));
     app.handle(Event::SignedIn(app.generation, Err(Failure::NoClientSecret("cid".into()))));
     assert!(steps::is_typing(&app), "keys go into the secret's field");
@@ -1001,7 +1039,7 @@ fn a_missing_client_secret_is_asked_for_masked_and_kept_on_request() {
         other => panic!("{other:?}"),
     }
     // No Debug output of the effect, the task or the typed secret carries it.
-    let debug = format!("{fx:?} {:?} {:?}", app.tokens, app.client_secret);
+    let debug = format!("{fx:?} {:?} {:?}", tasks(&app), app.client_secret);
     assert!(!debug.contains(secret) && !debug.contains("s3cret"), "{debug}");
     // A refused secret is forgotten and asked for again, saying why.
     let refused = crate::oauth::session::AuthError::Provider {
@@ -1014,12 +1052,12 @@ fn a_missing_client_secret_is_asked_for_masked_and_kept_on_request() {
     let error = Box::new(crate::oauth::session::AuthorizeError::SignIn(refused));
     app.handle(Event::SignedIn(app.generation, Err(Failure::SecretRefused { client_id: "cid".into(), error })));
     assert!(app.client_secret.is_none());
-    assert!(matches!(&app.tokens[0].state, TokenState::NeedsSecret { refused: Some(r), .. } if r.contains("7000215")));
+    assert!(matches!(&tasks(&app)[0].state, TokenState::NeedsSecret { refused: Some(r), .. } if r.contains("7000215")));
     typed(&mut app, secret);
     key(&mut app, KeyCode::Enter);
     let e = now(&app, signed_in_as("u@contoso.com"));
     app.handle(e);
-    assert!(matches!(app.tokens[0].state, TokenState::Done { .. }));
+    assert!(matches!(tasks(&app)[0].state, TokenState::Done { .. }));
     // The second credential of the same app goes with the same secret, without asking.
     assert!(matches!(key(&mut app, KeyCode::Enter).as_slice(), [Effect::SignIn { secret: Some(_), .. }]));
     let e = now(&app, signed_in_as("u@contoso.com"));
@@ -1095,9 +1133,9 @@ fn ctrl_c_during_the_sign_in_wait_says_what_is_left_to_do() {
     let g = app.generation;
     key(&mut app, KeyCode::Enter);
     app.handle(Event::Applied(g + 1, Ok(())));
-    assert_eq!(app.applied, Some(Ok(())));
+    assert!(app.done.written.is_some());
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.step, Step::Token);
+    assert_eq!(app.step(), Step::Token);
     assert!(matches!(key(&mut app, KeyCode::Enter).as_slice(), [Effect::SignIn { .. }]));
     assert_eq!(app.busy, Some(Busy::SigningIn));
     assert!(matches!(ctrl(&mut app, 'c').as_slice(), [Effect::Cancel { .. }]), "the waiting sign-in is stopped");
@@ -1113,17 +1151,17 @@ fn ctrl_c_during_the_sign_in_wait_says_what_is_left_to_do() {
     );
     // The signal (not the key) says the same.
     let mut app2 = App::new(false);
-    app2.applied = app.applied.clone();
+    app2.done.written = app.done.written.clone();
     app2.info = app.info.clone();
-    app2.tokens = app.tokens.clone();
+    app2.screen = Screen::Token(Tokens { tasks: tasks(&app).to_vec(), paste: None });
     app2.busy = Some(Busy::SigningIn);
     app2.handle(Event::Signal(Signal::Interrupt));
     assert_eq!(steps::token::goodbye(&app2), bye);
     // Re-authorize: nothing was applied, the mailbox still has no token.
     let mut re = probed(at_instance(ModeChoice::PersonalOwn));
     re.journey = Journey::Reauth;
-    re.step = Step::Token;
-    re.tokens = vec![TokenTask { credential: "C".into(), user: "u@contoso.com".into(), state: TokenState::Pending }];
+    let list = vec![TokenTask { credential: "C".into(), user: "u@contoso.com".into(), state: TokenState::Pending }];
+    re.screen = Screen::Token(Tokens { tasks: list, paste: None });
     key(&mut re, KeyCode::Enter);
     ctrl(&mut re, 'c');
     assert_eq!(
@@ -1133,9 +1171,11 @@ fn ctrl_c_during_the_sign_in_wait_says_what_is_left_to_do() {
         ]
     );
     // Signed in, but quit before the token reached the instance.
-    re.tokens[0].state = TokenState::Done { who: "u@contoso.com".into(), warnings: vec![] };
+    if let Screen::Token(t) = &mut re.screen {
+        t.tasks[0].state = TokenState::Done { who: "u@contoso.com".into(), warnings: vec![] };
+    }
     assert!(steps::token::goodbye(&re)[0].contains("the instance has no token for it yet"));
-    re.handovers = vec![("C".into(), HandoverState::Done(vec![]))];
+    re.done.handovers = vec![("C".into(), HandoverState::Done(vec![]))];
     assert!(steps::token::goodbye(&re).is_empty(), "nothing left to do");
 }
 
@@ -1189,18 +1229,18 @@ fn troubleshoot_signs_in_for_a_missing_token_and_looks_again() {
     app.busy = Some(Busy::Probing);
     app.generation = 1;
     app.handle(Event::Doctored(1, Ok(Box::new(tokenless()))));
-    let at = |app: &App, id| app.report.as_ref().unwrap().findings.iter().position(|f| f.id == id).unwrap();
+    let at = |app: &App, id| steps::findings::report(app).unwrap().findings.iter().position(|f| f.id == id).unwrap();
     // `t` is offered (and does something) only on a finding a sign-in fixes.
     app.cursor = at(&app, crate::doctor::Check::CredNoProfile);
     assert!(!steps::keys_help(&app).contains("t sign in"));
     assert!(key(&mut app, KeyCode::Char('t')).is_empty());
-    assert_eq!(app.step, Step::Findings);
+    assert_eq!(app.step(), Step::Findings);
     app.cursor = at(&app, crate::doctor::Check::TokenExpired);
     assert!(!steps::keys_help(&app).contains("t sign in"), "a finding about no credential of the instance");
     app.cursor = at(&app, crate::doctor::Check::TokenMissing);
     assert!(steps::keys_help(&app).contains("t sign in"), "{}", steps::keys_help(&app));
     key(&mut app, KeyCode::Char('t'));
-    assert_eq!(app.step, Step::Token);
+    assert_eq!(app.step(), Step::Token);
     assert_eq!(app.position(), (3, 4), "Instance, Findings, Token, Token on the instance");
     let g = match key(&mut app, KeyCode::Enter).as_slice() {
         [Effect::SignIn { generation, credential, user, .. }] => {
@@ -1219,11 +1259,11 @@ fn troubleshoot_signs_in_for_a_missing_token_and_looks_again() {
         }
         other => panic!("{other:?}"),
     };
-    assert_eq!((app.step, app.position()), (Step::Handover, (4, 4)));
+    assert_eq!((app.step(), app.position()), (Step::Handover, (4, 4)));
     app.handle(Event::HandedOver(g, "Contoso Rooms".into(), Ok(vec!["link".into()])));
     assert!(steps::keys_help(&app).contains("Enter check again"));
     assert!(matches!(key(&mut app, KeyCode::Enter).as_slice(), [Effect::Doctor { .. }]), "the findings are read again");
-    assert_eq!(app.step, Step::Findings);
+    assert_eq!(app.step(), Step::Findings);
     assert!(steps::token::goodbye(&app).is_empty(), "signed in and on the instance: nothing left to say");
 }
 
@@ -1237,10 +1277,169 @@ fn troubleshoot_says_why_it_cannot_sign_in_when_no_provider_names_the_mailbox() 
     app.go(Step::Findings);
     app.generation = 1;
     app.handle(Event::Doctored(1, Ok(Box::new((snap, report)))));
-    app.cursor =
-        app.report.as_ref().unwrap().findings.iter().position(|f| f.id == crate::doctor::Check::TokenMissing).unwrap();
+    app.cursor = steps::findings::report(&app)
+        .unwrap()
+        .findings
+        .iter()
+        .position(|f| f.id == crate::doctor::Check::TokenMissing)
+        .unwrap();
     assert!(key(&mut app, KeyCode::Char('t')).is_empty());
-    assert_eq!(app.step, Step::Findings);
+    assert_eq!(app.step(), Step::Findings);
     let n = app.notice.clone().unwrap_or_default();
     assert!(n.contains("Delegated user email") && n.contains("--credential \"Contoso Rooms\""), "{n}");
+}
+
+/// A result is taken only by the screen that asked for it: one for another screen is
+/// dropped even when it carries the current generation, so no apply can land on the review
+/// and no sign-in on the findings.
+#[test]
+fn a_result_for_another_screen_is_dropped() {
+    let (mut app, g) = at_review(ModeChoice::PersonalOwn);
+    let who =
+        crate::oauth::identity::Who { username: "x@contoso.com".into(), name: None, object_id: None, tenant_id: None };
+    let line = ApplyLine { ok: true, text: "created alias x".into(), link: None };
+    let doctored = Ok(Box::new((Snapshot::default(), crate::doctor::report(&Snapshot::default(), vec![]))));
+    let events = vec![
+        found(g, info()),
+        Event::Probed(g, Err(unavailable())),
+        Event::Credentials(g, Ok(vec![])),
+        Event::Doctored(g, doctored),
+        Event::BrowserProbed(g, Err(Failure::NoBrowserSignIn)),
+        Event::SignIn(g, Notice::Redeeming),
+        Event::Progress(g, line),
+        Event::Applied(g, Ok(())),
+        Event::Applied(g, Err(refused())),
+        Event::SignedIn(g, Ok(SignedIn { who, warnings: vec![] })),
+        Event::Rooms(g, Ok(vec![])),
+        Event::HandedOver(g, "Contoso Rooms".into(), Ok(vec!["link".into()])),
+        Event::RoomsChecked(g, Ok((0, vec![]))),
+    ];
+    for e in events {
+        let label = format!("{e:?}");
+        assert!(app.handle(e).is_empty(), "{label}");
+        assert_eq!((app.step(), app.busy.clone(), app.error.is_some()), (Step::Review, Some(Busy::Diffing), false));
+        assert!(app.done.written.is_none() && app.done.apply_failed.is_none() && app.notice.is_none(), "{label}");
+        assert!(steps::review::reviewed(&app).is_none() && app.done.tokens.is_empty(), "{label}");
+    }
+    app.handle(Event::Diffed(g, reviewed(diff(&[Action::Create]))));
+    assert_eq!(app.busy, None, "the review's own result is taken");
+}
+
+/// Esc after a failed apply returns to the review as it was left, diff and all, and Enter
+/// applies that diff again; stepped back from, the review still counts as unapplied for
+/// Ctrl-C until something it was made from changes.
+#[test]
+fn going_back_keeps_the_review_until_the_draft_changes() {
+    let (mut app, g) = at_review(ModeChoice::Strict);
+    app.handle(Event::Diffed(g, reviewed(diff(&[Action::Update, Action::Create]))));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step(), Step::Apply);
+    app.handle(Event::Applied(app.generation, Err(unavailable())));
+    key(&mut app, KeyCode::Esc);
+    assert!(app.error.is_none());
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.step(), Step::Review);
+    assert_eq!(steps::review::reviewed(&app).map(|r| r.diff.items.len()), Some(2), "the diff is still shown");
+    assert!(
+        matches!(key(&mut app, KeyCode::Enter).as_slice(), [Effect::Apply { reviewed, .. }] if reviewed.diff.items.len() == 2)
+    );
+    app.handle(Event::Applied(app.generation, Err(unavailable())));
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.step(), Step::Integration);
+    assert!(app.unapplied(), "the review stepped back from is not applied");
+    ctrl(&mut app, 'c');
+    assert!(app.confirm_quit && !app.quit);
+    key(&mut app, KeyCode::Char('n'));
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.step(), Step::Rooms);
+    assert!(app.unapplied());
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step(), Step::Properties);
+    assert!(!app.unapplied(), "the rooms were chosen again: the review is out of date");
+    assert!(ctrl(&mut app, 'c').is_empty());
+    assert!(app.quit, "nothing reviewed and unapplied: Ctrl-C quits at once");
+}
+
+/// Esc from the sync properties returns to the rooms as they were left: the list read
+/// from the instance and the picks, with nothing read again.
+#[test]
+fn back_to_the_rooms_keeps_the_list_and_the_picks() {
+    let (mut app, _) = at_review(ModeChoice::PersonalOwn);
+    app.busy = None;
+    app.go(Step::Provider);
+    let g = match key(&mut app, KeyCode::Enter).as_slice() {
+        [Effect::LoadRooms { generation, .. }] => *generation,
+        other => panic!("{other:?}"),
+    };
+    let row = |l: &str| crate::wizard::RoomRow {
+        location: l.into(),
+        email: format!("{}@contoso.com", l.to_lowercase()),
+        configs: vec![],
+        selected: false,
+    };
+    app.handle(Event::Rooms(g, Ok(vec![row("Everest"), row("Denali")])));
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Char(' '));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step(), Step::Properties);
+    assert!(key(&mut app, KeyCode::Esc).is_empty(), "nothing is read again");
+    assert_eq!(app.step(), Step::Rooms);
+    let picked: Vec<_> = room_rows(&app).iter().map(|r| (r.location.as_str(), r.selected)).collect();
+    assert_eq!(picked, [("Everest", false), ("Denali", true)]);
+}
+
+/// Nothing is said on leaving before anything was written; after a Troubleshoot repair,
+/// no sign-in is named: that journey has none unless one was started from a finding.
+#[test]
+fn the_message_on_leaving_names_only_sign_ins_the_journey_has() {
+    let (mut app, g) = at_review(ModeChoice::PersonalDefault);
+    app.handle(Event::Diffed(g, reviewed(diff(&[Action::Create]))));
+    assert!(matches!(key(&mut app, KeyCode::Enter).as_slice(), [Effect::Apply { .. }]));
+    assert!(steps::token::goodbye(&app).is_empty(), "nothing written yet");
+
+    let mut app = App::new(false);
+    app.start(Journey::Troubleshoot);
+    app.conn = Some(conn("https://dev123.service-now.com"));
+    app.go(Step::Findings);
+    app.go(Step::Review);
+    app.go(Step::Apply);
+    app.handle(Event::Applied(app.generation, Ok(())));
+    assert_eq!(steps::token::goodbye(&app), ["calsync: the setup was applied to the instance."]);
+}
+
+/// A repair reviewed again replaces the one stepped back from: if it has nothing to
+/// write, Ctrl-C no longer asks about the earlier one.
+#[test]
+fn a_new_review_of_the_repairs_replaces_the_one_stepped_back_from() {
+    let fixable = crate::doctor::Finding {
+        id: "CONN-URL".parse().unwrap(),
+        severity: crate::doctor::Severity::Error,
+        title: "t".into(),
+        evidence: vec![],
+        why: "w".into(),
+        fix: "f".into(),
+        fixable: true,
+        repair: None,
+    };
+    let mut app = App::new(false);
+    app.start(Journey::Troubleshoot);
+    app.conn = Some(conn("https://dev123.service-now.com"));
+    app.go(Step::Findings);
+    let report = crate::doctor::report(&Snapshot::default(), vec![fixable]);
+    app.screen = Screen::Findings(Findings {
+        found: Some(Box::new(Found { snapshot: Snapshot::default(), report })),
+        probe_url: None,
+    });
+    key(&mut app, KeyCode::Char('f'));
+    assert_eq!(app.step(), Step::Review);
+    on_review(&mut app).diff = diff(&[Action::Update]);
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.step(), Step::Findings);
+    assert!(app.unapplied(), "the repairs stepped back from are not applied");
+    key(&mut app, KeyCode::Char('f'));
+    on_review(&mut app).diff = diff(&[Action::Unchanged]);
+    assert!(!app.unapplied(), "the new review has nothing to write");
 }

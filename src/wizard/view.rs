@@ -64,7 +64,7 @@ pub fn draw(app: &App, f: &mut Frame) {
     }
     let (n, total) = app.position();
     let sandbox = if app.sandbox { " · sandbox " } else { " " };
-    let journey = match (app.step, app.journey) {
+    let journey = match (app.step(), app.journey) {
         (super::Step::Picker, _) => String::new(),
         (super::Step::Mode, super::Journey::Setup) => "· Setup".to_string(),
         (_, super::Journey::Setup) => format!("· Setup · {}", app.draft.choice.short()),
@@ -78,12 +78,12 @@ pub fn draw(app: &App, f: &mut Frame) {
             text => format!("{text} "),
         }),
     ]));
-    if app.step != super::Step::Picker {
+    if app.step() != super::Step::Picker {
         block = block.title(Line::from(format!(" Step {n} of {total} ")).right_aligned());
     }
     f.render_widget(block, a.body);
     let (heading, content, status, help) = (a.heading, a.content, a.status, a.help);
-    f.render_widget(Paragraph::new(Span::styled(app.step.title(), t.accent().add_modifier(Modifier::BOLD))), heading);
+    f.render_widget(Paragraph::new(Span::styled(app.step().title(), t.accent().add_modifier(Modifier::BOLD))), heading);
     steps::render(app, f, content);
     let status_line = match (&app.busy, &app.notice) {
         (Some(b), _) => Line::from(vec![

@@ -1,6 +1,6 @@
 //! Round trip of a secret through the real OS keyring, for the per-backend test files.
 
-use calsync::secrets::{self, Account};
+use calsync::secrets::{self, Account, Backend};
 use secrecy::{ExposeSecret, SecretString};
 
 /// True when the suite runs with a real keyring (tests/run); without one the keyring
@@ -13,23 +13,18 @@ pub fn required() -> bool {
     on
 }
 
-pub fn round_trip(backend: &str) {
-    // SAFETY: set before any other thread of this test binary touches the environment.
-    #[allow(unsafe_code)]
-    unsafe {
-        std::env::set_var("CALSYNC_KEYRING", backend);
-    }
+pub fn round_trip(backend: Backend) {
     let account = Account::RefreshToken {
         instance: "keyring-test".into(),
-        credential: format!("{backend}-{}", std::process::id()),
+        credential: format!("{backend:?}-{}", std::process::id()),
     };
     let value = format!("rt-{}-value", rand::random::<u64>());
-    secrets::set(&account, &SecretString::from(value.clone())).expect("stored");
-    assert_eq!(secrets::get(&account).expect("read").expect("present").expose_secret(), value);
+    secrets::set(backend, &account, &SecretString::from(value.clone())).expect("stored");
+    assert_eq!(secrets::get(backend, &account).expect("read").expect("present").expose_secret(), value);
     // Storing again replaces, as a refreshed token must.
-    secrets::set(&account, &SecretString::from(format!("{value}-2"))).expect("replaced");
-    assert_eq!(secrets::get(&account).unwrap().unwrap().expose_secret(), format!("{value}-2"));
-    assert!(secrets::delete(&account).expect("deleted"));
-    assert!(secrets::get(&account).expect("read").is_none());
-    assert!(!secrets::delete(&account).expect("second delete is a no-op"));
+    secrets::set(backend, &account, &SecretString::from(format!("{value}-2"))).expect("replaced");
+    assert_eq!(secrets::get(backend, &account).unwrap().unwrap().expose_secret(), format!("{value}-2"));
+    assert!(secrets::delete(backend, &account).expect("deleted"));
+    assert!(secrets::get(backend, &account).expect("read").is_none());
+    assert!(!secrets::delete(backend, &account).expect("second delete is a no-op"));
 }

@@ -153,3 +153,9 @@ pub fn services(
     };
     (s, memory)
 }
+
+/// The OS store calsync itself would use in this environment (CALSYNC_KEYRING, the
+/// session bus), as its configuration chooses it.
+pub fn os_keyring() -> calsync::secrets::Backend {
+    calsync::config::Config::from_env(None, None, false, false).keyring
+}

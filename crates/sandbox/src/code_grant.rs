@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 const CODE_LIFETIME: Duration = Duration::from_secs(60);
 
 /// How the client derived its challenge from the verifier.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ChallengeMethod {
     S256,
     Plain,
@@ -31,7 +31,7 @@ impl ChallengeMethod {
 }
 
 /// A PKCE challenge from an authorization request.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Challenge {
     pub value: String,
     pub method: ChallengeMethod,
@@ -48,8 +48,9 @@ impl Challenge {
     }
 }
 
-/// What an authorization request fixes for the token request that redeems its code.
-#[derive(Debug, Clone)]
+/// What an authorization request fixes for the token request that redeems its code (and,
+/// kept with a refresh token, for the requests that refresh it).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Binding {
     pub client_id: String,
     pub redirect_uri: String,

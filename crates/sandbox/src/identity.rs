@@ -99,7 +99,7 @@ pub const USERS: &[DirUser] = &[
     },
 ];
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct AuthRequest {
     binding: Binding,
     scope: String,
@@ -110,10 +110,29 @@ struct AuthRequest {
 }
 
 /// What a code or a refresh token grants: the request it answers and who signed in.
-#[derive(Debug, Clone)]
-struct Grant {
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Grant {
     request: AuthRequest,
     upn: String,
+}
+
+/// Refresh tokens live at Microsoft, not in the process that asked for one: a token issued
+/// while one sandbox ran is still good in the next run on the same state file, as a real
+/// refresh token is for 90 days. The grants are kept in the state file under the token's
+/// SHA-256 digest, so the file holds nothing anyone could sign in with.
+impl super::store::Store {
+    fn refresh_grant(&self, token: &str) -> Option<Grant> {
+        self.refresh_grants.get(&token_digest(token)).cloned()
+    }
+
+    /// The account a refresh token was issued to (what the instance syncs as).
+    pub fn account_of_refresh(&self, token: &str) -> Option<String> {
+        self.refresh_grant(token).map(|g| g.upn)
+    }
+}
+
+fn token_digest(token: &str) -> String {
+    <Sha256 as sha2::Digest>::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[derive(Debug)]
@@ -125,17 +144,12 @@ pub struct Idp {
     pending: HashMap<String, AuthRequest>,
     codes: Codes<Grant>,
     access: HashMap<String, String>,
-    refresh: HashMap<String, Grant>,
 }
 
 impl Idp {
     /// The account an access token was issued to (Graph's view of the caller).
     pub fn account_of_access(&self, token: &str) -> Option<String> {
         self.access.get(token).cloned()
-    }
-    /// The account a refresh token was issued to (what the instance syncs as).
-    pub fn account_of_refresh(&self, token: &str) -> Option<String> {
-        self.refresh.get(token).map(|g| g.upn.clone())
     }
 }
 
@@ -148,7 +162,6 @@ impl Default for Idp {
             pending: HashMap::new(),
             codes: Codes::default(),
             access: HashMap::new(),
-            refresh: HashMap::new(),
         }
     }
 }
@@ -551,7 +564,12 @@ fn refused_code(refusal: Refusal) -> Response {
 
 /// The grant a token request redeems: an authorization code (once, with the redirect URI
 /// and PKCE verifier of its request) or a refresh token.
-fn redeem(idp: &mut Idp, form: &HashMap<String, String>, grant_type: &str) -> Result<Grant, Box<Response>> {
+fn redeem(
+    inner: &Inner,
+    idp: &mut Idp,
+    form: &HashMap<String, String>,
+    grant_type: &str,
+) -> Result<Grant, Box<Response>> {
     let field = |k: &str| form.get(k).map_or("", String::as_str);
     match grant_type {
         "authorization_code" => {
@@ -564,7 +582,8 @@ fn redeem(idp: &mut Idp, form: &HashMap<String, String>, grant_type: &str) -> Re
             idp.codes.redeem(redemption).map_err(|refusal| Box::new(refused_code(refusal)))
         }
         "refresh_token" => {
-            idp.refresh.get(field("refresh_token")).cloned().ok_or_else(|| Box::new(invalid_grant(70008, EXPIRED)))
+            // Kept in the state file: a token another run was given is as good as this run's.
+            inner.store().refresh_grant(field("refresh_token")).ok_or_else(|| Box::new(invalid_grant(70008, EXPIRED)))
         }
         other => Err(Box::new(token_error(
             StatusCode::BAD_REQUEST,
@@ -623,7 +642,7 @@ fn id_token_claims(u: &DirUser, grant: &Grant, grant_type: &str, scopes: &[&str]
 
 /// The token answer for a redeemed grant: an access token, a refresh token with
 /// `offline_access`, an ID token with `openid`.
-fn issue_tokens(idp: &mut Idp, grant: &Grant, grant_type: &str) -> Response {
+fn issue_tokens(inner: &Inner, idp: &mut Idp, grant: &Grant, grant_type: &str) -> Response {
     let Some(u) = user(&grant.upn) else {
         return invalid_grant(50034, "The user account does not exist in the directory.");
     };
@@ -639,7 +658,9 @@ fn issue_tokens(idp: &mut Idp, grant: &Grant, grant_type: &str) -> Response {
     });
     if scopes.contains(&"offline_access") {
         let rt = format!("sbx.rt.{}{}", new_sys_id(), new_sys_id());
-        idp.refresh.insert(rt.clone(), grant.clone());
+        let mut store = inner.store();
+        store.refresh_grants.insert(token_digest(&rt), grant.clone());
+        store.save();
         out["refresh_token"] = json!(rt);
     }
     if scopes.contains(&"openid") {
@@ -679,7 +700,7 @@ async fn token(
     }
     let grant_type = form.get("grant_type").cloned().unwrap_or_default();
     let Ok(mut idp) = inner.idp.lock() else { return StatusCode::INTERNAL_SERVER_ERROR.into_response() };
-    let grant = match redeem(&mut idp, &form, &grant_type) {
+    let grant = match redeem(&inner, &mut idp, &form, &grant_type) {
         Ok(g) => g,
         Err(r) => return *r,
     };
@@ -689,7 +710,7 @@ async fn token(
     if let Some(r) = secret_refusal(&idp, &grant, secret.as_deref()) {
         return r;
     }
-    issue_tokens(&mut idp, &grant, &grant_type)
+    issue_tokens(&inner, &mut idp, &grant, &grant_type)
 }
 
 async fn me(State(inner): State<Arc<Inner>>, headers: HeaderMap) -> Response {

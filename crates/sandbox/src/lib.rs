@@ -2,7 +2,9 @@
 //! `reference/servicenow.md`, so calsync can be tried and tested without a real instance.
 //!
 //! It runs in-process (`--sandbox` on any command) or on its own (`calsync sandbox`). Its
-//! records live in a state file, so one run sees what the previous run wrote.
+//! records live in a state file, so one run sees what the previous run wrote; so do the
+//! refresh tokens its Microsoft sign-in issued (by digest), which stay valid from one run
+//! to the next as Microsoft's do.
 
 mod attachment;
 pub mod auth;

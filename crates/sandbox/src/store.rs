@@ -24,6 +24,9 @@ pub struct Store {
     /// Attachment contents by the attachment's sys_id, base64.
     #[serde(default)]
     pub files: BTreeMap<String, String>,
+    /// Microsoft's side: the refresh tokens issued, by digest (see `identity`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) refresh_grants: BTreeMap<String, crate::identity::Grant>,
 }
 
 /// An answer the Table API gives instead of a record.

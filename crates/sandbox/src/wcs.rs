@@ -198,7 +198,7 @@ pub fn check_rules(store: &mut Store, class: &str, row: &mut Row, existing: Opti
 /// Whose token the instance would subscribe with for this provider: the refresh token
 /// stored on the instance for the credential of the provider's alias (its override, or
 /// the spoke's default alias), or the app itself for a client-credentials profile.
-fn principal(inner: &Inner, store: &Store, provider: &Row) -> Result<Principal, String> {
+fn principal(store: &Store, provider: &Row) -> Result<Principal, String> {
     let alias = if col(provider, names::PROVIDER_OVERRIDE_COLUMN) == "true" {
         col(provider, names::PROVIDER_ALIAS_COLUMN)
     } else {
@@ -228,8 +228,7 @@ fn principal(inner: &Inner, store: &Store, provider: &Row) -> Result<Principal, 
         .map(|t| col(t, "token_received"))
         .filter(|v| !v.is_empty())
         .ok_or_else(|| format!("the credential \"{}\" has no OAuth token on the instance", col(cred, "name")))?;
-    let idp = inner.idp.lock().map_err(|_| "the sign-in service is unavailable".to_string())?;
-    idp.account_of_refresh(&token).map(Principal::User).ok_or_else(|| {
+    store.account_of_refresh(&token).map(Principal::User).ok_or_else(|| {
         format!("the OAuth token of \"{}\" is not known to Microsoft (expired or revoked)", col(cred, "name"))
     })
 }
@@ -249,7 +248,7 @@ pub fn ui_action(inner: &Inner, caller: &Caller, table: &str, sys_id: &str, acti
             set(&mut store, sys_id, &[("callback_url", &url), ("client_state", &state)], caller);
             format!("Callback URL generated: {url}")
         }
-        (names::RSV_CONFIG_TABLE, "activate") => activate(inner, &mut store, caller, sys_id)?,
+        (names::RSV_CONFIG_TABLE, "activate") => activate(&mut store, caller, sys_id)?,
         (names::RSV_CONFIG_TABLE, "deactivate") => {
             let row = store.get(table, sys_id).ok_or("No Record found")?.clone();
             let sub = col(&row, "subscription");
@@ -278,7 +277,7 @@ fn set(store: &mut Store, sys_id: &str, fields: &[(&str, &str)], caller: &Caller
 /// Graph keeps a subscription to events for at most 4230 minutes.
 const SUBSCRIPTION_MINUTES: i64 = 4230;
 
-fn activate(inner: &Inner, store: &mut Store, caller: &Caller, sys_id: &str) -> Result<String, String> {
+fn activate(store: &mut Store, caller: &Caller, sys_id: &str) -> Result<String, String> {
     let row = store.get(names::RSV_CONFIG_TABLE, sys_id).ok_or("No Record found")?.clone();
     let provider = store.get(names::PROVIDER_TABLE, &col(&row, "provider")).cloned().ok_or("Provider is mandatory")?;
     if col(&provider, "active") != "true" {
@@ -294,7 +293,7 @@ fn activate(inner: &Inner, store: &mut Store, caller: &Caller, sys_id: &str) -> 
     let outcome = if callback.is_empty() {
         Err((400, format!("the {} webhook registry has no callback URL", names::WEBHOOK_NAME)))
     } else {
-        principal(inner, store, &provider)
+        principal(store, &provider)
             .map_err(|e| (401, e))
             .and_then(|who| graph::open_calendar(&who, &email).map_err(|e| (e.status, e.message)))
     };

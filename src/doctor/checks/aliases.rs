@@ -1,21 +1,14 @@
 //! Connection & credential aliases: the spoke's alias, parents, connections.
 
 use super::{Ctx, Repair, Severity, exchange_aliases};
-use crate::doctor::ids::Check;
+use crate::doctor::catalogue as say;
 use crate::facts;
 use crate::plan::diff::Kind;
 
 pub(super) fn aliases(c: &mut Ctx) {
     let s = c.s;
     let Some(spoke) = s.alias_by_id(facts::SPOKE_ALIAS_ID) else {
-        c.add(
-            Check::AliasSpokeMissing,
-            Severity::Error,
-            format!("the alias {} does not exist", facts::SPOKE_ALIAS_ID),
-            vec![],
-            "Repair or reinstall the Microsoft Exchange Online spoke.".into(),
-            None,
-        );
+        c.add(say::alias_spoke_missing(), Severity::Error, vec![], None);
         return;
     };
     for a in exchange_aliases(s) {
@@ -38,33 +31,19 @@ pub(super) fn aliases(c: &mut Ctx) {
                 to_label: facts::SPOKE_ALIAS_ID.into(),
                 scope: a.sys_scope.id().to_string(),
             };
-            c.add(
-                Check::AliasParent,
-                Severity::Error,
-                format!("the alias {} is not a child of {}", a.id, facts::SPOKE_ALIAS_ID),
-                ev,
-                format!("Set its Parent alias to {}.", facts::SPOKE_ALIAS_ID),
-                Some(repair),
-            );
+            c.add(say::alias_parent(&a.id), Severity::Error, ev, Some(repair));
         }
         let active: Vec<_> =
             s.connections.iter().filter(|x| x.connection_alias.id() == &*a.sys_id && x.active.0).collect();
         let inherits = !a.parent.is_empty();
         if active.is_empty() && !inherits {
             let ev = vec![c.ev("sys_alias", &a.sys_id, "connections", "0 active")];
-            c.add(Check::AliasNoConnection, Severity::Error, format!("the alias {} has no active connection", a.id), ev, "Add an HTTP(s) connection to https://graph.microsoft.com in its Connections related list (calsync apply can).".into(), None);
+            c.add(say::alias_no_connection(&a.id, c.calsync), Severity::Error, ev, None);
         }
         if active.len() > 1 && !a.multiple_connections.0 {
             let names: Vec<String> = active.iter().map(|x| x.name.0.clone()).collect();
             let ev = active.iter().map(|x| c.ev("http_connection", &x.sys_id, "active", "true")).collect();
-            c.add(
-                Check::AliasManyConnections,
-                Severity::Error,
-                format!("the alias {} has {} active connections", a.id, active.len()),
-                ev,
-                format!("Deactivate all but one of: {}.", names.join(", ")),
-                None,
-            );
+            c.add(say::alias_many_connections(&a.id, &names), Severity::Error, ev, None);
         }
     }
 }
@@ -103,29 +82,14 @@ pub(super) fn attributes(c: &mut Ctx) {
             .copied()
             .collect();
         let parents = if a.parent.is_empty() { vec![] } else { names_on(a.parent.id()) };
-        let (title, shown, fix) = if !twice.is_empty() {
-            (
-                format!("there are multiple connection attributes {} on the alias {}", twice.join(", "), a.id),
-                format!("{} twice", twice.join(", ")),
-                "Delete the extra attributes so each name appears once.".to_string(),
-            )
+        let (said, shown) = if !twice.is_empty() {
+            (say::attributes_twice(&a.id, &twice), format!("{} twice", twice.join(", ")))
         } else if mine.is_empty() && !parents.is_empty() {
-            (
-                format!(
-                    "there are no connection attributes on the alias {}; its parent has {}",
-                    a.id,
-                    parents.join(", ")
-                ),
-                "none".to_string(),
-                format!(
-                    "Add the parent alias's connection attributes ({}) to this alias's connection.",
-                    parents.join(", ")
-                ),
-            )
+            (say::attributes_missing(&a.id, &parents), "none".to_string())
         } else {
             continue;
         };
         let ev = vec![c.ev("sys_alias", &a.sys_id, "connection attributes", &shown)];
-        c.add(Check::AliasAttributes, Severity::Error, title, ev, fix, None);
+        c.add(said, Severity::Error, ev, None);
     }
 }

@@ -1,7 +1,7 @@
 //! The user, the applications and their versions, and the integration-mode property.
 
 use super::{Ctx, Repair, Severity};
-use crate::doctor::ids::Check;
+use crate::doctor::catalogue as say;
 use crate::doctor::read::Snapshot;
 use crate::facts;
 use crate::facts::version_at_least;
@@ -11,49 +11,21 @@ use crate::plan::diff::Kind;
 pub(super) fn apps(c: &mut Ctx) {
     let s = c.s;
     if !s.user_found || !s.is_admin {
-        c.add(
-            Check::UserNotAdmin,
-            Severity::Error,
-            format!("{} does not have the admin role", s.user),
-            vec![],
-            "Run the doctor as a user with the admin role.".into(),
-            None,
-        );
+        c.add(say::user_not_admin(&s.user), Severity::Error, vec![], None);
     }
     for (scope, label, min) in [
         (facts::WCS_SCOPE, "Workplace Calendar Synchronization", facts::WCS_USES_SPOKE_FROM),
         (facts::SPOKE_SCOPE, "Microsoft Exchange Online Spoke", ""),
     ] {
         match s.scope(scope) {
-            None => c.add(
-                Check::AppMissing,
-                Severity::Error,
-                format!("{label} ({scope}) is not installed"),
-                vec![],
-                format!("Install {label} from the ServiceNow Store."),
-                None,
-            ),
+            None => c.add(say::app_missing(label, scope), Severity::Error, vec![], None),
             Some(a) if !a.active.0 => {
                 let ev = vec![c.ev(&a.sys_class_name, &a.sys_id, "active", "false")];
-                c.add(
-                    Check::AppInactive,
-                    Severity::Error,
-                    format!("{label} is inactive"),
-                    ev,
-                    format!("Activate {label}."),
-                    None,
-                );
+                c.add(say::app_inactive(label), Severity::Error, ev, None);
             }
             Some(a) if !min.is_empty() && !version_at_least(&a.version, min) => {
                 let ev = vec![c.ev(&a.sys_class_name, &a.sys_id, "version", &a.version)];
-                c.add(
-                    Check::AppOld,
-                    Severity::Warning,
-                    format!("{label} {} predates {min}", a.version),
-                    ev,
-                    format!("Upgrade {label} to a current version."),
-                    None,
-                );
+                c.add(say::app_old(label, &a.version, min), Severity::Warning, ev, None);
             }
             Some(_) => {}
         }
@@ -67,14 +39,7 @@ pub(super) fn apps(c: &mut Ctx) {
 /// Someone must hold the WCS admin role: the scan runs as it, renewal failures go to it.
 fn role(c: &mut Ctx) {
     if c.s.wcs_admins == Some(0) && c.s.scope(facts::WCS_SCOPE).is_some() {
-        c.add(
-            Check::RoleWcsAdmin,
-            Severity::Warning,
-            format!("no user holds the role {}", facts::WCS_ADMIN_ROLE),
-            vec![],
-            format!("Grant {} to the administrators of the calendar synchronization.", facts::WCS_ADMIN_ROLE),
-            None,
-        );
+        c.add(say::role_wcs_admin(), Severity::Warning, vec![], None);
     }
 }
 
@@ -87,38 +52,12 @@ fn versions(c: &mut Ctx) {
         && !version_at_least(&spoke.version, facts::SPOKE_MIN_FOR_WCS_2)
     {
         let e = ev(c);
-        c.add(
-            Check::AppSpokeOld,
-            Severity::Error,
-            format!(
-                "the Microsoft Exchange Online Spoke {} is older than {}, which Workplace Calendar Synchronization {} needs",
-                spoke.version,
-                facts::SPOKE_MIN_FOR_WCS_2,
-                wcs.version
-            ),
-            e,
-            format!("Upgrade the Microsoft Exchange Online Spoke to {} or later.", facts::SPOKE_MIN_FOR_WCS_2),
-            None,
-        );
+        c.add(say::app_spoke_old(&spoke.version, &wcs.version), Severity::Error, e, None);
     }
     let active = s.providers.iter().filter(|p| s.provider(p, &facts::PROVIDER_ACTIVE) == "true").count();
     if active > 1 && !version_at_least(&spoke.version, facts::SPOKE_MIN_MULTI_PROVIDER) {
         let e = ev(c);
-        c.add(
-            Check::AppSpokeMultiProvider,
-            Severity::Error,
-            format!(
-                "{active} calendar providers are active, but the Microsoft Exchange Online Spoke {} predates {}",
-                spoke.version,
-                facts::SPOKE_MIN_MULTI_PROVIDER
-            ),
-            e,
-            format!(
-                "Upgrade the Microsoft Exchange Online Spoke to {} or later, or keep one provider active.",
-                facts::SPOKE_MIN_MULTI_PROVIDER
-            ),
-            None,
-        );
+        c.add(say::app_spoke_multi_provider(active, &spoke.version), Severity::Error, e, None);
     }
 }
 
@@ -127,27 +66,12 @@ fn data_source(c: &mut Ctx) {
     let s = c.s;
     let (Some(rows), Some(_)) = (&s.data_sources, s.scope(facts::SPOKE_SCOPE)) else { return };
     let column = s.dictionary.column(&facts::DATA_STREAM_ACTION);
-    let repair = "Repair the Microsoft Exchange Online Spoke (All > System Definition > Plugins > Microsoft Exchange Online Spoke > Repair), which also brings the com.glide.hub.action_type.datastream plugin.";
     match rows.iter().find(|r| crate::snow::records::plain(&r["name"]) == facts::DATA_SOURCE_NAME) {
-        None => c.add(
-            Check::SpokeDataSource,
-            Severity::Error,
-            format!("the spoke's data source \"{}\" does not exist", facts::DATA_SOURCE_NAME),
-            vec![],
-            repair.into(),
-            None,
-        ),
+        None => c.add(say::data_source_missing(), Severity::Error, vec![], None),
         Some(r) if s.dictionary.get(r, &facts::DATA_STREAM_ACTION).trim().is_empty() => {
             let id = crate::snow::records::plain(&r["sys_id"]);
             let ev = vec![c.ev(facts::DATA_SOURCE_TABLE, &id, &column, "")];
-            c.add(
-                Check::SpokeDataSource,
-                Severity::Error,
-                format!("the data source \"{}\" has no Data Stream action", facts::DATA_SOURCE_NAME),
-                ev,
-                repair.into(),
-                None,
-            );
+            c.add(say::data_source_no_action(), Severity::Error, ev, None);
         }
         Some(_) => {}
     }
@@ -157,31 +81,18 @@ fn data_source(c: &mut Ctx) {
 fn dictionary(c: &mut Ctx) {
     let s = c.s;
     let missing: Vec<&str> = s.dictionary.missing().iter().map(|f| f.label).collect();
-    let (title, fix) = match s.dictionary.unread() {
-        Some(why) => (
-            format!("the data dictionary could not be read ({why}); calsync used its documented guesses for the columns it knows only by label"),
-            "Let this user read sys_dictionary and sys_choice (the admin role does), then run the doctor again; findings about calendar providers and retry policies may be wrong until then.".to_string(),
-        ),
-        None if !missing.is_empty() => (
-            format!("the data dictionary does not list the fields {}; calsync used its documented guesses for them", missing.join(", ")),
-            "Check these labels on the forms of this instance; if they differ, report them so calsync's facts can be corrected.".to_string(),
-        ),
+    let said = match s.dictionary.unread() {
+        Some(why) => say::dictionary_unread(why),
+        None if !missing.is_empty() => say::dictionary_missing(&missing),
         None => return,
     };
-    c.add(Check::DictionaryGuessed, Severity::Info, title, vec![], fix, None);
+    c.add(said, Severity::Info, vec![], None);
 }
 
 pub(super) fn mode_property(c: &mut Ctx, mode: Option<Mode>) {
     let s = c.s;
     match (&s.property, mode) {
-        (None, _) => c.add(
-            Check::ModeMissing,
-            Severity::Error,
-            format!("the property {} does not exist", facts::MODE_PROPERTY),
-            vec![],
-            "Upgrade Workplace Calendar Synchronization to 3.0 or later.".into(),
-            None,
-        ),
+        (None, _) => c.add(say::mode_missing(), Severity::Error, vec![], None),
         (Some(p), None) => {
             let inferred = infer_mode(s);
             let want = crate::plan::diff::mode_value(p, inferred);
@@ -198,14 +109,7 @@ pub(super) fn mode_property(c: &mut Ctx, mode: Option<Mode>) {
                 to_label: want.clone(),
                 scope: p.sys_scope.id().to_string(),
             };
-            c.add(
-                Check::ModeValue,
-                Severity::Error,
-                format!("the integration mode \"{}\" is not one of the property's values", p.value),
-                ev,
-                format!("Set it to {want}, the mode the credentials are set up for."),
-                Some(repair),
-            );
+            c.add(say::mode_value(&p.value, &want), Severity::Error, ev, Some(repair));
         }
         (Some(_), Some(_)) => {}
     }

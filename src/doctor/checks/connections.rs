@@ -1,7 +1,7 @@
 //! HTTP(s) connections of the Exchange Online aliases and their credentials.
 
 use super::{Ctx, Repair, Severity, exchange_aliases};
-use crate::doctor::ids::Check;
+use crate::doctor::catalogue as say;
 use crate::plan::diff::Kind;
 use crate::urls::{GraphUrlProblem, check_graph_url};
 
@@ -31,67 +31,29 @@ pub(super) fn connections(c: &mut Ctx) {
                 | GraphUrlProblem::TrailingSlash(_, w) => Some(w.clone()),
                 _ => None,
             };
-            let ev = vec![c.ev("http_connection", &conn.sys_id, "connection_url", &conn.connection_url)];
-            let fix = match &fixed {
-                Some(w) => format!("Set the Connection URL to exactly {w}."),
-                None => "Set the Connection URL to https://graph.microsoft.com (or your national cloud's Graph root)."
-                    .into(),
-            };
+            let said = say::conn_url(&conn.name, &p, fixed.as_deref());
             let r = fixed.map(|w| repair("connection_url", "Connection URL", &conn.connection_url, &w));
-            c.add(
-                Check::ConnUrl,
-                Severity::Error,
-                format!("the connection \"{}\" has a wrong URL: {p}", conn.name),
-                ev,
-                fix,
-                r,
-            );
+            c.add(said, Severity::Error, c.on_connection(conn, "connection_url", &conn.connection_url), r);
         }
-        if conn.url_builder.0 {
-            let ev = vec![c.ev("http_connection", &conn.sys_id, "url_builder", "true")];
-            c.add(
-                Check::ConnUrlBuilder,
-                Severity::Error,
-                format!("the connection \"{}\" has URL builder on", conn.name),
-                ev,
-                "Clear the URL builder check box.".into(),
-                Some(repair("url_builder", "URL builder", "true", "false")),
-            );
-        }
-        if conn.use_mid.0 {
-            let ev = vec![c.ev("http_connection", &conn.sys_id, "use_mid", "true")];
-            c.add(
-                Check::ConnMid,
-                Severity::Error,
-                format!("the connection \"{}\" uses a MID Server", conn.name),
-                ev,
-                "Clear Use MID server.".into(),
-                Some(repair("use_mid", "Use MID server", "true", "false")),
-            );
+        // Check boxes that must be off: the finding, and the repair that clears the box.
+        for (on, column, label, said) in [
+            (conn.url_builder.0, "url_builder", "URL builder", say::conn_url_builder(&conn.name)),
+            (conn.use_mid.0, "use_mid", "Use MID server", say::conn_mid(&conn.name)),
+        ] {
+            if on {
+                let ev = c.on_connection(conn, column, "true");
+                c.add(said, Severity::Error, ev, Some(repair(column, label, "true", "false")));
+            }
         }
         match s.credential(conn.credential.id()) {
             None if conn.credential.is_empty() => {
-                let ev = vec![c.ev("http_connection", &conn.sys_id, "credential", "")];
-                c.add(
-                    Check::ConnNoCredential,
-                    Severity::Error,
-                    format!("there is no credential on the connection \"{}\"", conn.name),
-                    ev,
-                    "Set its Credential to an OAuth 2.0 credential (calsync apply can).".into(),
-                    None,
-                );
+                let ev = c.on_connection(conn, "credential", "");
+                c.add(say::conn_no_credential(&conn.name, c.calsync), Severity::Error, ev, None);
             }
             None => {
                 let shown = conn.credential.display.clone().unwrap_or_else(|| conn.credential.id().to_string());
-                let ev = vec![c.ev("http_connection", &conn.sys_id, "credential", &shown)];
-                c.add(
-                    Check::ConnCredentialInvalid,
-                    Severity::Error,
-                    format!("the connection \"{}\" points at {shown}, which is not an OAuth 2.0 credential", conn.name),
-                    ev,
-                    "Set its Credential to an OAuth 2.0 credential of the mode's profile (calsync apply can).".into(),
-                    None,
-                );
+                let ev = c.on_connection(conn, "credential", &shown);
+                c.add(say::conn_credential_invalid(&conn.name, &shown, c.calsync), Severity::Error, ev, None);
             }
             Some(cred) if !cred.active.0 && conn.active.0 => {
                 let ev = vec![c.ev("oauth_2_0_credentials", &cred.sys_id, "active", "false")];
@@ -107,14 +69,7 @@ pub(super) fn connections(c: &mut Ctx) {
                     to_label: "true".into(),
                     scope: s.credential_scope(cred),
                 };
-                c.add(
-                    Check::ConnCredentialInactive,
-                    Severity::Error,
-                    format!("the credential \"{}\" of connection \"{}\" is inactive", cred.name, conn.name),
-                    ev,
-                    "Make the credential active.".into(),
-                    Some(r),
-                );
+                c.add(say::conn_credential_inactive(&cred.name, &conn.name), Severity::Error, ev, Some(r));
             }
             Some(_) => {}
         }

@@ -2,7 +2,7 @@
 //! instance.
 
 use super::{Ctx, Severity, exchange_aliases, login_host_cloud};
-use crate::doctor::ids::Check;
+use crate::doctor::catalogue as say;
 use crate::doctor::read::Snapshot;
 use crate::facts;
 use crate::plan::Mode;
@@ -65,14 +65,7 @@ pub(super) fn credentials(c: &mut Ctx, mode: Option<Mode>, token_mode: Option<Mo
                 "oauth_entity_profile",
                 cred.oauth_entity_profile.id(),
             )];
-            c.add(
-                Check::CredNoProfile,
-                Severity::Error,
-                format!("the credential \"{}\" has no OAuth Entity Profile", cred.name),
-                ev,
-                "Set its OAuth Entity Profile to the profile of your mode's registry.".into(),
-                None,
-            );
+            c.add(say::cred_no_profile(&cred.name), Severity::Error, ev, None);
             continue;
         };
         let entity = s.entity(profile.oauth_entity.id());
@@ -84,17 +77,8 @@ pub(super) fn credentials(c: &mut Ctx, mode: Option<Mode>, token_mode: Option<Mo
                 c.ev("oauth_entity_profile", &profile.sys_id, "grant_type", &profile.grant_type),
                 c.ev("oauth_entity", &e.sys_id, "default_grant_type", &e.default_grant_type),
             ];
-            c.add(
-                Check::CredGrantMismatch,
-                Severity::Error,
-                format!(
-                    "the profile \"{}\" uses {} but its registry defaults to {}",
-                    profile.name, profile.grant_type, e.default_grant_type
-                ),
-                ev,
-                "Make the profile's grant type equal to the registry's default grant type.".into(),
-                None,
-            );
+            let said = say::cred_grant_mismatch(&profile.name, &profile.grant_type, &e.default_grant_type);
+            c.add(said, Severity::Error, ev, None);
         }
         mode_grant(c, cred, profile, mode, default_alias);
         integration_type(c, cred, profile);
@@ -126,23 +110,24 @@ fn mode_grant(c: &mut Ctx, cred: &Credential, profile: &OAuthProfile, mode: Opti
         return;
     }
     let ev = vec![c.ev("oauth_2_0_credentials", &cred.sys_id, "oauth_entity_profile", &profile.name)];
-    let fix = if m == Mode::Personal && spoke_graph(cred) {
-        format!(
-            "Set its OAuth Entity Profile to \"{}\" and sign it in as the delegated user (calsync apply with the personal-default-alias example plan, then calsync authorize --credential \"{}\").",
-            facts::PROFILE_PERSONAL,
-            cred.name
-        )
-    } else {
-        format!("Point it at a profile with grant type {w} (calsync apply with the {m} example plan).")
+    let s = c.s;
+    let active = |p: &&serde_json::Value| s.provider(p, &facts::PROVIDER_ACTIVE) == "true";
+    let overrides = |p: &&serde_json::Value| s.provider(p, &facts::PROVIDER_OVERRIDE) == "true";
+    let providers: Vec<String> = s
+        .providers
+        .iter()
+        .filter(|p| active(p) && !overrides(p))
+        .map(|p| crate::snow::records::plain(&p["name"]))
+        .collect();
+    let mailbox = crate::doctor::provider_mailbox(s, &cred.name);
+    let usage = say::DefaultAliasUse {
+        providers: &providers,
+        own_aliases: s.providers.iter().any(|p| active(&p) && overrides(&p)),
+        mailbox: mailbox.as_deref(),
     };
-    c.add(
-        Check::CredModeGrant,
-        Severity::Error,
-        format!("the credential \"{}\" uses {} in {m} mode", cred.name, profile.grant_type),
-        ev,
-        fix,
-        None,
-    );
+    let personal = (m == Mode::Personal && spoke_graph(cred)).then_some(&usage);
+    let said = say::cred_mode_grant(&cred.name, &profile.grant_type, m, w, personal, c.calsync);
+    c.add(said, Severity::Error, ev, None);
 }
 
 /// System on the system-to-system credentials; Personal only with authorization code.
@@ -155,29 +140,9 @@ fn integration_type(c: &mut Ctx, cred: &Credential, profile: &OAuthProfile) {
     let shown = s.dictionary.choice_label(&facts::CREDENTIAL_INTEGRATION_TYPE, &s.integration_type(cred));
     let ev = vec![c.ev("oauth_2_0_credentials", &cred.sys_id, &column, &shown)];
     if system_credential(s, cred) {
-        c.add(
-            Check::CredIntegrationType,
-            Severity::Error,
-            format!(
-                "the credential \"{}\" has Integration Type Personal but serves the system-to-system connection",
-                cred.name
-            ),
-            ev,
-            format!(
-                "Set its Integration Type to {}; only the per-user credential of personal mode is Personal.",
-                facts::INTEGRATION_SYSTEM.label
-            ),
-            None,
-        );
+        c.add(say::integration_type_system(&cred.name), Severity::Error, ev, None);
     } else if profile.grant_type.0 != facts::GRANT_AUTH_CODE {
-        c.add(
-            Check::CredIntegrationType,
-            Severity::Error,
-            format!("the per-user credential \"{}\" uses {}", cred.name, profile.grant_type),
-            ev,
-            format!("Point it at \"{}\" (authorization code).", facts::PROFILE_PERSONAL),
-            None,
-        );
+        c.add(say::integration_type_grant(&cred.name, &profile.grant_type), Severity::Error, ev, None);
     }
 }
 
@@ -188,37 +153,14 @@ fn scopes(c: &mut Ctx, profile: &OAuthProfile) {
     for needed in facts::DELEGATED_SCOPES {
         if !linked.iter().any(|l| l.scope.trim_start_matches("https://graph.microsoft.com/") == needed) {
             let ev = vec![c.ev("oauth_entity_profile", &profile.sys_id, "scopes", &format!("{needed} missing"))];
-            c.add(
-                Check::CredScopes,
-                Severity::Error,
-                format!(
-                    "the profile \"{}\" lacks the scope {needed}, which grant type {} needs",
-                    profile.name, profile.grant_type
-                ),
-                ev,
-                format!("Add an OAuth Entity Scope \"{needed}\" to the registry and link it to the profile."),
-                None,
-            );
+            c.add(say::cred_scopes(&profile.name, needed, &profile.grant_type), Severity::Error, ev, None);
         }
     }
     let own = profile.oauth_entity.id();
     for l in linked.iter().filter(|l| !l.registry.is_empty() && l.registry != own) {
         let other = s.entity(&l.registry).map(|e| e.name.0.clone()).unwrap_or_else(|| l.registry.clone());
         let ev = vec![c.ev("oauth_entity_scope", &l.scope_id, "oauth_entity", &other)];
-        c.add(
-            Check::CredScopeProvider,
-            Severity::Error,
-            format!(
-                "the profile \"{}\" asks for the scope {} of the registry \"{other}\", not of its own",
-                profile.name, l.scope
-            ),
-            ev,
-            format!(
-                "Link the profile to the scope \"{}\" of its own registry instead (create it there if it is missing).",
-                l.scope
-            ),
-            None,
-        );
+        c.add(say::cred_scope_provider(&profile.name, &l.scope, &other), Severity::Error, ev, None);
     }
 }
 
@@ -230,28 +172,13 @@ pub(super) fn registry(c: &mut Ctx, e: &OAuthEntity, auth_code: bool) {
     }
     let auth = login_host_cloud(&e.auth_url).filter(|(_, _, k)| k == "authorize");
     let token = login_host_cloud(&e.token_url).filter(|(_, _, k)| k == "token");
-    let endpoint = "https://login.microsoftonline.com/<tenant ID>/oauth2/v2.0";
     if token.is_none() {
         let ev = vec![c.ev("oauth_entity", &e.sys_id, "token_url", &e.token_url)];
-        c.add(
-            Check::RegTokenUrl,
-            Severity::Error,
-            format!("the registry \"{}\" has an invalid token URL: {}", e.name, e.token_url),
-            ev,
-            format!("Set it to {endpoint}/token (your national cloud's login host if you use one)."),
-            None,
-        );
+        c.add(say::reg_token_url(&e.name, &e.token_url), Severity::Error, ev, None);
     }
     if auth_code && auth.is_none() {
         let ev = vec![c.ev("oauth_entity", &e.sys_id, "auth_url", &e.auth_url)];
-        c.add(
-            Check::RegAuthUrl,
-            Severity::Error,
-            format!("the registry \"{}\" has an invalid authorization URL: {}", e.name, e.auth_url),
-            ev,
-            format!("Set it to {endpoint}/authorize (your national cloud's login host if you use one)."),
-            None,
-        );
+        c.add(say::reg_auth_url(&e.name, &e.auth_url), Severity::Error, ev, None);
     }
     if auth_code
         && let (Some((ca, ta, _)), Some((ct, tt, _))) = (&auth, &token)
@@ -261,37 +188,16 @@ pub(super) fn registry(c: &mut Ctx, e: &OAuthEntity, auth_code: bool) {
             c.ev("oauth_entity", &e.sys_id, "auth_url", &e.auth_url),
             c.ev("oauth_entity", &e.sys_id, "token_url", &e.token_url),
         ];
-        c.add(
-            Check::RegUrls,
-            Severity::Error,
-            format!("the registry \"{}\" authorizes at one tenant or cloud and redeems at another", e.name),
-            ev,
-            "Use the same tenant ID and login host in both URLs.".into(),
-            None,
-        );
+        c.add(say::reg_urls(&e.name), Severity::Error, ev, None);
     }
     let want = format!("{}/oauth_redirect.do", c.s.instance);
     if auth_code && !e.redirect_url.is_empty() && e.redirect_url.0 != want {
         let ev = vec![c.ev("oauth_entity", &e.sys_id, "redirect_url", &e.redirect_url)];
-        c.add(
-            Check::RegRedirect,
-            Severity::Error,
-            format!("the registry \"{}\" has an invalid redirect URL: {}", e.name, e.redirect_url),
-            ev,
-            format!("Set it to {want}, and register that URI (platform Web) in the Entra app."),
-            None,
-        );
+        c.add(say::reg_redirect(&e.name, &e.redirect_url, &want), Severity::Error, ev, None);
     }
     if e.client_id.is_empty() {
         let ev = vec![c.ev("oauth_entity", &e.sys_id, "client_id", "")];
-        c.add(
-            Check::RegClientId,
-            Severity::Error,
-            format!("the registry \"{}\" has no client ID", e.name),
-            ev,
-            "Copy the Application (client) ID from the Entra app registration.".into(),
-            None,
-        );
+        c.add(say::reg_client_id(&e.name), Severity::Error, ev, None);
     }
 }
 
@@ -308,38 +214,13 @@ pub(super) fn tokens(c: &mut Ctx, cred: &Credential, mode: Option<Mode>) {
     match rt.first() {
         None => {
             let ev = vec![c.ev("oauth_2_0_credentials", &cred.sys_id, "tokens", "none on the instance")];
-            let fix = match crate::doctor::provider_mailbox(c.s, &cred.name) {
-                Some(mailbox) => format!(
-                    "Sign {mailbox} in: calsync authorize --credential \"{}\" --expect-user {mailbox} --store-on-instance.",
-                    cred.name
-                ),
-                None => format!(
-                    "Sign the delegated mailbox in: calsync authorize --credential \"{}\" --expect-user MAILBOX --store-on-instance (MAILBOX: the calendar provider's Delegated user email).",
-                    cred.name
-                ),
-            };
-            c.add(
-                Check::TokenMissing,
-                Severity::Error,
-                format!("the credential \"{}\" has no token on the instance", cred.name),
-                ev,
-                fix,
-                None,
-            );
+            let mailbox = crate::doctor::provider_mailbox(c.s, &cred.name);
+            c.add(say::token_missing(&cred.name, mailbox.as_deref(), c.calsync), Severity::Error, ev, None);
         }
         Some((_, _, expires)) if !expires.is_empty() && expires.as_str() < now.as_str() => {
             let ev = vec![c.ev(facts::TOKEN_TABLE, &cred.sys_id, facts::TOKEN_EXPIRES_COLUMN, expires)];
-            c.add(
-                Check::TokenExpired,
-                Severity::Error,
-                format!("the token of \"{}\" expired on {expires}", cred.name),
-                ev,
-                format!(
-                    "Sign the delegated mailbox in again (calsync reauth, or calsync authorize --credential \"{}\").",
-                    cred.name
-                ),
-                None,
-            );
+            let mailbox = crate::doctor::provider_mailbox(c.s, &cred.name);
+            c.add(say::token_expired(&cred.name, expires, mailbox.as_deref(), c.calsync), Severity::Error, ev, None);
         }
         Some(_) => {}
     }

@@ -11,6 +11,7 @@ mod connections;
 mod credentials;
 mod providers;
 
+use super::catalogue::{Calsync, Said};
 use super::ids::Check;
 use super::read::Snapshot;
 use crate::facts;
@@ -64,9 +65,11 @@ pub struct Finding {
     pub repair: Option<Repair>,
 }
 
-/// What a check sees (the snapshot) and what it has found so far.
+/// What a check sees (the snapshot, and where the commands its fixes name should go) and
+/// what it has found so far.
 pub struct Ctx<'a> {
     pub s: &'a Snapshot,
+    pub calsync: &'a Calsync,
     pub out: Vec<Finding>,
 }
 
@@ -80,30 +83,20 @@ impl Ctx<'_> {
             link: format!("{}/{table}.do?sys_id={sys_id}", self.s.instance),
         }
     }
-    /// Records a finding; why it matters comes from the catalogue (`ids`).
-    pub fn add(
-        &mut self,
-        id: Check,
-        severity: Severity,
-        title: String,
-        evidence: Vec<Evidence>,
-        fix: String,
-        repair: Option<Repair>,
-    ) {
+    /// One piece of evidence on a connection record.
+    pub fn on_connection(&self, conn: &crate::snow::records::Connection, field: &str, value: &str) -> Vec<Evidence> {
+        vec![self.ev("http_connection", &conn.sys_id, field, value)]
+    }
+    /// Records a finding: what it says comes from the catalogue, why it matters from `ids`.
+    pub fn add(&mut self, said: Said, severity: Severity, evidence: Vec<Evidence>, repair: Option<Repair>) {
         // Two credentials sharing a profile or registry find its faults once.
-        if self.out.iter().any(|f| f.id == id && f.title == title) {
+        if self.out.iter().any(|f| f.id == said.check && f.title == said.title) {
             return;
         }
-        self.out.push(Finding {
-            id,
-            severity,
-            title,
-            evidence,
-            why: id.why().into(),
-            fix,
-            fixable: repair.is_some(),
-            repair,
-        });
+        let mut f = said.finding(severity, evidence);
+        f.fixable = repair.is_some();
+        f.repair = repair;
+        self.out.push(f);
     }
 }
 
@@ -143,8 +136,14 @@ pub(super) fn exchange_aliases(s: &Snapshot) -> Vec<&crate::snow::records::Alias
         .collect()
 }
 
+/// Every check on the snapshot, with fixes that name plain `calsync` commands.
 pub fn run(s: &Snapshot) -> Vec<Finding> {
-    let mut c = Ctx { s, out: vec![] };
+    run_for(s, &Calsync::default())
+}
+
+/// Every check on the snapshot; the commands its fixes name carry the target's flags.
+pub fn run_for(s: &Snapshot, calsync: &Calsync) -> Vec<Finding> {
+    let mut c = Ctx { s, calsync, out: vec![] };
     apps::apps(&mut c);
     let mode = mode_of(s);
     apps::mode_property(&mut c, mode);

@@ -3,7 +3,7 @@
 //! under the name the instance's dictionary gives it.
 
 use super::{Ctx, Repair, Severity, exchange_aliases};
-use crate::doctor::ids::Check;
+use crate::doctor::catalogue as say;
 use crate::doctor::read::Snapshot;
 use crate::facts;
 use crate::plan::Mode;
@@ -67,15 +67,7 @@ pub(super) fn providers(c: &mut Ctx, mode: Option<Mode>) {
     let exchange: Vec<String> = exchange_aliases(s).iter().map(|a| a.sys_id.0.clone()).collect();
     let active: Vec<&Value> = s.providers.iter().filter(|p| col(p, &facts::PROVIDER_ACTIVE) == "true").collect();
     if active.is_empty() {
-        c.add(
-            Check::ProviderNone,
-            Severity::Error,
-            "no calendar provider is active".into(),
-            vec![],
-            "Create or activate a calendar provider with the Microsoft Graph processor (a [[provider]] in a plan)."
-                .into(),
-            None,
-        );
+        c.add(say::provider_none(), Severity::Error, vec![], None);
     }
     let graph = s.dictionary.choice(&facts::PROCESSOR_GRAPH);
     let now = crate::clock::now_utc();
@@ -99,41 +91,18 @@ pub(super) fn providers(c: &mut Ctx, mode: Option<Mode>) {
                 to_label: facts::PROCESSOR_GRAPH.label.into(),
                 scope: plain(&p["sys_scope"]),
             };
-            c.add(
-                Check::ProviderProcessor,
-                Severity::Error,
-                format!("the calendar provider \"{name}\" does not use the Microsoft Graph processor"),
-                ev,
-                "Set its Calendar processor to Microsoft Graph.".into(),
-                Some(repair),
-            );
+            c.add(say::provider_processor(&name), Severity::Error, ev, Some(repair));
         }
         let alias = col(p, &facts::PROVIDER_ALIAS);
         if col(p, &facts::PROVIDER_OVERRIDE) == "true" {
             let ac = column(&facts::PROVIDER_ALIAS);
             if alias.is_empty() {
                 let ev = vec![c.ev(facts::PROVIDER_TABLE, &id, &ac, "")];
-                c.add(
-                    Check::ProviderOverride,
-                    Severity::Error,
-                    format!("the calendar provider \"{name}\" overrides the alias but names none"),
-                    ev,
-                    "Pick the own alias in Connection & credential alias, or clear Override alias?.".into(),
-                    None,
-                );
+                c.add(say::provider_override_none(&name), Severity::Error, ev, None);
             } else if !exchange.contains(&alias) {
                 let shown = s.alias(&alias).map(|a| a.id.0.clone()).unwrap_or(alias.clone());
                 let ev = vec![c.ev(facts::PROVIDER_TABLE, &id, &ac, &shown)];
-                c.add(
-                    Check::ProviderOverride,
-                    Severity::Error,
-                    format!(
-                        "the calendar provider \"{name}\" overrides to {shown}, which is not an Exchange Online alias"
-                    ),
-                    ev,
-                    format!("Point it at a child of {}.", facts::SPOKE_ALIAS_ID),
-                    None,
-                );
+                c.add(say::provider_override_foreign(&name, &shown), Severity::Error, ev, None);
             }
         }
         // Strict and personal modes, or any provider whose connection signs in with
@@ -142,14 +111,7 @@ pub(super) fn providers(c: &mut Ctx, mode: Option<Mode>) {
         let auth_code = provider_grant(s, p).as_deref() == Some(facts::GRANT_AUTH_CODE);
         if (matches!(mode, Some(Mode::Strict | Mode::Personal)) || auth_code) && !valid_email(&delegate) {
             let ev = vec![c.ev(facts::PROVIDER_TABLE, &id, &column(&facts::PROVIDER_DELEGATE), &delegate)];
-            let title = if delegate.trim().is_empty() {
-                format!("the calendar provider \"{name}\" has no delegated user email")
-            } else {
-                format!(
-                    "the calendar provider \"{name}\" has \"{delegate}\" as delegated user email, which is not a mailbox address"
-                )
-            };
-            c.add(Check::ProviderDelegate, Severity::Error, title, ev, "Set Delegated user email to the mailbox its credential is signed in as, or deactivate the provider if per-mailbox providers replaced it.".into(), None);
+            c.add(say::provider_delegate(&name, &delegate), Severity::Error, ev, None);
         }
         sync_window(c, p, &id, &name, &now);
     }
@@ -163,18 +125,7 @@ fn sync_window(c: &mut Ctx, p: &Value, id: &str, name: &str, now: &str) {
     let start_col = s.dictionary.column(&facts::PROVIDER_SYNC_START);
     if today - from > facts::SYNC_MAX_PAST_DAYS {
         let ev = vec![c.ev(facts::PROVIDER_TABLE, id, &start_col, &start)];
-        c.add(
-            Check::ProviderSyncWindow,
-            Severity::Error,
-            format!(
-                "the calendar provider \"{name}\" syncs {} days into the past, more than {}",
-                today - from,
-                facts::SYNC_MAX_PAST_DAYS
-            ),
-            ev,
-            format!("Set Sync start date time to a date within the last {} days.", facts::SYNC_MAX_PAST_DAYS),
-            None,
-        );
+        c.add(say::sync_too_far_back(name, today - from), Severity::Error, ev, None);
     }
     let until = day_number(&end);
     // Five calendar years later: the same day, five years on.
@@ -186,14 +137,7 @@ fn sync_window(c: &mut Ctx, p: &Value, id: &str, name: &str, now: &str) {
         && to < min
     {
         let ev = vec![c.ev(facts::PROVIDER_TABLE, id, &s.dictionary.column(&facts::PROVIDER_SYNC_END), &end)];
-        c.add(
-            Check::ProviderSyncWindow,
-            Severity::Warning,
-            format!("the calendar provider \"{name}\" stops syncing on {end}, less than five years after {start}"),
-            ev,
-            "Set Sync end date time at least five years after Sync start date time.".into(),
-            None,
-        );
+        c.add(say::sync_ends_early(name, &end, &start), Severity::Warning, ev, None);
     }
 }
 
@@ -213,7 +157,7 @@ fn unused_aliases_and_retry(c: &mut Ctx) {
         let own = !spoke.is_empty() && a.parent.id() == spoke && &*a.name != facts::PERSONAL_ALIAS_NAME;
         if own && !used.contains(&a.sys_id.0) {
             let ev = vec![c.ev("sys_alias", &a.sys_id, "used by providers", "none")];
-            c.add(Check::ProviderUnusedAlias, Severity::Warning, format!("no calendar provider overrides to the alias {}", a.id), ev, "Set Override alias? and this alias on the calendar provider of its delegated mailbox (a [[provider]] with alias = ...).".into(), None);
+            c.add(say::provider_unused_alias(&a.id), Severity::Warning, ev, None);
         }
         // The default retry policy, the alias's own or its parent's.
         let policy_id = if a.retry_policy.is_empty() {
@@ -234,18 +178,7 @@ fn unused_aliases_and_retry(c: &mut Ctx) {
         };
         if let Some(shown) = bad {
             let ev = vec![c.ev("sys_alias", &a.sys_id, "retry_policy", &shown)];
-            c.add(
-                Check::AliasRetry,
-                Severity::Warning,
-                format!("the alias {} has no retry policy that honours Retry-After for 120 s", a.id),
-                ev,
-                format!(
-                    "Set its Default retry policy to \"{}\", with Retry Strategy {} and Max Elapsed Time at least 120 s.",
-                    facts::RETRY_POLICY_NAME,
-                    facts::RETRY_HONOR_RETRY_AFTER.label
-                ),
-                None,
-            );
+            c.add(say::alias_retry(&a.id), Severity::Warning, ev, None);
         }
     }
 }

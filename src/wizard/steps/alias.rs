@@ -49,7 +49,7 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
                 if app.draft.connection.value.trim().is_empty() {
                     app.draft.connection.set(&spaced);
                 }
-                app.diff = None;
+                app.draft_changed();
                 app.next();
             }
         }

@@ -3,27 +3,17 @@
 //! finishes the job without duplicates.
 
 use crate::wizard::view::theme;
-use crate::wizard::{App, Effect, ErrorPanel, Failure, TokenState, TokenTask};
+use crate::wizard::{App, ApplyLine, Effect, ErrorPanel, Failure, Screen};
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-/// The sign-ins the next step will run.
-pub fn prepare_tokens(app: &mut App) -> Vec<Effect> {
-    let d = &app.draft;
-    if d.choice.needs_tokens() && app.tokens.is_empty() {
-        app.tokens = d
-            .choice
-            .credential_names(d.credential.value.trim())
-            .into_iter()
-            .map(|credential| TokenTask {
-                credential,
-                user: d.delegated.value.trim().to_string(),
-                state: TokenState::Pending,
-            })
-            .collect();
+/// One record landed (or failed to).
+pub fn progress(app: &mut App, line: ApplyLine) -> Vec<Effect> {
+    if let Screen::Apply(a) = &mut app.screen {
+        a.lines.push(line);
     }
     vec![]
 }
@@ -32,9 +22,10 @@ pub fn applied(app: &mut App, r: Result<(), Failure>) -> Vec<Effect> {
     app.busy = None;
     match r {
         Ok(()) => {
-            app.applied = Some(Ok(()));
-            app.apply_failed = None;
-            prepare_tokens(app)
+            let Screen::Apply(a) = &app.screen else { return vec![] };
+            app.done.written = Some(a.lines.clone());
+            app.done.apply_failed = None;
+            vec![]
         }
         Err(e) => {
             // Trying again with a refused login would send the same password again.
@@ -49,25 +40,24 @@ pub fn applied(app: &mut App, r: Result<(), Failure>) -> Vec<Effect> {
                 message: format!("{e}\nWhat was written is kept. {next}"),
                 retry,
             });
-            app.apply_failed = Some(e);
+            app.done.apply_failed = Some(e);
             vec![]
         }
     }
 }
 
 pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
+    let written = app.done.written.is_some();
     match k.code {
-        KeyCode::Enter
-            if matches!(app.applied, Some(Ok(()))) && app.journey == crate::wizard::Journey::Troubleshoot =>
-        {
+        KeyCode::Enter if written && app.journey == crate::wizard::Journey::Troubleshoot => {
             // Repaired: back to the findings, looked at afresh.
-            app.applied = None;
-            app.diff = None;
+            app.done.written = None;
+            app.review_left = false;
             app.go(crate::wizard::Step::Findings);
             return super::findings::rerun(app);
         }
-        KeyCode::Enter if matches!(app.applied, Some(Ok(()))) => app.next(),
-        KeyCode::Esc if app.applied.is_none() => app.back(),
+        KeyCode::Enter if written => app.next(),
+        KeyCode::Esc if !written => app.back(),
         _ => {}
     }
     vec![]
@@ -75,9 +65,10 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
 
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let t = theme(app);
+    let Screen::Apply(apply) = &app.screen else { return };
     let mut lines: Vec<Line> = vec![];
     // The outcome first, so it is never below the fold.
-    if matches!(app.applied, Some(Ok(()))) {
+    if app.done.written.is_some() {
         let done = if app.journey == crate::wizard::Journey::Troubleshoot {
             "Repaired. Your current application was put back. Enter runs the checks again."
         } else {
@@ -88,9 +79,9 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     }
     // Links take a second row each; they are left out when they would not fit (the
     // summary lists them).
-    let rows_needed = app.apply_lines.len() * 3 + lines.len();
+    let rows_needed = apply.lines.len() * 3 + lines.len();
     let with_links = rows_needed <= area.height as usize;
-    for l in &app.apply_lines {
+    for l in &apply.lines {
         let (mark, style) = if l.ok { ("done  ", t.ok()) } else { ("FAIL  ", t.bad()) };
         let mut spans = vec![Span::styled(mark, style), Span::raw(l.text.clone())];
         if with_links && let Some(link) = &l.link {

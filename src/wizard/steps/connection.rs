@@ -36,7 +36,7 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             } else if check_graph_url(&app.draft.url.value).is_err() {
                 app.focus = n - 1;
             } else {
-                app.diff = None;
+                app.draft_changed();
                 app.next();
             }
         }

@@ -50,7 +50,7 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             } else if bad_mail {
                 app.focus = n - 1;
             } else {
-                app.diff = None;
+                app.draft_changed();
                 app.next();
             }
         }

@@ -5,7 +5,9 @@
 
 use crate::wizard::field::TextField;
 use crate::wizard::view::theme;
-use crate::wizard::{App, CredentialRow, Effect, ErrorPanel, Failure, Step, TokenState, TokenTask};
+use crate::wizard::{
+    App, CredentialRow, Credentials, Effect, ErrorPanel, Failure, Screen, TokenState, TokenTask, Tokens,
+};
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -21,7 +23,9 @@ pub fn loaded(app: &mut App, r: Result<Vec<CredentialRow>, Failure>) -> Vec<Effe
             for r in rows.iter_mut() {
                 r.selected = r.selected || (!r.in_keyring && !r.delegated.is_empty());
             }
-            app.credentials = rows;
+            if let Screen::Credentials(c) = &mut app.screen {
+                c.rows = rows;
+            }
             app.cursor = 0;
         }
         Err(e) => {
@@ -35,56 +39,68 @@ pub fn loaded(app: &mut App, r: Result<Vec<CredentialRow>, Failure>) -> Vec<Effe
     vec![]
 }
 
+/// The list on display: its rows and the field being typed.
+fn on_screen(app: &App) -> Option<&Credentials> {
+    match &app.screen {
+        Screen::Credentials(c) => Some(c),
+        _ => None,
+    }
+}
+
 pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
-    if let Some(field) = app.editing.as_mut() {
+    let cursor = app.cursor;
+    let Screen::Credentials(c) = &mut app.screen else { return vec![] };
+    if let Some(field) = c.editing.as_mut() {
         match k.code {
             KeyCode::Enter => {
                 let v = field.value.trim().to_string();
                 if super::credential::email_problem(&v).is_none() {
-                    if let Some(row) = app.credentials.get_mut(app.cursor) {
+                    if let Some(row) = c.rows.get_mut(cursor) {
                         row.delegated = v;
                         row.selected = true;
                     }
-                    app.editing = None;
+                    c.editing = None;
                 }
             }
-            KeyCode::Esc => app.editing = None,
+            KeyCode::Esc => c.editing = None,
             _ => {
                 field.key(k);
             }
         }
         return vec![];
     }
-    if super::list_move(app, app.credentials.len(), k) {
+    let len = c.rows.len();
+    if super::list_move(app, len, k) {
         return vec![];
     }
+    let Screen::Credentials(c) = &mut app.screen else { return vec![] };
     match k.code {
         KeyCode::Esc => app.back(),
         KeyCode::Char(' ') => {
-            if let Some(r) = app.credentials.get_mut(app.cursor) {
+            if let Some(r) = c.rows.get_mut(cursor) {
                 r.selected = !r.selected;
             }
         }
         KeyCode::Char('a') => {
             // All, or none when all already are.
-            let all = app.credentials.iter().all(|r| r.selected);
-            for r in app.credentials.iter_mut() {
+            let all = c.rows.iter().all(|r| r.selected);
+            for r in c.rows.iter_mut() {
                 r.selected = !all;
             }
         }
         KeyCode::Char('e') => {
-            if let Some(r) = app.credentials.get(app.cursor) {
-                app.editing = Some(TextField::new("Delegated user").with(&r.delegated));
+            if let Some(r) = c.rows.get(cursor) {
+                c.editing = Some(TextField::new("Delegated user").with(&r.delegated));
             }
         }
         KeyCode::Enter => {
-            let chosen: Vec<&CredentialRow> = app.credentials.iter().filter(|r| r.selected).collect();
+            let chosen: Vec<&CredentialRow> = c.rows.iter().filter(|r| r.selected).collect();
             if chosen.is_empty() {
                 app.notice = Some("Select at least one credential with Space.".into());
             } else if let Some(r) = chosen.iter().find(|r| r.delegated.is_empty()) {
                 app.notice = Some(format!("Give the delegated user of \"{}\" first (e).", r.name));
             } else {
-                app.tokens = chosen
+                let tasks = chosen
                     .iter()
                     .map(|r| TokenTask {
                         credential: r.name.clone(),
@@ -92,7 +108,7 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
                         state: TokenState::Pending,
                     })
                     .collect();
-                app.go(Step::Token);
+                app.enter(Screen::Token(Tokens { tasks, paste: None }));
             }
         }
         _ => {}
@@ -102,7 +118,8 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
 
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let t = theme(app);
-    if app.credentials.is_empty() {
+    let Some(c) = on_screen(app) else { return };
+    if c.rows.is_empty() {
         if app.busy.is_none() {
             f.render_widget(
                 Paragraph::new(
@@ -116,8 +133,8 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let [head, list, edit] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(2)]).areas(area);
     let day = |e: &String| e.chars().take(10).collect::<String>();
-    let token_text: Vec<String> = app
-        .credentials
+    let token_text: Vec<String> = c
+        .rows
         .iter()
         .map(|r| match (&r.instance_expiry, r.in_keyring) {
             (Some(e), true) => format!("keyring; instance to {}", day(e)),
@@ -128,7 +145,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         .collect();
     let w = (area.width as usize).saturating_sub(6);
     let token_w = token_text.iter().map(|t| t.chars().count()).max().unwrap_or(5).max(5);
-    let name_w = app.credentials.iter().map(|r| r.name.chars().count()).max().unwrap_or(10).clamp(10, 30);
+    let name_w = c.rows.iter().map(|r| r.name.chars().count()).max().unwrap_or(10).clamp(10, 30);
     let user_w = w.saturating_sub(name_w + token_w).max(12);
     f.render_widget(
         Paragraph::new(Line::styled(
@@ -137,8 +154,8 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         )),
         head,
     );
-    let lines: Vec<Line> = app
-        .credentials
+    let lines: Vec<Line> = c
+        .rows
         .iter()
         .zip(&token_text)
         .enumerate()
@@ -154,7 +171,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         })
         .collect();
     f.render_widget(Paragraph::new(lines), list);
-    if let Some(field) = &app.editing {
+    if let Some(field) = &c.editing {
         let below = super::credential::email_problem(&field.value).map(|p| (p, !field.value.is_empty()));
         crate::wizard::view::field(f, edit, app, field, true, below);
     }

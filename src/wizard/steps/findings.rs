@@ -7,8 +7,11 @@
 
 use crate::doctor::read::Snapshot;
 use crate::doctor::{Finding, Report, Severity};
+use crate::oauth::session::Notice;
 use crate::wizard::view::{self, Para, theme};
-use crate::wizard::{App, Busy, Effect, ErrorPanel, Failure, Reviewed, Step, TokenState, TokenTask};
+use crate::wizard::{
+    App, Busy, Effect, ErrorPanel, Failure, Findings, Found, Reviewed, Screen, Step, TokenState, TokenTask, Tokens,
+};
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -23,17 +26,47 @@ pub fn rerun(app: &mut App) -> Vec<Effect> {
     vec![Effect::Doctor { generation: app.generation, conn }]
 }
 
+/// What the doctor found, on the findings screen or on the one the review came from.
+fn found(app: &App) -> Option<&Found> {
+    std::iter::once(&app.screen).chain(app.behind.iter().rev()).find_map(|s| match s {
+        Screen::Findings(f) => f.found.as_deref(),
+        _ => None,
+    })
+}
+
+/// What the doctor found, on display.
+fn found_here(app: &App) -> Option<&Found> {
+    match &app.screen {
+        Screen::Findings(f) => f.found.as_deref(),
+        _ => None,
+    }
+}
+
+fn on_screen(app: &mut App) -> Option<&mut Findings> {
+    match &mut app.screen {
+        Screen::Findings(f) => Some(f),
+        _ => None,
+    }
+}
+
+/// The report on display, once the doctor answered.
+pub fn report(app: &App) -> Option<&Report> {
+    found_here(app).map(|f| &f.report)
+}
+
 /// The doctor's safe repairs as a diff, from what it read: nothing to ask the instance.
 pub fn fix(app: &mut App) -> Vec<Effect> {
+    let repairs = found(app).map(|f| Reviewed {
+        diff: crate::doctor::fix::diff(&f.report.findings, crate::doctor::checks::mode_of(&f.snapshot)),
+        state: crate::doctor::fix::state(&f.snapshot),
+    });
     app.go(Step::Review);
     app.generation += 1;
-    let (Some(snap), Some(report)) = (&app.snapshot, &app.report) else {
-        app.diff = None;
+    app.review_left = false;
+    let Some(reviewed) = repairs else {
         return rerun_from_review(app);
     };
-    let diff = crate::doctor::fix::diff(&report.findings, crate::doctor::checks::mode_of(snap));
-    let state = crate::doctor::fix::state(snap);
-    super::review::diffed(app, Ok(Box::new(Reviewed { diff, state })))
+    super::review::diffed(app, Ok(Box::new(reviewed)))
 }
 
 /// The findings are gone (a repair was applied): look again before repairing more.
@@ -47,8 +80,9 @@ pub fn doctored(app: &mut App, r: Result<Box<(Snapshot, Report)>, Failure>) -> V
     match r {
         Ok(found) => {
             let (snapshot, report) = *found;
-            app.snapshot = Some(snapshot);
-            app.report = Some(report);
+            if let Some(f) = on_screen(app) {
+                f.found = Some(Box::new(Found { snapshot, report }));
+            }
             app.cursor = 0;
         }
         Err(e) => {
@@ -61,12 +95,13 @@ pub fn doctored(app: &mut App, r: Result<Box<(Snapshot, Report)>, Failure>) -> V
 
 pub fn browser_probed(app: &mut App, r: Result<Box<Finding>, Failure>) -> Vec<Effect> {
     app.busy = None;
-    app.probe_url = None;
     app.notice = None;
+    let Some(on) = on_screen(app) else { return vec![] };
+    on.probe_url = None;
     match r {
         Ok(f) => {
-            if let Some(report) = app.report.as_mut() {
-                report.add(*f);
+            if let Some(found) = on.found.as_mut() {
+                found.report.add(*f);
             }
             app.cursor = 0;
         }
@@ -117,7 +152,7 @@ pub fn fixed_by_sign_in(id: crate::doctor::Check) -> bool {
 }
 
 pub fn sign_in_for(app: &App) -> Option<SignInFor> {
-    let (report, snap) = (app.report.as_ref()?, app.snapshot.as_ref()?);
+    let Found { report, snapshot: snap } = found_here(app)?;
     let f = report.findings.get(app.cursor)?;
     if !fixed_by_sign_in(f.id) {
         return None;
@@ -139,22 +174,36 @@ fn sign_in(app: &mut App) -> Vec<Effect> {
         ));
         return vec![];
     };
-    app.tokens = vec![TokenTask { credential: target.credential, user: mailbox, state: TokenState::Pending }];
-    app.handovers = vec![];
-    app.go(Step::Token);
+    let tasks = vec![TokenTask { credential: target.credential, user: mailbox, state: TokenState::Pending }];
+    app.done.handovers = vec![];
+    app.enter(Screen::Token(Tokens { tasks, paste: None }));
+    vec![]
+}
+
+/// The browser probe's address, for when no browser opens.
+pub fn probe_notice(app: &mut App, n: Notice) -> Vec<Effect> {
+    if let Notice::Waiting { url, .. } = n
+        && let Some(f) = on_screen(app)
+    {
+        f.probe_url = Some(url);
+        app.notice = Some(
+            "Browser probe: if no browser opened, open the address under this box in the browser to check. Esc cancels."
+                .into(),
+        );
+    }
     vec![]
 }
 
 fn probe_browser(app: &mut App) -> Vec<Effect> {
-    let (Some(conn), Some(snap)) = (app.conn.clone(), &app.snapshot) else { return vec![] };
-    let snapshot = Box::new(snap.clone());
+    let (Some(conn), Some(found)) = (app.conn.clone(), found(app)) else { return vec![] };
+    let snapshot = Box::new(found.snapshot.clone());
     app.busy = Some(Busy::SigningIn);
     app.generation += 1;
     vec![Effect::ProbeBrowser { generation: app.generation, conn, snapshot }]
 }
 
 pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
-    let len = app.report.as_ref().map(|r| r.findings.len()).unwrap_or(0);
+    let len = report(app).map(|r| r.findings.len()).unwrap_or(0);
     if super::list_move(app, len, k) {
         return vec![];
     }
@@ -164,7 +213,7 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
         KeyCode::Char('b') => return probe_browser(app),
         KeyCode::Char('t') => return sign_in(app),
         KeyCode::Char('f') => {
-            if app.report.as_ref().is_some_and(|r| r.findings.iter().any(|f| f.fixable)) {
+            if report(app).is_some_and(|r| r.findings.iter().any(|f| f.fixable)) {
                 return fix(app);
             }
             app.notice =
@@ -185,7 +234,7 @@ fn mark(s: Severity) -> &'static str {
 
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let t = theme(app);
-    let Some(report) = &app.report else { return };
+    let Some(report) = report(app) else { return };
     if report.findings.is_empty() {
         let lines = vec![
             Line::styled("Healthy: every check passed.", t.ok()),

@@ -13,8 +13,9 @@ use ratatui::text::{Line, Span};
 
 /// Starts the next hand-over that has not run (when entering the step and on Enter).
 pub fn start(app: &mut App) -> Vec<Effect> {
-    if app.handovers.is_empty() {
-        app.handovers = app
+    if app.done.handovers.is_empty() {
+        app.done.handovers = app
+            .done
             .tokens
             .iter()
             .filter(|t| matches!(t.state, TokenState::Done { .. }))
@@ -23,7 +24,7 @@ pub fn start(app: &mut App) -> Vec<Effect> {
     }
     let Some(conn) = app.conn.clone() else { return vec![] };
     let Some((credential, state)) =
-        app.handovers.iter_mut().find(|(_, s)| matches!(s, HandoverState::Pending | HandoverState::Failed(_)))
+        app.done.handovers.iter_mut().find(|(_, s)| matches!(s, HandoverState::Pending | HandoverState::Failed(_)))
     else {
         return vec![];
     };
@@ -36,14 +37,14 @@ pub fn start(app: &mut App) -> Vec<Effect> {
 
 pub fn handed_over(app: &mut App, credential: String, r: Result<Vec<String>, String>) -> Vec<Effect> {
     app.busy = None;
-    if let Some((_, state)) = app.handovers.iter_mut().find(|(c, _)| *c == credential) {
+    if let Some((_, state)) = app.done.handovers.iter_mut().find(|(c, _)| *c == credential) {
         *state = match r {
             Ok(links) => HandoverState::Done(links),
             Err(e) => HandoverState::Failed(e),
         };
     }
     // The next one, if any, right away.
-    if app.handovers.iter().any(|(_, s)| *s == HandoverState::Pending) {
+    if app.done.handovers.iter().any(|(_, s)| *s == HandoverState::Pending) {
         return start(app);
     }
     vec![]
@@ -51,7 +52,9 @@ pub fn handed_over(app: &mut App, credential: String, r: Result<Vec<String>, Str
 
 pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     match k.code {
-        KeyCode::Char('r') if app.handovers.iter().any(|(_, s)| matches!(s, HandoverState::Failed(_))) => start(app),
+        KeyCode::Char('r') if app.done.handovers.iter().any(|(_, s)| matches!(s, HandoverState::Failed(_))) => {
+            start(app)
+        }
         // From Troubleshoot: the findings, read again now that the token is there.
         KeyCode::Enter if app.journey == crate::wizard::Journey::Troubleshoot => {
             app.go(crate::wizard::Step::Findings);
@@ -71,13 +74,13 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         "The instance gets each delegated mailbox's token, so it can sync; calsync keeps its own copy in the OS keyring.",
     )];
     lines.push(Para::text(""));
-    if app.handovers.is_empty() {
+    if app.done.handovers.is_empty() {
         lines.push(Para::text(Line::styled(
             "No mailbox was signed in, so the instance still has no token: run calsync authorize --store-on-instance later.",
             t.warn(),
         )));
     }
-    for (credential, state) in &app.handovers {
+    for (credential, state) in &app.done.handovers {
         let (mark, style, detail) = match state {
             HandoverState::Pending => ("next    ", t.accent(), "waiting".to_string()),
             HandoverState::Writing => ("writing ", t.warn(), "writing the token records".to_string()),

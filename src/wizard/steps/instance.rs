@@ -116,8 +116,7 @@ pub fn probed(app: &mut App, r: Result<Box<Probed>, Failure>) -> Vec<Effect> {
             }
             app.info = Some(info);
             app.conn = Some(conn.clone());
-            app.diff = None;
-            app.state = None;
+            app.draft_changed();
             app.next();
             match app.journey {
                 crate::wizard::Journey::Reauth => {

@@ -21,13 +21,13 @@ pub mod rooms;
 pub mod summary;
 pub mod token;
 
-use super::{App, Effect, ModeChoice, Step};
+use super::{App, Effect, ModeChoice, Screen, Step};
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 
 pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
-    match app.step {
+    match app.step() {
         Step::Picker => picker::key(app, k),
         Step::Credentials => credentials::key(app, k),
         Step::Findings => findings::key(app, k),
@@ -51,7 +51,7 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
 }
 
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
-    match app.step {
+    match app.step() {
         Step::Picker => picker::render(app, f, area),
         Step::Credentials => credentials::render(app, f, area),
         Step::Findings => findings::render(app, f, area),
@@ -76,18 +76,27 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
 
 /// Whether printable keys go into a text field (so `?` types a question mark).
 pub fn is_typing(app: &App) -> bool {
-    match app.step {
+    match app.step() {
         Step::Instance | Step::Credential | Step::Connection | Step::Provider => form_len(app) > 0,
         Step::Alias => app.draft.choice == ModeChoice::PersonalOwn,
-        Step::Credentials | Step::Properties => app.editing.is_some(),
+        Step::Credentials | Step::Properties => editing(app).is_some(),
         // A pasted address has a `?` in it.
         Step::Token => app.busy == Some(crate::wizard::Busy::SigningIn) || token::asks_for_secret(app),
         _ => false,
     }
 }
 
+/// The value being typed on a list step (a delegated user, a property's value), if any.
+pub fn editing(app: &App) -> Option<&crate::wizard::field::TextField> {
+    match &app.screen {
+        Screen::Credentials(c) => c.editing.as_ref(),
+        Screen::Properties(p) => p.editing.as_ref(),
+        _ => None,
+    }
+}
+
 fn form_len(app: &App) -> usize {
-    match app.step {
+    match app.step() {
         Step::Instance => 3,
         Step::Credential => credential::fields(app.draft.choice),
         Step::Connection => connection::fields(app.draft.choice),
@@ -112,7 +121,7 @@ pub fn record_name_problem(v: &str, hint: &str) -> Option<String> {
 pub fn first_to_fill(app: &App) -> usize {
     let d = &app.draft;
     let empty = |f: &crate::wizard::field::TextField| f.value.trim().is_empty();
-    match app.step {
+    match app.step() {
         Step::Instance => [&d.instance, &d.user, &d.password].iter().position(|f| empty(f)).unwrap_or(0),
         Step::Credential if d.choice == ModeChoice::PersonalOwn => usize::from(!empty(&d.credential)),
         Step::Connection if d.choice == ModeChoice::PersonalOwn => usize::from(!empty(&d.connection)),
@@ -122,7 +131,7 @@ pub fn first_to_fill(app: &App) -> usize {
 
 /// What Enter does on an error panel that offers a retry.
 pub fn retry(app: &mut App) -> Vec<Effect> {
-    match app.step {
+    match app.step() {
         Step::Instance => instance::submit(app),
         Step::Review | Step::Apply if app.journey == crate::wizard::Journey::Troubleshoot => findings::fix(app),
         Step::Findings => findings::rerun(app),
@@ -200,9 +209,9 @@ pub fn keys_help(app: &App) -> String {
     if app.busy.is_some() {
         return " Esc cancel · Ctrl-C quit".into();
     }
-    let specific = match app.step {
+    let specific = match app.step() {
         Step::Picker | Step::Mode | Step::Profile => "Up/Down choose · Enter continue",
-        Step::Credentials | Step::Properties if app.editing.is_some() => "Enter keep · Esc cancel the edit",
+        Step::Credentials | Step::Properties if editing(app).is_some() => "Enter keep · Esc cancel the edit",
         Step::Properties => "Up/Down choose · e edit · Enter continue",
         Step::Credentials => "Space pick · a all · e user · Enter sign in",
         Step::Findings if findings::sign_in_for(app).is_some() => "t sign in · f fix · b probe · r rerun",
@@ -222,7 +231,9 @@ pub fn keys_help(app: &App) -> String {
             (None, true) => "k keep the secret · Enter continue",
         },
         Step::Rooms => "Up/Down · Space pick · Enter continue",
-        Step::Handover if app.handovers.iter().any(|(_, s)| matches!(s, crate::wizard::HandoverState::Failed(_))) => {
+        Step::Handover
+            if app.done.handovers.iter().any(|(_, s)| matches!(s, crate::wizard::HandoverState::Failed(_))) =>
+        {
             if app.journey == crate::wizard::Journey::Troubleshoot {
                 "r retry · Enter check again"
             } else {
@@ -239,15 +250,7 @@ pub fn keys_help(app: &App) -> String {
         _ => "Enter continue",
     };
     // While a value is edited, Esc cancels the edit and means nothing else.
-    let editing = (matches!(app.step, Step::Credentials | Step::Properties) && app.editing.is_some())
-        || (app.step == Step::Token && token::asks_for_secret(app));
-    let back = if app.step == Step::Picker
-        || editing
-        || (app.applied.is_some() && matches!(app.step, Step::Apply | Step::Token | Step::Handover | Step::Summary))
-    {
-        ""
-    } else {
-        " · Esc back"
-    };
+    let editing = editing(app).is_some() || (app.step() == Step::Token && token::asks_for_secret(app));
+    let back = if app.step() == Step::Picker || editing || !app.can_go_back() { "" } else { " · Esc back" };
     format!(" {specific}{back} · F1 help · Ctrl-C quit")
 }

@@ -19,7 +19,7 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     }
     if k.code == KeyCode::Enter {
         app.draft.choice = ModeChoice::ALL[app.cursor];
-        app.diff = None;
+        app.draft_changed();
         app.next();
     }
     vec![]

@@ -34,7 +34,7 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
                 } else {
                     app.notice = None;
                     app.draft.profile = Some(app.cursor);
-                    app.diff = None;
+                    app.draft_changed();
                     app.next();
                 }
             }

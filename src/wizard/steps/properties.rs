@@ -5,7 +5,7 @@
 use crate::facts;
 use crate::wizard::field::TextField;
 use crate::wizard::view::{self, theme};
-use crate::wizard::{App, Effect};
+use crate::wizard::{App, Effect, Properties, Screen};
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -17,6 +17,13 @@ fn rows(app: &App) -> Vec<(String, String)> {
     app.info.as_ref().map(|i| i.properties.clone()).unwrap_or_default()
 }
 
+/// The edit ends (kept or not).
+fn close(app: &mut App) {
+    if let Screen::Properties(p) = &mut app.screen {
+        p.editing = None;
+    }
+}
+
 /// What is wrong with the typed value for this property, as plans are checked.
 fn problem(name: &str, v: &str) -> Option<String> {
     crate::plan::model::property_problem(facts::wcs_property_kind(name), &[], v.trim())
@@ -25,21 +32,21 @@ fn problem(name: &str, v: &str) -> Option<String> {
 pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     let list = rows(app);
     let editing = list.get(app.cursor).map(|(n, _)| n.clone()).unwrap_or_default();
-    if let Some(field) = app.editing.as_mut() {
+    if let Screen::Properties(Properties { editing: Some(field) }) = &mut app.screen {
         match k.code {
             KeyCode::Enter if problem(&editing, &field.value).is_none() => {
                 let value = field.value.trim().to_string();
+                close(app);
                 if let Some((name, current)) = list.get(app.cursor) {
                     if value == *current {
                         app.draft.properties.remove(name);
                     } else {
                         app.draft.properties.insert(name.clone(), value);
                     }
-                    app.diff = None;
+                    app.draft_changed();
                 }
-                app.editing = None;
             }
-            KeyCode::Esc => app.editing = None,
+            KeyCode::Esc => close(app),
             _ => {
                 field.key(k);
             }
@@ -54,7 +61,9 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
         KeyCode::Char('e') => {
             if let Some((name, current)) = list.get(app.cursor) {
                 let shown = app.draft.properties.get(name).unwrap_or(current);
-                app.editing = Some(TextField::new("New value").with(shown));
+                if let Screen::Properties(p) = &mut app.screen {
+                    p.editing = Some(TextField::new("New value").with(shown));
+                }
             }
         }
         KeyCode::Enter => app.next(),
@@ -110,7 +119,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         Paragraph::new(Line::styled(about_text, t.dim())).wrap(ratatui::widgets::Wrap { trim: true }),
         about,
     );
-    if let Some(field) = &app.editing {
+    if let Screen::Properties(Properties { editing: Some(field) }) = &app.screen {
         view::field(f, edit, app, field, true, problem(name, &field.value).map(|p| (p, true)));
     }
 }

@@ -19,9 +19,9 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
         KeyCode::Esc => app.back(),
         KeyCode::Enter => {
             if problem(&app.draft.provider.value).is_none() {
-                app.diff = None;
+                app.draft_changed();
                 app.next();
-                if app.step == crate::wizard::Step::Rooms {
+                if app.step() == crate::wizard::Step::Rooms {
                     return super::rooms::load(app);
                 }
             }

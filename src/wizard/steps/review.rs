@@ -3,7 +3,7 @@
 
 use crate::plan::Action;
 use crate::wizard::view::theme;
-use crate::wizard::{App, Busy, Effect, ErrorPanel, Failure, Reviewed, Step};
+use crate::wizard::{App, Busy, Effect, ErrorPanel, Failure, Reviewed, Screen, Step};
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -12,7 +12,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 /// Builds the plan from the draft and asks the driver for the diff.
 pub fn request(app: &mut App) -> Vec<Effect> {
-    if app.step == Step::Apply {
+    if app.step() == Step::Apply {
         app.go(Step::Review);
     }
     let Some(conn) = app.conn.clone() else {
@@ -24,8 +24,10 @@ pub fn request(app: &mut App) -> Vec<Effect> {
         Ok(plan) => {
             app.busy = Some(Busy::Diffing);
             app.generation += 1;
-            app.diff = None;
-            app.state = None;
+            app.review_left = false;
+            if let Screen::Review(r) = &mut app.screen {
+                r.reviewed = None;
+            }
             vec![Effect::Diff { generation: app.generation, conn, plan }]
         }
         Err(message) => {
@@ -42,9 +44,10 @@ pub fn request(app: &mut App) -> Vec<Effect> {
 pub fn diffed(app: &mut App, r: Result<Box<Reviewed>, Failure>) -> Vec<Effect> {
     app.busy = None;
     match r {
-        Ok(r) => {
-            app.diff = Some(r.diff);
-            app.state = Some(r.state);
+        Ok(reviewed) => {
+            if let Screen::Review(r) = &mut app.screen {
+                r.reviewed = Some(reviewed);
+            }
         }
         Err(e) => {
             let retry = e.retryable();
@@ -62,37 +65,42 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             super::scroll(app, k.code, max_scroll(app));
         }
         KeyCode::Enter => {
-            let Some(d) = &app.diff else {
+            let Some(r) = reviewed(app) else {
                 return if app.journey == crate::wizard::Journey::Troubleshoot {
                     super::findings::fix(app)
                 } else {
                     request(app)
                 };
             };
-            if d.has_conflicts() {
+            if r.diff.has_conflicts() {
                 app.notice =
                     Some("Resolve the conflicts (go back, or fix them on the instance), then review again.".into());
-            } else if !d.has_changes() {
-                app.applied = Some(Ok(()));
-                app.apply_lines.clear();
+            } else if !r.diff.has_changes() {
+                app.done.written = Some(vec![]);
                 app.next();
                 app.next();
-                return super::apply::prepare_tokens(app);
             } else {
-                let (Some(conn), Some(state)) = (app.conn.clone(), app.state.clone()) else {
+                let reviewed = Box::new(r.clone());
+                let Some(conn) = app.conn.clone() else {
                     return request(app);
                 };
-                let reviewed = Box::new(Reviewed { diff: d.clone(), state });
                 app.next();
                 app.busy = Some(Busy::Applying);
                 app.generation += 1;
-                app.apply_lines.clear();
                 return vec![Effect::Apply { generation: app.generation, conn, reviewed }];
             }
         }
         _ => {}
     }
     vec![]
+}
+
+/// The diff on display, once the instance was read.
+pub fn reviewed(app: &App) -> Option<&Reviewed> {
+    match &app.screen {
+        Screen::Review(r) => r.reviewed.as_deref(),
+        _ => None,
+    }
 }
 
 /// No further down than the last row of the diff, wrapped at the width it is drawn at.
@@ -119,7 +127,7 @@ fn mark(a: Action) -> &'static str {
 /// The diff as drawn: the scope, then conflicts, creates, updates and unchanged records.
 fn lines(app: &App) -> Vec<Line<'static>> {
     let t = theme(app);
-    let Some(d) = &app.diff else { return vec![] };
+    let Some(Reviewed { diff: d, .. }) = reviewed(app) else { return vec![] };
     let mut lines: Vec<Line> = vec![Line::from(format!("Written in {}", d.scope)), Line::default()];
     for action in [Action::Conflict, Action::Create, Action::Update, Action::Unchanged] {
         for i in d.items.iter().filter(|i| i.action == action) {
@@ -158,7 +166,7 @@ fn lines(app: &App) -> Vec<Line<'static>> {
 
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let t = theme(app);
-    let Some(d) = &app.diff else { return };
+    let Some(Reviewed { diff: d, .. }) = reviewed(app) else { return };
     let [list, foot] = split(area);
     let lines = lines(app);
     let limit = super::scroll_limit(&lines, list);

@@ -5,7 +5,7 @@
 
 use crate::doctor::{Finding, Severity};
 use crate::wizard::view::Theme;
-use crate::wizard::{App, Busy, Effect};
+use crate::wizard::{App, Busy, Effect, Screen, Summary};
 use ratatui::text::Line;
 
 /// What the room check found: how many rooms are configured, and the findings.
@@ -20,7 +20,9 @@ pub fn start(app: &mut App) -> Vec<Effect> {
 
 pub fn checked(app: &mut App, r: RoomCheck) -> Vec<Effect> {
     app.busy = None;
-    app.room_check = Some(r);
+    if let Screen::Summary(s) = &mut app.screen {
+        s.room_check = Some(r);
+    }
     vec![]
 }
 
@@ -37,7 +39,7 @@ fn to_do(findings: &[Finding]) -> Vec<Finding> {
 
 pub fn lines(app: &App, t: &Theme) -> Vec<Line<'static>> {
     let mut out = vec![];
-    let Some(check) = &app.room_check else { return out };
+    let Screen::Summary(Summary { room_check: Some(check) }) = &app.screen else { return out };
     out.push(Line::default());
     match check {
         Err(e) => out.push(Line::styled(format!("Rooms: not checked ({e})"), t.warn())),

@@ -5,7 +5,7 @@
 //! through another provider, cannot be picked, with one sentence saying why.
 
 use crate::wizard::view::theme;
-use crate::wizard::{App, Busy, Effect, ErrorPanel, Failure, RoomRow};
+use crate::wizard::{App, Busy, Effect, ErrorPanel, Failure, RoomRow, Rooms, Screen};
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
@@ -27,7 +27,9 @@ pub fn loaded(app: &mut App, r: Result<Vec<RoomRow>, Failure>) -> Vec<Effect> {
             for row in &mut rows {
                 row.selected = app.draft.rooms.iter().any(|(l, _)| *l == row.location);
             }
-            app.rooms = rows;
+            if let Screen::Rooms(r) = &mut app.screen {
+                r.rows = rows;
+            }
             app.cursor = 0;
         }
         Err(e) => {
@@ -51,12 +53,20 @@ pub fn refusal(row: &RoomRow, provider: &str) -> Option<String> {
     })
 }
 
+/// The rooms on display, once read.
+fn rows(app: &App) -> &[RoomRow] {
+    match &app.screen {
+        Screen::Rooms(r) => &r.rows,
+        _ => &[],
+    }
+}
+
 fn keep(app: &mut App) {
-    app.draft.rooms = app.rooms.iter().filter(|r| r.selected).map(|r| (r.location.clone(), r.email.clone())).collect();
+    app.draft.rooms = rows(app).iter().filter(|r| r.selected).map(|r| (r.location.clone(), r.email.clone())).collect();
 }
 
 pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
-    if super::list_move(app, app.rooms.len(), k) {
+    if super::list_move(app, rows(app).len(), k) {
         return vec![];
     }
     match k.code {
@@ -66,7 +76,8 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
         }
         KeyCode::Char(' ') => {
             let provider = app.draft.provider.value.trim().to_string();
-            if let Some(row) = app.rooms.get_mut(app.cursor) {
+            let Screen::Rooms(Rooms { rows }) = &mut app.screen else { return vec![] };
+            if let Some(row) = rows.get_mut(app.cursor) {
                 match refusal(row, &provider) {
                     Some(why) if !row.selected => app.notice = Some(why),
                     _ => {
@@ -78,7 +89,7 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
         }
         KeyCode::Enter => {
             keep(app);
-            app.diff = None;
+            app.draft_changed();
             app.next();
         }
         _ => {}
@@ -93,10 +104,10 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         "Rooms that sync through \"{provider}\": Space picks, Enter continues. Each becomes a Reservable Sync Configuration, created inactive: its form's Activate action turns it on."
     ))];
     lines.push(Line::default());
-    if app.rooms.is_empty() {
+    if rows(app).is_empty() {
         lines.push(Line::styled("The instance has no rooms yet; Enter continues without any.", t.dim()));
     }
-    for (i, r) in app.rooms.iter().enumerate() {
+    for (i, r) in rows(app).iter().enumerate() {
         let mark = if r.selected { "[x]" } else { "[ ]" };
         let state = if r.configs.is_empty() {
             "not configured".to_string()

@@ -61,20 +61,20 @@ fn lines(app: &App) -> Vec<Para> {
     lines.extend(super::roomcheck::lines(app, &t).into_iter().map(Para::text));
     if app.journey == crate::wizard::Journey::Reauth {
         lines.push(Para::text("Re-authorized mailboxes:"));
-    } else if app.apply_lines.is_empty() {
+    } else if app.done.written.as_ref().is_none_or(Vec::is_empty) {
         lines.push(Para::text("Nothing needed writing: the instance already matched."));
     }
-    for l in &app.apply_lines {
+    for l in app.done.written.iter().flatten() {
         lines.push(Para::text(format!("  {}", l.text)));
         if let Some(link) = &l.link {
             // The record's form, whole, so it can be copied.
             lines.push(Para::link(link, 4, t.dim()));
         }
     }
-    if !app.tokens.is_empty() {
+    if !app.done.tokens.is_empty() {
         lines.push(Para::text(""));
     }
-    for task in &app.tokens {
+    for task in &app.done.tokens {
         let s = match &task.state {
             TokenState::Done { who, warnings } if !warnings.is_empty() => {
                 format!("  {}: signed in as {who} (warning: {})", task.credential, warnings.join("; "))

@@ -8,7 +8,9 @@
 use crate::oauth::session::Notice;
 use crate::wizard::field::TextField;
 use crate::wizard::view::{self, Para, theme};
-use crate::wizard::{App, Busy, Effect, Failure, HandoverState, SignedIn, TokenState, TypedSecret};
+use crate::wizard::{
+    App, Busy, Draft, Effect, Failure, HandoverState, Screen, SignedIn, TokenState, TokenTask, Tokens, TypedSecret,
+};
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
@@ -17,28 +19,58 @@ use ratatui::text::{Line, Span};
 /// Where a status mark's text starts: continuation rows hang there.
 const MARK: usize = 8;
 
+/// The sign-ins the setup runs for the draft's mode: each credential it writes, as the
+/// delegated mailbox. None in normal mode.
+pub fn for_setup(d: &Draft) -> Vec<TokenTask> {
+    if !d.choice.needs_tokens() {
+        return vec![];
+    }
+    d.choice
+        .credential_names(d.credential.value.trim())
+        .into_iter()
+        .map(|credential| TokenTask {
+            credential,
+            user: d.delegated.value.trim().to_string(),
+            state: TokenState::Pending,
+        })
+        .collect()
+}
+
+fn on_screen(app: &App) -> Option<&Tokens> {
+    match &app.screen {
+        Screen::Token(t) => Some(t),
+        _ => None,
+    }
+}
+
+fn on_screen_mut(app: &mut App) -> Option<&mut Tokens> {
+    match &mut app.screen {
+        Screen::Token(t) => Some(t),
+        _ => None,
+    }
+}
+
 /// The full sign-in address while a sign-in waits: drawn by the frame outside the box, so
 /// that selecting it picks up no border.
 pub fn waiting_url(app: &App) -> Option<&str> {
-    if app.step == crate::wizard::Step::Findings {
-        return app.probe_url.as_deref().filter(|_| app.busy.is_some());
-    }
-    if app.step != crate::wizard::Step::Token {
-        return None;
-    }
-    app.tokens.iter().find_map(|x| match &x.state {
-        TokenState::Waiting { url: Some(u), .. } => Some(u.as_str()),
+    match &app.screen {
+        Screen::Findings(f) => f.probe_url.as_deref().filter(|_| app.busy.is_some()),
+        Screen::Token(t) => t.tasks.iter().find_map(|x| match &x.state {
+            TokenState::Waiting { url: Some(u), .. } => Some(u.as_str()),
+            _ => None,
+        }),
         _ => None,
-    })
+    }
 }
 
 /// The state of the next sign-in to do, if one is left.
 pub fn next_state(app: &App) -> Option<&TokenState> {
-    current(app).map(|i| &app.tokens[i].state)
+    let t = on_screen(app)?;
+    current(t).map(|i| &t.tasks[i].state)
 }
 
-fn current(app: &App) -> Option<usize> {
-    app.tokens.iter().position(|t| {
+fn current(t: &Tokens) -> Option<usize> {
+    t.tasks.iter().position(|t| {
         matches!(
             t.state,
             TokenState::Pending | TokenState::Failed(_) | TokenState::Waiting { .. } | TokenState::NeedsSecret { .. }
@@ -63,25 +95,24 @@ fn secret_account(app: &App, client_id: &str) -> Option<crate::secrets::Account>
 }
 
 pub fn start(app: &mut App) -> Vec<Effect> {
-    let Some(i) = current(app) else { return vec![] };
     let Some(conn) = app.conn.clone() else { return vec![] };
-    app.generation += 1;
-    let task = &mut app.tokens[i];
+    let secret = app.client_secret.clone();
+    let generation = app.generation + 1;
+    let Some(t) = on_screen_mut(app) else { return vec![] };
+    let Some(i) = current(t) else { return vec![] };
+    let task = &mut t.tasks[i];
     task.state = TokenState::Waiting { url: None, start_url: None };
+    let (credential, user) = (task.credential.clone(), task.user.clone());
+    app.generation = generation;
     app.busy = Some(Busy::SigningIn);
-    vec![Effect::SignIn {
-        generation: app.generation,
-        conn,
-        credential: task.credential.clone(),
-        user: task.user.clone(),
-        secret: app.client_secret.clone(),
-    }]
+    vec![Effect::SignIn { generation, conn, credential, user, secret }]
 }
 
 /// Keys while the client secret is asked for: typing into the masked field; Enter signs
 /// in with it; Esc stops asking (Enter asks again, `s` skips).
 fn secret_key(app: &mut App, i: usize, k: KeyEvent) -> Vec<Effect> {
-    let TokenState::NeedsSecret { client_id, field, .. } = &mut app.tokens[i].state else { return vec![] };
+    let Screen::Token(t) = &mut app.screen else { return vec![] };
+    let TokenState::NeedsSecret { client_id, field, .. } = &mut t.tasks[i].state else { return vec![] };
     match k.code {
         KeyCode::Enter => {
             if field.value.trim().is_empty() {
@@ -90,12 +121,12 @@ fn secret_key(app: &mut App, i: usize, k: KeyEvent) -> Vec<Effect> {
             }
             let secret = secrecy::SecretString::from(field.value.trim().to_string());
             app.client_secret = Some(TypedSecret { client_id: client_id.clone(), secret, worked: false, kept: false });
-            app.tokens[i].state = TokenState::Pending;
+            t.tasks[i].state = TokenState::Pending;
             app.notice = None;
             start(app)
         }
         KeyCode::Esc => {
-            app.tokens[i].state = TokenState::Failed(
+            t.tasks[i].state = TokenState::Failed(
                 "no client secret was typed, so no sign-in was started; Enter asks for it again".into(),
             );
             vec![]
@@ -129,10 +160,11 @@ pub fn secret_kept(app: &mut App, r: Result<String, String>) -> Vec<Effect> {
 /// line to the sign-in, which takes the address the browser ended on or explains an
 /// AADSTS code.
 pub fn paste_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
-    let field = app.editing.get_or_insert_with(|| crate::wizard::field::TextField::new("Paste here"));
+    let Some(t) = on_screen_mut(app) else { return vec![] };
+    let field = t.paste.get_or_insert_with(|| TextField::new("Paste here"));
     if k.code == KeyCode::Enter {
         let line = field.value.trim().to_string();
-        app.editing = None;
+        t.paste = None;
         if line.is_empty() {
             return vec![];
         }
@@ -146,7 +178,7 @@ pub fn paste_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
 /// What Enter does once every sign-in is done or skipped: the step that follows.
 fn finished(app: &App) -> &'static str {
     let steps = app.steps();
-    let next = steps.iter().position(|s| *s == app.step).and_then(|i| steps.get(i + 1));
+    let next = steps.iter().position(|s| *s == app.step()).and_then(|i| steps.get(i + 1));
     match next {
         Some(crate::wizard::Step::Handover) => {
             "All sign-ins are finished: Enter writes the tokens to the instance (Token on the instance), so it can sync."
@@ -160,12 +192,12 @@ fn finished(app: &App) -> &'static str {
 /// instance still has no token for, the command that gets it one.
 pub fn goodbye(app: &App) -> Vec<String> {
     let mut out = vec![];
-    if matches!(app.applied, Some(Ok(()))) {
+    if app.done.written.is_some() {
         let url = app.info.as_ref().map_or("the instance", |i| i.url.as_str());
         out.push(format!("calsync: the setup was applied to {url}."));
     }
-    let handed_over = |c: &str| app.handovers.iter().any(|(x, s)| x == c && matches!(s, HandoverState::Done(_)));
-    for t in &app.tokens {
+    let handed_over = |c: &str| app.done.handovers.iter().any(|(x, s)| x == c && matches!(s, HandoverState::Done(_)));
+    for t in &app.sign_ins() {
         let command =
             format!("calsync authorize --credential \"{}\" --expect-user {} --store-on-instance", t.credential, t.user);
         match &t.state {
@@ -180,29 +212,21 @@ pub fn goodbye(app: &App) -> Vec<String> {
     out
 }
 
-pub fn cancelled(app: &mut App) {
-    app.editing = None;
-    if let Some(i) = current(app) {
-        app.tokens[i].state = TokenState::Failed("cancelled; nothing was stored".into());
+/// The sign-in on display was cancelled.
+pub fn cancelled(t: &mut Tokens) {
+    t.paste = None;
+    if let Some(i) = current(t) {
+        t.tasks[i].state = TokenState::Failed("cancelled; nothing was stored".into());
     }
 }
 
 pub fn notice(app: &mut App, n: Notice) -> Vec<Effect> {
-    if app.step == crate::wizard::Step::Findings {
-        // The browser probe of Troubleshoot: its address, for when no browser opens.
-        if let Notice::Waiting { url, .. } = n {
-            app.probe_url = Some(url);
-            app.notice = Some(
-                "Browser probe: if no browser opened, open the address under this box in the browser to check. Esc cancels."
-                    .into(),
-            );
-        }
-        return vec![];
-    }
     match n {
         Notice::Waiting { url, start_url, .. } => {
-            if let Some(i) = current(app) {
-                app.tokens[i].state = TokenState::Waiting { url: Some(url), start_url: Some(start_url) };
+            if let Some(t) = on_screen_mut(app)
+                && let Some(i) = current(t)
+            {
+                t.tasks[i].state = TokenState::Waiting { url: Some(url), start_url: Some(start_url) };
             }
         }
         Notice::BrowserFailed(e) => app.notice = Some(format!("No browser was opened ({e}): open the address shown.")),
@@ -218,9 +242,10 @@ pub fn notice(app: &mut App, n: Notice) -> Vec<Effect> {
 pub fn signed_in(app: &mut App, r: Result<SignedIn, Failure>) -> Vec<Effect> {
     app.busy = None;
     app.notice = None;
-    app.editing = None;
-    let Some(i) = current(app) else { return vec![] };
-    app.tokens[i].state = match r {
+    let Screen::Token(t) = &mut app.screen else { return vec![] };
+    t.paste = None;
+    let Some(i) = current(t) else { return vec![] };
+    t.tasks[i].state = match r {
         Ok(s) => {
             if let Some(typed) = app.client_secret.as_mut() {
                 typed.worked = true;
@@ -246,7 +271,8 @@ pub fn signed_in(app: &mut App, r: Result<SignedIn, Failure>) -> Vec<Effect> {
 }
 
 pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
-    if let Some(i) = current(app)
+    let Some(t) = on_screen(app) else { return vec![] };
+    if let Some(i) = current(t)
         && asks_for_secret(app)
     {
         return secret_key(app, i, k);
@@ -258,18 +284,22 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             return vec![Effect::KeepSecret { account, secret: typed.secret }];
         }
         KeyCode::Enter | KeyCode::Char('r') => {
-            if current(app).is_some() {
+            if current(t).is_some() {
                 return start(app);
             }
+            // Every sign-in is finished: they go on to the hand-over and the summary.
+            app.done.tokens = t.tasks.clone();
             app.next();
-            if app.step == crate::wizard::Step::Handover {
+            if app.step() == crate::wizard::Step::Handover {
                 return super::handover::start(app);
             }
         }
         KeyCode::Esc => app.back(),
         KeyCode::Char('s') => {
-            if let Some(i) = current(app) {
-                app.tokens[i].state = TokenState::Skipped;
+            if let Some(t) = on_screen_mut(app)
+                && let Some(i) = current(t)
+            {
+                t.tasks[i].state = TokenState::Skipped;
             }
         }
         _ => {}
@@ -279,8 +309,9 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
 
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let t = theme(app);
+    let Some(tokens) = on_screen(app) else { return };
     let mut lines: Vec<Para> = vec![];
-    for task in &app.tokens {
+    for task in &tokens.tasks {
         let (mark, style, detail) = match &task.state {
             TokenState::Pending => ("next    ", t.accent(), format!("sign in as {}", task.user)),
             TokenState::Waiting { .. } => ("waiting ", t.warn(), format!("sign in as {} in the browser", task.user)),
@@ -329,7 +360,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             t.accent(),
         )));
     }
-    if let Some((url, start)) = app.tokens.iter().find_map(|x| match &x.state {
+    if let Some((url, start)) = tokens.tasks.iter().find_map(|x| match &x.state {
         TokenState::Waiting { url: Some(u), start_url } => Some((u.clone(), start_url.clone())),
         _ => None,
     }) {
@@ -348,9 +379,9 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         lines.push(Para::text(
             "If the browser cannot reach this machine, paste the address it ends on here and press Enter (an AADSTS code from an error page is explained):",
         ));
-        let typed = app.editing.as_ref().map(|f| f.value.clone()).unwrap_or_default();
+        let typed = tokens.paste.as_ref().map(|f| f.value.clone()).unwrap_or_default();
         lines.push(Para::hang(Line::styled(format!("> {typed}"), t.accent()), 2));
-    } else if current(app).is_some() {
+    } else if current(tokens).is_some() {
         lines.push(Para::text(""));
         lines.push(Para::text(
             "Enter opens the Microsoft sign-in in your browser. It asks for the password every time, so the token cannot silently go to the account your browser is already signed in as.",
