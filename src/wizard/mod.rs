@@ -51,7 +51,7 @@ use crate::plan::apply::{RestoreError, WriteError};
 use crate::plan::journal::JournalError;
 use crate::plan::{self, Diff, InstanceState, Mode, Plan};
 use crate::snow::records::Scope;
-use crate::snow::{Client, SnError};
+use crate::snow::{Instance, SnError};
 use field::TextField;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 pub use screen::{Apply, Credentials, Done, Findings, Found, Properties, Review, Rooms, Screen, Summary, Tokens};
@@ -530,12 +530,13 @@ pub struct ApplyLine {
     pub link: Option<String>,
 }
 
-/// The instance the wizard talks to, as the probe that reached it found it: the client
-/// (login included), the name its keyring accounts use, and the sandbox's address when it
-/// is the sandbox. The `App` owns it; effects carry a copy.
+/// The instance the wizard talks to, as the probe that reached it found it: the instance
+/// (the HTTP client with its login, or any other `snow::Instance`), the name its keyring
+/// accounts use, and the sandbox's address when it is the sandbox. The `App` owns it;
+/// effects carry a copy.
 #[derive(Clone)]
 pub struct Connection {
-    pub client: Client,
+    pub client: std::sync::Arc<dyn Instance>,
     /// host[:port], or "sandbox".
     pub instance_key: String,
     pub sandbox_url: Option<String>,

@@ -79,7 +79,7 @@ pub fn info() -> InstanceInfo {
 pub fn conn(url: &str) -> Connection {
     let u = crate::urls::InstanceUrl::parse(url).unwrap();
     Connection {
-        client: crate::snow::Client::new(u.clone(), "admin", "pw".into()).unwrap(),
+        client: std::sync::Arc::new(crate::snow::Client::new(u.clone(), "admin", "pw".into()).unwrap()),
         instance_key: u.key(),
         sandbox_url: None,
     }
