@@ -970,8 +970,10 @@ impl App {
     /// Whether Esc may leave this screen for the one before. Once written, the setup
     /// goes forward only.
     pub fn can_go_back(&self) -> bool {
-        !(self.done.written.is_some()
-            && matches!(self.step(), Step::Apply | Step::Token | Step::Handover | Step::Summary))
+        // The summary is the journey's end (re-authorize's too: its tokens are on the instance).
+        self.step() != Step::Summary
+            && !(self.done.written.is_some()
+                && matches!(self.step(), Step::Apply | Step::Token | Step::Handover | Step::Summary))
     }
 
     /// Back to the step before, as it was left (afresh when it was never passed on the way).

@@ -769,10 +769,9 @@ fn reauthorize_starts_with_the_tokenless_selected_and_selects_all() {
         instance_expiry: None,
         selected: false,
     };
-    steps::credentials::loaded(
-        &mut app,
-        Ok(vec![row("A", "a@contoso.com", false), row("B", "b@contoso.com", true), row("C", "", false)]),
-    );
+    let on_instance =
+        CredentialRow { instance_expiry: Some("2027-03-01 10:00:00".into()), ..row("B", "b@contoso.com", true) };
+    steps::credentials::loaded(&mut app, Ok(vec![row("A", "a@contoso.com", false), on_instance, row("C", "", false)]));
     assert_eq!(credential_rows(&app).iter().map(|r| r.selected).collect::<Vec<_>>(), [true, false, false]);
     key(&mut app, KeyCode::Char('a'));
     assert!(credential_rows(&app).iter().all(|r| r.selected), "a selects all");
@@ -1145,14 +1144,16 @@ fn ctrl_c_during_the_sign_in_wait_says_what_is_left_to_do() {
     assert_eq!(
         bye[1..],
         [
-            "No token yet for \"MS Graph 1\": sign rooms@contoso.com in with calsync authorize --credential \"MS Graph 1\" --expect-user rooms@contoso.com --store-on-instance.",
-            "No token yet for \"MS Graph 2\": sign rooms@contoso.com in with calsync authorize --credential \"MS Graph 2\" --expect-user rooms@contoso.com --store-on-instance.",
+            "No token yet for \"MS Graph 1\": sign rooms@contoso.com in with calsync authorize --credential \"MS Graph 1\" --expect-user rooms@contoso.com --store-on-instance --instance dev123 --user admin.",
+            "No token yet for \"MS Graph 2\": sign rooms@contoso.com in with calsync authorize --credential \"MS Graph 2\" --expect-user rooms@contoso.com --store-on-instance --instance dev123 --user admin.",
         ]
     );
     // The signal (not the key) says the same.
     let mut app2 = App::new(false);
     app2.done.written = app.done.written.clone();
     app2.info = app.info.clone();
+    app2.draft.instance.set("dev123");
+    app2.draft.user.set("admin");
     app2.screen = Screen::Token(Tokens { tasks: tasks(&app).to_vec(), paste: None });
     app2.busy = Some(Busy::SigningIn);
     app2.handle(Event::Signal(Signal::Interrupt));
@@ -1167,7 +1168,7 @@ fn ctrl_c_during_the_sign_in_wait_says_what_is_left_to_do() {
     assert_eq!(
         steps::token::goodbye(&re),
         [
-            "No token yet for \"C\": sign u@contoso.com in with calsync authorize --credential \"C\" --expect-user u@contoso.com --store-on-instance."
+            "No token yet for \"C\": sign u@contoso.com in with calsync authorize --credential \"C\" --expect-user u@contoso.com --store-on-instance --instance dev123 --user admin."
         ]
     );
     // Signed in, but quit before the token reached the instance.
@@ -1442,4 +1443,105 @@ fn a_new_review_of_the_repairs_replaces_the_one_stepped_back_from() {
     key(&mut app, KeyCode::Char('f'));
     on_review(&mut app).diff = diff(&[Action::Unchanged]);
     assert!(!app.unapplied(), "the new review has nothing to write");
+}
+
+/// A token only in the keyring (left by a sign-in whose token never reached the instance,
+/// or by an earlier sandbox) does not make a credential look done: the instance, which
+/// syncs, has none, so it comes selected and its Token column says so.
+#[test]
+fn a_keyring_token_without_one_on_the_instance_is_reauthorized() {
+    let mut app = App::new(false);
+    app.start(Journey::Reauth);
+    app.screen = Screen::new(Step::Credentials);
+    let row = |name: &str, in_keyring: bool, instance_expiry: Option<&str>| CredentialRow {
+        name: name.into(),
+        profile: "p".into(),
+        delegated: "rooms@contoso.com".into(),
+        in_keyring,
+        instance_expiry: instance_expiry.map(Into::into),
+        selected: false,
+    };
+    let rows = vec![
+        row("MS Graph 1", true, None),
+        row("MS Graph 2", false, None),
+        row("MS Graph 3", true, Some("2027-03-01 10:00:00")),
+        row("MS Graph 4", false, Some("2027-03-01 10:00:00")),
+    ];
+    steps::credentials::loaded(&mut app, Ok(rows));
+    let picked: Vec<bool> = credential_rows(&app).iter().map(|r| r.selected).collect();
+    assert_eq!(picked, [true, true, false, true], "every credential lacking a token somewhere comes selected");
+    let screen = render_text(&app, 80, 24);
+    let said: Vec<&str> =
+        screen.lines().filter(|l| l.contains("MS Graph")).map(|l| l.trim_end_matches([' ', '│'])).collect();
+    assert!(said[0].ends_with("none on instance; keyring"), "{screen}");
+    assert!(said[1].ends_with("none on instance"), "{screen}");
+    assert!(said[2].ends_with("keyring; instance to 2027-03-01"), "{screen}");
+    assert!(said[3].ends_with(" instance to 2027-03-01"), "{screen}");
+}
+
+/// The summary is the end of every journey: its key line offers no Esc, and Esc leaves it
+/// where it is.
+#[test]
+fn the_summary_offers_no_way_back() {
+    for journey in [Journey::Setup, Journey::Reauth] {
+        let mut app = App::new(false);
+        app.start(journey);
+        app.go(Step::Summary);
+        let help = steps::keys_help(&app);
+        assert!(!help.contains("Esc"), "{journey:?}: {help}");
+        key(&mut app, KeyCode::Esc);
+        assert_eq!(app.step(), Step::Summary, "{journey:?}");
+    }
+}
+
+/// The commands printed for later reach the instance the wizard reached: the sandbox
+/// (with its single sign-on), or the instance and user typed, or the instance's OAuth.
+#[test]
+fn commands_for_later_name_the_instance_the_wizard_reached() {
+    let task = |state| vec![TokenTask { credential: "MS Graph 2".into(), user: "rooms@contoso.com".into(), state }];
+    let mut app = App::new(true);
+    app.start(Journey::Reauth);
+    app.screen = Screen::Token(Tokens { tasks: task(TokenState::Pending), paste: None });
+    assert_eq!(
+        steps::token::goodbye(&app),
+        [
+            "No token yet for \"MS Graph 2\": sign rooms@contoso.com in with calsync authorize --credential \"MS Graph 2\" --expect-user rooms@contoso.com --store-on-instance --sandbox."
+        ]
+    );
+    app.instance_oauth = true;
+    assert!(steps::token::goodbye(&app)[0].ends_with("--store-on-instance --sandbox --sso."));
+    let mut app = App::new(false);
+    app.start(Journey::Reauth);
+    app.draft.instance.set("https://acme.service-now.com");
+    app.draft.user.set("Jane Admin");
+    app.screen = Screen::Token(Tokens { tasks: task(TokenState::Skipped), paste: None });
+    assert!(
+        steps::token::goodbye(&app)[0]
+            .ends_with("--store-on-instance --instance https://acme.service-now.com --user \"Jane Admin\"."),
+        "{:?}",
+        steps::token::goodbye(&app)
+    );
+    app.instance_oauth = true;
+    assert!(steps::token::goodbye(&app)[0].ends_with("--instance https://acme.service-now.com --sign-in oauth."));
+}
+
+/// Skipping a sign-in: the Summary's command for it puts the token on the instance, and
+/// reaches the instance the wizard reached.
+#[test]
+fn the_summary_command_for_a_skipped_sign_in_stores_on_the_instance() {
+    let mut app = App::new(true);
+    app.color = false;
+    app.start(Journey::Setup);
+    app.done.written = Some(vec![]);
+    app.done.tokens = vec![TokenTask {
+        credential: "Contoso Graph Personal".into(),
+        user: "rooms-delegate@contoso.com".into(),
+        state: TokenState::Skipped,
+    }];
+    app.go(Step::Summary);
+    let screen: String = render_text(&app, 200, 40).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        screen.contains("Contoso Graph Personal: no token yet (calsync authorize --credential \"Contoso Graph Personal\" --expect-user rooms-delegate@contoso.com --store-on-instance --sandbox)"),
+        "{screen}"
+    );
 }
