@@ -104,6 +104,16 @@ fn info_from(snap: &crate::doctor::read::Snapshot, current_app: String) -> Insta
             })
             .map(|p| crate::snow::records::plain(&p["name"]))
             .collect(),
+        provider_records: snap
+            .providers
+            .iter()
+            .map(|p| crate::wizard::ProviderRecord {
+                name: crate::snow::records::plain(&p["name"]),
+                active: snap.provider(p, &facts::PROVIDER_ACTIVE) == "true",
+                override_alias: snap.provider(p, &facts::PROVIDER_OVERRIDE) == "true",
+                delegated_user: snap.provider(p, &facts::PROVIDER_DELEGATE).trim().to_string(),
+            })
+            .collect(),
     }
 }
 
@@ -561,6 +571,7 @@ pub async fn run(opts: Options, services: Services, sandbox: Option<&Sandbox>) -
     }
     app.color = !services.config.no_color;
     app.saved = saved_instances(&services);
+    app.mfa = services.config.sign_in == Some(crate::snow::auth::Method::PasswordMfa);
     if let Some(sb) = sandbox {
         app.draft.instance.set(sb.url());
         if services.config.sandbox_sso {
