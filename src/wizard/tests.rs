@@ -1443,3 +1443,28 @@ fn a_new_review_of_the_repairs_replaces_the_one_stepped_back_from() {
     on_review(&mut app).diff = diff(&[Action::Unchanged]);
     assert!(!app.unapplied(), "the new review has nothing to write");
 }
+
+/// Normal mode has no sign-in and no hand-over: the summary checks the rooms itself, as it
+/// does after the hand-over in the other modes, whether the apply wrote or had nothing to.
+#[test]
+fn a_normal_setup_checks_the_rooms_on_arriving_at_the_summary() {
+    let (mut app, g) = at_review(ModeChoice::Normal);
+    app.handle(Event::Diffed(g, reviewed(diff(&[Action::Create]))));
+    let g = match key(&mut app, KeyCode::Enter).as_slice() {
+        [Effect::Apply { generation, .. }] => *generation,
+        other => panic!("{other:?}"),
+    };
+    app.handle(Event::Applied(g, Ok(())));
+    let g = match key(&mut app, KeyCode::Enter).as_slice() {
+        [Effect::CheckRooms { generation, .. }] => *generation,
+        other => panic!("the summary checks the rooms: {other:?}"),
+    };
+    assert_eq!(app.step(), Step::Summary);
+    app.handle(Event::RoomsChecked(g, Ok((1, vec![]))));
+    assert!(render_text(&app, 100, 30).contains("Rooms: 1 syncing"), "{}", render_text(&app, 100, 30));
+
+    let (mut app, g) = at_review(ModeChoice::Normal);
+    app.handle(Event::Diffed(g, reviewed(diff(&[Action::Unchanged]))));
+    assert!(matches!(key(&mut app, KeyCode::Enter).as_slice(), [Effect::CheckRooms { .. }]));
+    assert_eq!(app.step(), Step::Summary);
+}

@@ -56,7 +56,10 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             app.go(crate::wizard::Step::Findings);
             return super::findings::rerun(app);
         }
-        KeyCode::Enter if written => app.next(),
+        KeyCode::Enter if written => {
+            app.next();
+            return super::summary::arrived(app);
+        }
         KeyCode::Esc if !written => app.back(),
         _ => {}
     }

@@ -79,6 +79,7 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
                 app.done.written = Some(vec![]);
                 app.next();
                 app.next();
+                return super::summary::arrived(app);
             } else {
                 let reviewed = Box::new(r.clone());
                 let Some(conn) = app.conn.clone() else {
