@@ -628,3 +628,32 @@ async fn every_findings_evidence_and_form_link_is_on_screen_whole_at_80x24() {
         assert_eq!(app.scroll, 0, "another finding's details start at their top");
     }
 }
+
+/// Troubleshoot's `f` on the broken sandbox: the mode is unknown, so the checks that need
+/// it did not run; the review of the repair that sets it says that the findings after it
+/// may name more, and which.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_repair_review_says_a_mode_it_sets_brings_checks_that_did_not_run() {
+    let sb = calsync::sandbox::Sandbox::start(calsync::sandbox::Options {
+        seed: calsync::sandbox::seed::Seed::Broken,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let c = client(&sb);
+    let snapshot = calsync::doctor::read::read(&c).await.unwrap();
+    let report = calsync::doctor::report(&snapshot, calsync::doctor::checks::run(&snapshot));
+    assert_eq!(report.mode, None, "the broken seed's mode is unknown");
+    let mut app = App::new(false);
+    app.color = false;
+    app.start(calsync::wizard::Journey::Troubleshoot);
+    app.info = Some(probe(&c).await.unwrap());
+    app.go(Step::Findings);
+    app.screen = Screen::Findings(Findings { found: Some(Box::new(Found { snapshot, report })), probe_url: None });
+    key(&mut app, KeyCode::Char('f'));
+    assert_eq!(app.step(), Step::Review);
+    let screen = words(&render(&app, 120, 40));
+    assert!(screen.contains("Setting the integration mode to Personal lets the checks that need a known mode run (CRED-MODE-GRANT, PROVIDER-DELEGATE)"), "{screen}");
+    assert!(screen.contains("the findings after this repair may name errors this list could not"), "{screen}");
+    assert!(screen.contains("Setting the parent of sn_wsd_rsvsync.Contoso_Rooms_Personal"), "{screen}");
+}

@@ -69,6 +69,31 @@ pub fn fix(app: &mut App) -> Vec<Effect> {
     super::review::diffed(app, Ok(Box::new(reviewed)))
 }
 
+/// What the repairs on review bring to light: a check that could not run before them
+/// (the mode unknown, an alias under another parent) runs once they are written, and the
+/// findings after them may name errors this report could not. One sentence per repair
+/// that does so, for the review of the repairs.
+pub fn repairs_bring_checks(app: &App) -> Vec<String> {
+    use crate::doctor::Check;
+    let Some(found) = found(app) else { return vec![] };
+    let mut out = vec![];
+    for f in &found.report.findings {
+        let Some(r) = &f.repair else { continue };
+        match f.id {
+            Check::ModeValue => out.push(format!(
+                "Setting the integration mode to {} lets the checks that need a known mode run (CRED-MODE-GRANT, PROVIDER-DELEGATE): the findings after this repair may name errors this list could not, some of them brought by that mode itself.",
+                r.to_label
+            )),
+            Check::AliasParent => out.push(format!(
+                "Setting the parent of {} lets its connection attributes and its use by a calendar provider be checked (ALIAS-ATTRIBUTES, PROVIDER-UNUSED-ALIAS): the findings after this repair may name more.",
+                r.record
+            )),
+            _ => {}
+        }
+    }
+    out
+}
+
 /// The findings are gone (a repair was applied): look again before repairing more.
 fn rerun_from_review(app: &mut App) -> Vec<Effect> {
     app.go(Step::Findings);

@@ -130,6 +130,12 @@ fn lines(app: &App) -> Vec<Line<'static>> {
     let t = theme(app);
     let Some(Reviewed { diff: d, .. }) = reviewed(app) else { return vec![] };
     let mut lines: Vec<Line> = vec![Line::from(format!("Written in {}", d.scope)), Line::default()];
+    if app.journey == crate::wizard::Journey::Troubleshoot {
+        for said in super::findings::repairs_bring_checks(app) {
+            lines.push(Line::styled(said, t.warn()));
+            lines.push(Line::default());
+        }
+    }
     for action in [Action::Conflict, Action::Create, Action::Update, Action::Unchanged] {
         for i in d.items.iter().filter(|i| i.action == action) {
             let style = match action {
