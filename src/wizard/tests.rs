@@ -1468,3 +1468,32 @@ fn a_normal_setup_checks_the_rooms_on_arriving_at_the_summary() {
     assert!(matches!(key(&mut app, KeyCode::Enter).as_slice(), [Effect::CheckRooms { .. }]));
     assert_eq!(app.step(), Step::Summary);
 }
+
+/// While the apply writes, nothing offers an Esc that does nothing, and Ctrl-C does not say
+/// the changes "were not applied": it says they are being written, and quits once the
+/// apply has finished and put the current application back.
+#[test]
+fn ctrl_c_during_the_apply_waits_for_it_and_says_so() {
+    let (mut app, g) = at_review(ModeChoice::Strict);
+    app.handle(Event::Diffed(g, reviewed(diff(&[Action::Create, Action::Update]))));
+    let g = match key(&mut app, KeyCode::Enter).as_slice() {
+        [Effect::Apply { generation, .. }] => *generation,
+        other => panic!("{other:?}"),
+    };
+    app.handle(Event::Progress(g, ApplyLine { ok: true, text: "created connection x".into(), link: None }));
+    let screen = render_text(&app, 80, 24);
+    assert!(!screen.contains("Esc cancel"), "an apply cannot be cancelled:\n{screen}");
+    assert!(screen.contains("Writing to the instance... (it finishes, then puts your current"), "{screen}");
+    assert!(key(&mut app, KeyCode::Esc).is_empty());
+    ctrl(&mut app, 'c');
+    assert!(app.confirm_quit && !app.quit);
+    let screen = render_text(&app, 80, 24);
+    assert!(!screen.contains("were not applied"), "{screen}");
+    assert!(screen.contains("being written now"), "{screen}");
+    assert!(key(&mut app, KeyCode::Char('y')).is_empty(), "nothing to cancel: the apply goes on");
+    assert!(!app.quit && !app.confirm_quit, "it does not leave halfway");
+    assert!(render_text(&app, 80, 24).contains("calsync quits when it has finished"));
+    app.handle(Event::Applied(g, Ok(())));
+    assert!(app.quit, "it leaves once the apply has finished");
+    assert_eq!(app.outcome(), Outcome::Finished);
+}

@@ -20,6 +20,8 @@ pub fn progress(app: &mut App, line: ApplyLine) -> Vec<Effect> {
 
 pub fn applied(app: &mut App, r: Result<(), Failure>) -> Vec<Effect> {
     app.busy = None;
+    // Quitting was asked for while it wrote: now it may.
+    app.quit |= app.quit_when_applied;
     match r {
         Ok(()) => {
             let Screen::Apply(a) = &app.screen else { return vec![] };
