@@ -1497,3 +1497,55 @@ fn ctrl_c_during_the_apply_waits_for_it_and_says_so() {
     assert!(app.quit, "it leaves once the apply has finished");
     assert_eq!(app.outcome(), Outcome::Finished);
 }
+
+/// The review of a strict setup: the apply writes each record in its own application (the
+/// alias and credentials in the spoke's, the provider and the mode in WCS's), and so does
+/// the review say; a credential's current profile shows by name, not by sys_id.
+#[test]
+fn the_review_says_where_each_record_is_written_and_names_the_current_profile() {
+    let (mut app, g) = at_review(ModeChoice::Strict);
+    let spoke = scope("Microsoft Exchange Online Spoke", "sn_ex_online_spke", "3.14.1");
+    let wcs = scope("Workplace Calendar Synchronization", "sn_wsd_rsvsync", "3.4.6");
+    let in_scope = |kind: Kind, name: &str, action: Action, scope: &Scope| Item {
+        action,
+        scope: scope.sys_id.0.clone(),
+        ..Item::new(kind, name, "t")
+    };
+    let mut cred = in_scope(Kind::Credential, "MS Graph 1", Action::Update, &spoke);
+    cred.fields.push(crate::plan::diff::FieldChange {
+        field: "OAuth Entity Profile".into(),
+        from: Some(format!("p-{}", facts::PROFILE_AUTH_CODE)),
+        to: facts::PROFILE_PERSONAL.into(),
+    });
+    let d = Diff {
+        mode: Mode::Strict,
+        scope: "Microsoft Exchange Online Spoke (sn_ex_online_spke)".into(),
+        items: vec![
+            in_scope(Kind::Room, "Matterhorn", Action::Create, &wcs),
+            cred,
+            in_scope(Kind::Provider, "Microsoft Exchange Online", Action::Update, &wcs),
+            in_scope(Kind::Property, facts::MODE_PROPERTY, Action::Update, &wcs),
+            in_scope(Kind::Connection, "MS Graph 2", Action::Unchanged, &spoke),
+        ],
+    };
+    let state = InstanceState { scopes: vec![spoke, wcs], ..Default::default() };
+    app.handle(Event::Diffed(g, Ok(Box::new(Reviewed { diff: d, state }))));
+    let screen = render_text(&app, 120, 40);
+    let at = |s: &str| screen.find(s).unwrap_or_else(|| panic!("{s:?} not on screen:\n{screen}"));
+    let (wcs_at, spoke_at) = (
+        at("Written in Workplace Calendar Synchronization (sn_wsd_rsvsync):"),
+        at("Written in Microsoft Exchange Online Spoke (sn_ex_online_spke):"),
+    );
+    let (room, provider, mode, credential) = (
+        at("room        Matterhorn"),
+        at("provider    Microsoft"),
+        at(facts::MODE_PROPERTY),
+        at("credential  MS Graph 1"),
+    );
+    assert!(wcs_at < room && room < provider && provider < mode && mode < spoke_at, "{screen}");
+    assert!(spoke_at < credential && credential < at("Unchanged:"), "{screen}");
+    let words: Vec<&str> = screen.split(|c: char| c.is_whitespace() || c == '│').filter(|w| !w.is_empty()).collect();
+    let want = format!("OAuth Entity Profile: {} -> {}", facts::PROFILE_AUTH_CODE, facts::PROFILE_PERSONAL);
+    assert!(words.join(" ").contains(&want), "{screen}");
+    assert!(!screen.contains(&format!("p-{}", facts::PROFILE_AUTH_CODE)), "{screen}");
+}
