@@ -51,7 +51,7 @@ use crate::plan::apply::{RestoreError, WriteError};
 use crate::plan::journal::JournalError;
 use crate::plan::{self, Diff, InstanceState, Mode, Plan};
 use crate::snow::records::Scope;
-use crate::snow::{Client, SnError};
+use crate::snow::{Instance, SnError};
 use field::TextField;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 pub use screen::{Apply, Credentials, Done, Findings, Found, Properties, Review, Rooms, Screen, Summary, Tokens};
@@ -546,12 +546,13 @@ pub struct ApplyLine {
     pub link: Option<String>,
 }
 
-/// The instance the wizard talks to, as the probe that reached it found it: the client
-/// (login included), the name its keyring accounts use, and the sandbox's address when it
-/// is the sandbox. The `App` owns it; effects carry a copy.
+/// The instance the wizard talks to, as the probe that reached it found it: the instance
+/// (the HTTP client with its login, or any other `snow::Instance`), the name its keyring
+/// accounts use, and the sandbox's address when it is the sandbox. The `App` owns it;
+/// effects carry a copy.
 #[derive(Clone)]
 pub struct Connection {
-    pub client: Client,
+    pub client: std::sync::Arc<dyn Instance>,
     /// host[:port], or "sandbox".
     pub instance_key: String,
     pub sandbox_url: Option<String>,
@@ -826,6 +827,9 @@ pub struct App {
     pub error: Option<ErrorPanel>,
     pub help: bool,
     pub confirm_quit: bool,
+    /// Quitting was asked for while the apply wrote: the wizard leaves once it has
+    /// finished and put the current application back.
+    pub quit_when_applied: bool,
     pub notice: Option<String>,
     /// The password came from the keyring or CALSYNC_PASSWORD, or was kept: nothing to offer.
     pub password_kept: bool,
@@ -864,6 +868,7 @@ impl App {
             error: None,
             help: false,
             confirm_quit: false,
+            quit_when_applied: false,
             notice: None,
             password_kept: false,
             sandbox,
@@ -982,8 +987,10 @@ impl App {
     /// Whether Esc may leave this screen for the one before. Once written, the setup
     /// goes forward only.
     pub fn can_go_back(&self) -> bool {
-        !(self.done.written.is_some()
-            && matches!(self.step(), Step::Apply | Step::Token | Step::Handover | Step::Summary))
+        // The summary is the journey's end (re-authorize's too: its tokens are on the instance).
+        self.step() != Step::Summary
+            && !(self.done.written.is_some()
+                && matches!(self.step(), Step::Apply | Step::Token | Step::Handover | Step::Summary))
     }
 
     /// Back to the step before, as it was left (afresh when it was never passed on the way).
@@ -1103,6 +1110,17 @@ impl App {
         let ctrl_c = k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL);
         if self.confirm_quit {
             return match k.code {
+                // An apply is not stopped halfway: leaving waits for its end.
+                KeyCode::Char('y' | 'Y') if self.busy == Some(Busy::Applying) => {
+                    self.confirm_quit = false;
+                    self.quit_when_applied = true;
+                    vec![]
+                }
+                _ if ctrl_c && self.busy == Some(Busy::Applying) => {
+                    self.confirm_quit = false;
+                    self.quit_when_applied = true;
+                    vec![]
+                }
                 KeyCode::Char('y' | 'Y') => self.leave(),
                 _ if ctrl_c => self.leave(),
                 _ => {
@@ -1112,7 +1130,7 @@ impl App {
             };
         }
         if ctrl_c {
-            if self.unapplied() {
+            if self.unapplied() || self.busy == Some(Busy::Applying) {
                 self.confirm_quit = true;
                 return vec![];
             }
@@ -1163,6 +1181,24 @@ impl App {
             return vec![];
         }
         steps::key(self, k)
+    }
+
+    /// What the quit confirmation asks: while the apply writes, that it finishes first.
+    pub fn quit_question(&self) -> &'static str {
+        if self.busy == Some(Busy::Applying) {
+            "The reviewed changes are being written now. An apply is not stopped halfway: y quits as soon as it has finished and put your current application back; any other key stays."
+        } else {
+            "The reviewed changes were not applied. Quit anyway? y quits, any other key stays."
+        }
+    }
+
+    /// What the busy marker says about Esc: an apply cannot be cancelled.
+    pub fn busy_hint(&self) -> &'static str {
+        match (&self.busy, self.quit_when_applied) {
+            (Some(Busy::Applying), true) => "calsync quits when it has finished",
+            (Some(Busy::Applying), false) => "it finishes, then puts your current application back",
+            _ => "Esc cancels",
+        }
     }
 
     fn leave(&mut self) -> Vec<Effect> {
