@@ -648,6 +648,7 @@ fn saved_instances(services: &Services) -> Vec<super::SavedInstance> {
                 .into_iter()
                 .map(|i| super::SavedInstance {
                     oauth: i.sign_in == Some(crate::snow::auth::Method::Oauth),
+                    mfa: [i.sign_in, services.config.sign_in].contains(&Some(crate::snow::auth::Method::PasswordMfa)),
                     name: i.name,
                     url: i.url,
                     user: i.user.unwrap_or_default(),

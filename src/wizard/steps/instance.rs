@@ -83,6 +83,9 @@ pub fn fill_saved(app: &mut App, at: usize) {
     app.draft.password.set("");
     app.draft.code.set("");
     app.instance_oauth = s.oauth;
+    app.mfa = s.mfa;
+    // The code field may have gone: the cursor goes to the first field left to fill.
+    app.focus = super::first_to_fill(app);
     app.notice = Some(format!("Saved instance \"{}\"", s.name));
 }
 
@@ -305,19 +308,23 @@ mod tests {
                 url: "https://dev1.service-now.com".into(),
                 user: "admin".into(),
                 oauth: false,
+                mfa: true,
             },
             SavedInstance {
                 name: "prod".into(),
                 url: "https://prod1.service-now.com".into(),
                 user: String::new(),
                 oauth: true,
+                mfa: false,
             },
         ];
         key(&mut app, KeyEvent::from(KeyCode::F(2)));
         assert_eq!(app.draft.instance.value, "https://dev1.service-now.com");
         assert_eq!(app.draft.user.value, "admin");
         assert!(!app.instance_oauth);
+        assert!(app.mfa, "an instance saved with password-mfa asks for the code");
         key(&mut app, KeyEvent::from(KeyCode::F(2)));
+        assert!(!app.mfa, "the next one does not");
         assert_eq!(app.draft.instance.value, "https://prod1.service-now.com");
         assert!(app.instance_oauth, "a saved OAuth instance signs in with OAuth on Enter");
         assert!(matches!(
