@@ -830,3 +830,22 @@ fn at_80x24_the_second_sign_in_shows_what_is_pasted_and_answers_it() {
         let _ = calsync::secrets::delete(os_keyring(), &account);
     }
 }
+
+/// The broken sandbox has spoke 3.1.0 under WCS 3.4.6, which the doctor calls unsupported:
+/// the Scope checks say so in its words and stop the setup there.
+#[test]
+fn scope_checks_stop_on_a_spoke_the_doctor_calls_unsupported() {
+    let Some(t) = Tmux::start_with("", "setup --sandbox --broken", "true") else { return };
+    t.wait_for("Step 1 of");
+    t.keys(&["Enter"]);
+    t.wait_for("The sandbox instance is filled in");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("Scope checks");
+    let s = if s.contains("APP-SPOKE-OLD") { s } else { t.wait_for("APP-SPOKE-OLD") };
+    assert!(s.contains("FAIL") && s.contains("APP-SPOKE-MULTI-PROVIDER"), "{s}");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("Fix the failed checks");
+    assert!(s.contains("Scope checks") && !s.contains("OAuth profile"), "the setup stops on the checks:\n{s}");
+    t.keys(&["C-c"]);
+    t.wait_for("EXIT=");
+}
