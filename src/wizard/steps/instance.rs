@@ -25,6 +25,13 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             app.instance_oauth = true;
             return submit(app);
         }
+        // An account with MFA: the code field comes and goes without starting over.
+        KeyCode::F(4) if !app.instance_oauth => {
+            app.mfa = !app.mfa;
+            app.draft.code.set("");
+            app.focus = if app.mfa { 3 } else { app.focus.min(2) };
+            return vec![];
+        }
         _ => {}
     }
     match super::nav(app, fields(app), k) {
@@ -149,7 +156,7 @@ fn refused(app: &App, e: &Failure) -> String {
         )
     } else {
         format!(
-            "the instance refused the login for user \"{user}\"{said}. Check the user name and password. An account with MFA: start calsync with --sign-in password-mfa, and this screen asks for the one-time code. An account that signs in only through single sign-on: press F3 to sign in with the instance's OAuth."
+            "the instance refused the login for user \"{user}\"{said}. Check the user name and password. An account with MFA: press F4 for the one-time code field (or start calsync with --sign-in password-mfa). An account that signs in only through single sign-on: press F3 to sign in with the instance's OAuth."
         )
     }
 }
@@ -234,7 +241,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     // Messages (the instance's says what to type instead) wrap, and the rest moves down.
     let h = |b: &Option<(String, bool)>| view::field_height(b.as_ref(), area.width);
     let code_h = if app.mfa { h(&code_below) } else { 0 };
-    let rows = view::rows(area, &[h(&url_below), h(&user_below), h(&password_below), code_h, 2, 3]);
+    let rows = view::rows(area, &[h(&url_below), h(&user_below), h(&password_below), code_h, 2, u16::MAX]);
     view::field(f, rows[0], app, &d.instance, app.focus == 0, url_below);
     view::field(f, rows[1], app, &d.user, app.focus == 1, user_below);
     view::field(f, rows[2], app, &d.password, app.focus == 2, password_below);
@@ -255,6 +262,8 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let mut lines = vec![note];
     if !app.instance_oauth {
         lines.push(Line::styled("F3 signs in with the instance's OAuth instead (single sign-on).", t.dim()));
+        let f4 = if app.mfa { "F4 removes the one-time code field." } else { "F4 adds a one-time code field (MFA)." };
+        lines.push(Line::styled(f4, t.dim()));
     }
     if !app.saved.is_empty() {
         let names: Vec<&str> = app.saved.iter().map(|s| s.name.as_str()).collect();
@@ -392,8 +401,19 @@ mod tests {
         };
         app.handle(crate::wizard::Event::Probed(g, Err(refused_login())));
         let said = &app.error.as_ref().unwrap().message;
-        assert!(said.contains("--sign-in password-mfa") && said.contains("F3"), "{said}");
+        assert!(said.contains("F4") && said.contains("F3"), "{said}");
         assert!(!said.contains("calsync instance add"), "the way in is on this screen: {said}");
+        // F4 brings the code field without starting over; the next login sends the code.
+        app.error = None;
+        key(&mut app, KeyEvent::from(KeyCode::F(4)));
+        assert!(app.mfa && app.focus == 3);
+        for c in "654321".chars() {
+            key(&mut app, KeyEvent::from(KeyCode::Char(c)));
+        }
+        match key(&mut app, KeyEvent::from(KeyCode::Enter)).as_slice() {
+            [Effect::Probe { password, .. }] => assert_eq!(password.expose_secret(), "calsync-mfa654321"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
