@@ -4,7 +4,7 @@ mod common;
 
 use calsync::plan::apply::{Status, apply};
 use calsync::plan::{self, Action, Kind};
-use calsync::snow::Client;
+use calsync::snow::{Client, InstanceExt};
 use common::*;
 
 async fn run(c: &Client, text: &str) -> (plan::Diff, calsync::plan::apply::Report) {

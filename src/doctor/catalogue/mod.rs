@@ -63,7 +63,7 @@ impl Calsync {
 }
 
 /// A value as one shell word: bare when it is plain, in quotes otherwise.
-fn shell_word(s: &str) -> String {
+pub fn shell_word(s: &str) -> String {
     let plain = |c: char| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c);
     if !s.is_empty() && s.chars().all(plain) {
         s.to_string()

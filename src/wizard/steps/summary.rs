@@ -9,6 +9,15 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
+/// The summary checks the rooms as it comes on display: in normal mode no sign-in and no
+/// hand-over come before it to do so.
+pub fn arrived(app: &mut App) -> Vec<Effect> {
+    if app.step() == crate::wizard::Step::Summary {
+        return super::roomcheck::start(app);
+    }
+    vec![]
+}
+
 pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     match k.code {
         KeyCode::Char('s') if app.journey == crate::wizard::Journey::Setup => {
@@ -81,8 +90,9 @@ fn lines(app: &App) -> Vec<Para> {
             }
             TokenState::Done { who, .. } => format!("  {}: signed in as {who}", task.credential),
             TokenState::Skipped | TokenState::Pending | TokenState::NeedsSecret { .. } => format!(
-                "  {}: no token yet (calsync authorize --credential \"{}\" --expect-user {})",
-                task.credential, task.credential, task.user
+                "  {}: no token yet ({})",
+                task.credential,
+                super::token::authorize_command(app, &task.credential, &task.user)
             ),
             TokenState::Failed(e) => format!("  {}: {e}", task.credential),
             TokenState::Waiting { .. } => format!("  {}: waiting", task.credential),
