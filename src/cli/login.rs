@@ -272,6 +272,9 @@ async fn sign_in_browser(
     oc: &OAuthClient,
 ) -> Result<Client, Refusal> {
     let browser: &dyn Browser = if services.config.no_browser { &NoBrowser } else { services.browser.as_ref() };
+    // Whether the person signed in and the code went to the token endpoint: a refusal
+    // there is of the secret; one before the browser is of the client itself.
+    let redeeming = std::cell::Cell::new(false);
     let tokens = auth::sign_in_browser(
         &plan.url,
         oc,
@@ -284,13 +287,16 @@ async fn sign_in_browser(
                 eprintln!("Sign in to {} in your browser; if it did not open, open:\n  {url}", plan.url)
             }
             auth::Notice::BrowserFailed(e) => eprintln!("(the browser could not be opened: {e})"),
-            auth::Notice::Redeeming => eprintln!("Signed in; checking the login."),
+            auth::Notice::Redeeming => {
+                redeeming.set(true);
+                eprintln!("Signed in; checking the login.");
+            }
         },
     )
     .await
     .map_err(|e: AuthError| match e {
         // The client exists more often than not: what was missing is its secret.
-        AuthError::UnknownClient { client_id, .. } if oc.secret.is_none() => access(format!(
+        AuthError::UnknownClient { client_id, .. } if oc.secret.is_none() && redeeming.get() => access(format!(
             "the instance refused calsync's OAuth client {client_id} without a client secret (or does not know it). Give its secret ({CLIENT_SECRET_PLACE}) with CALSYNC_INSTANCE_CLIENT_SECRET, or run calsync instance login{} in a terminal and type it when asked; nothing was written",
             plan.profile.as_ref().map(|p| format!(" {p}")).unwrap_or_default()
         )),
