@@ -57,11 +57,16 @@ pub fn token_wrong_account(credential: &str, who: &str, want: &str, t: &Calsync)
     )
 }
 
-pub fn token_account(credential: &str, who: &str) -> Said {
+/// `mailbox`: the mailbox calsync knows the credential serves (it equals `who`), if any.
+pub fn token_account(credential: &str, who: &str, mailbox: Option<&str>) -> Said {
     Said::new(
         Check::TokenAccount,
         format!("calsync's token for \"{credential}\" belongs to {who}"),
-        "Nothing to do if that is the delegated mailbox.",
+        match mailbox {
+            Some(m) => format!("Nothing to do: {m} is the mailbox this credential serves."),
+            None => "Nothing to do if that is the delegated mailbox (no provider names one for this credential, and it was not signed in through calsync)."
+                .into(),
+        },
     )
 }
 
