@@ -1545,3 +1545,25 @@ fn the_summary_command_for_a_skipped_sign_in_stores_on_the_instance() {
         "{screen}"
     );
 }
+
+/// Token on the instance after every sign-in was skipped: it names, for each credential,
+/// the command that gets its token to this instance later.
+#[test]
+fn token_on_the_instance_names_the_command_for_each_skipped_sign_in() {
+    let mut app = App::new(true);
+    app.color = false;
+    app.start(Journey::Setup);
+    app.draft.choice = ModeChoice::PersonalDefault;
+    app.done.written = Some(vec![]);
+    app.done.tokens = ["MS Graph 1", "MS Graph 2"]
+        .map(|c| TokenTask { credential: c.into(), user: "rooms@contoso.com".into(), state: TokenState::Skipped })
+        .to_vec();
+    app.go(Step::Handover);
+    let screen: String = render_text(&app, 200, 40).split_whitespace().collect::<Vec<_>>().join(" ");
+    for c in ["MS Graph 1", "MS Graph 2"] {
+        let command = format!(
+            "{c}: calsync authorize --credential \"{c}\" --expect-user rooms@contoso.com --store-on-instance --sandbox"
+        );
+        assert!(screen.contains(&command), "{command:?} is not on:\n{screen}");
+    }
+}
