@@ -34,7 +34,11 @@ fn snap(app: &App, name: &str) {
 
 /// The probe's answer: `info`, found through the client `c`.
 fn found(c: &calsync::snow::Client, g: u64, info: calsync::wizard::InstanceInfo) -> Event {
-    let conn = calsync::wizard::Connection { client: c.clone(), instance_key: "render-test".into(), sandbox_url: None };
+    let conn = calsync::wizard::Connection {
+        client: std::sync::Arc::new(c.clone()),
+        instance_key: "render-test".into(),
+        sandbox_url: None,
+    };
     Event::Probed(g, Ok(Box::new(calsync::wizard::Probed { conn, info })))
 }
 

@@ -6,11 +6,11 @@ use crate::snow::SnError;
 use crate::snow::records::{Flag, Text};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
+pub fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
     app.handle(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
 }
 
-fn ctrl(app: &mut App, c: char) -> Vec<Effect> {
+pub fn ctrl(app: &mut App, c: char) -> Vec<Effect> {
     app.handle(Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)))
 }
 
@@ -25,7 +25,7 @@ fn past_rooms(app: &mut App) {
     key(app, KeyCode::Enter);
 }
 
-fn typed(app: &mut App, s: &str) {
+pub fn typed(app: &mut App, s: &str) {
     for c in s.chars() {
         key(app, KeyCode::Char(c));
     }
@@ -72,6 +72,11 @@ pub fn info() -> InstanceInfo {
             ("sn_wsd_rsvsync.use_default_tz".into(), "building".into()),
             ("sn_wsd_rsvsync.max_event_retry_count".into(), "10".into()),
         ],
+        provider_records: vec![ProviderRecord {
+            name: "Microsoft Exchange Online".into(),
+            active: true,
+            ..ProviderRecord::default()
+        }],
     }
 }
 
@@ -79,7 +84,7 @@ pub fn info() -> InstanceInfo {
 pub fn conn(url: &str) -> Connection {
     let u = crate::urls::InstanceUrl::parse(url).unwrap();
     Connection {
-        client: crate::snow::Client::new(u.clone(), "admin", "pw".into()).unwrap(),
+        client: std::sync::Arc::new(crate::snow::Client::new(u.clone(), "admin", "pw".into()).unwrap()),
         instance_key: u.key(),
         sandbox_url: None,
     }
@@ -143,7 +148,7 @@ fn diff(actions: &[Action]) -> Diff {
 }
 
 /// Walks to the Instance step with the form filled.
-fn at_instance(choice: ModeChoice) -> App {
+pub fn at_instance(choice: ModeChoice) -> App {
     let mut app = App::new(false);
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.step(), Step::Mode, "the picker's first journey is the setup");
@@ -157,7 +162,7 @@ fn at_instance(choice: ModeChoice) -> App {
     app
 }
 
-fn probed(mut app: App) -> App {
+pub fn probed(mut app: App) -> App {
     assert_eq!(app.focus, 0);
     typed(&mut app, "dev123");
     key(&mut app, KeyCode::Tab);
@@ -275,7 +280,7 @@ fn profile_grant_must_fit_the_mode() {
     assert_eq!((app.step(), app.draft.profile), (Step::Alias, Some(2)));
 }
 
-fn through_profile(choice: ModeChoice) -> App {
+pub fn through_profile(choice: ModeChoice) -> App {
     let mut app = probed(at_instance(choice));
     key(&mut app, KeyCode::Enter);
     key(&mut app, KeyCode::Enter);
@@ -1110,7 +1115,7 @@ fn a_secret_typed_for_one_app_is_not_in_any_debug_output() {
 }
 
 /// The screen as text, drawn at `w`x`h`.
-fn render_text(app: &App, w: u16, h: u16) -> String {
+pub fn render_text(app: &App, w: u16, h: u16) -> String {
     let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
     t.draw(|f| view::draw(app, f)).unwrap();
     let buf = t.backend().buffer();
