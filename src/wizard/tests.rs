@@ -1572,3 +1572,26 @@ fn token_on_the_instance_names_the_command_for_each_skipped_sign_in() {
         assert!(screen.contains(&command), "{command:?} is not on:\n{screen}");
     }
 }
+
+/// A sign-in that failed: the Summary says why, and gives the command that gets the
+/// token to this instance later, each on its own row.
+#[test]
+fn the_summary_gives_the_command_for_a_failed_sign_in_too() {
+    let mut app = App::new(true);
+    app.color = false;
+    app.start(Journey::Reauth);
+    app.done.tokens = vec![TokenTask {
+        credential: "MS Graph 1".into(),
+        user: "rooms@contoso.com".into(),
+        state: TokenState::Failed("another account signed in\nSign in as rooms@contoso.com.".into()),
+    }];
+    app.go(Step::Summary);
+    let screen = render_text(&app, 200, 40);
+    let rows: Vec<&str> = screen.lines().map(|l| l.trim_matches(['│', ' '])).collect();
+    assert!(rows.contains(&"MS Graph 1: another account signed in"), "{screen}");
+    assert!(rows.contains(&"Sign in as rooms@contoso.com."), "{screen}");
+    assert!(
+        rows.contains(&"No token yet: calsync authorize --credential \"MS Graph 1\" --expect-user rooms@contoso.com --store-on-instance --sandbox"),
+        "{screen}"
+    );
+}
