@@ -674,3 +674,83 @@ fn the_summary_draws_every_address_whole_at_80x24() {
         assert!(seen.contains(&link), "{link} is not drawn whole");
     }
 }
+
+/// The screen as one string, row after row: an address drawn over several full-width rows
+/// reads whole in it.
+fn cells(app: &App, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| view::draw(app, f)).unwrap();
+    let buf = t.backend().buffer().clone();
+    (0..h).flat_map(|y| (0..w).map(move |x| (x, y))).map(|p| buf[p].symbol().to_string()).collect()
+}
+
+/// Troubleshoot on the broken sandbox at 80x24, with its real form links: for every
+/// finding, each piece of evidence and its record's form are on screen whole, scrolled to
+/// with PageDown where the details are longer than the rows left.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_findings_evidence_and_form_link_is_on_screen_whole_at_80x24() {
+    let sb = calsync::sandbox::Sandbox::start(calsync::sandbox::Options {
+        seed: calsync::sandbox::seed::Seed::Broken,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let c = client(&sb);
+    let snapshot = calsync::doctor::read::read(&c).await.unwrap();
+    let report = calsync::doctor::report(&snapshot, calsync::doctor::checks::run(&snapshot));
+    let findings = report.findings.clone();
+    assert!(findings.iter().any(|f| f.id == calsync::doctor::Check::RegAuthUrl), "the broken seed has REG-AUTH-URL");
+    let mut app = App::new(false);
+    app.color = false;
+    app.start(calsync::wizard::Journey::Troubleshoot);
+    app.info = Some(probe(&c).await.unwrap());
+    app.go(Step::Findings);
+    app.screen = Screen::Findings(Findings { found: Some(Box::new(Found { snapshot, report })), probe_url: None });
+    for (i, x) in findings.iter().enumerate() {
+        assert_eq!(app.cursor, i);
+        let mut seen = String::new();
+        let mut shown = String::new();
+        for _ in 0..8 {
+            let screen = render(&app, 80, 24);
+            seen.push_str(&cells(&app, 80, 24));
+            shown.push_str(&words(&screen));
+            key(&mut app, KeyCode::PageDown);
+        }
+        for e in &x.evidence {
+            assert!(seen.contains(&e.link), "[{}] {}: the form link {} is not drawn whole", x.id, x.title, e.link);
+            let what = words(&format!("{}.{} =", e.table, e.field));
+            assert!(shown.contains(&what), "[{}]: {what} is not on screen", x.id);
+        }
+        key(&mut app, KeyCode::Down);
+        assert_eq!(app.scroll, 0, "another finding's details start at their top");
+    }
+}
+
+/// Troubleshoot's `f` on the broken sandbox: the mode is unknown, so the checks that need
+/// it did not run; the review of the repair that sets it says that the findings after it
+/// may name more, and which.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_repair_review_says_a_mode_it_sets_brings_checks_that_did_not_run() {
+    let sb = calsync::sandbox::Sandbox::start(calsync::sandbox::Options {
+        seed: calsync::sandbox::seed::Seed::Broken,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let c = client(&sb);
+    let snapshot = calsync::doctor::read::read(&c).await.unwrap();
+    let report = calsync::doctor::report(&snapshot, calsync::doctor::checks::run(&snapshot));
+    assert_eq!(report.mode, None, "the broken seed's mode is unknown");
+    let mut app = App::new(false);
+    app.color = false;
+    app.start(calsync::wizard::Journey::Troubleshoot);
+    app.info = Some(probe(&c).await.unwrap());
+    app.go(Step::Findings);
+    app.screen = Screen::Findings(Findings { found: Some(Box::new(Found { snapshot, report })), probe_url: None });
+    key(&mut app, KeyCode::Char('f'));
+    assert_eq!(app.step(), Step::Review);
+    let screen = words(&render(&app, 120, 40));
+    assert!(screen.contains("Setting the integration mode to Personal lets the checks that need a known mode run (CRED-MODE-GRANT, PROVIDER-DELEGATE)"), "{screen}");
+    assert!(screen.contains("the findings after this repair may name errors this list could not"), "{screen}");
+    assert!(screen.contains("Setting the parent of sn_wsd_rsvsync.Contoso_Rooms_Personal"), "{screen}");
+}

@@ -827,6 +827,9 @@ pub struct App {
     pub error: Option<ErrorPanel>,
     pub help: bool,
     pub confirm_quit: bool,
+    /// Quitting was asked for while the apply wrote: the wizard leaves once it has
+    /// finished and put the current application back.
+    pub quit_when_applied: bool,
     pub notice: Option<String>,
     /// The password came from the keyring or CALSYNC_PASSWORD, or was kept: nothing to offer.
     pub password_kept: bool,
@@ -865,6 +868,7 @@ impl App {
             error: None,
             help: false,
             confirm_quit: false,
+            quit_when_applied: false,
             notice: None,
             password_kept: false,
             sandbox,
@@ -1106,6 +1110,17 @@ impl App {
         let ctrl_c = k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL);
         if self.confirm_quit {
             return match k.code {
+                // An apply is not stopped halfway: leaving waits for its end.
+                KeyCode::Char('y' | 'Y') if self.busy == Some(Busy::Applying) => {
+                    self.confirm_quit = false;
+                    self.quit_when_applied = true;
+                    vec![]
+                }
+                _ if ctrl_c && self.busy == Some(Busy::Applying) => {
+                    self.confirm_quit = false;
+                    self.quit_when_applied = true;
+                    vec![]
+                }
                 KeyCode::Char('y' | 'Y') => self.leave(),
                 _ if ctrl_c => self.leave(),
                 _ => {
@@ -1115,7 +1130,7 @@ impl App {
             };
         }
         if ctrl_c {
-            if self.unapplied() {
+            if self.unapplied() || self.busy == Some(Busy::Applying) {
                 self.confirm_quit = true;
                 return vec![];
             }
@@ -1166,6 +1181,24 @@ impl App {
             return vec![];
         }
         steps::key(self, k)
+    }
+
+    /// What the quit confirmation asks: while the apply writes, that it finishes first.
+    pub fn quit_question(&self) -> &'static str {
+        if self.busy == Some(Busy::Applying) {
+            "The reviewed changes are being written now. An apply is not stopped halfway: y quits as soon as it has finished and put your current application back; any other key stays."
+        } else {
+            "The reviewed changes were not applied. Quit anyway? y quits, any other key stays."
+        }
+    }
+
+    /// What the busy marker says about Esc: an apply cannot be cancelled.
+    pub fn busy_hint(&self) -> &'static str {
+        match (&self.busy, self.quit_when_applied) {
+            (Some(Busy::Applying), true) => "calsync quits when it has finished",
+            (Some(Busy::Applying), false) => "it finishes, then puts your current application back",
+            _ => "Esc cancels",
+        }
     }
 
     fn leave(&mut self) -> Vec<Effect> {

@@ -1595,3 +1595,109 @@ fn the_summary_gives_the_command_for_a_failed_sign_in_too() {
         "{screen}"
     );
 }
+
+/// Normal mode has no sign-in and no hand-over: the summary checks the rooms itself, as it
+/// does after the hand-over in the other modes, whether the apply wrote or had nothing to.
+#[test]
+fn a_normal_setup_checks_the_rooms_on_arriving_at_the_summary() {
+    let (mut app, g) = at_review(ModeChoice::Normal);
+    app.handle(Event::Diffed(g, reviewed(diff(&[Action::Create]))));
+    let g = match key(&mut app, KeyCode::Enter).as_slice() {
+        [Effect::Apply { generation, .. }] => *generation,
+        other => panic!("{other:?}"),
+    };
+    app.handle(Event::Applied(g, Ok(())));
+    let g = match key(&mut app, KeyCode::Enter).as_slice() {
+        [Effect::CheckRooms { generation, .. }] => *generation,
+        other => panic!("the summary checks the rooms: {other:?}"),
+    };
+    assert_eq!(app.step(), Step::Summary);
+    app.handle(Event::RoomsChecked(g, Ok((1, vec![]))));
+    assert!(render_text(&app, 100, 30).contains("Rooms: 1 syncing"), "{}", render_text(&app, 100, 30));
+
+    let (mut app, g) = at_review(ModeChoice::Normal);
+    app.handle(Event::Diffed(g, reviewed(diff(&[Action::Unchanged]))));
+    assert!(matches!(key(&mut app, KeyCode::Enter).as_slice(), [Effect::CheckRooms { .. }]));
+    assert_eq!(app.step(), Step::Summary);
+}
+
+/// While the apply writes, nothing offers an Esc that does nothing, and Ctrl-C does not say
+/// the changes "were not applied": it says they are being written, and quits once the
+/// apply has finished and put the current application back.
+#[test]
+fn ctrl_c_during_the_apply_waits_for_it_and_says_so() {
+    let (mut app, g) = at_review(ModeChoice::Strict);
+    app.handle(Event::Diffed(g, reviewed(diff(&[Action::Create, Action::Update]))));
+    let g = match key(&mut app, KeyCode::Enter).as_slice() {
+        [Effect::Apply { generation, .. }] => *generation,
+        other => panic!("{other:?}"),
+    };
+    app.handle(Event::Progress(g, ApplyLine { ok: true, text: "created connection x".into(), link: None }));
+    let screen = render_text(&app, 80, 24);
+    assert!(!screen.contains("Esc cancel"), "an apply cannot be cancelled:\n{screen}");
+    assert!(screen.contains("Writing to the instance... (it finishes, then puts your current"), "{screen}");
+    assert!(key(&mut app, KeyCode::Esc).is_empty());
+    ctrl(&mut app, 'c');
+    assert!(app.confirm_quit && !app.quit);
+    let screen = render_text(&app, 80, 24);
+    assert!(!screen.contains("were not applied"), "{screen}");
+    assert!(screen.contains("being written now"), "{screen}");
+    assert!(key(&mut app, KeyCode::Char('y')).is_empty(), "nothing to cancel: the apply goes on");
+    assert!(!app.quit && !app.confirm_quit, "it does not leave halfway");
+    assert!(render_text(&app, 80, 24).contains("calsync quits when it has finished"));
+    app.handle(Event::Applied(g, Ok(())));
+    assert!(app.quit, "it leaves once the apply has finished");
+    assert_eq!(app.outcome(), Outcome::Finished);
+}
+
+/// The review of a strict setup: the apply writes each record in its own application (the
+/// alias and credentials in the spoke's, the provider and the mode in WCS's), and so does
+/// the review say; a credential's current profile shows by name, not by sys_id.
+#[test]
+fn the_review_says_where_each_record_is_written_and_names_the_current_profile() {
+    let (mut app, g) = at_review(ModeChoice::Strict);
+    let spoke = scope("Microsoft Exchange Online Spoke", "sn_ex_online_spke", "3.14.1");
+    let wcs = scope("Workplace Calendar Synchronization", "sn_wsd_rsvsync", "3.4.6");
+    let in_scope = |kind: Kind, name: &str, action: Action, scope: &Scope| Item {
+        action,
+        scope: scope.sys_id.0.clone(),
+        ..Item::new(kind, name, "t")
+    };
+    let mut cred = in_scope(Kind::Credential, "MS Graph 1", Action::Update, &spoke);
+    cred.fields.push(crate::plan::diff::FieldChange {
+        field: "OAuth Entity Profile".into(),
+        from: Some(format!("p-{}", facts::PROFILE_AUTH_CODE)),
+        to: facts::PROFILE_PERSONAL.into(),
+    });
+    let d = Diff {
+        mode: Mode::Strict,
+        scope: "Microsoft Exchange Online Spoke (sn_ex_online_spke)".into(),
+        items: vec![
+            in_scope(Kind::Room, "Matterhorn", Action::Create, &wcs),
+            cred,
+            in_scope(Kind::Provider, "Microsoft Exchange Online", Action::Update, &wcs),
+            in_scope(Kind::Property, facts::MODE_PROPERTY, Action::Update, &wcs),
+            in_scope(Kind::Connection, "MS Graph 2", Action::Unchanged, &spoke),
+        ],
+    };
+    let state = InstanceState { scopes: vec![spoke, wcs], ..Default::default() };
+    app.handle(Event::Diffed(g, Ok(Box::new(Reviewed { diff: d, state }))));
+    let screen = render_text(&app, 120, 40);
+    let at = |s: &str| screen.find(s).unwrap_or_else(|| panic!("{s:?} not on screen:\n{screen}"));
+    let (wcs_at, spoke_at) = (
+        at("Written in Workplace Calendar Synchronization (sn_wsd_rsvsync):"),
+        at("Written in Microsoft Exchange Online Spoke (sn_ex_online_spke):"),
+    );
+    let (room, provider, mode, credential) = (
+        at("room        Matterhorn"),
+        at("provider    Microsoft"),
+        at(facts::MODE_PROPERTY),
+        at("credential  MS Graph 1"),
+    );
+    assert!(wcs_at < room && room < provider && provider < mode && mode < spoke_at, "{screen}");
+    assert!(spoke_at < credential && credential < at("Unchanged:"), "{screen}");
+    let words: Vec<&str> = screen.split(|c: char| c.is_whitespace() || c == '│').filter(|w| !w.is_empty()).collect();
+    let want = format!("OAuth Entity Profile: {} -> {}", facts::PROFILE_AUTH_CODE, facts::PROFILE_PERSONAL);
+    assert!(words.join(" ").contains(&want), "{screen}");
+    assert!(!screen.contains(&format!("p-{}", facts::PROFILE_AUTH_CODE)), "{screen}");
+}

@@ -88,7 +88,7 @@ pub fn draw(app: &App, f: &mut Frame) {
     let status_line = match (&app.busy, &app.notice) {
         (Some(b), _) => Line::from(vec![
             Span::styled(SPINNER[(app.ticks % 4) as usize], t.accent()),
-            Span::raw(format!(" {}... (Esc cancels)", b.label())),
+            Span::raw(format!(" {}... ({})", b.label(), app.busy_hint())),
         ]),
         (None, Some(n)) => Line::from(Span::styled(n.clone(), t.ok())),
         _ => Line::default(),
@@ -100,13 +100,7 @@ pub fn draw(app: &App, f: &mut Frame) {
         let retry = if e.retry { "Enter retries · Esc closes" } else { "Enter or Esc closes" };
         overlay(f, area, &e.title, &format!("{}\n\n{retry}", e.message), t.bad());
     } else if app.confirm_quit {
-        overlay(
-            f,
-            area,
-            "Quit?",
-            "The reviewed changes were not applied. Quit anyway? y quits, any other key stays.",
-            t.warn(),
-        );
+        overlay(f, area, "Quit?", app.quit_question(), t.warn());
     } else if app.help {
         overlay(f, area, "Keys", HELP, t.accent());
     }

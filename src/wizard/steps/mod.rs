@@ -210,6 +210,9 @@ pub fn is_ctrl(k: &KeyEvent) -> bool {
 
 /// The key-help line at the bottom of every screen.
 pub fn keys_help(app: &App) -> String {
+    if app.busy == Some(crate::wizard::Busy::Applying) {
+        return " Ctrl-C quit when the apply has finished".into();
+    }
     if app.busy.is_some() {
         return " Esc cancel · Ctrl-C quit".into();
     }

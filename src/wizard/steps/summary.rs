@@ -9,6 +9,15 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
+/// The summary checks the rooms as it comes on display: in normal mode no sign-in and no
+/// hand-over come before it to do so.
+pub fn arrived(app: &mut App) -> Vec<Effect> {
+    if app.step() == crate::wizard::Step::Summary {
+        return super::roomcheck::start(app);
+    }
+    vec![]
+}
+
 pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     match k.code {
         KeyCode::Char('s') if app.journey == crate::wizard::Journey::Setup => {
