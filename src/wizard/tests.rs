@@ -1604,3 +1604,41 @@ fn the_browser_probe_says_what_it_waits_for_and_leaves_nothing_after_esc() {
     assert!(!screen.contains("Browser probe") && !screen.contains("under this box"), "{screen}");
     assert_eq!(app.notice, None);
 }
+
+/// Esc from the review of the repairs comes back to the finding that was selected.
+#[test]
+fn esc_from_the_repair_review_keeps_the_selected_finding() {
+    use crate::doctor::{Counts, Finding, Report, Severity};
+    let mk = |id: &str| Finding {
+        id: id.parse().unwrap(),
+        severity: Severity::Error,
+        title: id.into(),
+        evidence: vec![],
+        why: "w".into(),
+        fix: "f".into(),
+        fixable: true,
+        repair: None,
+    };
+    let findings = vec![mk("CONN-URL"), mk("CRED-SCOPES"), mk("MODE-VALUE")];
+    let report = Report {
+        instance: "https://x".into(),
+        mode: None,
+        healthy: false,
+        summary: Counts { errors: findings.len(), ..Default::default() },
+        findings,
+    };
+    let mut app = App::new(false);
+    app.start(Journey::Troubleshoot);
+    app.conn = Some(conn("https://dev123.service-now.com"));
+    app.go(Step::Findings);
+    let g = app.generation;
+    app.handle(Event::Doctored(g, Ok(Box::new((Snapshot::default(), report)))));
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Char('f'));
+    assert_eq!(app.step(), Step::Review);
+    key(&mut app, KeyCode::Esc);
+    assert_eq!((app.step(), app.cursor), (Step::Findings, 2));
+    // Looked at afresh, the list starts at the top.
+    assert!(matches!(key(&mut app, KeyCode::Char('r')).as_slice(), [Effect::Doctor { .. }]));
+}

@@ -60,6 +60,7 @@ pub fn fix(app: &mut App) -> Vec<Effect> {
         diff: crate::doctor::fix::diff(&f.report.findings, crate::doctor::checks::mode_of(&f.snapshot)),
         state: crate::doctor::fix::state(&f.snapshot),
     });
+    app.findings_left_at = app.cursor;
     app.go(Step::Review);
     app.generation += 1;
     app.review_left = false;
@@ -102,6 +103,7 @@ fn rerun_from_review(app: &mut App) -> Vec<Effect> {
 
 pub fn doctored(app: &mut App, r: Result<Box<(Snapshot, Report)>, Failure>) -> Vec<Effect> {
     app.busy = None;
+    app.findings_left_at = 0;
     match r {
         Ok(found) => {
             let (snapshot, report) = *found;
