@@ -438,6 +438,11 @@ fn review_blocks_conflicts_then_applies_then_signs_in() {
     assert!(app.notice.as_ref().unwrap().starts_with("Could not save the plan: "), "{:?}", app.notice);
     app.handle(Event::Saved(Ok("calsync-plan-personal.toml".into())));
     assert!(app.notice.as_ref().unwrap().contains("calsync-plan-personal.toml"));
+    // One Enter from habit does not end calsync; it says so, and a second one does.
+    assert!(key(&mut app, KeyCode::Enter).is_empty());
+    assert!(!app.quit);
+    assert_eq!(app.notice.as_deref(), Some(steps::summary::LAST_STEP));
+    assert!(render_text(&app, 80, 24).contains("q quit"));
     assert!(key(&mut app, KeyCode::Enter).is_empty());
     assert!(app.quit);
     assert_eq!(app.outcome(), Outcome::Finished);
