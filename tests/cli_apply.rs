@@ -119,3 +119,58 @@ async fn a_declined_prompt_does_not_ask_for_yes_and_no_terminal_does() {
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("there is no terminal to confirm the changes in; pass --yes"), "{out}");
 }
+
+fn plan_with(dir: &Path, changes: &[(&str, &str)]) -> std::path::PathBuf {
+    let mut text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/personal-own-alias.toml"))
+            .expect("the example");
+    for (from, to) in changes {
+        assert!(text.contains(from), "{from}");
+        text = text.replacen(from, to, 1);
+    }
+    let path = dir.join("plan.toml");
+    std::fs::write(&path, text).expect("written");
+    path
+}
+
+async fn dry_run(state: &Path, plan: &Path) -> (i32, String) {
+    let mut c = command(env!("CARGO_BIN_EXE_calsync"), state);
+    c.args(["apply", "--sandbox", "--dry-run", "--plan"]).arg(plan);
+    run(&mut c).await
+}
+
+/// A plan's mistakes are named in one run, each with its line (it took one run per
+/// mistake), and a misspelt credential or alias gets the name it was probably meant as.
+#[tokio::test]
+async fn every_mistake_of_a_plan_is_named_at_once_with_did_you_mean() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let state = dir.path().join("sandbox.json");
+    let plan = plan_with(
+        dir.path(),
+        &[
+            ("name = \"Contoso_Graph_Personal\"", "name = \"Contoso-Graph\""),
+            ("delegated_user = \"rooms-delegate@contoso.com\"", "delegated_user = \"rooms-delegate\""),
+            ("url = \"https://graph.microsoft.com\"", "url = \"https://graph.microsoft.com/v1.0\""),
+        ],
+    );
+    let (code, out) = dry_run(&state, &plan).await;
+    assert_eq!(code, 2, "{out}");
+    let shown = plan.display().to_string();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "one line per mistake:\n{out}");
+    assert!(lines[0].starts_with(&format!("calsync: {shown}:6: [[alias]] name: \"Contoso-Graph\"")), "{out}");
+    assert!(lines[1].starts_with(&format!("{shown}:12: [[credential]] delegated_user: \"rooms-delegate\"")), "{out}");
+    assert!(lines[2].starts_with(&format!("{shown}:21: [[connection]] url:")), "{out}");
+    assert!(lines[2].ends_with("Nothing was written."), "{out}");
+
+    let plan =
+        plan_with(dir.path(), &[("credential = \"Contoso Graph Personal\"", "credential = \"Contoso Graph Personl\"")]);
+    let (code, out) = dry_run(&state, &plan).await;
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("\"Contoso Graph Personl\" is neither in the plan nor on the instance (or its name is not unique); did you mean \"Contoso Graph Personal\"?"), "{out}");
+
+    let plan = plan_with(dir.path(), &[("alias = \"Contoso_Graph_Personal\"", "alias = \"Contoso_Graph_Personl\"")]);
+    let (code, out) = dry_run(&state, &plan).await;
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("the alias \"Contoso_Graph_Personl\" is neither in the plan nor on the instance; did you mean \"Contoso_Graph_Personal\"?"), "{out}");
+}

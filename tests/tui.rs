@@ -747,8 +747,65 @@ fn ctrl_c_during_the_sign_in_wait_says_there_is_no_token_yet() {
     let s = String::from_utf8_lossy(&o.stdout).to_string();
     assert!(s.contains("calsync: the setup was applied to http://127.0.0.1:"), "{s}");
     assert!(
-        s.contains("No token yet for \"Contoso Graph Personal\": sign rooms-delegate@contoso.com in with calsync authorize --credential \"Contoso Graph Personal\" --expect-user rooms-delegate@contoso.com --store-on-instance."),
+        s.contains("No token yet for \"Contoso Graph Personal\": sign rooms-delegate@contoso.com in with calsync authorize --credential \"Contoso Graph Personal\" --expect-user rooms-delegate@contoso.com --store-on-instance --sandbox."),
         "{s}"
     );
     cooked(&t.path("stty.txt"));
+}
+
+/// Re-authorize of two credentials at 80x24: the first signs in, the browser does nothing
+/// for the second. While it waits, what is typed into the paste field shows, and an AADSTS
+/// code read off Microsoft's error page (another tenant's account) is explained on screen.
+#[test]
+fn at_80x24_the_second_sign_in_shows_what_is_pasted_and_answers_it() {
+    let _turn = KEYRING.lock().unwrap_or_else(|e| e.into_inner());
+    if std::env::var_os("CALSYNC_REQUIRE_KEYRING").is_none() {
+        eprintln!("not run: signing in stores a token, which needs a real keyring; run through tests/run");
+        return;
+    }
+    let browser = format!("{}/tests/fixtures/browser.sh", env!("CARGO_MANIFEST_DIR"));
+    // The person at the browser signs the first credential in and then walks away.
+    let before = format!(
+        "calsync apply --sandbox --yes --plan ROOT/examples/personal-default-alias.toml >/dev/null && \
+         printf '#!/bin/sh\\n[ -e once ] && exit 0\\ntouch once\\nexec {browser} \"$1\"\\n' > once.sh && chmod +x once.sh"
+    );
+    let env = "CALSYNC_KEYRING=secret-service BROWSER=$PWD/once.sh SIGN_IN_AS=rooms-delegate@contoso.com SIGN_IN_PW=Delegate-Pass-1";
+    let Some(t) = Tmux::start_with(env, "--sandbox", &before) else { return };
+    t.wait_for("Re-authorize delegated mailboxes");
+    t.keys(&["Down", "Enter"]);
+    t.wait_for("The sandbox instance is filled in");
+    t.keys(&["Enter"]);
+    t.wait_for("MS Graph 2");
+    for row in ["MS Graph 1", "MS Graph 2"] {
+        t.keys(&["e", "C-u"]);
+        t.type_text("rooms-delegate@contoso.com");
+        t.wait_for("Delegated user  rooms-delegate@contoso.com");
+        t.keys(&["Enter"]);
+        t.wait_for(&format!("[x] {row}"));
+        t.keys(&["Down"]);
+    }
+    t.keys(&["Enter"]);
+    t.wait_for("Get OAuth Token");
+    t.keys(&["Enter"]);
+    t.wait_for("done    MS Graph 1");
+    t.keys(&["Enter"]);
+    t.wait_for("waiting MS Graph 2");
+    t.wait_for("Waiting for the sign-in");
+    t.type_text("AADSTS50020");
+    let s = t.wait_for("│ > AADSTS50020");
+    assert!(s.contains("done    MS Graph 1: signed in as rooms-delegate@contoso.com"), "{s}");
+    t.keys(&["Enter"]);
+    // A long answer may push the finished sign-in off the top; the field stays.
+    let s = t.wait_for("does not belong to this tenant");
+    assert!(s.contains("│ >") && s.contains("Waiting for the sign-in"), "still waiting:\n{s}");
+    t.keys(&["Escape"]);
+    t.wait_for("cancelled; nothing was stored");
+    t.keys(&["C-c"]);
+    t.wait_for("EXIT=");
+    cooked(&t.path("stty.txt"));
+    for credential in ["MS Graph 1", "MS Graph 2"] {
+        let account =
+            calsync::secrets::Account::RefreshToken { instance: "sandbox".into(), credential: credential.into() };
+        let _ = calsync::secrets::delete(os_keyring(), &account);
+    }
 }

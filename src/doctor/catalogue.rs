@@ -53,7 +53,7 @@ impl Calsync {
 }
 
 /// A value as one shell word: bare when it is plain, in quotes otherwise.
-fn shell_word(s: &str) -> String {
+pub fn shell_word(s: &str) -> String {
     let plain = |c: char| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c);
     if !s.is_empty() && s.chars().all(plain) {
         s.to_string()
@@ -220,7 +220,16 @@ pub fn mode_value(value: &str, want: &str) -> Said {
     Said::new(
         Check::ModeValue,
         format!("the integration mode \"{value}\" is not one of the property's values"),
-        format!("Set it to {want}, the mode the credentials are set up for."),
+        format!(
+            "Set it to {want}, the mode the credentials are set up for. Until the mode is known, the checks that depend on it (CRED-MODE-GRANT, and PROVIDER-DELEGATE on providers that do not sign in with authorization code) do not run; run the doctor again after the repair, it may find more."
+        ),
+    )
+}
+
+/// Said in the review of `doctor --fix` when a repair sets the integration mode.
+pub fn mode_repair_brings_checks(to: &str) -> String {
+    format!(
+        "Setting the integration mode to {to} lets the checks that depend on the mode run: the report after the repairs may name errors this one could not (CRED-MODE-GRANT, PROVIDER-DELEGATE)."
     )
 }
 
@@ -238,7 +247,10 @@ pub fn alias_parent(alias: &str) -> Said {
     Said::new(
         Check::AliasParent,
         format!("the alias {alias} is not a child of {}", facts::SPOKE_ALIAS_ID),
-        format!("Set its Parent alias to {}.", facts::SPOKE_ALIAS_ID),
+        format!(
+            "Set its Parent alias to {}. Until then its connection attributes and whether a calendar provider uses it (ALIAS-ATTRIBUTES, PROVIDER-UNUSED-ALIAS) are not checked.",
+            facts::SPOKE_ALIAS_ID
+        ),
     )
 }
 

@@ -13,7 +13,7 @@ use super::read::Snapshot;
 use super::{AccountCheck, Check, Evidence, Finding, Severity};
 use crate::facts;
 use crate::snow::records::plain;
-use crate::snow::{Client, Query, SnError};
+use crate::snow::{Instance, InstanceExt, Query, SnError};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
@@ -60,7 +60,7 @@ fn col(v: &Value, k: &str) -> String {
     plain(&v[k])
 }
 
-pub async fn read(client: &Client) -> Result<RoomSnapshot, SnError> {
+pub async fn read(client: &dyn Instance) -> Result<RoomSnapshot, SnError> {
     let mut jobs: Vec<&str> = facts::REQUIRED_JOBS.iter().map(|(n, _)| *n).collect();
     jobs.push(facts::REPROCESS_JOB);
     let flows: Vec<&str> = facts::REQUIRED_FLOWS.iter().map(|(n, _)| *n).collect();
@@ -547,7 +547,7 @@ pub fn graph_finding_for(
 /// hold is named in a warning.
 pub async fn graph_checks(
     services: &crate::config::Services,
-    client: &Client,
+    client: &dyn Instance,
     s: &Snapshot,
     r: &RoomSnapshot,
     opts: &AccountCheck,

@@ -5,7 +5,7 @@
 use super::flow::Registry;
 use crate::facts;
 use crate::snow::records::{Connection, Credential, OAuthEntity, OAuthProfile};
-use crate::snow::{Client, Query, SnError};
+use crate::snow::{Instance, InstanceExt, Query, SnError};
 
 pub struct CredentialTarget {
     pub credential: Credential,
@@ -49,23 +49,6 @@ impl TargetError {
 /// Up to this many credential names are listed in full when a name is not found.
 const LIST_AT_MOST: usize = 8;
 
-/// Edit distance between two names, compared without regard to case.
-fn distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.to_lowercase().chars().collect();
-    let b: Vec<char> = b.to_lowercase().chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let here = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(here + 1);
-            prev = here;
-        }
-    }
-    row[b.len()]
-}
-
 /// The end of the not-found sentence: the nearest names (within a third of the name's
 /// length), and the instance's credential names when there are few.
 pub fn suggestion(name: &str, names: &[String]) -> String {
@@ -76,15 +59,9 @@ pub fn suggestion(name: &str, names: &[String]) -> String {
         return "; the instance has no OAuth 2.0 credentials yet: create one with calsync apply or the setup wizard"
             .into();
     }
-    let limit = (name.chars().count() / 3).max(2);
-    let scored: Vec<(usize, &String)> = names.iter().map(|n| (distance(name, n), *n)).collect();
-    let best = scored.iter().map(|(d, _)| *d).min().unwrap_or(usize::MAX);
     let quote = |v: &[&String]| v.iter().map(|n| format!("\"{}\"", crate::sanitize::line(n))).collect::<Vec<_>>();
-    let mut out = String::new();
-    if best <= limit {
-        let near: Vec<&String> = scored.iter().filter(|(d, _)| *d == best).map(|(_, n)| *n).collect();
-        out.push_str(&format!("; did you mean {}?", quote(&near).join(" or ")));
-    }
+    let mut out = crate::near::did_you_mean(name, names.iter().map(|n| n.as_str()));
+    let near = !out.is_empty();
     if names.len() <= LIST_AT_MOST {
         let list = quote(&names).join(", ");
         out.push_str(&if out.is_empty() {
@@ -92,7 +69,7 @@ pub fn suggestion(name: &str, names: &[String]) -> String {
         } else {
             format!(" Its OAuth 2.0 credentials: {list}.")
         });
-    } else if best > limit {
+    } else if !near {
         out.push_str("; see its credentials with calsync status");
     }
     out
@@ -118,7 +95,11 @@ pub fn rewrite_login(url: &str, base: Option<&str>) -> String {
 /// The sign-in target of one credential, reached through `ends` (the sign-in host and
 /// Graph used instead, and the hosts the admin trusts besides Microsoft's). No target
 /// leaves here whose endpoints `trust::check` refused, so no secret is read for one.
-pub async fn for_credential(client: &Client, name: &str, ends: &Endpoints) -> Result<CredentialTarget, TargetError> {
+pub async fn for_credential(
+    client: &dyn Instance,
+    name: &str,
+    ends: &Endpoints,
+) -> Result<CredentialTarget, TargetError> {
     let (login_base, graph_base) = (ends.login.as_deref(), ends.graph.as_deref());
     let q = Query::new().eq("name", name).map_err(SnError::from)?;
     let creds: Vec<Credential> = client.list("oauth_2_0_credentials", &q, &[]).await?;

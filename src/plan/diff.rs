@@ -2,13 +2,15 @@
 //!
 //! All reads are independent of one another, so they go out together: a diff costs one
 //! round trip of wall time however many records the plan names. Nothing here writes.
+//! `tests/round_trips.rs` counts the reads per table and per round through a recorder in
+//! front of the instance (`snow::Instance`).
 
 use super::model::{Mode, Plan};
 use crate::facts;
 use crate::snow::records::{
     Alias, Connection, Credential, OAuthProfile, Property, Scope, User, UserHasRole, UserPreference, plain,
 };
-use crate::snow::{Client, Query, SnError};
+use crate::snow::{Instance, InstanceExt, Query, SnError};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
 
@@ -96,7 +98,7 @@ fn alias_refs(plan: &Plan) -> (Vec<String>, Vec<String>) {
     (ids.into_iter().collect(), names.into_iter().collect())
 }
 
-pub async fn read_state(client: &Client, plan: &Plan) -> Result<InstanceState, SnError> {
+pub async fn read_state(client: &dyn Instance, plan: &Plan) -> Result<InstanceState, SnError> {
     let user = client.user().to_string();
     let (alias_ids, alias_names) = alias_refs(plan);
     let mut cred_names: BTreeSet<String> = plan.credentials.iter().map(|c| c.name.clone()).collect();
@@ -678,6 +680,22 @@ fn credential_fields(
 }
 
 /// An alias a record points at: one of the plan's, or one on the instance by ID or name.
+/// The end of the sentence for an alias named nowhere: the plan's and the instance's
+/// aliases it may be a typo of, by ID when it was given as an ID.
+fn alias_hint(plan: &Plan, st: &InstanceState, alias: &str) -> String {
+    let scope = plan.mode.scope();
+    let mut known: Vec<String> = if alias.contains('.') {
+        let mut ids: Vec<String> = plan.aliases.iter().map(|a| format!("{scope}.{}", a.name)).collect();
+        ids.extend([facts::SPOKE_ALIAS_ID.to_string(), facts::PERSONAL_ALIAS_ID.to_string()]);
+        ids.extend(st.aliases.iter().map(|a| a.id.to_string()));
+        ids
+    } else {
+        plan.aliases.iter().map(|a| a.name.clone()).chain(st.aliases.iter().map(|a| a.name.to_string())).collect()
+    };
+    known.retain(|k| !k.is_empty());
+    crate::near::did_you_mean(alias, known.iter().map(String::as_str))
+}
+
 fn alias_ref(st: &InstanceState, plan_alias: &Planned, alias: &str) -> Option<Val> {
     plan_alias.get(alias).or_else(|| {
         let found = if alias.contains('.') {
@@ -708,7 +726,7 @@ fn connections(
             continue;
         }
         let Some(alias_val) = alias_ref(st, plan_alias, &n.alias) else {
-            items.push(item.conflict(format!("the alias \"{}\" is neither in the plan nor on the instance; add an [[alias]] or use an existing alias ID", n.alias)));
+            items.push(item.conflict(format!("the alias \"{}\" is neither in the plan nor on the instance{}; add an [[alias]] or use an existing alias ID", n.alias, alias_hint(plan, st, &n.alias))));
             continue;
         };
         let cred_val = plan_cred.get(&n.credential).or_else(|| {
@@ -717,7 +735,9 @@ fn connections(
             (found.len() == 1).then(|| Val::Lit(found[0].sys_id.0.clone()))
         });
         let Some(cred_val) = cred_val else {
-            items.push(item.conflict(format!("the credential \"{}\" is neither in the plan nor on the instance (or its name is not unique); add a [[credential]] or fix the name", n.credential)));
+            let names = plan.credentials.iter().map(|c| c.name.as_str()).chain(st.credentials.iter().map(|c| &*c.name));
+            let hint = crate::near::did_you_mean(&n.credential, names);
+            items.push(item.conflict(format!("the credential \"{}\" is neither in the plan nor on the instance (or its name is not unique){hint}; add a [[credential]] or fix the name", n.credential)));
             continue;
         };
         let alias_label = match &alias_val {
@@ -829,9 +849,10 @@ fn providers(plan: &Plan, st: &InstanceState, scopes: &Scopes, plan_alias: &Plan
             Some(a) => alias_ref(st, plan_alias, a),
         };
         let Some(alias_val) = alias_val else {
+            let alias = pr.alias.clone().unwrap_or_default();
+            let hint = alias_hint(plan, st, &alias);
             items.push(item.conflict(format!(
-                "the provider's alias \"{}\" is neither in the plan nor on the instance",
-                pr.alias.clone().unwrap_or_default()
+                "the provider's alias \"{alias}\" is neither in the plan nor on the instance{hint}"
             )));
             continue;
         };

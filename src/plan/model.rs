@@ -136,13 +136,87 @@ pub struct Plan {
     pub rooms: Vec<super::rooms::RoomSpec>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}:{line}: {field}: {message}")]
+/// A mistake in a plan, where it is; with the plan's other mistakes, so one run names
+/// them all.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanError {
     pub file: String,
     pub line: usize,
     pub field: String,
     pub message: String,
+    /// The plan's other mistakes, in the order of their lines (none of their own).
+    pub more: Vec<PlanError>,
+}
+
+impl std::fmt::Display for PlanError {
+    /// One line per mistake: `file:line: field: message`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, e) in self.all().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{}:{}: {}: {}", e.file, e.line, e.field, e.message)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for PlanError {}
+
+impl PlanError {
+    /// This mistake and the others, first line first.
+    pub fn all(&self) -> impl Iterator<Item = &PlanError> {
+        std::iter::once(self).chain(self.more.iter())
+    }
+
+    /// The mistakes as one error, in the order of their lines; None when there are none.
+    fn gather(errors: Vec<PlanError>) -> Option<PlanError> {
+        let mut flat: Vec<PlanError> = errors
+            .into_iter()
+            .flat_map(|mut e| {
+                let more = std::mem::take(&mut e.more);
+                std::iter::once(e).chain(more)
+            })
+            .collect();
+        flat.sort_by_key(|e| e.line);
+        if flat.len() > MAX_MISTAKES_SHOWN {
+            let hidden = flat.split_off(MAX_MISTAKES_SHOWN);
+            flat.push(PlanError {
+                file: hidden[0].file.clone(),
+                line: hidden[0].line,
+                field: "plan".into(),
+                message: format!(
+                    "and {} more mistakes from this line on; fix the ones above and run again",
+                    hidden.len()
+                ),
+                more: vec![],
+            });
+        }
+        if flat.is_empty() {
+            return None;
+        }
+        let mut first = flat.remove(0);
+        first.more = flat;
+        Some(first)
+    }
+}
+
+/// A plan's mistakes are all named, up to this many lines.
+const MAX_MISTAKES_SHOWN: usize = 20;
+
+/// The records of one kind that passed their checks, and the mistakes of the others.
+pub(super) type Checked<T> = (Vec<T>, Vec<PlanError>);
+
+/// Checks each record on its own, so one mistake does not hide the next.
+pub(super) fn each<R, T>(raw: &[R], mut check: impl FnMut(&R) -> Result<T, PlanError>) -> Checked<T> {
+    let (mut ok, mut mistakes) = (Vec::new(), Vec::new());
+    for r in raw {
+        match check(r) {
+            Ok(t) => ok.push(t),
+            Err(e) => mistakes.push(e),
+        }
+    }
+    (ok, mistakes)
 }
 
 #[derive(Deserialize)]
@@ -213,7 +287,8 @@ pub const MAX_RECORDS_PER_KIND: usize = 200;
 pub fn read_file(path: &std::path::Path) -> Result<String, PlanError> {
     use std::io::Read;
     let shown = path.display().to_string();
-    let fail = |message: String| PlanError { file: shown.clone(), line: 1, field: "plan".into(), message };
+    let fail =
+        |message: String| PlanError { file: shown.clone(), line: 1, field: "plan".into(), message, more: vec![] };
     let file = std::fs::File::open(path).map_err(|e| fail(format!("cannot read the plan: {e}")))?;
     let mut bytes = Vec::new();
     file.take(MAX_PLAN_BYTES + 1).read_to_end(&mut bytes).map_err(|e| fail(format!("cannot read the plan: {e}")))?;
@@ -239,16 +314,20 @@ impl<'a> Ctx<'a> {
     fn line(&self, offset: usize) -> usize {
         self.breaks.partition_point(|&b| b < offset) + 1
     }
-    fn err<T>(&self, span: std::ops::Range<usize>, field: &str, message: impl Into<String>) -> Result<T, PlanError> {
-        Err(PlanError {
+    fn mistake(&self, span: std::ops::Range<usize>, field: &str, message: impl Into<String>) -> PlanError {
+        PlanError {
             file: self.file.to_string(),
             line: self.line(span.start),
             field: field.to_string(),
             message: crate::sanitize::line(&message.into()),
-        })
+            more: vec![],
+        }
     }
-    fn too_many<T>(&self, kind: &str, count: usize) -> Result<T, PlanError> {
-        self.err(
+    fn err<T>(&self, span: std::ops::Range<usize>, field: &str, message: impl Into<String>) -> Result<T, PlanError> {
+        Err(self.mistake(span, field, message))
+    }
+    fn too_many(&self, kind: &str, count: usize) -> PlanError {
+        self.mistake(
             0..1,
             kind,
             format!(
@@ -302,7 +381,7 @@ pub fn parse(file: &str, text: &str) -> Result<Plan, PlanError> {
         let line = e.span().map(|s| ctx.line(s.start)).unwrap_or(1);
         let message = crate::sanitize::line(e.message().trim());
         let field = if message.contains("unknown field") { "plan" } else { "toml" };
-        PlanError { file: file.to_string(), line, field: field.to_string(), message }
+        PlanError { file: file.to_string(), line, field: field.to_string(), message, more: vec![] }
     })?;
     let Some(mode) = Mode::parse(raw.mode.get_ref()) else {
         return ctx.err(
@@ -311,35 +390,46 @@ pub fn parse(file: &str, text: &str) -> Result<Plan, PlanError> {
             format!("unknown mode \"{}\"; use normal, strict or personal", raw.mode.get_ref()),
         );
     };
-    let aliases = aliases(&ctx, mode, &raw.alias)?;
-    let credentials = credentials(&ctx, mode, &raw.credential)?;
-    let connections = connections(&ctx, &raw.connection)?;
-    let providers = providers(&ctx, mode, &raw.provider, &connections, &credentials)?;
-    let properties = properties(&ctx, raw.properties.as_ref())?;
+    // Every record is checked, and every mistake named in one run.
+    let (aliases, mut mistakes) = aliases(&ctx, mode, &raw.alias);
+    let (credentials, m) = credentials(&ctx, mode, &raw.credential);
+    mistakes.extend(m);
+    let (connections, m) = connections(&ctx, &raw.connection);
+    mistakes.extend(m);
+    let (providers, m) = providers(&ctx, mode, &raw.provider, &connections, &credentials);
+    mistakes.extend(m);
+    let (properties, m) = properties(&ctx, raw.properties.as_ref());
+    mistakes.extend(m);
     // Checked after the records themselves (each check is linear), so a mistake in the
     // first records is named even in a plan that is too long.
     for (kind, count) in [
-        ("[[alias]]", aliases.len()),
-        ("[[credential]]", credentials.len()),
-        ("[[connection]]", connections.len()),
-        ("[[provider]]", providers.len()),
+        ("[[alias]]", raw.alias.len()),
+        ("[[credential]]", raw.credential.len()),
+        ("[[connection]]", raw.connection.len()),
+        ("[[provider]]", raw.provider.len()),
     ] {
         if count > MAX_RECORDS_PER_KIND {
-            return ctx.too_many(kind, count);
+            mistakes.push(ctx.too_many(kind, count));
         }
     }
     // Rooms are counted before their own checks, which number lines from the start.
-    if raw.room.len() > MAX_RECORDS_PER_KIND {
-        return ctx.too_many("[[room]]", raw.room.len());
+    let rooms = if raw.room.len() > MAX_RECORDS_PER_KIND {
+        mistakes.push(ctx.too_many("[[room]]", raw.room.len()));
+        vec![]
+    } else {
+        let (rooms, m) = super::rooms::parse(file, text, &raw.room, &providers);
+        mistakes.extend(m);
+        rooms
+    };
+    if let Some(e) = PlanError::gather(mistakes) {
+        return Err(e);
     }
-    let rooms = super::rooms::parse(file, text, &raw.room, &providers)?;
     Ok(Plan { mode, aliases, credentials, connections, providers, properties, rooms })
 }
 
-fn aliases(ctx: &Ctx, mode: Mode, raw: &[Spanned<RawAlias>]) -> Result<Vec<AliasSpec>, PlanError> {
-    let mut out = Vec::new();
+fn aliases(ctx: &Ctx, mode: Mode, raw: &[Spanned<RawAlias>]) -> Checked<AliasSpec> {
     let mut seen = HashSet::new();
-    for a in raw {
+    each(raw, |a| {
         let a_ref = a.get_ref();
         let name = a_ref.name.get_ref().clone();
         if !valid_alias_name(&name) {
@@ -374,15 +464,13 @@ fn aliases(ctx: &Ctx, mode: Mode, raw: &[Spanned<RawAlias>]) -> Result<Vec<Alias
             }
             None => facts::RETRY_POLICY_NAME.to_string(),
         };
-        out.push(AliasSpec { name, parent, retry_policy, line: ctx.line(a.span().start) });
-    }
-    Ok(out)
+        Ok(AliasSpec { name, parent, retry_policy, line: ctx.line(a.span().start) })
+    })
 }
 
-fn credentials(ctx: &Ctx, mode: Mode, raw: &[Spanned<RawCredential>]) -> Result<Vec<CredentialSpec>, PlanError> {
-    let mut out = Vec::new();
+fn credentials(ctx: &Ctx, mode: Mode, raw: &[Spanned<RawCredential>]) -> Checked<CredentialSpec> {
     let mut seen = HashSet::new();
-    for c in raw {
+    each(raw, |c| {
         let c_ref = c.get_ref();
         let name = c_ref.name.get_ref().clone();
         if let Err(m) = check_record_name(&name) {
@@ -441,7 +529,7 @@ fn credentials(ctx: &Ctx, mode: Mode, raw: &[Spanned<RawCredential>]) -> Result<
             }
             t => t.as_ref().map(|t| t.get_ref().clone()),
         };
-        out.push(CredentialSpec {
+        Ok(CredentialSpec {
             name,
             profile,
             delegated_user,
@@ -450,15 +538,13 @@ fn credentials(ctx: &Ctx, mode: Mode, raw: &[Spanned<RawCredential>]) -> Result<
             order,
             integration_type,
             line: ctx.line(c.span().start),
-        });
-    }
-    Ok(out)
+        })
+    })
 }
 
-fn connections(ctx: &Ctx, raw: &[Spanned<RawConnection>]) -> Result<Vec<ConnectionSpec>, PlanError> {
-    let mut out = Vec::new();
+fn connections(ctx: &Ctx, raw: &[Spanned<RawConnection>]) -> Checked<ConnectionSpec> {
     let mut seen = HashSet::new();
-    for n in raw {
+    each(raw, |n| {
         let n_ref = n.get_ref();
         let name = n_ref.name.get_ref().clone();
         if let Err(m) = check_record_name(&name) {
@@ -495,16 +581,15 @@ fn connections(ctx: &Ctx, raw: &[Spanned<RawConnection>]) -> Result<Vec<Connecti
             }
             None => facts::CLOUDS[0].graph_root.to_string(),
         };
-        out.push(ConnectionSpec {
+        Ok(ConnectionSpec {
             name,
             alias,
             credential,
             url,
             active: n_ref.active.unwrap_or(true),
             line: ctx.line(n.span().start),
-        });
-    }
-    Ok(out)
+        })
+    })
 }
 
 fn providers(
@@ -513,7 +598,7 @@ fn providers(
     raw: &[Spanned<RawProvider>],
     connections: &[ConnectionSpec],
     credentials: &[CredentialSpec],
-) -> Result<Vec<ProviderSpec>, PlanError> {
+) -> Checked<ProviderSpec> {
     // Lookups by alias and by credential name, built once, so checking each provider
     // against its credential's mailbox stays linear in the size of the plan.
     let mut conn_by_alias: HashMap<&str, &ConnectionSpec> = HashMap::new();
@@ -521,9 +606,8 @@ fn providers(
         conn_by_alias.entry(c.alias.as_str()).or_insert(c);
     }
     let cred_by_name: HashMap<&str, &CredentialSpec> = credentials.iter().map(|c| (c.name.as_str(), c)).collect();
-    let mut out = Vec::new();
     let mut seen = HashSet::new();
-    for p in raw {
+    each(raw, |p| {
         let p_ref = p.get_ref();
         let name = p_ref.name.get_ref().clone();
         if let Err(m) = check_record_name(&name) {
@@ -585,23 +669,22 @@ fn providers(
             }
             None => None,
         };
-        out.push(ProviderSpec {
+        Ok(ProviderSpec {
             name,
             alias,
             delegated_user,
             active: p_ref.active.unwrap_or(true),
             line: ctx.line(p.span().start),
-        });
-    }
-    Ok(out)
+        })
+    })
 }
 
 type RawProperties = Spanned<std::collections::BTreeMap<String, toml::Value>>;
 
-fn properties(ctx: &Ctx, raw: Option<&RawProperties>) -> Result<std::collections::BTreeMap<String, String>, PlanError> {
-    let mut out = std::collections::BTreeMap::new();
-    let Some(props) = raw else { return Ok(out) };
-    for (k, v) in props.get_ref() {
+fn properties(ctx: &Ctx, raw: Option<&RawProperties>) -> (std::collections::BTreeMap<String, String>, Vec<PlanError>) {
+    let Some(props) = raw else { return Default::default() };
+    let entries: Vec<(&String, &toml::Value)> = props.get_ref().iter().collect();
+    let (values, mistakes) = each(&entries, |&(k, v)| {
         let name = if k.contains('.') { k.clone() } else { format!("{}.{k}", facts::WCS_SCOPE) };
         if name == facts::MODE_PROPERTY {
             return ctx.err(props.span(), "[properties]", format!("{name} follows `mode`; set mode = \"...\" instead"));
@@ -630,9 +713,9 @@ fn properties(ctx: &Ctx, raw: Option<&RawProperties>) -> Result<std::collections
         if let Some(problem) = property_problem(facts::wcs_property_kind(&name), &[], &value) {
             return ctx.err(props.span(), "[properties]", format!("{k} = {value:?}: {problem}"));
         }
-        out.insert(name, value);
-    }
-    Ok(out)
+        Ok((name, value))
+    });
+    (values.into_iter().collect(), mistakes)
 }
 
 /// What is wrong with `value` for a system property of this `sys_properties.type` and
@@ -704,6 +787,23 @@ url = "https://graph.microsoft.com"
 
     fn err(text: &str) -> PlanError {
         parse("p.toml", text).unwrap_err()
+    }
+
+    #[test]
+    fn every_mistake_is_named_up_to_twenty_lines() {
+        let mut text = String::from("mode = \"personal\"\n");
+        for i in 0..30 {
+            text.push_str(&format!("[[credential]]\nname = \"C{i}\"\nprofile = \"P\"\ndelegated_user = \"d{i}\"\n"));
+        }
+        let e = err(&text);
+        let lines: Vec<String> = e.to_string().lines().map(String::from).collect();
+        assert_eq!(lines.len(), MAX_MISTAKES_SHOWN + 1, "{e}");
+        assert!(lines[0].starts_with("p.toml:5: [[credential]] delegated_user: \"d0\""), "{e}");
+        assert!(lines[19].starts_with("p.toml:81: [[credential]] delegated_user: \"d19\""), "{e}");
+        assert_eq!(
+            lines[20],
+            "p.toml:85: plan: and 10 more mistakes from this line on; fix the ones above and run again"
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ use super::diff::{Action, FieldChange, InstanceState, Item, Kind, Val};
 use super::model::{PlanError, ProviderSpec};
 use crate::facts;
 use crate::snow::records::plain;
-use crate::snow::{Client, Query, SnError};
+use crate::snow::{Instance, InstanceExt, Query, SnError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::HashSet;
@@ -70,17 +70,17 @@ pub fn parse(
     text: &str,
     raw: &[Spanned<RawRoom>],
     providers: &[ProviderSpec],
-) -> Result<Vec<RoomSpec>, PlanError> {
+) -> super::model::Checked<RoomSpec> {
     let line = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
     let err = |span: std::ops::Range<usize>, field: &str, message: String| PlanError {
         file: file.to_string(),
         line: line(span.start),
         field: format!("[[room]] {field}"),
         message,
+        more: vec![],
     };
-    let mut rooms = Vec::new();
     let (mut locations, mut emails) = (HashSet::new(), HashSet::new());
-    for r in raw {
+    super::model::each(raw, |r| {
         let rr = r.get_ref();
         let location = rr.location.get_ref().clone();
         name_ok(&location).map_err(|m| err(rr.location.span(), "location", m))?;
@@ -125,16 +125,15 @@ pub fn parse(
             }
             None => None,
         };
-        rooms.push(RoomSpec {
+        Ok(RoomSpec {
             location,
             email,
             provider,
             reservable_module,
             no_request: rr.no_request.unwrap_or(false),
             line: line(r.span().start),
-        });
-    }
-    Ok(rooms)
+        })
+    })
 }
 
 /// What the instance has for the plan's rooms.
@@ -154,7 +153,7 @@ pub struct RoomState {
 
 /// Reads the rooms' locations, their configurations and providers (two round trips,
 /// none when the plan has no rooms).
-pub async fn read(client: &Client, rooms: &[RoomSpec]) -> Result<RoomState, SnError> {
+pub async fn read(client: &dyn Instance, rooms: &[RoomSpec]) -> Result<RoomState, SnError> {
     if rooms.is_empty() {
         return Ok(RoomState::default());
     }
@@ -246,7 +245,13 @@ pub fn diff(rooms: &[RoomSpec], plan_providers: &[ProviderSpec], st: &InstanceSt
             )),
             (None, Some(p)) => Ok(Val::Lit(col(p, "sys_id"))),
             (None, None) => {
-                Err(format!("the calendar provider \"{}\" is neither in the plan nor on the instance", room.provider))
+                let names: Vec<String> = rs.providers.iter().map(|p| col(p, "name")).collect();
+                let names = plan_providers.iter().map(|p| p.name.as_str()).chain(names.iter().map(String::as_str));
+                let hint = crate::near::did_you_mean(&room.provider, names);
+                Err(format!(
+                    "the calendar provider \"{}\" is neither in the plan nor on the instance{hint}",
+                    room.provider
+                ))
             }
         };
         let provider = match provider {

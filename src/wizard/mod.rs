@@ -51,7 +51,7 @@ use crate::plan::apply::{RestoreError, WriteError};
 use crate::plan::journal::JournalError;
 use crate::plan::{self, Diff, InstanceState, Mode, Plan};
 use crate::snow::records::Scope;
-use crate::snow::{Client, SnError};
+use crate::snow::{Instance, SnError};
 use field::TextField;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 pub use screen::{Apply, Credentials, Done, Findings, Found, Properties, Review, Rooms, Screen, Summary, Tokens};
@@ -267,6 +267,19 @@ pub struct InstanceInfo {
     pub idle_providers: Vec<String>,
     /// The tunable WCS properties that exist on the instance: name and current value.
     pub properties: Vec<(String, String)>,
+    /// The calendar providers as the instance holds them, for the checks that need more
+    /// than their names (which stay active, which belong to an own alias).
+    pub provider_records: Vec<ProviderRecord>,
+}
+
+/// A calendar provider on the instance, as the setup steps need it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProviderRecord {
+    pub name: String,
+    pub active: bool,
+    /// It overrides the default alias with an own alias (one delegated mailbox's chain).
+    pub override_alias: bool,
+    pub delegated_user: String,
 }
 
 /// Everything the steps fill in. It outlives screens, so going back keeps what was typed.
@@ -276,6 +289,8 @@ pub struct Draft {
     pub instance: TextField,
     pub user: TextField,
     pub password: TextField,
+    /// The one-time code (MFA), when the instance step asks for one; never kept.
+    pub code: TextField,
     pub profile: Option<usize>,
     pub alias: TextField,
     pub credential: TextField,
@@ -296,6 +311,7 @@ impl Default for Draft {
             instance: TextField::new("Instance"),
             user: TextField::new("User"),
             password: TextField::masked("Password"),
+            code: TextField::masked("One-time code"),
             profile: None,
             alias: TextField::new("Name"),
             credential: TextField::new("Name"),
@@ -530,12 +546,13 @@ pub struct ApplyLine {
     pub link: Option<String>,
 }
 
-/// The instance the wizard talks to, as the probe that reached it found it: the client
-/// (login included), the name its keyring accounts use, and the sandbox's address when it
-/// is the sandbox. The `App` owns it; effects carry a copy.
+/// The instance the wizard talks to, as the probe that reached it found it: the instance
+/// (the HTTP client with its login, or any other `snow::Instance`), the name its keyring
+/// accounts use, and the sandbox's address when it is the sandbox. The `App` owns it;
+/// effects carry a copy.
 #[derive(Clone)]
 pub struct Connection {
-    pub client: Client,
+    pub client: std::sync::Arc<dyn Instance>,
     /// host[:port], or "sandbox".
     pub instance_key: String,
     pub sandbox_url: Option<String>,
@@ -822,6 +839,9 @@ pub struct App {
     pub sandbox: bool,
     /// The instance step signs in with the instance's OAuth (single sign-on) on Enter.
     pub instance_oauth: bool,
+    /// The instance step asks for a one-time code (MFA), sent appended to the password
+    /// (`--sign-in password-mfa`).
+    pub mfa: bool,
     /// Saved instances the instance step offers (F2 fills the next one in).
     pub saved: Vec<SavedInstance>,
     pub color: bool,
@@ -857,6 +877,7 @@ impl App {
             password_kept: false,
             sandbox,
             instance_oauth: false,
+            mfa: false,
             saved: vec![],
             color: true,
             size: (80, 24),
@@ -954,14 +975,7 @@ impl App {
         };
         self.focus = steps::first_to_fill(self);
         if step == Step::Provider && self.draft.provider.value.trim().is_empty() {
-            let name = match self.draft.choice {
-                ModeChoice::PersonalOwn => self.draft.alias.value.trim().replace('_', " "),
-                _ => self
-                    .info
-                    .as_ref()
-                    .and_then(|i| i.providers.first().cloned())
-                    .unwrap_or_else(|| "Microsoft Exchange Online".into()),
-            };
+            let name = steps::provider::default_name(self);
             self.draft.provider.set(&name);
         }
     }
@@ -978,8 +992,10 @@ impl App {
     /// Whether Esc may leave this screen for the one before. Once written, the setup
     /// goes forward only.
     pub fn can_go_back(&self) -> bool {
-        !(self.done.written.is_some()
-            && matches!(self.step(), Step::Apply | Step::Token | Step::Handover | Step::Summary))
+        // The summary is the journey's end (re-authorize's too: its tokens are on the instance).
+        self.step() != Step::Summary
+            && !(self.done.written.is_some()
+                && matches!(self.step(), Step::Apply | Step::Token | Step::Handover | Step::Summary))
     }
 
     /// Back to the step before, as it was left (afresh when it was never passed on the way).

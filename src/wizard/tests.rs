@@ -6,11 +6,11 @@ use crate::snow::SnError;
 use crate::snow::records::{Flag, Text};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
+pub fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
     app.handle(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
 }
 
-fn ctrl(app: &mut App, c: char) -> Vec<Effect> {
+pub fn ctrl(app: &mut App, c: char) -> Vec<Effect> {
     app.handle(Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)))
 }
 
@@ -25,7 +25,7 @@ fn past_rooms(app: &mut App) {
     key(app, KeyCode::Enter);
 }
 
-fn typed(app: &mut App, s: &str) {
+pub fn typed(app: &mut App, s: &str) {
     for c in s.chars() {
         key(app, KeyCode::Char(c));
     }
@@ -72,6 +72,11 @@ pub fn info() -> InstanceInfo {
             ("sn_wsd_rsvsync.use_default_tz".into(), "building".into()),
             ("sn_wsd_rsvsync.max_event_retry_count".into(), "10".into()),
         ],
+        provider_records: vec![ProviderRecord {
+            name: "Microsoft Exchange Online".into(),
+            active: true,
+            ..ProviderRecord::default()
+        }],
     }
 }
 
@@ -79,7 +84,7 @@ pub fn info() -> InstanceInfo {
 pub fn conn(url: &str) -> Connection {
     let u = crate::urls::InstanceUrl::parse(url).unwrap();
     Connection {
-        client: crate::snow::Client::new(u.clone(), "admin", "pw".into()).unwrap(),
+        client: std::sync::Arc::new(crate::snow::Client::new(u.clone(), "admin", "pw".into()).unwrap()),
         instance_key: u.key(),
         sandbox_url: None,
     }
@@ -143,7 +148,7 @@ fn diff(actions: &[Action]) -> Diff {
 }
 
 /// Walks to the Instance step with the form filled.
-fn at_instance(choice: ModeChoice) -> App {
+pub fn at_instance(choice: ModeChoice) -> App {
     let mut app = App::new(false);
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.step(), Step::Mode, "the picker's first journey is the setup");
@@ -157,7 +162,7 @@ fn at_instance(choice: ModeChoice) -> App {
     app
 }
 
-fn probed(mut app: App) -> App {
+pub fn probed(mut app: App) -> App {
     assert_eq!(app.focus, 0);
     typed(&mut app, "dev123");
     key(&mut app, KeyCode::Tab);
@@ -275,7 +280,7 @@ fn profile_grant_must_fit_the_mode() {
     assert_eq!((app.step(), app.draft.profile), (Step::Alias, Some(2)));
 }
 
-fn through_profile(choice: ModeChoice) -> App {
+pub fn through_profile(choice: ModeChoice) -> App {
     let mut app = probed(at_instance(choice));
     key(&mut app, KeyCode::Enter);
     key(&mut app, KeyCode::Enter);
@@ -774,10 +779,9 @@ fn reauthorize_starts_with_the_tokenless_selected_and_selects_all() {
         instance_expiry: None,
         selected: false,
     };
-    steps::credentials::loaded(
-        &mut app,
-        Ok(vec![row("A", "a@contoso.com", false), row("B", "b@contoso.com", true), row("C", "", false)]),
-    );
+    let on_instance =
+        CredentialRow { instance_expiry: Some("2027-03-01 10:00:00".into()), ..row("B", "b@contoso.com", true) };
+    steps::credentials::loaded(&mut app, Ok(vec![row("A", "a@contoso.com", false), on_instance, row("C", "", false)]));
     assert_eq!(credential_rows(&app).iter().map(|r| r.selected).collect::<Vec<_>>(), [true, false, false]);
     key(&mut app, KeyCode::Char('a'));
     assert!(credential_rows(&app).iter().all(|r| r.selected), "a selects all");
@@ -1116,7 +1120,7 @@ fn a_secret_typed_for_one_app_is_not_in_any_debug_output() {
 }
 
 /// The screen as text, drawn at `w`x`h`.
-fn render_text(app: &App, w: u16, h: u16) -> String {
+pub fn render_text(app: &App, w: u16, h: u16) -> String {
     let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
     t.draw(|f| view::draw(app, f)).unwrap();
     let buf = t.backend().buffer();
@@ -1150,14 +1154,16 @@ fn ctrl_c_during_the_sign_in_wait_says_what_is_left_to_do() {
     assert_eq!(
         bye[1..],
         [
-            "No token yet for \"MS Graph 1\": sign rooms@contoso.com in with calsync authorize --credential \"MS Graph 1\" --expect-user rooms@contoso.com --store-on-instance.",
-            "No token yet for \"MS Graph 2\": sign rooms@contoso.com in with calsync authorize --credential \"MS Graph 2\" --expect-user rooms@contoso.com --store-on-instance.",
+            "No token yet for \"MS Graph 1\": sign rooms@contoso.com in with calsync authorize --credential \"MS Graph 1\" --expect-user rooms@contoso.com --store-on-instance --instance dev123 --user admin.",
+            "No token yet for \"MS Graph 2\": sign rooms@contoso.com in with calsync authorize --credential \"MS Graph 2\" --expect-user rooms@contoso.com --store-on-instance --instance dev123 --user admin.",
         ]
     );
     // The signal (not the key) says the same.
     let mut app2 = App::new(false);
     app2.done.written = app.done.written.clone();
     app2.info = app.info.clone();
+    app2.draft.instance.set("dev123");
+    app2.draft.user.set("admin");
     app2.screen = Screen::Token(Tokens { tasks: tasks(&app).to_vec(), paste: None });
     app2.busy = Some(Busy::SigningIn);
     app2.handle(Event::Signal(Signal::Interrupt));
@@ -1172,7 +1178,7 @@ fn ctrl_c_during_the_sign_in_wait_says_what_is_left_to_do() {
     assert_eq!(
         steps::token::goodbye(&re),
         [
-            "No token yet for \"C\": sign u@contoso.com in with calsync authorize --credential \"C\" --expect-user u@contoso.com --store-on-instance."
+            "No token yet for \"C\": sign u@contoso.com in with calsync authorize --credential \"C\" --expect-user u@contoso.com --store-on-instance --instance dev123 --user admin."
         ]
     );
     // Signed in, but quit before the token reached the instance.
@@ -1447,6 +1453,107 @@ fn a_new_review_of_the_repairs_replaces_the_one_stepped_back_from() {
     key(&mut app, KeyCode::Char('f'));
     on_review(&mut app).diff = diff(&[Action::Unchanged]);
     assert!(!app.unapplied(), "the new review has nothing to write");
+}
+
+/// A token only in the keyring (left by a sign-in whose token never reached the instance,
+/// or by an earlier sandbox) does not make a credential look done: the instance, which
+/// syncs, has none, so it comes selected and its Token column says so.
+#[test]
+fn a_keyring_token_without_one_on_the_instance_is_reauthorized() {
+    let mut app = App::new(false);
+    app.start(Journey::Reauth);
+    app.screen = Screen::new(Step::Credentials);
+    let row = |name: &str, in_keyring: bool, instance_expiry: Option<&str>| CredentialRow {
+        name: name.into(),
+        profile: "p".into(),
+        delegated: "rooms@contoso.com".into(),
+        in_keyring,
+        instance_expiry: instance_expiry.map(Into::into),
+        selected: false,
+    };
+    let rows = vec![
+        row("MS Graph 1", true, None),
+        row("MS Graph 2", false, None),
+        row("MS Graph 3", true, Some("2027-03-01 10:00:00")),
+        row("MS Graph 4", false, Some("2027-03-01 10:00:00")),
+    ];
+    steps::credentials::loaded(&mut app, Ok(rows));
+    let picked: Vec<bool> = credential_rows(&app).iter().map(|r| r.selected).collect();
+    assert_eq!(picked, [true, true, false, true], "every credential lacking a token somewhere comes selected");
+    let screen = render_text(&app, 80, 24);
+    let said: Vec<&str> =
+        screen.lines().filter(|l| l.contains("MS Graph")).map(|l| l.trim_end_matches([' ', '│'])).collect();
+    assert!(said[0].ends_with("none on instance; keyring"), "{screen}");
+    assert!(said[1].ends_with("none on instance"), "{screen}");
+    assert!(said[2].ends_with("keyring; instance to 2027-03-01"), "{screen}");
+    assert!(said[3].ends_with(" instance to 2027-03-01"), "{screen}");
+}
+
+/// The summary is the end of every journey: its key line offers no Esc, and Esc leaves it
+/// where it is.
+#[test]
+fn the_summary_offers_no_way_back() {
+    for journey in [Journey::Setup, Journey::Reauth] {
+        let mut app = App::new(false);
+        app.start(journey);
+        app.go(Step::Summary);
+        let help = steps::keys_help(&app);
+        assert!(!help.contains("Esc"), "{journey:?}: {help}");
+        key(&mut app, KeyCode::Esc);
+        assert_eq!(app.step(), Step::Summary, "{journey:?}");
+    }
+}
+
+/// The commands printed for later reach the instance the wizard reached: the sandbox
+/// (with its single sign-on), or the instance and user typed, or the instance's OAuth.
+#[test]
+fn commands_for_later_name_the_instance_the_wizard_reached() {
+    let task = |state| vec![TokenTask { credential: "MS Graph 2".into(), user: "rooms@contoso.com".into(), state }];
+    let mut app = App::new(true);
+    app.start(Journey::Reauth);
+    app.screen = Screen::Token(Tokens { tasks: task(TokenState::Pending), paste: None });
+    assert_eq!(
+        steps::token::goodbye(&app),
+        [
+            "No token yet for \"MS Graph 2\": sign rooms@contoso.com in with calsync authorize --credential \"MS Graph 2\" --expect-user rooms@contoso.com --store-on-instance --sandbox."
+        ]
+    );
+    app.instance_oauth = true;
+    assert!(steps::token::goodbye(&app)[0].ends_with("--store-on-instance --sandbox --sso."));
+    let mut app = App::new(false);
+    app.start(Journey::Reauth);
+    app.draft.instance.set("https://acme.service-now.com");
+    app.draft.user.set("Jane Admin");
+    app.screen = Screen::Token(Tokens { tasks: task(TokenState::Skipped), paste: None });
+    assert!(
+        steps::token::goodbye(&app)[0]
+            .ends_with("--store-on-instance --instance https://acme.service-now.com --user \"Jane Admin\"."),
+        "{:?}",
+        steps::token::goodbye(&app)
+    );
+    app.instance_oauth = true;
+    assert!(steps::token::goodbye(&app)[0].ends_with("--instance https://acme.service-now.com --sign-in oauth."));
+}
+
+/// Skipping a sign-in: the Summary's command for it puts the token on the instance, and
+/// reaches the instance the wizard reached.
+#[test]
+fn the_summary_command_for_a_skipped_sign_in_stores_on_the_instance() {
+    let mut app = App::new(true);
+    app.color = false;
+    app.start(Journey::Setup);
+    app.done.written = Some(vec![]);
+    app.done.tokens = vec![TokenTask {
+        credential: "Contoso Graph Personal".into(),
+        user: "rooms-delegate@contoso.com".into(),
+        state: TokenState::Skipped,
+    }];
+    app.go(Step::Summary);
+    let screen: String = render_text(&app, 200, 40).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        screen.contains("Contoso Graph Personal: no token yet (calsync authorize --credential \"Contoso Graph Personal\" --expect-user rooms-delegate@contoso.com --store-on-instance --sandbox)"),
+        "{screen}"
+    );
 }
 
 /// Normal mode has no sign-in and no hand-over: the summary checks the rooms itself, as it

@@ -97,7 +97,7 @@ pub fn editing(app: &App) -> Option<&crate::wizard::field::TextField> {
 
 fn form_len(app: &App) -> usize {
     match app.step() {
-        Step::Instance => 3,
+        Step::Instance => instance::fields(app),
         Step::Credential => credential::fields(app.draft.choice),
         Step::Connection => connection::fields(app.draft.choice),
         Step::Provider => 1,
@@ -122,7 +122,11 @@ pub fn first_to_fill(app: &App) -> usize {
     let d = &app.draft;
     let empty = |f: &crate::wizard::field::TextField| f.value.trim().is_empty();
     match app.step() {
-        Step::Instance => [&d.instance, &d.user, &d.password].iter().position(|f| empty(f)).unwrap_or(0),
+        Step::Instance => [&d.instance, &d.user, &d.password, &d.code]
+            .iter()
+            .take(instance::fields(app))
+            .position(|f| empty(f))
+            .unwrap_or(0),
         Step::Credential if d.choice == ModeChoice::PersonalOwn => usize::from(!empty(&d.credential)),
         Step::Connection if d.choice == ModeChoice::PersonalOwn => usize::from(!empty(&d.connection)),
         _ => 0,

@@ -97,8 +97,9 @@ fn lines(app: &App) -> Vec<Para> {
             }
             TokenState::Done { who, .. } => format!("  {}: signed in as {who}", task.credential),
             TokenState::Skipped | TokenState::Pending | TokenState::NeedsSecret { .. } => format!(
-                "  {}: no token yet (calsync authorize --credential \"{}\" --expect-user {})",
-                task.credential, task.credential, task.user
+                "  {}: no token yet ({})",
+                task.credential,
+                super::token::authorize_command(app, &task.credential, &task.user)
             ),
             TokenState::Failed(e) => format!("  {}: {e}", task.credential),
             TokenState::Waiting { .. } => format!("  {}: waiting", task.credential),
