@@ -744,7 +744,7 @@ async fn the_repair_review_says_a_mode_it_sets_brings_checks_that_did_not_run() 
     key(&mut app, KeyCode::Char('f'));
     assert_eq!(app.step(), Step::Review);
     let screen = words(&render(&app, 120, 40));
-    assert!(screen.contains("Setting the integration mode to Personal lets the checks that need a known mode run (CRED-MODE-GRANT, PROVIDER-DELEGATE)"), "{screen}");
-    assert!(screen.contains("the findings after this repair may name errors this list could not"), "{screen}");
+    assert!(screen.contains(&words(&calsync::doctor::catalogue::mode_repair_brings_checks("Personal"))), "{screen}");
+    assert!(screen.contains("CRED-MODE-GRANT, PROVIDER-DELEGATE"), "{screen}");
     assert!(screen.contains("Setting the parent of sn_wsd_rsvsync.Contoso_Rooms_Personal"), "{screen}");
 }

@@ -81,10 +81,8 @@ pub fn repairs_bring_checks(app: &App) -> Vec<String> {
     for f in &found.report.findings {
         let Some(r) = &f.repair else { continue };
         match f.id {
-            Check::ModeValue => out.push(format!(
-                "Setting the integration mode to {} lets the checks that need a known mode run (CRED-MODE-GRANT, PROVIDER-DELEGATE): the findings after this repair may name errors this list could not, some of them brought by that mode itself.",
-                r.to_label
-            )),
+            // The same sentence as the review of `calsync doctor --fix`.
+            Check::ModeValue => out.push(crate::doctor::catalogue::mode_repair_brings_checks(&r.to_label)),
             Check::AliasParent => out.push(format!(
                 "Setting the parent of {} lets its connection attributes and its use by a calendar provider be checked (ALIAS-ATTRIBUTES, PROVIDER-UNUSED-ALIAS): the findings after this repair may name more.",
                 r.record
