@@ -253,10 +253,7 @@ fn probe_lines(app: &App, url: &str) -> Vec<Para> {
                     None => format!(" for \"{one}\""),
                 },
                 [] => String::new(),
-                many => format!(
-                    " for one of {} (the one whose mailbox calsync signed in before, else the first)",
-                    many.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ")
-                ),
+                many => format!(" for {}", many.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(" or ")),
             }
         })
         .unwrap_or_default();
@@ -269,7 +266,7 @@ fn probe_lines(app: &App, url: &str) -> Vec<Para> {
     let path = url.split('?').next().unwrap_or_default();
     if !path.ends_with("/oauth2/v2.0/authorize") {
         out.push(Para::text(Line::styled(
-            "The address is the registry's authorization URL, which is not Microsoft's v2.0 authorize endpoint (REG-AUTH-URL): it may never answer. Esc, then repair REG-AUTH-URL and probe again.",
+            "This address is the registry's authorization URL, not Microsoft's v2.0 authorize endpoint (REG-AUTH-URL): it may never answer; repair that first.",
             t.bad(),
         )));
     }
