@@ -172,7 +172,7 @@ fn the_whole_personal_setup_by_keyboard() {
     t.wait_for("Rooms:");
     press(&["s"]);
     t.wait_for("Plan saved to calsync-plan-personal.toml");
-    press(&["Enter"]);
+    press(&["q"]);
     t.wait_for("EXIT=0");
     eprintln!("keystrokes besides typed values: {presses}");
     assert!(presses <= 19, "{presses} keystrokes");
@@ -260,7 +260,7 @@ fn an_sso_admin_sets_up_through_instance_oauth_with_no_password() {
     t.wait_for("Enter checks the rooms");
     t.keys(&["Enter"]);
     t.wait_for("Rooms:");
-    t.keys(&["Enter"]);
+    t.keys(&["q"]);
     t.wait_for("EXIT=0");
     cooked(&t.path("stty.txt"));
     // The writes were made as the SSO admin, through a bearer token.
@@ -375,7 +375,7 @@ fn re_authorize_a_delegated_mailbox() {
     t.wait_for("Rooms:");
     let s = t.wait_for("Re-authorized mailboxes");
     assert!(s.contains("signed in as rooms-delegate@contoso.com"), "{s}");
-    t.keys(&["Enter"]);
+    t.keys(&["q"]);
     t.wait_for("EXIT=0");
     cooked(&t.path("stty.txt"));
     token_only_in_the_keyring(&t);
@@ -666,7 +666,7 @@ fn first_time_setup_ends_with_two_rooms_syncing_and_a_healthy_doctor() {
     }
     t.keys(&["c"]);
     t.wait_for("Rooms: 2 syncing");
-    t.keys(&["Enter"]);
+    t.keys(&["q"]);
     t.wait_for("EXIT=0");
     cooked(&t.path("stty.txt"));
 

@@ -833,6 +833,9 @@ pub struct App {
     /// Quitting was asked for while the apply wrote: the wizard leaves once it has
     /// finished and put the current application back.
     pub quit_when_applied: bool,
+    /// The finding selected when Findings was left for the review of the repairs: where
+    /// the cursor is again on coming back, until the doctor answers afresh.
+    pub findings_left_at: usize,
     pub notice: Option<String>,
     /// The password came from the keyring or CALSYNC_PASSWORD, or was kept: nothing to offer.
     pub password_kept: bool,
@@ -872,6 +875,7 @@ impl App {
             help: false,
             confirm_quit: false,
             quit_when_applied: false,
+            findings_left_at: 0,
             notice: None,
             password_kept: false,
             sandbox,
@@ -969,6 +973,7 @@ impl App {
         self.cursor = match step {
             Step::Mode => ModeChoice::ALL.iter().position(|c| *c == self.draft.choice).unwrap_or(0),
             Step::Profile => self.draft.profile.unwrap_or(0),
+            Step::Findings => self.findings_left_at,
             _ => 0,
         };
         self.focus = steps::first_to_fill(self);

@@ -443,6 +443,11 @@ fn review_blocks_conflicts_then_applies_then_signs_in() {
     assert!(app.notice.as_ref().unwrap().starts_with("Could not save the plan: "), "{:?}", app.notice);
     app.handle(Event::Saved(Ok("calsync-plan-personal.toml".into())));
     assert!(app.notice.as_ref().unwrap().contains("calsync-plan-personal.toml"));
+    // One Enter from habit does not end calsync; it says so, and a second one does.
+    assert!(key(&mut app, KeyCode::Enter).is_empty());
+    assert!(!app.quit);
+    assert_eq!(app.notice.as_deref(), Some(steps::summary::LAST_STEP));
+    assert!(render_text(&app, 80, 24).contains("q quit"));
     assert!(key(&mut app, KeyCode::Enter).is_empty());
     assert!(app.quit);
     assert_eq!(app.outcome(), Outcome::Finished);
@@ -1551,6 +1556,51 @@ fn the_summary_command_for_a_skipped_sign_in_stores_on_the_instance() {
     );
 }
 
+/// Token on the instance after every sign-in was skipped: it names, for each credential,
+/// the command that gets its token to this instance later.
+#[test]
+fn token_on_the_instance_names_the_command_for_each_skipped_sign_in() {
+    let mut app = App::new(true);
+    app.color = false;
+    app.start(Journey::Setup);
+    app.draft.choice = ModeChoice::PersonalDefault;
+    app.done.written = Some(vec![]);
+    app.done.tokens = ["MS Graph 1", "MS Graph 2"]
+        .map(|c| TokenTask { credential: c.into(), user: "rooms@contoso.com".into(), state: TokenState::Skipped })
+        .to_vec();
+    app.go(Step::Handover);
+    let screen: String = render_text(&app, 200, 40).split_whitespace().collect::<Vec<_>>().join(" ");
+    for c in ["MS Graph 1", "MS Graph 2"] {
+        let command = format!(
+            "{c}: calsync authorize --credential \"{c}\" --expect-user rooms@contoso.com --store-on-instance --sandbox"
+        );
+        assert!(screen.contains(&command), "{command:?} is not on:\n{screen}");
+    }
+}
+
+/// A sign-in that failed: the Summary says why, and gives the command that gets the
+/// token to this instance later, each on its own row.
+#[test]
+fn the_summary_gives_the_command_for_a_failed_sign_in_too() {
+    let mut app = App::new(true);
+    app.color = false;
+    app.start(Journey::Reauth);
+    app.done.tokens = vec![TokenTask {
+        credential: "MS Graph 1".into(),
+        user: "rooms@contoso.com".into(),
+        state: TokenState::Failed("another account signed in\nSign in as rooms@contoso.com.".into()),
+    }];
+    app.go(Step::Summary);
+    let screen = render_text(&app, 200, 40);
+    let rows: Vec<&str> = screen.lines().map(|l| l.trim_matches(['│', ' '])).collect();
+    assert!(rows.contains(&"MS Graph 1: another account signed in"), "{screen}");
+    assert!(rows.contains(&"Sign in as rooms@contoso.com."), "{screen}");
+    assert!(
+        rows.contains(&"No token yet: calsync authorize --credential \"MS Graph 1\" --expect-user rooms@contoso.com --store-on-instance --sandbox"),
+        "{screen}"
+    );
+}
+
 /// Normal mode has no sign-in and no hand-over: the summary checks the rooms itself, as it
 /// does after the hand-over in the other modes, whether the apply wrote or had nothing to.
 #[test]
@@ -1655,4 +1705,97 @@ fn the_review_says_where_each_record_is_written_and_names_the_current_profile() 
     let want = format!("OAuth Entity Profile: {} -> {}", facts::PROFILE_AUTH_CODE, facts::PROFILE_PERSONAL);
     assert!(words.join(" ").contains(&want), "{screen}");
     assert!(!screen.contains(&format!("p-{}", facts::PROFILE_AUTH_CODE)), "{screen}");
+}
+
+/// The browser probe on an instance whose registry has the wrong authorization URL: while
+/// it waits, the screen says whom it signs in for and that this address may never answer;
+/// after Esc, nothing of it is left on screen.
+#[test]
+fn the_browser_probe_says_what_it_waits_for_and_leaves_nothing_after_esc() {
+    use serde_json::{from_value, json};
+    let snap = crate::doctor::read::Snapshot {
+        instance: "https://dev123.service-now.com".into(),
+        profiles: vec![from_value(json!({"sys_id": "p1", "grant_type": facts::GRANT_AUTH_CODE})).unwrap()],
+        credentials: vec![
+            from_value(json!({"sys_id": "c1", "name": "MS Graph 1", "oauth_entity_profile": "p1"})).unwrap(),
+        ],
+        ..Default::default()
+    };
+    let finding = crate::doctor::Finding {
+        id: crate::doctor::Check::RegAuthUrl,
+        severity: crate::doctor::Severity::Error,
+        title: "the registry has an invalid authorization URL".into(),
+        evidence: vec![],
+        why: String::new(),
+        fix: String::new(),
+        fixable: false,
+        repair: None,
+    };
+    let report = crate::doctor::report(&snap, vec![finding]);
+    let mut app = App::new(false);
+    app.start(Journey::Troubleshoot);
+    app.conn = Some(conn("https://dev123.service-now.com"));
+    app.go(Step::Findings);
+    let g = app.generation;
+    app.handle(Event::Doctored(g, Ok(Box::new((snap, report)))));
+    let g = match key(&mut app, KeyCode::Char('b')).as_slice() {
+        [Effect::ProbeBrowser { generation, .. }] => *generation,
+        other => panic!("{other:?}"),
+    };
+    let url = "http://127.0.0.1:38013/tid/oauth2/authorize?response_type=code&client_id=cid&prompt=none";
+    app.handle(Event::SignIn(
+        g,
+        crate::oauth::session::Notice::Waiting {
+            url: url.into(),
+            start_url: String::new(),
+            redirect_uri: String::new(),
+        },
+    ));
+    let screen = render_text(&app, 100, 30);
+    let words: String =
+        screen.split(|c: char| c.is_whitespace() || c == '│').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ");
+    assert!(words.contains("Browser probe for \"MS Graph 1\""), "{screen}");
+    assert!(words.contains("not Microsoft's v2.0 authorize endpoint (REG-AUTH-URL): it may never answer"), "{screen}");
+    key(&mut app, KeyCode::Esc);
+    let screen = render_text(&app, 100, 30);
+    assert!(!screen.contains("Browser probe") && !screen.contains("under this box"), "{screen}");
+    assert_eq!(app.notice, None);
+}
+
+/// Esc from the review of the repairs comes back to the finding that was selected.
+#[test]
+fn esc_from_the_repair_review_keeps_the_selected_finding() {
+    use crate::doctor::{Counts, Finding, Report, Severity};
+    let mk = |id: &str| Finding {
+        id: id.parse().unwrap(),
+        severity: Severity::Error,
+        title: id.into(),
+        evidence: vec![],
+        why: "w".into(),
+        fix: "f".into(),
+        fixable: true,
+        repair: None,
+    };
+    let findings = vec![mk("CONN-URL"), mk("CRED-SCOPES"), mk("MODE-VALUE")];
+    let report = Report {
+        instance: "https://x".into(),
+        mode: None,
+        healthy: false,
+        summary: Counts { errors: findings.len(), ..Default::default() },
+        findings,
+    };
+    let mut app = App::new(false);
+    app.start(Journey::Troubleshoot);
+    app.conn = Some(conn("https://dev123.service-now.com"));
+    app.go(Step::Findings);
+    let g = app.generation;
+    app.handle(Event::Doctored(g, Ok(Box::new((Snapshot::default(), report)))));
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Char('f'));
+    assert_eq!(app.step(), Step::Review);
+    key(&mut app, KeyCode::Esc);
+    assert_eq!((app.step(), app.cursor), (Step::Findings, 2));
+    // Looked at afresh, the list starts at the top.
+    assert!(matches!(key(&mut app, KeyCode::Char('r')).as_slice(), [Effect::Doctor { .. }]));
 }

@@ -17,7 +17,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
 pub fn rerun(app: &mut App) -> Vec<Effect> {
     let Some(conn) = app.conn.clone() else { return vec![] };
@@ -60,6 +60,7 @@ pub fn fix(app: &mut App) -> Vec<Effect> {
         diff: crate::doctor::fix::diff(&f.report.findings, crate::doctor::checks::mode_of(&f.snapshot)),
         state: crate::doctor::fix::state(&f.snapshot),
     });
+    app.findings_left_at = app.cursor;
     app.go(Step::Review);
     app.generation += 1;
     app.review_left = false;
@@ -80,10 +81,8 @@ pub fn repairs_bring_checks(app: &App) -> Vec<String> {
     for f in &found.report.findings {
         let Some(r) = &f.repair else { continue };
         match f.id {
-            Check::ModeValue => out.push(format!(
-                "Setting the integration mode to {} lets the checks that need a known mode run (CRED-MODE-GRANT, PROVIDER-DELEGATE): the findings after this repair may name errors this list could not, some of them brought by that mode itself.",
-                r.to_label
-            )),
+            // The same sentence as the review of `calsync doctor --fix`.
+            Check::ModeValue => out.push(crate::doctor::catalogue::mode_repair_brings_checks(&r.to_label)),
             Check::AliasParent => out.push(format!(
                 "Setting the parent of {} lets its connection attributes and its use by a calendar provider be checked (ALIAS-ATTRIBUTES, PROVIDER-UNUSED-ALIAS): the findings after this repair may name more.",
                 r.record
@@ -102,6 +101,7 @@ fn rerun_from_review(app: &mut App) -> Vec<Effect> {
 
 pub fn doctored(app: &mut App, r: Result<Box<(Snapshot, Report)>, Failure>) -> Vec<Effect> {
     app.busy = None;
+    app.findings_left_at = 0;
     match r {
         Ok(found) => {
             let (snapshot, report) = *found;
@@ -207,18 +207,71 @@ fn sign_in(app: &mut App) -> Vec<Effect> {
     vec![]
 }
 
-/// The browser probe's address, for when no browser opens.
+/// The browser probe's address, for when no browser opens: drawn under the box, and
+/// explained above the findings while the probe waits (nothing of it outlives the probe).
 pub fn probe_notice(app: &mut App, n: Notice) -> Vec<Effect> {
     if let Notice::Waiting { url, .. } = n
         && let Some(f) = on_screen(app)
     {
         f.probe_url = Some(url);
-        app.notice = Some(
-            "Browser probe: if no browser opened, open the address under this box in the browser to check. Esc cancels."
-                .into(),
-        );
     }
     vec![]
+}
+
+/// The running browser probe's lines, while it waits.
+fn probing(app: &App) -> Vec<Para> {
+    match (&app.busy, &app.screen) {
+        (Some(Busy::SigningIn), Screen::Findings(Findings { probe_url: Some(url), .. })) => probe_lines(app, url),
+        _ => vec![],
+    }
+}
+
+/// What the running browser probe is about: whom it signs in for, and, when its address is
+/// not Microsoft's v2.0 authorize endpoint (the registry's authorization URL is wrong),
+/// that no answer may ever come.
+fn probe_lines(app: &App, url: &str) -> Vec<Para> {
+    let t = theme(app);
+    let mut out = vec![];
+    let who = found(app)
+        .map(|f| {
+            let snap = &f.snapshot;
+            let auth: Vec<&str> = snap
+                .profiles
+                .iter()
+                .filter(|p| &*p.grant_type == crate::facts::GRANT_AUTH_CODE)
+                .map(|p| p.sys_id.0.as_str())
+                .collect();
+            let creds: Vec<&str> = snap
+                .credentials
+                .iter()
+                .filter(|c| auth.contains(&c.oauth_entity_profile.id()))
+                .map(|c| c.name.0.as_str())
+                .collect();
+            match creds.as_slice() {
+                [one] => match crate::doctor::provider_mailbox(snap, one) {
+                    Some(m) => format!(" for \"{one}\" (its mailbox is {m})"),
+                    None => format!(" for \"{one}\""),
+                },
+                [] => String::new(),
+                many => format!(" for {}", many.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(" or ")),
+            }
+        })
+        .unwrap_or_default();
+    out.push(Para::text(Line::styled(
+        format!(
+            "Browser probe{who}: Microsoft is asked, without a prompt, which account this browser signs in with. If no browser opened, open the address under this box. Esc cancels."
+        ),
+        t.accent(),
+    )));
+    let path = url.split('?').next().unwrap_or_default();
+    if !path.ends_with("/oauth2/v2.0/authorize") {
+        out.push(Para::text(Line::styled(
+            "This address is the registry's authorization URL, not Microsoft's v2.0 authorize endpoint (REG-AUTH-URL): it may never answer; repair that first.",
+            t.bad(),
+        )));
+    }
+    out.push(Para::text(""));
+    out
 }
 
 fn probe_browser(app: &mut App) -> Vec<Effect> {
@@ -269,12 +322,13 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let t = theme(app);
     let Some(report) = report(app) else { return };
     if report.findings.is_empty() {
-        let lines = vec![
-            Line::styled("Healthy: every check passed.", t.ok()),
-            Line::default(),
-            Line::from("b asks which Microsoft account your browser would use silently for Get OAuth Token."),
-        ];
-        f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+        let mut lines = probing(app);
+        lines.extend([
+            Para::text(Line::styled("Healthy: every check passed.", t.ok())),
+            Para::text(""),
+            Para::text("b asks which Microsoft account your browser would use silently for Get OAuth Token."),
+        ]);
+        view::draw_rows(f, area, &view::layout(&lines, area.width, f.area().width), 0);
         return;
     }
     let Some(p) = parts(app, area, f.area().width) else { return };
@@ -319,7 +373,8 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
 /// piece of evidence with its record's form, laid out whole at `width`.
 fn detail(app: &App, x: &Finding, width: u16) -> Vec<Para> {
     let t = theme(app);
-    let mut d = vec![Para::text(Line::styled(format!("[{}] {}", x.id, x.title), t.dim()))];
+    let mut d = probing(app);
+    d.push(Para::text(Line::styled(format!("[{}] {}", x.id, x.title), t.dim())));
     let fix = format!("Fix: {}{}", x.fix, if x.fixable { " (f repairs it)" } else { "" });
     d.push(Para::hang(Line::styled(fix, t.accent()), 5));
     d.push(Para::hang(format!("Why: {}", x.why), 5));

@@ -251,9 +251,9 @@ pub fn keys_help(app: &App) -> String {
         Step::Handover => "Enter check the rooms",
         // At 80 columns: the summary's own text says what `s` saves.
         Step::Summary if app.journey == crate::wizard::Journey::Setup => {
-            "Up/Down scroll · c check rooms · s save · Enter quit"
+            "Up/Down scroll · c check rooms · s save · q quit"
         }
-        Step::Summary => "Up/Down scroll · c check rooms · Enter quit",
+        Step::Summary => "Up/Down scroll · c check rooms · q quit",
         _ => "Enter continue",
     };
     // While a value is edited, Esc cancels the edit and means nothing else.
