@@ -99,9 +99,9 @@ fn staying(app: &App) -> String {
         .map(|p| {
             let alias = if p.override_alias { "own alias" } else { "default alias" };
             if p.delegated_user.is_empty() {
-                format!("{} ({alias})", p.name)
+                format!("{} ({alias}, stays active)", p.name)
             } else {
-                format!("{} ({alias}, for {})", p.name, p.delegated_user)
+                format!("{} ({alias}, for {}, stays active)", p.name, p.delegated_user)
             }
         })
         .collect();
@@ -131,6 +131,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let t = theme(app);
     let d = &app.draft;
     let said = match existing(app, &d.provider.value) {
+        Some(p) if !p.active => "exists, inactive: it is updated and made active".into(),
         Some(p) if !p.delegated_user.is_empty() => format!("exists (for {}): it is updated", p.delegated_user),
         Some(_) => "exists: it is updated".into(),
         None => "new: it is created".into(),
@@ -158,7 +159,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     view::text(f, rows[3], vec![Line::from(format!("{:<16}{user}", "Delegated user"))]);
     view::text(f, rows[4], vec![Line::from(format!("{:<16}Microsoft Graph; Active", "Processor"))]);
     if !stay.is_empty() {
-        view::text(f, rows[6], vec![Line::from(format!("{:<16}{stay}", "Stays active"))]);
+        view::text(f, rows[6], vec![Line::from(format!("{:<16}{stay}", "Untouched"))]);
     }
     view::text(
         f,
@@ -220,9 +221,14 @@ mod tests {
         let app = after_personal(ModeChoice::Strict);
         let words = render_text(&app, 80, 24).replace('│', " ").split_whitespace().collect::<Vec<_>>().join(" ");
         assert!(
-            words.contains("Stays active Contoso Graph Personal (own alias, for rooms-delegate@contoso.com)"),
+            words
+                .contains("Untouched Contoso Graph Personal (own alias, for rooms-delegate@contoso.com, stays active)"),
             "{words}"
         );
+        assert!(words.contains("exists, inactive: it is updated and made active"), "{words}");
+        let screen = render_text(&app, 80, 24);
+        let row = screen.lines().find(|l| l.contains("rooms-delegate@contoso.com, stays")).unwrap_or_default();
+        assert!(row.starts_with("│                 "), "the wrapped row hangs under the text:\n{screen}");
         // In the own-alias mode, that provider is the mailbox's own and is updated.
         let mut app = after_personal(ModeChoice::PersonalOwn);
         app.draft.provider.set("Contoso Graph Personal");
