@@ -512,3 +512,33 @@ async fn what_is_pasted_while_a_sign_in_waits_is_answered() {
     assert_eq!(tasks.running(), 0);
     assert!(!memory.contains(&refresh_token("Contoso Graph Personal")));
 }
+
+/// `--sign-in password-mfa` against the sandbox's MFA admin: nothing is sent until the code
+/// is typed, a stale code is said to be one, and the current one gets through.
+#[tokio::test]
+async fn the_mfa_admin_signs_in_with_the_code_typed_on_the_instance_step() {
+    use calsync::sandbox::auth::{MFA_ADMIN_PASSWORD, MFA_ADMIN_USER, mfa_code};
+    let sb = sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (services, _) = services(dir.path(), Person::Leaves);
+    let mut r = Run::new(services, &sb, Journey::Setup);
+    r.app.mfa = true;
+    r.key(KeyCode::Enter).await;
+    r.on(Step::Instance);
+    r.app.draft.user.set(MFA_ADMIN_USER);
+    r.app.draft.password.set(MFA_ADMIN_PASSWORD);
+    let before = sb.requests();
+    r.key(KeyCode::Enter).await;
+    assert_eq!((sb.requests() - before, r.app.focus), (0, 3), "no code, nothing sent; the cursor is on the code");
+    let current = mfa_code(MFA_ADMIN_USER);
+    let wrong: String = current.chars().map(|c| if c == '0' { '1' } else { '0' }).collect();
+    r.typed(&wrong).await;
+    r.key(KeyCode::Enter).await;
+    let panel = r.app.error.clone().expect("an error panel");
+    assert!(panel.message.contains("one-time code") && panel.message.contains("current code"), "{panel:?}");
+    r.key(KeyCode::Esc).await;
+    assert!(r.app.draft.code.value.is_empty(), "a code serves one login");
+    r.typed(&mfa_code(MFA_ADMIN_USER)).await;
+    r.key(KeyCode::Enter).await;
+    r.on(Step::Checks);
+}
