@@ -286,6 +286,31 @@ pub fn version_at_least(have: &str, want: &str) -> bool {
     true
 }
 
+/// Why an installed spoke cannot carry the synchronization (the doctor's APP-SPOKE-OLD and
+/// APP-SPOKE-MULTI-PROVIDER; the setup's Scope checks can ask the same before writing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpokeUnsupported {
+    /// WCS from `WCS_USES_SPOKE_FROM` on synchronizes through the spoke, which must then be
+    /// `SPOKE_MIN_FOR_WCS_2` or later.
+    TooOldForWcs,
+    /// More than one active calendar provider needs `SPOKE_MIN_MULTI_PROVIDER` or later.
+    TooOldForProviders,
+}
+
+/// What the documented version rules say about this WCS and spoke with this many active
+/// calendar providers (those there are, or those a setup will leave active): empty when
+/// the pair is supported.
+pub fn spoke_unsupported(wcs: &str, spoke: &str, active_providers: usize) -> Vec<SpokeUnsupported> {
+    let mut out = vec![];
+    if version_at_least(wcs, WCS_USES_SPOKE_FROM) && !version_at_least(spoke, SPOKE_MIN_FOR_WCS_2) {
+        out.push(SpokeUnsupported::TooOldForWcs);
+    }
+    if active_providers > 1 && !version_at_least(spoke, SPOKE_MIN_MULTI_PROVIDER) {
+        out.push(SpokeUnsupported::TooOldForProviders);
+    }
+    out
+}
+
 // --- WCS property types, for validating property values (h2) ---
 
 /// The `sys_properties.type` of a WCS property when the instance does not say: `boolean`
@@ -363,3 +388,22 @@ pub const REPROCESS_JOB: &str = "WSDRS Reprocess Events";
 pub const GRAPH_ODATA_DISABLED: &str = "Access to OData is disabled";
 pub const GRAPH_INVALID_OBJECT: &str = "Invalid object";
 pub const GRAPH_NO_MAILBOX: &str = "has no mailbox associated with it";
+
+#[cfg(test)]
+mod spoke_version_tests {
+    use super::{SpokeUnsupported, spoke_unsupported};
+
+    #[test]
+    fn the_spoke_versions_the_docs_support() {
+        // The broken sandbox: WCS 3.4.6 with spoke 3.1.0 and two active providers.
+        assert_eq!(
+            spoke_unsupported("3.4.6", "3.1.0", 2),
+            [SpokeUnsupported::TooOldForWcs, SpokeUnsupported::TooOldForProviders]
+        );
+        assert_eq!(spoke_unsupported("3.4.6", "3.2.1", 1), []);
+        assert_eq!(spoke_unsupported("3.4.6", "3.2.1", 2), [SpokeUnsupported::TooOldForProviders]);
+        assert_eq!(spoke_unsupported("3.4.6", "3.10.0", 5), []);
+        // Before 2.0.1 WCS does not use the spoke at all.
+        assert_eq!(spoke_unsupported("1.9.0", "3.0.0", 1), []);
+    }
+}

@@ -4,8 +4,10 @@
 //! - `facts`: every fact about ServiceNow and Microsoft the code depends on, with its
 //!   confidence; the one place to correct an uncertain column name or value.
 //! - `urls`: the instance address and Graph connection URL checks, shared by every journey.
-//! - `snow`: the one Table API client (timeouts, retries, one error mapper) and an
-//!   encoded-query builder no value can rewrite.
+//! - `snow`: `Instance`, the small trait every layer above takes (one Table API request,
+//!   the Batch API; the typed calls are `InstanceExt`'s, built on it), implemented over
+//!   HTTP by the one Table API client (timeouts, retries, limits, deadline, one error
+//!   mapper); and an encoded-query builder no value can rewrite.
 //!   `snow::probe` tells how an instance signs people in before any password is sent;
 //!   `snow::auth` signs in with a password (and MFA code), the instance's OAuth, or client
 //!   credentials.

@@ -101,10 +101,14 @@ impl InstanceUrl {
                 shown.push('#');
                 shown.push_str(f);
             }
-            let what = match (has_path, url.query().is_some() || url.fragment().is_some()) {
-                (true, true) => "a path and a query",
-                (true, false) => "a path",
-                _ => "a query",
+            let what = match (has_path, url.query().is_some(), url.fragment().is_some()) {
+                (true, true, true) => "a path, a query and a fragment",
+                (true, true, false) => "a path and a query",
+                (true, false, true) => "a path and a fragment",
+                (true, false, false) => "a path",
+                (false, true, true) => "a query and a fragment",
+                (false, true, false) => "a query",
+                (false, false, _) => "a fragment",
             };
             let mut base = url.clone();
             base.set_path("/");
@@ -182,7 +186,9 @@ pub enum GraphUrlProblem {
     Duplicated(String, String),
     #[error("the connection URL \"{0}\" uses http: Microsoft Graph is reached over https; enter {1}")]
     NotHttps(String, String),
-    #[error("the connection URL \"{0}\" has a path ({2}): the spoke adds the API version itself; enter exactly {1}")]
+    /// Something after the host: `{2}` names it ("a path (/v1.0): the spoke adds the API
+    /// version itself", "a port (:8443)", "a fragment (#x)").
+    #[error("the connection URL \"{0}\" has {2}; enter exactly {1}")]
     HasPath(String, String, String),
     #[error("the connection URL \"{0}\" ends with a slash: enter exactly {1}")]
     TrailingSlash(String, String),
@@ -224,19 +230,26 @@ pub fn check_graph_url(input: &str) -> Result<&'static Cloud, GraphUrlProblem> {
     match Url::parse(trimmed) {
         Ok(u) if u.host_str() == Some(host) => {
             let path = u.path();
-            if path == "/" && u.query().is_none() {
-                Err(GraphUrlProblem::TrailingSlash(input.to_string(), want))
-            } else if path != "/" || u.query().is_some() {
+            let extra = |what: String| Err(GraphUrlProblem::HasPath(input.to_string(), want.clone(), what));
+            if path != "/" || u.query().is_some() {
                 let mut p = path.to_string();
                 if let Some(q) = u.query() {
                     p.push('?');
                     p.push_str(q);
                 }
-                Err(GraphUrlProblem::HasPath(input.to_string(), want, p))
-            } else if trimmed.to_ascii_lowercase() == want {
-                // Same URL in another case.
-                Err(GraphUrlProblem::NotGraph(input.to_string()))
+                extra(format!("a path ({p}): the spoke adds the API version itself"))
+            } else if let Some(port) = u.port().map(|p| p.to_string()).or_else(|| {
+                // The default port written out is dropped by the parser; the text has it.
+                let after = lower.strip_prefix(&format!("{want}:"))?;
+                Some(after.trim_end_matches('/').to_string())
+            }) {
+                extra(format!("a port (:{port}): Microsoft Graph answers on the standard https port"))
+            } else if let Some(f) = u.fragment() {
+                extra(format!("a fragment (#{f})"))
+            } else if trimmed.ends_with('/') {
+                Err(GraphUrlProblem::TrailingSlash(input.to_string(), want))
             } else {
+                // The same address in another case, or with the default port written out.
                 Err(GraphUrlProblem::NotGraph(input.to_string()))
             }
         }
@@ -282,6 +295,10 @@ mod tests {
         assert!(e.to_string().contains("type dev123.service-now.com"), "{e}");
         let e = InstanceUrl::parse("https://dev123.service-now.com/?sysparm_x=1").unwrap_err();
         assert!(e.to_string().contains("has a query (?sysparm_x=1)"), "{e}");
+        let e = InstanceUrl::parse("https://dev123.service-now.com#frag").unwrap_err();
+        assert!(e.to_string().contains("has a fragment (#frag)"), "{e}");
+        let e = InstanceUrl::parse("https://dev123.service-now.com/?x=1#frag").unwrap_err();
+        assert!(e.to_string().contains("has a query and a fragment (?x=1#frag)"), "{e}");
         let e = InstanceUrl::parse("https://dev123.service-now.com/nav_to.do").unwrap_err();
         assert!(e.to_string().contains("has a path (/nav_to.do)"), "{e}");
         assert!(matches!(InstanceUrl::parse("ftp://x.service-now.com"), Err(InstanceUrlError::Scheme(..))));
@@ -308,5 +325,20 @@ mod tests {
             let p = check_graph_url(input).unwrap_err();
             assert!(ok(&p), "{input}: {p:?}");
         }
+        // Each names the fault it is, never a slash that is not there.
+        for (input, fault) in [
+            ("https://graph.microsoft.com:8443", "has a port (:8443)"),
+            ("https://graph.microsoft.com:8443/", "has a port (:8443)"),
+            ("https://graph.microsoft.com:443", "has a port (:443)"),
+            ("https://graph.microsoft.com#frag", "has a fragment (#frag)"),
+            ("https://graph.microsoft.com/v1.0", "has a path (/v1.0): the spoke adds the API version itself"),
+        ] {
+            let said = check_graph_url(input).unwrap_err().to_string();
+            assert!(said.contains(fault) && said.ends_with("enter exactly https://graph.microsoft.com"), "{said}");
+            assert!(!said.contains("slash"), "{said}");
+        }
+        assert!(
+            matches!(check_graph_url("https://graph.microsoft.com:8443"), Err(HasPath(_, w, _)) if w == "https://graph.microsoft.com")
+        );
     }
 }

@@ -8,6 +8,7 @@ use calsync::oauth::flow::{Flow, FlowError, Prompt, scopes_for};
 use calsync::oauth::identity::Refusal;
 use calsync::oauth::session::{AuthError, Notice, SignIn, sign_in};
 use calsync::sandbox::identity::{CLIENT_SECRET, CLIENT_SECRET_ID, Platform};
+use calsync::snow::InstanceExt;
 use common::*;
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::{Arc, Mutex};

@@ -3,8 +3,8 @@
 
 mod common;
 
-use calsync::snow::SnError;
-use calsync::snow::batch::{BatchError, Request, Served};
+use calsync::snow::batch::{BatchError, Served};
+use calsync::snow::{Request, SnError};
 use common::*;
 use serde_json::json;
 

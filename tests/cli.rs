@@ -58,7 +58,7 @@ async fn sandbox_apply_creates_then_reports_nothing_to_change() {
         run(env.cmd().args(["apply", "--plan", "examples/personal-own-alias.toml", "--sandbox", "--yes"])).await;
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("Nothing to change"), "{out}");
-    assert!(out.contains("0 to create, 0 to update, 5 unchanged"), "{out}");
+    assert!(out.contains("0 to create, 0 to update, 6 unchanged"), "{out}");
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@ mod common;
 
 use calsync::sandbox::seed;
 use calsync::snow::records::{Alias, Credential, Scope};
-use calsync::snow::{HtmlPage, Query, QueryError, SnError};
+use calsync::snow::{HtmlPage, InstanceExt, Query, QueryError, SnError};
 use common::*;
 use serde_json::json;
 

@@ -210,7 +210,7 @@ async fn a_batched_apply_cut_at_every_write_then_a_rerun_converges() {
         assert_eq!(sb.batches(), 1);
         sb.writes()
     };
-    assert_eq!(total, 7, "switch, five writes in one batch, restore");
+    assert_eq!(total, 8, "switch, six writes in one batch, restore");
     for k in 1..=total {
         let sb = sandbox().await;
         let c = client(&sb);

@@ -6,7 +6,7 @@
 
 mod common;
 
-use calsync::snow::{Client, Limits, Query, RetryPolicy, SnError};
+use calsync::snow::{Client, InstanceExt, Limits, Query, RetryPolicy, SnError};
 use calsync::urls::InstanceUrl;
 use secrecy::SecretString;
 use std::process::Output;

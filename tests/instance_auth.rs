@@ -7,7 +7,7 @@ mod common;
 use calsync::sandbox::{self, Sandbox, auth as sbauth};
 use calsync::snow::auth::{self, AuthError, OAuthClient};
 use calsync::snow::probe::{self, SignInPage};
-use calsync::snow::{Auth, Client, SnError};
+use calsync::snow::{Auth, Client, InstanceExt, SnError};
 use calsync::urls::InstanceUrl;
 use common::{Person, ScriptedBrowser};
 use secrecy::{ExposeSecret, SecretString};

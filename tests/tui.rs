@@ -172,7 +172,7 @@ fn the_whole_personal_setup_by_keyboard() {
     t.wait_for("Rooms:");
     press(&["s"]);
     t.wait_for("Plan saved to calsync-plan-personal.toml");
-    press(&["Enter"]);
+    press(&["q"]);
     t.wait_for("EXIT=0");
     eprintln!("keystrokes besides typed values: {presses}");
     assert!(presses <= 19, "{presses} keystrokes");
@@ -260,7 +260,7 @@ fn an_sso_admin_sets_up_through_instance_oauth_with_no_password() {
     t.wait_for("Enter checks the rooms");
     t.keys(&["Enter"]);
     t.wait_for("Rooms:");
-    t.keys(&["Enter"]);
+    t.keys(&["q"]);
     t.wait_for("EXIT=0");
     cooked(&t.path("stty.txt"));
     // The writes were made as the SSO admin, through a bearer token.
@@ -375,7 +375,7 @@ fn re_authorize_a_delegated_mailbox() {
     t.wait_for("Rooms:");
     let s = t.wait_for("Re-authorized mailboxes");
     assert!(s.contains("signed in as rooms-delegate@contoso.com"), "{s}");
-    t.keys(&["Enter"]);
+    t.keys(&["q"]);
     t.wait_for("EXIT=0");
     cooked(&t.path("stty.txt"));
     token_only_in_the_keyring(&t);
@@ -666,7 +666,7 @@ fn first_time_setup_ends_with_two_rooms_syncing_and_a_healthy_doctor() {
     }
     t.keys(&["c"]);
     t.wait_for("Rooms: 2 syncing");
-    t.keys(&["Enter"]);
+    t.keys(&["q"]);
     t.wait_for("EXIT=0");
     cooked(&t.path("stty.txt"));
 
@@ -747,8 +747,105 @@ fn ctrl_c_during_the_sign_in_wait_says_there_is_no_token_yet() {
     let s = String::from_utf8_lossy(&o.stdout).to_string();
     assert!(s.contains("calsync: the setup was applied to http://127.0.0.1:"), "{s}");
     assert!(
-        s.contains("No token yet for \"Contoso Graph Personal\": sign rooms-delegate@contoso.com in with calsync authorize --credential \"Contoso Graph Personal\" --expect-user rooms-delegate@contoso.com --store-on-instance."),
+        s.contains("No token yet for \"Contoso Graph Personal\": sign rooms-delegate@contoso.com in with calsync authorize --credential \"Contoso Graph Personal\" --expect-user rooms-delegate@contoso.com --store-on-instance --sandbox."),
         "{s}"
     );
     cooked(&t.path("stty.txt"));
+}
+
+#[test]
+fn the_default_saved_instance_is_filled_in_and_password_mfa_asks_for_the_code() {
+    let before = "calsync instance add sbx --url dev123 --user admin > /dev/null";
+    let env = "CALSYNC_CONFIG_DIR=$PWD/cfg";
+    let Some(t) = Tmux::start_with(env, "setup --sign-in password-mfa", before) else { return };
+    t.wait_for("Step 1 of");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("One-time code");
+    let instance = s.lines().find(|l| l.contains("│ Instance  ")).unwrap_or_default();
+    assert!(instance.contains("https://dev123.service-now.com"), "the default saved instance is filled in:\n{s}");
+    let user = s.lines().find(|l| l.contains("│ User  ")).unwrap_or_default();
+    assert!(user.contains("admin"), "the saved user is filled in:\n{s}");
+    // The cursor starts on the first empty field, the password.
+    t.type_text("pw");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("the six digits your authenticator shows now");
+    assert!(!s.contains("The instance could not be used"), "nothing is sent without a code:\n{s}");
+    t.keys(&["C-c"]);
+    t.wait_for("EXIT=");
+}
+
+/// Re-authorize of two credentials at 80x24: the first signs in, the browser does nothing
+/// for the second. While it waits, what is typed into the paste field shows, and an AADSTS
+/// code read off Microsoft's error page (another tenant's account) is explained on screen.
+#[test]
+fn at_80x24_the_second_sign_in_shows_what_is_pasted_and_answers_it() {
+    let _turn = KEYRING.lock().unwrap_or_else(|e| e.into_inner());
+    if std::env::var_os("CALSYNC_REQUIRE_KEYRING").is_none() {
+        eprintln!("not run: signing in stores a token, which needs a real keyring; run through tests/run");
+        return;
+    }
+    let browser = format!("{}/tests/fixtures/browser.sh", env!("CARGO_MANIFEST_DIR"));
+    // The person at the browser signs the first credential in and then walks away.
+    let before = format!(
+        "calsync apply --sandbox --yes --plan ROOT/examples/personal-default-alias.toml >/dev/null && \
+         printf '#!/bin/sh\\n[ -e once ] && exit 0\\ntouch once\\nexec {browser} \"$1\"\\n' > once.sh && chmod +x once.sh"
+    );
+    let env = "CALSYNC_KEYRING=secret-service BROWSER=$PWD/once.sh SIGN_IN_AS=rooms-delegate@contoso.com SIGN_IN_PW=Delegate-Pass-1";
+    let Some(t) = Tmux::start_with(env, "--sandbox", &before) else { return };
+    t.wait_for("Re-authorize delegated mailboxes");
+    t.keys(&["Down", "Enter"]);
+    t.wait_for("The sandbox instance is filled in");
+    t.keys(&["Enter"]);
+    t.wait_for("MS Graph 2");
+    for row in ["MS Graph 1", "MS Graph 2"] {
+        t.keys(&["e", "C-u"]);
+        t.type_text("rooms-delegate@contoso.com");
+        t.wait_for("Delegated user  rooms-delegate@contoso.com");
+        t.keys(&["Enter"]);
+        t.wait_for(&format!("[x] {row}"));
+        t.keys(&["Down"]);
+    }
+    t.keys(&["Enter"]);
+    t.wait_for("Get OAuth Token");
+    t.keys(&["Enter"]);
+    t.wait_for("done    MS Graph 1");
+    t.keys(&["Enter"]);
+    t.wait_for("waiting MS Graph 2");
+    t.wait_for("Waiting for the sign-in");
+    t.type_text("AADSTS50020");
+    let s = t.wait_for("│ > AADSTS50020");
+    assert!(s.contains("done    MS Graph 1: signed in as rooms-delegate@contoso.com"), "{s}");
+    t.keys(&["Enter"]);
+    // A long answer may push the finished sign-in off the top; the field stays.
+    let s = t.wait_for("does not belong to this tenant");
+    assert!(s.contains("│ >") && s.contains("Waiting for the sign-in"), "still waiting:\n{s}");
+    t.keys(&["Escape"]);
+    t.wait_for("cancelled; nothing was stored");
+    t.keys(&["C-c"]);
+    t.wait_for("EXIT=");
+    cooked(&t.path("stty.txt"));
+    for credential in ["MS Graph 1", "MS Graph 2"] {
+        let account =
+            calsync::secrets::Account::RefreshToken { instance: "sandbox".into(), credential: credential.into() };
+        let _ = calsync::secrets::delete(os_keyring(), &account);
+    }
+}
+
+/// The broken sandbox has spoke 3.1.0 under WCS 3.4.6, which the doctor calls unsupported:
+/// the Scope checks say so in its words and stop the setup there.
+#[test]
+fn scope_checks_stop_on_a_spoke_the_doctor_calls_unsupported() {
+    let Some(t) = Tmux::start_with("", "setup --sandbox --broken", "true") else { return };
+    t.wait_for("Step 1 of");
+    t.keys(&["Enter"]);
+    t.wait_for("The sandbox instance is filled in");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("Scope checks");
+    let s = if s.contains("APP-SPOKE-OLD") { s } else { t.wait_for("APP-SPOKE-OLD") };
+    assert!(s.contains("FAIL") && s.contains("APP-SPOKE-MULTI-PROVIDER"), "{s}");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("Fix the failed checks");
+    assert!(s.contains("Scope checks") && !s.contains("OAuth profile"), "the setup stops on the checks:\n{s}");
+    t.keys(&["C-c"]);
+    t.wait_for("EXIT=");
 }

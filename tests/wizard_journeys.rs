@@ -446,3 +446,69 @@ fn render(app: &App) -> String {
     }
     out
 }
+
+fn render_at(app: &App, w: u16, h: u16) -> String {
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+    t.draw(|f| calsync::wizard::view::draw(app, f)).unwrap();
+    let buf = t.backend().buffer();
+    let rows: Vec<String> = (0..h).map(|y| (0..w).map(|x| buf[(x, y)].symbol()).collect()).collect();
+    rows.join("\n")
+}
+
+/// The browser shows Microsoft's error page (an account of another tenant) and never comes
+/// back: what the admin pastes while the sign-in waits gets an answer on the 80x24 screen,
+/// the AADSTS code explained and a line that is no address refused, and the sign-in still
+/// waits for the right one.
+#[tokio::test(flavor = "multi_thread")]
+async fn what_is_pasted_while_a_sign_in_waits_is_answered() {
+    let sb = sandbox().await;
+    let c = client(&sb);
+    let p = calsync::plan::parse("p", &example("personal-own-alias.toml")).unwrap();
+    let st = calsync::plan::read_state(&c, &p).await.unwrap();
+    calsync::plan::apply::apply(&c, &calsync::plan::diff(&p, &st), &st, |_| {}).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (services, memory) = services(dir.path(), Person::Leaves);
+    calsync::oauth::delegates::remember(dir.path(), "sandbox", "Contoso Graph Personal", "rooms-delegate@contoso.com");
+    let mut r = Run::new(services, &sb, Journey::Reauth);
+    r.app.size = (80, 24);
+    r.key(KeyCode::Enter).await;
+    r.key(KeyCode::Enter).await;
+    r.on(Step::Token);
+    let mut tasks = calsync::wizard::driver::Tasks::default();
+    let press = |r: &mut Run, tasks: &mut calsync::wizard::driver::Tasks, code: KeyCode| {
+        for e in r.app.handle(Event::Key(KeyEvent::new(code, KeyModifiers::NONE))) {
+            tasks.start(e, &r.env, &r.tx);
+        }
+    };
+    let settle = |r: &mut Run| {
+        while let Ok(ev) = r.rx.try_recv() {
+            r.app.handle(ev);
+        }
+    };
+    press(&mut r, &mut tasks, KeyCode::Enter);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    settle(&mut r);
+    assert_eq!(r.app.busy, Some(Busy::SigningIn));
+    for (line, answer) in [
+        ("AADSTS50020", "AADSTS50020: The account that signed in does not belong to this tenant"),
+        ("not an address", "Ignored:"),
+    ] {
+        for ch in line.chars() {
+            press(&mut r, &mut tasks, KeyCode::Char(ch));
+        }
+        assert!(render_at(&r.app, 80, 24).contains(&format!("│ > {line}")), "what is typed shows");
+        press(&mut r, &mut tasks, KeyCode::Enter);
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        settle(&mut r);
+        let screen = render_at(&r.app, 80, 24);
+        let words = screen.split(|c: char| c.is_whitespace() || c == '│').filter(|w| !w.is_empty());
+        let words = words.collect::<Vec<_>>().join(" ");
+        assert!(words.contains(answer), "{line:?} gets no answer {answer:?}:\n{screen}");
+        assert_eq!(r.app.busy, Some(Busy::SigningIn), "still waiting");
+    }
+    press(&mut r, &mut tasks, KeyCode::Esc);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    settle(&mut r);
+    assert_eq!(tasks.running(), 0);
+    assert!(!memory.contains(&refresh_token("Contoso Graph Personal")));
+}

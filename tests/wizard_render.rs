@@ -34,7 +34,11 @@ fn snap(app: &App, name: &str) {
 
 /// The probe's answer: `info`, found through the client `c`.
 fn found(c: &calsync::snow::Client, g: u64, info: calsync::wizard::InstanceInfo) -> Event {
-    let conn = calsync::wizard::Connection { client: c.clone(), instance_key: "render-test".into(), sandbox_url: None };
+    let conn = calsync::wizard::Connection {
+        client: std::sync::Arc::new(c.clone()),
+        instance_key: "render-test".into(),
+        sandbox_url: None,
+    };
     Event::Probed(g, Ok(Box::new(calsync::wizard::Probed { conn, info })))
 }
 
@@ -480,7 +484,7 @@ fn when_every_sign_in_is_done_the_token_step_says_where_enter_goes() {
     let tasks = vec![calsync::wizard::TokenTask {
         credential: "Contoso Graph Personal".into(),
         user: "rooms-delegate@contoso.com".into(),
-        state: calsync::wizard::TokenState::Skipped,
+        state: calsync::wizard::TokenState::Done { who: "rooms-delegate@contoso.com".into(), warnings: vec![] },
     }];
     app.screen = Screen::Token(calsync::wizard::Tokens { tasks, paste: None });
     let screen = words(&render(&app, 80, 24));
@@ -488,6 +492,99 @@ fn when_every_sign_in_is_done_the_token_step_says_where_enter_goes() {
     assert!(!screen.contains("Enter shows the summary"), "{screen}");
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.step(), Step::Handover);
+}
+
+/// Every sign-in skipped, or some: the step does not claim they are finished, nor that
+/// Enter writes tokens there are none of.
+#[test]
+fn after_skipping_the_token_step_says_nothing_was_signed_in() {
+    let task = |name: &str, state| calsync::wizard::TokenTask {
+        credential: name.into(),
+        user: "rooms-delegate@contoso.com".into(),
+        state,
+    };
+    let mut app = App::new(false);
+    app.color = false;
+    app.start(calsync::wizard::Journey::Setup);
+    app.draft.choice = ModeChoice::PersonalDefault;
+    let skipped = calsync::wizard::TokenState::Skipped;
+    app.screen = Screen::Token(calsync::wizard::Tokens {
+        tasks: vec![task("MS Graph 1", skipped.clone()), task("MS Graph 2", skipped.clone())],
+        paste: None,
+    });
+    let screen = words(&render(&app, 80, 24));
+    assert!(!screen.contains("All sign-ins are finished"), "{screen}");
+    assert!(!screen.contains("writes the tokens"), "{screen}");
+    assert!(screen.contains("No mailbox was signed in, so the instance gets no token and cannot sync yet"), "{screen}");
+    assert!(screen.contains("the 2 skipped need calsync authorize later"), "{screen}");
+    let done = calsync::wizard::TokenState::Done { who: "rooms-delegate@contoso.com".into(), warnings: vec![] };
+    app.screen = Screen::Token(calsync::wizard::Tokens {
+        tasks: vec![task("MS Graph 1", done), task("MS Graph 2", skipped)],
+        paste: None,
+    });
+    let screen = words(&render(&app, 80, 24));
+    assert!(screen.contains("1 of 2 mailboxes signed in: Enter writes their tokens to the instance"), "{screen}");
+    assert!(screen.contains("the skipped one needs calsync authorize later"), "{screen}");
+}
+
+/// The second of two sign-ins waits at 80x24, the first done with the whole identity: the
+/// paste field and the answer to what was pasted (an AADSTS code explained, a line refused,
+/// no browser) are on screen, while the status row keeps the spinner.
+#[test]
+fn while_a_sign_in_waits_the_paste_field_and_its_answers_show() {
+    use calsync::wizard::{TokenState, TokenTask, Tokens};
+    let mut app = App::new(false);
+    app.color = false;
+    app.start(calsync::wizard::Journey::Reauth);
+    let url = format!(
+        "https://login.microsoftonline.com/tid/oauth2/v2.0/authorize?client_id=cid&state={}&login_hint=rooms-delegate%40contoso.com&prompt=login&redirect_uri=http%3A%2F%2Flocalhost%3A37001%2F",
+        "s".repeat(200)
+    );
+    let who = "rooms-delegate@contoso.com (Rooms Delegate, object ID 4d2c8a61-0b7e-4f3a-9c5d-6e1f2a3b4c5d, tenant 6f1c2b9e-3d4a-4c8e-9b7a-2e5d1f0a9c31)";
+    let tasks = vec![
+        TokenTask {
+            credential: "MS Graph 1".into(),
+            user: "rooms-delegate@contoso.com".into(),
+            state: TokenState::Done { who: who.into(), warnings: vec![] },
+        },
+        TokenTask {
+            credential: "MS Graph 2".into(),
+            user: "rooms-delegate@contoso.com".into(),
+            state: TokenState::Waiting { url: Some(url), start_url: Some("http://localhost:37001/start".into()) },
+        },
+    ];
+    app.screen = Screen::Token(Tokens { tasks, paste: None });
+    app.busy = Some(calsync::wizard::Busy::SigningIn);
+    for ch in "abc".chars() {
+        key(&mut app, KeyCode::Char(ch));
+    }
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("│ > abc"), "what is typed shows:\n{screen}");
+    assert!(screen.contains("Waiting for the sign-in"), "{screen}");
+    assert!(words(&screen).contains("done MS Graph 1: signed in as rooms-delegate@contoso.com"), "{screen}");
+    for _ in 0..3 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    let notices = [
+        Notice::Explained("AADSTS50020: The account that signed in does not belong to this tenant (a personal Microsoft account or another organisation). Sign in with the delegated mailbox of the tenant, or invite that user as a guest.".into()),
+        Notice::PasteRejected("the pasted line is not an address".into()),
+        Notice::BrowserFailed("could not start /nonexistent/browser".into()),
+    ];
+    for n in notices {
+        app.handle(Event::SignIn(app.generation, n));
+        for (w, h) in [(80, 24), (120, 40)] {
+            let screen = render(&app, w, h);
+            let said = words(&screen);
+            let expected = match app.notice.as_deref() {
+                Some(n) => n.split_whitespace().collect::<Vec<_>>().join(" "),
+                None => panic!("no notice"),
+            };
+            assert!(said.contains(&expected), "at {w}x{h}, {expected:?} is not drawn:\n{screen}");
+            assert!(screen.contains("│ >"), "at {w}x{h} the paste field is drawn:\n{screen}");
+        }
+    }
+    app.handle(Event::SignIn(app.generation, Notice::Explained("AADSTS50020: The account that signed in does not belong to this tenant (a personal Microsoft account or another organisation). Sign in with the delegated mailbox of the tenant, or invite that user as a guest.".into())));
+    snap(&app, "11_token_waiting_second_with_an_explained_code");
 }
 
 /// Troubleshoot's `f` on the broken sandbox: every repair can be scrolled into view at 80x24.
@@ -553,27 +650,101 @@ async fn the_client_secret_prompt() {
     snap(&app, "11a_token_client_secret");
 }
 
-/// At 80 columns every form link of the summary, in a sentence or on its own, is drawn
-/// whole: the rows it takes, read one after the other, hold the address unbroken.
+/// At 80 and 100 columns every form link of the summary, in a sentence or on its own, is
+/// drawn whole: the rows it takes, read one after the other, hold the address unbroken.
 #[test]
 fn the_summary_draws_every_address_whole_at_80x24() {
-    let mut app = a_long_summary();
-    insta::assert_snapshot!("12b_summary_links_80x24", render(&app, 80, 24));
-    let mut seen = String::new();
-    for _ in 0..6 {
-        let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
-        t.draw(|f| view::draw(&app, f)).unwrap();
-        let buf = t.backend().buffer().clone();
-        seen.push_str(
-            &(0..24)
-                .flat_map(|y| (0..80).map(move |x| (x, y)))
-                .map(|p| buf[p].symbol().to_string())
-                .collect::<String>(),
-        );
-        key(&mut app, KeyCode::PageDown);
+    insta::assert_snapshot!("12b_summary_links_80x24", render(&a_long_summary(), 80, 24));
+    for (w, h) in [(80u16, 24u16), (100, 30)] {
+        let mut app = a_long_summary();
+        let mut seen = String::new();
+        for _ in 0..6 {
+            seen.push_str(&cells(&app, w, h));
+            key(&mut app, KeyCode::PageDown);
+        }
+        for id in ["sn_wsd_rsvsync_config", "sys_webhook_registry", "sys_alias"] {
+            let link = format!("https://dev123.service-now.com/{id}.do?sys_id=0123456789abcdef0123456789abcdef");
+            assert!(seen.contains(&link), "{link} is not drawn whole at {w}x{h}");
+        }
     }
-    for id in ["sn_wsd_rsvsync_config", "sys_webhook_registry", "sys_alias"] {
-        let link = format!("https://dev123.service-now.com/{id}.do?sys_id=0123456789abcdef0123456789abcdef");
-        assert!(seen.contains(&link), "{link} is not drawn whole");
+}
+
+/// The screen as one string, row after row: an address drawn over several full-width rows
+/// reads whole in it.
+fn cells(app: &App, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| view::draw(app, f)).unwrap();
+    let buf = t.backend().buffer().clone();
+    (0..h).flat_map(|y| (0..w).map(move |x| (x, y))).map(|p| buf[p].symbol().to_string()).collect()
+}
+
+/// Troubleshoot on the broken sandbox at 80x24, with its real form links: for every
+/// finding, each piece of evidence and its record's form are on screen whole, scrolled to
+/// with PageDown where the details are longer than the rows left.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_findings_evidence_and_form_link_is_on_screen_whole_at_80x24() {
+    let sb = calsync::sandbox::Sandbox::start(calsync::sandbox::Options {
+        seed: calsync::sandbox::seed::Seed::Broken,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let c = client(&sb);
+    let snapshot = calsync::doctor::read::read(&c).await.unwrap();
+    let report = calsync::doctor::report(&snapshot, calsync::doctor::checks::run(&snapshot));
+    let findings = report.findings.clone();
+    assert!(findings.iter().any(|f| f.id == calsync::doctor::Check::RegAuthUrl), "the broken seed has REG-AUTH-URL");
+    let mut app = App::new(false);
+    app.color = false;
+    app.start(calsync::wizard::Journey::Troubleshoot);
+    app.info = Some(probe(&c).await.unwrap());
+    app.go(Step::Findings);
+    app.screen = Screen::Findings(Findings { found: Some(Box::new(Found { snapshot, report })), probe_url: None });
+    for (i, x) in findings.iter().enumerate() {
+        assert_eq!(app.cursor, i);
+        let mut seen = String::new();
+        let mut shown = String::new();
+        for _ in 0..8 {
+            let screen = render(&app, 80, 24);
+            seen.push_str(&cells(&app, 80, 24));
+            shown.push_str(&words(&screen));
+            key(&mut app, KeyCode::PageDown);
+        }
+        for e in &x.evidence {
+            assert!(seen.contains(&e.link), "[{}] {}: the form link {} is not drawn whole", x.id, x.title, e.link);
+            let what = words(&format!("{}.{} =", e.table, e.field));
+            assert!(shown.contains(&what), "[{}]: {what} is not on screen", x.id);
+        }
+        key(&mut app, KeyCode::Down);
+        assert_eq!(app.scroll, 0, "another finding's details start at their top");
     }
+}
+
+/// Troubleshoot's `f` on the broken sandbox: the mode is unknown, so the checks that need
+/// it did not run; the review of the repair that sets it says that the findings after it
+/// may name more, and which.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_repair_review_says_a_mode_it_sets_brings_checks_that_did_not_run() {
+    let sb = calsync::sandbox::Sandbox::start(calsync::sandbox::Options {
+        seed: calsync::sandbox::seed::Seed::Broken,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let c = client(&sb);
+    let snapshot = calsync::doctor::read::read(&c).await.unwrap();
+    let report = calsync::doctor::report(&snapshot, calsync::doctor::checks::run(&snapshot));
+    assert_eq!(report.mode, None, "the broken seed's mode is unknown");
+    let mut app = App::new(false);
+    app.color = false;
+    app.start(calsync::wizard::Journey::Troubleshoot);
+    app.info = Some(probe(&c).await.unwrap());
+    app.go(Step::Findings);
+    app.screen = Screen::Findings(Findings { found: Some(Box::new(Found { snapshot, report })), probe_url: None });
+    key(&mut app, KeyCode::Char('f'));
+    assert_eq!(app.step(), Step::Review);
+    let screen = words(&render(&app, 120, 40));
+    assert!(screen.contains(&words(&calsync::doctor::catalogue::mode_repair_brings_checks("Personal"))), "{screen}");
+    assert!(screen.contains("CRED-MODE-GRANT, PROVIDER-DELEGATE"), "{screen}");
+    assert!(screen.contains("Setting the parent of sn_wsd_rsvsync.Contoso_Rooms_Personal"), "{screen}");
 }

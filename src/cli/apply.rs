@@ -8,7 +8,7 @@ use crate::plan::apply::{self as engine, Progress, Report};
 use crate::plan::journal::{self, Journal};
 use crate::plan::{self, Diff, rooms};
 use crate::snow::records::plain;
-use crate::snow::{Client, Query};
+use crate::snow::{Client, InstanceExt, Query};
 use serde_json::{Value, json};
 use std::path::Path;
 

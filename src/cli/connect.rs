@@ -6,7 +6,7 @@ use super::exit;
 use crate::config::{Config, Services};
 use crate::sandbox::{self, Sandbox};
 use crate::secrets::Account;
-use crate::snow::Client;
+use crate::snow::{Client, InstanceExt};
 use crate::urls::InstanceUrl;
 use secrecy::SecretString;
 

@@ -78,6 +78,12 @@ pub async fn run(services: &Services, flags: Flags) -> u8 {
         return if report.healthy { exit::OK } else { exit::FAILED };
     }
     println!("\nSafe repairs (each record keeps its application):\n{}", render::items_text(&diff));
+    // A mode chosen by the repair brings checks that could not run before.
+    if let Some(r) =
+        report.findings.iter().filter_map(|f| f.repair.as_ref()).find(|r| r.record == crate::facts::MODE_PROPERTY)
+    {
+        println!("{}", doctor::catalogue::mode_repair_brings_checks(&r.to_label));
+    }
     if !flags.yes && !super::confirm(&format!("Apply {} repair(s)?", diff.items.len())) {
         println!("Nothing was written. Pass --yes to repair without a terminal.");
         return exit::FAILED;

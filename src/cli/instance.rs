@@ -7,6 +7,7 @@ use super::login;
 use crate::config::Services;
 use crate::profiles::{Profile, Profiles};
 use crate::secrets::Account;
+use crate::snow::InstanceExt;
 use crate::snow::auth::{self, Method};
 use crate::urls::InstanceUrl;
 use clap::{Args, Subcommand};

@@ -12,7 +12,7 @@ use super::login;
 use crate::clock;
 use crate::config::Services;
 use crate::facts;
-use crate::snow::{Client, Query};
+use crate::snow::{Instance, InstanceExt, Query};
 use serde::Serialize;
 
 /// Expiring within this long is worth attention.
@@ -83,7 +83,7 @@ pub fn parse_window(s: &str) -> Option<i64> {
 
 async fn credentials(
     services: &Services,
-    client: &Client,
+    client: &dyn Instance,
     key: &str,
     now: i64,
     within: i64,
@@ -103,7 +103,7 @@ async fn credentials(
 }
 
 /// When the instance's refresh token for this login expires, for a bearer login.
-async fn own_token_expiry(client: &Client, client_id: Option<&str>) -> Option<String> {
+async fn own_token_expiry(client: &dyn Instance, client_id: Option<&str>) -> Option<String> {
     let client_id = client_id?;
     let q = Query::new().eq("client_id", client_id).ok()?;
     let entities: Vec<serde_json::Value> = client.list("oauth_entity", &q, &["sys_id"]).await.ok()?;

@@ -122,7 +122,7 @@ impl AccountCheck {
 /// and reading the new id_token; compared with the mailbox calsync last signed it in as.
 pub async fn accounts(
     services: &crate::config::Services,
-    client: &crate::snow::Client,
+    client: &dyn crate::snow::Instance,
     s: &read::Snapshot,
     opts: &AccountCheck,
 ) -> Vec<Finding> {
@@ -247,7 +247,7 @@ pub async fn accounts(
 #[allow(clippy::too_many_arguments)]
 pub async fn probe_browser(
     services: &crate::config::Services,
-    client: &crate::snow::Client,
+    client: &dyn crate::snow::Instance,
     instance_key: &str,
     sandbox_url: Option<&str>,
     credential: &str,
@@ -277,7 +277,7 @@ pub async fn probe_browser(
 /// Reads the instance and runs every check, the keyring account check included.
 pub async fn examine(
     services: &crate::config::Services,
-    client: &crate::snow::Client,
+    client: &dyn crate::snow::Instance,
     instance_key: &str,
     sandbox_url: Option<&str>,
 ) -> Result<(read::Snapshot, Report), crate::snow::SnError> {

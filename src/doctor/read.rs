@@ -2,13 +2,15 @@
 //! Workplace Calendar Synchronization setup is a few hundred records at most. The one
 //! reader of instance state the doctor, its repairs and the wizard's probe share. The data
 //! dictionary is read in the same round, and the labelled columns are looked up in it.
+//! It reads through `snow::Instance`; `tests/round_trips.rs` pins its reads per table and
+//! that they are one round.
 
 use crate::facts;
 use crate::snow::dictionary::Dictionary;
 use crate::snow::records::{
     Alias, Connection, Credential, OAuthEntity, OAuthProfile, Property, Scope, User, UserHasRole, UserPreference, plain,
 };
-use crate::snow::{Client, Query, SnError};
+use crate::snow::{Instance, InstanceExt, Query, SnError};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -37,8 +39,8 @@ pub struct RetryPolicy {
 /// A table some instances lack or hide: its rows, or None when it could not be read.
 pub type Optional<T> = Option<Vec<T>>;
 
-async fn optional<T: DeserializeOwned>(
-    client: &Client,
+async fn optional<T: DeserializeOwned + Send>(
+    client: &dyn Instance,
     table: &str,
     q: &Query,
     fields: &[&str],
@@ -123,7 +125,7 @@ impl Snapshot {
     }
 }
 
-pub async fn read(client: &Client) -> Result<Snapshot, SnError> {
+pub async fn read(client: &dyn Instance) -> Result<Snapshot, SnError> {
     let user = client.user().to_string();
     let q_user = Query::new().eq("user_name", &user)?;
     let q_role = Query::new().eq("user.user_name", &user)?.eq("role.name", "admin")?;

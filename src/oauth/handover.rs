@@ -6,7 +6,7 @@
 use super::flow::Tokens;
 use crate::facts;
 use crate::snow::records::plain;
-use crate::snow::{Client, Query, SnError};
+use crate::snow::{Instance, InstanceExt, Query, SnError};
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
@@ -15,10 +15,12 @@ fn sys_id(v: &Value) -> String {
 }
 
 /// Writes (or replaces) the access and refresh token rows of one credential; returns the
-/// form links of the rows. Tokens go in a second, separate write that marks its values as
-/// display values, which is the only way the instance saves encrypted fields.
+/// form links of the rows. Tokens go in a separate write that marks its values as display
+/// values, which is the only way the instance saves encrypted fields. No row is left
+/// claiming an expiry for a value it does not hold: a new row whose value cannot be written
+/// is deleted again, and an existing row gets its new value before its new expiry.
 pub async fn store(
-    client: &Client,
+    client: &dyn Instance,
     credential_id: &str,
     credential_name: &str,
     profile_id: &str,
@@ -61,15 +63,27 @@ pub async fn store(
             "scopes": tokens.scopes.join(" "),
             "name": credential_name,
         });
+        let secret = json!({ facts::TOKEN_VALUE_COLUMN: value });
         let id = match found.first() {
             Some(r) => {
                 let id = sys_id(r);
+                // The value before the expiry: should the second write fail, the old token
+                // keeps its own expiry instead of being given the new one's.
+                client.update_encrypted::<Value>(facts::TOKEN_TABLE, &id, &secret).await?;
                 client.update::<Value>(facts::TOKEN_TABLE, &id, &fields).await?;
                 id
             }
-            None => sys_id(&client.insert::<Value>(facts::TOKEN_TABLE, &fields).await?),
+            None => {
+                let id = sys_id(&client.insert::<Value>(facts::TOKEN_TABLE, &fields).await?);
+                if let Err(e) = client.update_encrypted::<Value>(facts::TOKEN_TABLE, &id, &secret).await {
+                    // A row with an expiry and no value would pass for a live token: take it
+                    // back (if that fails too, the next run finds the row and fills it).
+                    let _ = client.delete(facts::TOKEN_TABLE, &id).await;
+                    return Err(e);
+                }
+                id
+            }
         };
-        client.update_encrypted::<Value>(facts::TOKEN_TABLE, &id, &json!({ facts::TOKEN_VALUE_COLUMN: value })).await?;
         links.push(client.instance().form_link(facts::TOKEN_TABLE, &id));
     }
     Ok(links)

@@ -77,7 +77,7 @@ pub fn keyring_only_note(credential: &str, user: &str) -> String {
 /// The credential's owner as the instance and calsync's notes know it (the plan is the
 /// wizard's to add).
 pub async fn owner_on(
-    client: &crate::snow::Client,
+    client: &dyn crate::snow::Instance,
     state_dir: &std::path::Path,
     instance_key: &str,
     credential: &str,

@@ -5,7 +5,7 @@
 use super::flow::Registry;
 use crate::facts;
 use crate::snow::records::{Connection, Credential, OAuthEntity, OAuthProfile};
-use crate::snow::{Client, Query, SnError};
+use crate::snow::{Instance, InstanceExt, Query, SnError};
 
 pub struct CredentialTarget {
     pub credential: Credential,
@@ -95,7 +95,11 @@ pub fn rewrite_login(url: &str, base: Option<&str>) -> String {
 /// The sign-in target of one credential, reached through `ends` (the sign-in host and
 /// Graph used instead, and the hosts the admin trusts besides Microsoft's). No target
 /// leaves here whose endpoints `trust::check` refused, so no secret is read for one.
-pub async fn for_credential(client: &Client, name: &str, ends: &Endpoints) -> Result<CredentialTarget, TargetError> {
+pub async fn for_credential(
+    client: &dyn Instance,
+    name: &str,
+    ends: &Endpoints,
+) -> Result<CredentialTarget, TargetError> {
     let (login_base, graph_base) = (ends.login.as_deref(), ends.graph.as_deref());
     let q = Query::new().eq("name", name).map_err(SnError::from)?;
     let creds: Vec<Credential> = client.list("oauth_2_0_credentials", &q, &[]).await?;

@@ -6,11 +6,14 @@
 //! `apply` sends the writes of each scope as one Batch API call (`plan::batched`) and falls
 //! back to one request per record (`apply_one_by_one`, the loop here) when the instance
 //! refuses the Batch API.
+//!
+//! Both talk to the instance only through `snow::Instance`, so a stand-in can fail any one
+//! of their requests: `tests/apply_scripted.rs` does, at every write, with each fault.
 
 use super::diff::{Action, Diff, InstanceState, Item, Kind, Val};
 use crate::facts;
 use crate::snow::records::{Ref, Text, UserPreference};
-use crate::snow::{Client, SnError};
+use crate::snow::{Instance, InstanceExt, SnError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -202,7 +205,7 @@ impl CurrentApp {
         }
     }
 
-    pub(super) async fn switch(&mut self, client: &Client, scope: &str) -> Result<bool, SnError> {
+    pub(super) async fn switch(&mut self, client: &dyn Instance, scope: &str) -> Result<bool, SnError> {
         if scope.is_empty() || self.current == scope {
             return Ok(false);
         }
@@ -228,7 +231,7 @@ impl CurrentApp {
         Ok(true)
     }
 
-    pub(super) async fn restore(&mut self, client: &Client) -> Result<(), SnError> {
+    pub(super) async fn restore(&mut self, client: &dyn Instance) -> Result<(), SnError> {
         // Putting the picker back is tried even when the command's time is up.
         let client = &client.without_deadline();
         if self.uncertain {
@@ -266,19 +269,19 @@ impl CurrentApp {
 }
 
 /// Writes every create and update of `diff`. Refuses to start when it has a conflict.
-pub async fn apply(client: &Client, diff: &Diff, st: &InstanceState, progress: impl FnMut(Progress)) -> Report {
+pub async fn apply(client: &dyn Instance, diff: &Diff, st: &InstanceState, progress: impl FnMut(Progress)) -> Report {
     apply_resuming(client, diff, st, None, progress).await
 }
 
 /// Puts back the current application an interrupted apply left switched.
-pub async fn restore_current_app(client: &Client, st: &InstanceState, prior: &Prior) -> Result<(), SnError> {
+pub async fn restore_current_app(client: &dyn Instance, st: &InstanceState, prior: &Prior) -> Result<(), SnError> {
     CurrentApp::new(st, Some(prior)).restore(client).await
 }
 
 /// As `apply`, after an interrupted run: `prior` says what the current application was
 /// before that run switched it, so it is put back to that, not to the switched value.
 pub async fn apply_resuming(
-    client: &Client,
+    client: &dyn Instance,
     diff: &Diff,
     st: &InstanceState,
     prior: Option<&Prior>,
@@ -290,7 +293,7 @@ pub async fn apply_resuming(
 /// As `apply_resuming`, one request per record, stopping at the first failure: what an
 /// instance without the Batch API gets.
 pub async fn apply_one_by_one(
-    client: &Client,
+    client: &dyn Instance,
     diff: &Diff,
     st: &InstanceState,
     prior: Option<&Prior>,
@@ -344,7 +347,7 @@ pub async fn apply_one_by_one(
 }
 
 async fn write(
-    client: &Client,
+    client: &dyn Instance,
     item: &Item,
     app: &mut CurrentApp,
     created: &HashMap<(Kind, String), String>,
@@ -379,7 +382,7 @@ pub(super) fn write_fields(
 
 /// Sends one record's write and checks what the instance made of it (an alias's generated
 /// ID and scope); the sys_id of the record.
-pub(super) async fn write_one(client: &Client, item: &Item, body: &Value) -> Result<String, WriteError> {
+pub(super) async fn write_one(client: &dyn Instance, item: &Item, body: &Value) -> Result<String, WriteError> {
     let answer: Value = match (&item.action, &item.sys_id) {
         (Action::Update, Some(id)) => client.update(&item.table, id, body).await,
         _ => client.insert(&item.table, body).await,

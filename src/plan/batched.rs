@@ -11,8 +11,9 @@
 
 use super::apply::{CurrentApp, Outcome, Prior, Progress, Report, RestoreError, Status, WriteError, write_one};
 use super::diff::{Action, Diff, InstanceState, Item, Kind, Val};
-use crate::snow::batch::{BatchError, Request, Served};
-use crate::snow::{Client, SnError};
+use crate::snow::Request;
+use crate::snow::batch::{BatchError, Served};
+use crate::snow::{Instance, SnError};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -40,7 +41,7 @@ fn groups(diff: &Diff) -> Vec<Group<'_>> {
     out
 }
 
-fn outcome(client: &Client, item: &Item, sys_id: Option<String>, status: Status) -> Outcome {
+fn outcome(client: &dyn Instance, item: &Item, sys_id: Option<String>, status: Status) -> Outcome {
     Outcome {
         kind: item.kind,
         name: item.name.clone(),
@@ -65,7 +66,7 @@ fn body(item: &Item, chosen: &HashMap<(Kind, String), String>) -> Result<Value, 
 
 /// What one item's answer means for the report.
 fn check(
-    client: &Client,
+    client: &dyn Instance,
     item: &Item,
     chosen: Option<&String>,
     sent: Option<&Value>,
@@ -102,7 +103,7 @@ fn check(
 
 /// As `apply::apply_resuming`, in one batch per scope.
 pub async fn apply_batched(
-    client: &Client,
+    client: &dyn Instance,
     diff: &Diff,
     st: &InstanceState,
     prior: Option<&Prior>,
@@ -169,7 +170,7 @@ enum GroupEnd {
 
 /// One scope's writes as one Batch API call.
 async fn write_group(
-    client: &Client,
+    client: &dyn Instance,
     items: &[&Item],
     chosen: &HashMap<(Kind, String), String>,
     report: &mut Report,
@@ -243,7 +244,7 @@ async fn write_group(
 
 /// The per-record path, for an instance without the Batch API: stops at the first failure.
 async fn write_singly(
-    client: &Client,
+    client: &dyn Instance,
     items: &[&Item],
     chosen: &HashMap<(Kind, String), String>,
     report: &mut Report,

@@ -2,13 +2,15 @@
 //!
 //! All reads are independent of one another, so they go out together: a diff costs one
 //! round trip of wall time however many records the plan names. Nothing here writes.
+//! `tests/round_trips.rs` counts the reads per table and per round through a recorder in
+//! front of the instance (`snow::Instance`).
 
 use super::model::{Mode, Plan};
 use crate::facts;
 use crate::snow::records::{
     Alias, Connection, Credential, OAuthProfile, Property, Scope, User, UserHasRole, UserPreference, plain,
 };
-use crate::snow::{Client, Query, SnError};
+use crate::snow::{Instance, InstanceExt, Query, SnError};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
 
@@ -96,7 +98,7 @@ fn alias_refs(plan: &Plan) -> (Vec<String>, Vec<String>) {
     (ids.into_iter().collect(), names.into_iter().collect())
 }
 
-pub async fn read_state(client: &Client, plan: &Plan) -> Result<InstanceState, SnError> {
+pub async fn read_state(client: &dyn Instance, plan: &Plan) -> Result<InstanceState, SnError> {
     let user = client.user().to_string();
     let (alias_ids, alias_names) = alias_refs(plan);
     let mut cred_names: BTreeSet<String> = plan.credentials.iter().map(|c| c.name.clone()).collect();

@@ -1,6 +1,7 @@
 //! A note kept while an apply runs, so that a run killed halfway still puts the admin's
 //! current application back on the next run. It holds an instance address, a user name
-//! and a scope sys_id: nothing secret.
+//! and a scope sys_id: nothing secret. The journal is cleared only when the restore
+//! succeeded (`tests/apply_scripted.rs` fails the restore itself to hold it to that).
 
 use super::apply::Prior;
 use serde::{Deserialize, Serialize};
@@ -73,7 +74,7 @@ pub struct JournalError {
 /// been put back. Used by `calsync apply` and the wizard alike.
 pub async fn apply_journaled(
     state_dir: &Path,
-    client: &crate::snow::Client,
+    client: &dyn crate::snow::Instance,
     diff: &super::Diff,
     state: &super::InstanceState,
     progress: impl FnMut(super::apply::Progress),

@@ -10,7 +10,7 @@ use super::diff::{Action, FieldChange, InstanceState, Item, Kind, Val};
 use super::model::{PlanError, ProviderSpec};
 use crate::facts;
 use crate::snow::records::plain;
-use crate::snow::{Client, Query, SnError};
+use crate::snow::{Instance, InstanceExt, Query, SnError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::HashSet;
@@ -153,7 +153,7 @@ pub struct RoomState {
 
 /// Reads the rooms' locations, their configurations and providers (two round trips,
 /// none when the plan has no rooms).
-pub async fn read(client: &Client, rooms: &[RoomSpec]) -> Result<RoomState, SnError> {
+pub async fn read(client: &dyn Instance, rooms: &[RoomSpec]) -> Result<RoomState, SnError> {
     if rooms.is_empty() {
         return Ok(RoomState::default());
     }

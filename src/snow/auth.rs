@@ -9,6 +9,7 @@
 
 use super::client::{Auth, Client};
 use super::error::SnError;
+use super::instance::{Instance, InstanceExt};
 use super::query::Query;
 use crate::facts;
 use crate::oauth::browser::Browser;
@@ -307,7 +308,7 @@ struct Me {
 }
 
 /// The one request that checks a login: the signed-in user's own record.
-pub async fn whoami(client: &Client) -> Result<String, SnError> {
+pub async fn whoami(client: &dyn Instance) -> Result<String, SnError> {
     let q = Query::new().is_current_user("sys_id")?;
     let rows: Vec<Me> = client.list("sys_user", &q, &["user_name"]).await?;
     rows.into_iter().next().map(|m| m.user_name).ok_or_else(|| SnError::Decode {

@@ -10,49 +10,20 @@
 //! An instance that does not take the Batch API (an older release, or an ACL on it) answers
 //! the batch itself with 400, 403, 404 or 405: that is `BatchError::Refused`, and nothing in
 //! it ran, so the caller may send the requests one by one instead.
+//!
+//! The items are `snow::Request`s, the same values `Instance::send` takes; `Client` is the
+//! HTTP `Instance::batch`, and `Answer::batch_meaning` reads the batch's own answer.
 
 use super::client::{Answer, Client, map_answer, read_body, transport_reason};
 use super::error::SnError;
+use super::instance::Request;
+use crate::urls::InstanceUrl;
 use base64::Engine;
 use reqwest::{Method, StatusCode, header};
 use serde_json::{Value, json};
 use std::time::Duration;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
-
-/// One Table API request to send in a batch.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Request {
-    pub method: Method,
-    pub table: String,
-    pub sys_id: Option<String>,
-    pub body: Option<Value>,
-}
-
-impl Request {
-    /// An insert; a `sys_id` in the body is kept by the instance, so later requests in the
-    /// same batch may already point at the new record.
-    pub fn insert(table: &str, body: Value) -> Request {
-        Request { method: Method::POST, table: table.into(), sys_id: None, body: Some(body) }
-    }
-    pub fn update(table: &str, sys_id: &str, body: Value) -> Request {
-        Request { method: Method::PATCH, table: table.into(), sys_id: Some(sys_id.into()), body: Some(body) }
-    }
-    pub fn get(table: &str, sys_id: &str) -> Request {
-        Request { method: Method::GET, table: table.into(), sys_id: Some(sys_id.into()), body: None }
-    }
-    pub fn delete(table: &str, sys_id: &str) -> Request {
-        Request { method: Method::DELETE, table: table.into(), sys_id: Some(sys_id.into()), body: None }
-    }
-
-    fn url(&self) -> String {
-        let path = match &self.sys_id {
-            Some(id) => format!("/api/now/table/{}/{id}", self.table),
-            None => format!("/api/now/table/{}", self.table),
-        };
-        format!("{path}?sysparm_exclude_reference_link=true")
-    }
-}
 
 /// What became of one request of a batch.
 #[derive(Debug)]
@@ -88,7 +59,7 @@ impl Client {
                 let mut item = json!({
                     "id": i.to_string(),
                     "method": r.method.as_str(),
-                    "url": r.url(),
+                    "url": r.path_and_query(),
                     "headers": [
                         {"name": "Accept", "value": "application/json"},
                         {"name": "Content-Type", "value": "application/json"},
@@ -150,7 +121,7 @@ impl Client {
                 }
             };
             let answer = Answer { status, content_type, retry_after, body: text };
-            match map_answer_raw(answer, self, status) {
+            match answer.batch_meaning(self.instance(), self.user()) {
                 Ok(v) => return Ok(v),
                 Err(BatchError::Failed(SnError::RateLimited { .. })) if attempt < retry.attempts => {
                     let wait = retry_after
@@ -236,23 +207,28 @@ fn id_text(v: &Value) -> Option<String> {
     }
 }
 
-/// The batch answer itself: its JSON body on 200; `Refused` when the instance does not take
-/// the Batch API; `Failed` for everything else (sign-in, rate limit, an HTML page, 5xx).
-fn map_answer_raw(answer: Answer, client: &Client, status: StatusCode) -> Result<Value, BatchError> {
-    if status.is_success() && answer.content_type.contains("json") {
-        return serde_json::from_str(&answer.body)
-            .map_err(|e| BatchError::Failed(SnError::Decode { table: "batch".into(), reason: e.to_string() }));
-    }
-    let refused = matches!(status.as_u16(), 400 | 403 | 404 | 405);
-    let error = match map_answer(answer, client.instance(), client.user(), "batch", None) {
-        Err(f) => f.into_error(1),
-        Ok(_) => {
-            SnError::Decode { table: "batch".into(), reason: format!("the Batch API answered {status} without JSON") }
+impl Answer {
+    /// What this answer to a Batch API call means: its JSON body on 200; `Refused` when the
+    /// instance does not take the Batch API; `Failed` for everything else (sign-in, rate
+    /// limit, an HTML page, 5xx).
+    pub fn batch_meaning(self, instance: &InstanceUrl, user: &str) -> Result<Value, BatchError> {
+        let status = self.status;
+        if status.is_success() && self.content_type.contains("json") {
+            return serde_json::from_str(&self.body)
+                .map_err(|e| BatchError::Failed(SnError::Decode { table: "batch".into(), reason: e.to_string() }));
         }
-    };
-    // An HTML page (a sign-in, a hibernating instance) is not a refusal of the Batch API.
-    if refused && !matches!(error, SnError::NotTableApi { .. } | SnError::Unauthorized { .. }) {
-        return Err(BatchError::Refused(error));
+        let refused = matches!(status.as_u16(), 400 | 403 | 404 | 405);
+        let error = match map_answer(self, instance, user, "batch", None) {
+            Err(f) => f.into_error(1),
+            Ok(_) => SnError::Decode {
+                table: "batch".into(),
+                reason: format!("the Batch API answered {status} without JSON"),
+            },
+        };
+        // An HTML page (a sign-in, a hibernating instance) is not a refusal of the Batch API.
+        if refused && !matches!(error, SnError::NotTableApi { .. } | SnError::Unauthorized { .. }) {
+            return Err(BatchError::Refused(error));
+        }
+        Err(BatchError::Failed(error))
     }
-    Err(BatchError::Failed(error))
 }

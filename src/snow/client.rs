@@ -1,14 +1,18 @@
-//! The one ServiceNow Table API client: built once with timeouts, a user agent and one
-//! way to sign each request (basic auth, or a bearer token from the instance's own OAuth
-//! endpoints, see `auth.rs`); every answer goes through one mapper (`read_answer`) and one retry loop.
-//! Nothing here logs a header or a body, so the password and record values stay out of logs.
+//! The HTTP implementation of `snow::Instance`, the one Table API client: built once with
+//! timeouts, a user agent and one way to sign each request (basic auth, or a bearer token
+//! from the instance's own OAuth endpoints, see `auth.rs`); every answer goes through one
+//! mapper (`read_answer`) and one retry loop, within the per-request limits and the
+//! command's deadline. The typed calls (list, get, insert, ...) are `InstanceExt`'s, built
+//! on `Instance::send`. Nothing here logs a header or a body, so the password and record
+//! values stay out of logs.
 
+use super::batch::{BatchError, Served};
 use super::error::{HtmlPage, SnError, classify_html};
-use super::query::Query;
+use super::instance::{Instance, Request};
 use crate::urls::InstanceUrl;
+use futures::future::BoxFuture;
 use reqwest::{Method, StatusCode, header};
 use secrecy::{ExposeSecret, SecretString};
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -87,7 +91,6 @@ impl std::fmt::Debug for Client {
     }
 }
 
-const PAGE: usize = 1000;
 /// The longest instance message (or transport reason) calsync repeats.
 const MAX_MESSAGE_CHARS: usize = 500;
 
@@ -208,107 +211,10 @@ impl Client {
         }
     }
 
-    /// Every record of `table` matching `query`, following pages.
-    pub async fn list<T: DeserializeOwned>(
-        &self,
-        table: &str,
-        query: &Query,
-        fields: &[&str],
-    ) -> Result<Vec<T>, SnError> {
-        let mut out = Vec::new();
-        let mut offset = 0usize;
-        loop {
-            let mut params = vec![
-                ("sysparm_exclude_reference_link".to_string(), "true".to_string()),
-                ("sysparm_limit".to_string(), PAGE.to_string()),
-                ("sysparm_offset".to_string(), offset.to_string()),
-            ];
-            if !query.is_empty() {
-                params.push(("sysparm_query".into(), query.to_string()));
-            }
-            if !fields.is_empty() {
-                params.push(("sysparm_fields".into(), fields.join(",")));
-            }
-            let value = self.send(Method::GET, table, None, &params, None).await?;
-            let rows = match value {
-                Some(Value::Array(rows)) => rows,
-                _ => return Err(SnError::Decode { table: table.into(), reason: "expected a list of records".into() }),
-            };
-            let n = rows.len();
-            for row in rows {
-                out.push(
-                    serde_json::from_value(row)
-                        .map_err(|e| SnError::Decode { table: table.into(), reason: e.to_string() })?,
-                );
-            }
-            if n < PAGE {
-                return Ok(out);
-            }
-            offset += n;
-        }
-    }
-
-    /// Sends the password once, in one small read of the user's own record, so that a
-    /// wrong password is refused once instead of once per concurrent read (an instance
-    /// with a lockout policy counts each). Commands call this before any concurrent round.
-    pub async fn check_login(&self) -> Result<(), SnError> {
-        let q = Query::new().eq("user_name", &self.user)?;
-        let params = [
-            ("sysparm_query".to_string(), q.to_string()),
-            ("sysparm_fields".to_string(), "sys_id".to_string()),
-            ("sysparm_limit".to_string(), "1".to_string()),
-        ];
-        self.send(Method::GET, "sys_user", None, &params, None).await.map(|_| ())
-    }
-
-    pub async fn get<T: DeserializeOwned>(&self, table: &str, sys_id: &str) -> Result<T, SnError> {
-        let params = [("sysparm_exclude_reference_link".to_string(), "true".to_string())];
-        let v = self.send(Method::GET, table, Some(sys_id), &params, None).await?;
-        decode(table, v)
-    }
-
-    pub async fn insert<T: DeserializeOwned>(&self, table: &str, body: &Value) -> Result<T, SnError> {
-        let params = [("sysparm_exclude_reference_link".to_string(), "true".to_string())];
-        let v = self.send(Method::POST, table, None, &params, Some(body)).await?;
-        decode(table, v)
-    }
-
-    pub async fn update<T: DeserializeOwned>(&self, table: &str, sys_id: &str, body: &Value) -> Result<T, SnError> {
-        let params = [("sysparm_exclude_reference_link".to_string(), "true".to_string())];
-        let v = self.send(Method::PATCH, table, Some(sys_id), &params, Some(body)).await?;
-        decode(table, v)
-    }
-
-    /// Sets encrypted fields of an existing record. They are saved only when the request
-    /// says its values are display values (`sysparm_input_display_value=true`); otherwise
-    /// the instance drops them without a word.
-    pub async fn update_encrypted<T: DeserializeOwned>(
-        &self,
-        table: &str,
-        sys_id: &str,
-        body: &Value,
-    ) -> Result<T, SnError> {
-        let params = [
-            ("sysparm_exclude_reference_link".to_string(), "true".to_string()),
-            ("sysparm_input_display_value".to_string(), "true".to_string()),
-        ];
-        let v = self.send(Method::PATCH, table, Some(sys_id), &params, Some(body)).await?;
-        decode(table, v)
-    }
-
-    pub async fn delete(&self, table: &str, sys_id: &str) -> Result<(), SnError> {
-        self.send(Method::DELETE, table, Some(sys_id), &[], None).await.map(|_| ())
-    }
-
     /// Sends one request with retries; returns the `result` member (None for 204).
-    async fn send(
-        &self,
-        method: Method,
-        table: &str,
-        sys_id: Option<&str>,
-        params: &[(String, String)],
-        body: Option<&Value>,
-    ) -> Result<Option<Value>, SnError> {
+    async fn send_one(&self, request: &Request) -> Result<Option<Value>, SnError> {
+        let Request { method, table, sys_id, params, body } = request;
+        let (method, sys_id, body) = (method.clone(), sys_id.as_deref(), body.as_ref());
         let url = self.table_url(table, sys_id);
         let mut attempt = 0u32;
         loop {
@@ -381,9 +287,22 @@ impl Client {
     }
 }
 
-fn decode<T: DeserializeOwned>(table: &str, v: Option<Value>) -> Result<T, SnError> {
-    let v = v.ok_or_else(|| SnError::Decode { table: table.into(), reason: "the answer had no record".into() })?;
-    serde_json::from_value(v).map_err(|e| SnError::Decode { table: table.into(), reason: e.to_string() })
+impl Instance for Client {
+    fn instance(&self) -> &InstanceUrl {
+        &self.instance
+    }
+    fn user(&self) -> &str {
+        &self.user
+    }
+    fn send<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<Option<Value>, SnError>> {
+        Box::pin(self.send_one(request))
+    }
+    fn batch<'a>(&'a self, requests: &'a [Request]) -> BoxFuture<'a, Result<Vec<Served>, BatchError>> {
+        Box::pin(Client::batch(self, requests))
+    }
+    fn without_deadline(&self) -> Box<dyn Instance + '_> {
+        Box::new(Client::without_deadline(self))
+    }
 }
 
 pub(super) fn transport_reason(e: &reqwest::Error) -> String {
@@ -461,12 +380,34 @@ async fn read_answer(
     map_answer(Answer { status, content_type, retry_after, body }, instance, user, table, sys_id)
 }
 
-/// An answer as it arrived: over HTTP, or as one item of a Batch API answer.
-pub(super) struct Answer {
+/// An answer as it arrived: over HTTP, as one item of a Batch API answer, or made up by a
+/// test that stands in for the instance (so its 401, 429 or HTML page is read by the same
+/// mapper as a real one).
+#[derive(Debug, Clone)]
+pub struct Answer {
     pub status: StatusCode,
+    /// Lower case, as the mapper compares it.
     pub content_type: String,
     pub retry_after: Option<u64>,
     pub body: String,
+}
+
+impl Answer {
+    /// An answer whose body is JSON.
+    pub fn json(status: StatusCode, body: &Value) -> Answer {
+        Answer { status, content_type: "application/json".into(), retry_after: None, body: body.to_string() }
+    }
+
+    /// An answer whose body is a web page.
+    pub fn html(status: StatusCode, page: &str) -> Answer {
+        Answer { status, content_type: "text/html; charset=utf-8".into(), retry_after: None, body: page.into() }
+    }
+
+    /// What this answer to `request` means, through the one mapper: its `result` member, or
+    /// the error it stands for (as after the last attempt: nothing here retries).
+    pub fn meaning(self, instance: &InstanceUrl, user: &str, request: &Request) -> Result<Option<Value>, SnError> {
+        map_answer(self, instance, user, &request.table, request.sys_id.as_deref()).map_err(|f| f.into_error(1))
+    }
 }
 
 /// What an answer means: the `result` member, or the error it stands for.

@@ -5,7 +5,7 @@
 //! `unread` says why, so the doctor can tell the user.
 
 use super::records::plain;
-use super::{Client, Query, SnError};
+use super::{Instance, InstanceExt, Query, SnError};
 use crate::facts::{self, Choice, Labelled};
 use serde_json::Value;
 
@@ -60,7 +60,7 @@ impl Dictionary {
 
     /// Reads the labelled columns' dictionary entries and choices: two requests, sent
     /// together. A refusal or an error is not fatal; it makes the dictionary a guess.
-    pub async fn read(client: &Client) -> Dictionary {
+    pub async fn read(client: &dyn Instance) -> Dictionary {
         let tables = tables();
         let q = match Query::new().is_in("name", &tables) {
             Ok(q) => q,

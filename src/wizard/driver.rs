@@ -18,8 +18,8 @@ use crate::plan::apply::{Progress, Status};
 use crate::plan::{self, Plan};
 use crate::sandbox::{Sandbox, seed};
 use crate::secrets::Account;
-use crate::snow::records::{OAuthProfile, Scope, User};
-use crate::snow::{Client, Query, SnError};
+use crate::snow::records::{OAuthProfile, Scope};
+use crate::snow::{Client, Instance, InstanceExt, Query, SnError};
 use crate::urls::InstanceUrl;
 use ratatui::crossterm::event::{self as ct, Event as CtEvent, KeyEventKind};
 use secrecy::SecretString;
@@ -35,7 +35,7 @@ pub struct Options {
 }
 
 /// Reads everything the setup steps show, through the doctor's one concurrent round.
-pub async fn probe(client: &Client) -> Result<InstanceInfo, SnError> {
+pub async fn probe(client: &dyn Instance) -> Result<InstanceInfo, SnError> {
     let snap = crate::doctor::read::read(client).await?;
     let pref = snap.current_app.clone().unwrap_or_else(|| facts::GLOBAL_SCOPE_SYS_ID.to_string());
     let current_app = if pref == facts::GLOBAL_SCOPE_SYS_ID {
@@ -104,13 +104,23 @@ fn info_from(snap: &crate::doctor::read::Snapshot, current_app: String) -> Insta
             })
             .map(|p| crate::snow::records::plain(&p["name"]))
             .collect(),
+        provider_records: snap
+            .providers
+            .iter()
+            .map(|p| crate::wizard::ProviderRecord {
+                name: crate::snow::records::plain(&p["name"]),
+                active: snap.provider(p, &facts::PROVIDER_ACTIVE) == "true",
+                override_alias: snap.provider(p, &facts::PROVIDER_OVERRIDE) == "true",
+                delegated_user: snap.provider(p, &facts::PROVIDER_DELEGATE).trim().to_string(),
+            })
+            .collect(),
     }
 }
 
 /// The authorization-code credentials with their token state, for re-authorizing.
 pub async fn load_credentials(
     services: &Services,
-    client: &Client,
+    client: &dyn Instance,
     instance_key: &str,
 ) -> Result<Vec<CredentialRow>, SnError> {
     let by_name = Query::new().order_by("name")?;
@@ -345,19 +355,13 @@ async fn connect(
         super::instance_oauth::sign_in(&env.services, &url, env.sandbox_url.is_some()).await?
     } else {
         let client = Client::new(url.clone(), user, password)?;
-        check_login(&client).await?;
+        client.check_login().await?;
         client
     };
     let info = probe(&client).await?;
     let sandbox_url = env.sandbox_url.clone();
     let instance_key = if sandbox_url.is_some() { "sandbox".to_string() } else { url.key() };
-    Ok(Box::new(Probed { conn: Connection { client, instance_key, sandbox_url }, info }))
-}
-
-/// One request that needs the login: the user's own record.
-pub async fn check_login(client: &Client) -> Result<(), SnError> {
-    let q = Query::new().eq("user_name", client.user())?;
-    client.list::<User>("sys_user", &q, &["sys_id"]).await.map(|_| ())
+    Ok(Box::new(Probed { conn: Connection { client: std::sync::Arc::new(client), instance_key, sandbox_url }, info }))
 }
 
 async fn probe_browser(
@@ -567,6 +571,7 @@ pub async fn run(opts: Options, services: Services, sandbox: Option<&Sandbox>) -
     }
     app.color = !services.config.no_color;
     app.saved = saved_instances(&services);
+    app.mfa = services.config.sign_in == Some(crate::snow::auth::Method::PasswordMfa);
     if let Some(sb) = sandbox {
         app.draft.instance.set(sb.url());
         if services.config.sandbox_sso {
@@ -578,6 +583,10 @@ pub async fn run(opts: Options, services: Services, sandbox: Option<&Sandbox>) -
     } else {
         if let Some(i) = &services.config.instance {
             app.draft.instance.set(i);
+        } else if let Some(at) = default_saved(&services).and_then(|d| app.saved.iter().position(|s| s.name == d)) {
+            // As the headless commands do: with neither flag nor CALSYNC_INSTANCE, the
+            // default saved instance.
+            super::steps::instance::fill_saved(&mut app, at);
         }
         if let Some(u) = &services.config.user {
             app.draft.user.set(u);
@@ -639,6 +648,7 @@ fn saved_instances(services: &Services) -> Vec<super::SavedInstance> {
                 .into_iter()
                 .map(|i| super::SavedInstance {
                     oauth: i.sign_in == Some(crate::snow::auth::Method::Oauth),
+                    mfa: [i.sign_in, services.config.sign_in].contains(&Some(crate::snow::auth::Method::PasswordMfa)),
                     name: i.name,
                     url: i.url,
                     user: i.user.unwrap_or_default(),
@@ -646,6 +656,11 @@ fn saved_instances(services: &Services) -> Vec<super::SavedInstance> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The name of the default saved instance, if any.
+fn default_saved(services: &Services) -> Option<String> {
+    crate::profiles::Profiles::load(&services.config.config_dir).ok()?.default
 }
 
 async fn prefill_password(app: &mut App, services: &Services) {

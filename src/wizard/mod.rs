@@ -51,7 +51,7 @@ use crate::plan::apply::{RestoreError, WriteError};
 use crate::plan::journal::JournalError;
 use crate::plan::{self, Diff, InstanceState, Mode, Plan};
 use crate::snow::records::Scope;
-use crate::snow::{Client, SnError};
+use crate::snow::{Instance, SnError};
 use field::TextField;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 pub use screen::{Apply, Credentials, Done, Findings, Found, Properties, Review, Rooms, Screen, Summary, Tokens};
@@ -267,6 +267,19 @@ pub struct InstanceInfo {
     pub idle_providers: Vec<String>,
     /// The tunable WCS properties that exist on the instance: name and current value.
     pub properties: Vec<(String, String)>,
+    /// The calendar providers as the instance holds them, for the checks that need more
+    /// than their names (which stay active, which belong to an own alias).
+    pub provider_records: Vec<ProviderRecord>,
+}
+
+/// A calendar provider on the instance, as the setup steps need it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProviderRecord {
+    pub name: String,
+    pub active: bool,
+    /// It overrides the default alias with an own alias (one delegated mailbox's chain).
+    pub override_alias: bool,
+    pub delegated_user: String,
 }
 
 /// Everything the steps fill in. It outlives screens, so going back keeps what was typed.
@@ -276,6 +289,8 @@ pub struct Draft {
     pub instance: TextField,
     pub user: TextField,
     pub password: TextField,
+    /// The one-time code (MFA), when the instance step asks for one; never kept.
+    pub code: TextField,
     pub profile: Option<usize>,
     pub alias: TextField,
     pub credential: TextField,
@@ -296,6 +311,7 @@ impl Default for Draft {
             instance: TextField::new("Instance"),
             user: TextField::new("User"),
             password: TextField::masked("Password"),
+            code: TextField::masked("One-time code"),
             profile: None,
             alias: TextField::new("Name"),
             credential: TextField::new("Name"),
@@ -530,12 +546,13 @@ pub struct ApplyLine {
     pub link: Option<String>,
 }
 
-/// The instance the wizard talks to, as the probe that reached it found it: the client
-/// (login included), the name its keyring accounts use, and the sandbox's address when it
-/// is the sandbox. The `App` owns it; effects carry a copy.
+/// The instance the wizard talks to, as the probe that reached it found it: the instance
+/// (the HTTP client with its login, or any other `snow::Instance`), the name its keyring
+/// accounts use, and the sandbox's address when it is the sandbox. The `App` owns it;
+/// effects carry a copy.
 #[derive(Clone)]
 pub struct Connection {
-    pub client: Client,
+    pub client: std::sync::Arc<dyn Instance>,
     /// host[:port], or "sandbox".
     pub instance_key: String,
     pub sandbox_url: Option<String>,
@@ -554,6 +571,9 @@ pub struct SavedInstance {
     pub url: String,
     pub user: String,
     pub oauth: bool,
+    /// It signs in with a one-time code appended to the password (saved or asked with
+    /// `--sign-in password-mfa`).
+    pub mfa: bool,
 }
 
 /// A probe's answer: where, and what it found there.
@@ -810,12 +830,21 @@ pub struct App {
     pub error: Option<ErrorPanel>,
     pub help: bool,
     pub confirm_quit: bool,
+    /// Quitting was asked for while the apply wrote: the wizard leaves once it has
+    /// finished and put the current application back.
+    pub quit_when_applied: bool,
+    /// The finding selected when Findings was left for the review of the repairs: where
+    /// the cursor is again on coming back, until the doctor answers afresh.
+    pub findings_left_at: usize,
     pub notice: Option<String>,
     /// The password came from the keyring or CALSYNC_PASSWORD, or was kept: nothing to offer.
     pub password_kept: bool,
     pub sandbox: bool,
     /// The instance step signs in with the instance's OAuth (single sign-on) on Enter.
     pub instance_oauth: bool,
+    /// The instance step asks for a one-time code (MFA), sent appended to the password
+    /// (`--sign-in password-mfa`).
+    pub mfa: bool,
     /// Saved instances the instance step offers (F2 fills the next one in).
     pub saved: Vec<SavedInstance>,
     pub color: bool,
@@ -845,10 +874,13 @@ impl App {
             error: None,
             help: false,
             confirm_quit: false,
+            quit_when_applied: false,
+            findings_left_at: 0,
             notice: None,
             password_kept: false,
             sandbox,
             instance_oauth: false,
+            mfa: false,
             saved: vec![],
             color: true,
             size: (80, 24),
@@ -941,18 +973,12 @@ impl App {
         self.cursor = match step {
             Step::Mode => ModeChoice::ALL.iter().position(|c| *c == self.draft.choice).unwrap_or(0),
             Step::Profile => self.draft.profile.unwrap_or(0),
+            Step::Findings => self.findings_left_at,
             _ => 0,
         };
         self.focus = steps::first_to_fill(self);
         if step == Step::Provider && self.draft.provider.value.trim().is_empty() {
-            let name = match self.draft.choice {
-                ModeChoice::PersonalOwn => self.draft.alias.value.trim().replace('_', " "),
-                _ => self
-                    .info
-                    .as_ref()
-                    .and_then(|i| i.providers.first().cloned())
-                    .unwrap_or_else(|| "Microsoft Exchange Online".into()),
-            };
+            let name = steps::provider::default_name(self);
             self.draft.provider.set(&name);
         }
     }
@@ -969,8 +995,10 @@ impl App {
     /// Whether Esc may leave this screen for the one before. Once written, the setup
     /// goes forward only.
     pub fn can_go_back(&self) -> bool {
-        !(self.done.written.is_some()
-            && matches!(self.step(), Step::Apply | Step::Token | Step::Handover | Step::Summary))
+        // The summary is the journey's end (re-authorize's too: its tokens are on the instance).
+        self.step() != Step::Summary
+            && !(self.done.written.is_some()
+                && matches!(self.step(), Step::Apply | Step::Token | Step::Handover | Step::Summary))
     }
 
     /// Back to the step before, as it was left (afresh when it was never passed on the way).
@@ -1090,6 +1118,17 @@ impl App {
         let ctrl_c = k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL);
         if self.confirm_quit {
             return match k.code {
+                // An apply is not stopped halfway: leaving waits for its end.
+                KeyCode::Char('y' | 'Y') if self.busy == Some(Busy::Applying) => {
+                    self.confirm_quit = false;
+                    self.quit_when_applied = true;
+                    vec![]
+                }
+                _ if ctrl_c && self.busy == Some(Busy::Applying) => {
+                    self.confirm_quit = false;
+                    self.quit_when_applied = true;
+                    vec![]
+                }
                 KeyCode::Char('y' | 'Y') => self.leave(),
                 _ if ctrl_c => self.leave(),
                 _ => {
@@ -1099,7 +1138,7 @@ impl App {
             };
         }
         if ctrl_c {
-            if self.unapplied() {
+            if self.unapplied() || self.busy == Some(Busy::Applying) {
                 self.confirm_quit = true;
                 return vec![];
             }
@@ -1150,6 +1189,24 @@ impl App {
             return vec![];
         }
         steps::key(self, k)
+    }
+
+    /// What the quit confirmation asks: while the apply writes, that it finishes first.
+    pub fn quit_question(&self) -> &'static str {
+        if self.busy == Some(Busy::Applying) {
+            "The reviewed changes are being written now. An apply is not stopped halfway: y quits as soon as it has finished and put your current application back; any other key stays."
+        } else {
+            "The reviewed changes were not applied. Quit anyway? y quits, any other key stays."
+        }
+    }
+
+    /// What the busy marker says about Esc: an apply cannot be cancelled.
+    pub fn busy_hint(&self) -> &'static str {
+        match (&self.busy, self.quit_when_applied) {
+            (Some(Busy::Applying), true) => "calsync quits when it has finished",
+            (Some(Busy::Applying), false) => "it finishes, then puts your current application back",
+            _ => "Esc cancels",
+        }
     }
 
     fn leave(&mut self) -> Vec<Effect> {

@@ -6,11 +6,11 @@ use super::{Connection, RoomRow};
 use crate::config::Services;
 use crate::facts;
 use crate::snow::records::plain;
-use crate::snow::{Client, Query, SnError};
+use crate::snow::{Instance, InstanceExt, Query, SnError};
 use serde_json::Value;
 
 /// The instance's rooms (active, reservable locations), with their configurations.
-pub async fn load_rooms(client: &Client) -> Result<Vec<RoomRow>, SnError> {
+pub async fn load_rooms(client: &dyn Instance) -> Result<Vec<RoomRow>, SnError> {
     let q_spaces = Query::new().eq("active", "true")?;
     let all = Query::new();
     let (spaces, configs, providers) = tokio::try_join!(

@@ -6,11 +6,11 @@ use crate::snow::SnError;
 use crate::snow::records::{Flag, Text};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
+pub fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
     app.handle(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
 }
 
-fn ctrl(app: &mut App, c: char) -> Vec<Effect> {
+pub fn ctrl(app: &mut App, c: char) -> Vec<Effect> {
     app.handle(Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)))
 }
 
@@ -25,7 +25,7 @@ fn past_rooms(app: &mut App) {
     key(app, KeyCode::Enter);
 }
 
-fn typed(app: &mut App, s: &str) {
+pub fn typed(app: &mut App, s: &str) {
     for c in s.chars() {
         key(app, KeyCode::Char(c));
     }
@@ -72,6 +72,11 @@ pub fn info() -> InstanceInfo {
             ("sn_wsd_rsvsync.use_default_tz".into(), "building".into()),
             ("sn_wsd_rsvsync.max_event_retry_count".into(), "10".into()),
         ],
+        provider_records: vec![ProviderRecord {
+            name: "Microsoft Exchange Online".into(),
+            active: true,
+            ..ProviderRecord::default()
+        }],
     }
 }
 
@@ -79,7 +84,7 @@ pub fn info() -> InstanceInfo {
 pub fn conn(url: &str) -> Connection {
     let u = crate::urls::InstanceUrl::parse(url).unwrap();
     Connection {
-        client: crate::snow::Client::new(u.clone(), "admin", "pw".into()).unwrap(),
+        client: std::sync::Arc::new(crate::snow::Client::new(u.clone(), "admin", "pw".into()).unwrap()),
         instance_key: u.key(),
         sandbox_url: None,
     }
@@ -143,7 +148,7 @@ fn diff(actions: &[Action]) -> Diff {
 }
 
 /// Walks to the Instance step with the form filled.
-fn at_instance(choice: ModeChoice) -> App {
+pub fn at_instance(choice: ModeChoice) -> App {
     let mut app = App::new(false);
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.step(), Step::Mode, "the picker's first journey is the setup");
@@ -157,7 +162,7 @@ fn at_instance(choice: ModeChoice) -> App {
     app
 }
 
-fn probed(mut app: App) -> App {
+pub fn probed(mut app: App) -> App {
     assert_eq!(app.focus, 0);
     typed(&mut app, "dev123");
     key(&mut app, KeyCode::Tab);
@@ -275,7 +280,7 @@ fn profile_grant_must_fit_the_mode() {
     assert_eq!((app.step(), app.draft.profile), (Step::Alias, Some(2)));
 }
 
-fn through_profile(choice: ModeChoice) -> App {
+pub fn through_profile(choice: ModeChoice) -> App {
     let mut app = probed(at_instance(choice));
     key(&mut app, KeyCode::Enter);
     key(&mut app, KeyCode::Enter);
@@ -438,6 +443,11 @@ fn review_blocks_conflicts_then_applies_then_signs_in() {
     assert!(app.notice.as_ref().unwrap().starts_with("Could not save the plan: "), "{:?}", app.notice);
     app.handle(Event::Saved(Ok("calsync-plan-personal.toml".into())));
     assert!(app.notice.as_ref().unwrap().contains("calsync-plan-personal.toml"));
+    // One Enter from habit does not end calsync; it says so, and a second one does.
+    assert!(key(&mut app, KeyCode::Enter).is_empty());
+    assert!(!app.quit);
+    assert_eq!(app.notice.as_deref(), Some(steps::summary::LAST_STEP));
+    assert!(render_text(&app, 80, 24).contains("q quit"));
     assert!(key(&mut app, KeyCode::Enter).is_empty());
     assert!(app.quit);
     assert_eq!(app.outcome(), Outcome::Finished);
@@ -769,10 +779,9 @@ fn reauthorize_starts_with_the_tokenless_selected_and_selects_all() {
         instance_expiry: None,
         selected: false,
     };
-    steps::credentials::loaded(
-        &mut app,
-        Ok(vec![row("A", "a@contoso.com", false), row("B", "b@contoso.com", true), row("C", "", false)]),
-    );
+    let on_instance =
+        CredentialRow { instance_expiry: Some("2027-03-01 10:00:00".into()), ..row("B", "b@contoso.com", true) };
+    steps::credentials::loaded(&mut app, Ok(vec![row("A", "a@contoso.com", false), on_instance, row("C", "", false)]));
     assert_eq!(credential_rows(&app).iter().map(|r| r.selected).collect::<Vec<_>>(), [true, false, false]);
     key(&mut app, KeyCode::Char('a'));
     assert!(credential_rows(&app).iter().all(|r| r.selected), "a selects all");
@@ -1111,7 +1120,7 @@ fn a_secret_typed_for_one_app_is_not_in_any_debug_output() {
 }
 
 /// The screen as text, drawn at `w`x`h`.
-fn render_text(app: &App, w: u16, h: u16) -> String {
+pub fn render_text(app: &App, w: u16, h: u16) -> String {
     let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
     t.draw(|f| view::draw(app, f)).unwrap();
     let buf = t.backend().buffer();
@@ -1145,14 +1154,16 @@ fn ctrl_c_during_the_sign_in_wait_says_what_is_left_to_do() {
     assert_eq!(
         bye[1..],
         [
-            "No token yet for \"MS Graph 1\": sign rooms@contoso.com in with calsync authorize --credential \"MS Graph 1\" --expect-user rooms@contoso.com --store-on-instance.",
-            "No token yet for \"MS Graph 2\": sign rooms@contoso.com in with calsync authorize --credential \"MS Graph 2\" --expect-user rooms@contoso.com --store-on-instance.",
+            "No token yet for \"MS Graph 1\": sign rooms@contoso.com in with calsync authorize --credential \"MS Graph 1\" --expect-user rooms@contoso.com --store-on-instance --instance dev123 --user admin.",
+            "No token yet for \"MS Graph 2\": sign rooms@contoso.com in with calsync authorize --credential \"MS Graph 2\" --expect-user rooms@contoso.com --store-on-instance --instance dev123 --user admin.",
         ]
     );
     // The signal (not the key) says the same.
     let mut app2 = App::new(false);
     app2.done.written = app.done.written.clone();
     app2.info = app.info.clone();
+    app2.draft.instance.set("dev123");
+    app2.draft.user.set("admin");
     app2.screen = Screen::Token(Tokens { tasks: tasks(&app).to_vec(), paste: None });
     app2.busy = Some(Busy::SigningIn);
     app2.handle(Event::Signal(Signal::Interrupt));
@@ -1167,7 +1178,7 @@ fn ctrl_c_during_the_sign_in_wait_says_what_is_left_to_do() {
     assert_eq!(
         steps::token::goodbye(&re),
         [
-            "No token yet for \"C\": sign u@contoso.com in with calsync authorize --credential \"C\" --expect-user u@contoso.com --store-on-instance."
+            "No token yet for \"C\": sign u@contoso.com in with calsync authorize --credential \"C\" --expect-user u@contoso.com --store-on-instance --instance dev123 --user admin."
         ]
     );
     // Signed in, but quit before the token reached the instance.
@@ -1442,4 +1453,349 @@ fn a_new_review_of_the_repairs_replaces_the_one_stepped_back_from() {
     key(&mut app, KeyCode::Char('f'));
     on_review(&mut app).diff = diff(&[Action::Unchanged]);
     assert!(!app.unapplied(), "the new review has nothing to write");
+}
+
+/// A token only in the keyring (left by a sign-in whose token never reached the instance,
+/// or by an earlier sandbox) does not make a credential look done: the instance, which
+/// syncs, has none, so it comes selected and its Token column says so.
+#[test]
+fn a_keyring_token_without_one_on_the_instance_is_reauthorized() {
+    let mut app = App::new(false);
+    app.start(Journey::Reauth);
+    app.screen = Screen::new(Step::Credentials);
+    let row = |name: &str, in_keyring: bool, instance_expiry: Option<&str>| CredentialRow {
+        name: name.into(),
+        profile: "p".into(),
+        delegated: "rooms@contoso.com".into(),
+        in_keyring,
+        instance_expiry: instance_expiry.map(Into::into),
+        selected: false,
+    };
+    let rows = vec![
+        row("MS Graph 1", true, None),
+        row("MS Graph 2", false, None),
+        row("MS Graph 3", true, Some("2027-03-01 10:00:00")),
+        row("MS Graph 4", false, Some("2027-03-01 10:00:00")),
+    ];
+    steps::credentials::loaded(&mut app, Ok(rows));
+    let picked: Vec<bool> = credential_rows(&app).iter().map(|r| r.selected).collect();
+    assert_eq!(picked, [true, true, false, true], "every credential lacking a token somewhere comes selected");
+    let screen = render_text(&app, 80, 24);
+    let said: Vec<&str> =
+        screen.lines().filter(|l| l.contains("MS Graph")).map(|l| l.trim_end_matches([' ', '│'])).collect();
+    assert!(said[0].ends_with("none on instance; keyring"), "{screen}");
+    assert!(said[1].ends_with("none on instance"), "{screen}");
+    assert!(said[2].ends_with("keyring; instance to 2027-03-01"), "{screen}");
+    assert!(said[3].ends_with(" instance to 2027-03-01"), "{screen}");
+}
+
+/// The summary is the end of every journey: its key line offers no Esc, and Esc leaves it
+/// where it is.
+#[test]
+fn the_summary_offers_no_way_back() {
+    for journey in [Journey::Setup, Journey::Reauth] {
+        let mut app = App::new(false);
+        app.start(journey);
+        app.go(Step::Summary);
+        let help = steps::keys_help(&app);
+        assert!(!help.contains("Esc"), "{journey:?}: {help}");
+        key(&mut app, KeyCode::Esc);
+        assert_eq!(app.step(), Step::Summary, "{journey:?}");
+    }
+}
+
+/// The commands printed for later reach the instance the wizard reached: the sandbox
+/// (with its single sign-on), or the instance and user typed, or the instance's OAuth.
+#[test]
+fn commands_for_later_name_the_instance_the_wizard_reached() {
+    let task = |state| vec![TokenTask { credential: "MS Graph 2".into(), user: "rooms@contoso.com".into(), state }];
+    let mut app = App::new(true);
+    app.start(Journey::Reauth);
+    app.screen = Screen::Token(Tokens { tasks: task(TokenState::Pending), paste: None });
+    assert_eq!(
+        steps::token::goodbye(&app),
+        [
+            "No token yet for \"MS Graph 2\": sign rooms@contoso.com in with calsync authorize --credential \"MS Graph 2\" --expect-user rooms@contoso.com --store-on-instance --sandbox."
+        ]
+    );
+    app.instance_oauth = true;
+    assert!(steps::token::goodbye(&app)[0].ends_with("--store-on-instance --sandbox --sso."));
+    let mut app = App::new(false);
+    app.start(Journey::Reauth);
+    app.draft.instance.set("https://acme.service-now.com");
+    app.draft.user.set("Jane Admin");
+    app.screen = Screen::Token(Tokens { tasks: task(TokenState::Skipped), paste: None });
+    assert!(
+        steps::token::goodbye(&app)[0]
+            .ends_with("--store-on-instance --instance https://acme.service-now.com --user \"Jane Admin\"."),
+        "{:?}",
+        steps::token::goodbye(&app)
+    );
+    app.instance_oauth = true;
+    assert!(steps::token::goodbye(&app)[0].ends_with("--instance https://acme.service-now.com --sign-in oauth."));
+}
+
+/// Skipping a sign-in: the Summary's command for it puts the token on the instance, and
+/// reaches the instance the wizard reached.
+#[test]
+fn the_summary_command_for_a_skipped_sign_in_stores_on_the_instance() {
+    let mut app = App::new(true);
+    app.color = false;
+    app.start(Journey::Setup);
+    app.done.written = Some(vec![]);
+    app.done.tokens = vec![TokenTask {
+        credential: "Contoso Graph Personal".into(),
+        user: "rooms-delegate@contoso.com".into(),
+        state: TokenState::Skipped,
+    }];
+    app.go(Step::Summary);
+    let screen: String = render_text(&app, 200, 40).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        screen.contains("Contoso Graph Personal: no token yet (calsync authorize --credential \"Contoso Graph Personal\" --expect-user rooms-delegate@contoso.com --store-on-instance --sandbox)"),
+        "{screen}"
+    );
+}
+
+/// Token on the instance after every sign-in was skipped: it names, for each credential,
+/// the command that gets its token to this instance later.
+#[test]
+fn token_on_the_instance_names_the_command_for_each_skipped_sign_in() {
+    let mut app = App::new(true);
+    app.color = false;
+    app.start(Journey::Setup);
+    app.draft.choice = ModeChoice::PersonalDefault;
+    app.done.written = Some(vec![]);
+    app.done.tokens = ["MS Graph 1", "MS Graph 2"]
+        .map(|c| TokenTask { credential: c.into(), user: "rooms@contoso.com".into(), state: TokenState::Skipped })
+        .to_vec();
+    app.go(Step::Handover);
+    let screen: String = render_text(&app, 200, 40).split_whitespace().collect::<Vec<_>>().join(" ");
+    for c in ["MS Graph 1", "MS Graph 2"] {
+        let command = format!(
+            "{c}: calsync authorize --credential \"{c}\" --expect-user rooms@contoso.com --store-on-instance --sandbox"
+        );
+        assert!(screen.contains(&command), "{command:?} is not on:\n{screen}");
+    }
+}
+
+/// A sign-in that failed: the Summary says why, and gives the command that gets the
+/// token to this instance later, each on its own row.
+#[test]
+fn the_summary_gives_the_command_for_a_failed_sign_in_too() {
+    let mut app = App::new(true);
+    app.color = false;
+    app.start(Journey::Reauth);
+    app.done.tokens = vec![TokenTask {
+        credential: "MS Graph 1".into(),
+        user: "rooms@contoso.com".into(),
+        state: TokenState::Failed("another account signed in\nSign in as rooms@contoso.com.".into()),
+    }];
+    app.go(Step::Summary);
+    let screen = render_text(&app, 200, 40);
+    let rows: Vec<&str> = screen.lines().map(|l| l.trim_matches(['│', ' '])).collect();
+    assert!(rows.contains(&"MS Graph 1: another account signed in"), "{screen}");
+    assert!(rows.contains(&"Sign in as rooms@contoso.com."), "{screen}");
+    assert!(
+        rows.contains(&"No token yet: calsync authorize --credential \"MS Graph 1\" --expect-user rooms@contoso.com --store-on-instance --sandbox"),
+        "{screen}"
+    );
+}
+
+/// Normal mode has no sign-in and no hand-over: the summary checks the rooms itself, as it
+/// does after the hand-over in the other modes, whether the apply wrote or had nothing to.
+#[test]
+fn a_normal_setup_checks_the_rooms_on_arriving_at_the_summary() {
+    let (mut app, g) = at_review(ModeChoice::Normal);
+    app.handle(Event::Diffed(g, reviewed(diff(&[Action::Create]))));
+    let g = match key(&mut app, KeyCode::Enter).as_slice() {
+        [Effect::Apply { generation, .. }] => *generation,
+        other => panic!("{other:?}"),
+    };
+    app.handle(Event::Applied(g, Ok(())));
+    let g = match key(&mut app, KeyCode::Enter).as_slice() {
+        [Effect::CheckRooms { generation, .. }] => *generation,
+        other => panic!("the summary checks the rooms: {other:?}"),
+    };
+    assert_eq!(app.step(), Step::Summary);
+    app.handle(Event::RoomsChecked(g, Ok((1, vec![]))));
+    assert!(render_text(&app, 100, 30).contains("Rooms: 1 syncing"), "{}", render_text(&app, 100, 30));
+
+    let (mut app, g) = at_review(ModeChoice::Normal);
+    app.handle(Event::Diffed(g, reviewed(diff(&[Action::Unchanged]))));
+    assert!(matches!(key(&mut app, KeyCode::Enter).as_slice(), [Effect::CheckRooms { .. }]));
+    assert_eq!(app.step(), Step::Summary);
+}
+
+/// While the apply writes, nothing offers an Esc that does nothing, and Ctrl-C does not say
+/// the changes "were not applied": it says they are being written, and quits once the
+/// apply has finished and put the current application back.
+#[test]
+fn ctrl_c_during_the_apply_waits_for_it_and_says_so() {
+    let (mut app, g) = at_review(ModeChoice::Strict);
+    app.handle(Event::Diffed(g, reviewed(diff(&[Action::Create, Action::Update]))));
+    let g = match key(&mut app, KeyCode::Enter).as_slice() {
+        [Effect::Apply { generation, .. }] => *generation,
+        other => panic!("{other:?}"),
+    };
+    app.handle(Event::Progress(g, ApplyLine { ok: true, text: "created connection x".into(), link: None }));
+    let screen = render_text(&app, 80, 24);
+    assert!(!screen.contains("Esc cancel"), "an apply cannot be cancelled:\n{screen}");
+    assert!(screen.contains("Writing to the instance... (it finishes, then puts your current"), "{screen}");
+    assert!(key(&mut app, KeyCode::Esc).is_empty());
+    ctrl(&mut app, 'c');
+    assert!(app.confirm_quit && !app.quit);
+    let screen = render_text(&app, 80, 24);
+    assert!(!screen.contains("were not applied"), "{screen}");
+    assert!(screen.contains("being written now"), "{screen}");
+    assert!(key(&mut app, KeyCode::Char('y')).is_empty(), "nothing to cancel: the apply goes on");
+    assert!(!app.quit && !app.confirm_quit, "it does not leave halfway");
+    assert!(render_text(&app, 80, 24).contains("calsync quits when it has finished"));
+    app.handle(Event::Applied(g, Ok(())));
+    assert!(app.quit, "it leaves once the apply has finished");
+    assert_eq!(app.outcome(), Outcome::Finished);
+}
+
+/// The review of a strict setup: the apply writes each record in its own application (the
+/// alias and credentials in the spoke's, the provider and the mode in WCS's), and so does
+/// the review say; a credential's current profile shows by name, not by sys_id.
+#[test]
+fn the_review_says_where_each_record_is_written_and_names_the_current_profile() {
+    let (mut app, g) = at_review(ModeChoice::Strict);
+    let spoke = scope("Microsoft Exchange Online Spoke", "sn_ex_online_spke", "3.14.1");
+    let wcs = scope("Workplace Calendar Synchronization", "sn_wsd_rsvsync", "3.4.6");
+    let in_scope = |kind: Kind, name: &str, action: Action, scope: &Scope| Item {
+        action,
+        scope: scope.sys_id.0.clone(),
+        ..Item::new(kind, name, "t")
+    };
+    let mut cred = in_scope(Kind::Credential, "MS Graph 1", Action::Update, &spoke);
+    cred.fields.push(crate::plan::diff::FieldChange {
+        field: "OAuth Entity Profile".into(),
+        from: Some(format!("p-{}", facts::PROFILE_AUTH_CODE)),
+        to: facts::PROFILE_PERSONAL.into(),
+    });
+    let d = Diff {
+        mode: Mode::Strict,
+        scope: "Microsoft Exchange Online Spoke (sn_ex_online_spke)".into(),
+        items: vec![
+            in_scope(Kind::Room, "Matterhorn", Action::Create, &wcs),
+            cred,
+            in_scope(Kind::Provider, "Microsoft Exchange Online", Action::Update, &wcs),
+            in_scope(Kind::Property, facts::MODE_PROPERTY, Action::Update, &wcs),
+            in_scope(Kind::Connection, "MS Graph 2", Action::Unchanged, &spoke),
+        ],
+    };
+    let state = InstanceState { scopes: vec![spoke, wcs], ..Default::default() };
+    app.handle(Event::Diffed(g, Ok(Box::new(Reviewed { diff: d, state }))));
+    let screen = render_text(&app, 120, 40);
+    let at = |s: &str| screen.find(s).unwrap_or_else(|| panic!("{s:?} not on screen:\n{screen}"));
+    let (wcs_at, spoke_at) = (
+        at("Written in Workplace Calendar Synchronization (sn_wsd_rsvsync):"),
+        at("Written in Microsoft Exchange Online Spoke (sn_ex_online_spke):"),
+    );
+    let (room, provider, mode, credential) = (
+        at("room        Matterhorn"),
+        at("provider    Microsoft"),
+        at(facts::MODE_PROPERTY),
+        at("credential  MS Graph 1"),
+    );
+    assert!(wcs_at < room && room < provider && provider < mode && mode < spoke_at, "{screen}");
+    assert!(spoke_at < credential && credential < at("Unchanged:"), "{screen}");
+    let words: Vec<&str> = screen.split(|c: char| c.is_whitespace() || c == '│').filter(|w| !w.is_empty()).collect();
+    let want = format!("OAuth Entity Profile: {} -> {}", facts::PROFILE_AUTH_CODE, facts::PROFILE_PERSONAL);
+    assert!(words.join(" ").contains(&want), "{screen}");
+    assert!(!screen.contains(&format!("p-{}", facts::PROFILE_AUTH_CODE)), "{screen}");
+}
+
+/// The browser probe on an instance whose registry has the wrong authorization URL: while
+/// it waits, the screen says whom it signs in for and that this address may never answer;
+/// after Esc, nothing of it is left on screen.
+#[test]
+fn the_browser_probe_says_what_it_waits_for_and_leaves_nothing_after_esc() {
+    use serde_json::{from_value, json};
+    let snap = crate::doctor::read::Snapshot {
+        instance: "https://dev123.service-now.com".into(),
+        profiles: vec![from_value(json!({"sys_id": "p1", "grant_type": facts::GRANT_AUTH_CODE})).unwrap()],
+        credentials: vec![
+            from_value(json!({"sys_id": "c1", "name": "MS Graph 1", "oauth_entity_profile": "p1"})).unwrap(),
+        ],
+        ..Default::default()
+    };
+    let finding = crate::doctor::Finding {
+        id: crate::doctor::Check::RegAuthUrl,
+        severity: crate::doctor::Severity::Error,
+        title: "the registry has an invalid authorization URL".into(),
+        evidence: vec![],
+        why: String::new(),
+        fix: String::new(),
+        fixable: false,
+        repair: None,
+    };
+    let report = crate::doctor::report(&snap, vec![finding]);
+    let mut app = App::new(false);
+    app.start(Journey::Troubleshoot);
+    app.conn = Some(conn("https://dev123.service-now.com"));
+    app.go(Step::Findings);
+    let g = app.generation;
+    app.handle(Event::Doctored(g, Ok(Box::new((snap, report)))));
+    let g = match key(&mut app, KeyCode::Char('b')).as_slice() {
+        [Effect::ProbeBrowser { generation, .. }] => *generation,
+        other => panic!("{other:?}"),
+    };
+    let url = "http://127.0.0.1:38013/tid/oauth2/authorize?response_type=code&client_id=cid&prompt=none";
+    app.handle(Event::SignIn(
+        g,
+        crate::oauth::session::Notice::Waiting {
+            url: url.into(),
+            start_url: String::new(),
+            redirect_uri: String::new(),
+        },
+    ));
+    let screen = render_text(&app, 100, 30);
+    let words: String =
+        screen.split(|c: char| c.is_whitespace() || c == '│').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ");
+    assert!(words.contains("Browser probe for \"MS Graph 1\""), "{screen}");
+    assert!(words.contains("not Microsoft's v2.0 authorize endpoint (REG-AUTH-URL): it may never answer"), "{screen}");
+    key(&mut app, KeyCode::Esc);
+    let screen = render_text(&app, 100, 30);
+    assert!(!screen.contains("Browser probe") && !screen.contains("under this box"), "{screen}");
+    assert_eq!(app.notice, None);
+}
+
+/// Esc from the review of the repairs comes back to the finding that was selected.
+#[test]
+fn esc_from_the_repair_review_keeps_the_selected_finding() {
+    use crate::doctor::{Counts, Finding, Report, Severity};
+    let mk = |id: &str| Finding {
+        id: id.parse().unwrap(),
+        severity: Severity::Error,
+        title: id.into(),
+        evidence: vec![],
+        why: "w".into(),
+        fix: "f".into(),
+        fixable: true,
+        repair: None,
+    };
+    let findings = vec![mk("CONN-URL"), mk("CRED-SCOPES"), mk("MODE-VALUE")];
+    let report = Report {
+        instance: "https://x".into(),
+        mode: None,
+        healthy: false,
+        summary: Counts { errors: findings.len(), ..Default::default() },
+        findings,
+    };
+    let mut app = App::new(false);
+    app.start(Journey::Troubleshoot);
+    app.conn = Some(conn("https://dev123.service-now.com"));
+    app.go(Step::Findings);
+    let g = app.generation;
+    app.handle(Event::Doctored(g, Ok(Box::new((Snapshot::default(), report)))));
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Char('f'));
+    assert_eq!(app.step(), Step::Review);
+    key(&mut app, KeyCode::Esc);
+    assert_eq!((app.step(), app.cursor), (Step::Findings, 2));
+    // Looked at afresh, the list starts at the top.
+    assert!(matches!(key(&mut app, KeyCode::Char('r')).as_slice(), [Effect::Doctor { .. }]));
 }

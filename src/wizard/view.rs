@@ -88,7 +88,7 @@ pub fn draw(app: &App, f: &mut Frame) {
     let status_line = match (&app.busy, &app.notice) {
         (Some(b), _) => Line::from(vec![
             Span::styled(SPINNER[(app.ticks % 4) as usize], t.accent()),
-            Span::raw(format!(" {}... (Esc cancels)", b.label())),
+            Span::raw(format!(" {}... ({})", b.label(), app.busy_hint())),
         ]),
         (None, Some(n)) => Line::from(Span::styled(n.clone(), t.ok())),
         _ => Line::default(),
@@ -100,13 +100,7 @@ pub fn draw(app: &App, f: &mut Frame) {
         let retry = if e.retry { "Enter retries · Esc closes" } else { "Enter or Esc closes" };
         overlay(f, area, &e.title, &format!("{}\n\n{retry}", e.message), t.bad());
     } else if app.confirm_quit {
-        overlay(
-            f,
-            area,
-            "Quit?",
-            "The reviewed changes were not applied. Quit anyway? y quits, any other key stays.",
-            t.warn(),
-        );
+        overlay(f, area, "Quit?", app.quit_question(), t.warn());
     } else if app.help {
         overlay(f, area, "Keys", HELP, t.accent());
     }
@@ -157,7 +151,7 @@ pub fn content_area(app: &App) -> Rect {
 const HELP: &str = "Enter       continue, or go to the field that needs fixing\n\
 Tab         next field          Shift-Tab   previous field\n\
 Up/Down     move in a list      Esc         back, or cancel a request\n\
-Ctrl-U      clear the field     F2          next Graph cloud\n\
+Ctrl-U      clear the field     F2          saved instance / cloud\n\
 F1 or ?     this help           Ctrl-C      quit (asks if unapplied)\n\n\
 Nothing is written to the instance before Review is confirmed.\n\
 Any key closes this help.";

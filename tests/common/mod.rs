@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: an in-memory sandbox and a client for it.
 #![allow(dead_code)]
 
+pub mod instance;
+
 use calsync::sandbox::{self, Sandbox, seed};
 use calsync::snow::{Client, RetryPolicy};
 use calsync::urls::InstanceUrl;

@@ -47,17 +47,14 @@ fn role(c: &mut Ctx) {
 fn versions(c: &mut Ctx) {
     let s = c.s;
     let (Some(wcs), Some(spoke)) = (s.scope(facts::WCS_SCOPE), s.scope(facts::SPOKE_SCOPE)) else { return };
-    let ev = |c: &Ctx| vec![c.ev(&spoke.sys_class_name, &spoke.sys_id, "version", &spoke.version)];
-    if version_at_least(&wcs.version, facts::WCS_USES_SPOKE_FROM)
-        && !version_at_least(&spoke.version, facts::SPOKE_MIN_FOR_WCS_2)
-    {
-        let e = ev(c);
-        c.add(say::app_spoke_old(&spoke.version, &wcs.version), Severity::Error, e, None);
-    }
     let active = s.providers.iter().filter(|p| s.provider(p, &facts::PROVIDER_ACTIVE) == "true").count();
-    if active > 1 && !version_at_least(&spoke.version, facts::SPOKE_MIN_MULTI_PROVIDER) {
-        let e = ev(c);
-        c.add(say::app_spoke_multi_provider(active, &spoke.version), Severity::Error, e, None);
+    for problem in facts::spoke_unsupported(&wcs.version, &spoke.version, active) {
+        let said = match problem {
+            facts::SpokeUnsupported::TooOldForWcs => say::app_spoke_old(&spoke.version, &wcs.version),
+            facts::SpokeUnsupported::TooOldForProviders => say::app_spoke_multi_provider(active, &spoke.version),
+        };
+        let ev = vec![c.ev(&spoke.sys_class_name, &spoke.sys_id, "version", &spoke.version)];
+        c.add(said, Severity::Error, ev, None);
     }
 }
 

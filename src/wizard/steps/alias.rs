@@ -85,9 +85,10 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         view::text(f, area, lines);
         return;
     }
-    let rows = view::rows(area, &[2, 1, 1, 1, 1, 3]);
     let d = &app.draft;
     let below = problem(&d.alias.value).map(|p| (p, !d.alias.value.is_empty()));
+    // The hint and the error wrap at 80 columns: the rows below move down for them.
+    let rows = view::rows(area, &[view::field_height(below.as_ref(), area.width).max(2), 1, 1, 1, 1, 3]);
     view::field(f, rows[0], app, &d.alias, true, below);
     let name = d.alias.value.trim();
     let id = if name.is_empty() {
@@ -108,4 +109,25 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             t.dim(),
         )],
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::wizard::tests::{render_text, through_profile, typed};
+    use crate::wizard::{ModeChoice, Step};
+
+    fn words(screen: &str) -> String {
+        screen.replace('│', " ").split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    #[test]
+    fn the_hint_and_the_error_are_whole_at_80x24() {
+        let mut app = through_profile(ModeChoice::PersonalOwn);
+        assert_eq!(app.step(), Step::Alias);
+        let shown = words(&render_text(&app, 80, 24));
+        assert!(shown.contains("e.g. Contoso_Graph_Personal ID (from the name)"), "{shown}");
+        typed(&mut app, "Contoso-Graph");
+        let shown = words(&render_text(&app, 80, 24));
+        assert!(shown.contains("(ServiceNow rejects other characters) ID (once the name is valid)"), "{shown}");
+    }
 }

@@ -20,6 +20,8 @@ pub fn progress(app: &mut App, line: ApplyLine) -> Vec<Effect> {
 
 pub fn applied(app: &mut App, r: Result<(), Failure>) -> Vec<Effect> {
     app.busy = None;
+    // Quitting was asked for while it wrote: now it may.
+    app.quit |= app.quit_when_applied;
     match r {
         Ok(()) => {
             let Screen::Apply(a) = &app.screen else { return vec![] };
@@ -56,7 +58,10 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             app.go(crate::wizard::Step::Findings);
             return super::findings::rerun(app);
         }
-        KeyCode::Enter if written => app.next(),
+        KeyCode::Enter if written => {
+            app.next();
+            return super::summary::arrived(app);
+        }
         KeyCode::Esc if !written => app.back(),
         _ => {}
     }

@@ -3,6 +3,7 @@
 //! current application, which apply switches to the mode's scope and puts back. It sits
 //! before any choice of records, so nothing is chosen on an instance that cannot take it.
 
+use crate::doctor::catalogue as say;
 use crate::facts::{self, version_at_least};
 use crate::wizard::view::{self, theme};
 use crate::wizard::{App, Effect, InstanceInfo, ModeChoice};
@@ -55,7 +56,26 @@ pub fn results(info: &InstanceInfo, choice: ModeChoice) -> Vec<(bool, String)> {
         }
         None => out.push((false, format!("Microsoft Exchange Online Spoke ({}) is not installed", facts::SPOKE_SCOPE))),
     }
+    out.extend(spoke_unsupported(info).into_iter().map(|s| (false, s)));
     out
+}
+
+/// What the doctor says about this spoke version under this WCS with the providers active
+/// now (APP-SPOKE-OLD, APP-SPOKE-MULTI-PROVIDER), in its words: a setup on an instance it
+/// calls unsupported writes a configuration that cannot sync, so each is a failed check.
+pub fn spoke_unsupported(info: &InstanceInfo) -> Vec<String> {
+    let (Some(wcs), Some(spoke)) = (&info.wcs, &info.spoke) else { return vec![] };
+    let active = info.provider_records.iter().filter(|p| p.active).count();
+    facts::spoke_unsupported(&wcs.version, &spoke.version, active)
+        .into_iter()
+        .map(|problem| {
+            let said = match problem {
+                facts::SpokeUnsupported::TooOldForWcs => say::app_spoke_old(&spoke.version, &wcs.version),
+                facts::SpokeUnsupported::TooOldForProviders => say::app_spoke_multi_provider(active, &spoke.version),
+            };
+            format!("{} ({}). {}", said.title, said.check.as_str(), said.fix)
+        })
+        .collect()
 }
 
 /// Whether to offer keeping the typed password in the keyring: it worked, it was typed
@@ -130,5 +150,37 @@ mod tests {
         assert!(version_at_least("2.0.1", "2.0.1"));
         assert!(!version_at_least("2.0.0", "2.0.1"));
         assert!(!version_at_least("", "3.0.0"));
+    }
+}
+
+#[cfg(test)]
+mod spoke_tests {
+    use crate::wizard::tests::info;
+    use crate::wizard::{ModeChoice, ProviderRecord};
+
+    /// The broken sandbox's pair: WCS 3.4.6 with spoke 3.1.0 and two active providers,
+    /// which the doctor reports as APP-SPOKE-OLD and APP-SPOKE-MULTI-PROVIDER.
+    #[test]
+    fn a_spoke_the_doctor_calls_unsupported_fails_the_checks() {
+        let mut i = info();
+        i.spoke.as_mut().unwrap().version = crate::snow::records::Text("3.1.0".into());
+        i.provider_records.push(ProviderRecord {
+            name: "Contoso Rooms East".into(),
+            active: true,
+            ..ProviderRecord::default()
+        });
+        for choice in ModeChoice::ALL {
+            let failed: Vec<String> =
+                super::results(&i, choice).into_iter().filter(|(ok, _)| !ok).map(|(_, s)| s).collect();
+            assert_eq!(failed.len(), 2, "{choice:?}: {failed:?}");
+            assert!(failed[0].contains("APP-SPOKE-OLD") && failed[0].contains("older than 3.2.1"), "{failed:?}");
+            assert!(failed[1].contains("APP-SPOKE-MULTI-PROVIDER") && failed[1].contains("3.2.4"), "{failed:?}");
+        }
+        // One active provider: only the version WCS needs.
+        i.provider_records.pop();
+        let failed: Vec<_> = super::results(&i, ModeChoice::Strict).into_iter().filter(|(ok, _)| !ok).collect();
+        assert_eq!(failed.len(), 1, "{failed:?}");
+        i.spoke.as_mut().unwrap().version = crate::snow::records::Text("3.2.4".into());
+        assert!(super::results(&i, ModeChoice::Strict).iter().all(|(ok, _)| *ok));
     }
 }

@@ -19,18 +19,28 @@ pub fn fields(choice: ModeChoice) -> usize {
     }
 }
 
+/// What is wrong with a delegated mailbox typed in, if anything, said so that it shows what
+/// to type: one `@`, a name before it, a dotted domain after it, no spaces.
 pub fn email_problem(v: &str) -> Option<String> {
     let v = v.trim();
-    let ok = v
-        .split_once('@')
-        .is_some_and(|(u, d)| !u.is_empty() && d.contains('.') && !d.ends_with('.') && !v.contains(' '));
+    let example = "e.g. rooms-delegate@contoso.com";
     if v.is_empty() {
-        Some("the mailbox Get OAuth Token must sign in as, e.g. rooms-delegate@contoso.com".into())
-    } else if !ok {
-        Some("not an email address".into())
-    } else {
-        None
+        return Some(format!("the mailbox Get OAuth Token must sign in as, {example}"));
     }
+    let fault = if v.contains(char::is_whitespace) {
+        Some("it has a space")
+    } else {
+        match v.split_once('@') {
+            None => Some("it has no @"),
+            Some((_, domain)) if domain.contains('@') => Some("it has more than one @"),
+            Some(("", _)) => Some("nothing before the @"),
+            Some((_, domain)) if !domain.contains('.') => Some("the domain after the @ has no dot"),
+            Some((_, domain)) if domain.split('.').any(str::is_empty) => Some("the domain has an empty part (..)"),
+            _ => None,
+        }
+    };
+    // Short enough for one hint row at 80 columns, where the re-authorize list draws it.
+    fault.map(|why| format!("not an email address: {why}"))
 }
 
 fn name_problem(v: &str) -> Option<String> {
@@ -80,25 +90,16 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         .and_then(|i| app.info.as_ref().and_then(|inf| inf.profiles.get(i)))
         .map(|p| p.name.clone())
         .unwrap_or_default();
-    let rows = view::rows(area, &[2, 2, 1, 1, 1, 3]);
+    // A field's hint or error wraps at 80 columns: the rows below move down for it.
+    let name_below = name_problem(&d.credential.value).map(|p| (p, true));
+    let mail_below = email_problem(&d.delegated.value).map(|p| (p, !d.delegated.value.is_empty()));
+    let h = |b: &Option<(String, bool)>| view::field_height(b.as_ref(), area.width).max(2);
+    let first = if d.choice == ModeChoice::PersonalOwn { h(&name_below) } else { 2 };
+    let rows = view::rows(area, &[first, h(&mail_below), 1, 1, 1, 3]);
     match d.choice {
         ModeChoice::PersonalOwn => {
-            view::field(
-                f,
-                rows[0],
-                app,
-                &d.credential,
-                app.focus == 0,
-                name_problem(&d.credential.value).map(|p| (p, true)),
-            );
-            view::field(
-                f,
-                rows[1],
-                app,
-                &d.delegated,
-                app.focus == 1,
-                email_problem(&d.delegated.value).map(|p| (p, !d.delegated.value.is_empty())),
-            );
+            view::field(f, rows[0], app, &d.credential, app.focus == 0, name_below);
+            view::field(f, rows[1], app, &d.delegated, app.focus == 1, mail_below);
         }
         ModeChoice::Normal => {
             view::text(
@@ -109,14 +110,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         }
         _ => {
             view::text(f, rows[0], vec![Line::from("MS Graph 1 and MS Graph 2 are signed in as this mailbox:")]);
-            view::field(
-                f,
-                rows[1],
-                app,
-                &d.delegated,
-                true,
-                email_problem(&d.delegated.value).map(|p| (p, !d.delegated.value.is_empty())),
-            );
+            view::field(f, rows[1], app, &d.delegated, true, mail_below);
         }
     }
     view::text(f, rows[2], vec![Line::from(format!("{:<16}{profile}", "Profile"))]);
@@ -130,5 +124,29 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
                 t.dim(),
             )],
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::email_problem;
+
+    #[test]
+    fn a_mailbox_has_one_at_and_a_dotted_domain() {
+        assert_eq!(email_problem("rooms-delegate@contoso.com"), None);
+        assert_eq!(email_problem(" rooms@sub.contoso.co.uk "), None);
+        for (typed, why) in [
+            ("a@b@c.com", "more than one @"),
+            ("rooms-delegate", "no @"),
+            ("rooms-delegate@contoso", "no dot"),
+            ("@contoso.com", "before the @"),
+            ("rooms@contoso..com", "empty part"),
+            ("rooms@.contoso.com", "empty part"),
+            ("rooms@contoso.com.", "empty part"),
+            ("rooms delegate@contoso.com", "a space"),
+        ] {
+            let said = email_problem(typed).unwrap_or_else(|| panic!("{typed} was taken"));
+            assert!(said.contains(why) && said.chars().count() <= 62, "{typed}: {said}");
+        }
     }
 }

@@ -19,9 +19,11 @@ pub fn loaded(app: &mut App, r: Result<Vec<CredentialRow>, Failure>) -> Vec<Effe
     app.busy = None;
     match r {
         Ok(mut rows) => {
-            // Start with the ones that need it: no token in the keyring, a known mailbox.
+            // Start with the ones that need it, whose mailbox is known: the instance (which
+            // syncs with it) or the keyring has no token. A keyring token alone does not
+            // count: it may be left over from another instance or an earlier sandbox.
             for r in rows.iter_mut() {
-                r.selected = r.selected || (!r.in_keyring && !r.delegated.is_empty());
+                r.selected = r.selected || (needs_sign_in(r) && !r.delegated.is_empty());
             }
             if let Screen::Credentials(c) = &mut app.screen {
                 c.rows = rows;
@@ -37,6 +39,23 @@ pub fn loaded(app: &mut App, r: Result<Vec<CredentialRow>, Failure>) -> Vec<Effe
         }
     }
     vec![]
+}
+
+/// The instance holds no token for the credential, or calsync none in the keyring.
+fn needs_sign_in(r: &CredentialRow) -> bool {
+    r.instance_expiry.is_none() || !r.in_keyring
+}
+
+/// What the Token column says of a row: the instance's token first, since that is the one
+/// that syncs.
+pub fn token_text(r: &CredentialRow) -> String {
+    let day = |e: &String| e.chars().take(10).collect::<String>();
+    match (&r.instance_expiry, r.in_keyring) {
+        (Some(e), true) => format!("keyring; instance to {}", day(e)),
+        (Some(e), false) => format!("instance to {}", day(e)),
+        (None, true) => "none on instance; keyring".to_string(),
+        (None, false) => "none on instance".to_string(),
+    }
 }
 
 /// The list on display: its rows and the field being typed.
@@ -132,17 +151,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     }
     let [head, list, edit] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(2)]).areas(area);
-    let day = |e: &String| e.chars().take(10).collect::<String>();
-    let token_text: Vec<String> = c
-        .rows
-        .iter()
-        .map(|r| match (&r.instance_expiry, r.in_keyring) {
-            (Some(e), true) => format!("keyring; instance to {}", day(e)),
-            (Some(e), false) => format!("instance to {}", day(e)),
-            (None, true) => "keyring".to_string(),
-            (None, false) => "none".to_string(),
-        })
-        .collect();
+    let token_text: Vec<String> = c.rows.iter().map(token_text).collect();
     let w = (area.width as usize).saturating_sub(6);
     let token_w = token_text.iter().map(|t| t.chars().count()).max().unwrap_or(5).max(5);
     let name_w = c.rows.iter().map(|r| r.name.chars().count()).max().unwrap_or(10).clamp(10, 30);

@@ -17,7 +17,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
 pub fn rerun(app: &mut App) -> Vec<Effect> {
     let Some(conn) = app.conn.clone() else { return vec![] };
@@ -60,6 +60,7 @@ pub fn fix(app: &mut App) -> Vec<Effect> {
         diff: crate::doctor::fix::diff(&f.report.findings, crate::doctor::checks::mode_of(&f.snapshot)),
         state: crate::doctor::fix::state(&f.snapshot),
     });
+    app.findings_left_at = app.cursor;
     app.go(Step::Review);
     app.generation += 1;
     app.review_left = false;
@@ -67,6 +68,29 @@ pub fn fix(app: &mut App) -> Vec<Effect> {
         return rerun_from_review(app);
     };
     super::review::diffed(app, Ok(Box::new(reviewed)))
+}
+
+/// What the repairs on review bring to light: a check that could not run before them
+/// (the mode unknown, an alias under another parent) runs once they are written, and the
+/// findings after them may name errors this report could not. One sentence per repair
+/// that does so, for the review of the repairs.
+pub fn repairs_bring_checks(app: &App) -> Vec<String> {
+    use crate::doctor::Check;
+    let Some(found) = found(app) else { return vec![] };
+    let mut out = vec![];
+    for f in &found.report.findings {
+        let Some(r) = &f.repair else { continue };
+        match f.id {
+            // The same sentence as the review of `calsync doctor --fix`.
+            Check::ModeValue => out.push(crate::doctor::catalogue::mode_repair_brings_checks(&r.to_label)),
+            Check::AliasParent => out.push(format!(
+                "Setting the parent of {} lets its connection attributes and its use by a calendar provider be checked (ALIAS-ATTRIBUTES, PROVIDER-UNUSED-ALIAS): the findings after this repair may name more.",
+                r.record
+            )),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// The findings are gone (a repair was applied): look again before repairing more.
@@ -77,6 +101,7 @@ fn rerun_from_review(app: &mut App) -> Vec<Effect> {
 
 pub fn doctored(app: &mut App, r: Result<Box<(Snapshot, Report)>, Failure>) -> Vec<Effect> {
     app.busy = None;
+    app.findings_left_at = 0;
     match r {
         Ok(found) => {
             let (snapshot, report) = *found;
@@ -84,6 +109,7 @@ pub fn doctored(app: &mut App, r: Result<Box<(Snapshot, Report)>, Failure>) -> V
                 f.found = Some(Box::new(Found { snapshot, report }));
             }
             app.cursor = 0;
+            app.scroll = 0;
         }
         Err(e) => {
             let retry = e.retryable();
@@ -104,6 +130,7 @@ pub fn browser_probed(app: &mut App, r: Result<Box<Finding>, Failure>) -> Vec<Ef
                 found.report.add(*f);
             }
             app.cursor = 0;
+            app.scroll = 0;
         }
         Err(e) => {
             app.error = Some(ErrorPanel {
@@ -180,18 +207,71 @@ fn sign_in(app: &mut App) -> Vec<Effect> {
     vec![]
 }
 
-/// The browser probe's address, for when no browser opens.
+/// The browser probe's address, for when no browser opens: drawn under the box, and
+/// explained above the findings while the probe waits (nothing of it outlives the probe).
 pub fn probe_notice(app: &mut App, n: Notice) -> Vec<Effect> {
     if let Notice::Waiting { url, .. } = n
         && let Some(f) = on_screen(app)
     {
         f.probe_url = Some(url);
-        app.notice = Some(
-            "Browser probe: if no browser opened, open the address under this box in the browser to check. Esc cancels."
-                .into(),
-        );
     }
     vec![]
+}
+
+/// The running browser probe's lines, while it waits.
+fn probing(app: &App) -> Vec<Para> {
+    match (&app.busy, &app.screen) {
+        (Some(Busy::SigningIn), Screen::Findings(Findings { probe_url: Some(url), .. })) => probe_lines(app, url),
+        _ => vec![],
+    }
+}
+
+/// What the running browser probe is about: whom it signs in for, and, when its address is
+/// not Microsoft's v2.0 authorize endpoint (the registry's authorization URL is wrong),
+/// that no answer may ever come.
+fn probe_lines(app: &App, url: &str) -> Vec<Para> {
+    let t = theme(app);
+    let mut out = vec![];
+    let who = found(app)
+        .map(|f| {
+            let snap = &f.snapshot;
+            let auth: Vec<&str> = snap
+                .profiles
+                .iter()
+                .filter(|p| &*p.grant_type == crate::facts::GRANT_AUTH_CODE)
+                .map(|p| p.sys_id.0.as_str())
+                .collect();
+            let creds: Vec<&str> = snap
+                .credentials
+                .iter()
+                .filter(|c| auth.contains(&c.oauth_entity_profile.id()))
+                .map(|c| c.name.0.as_str())
+                .collect();
+            match creds.as_slice() {
+                [one] => match crate::doctor::provider_mailbox(snap, one) {
+                    Some(m) => format!(" for \"{one}\" (its mailbox is {m})"),
+                    None => format!(" for \"{one}\""),
+                },
+                [] => String::new(),
+                many => format!(" for {}", many.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(" or ")),
+            }
+        })
+        .unwrap_or_default();
+    out.push(Para::text(Line::styled(
+        format!(
+            "Browser probe{who}: Microsoft is asked, without a prompt, which account this browser signs in with. If no browser opened, open the address under this box. Esc cancels."
+        ),
+        t.accent(),
+    )));
+    let path = url.split('?').next().unwrap_or_default();
+    if !path.ends_with("/oauth2/v2.0/authorize") {
+        out.push(Para::text(Line::styled(
+            "This address is the registry's authorization URL, not Microsoft's v2.0 authorize endpoint (REG-AUTH-URL): it may never answer; repair that first.",
+            t.bad(),
+        )));
+    }
+    out.push(Para::text(""));
+    out
 }
 
 fn probe_browser(app: &mut App) -> Vec<Effect> {
@@ -204,10 +284,16 @@ fn probe_browser(app: &mut App) -> Vec<Effect> {
 
 pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     let len = report(app).map(|r| r.findings.len()).unwrap_or(0);
+    let was = app.cursor;
     if super::list_move(app, len, k) {
+        // Another finding's details start at their top.
+        if app.cursor != was {
+            app.scroll = 0;
+        }
         return vec![];
     }
     match k.code {
+        KeyCode::PageDown | KeyCode::PageUp => super::scroll(app, k.code, detail_limit(app)),
         KeyCode::Esc => app.back(),
         KeyCode::Char('r') => return rerun(app),
         KeyCode::Char('b') => return probe_browser(app),
@@ -236,17 +322,16 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let t = theme(app);
     let Some(report) = report(app) else { return };
     if report.findings.is_empty() {
-        let lines = vec![
-            Line::styled("Healthy: every check passed.", t.ok()),
-            Line::default(),
-            Line::from("b asks which Microsoft account your browser would use silently for Get OAuth Token."),
-        ];
-        f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+        let mut lines = probing(app);
+        lines.extend([
+            Para::text(Line::styled("Healthy: every check passed.", t.ok())),
+            Para::text(""),
+            Para::text("b asks which Microsoft account your browser would use silently for Get OAuth Token."),
+        ]);
+        view::draw_rows(f, area, &view::layout(&lines, area.width, f.area().width), 0);
         return;
     }
-    let list_h = (report.findings.len() as u16 + 1).min(area.height / 2).max(3);
-    let [summary, list, detail] =
-        Layout::vertical([Constraint::Length(1), Constraint::Length(list_h), Constraint::Min(3)]).areas(area);
+    let Some(p) = parts(app, area, f.area().width) else { return };
     let s = report.summary;
     f.render_widget(
         Paragraph::new(format!(
@@ -254,7 +339,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             crate::doctor::render::counts(s.errors, s.warnings, s.info),
             report.mode.clone().unwrap_or_else(|| "unknown".into())
         )),
-        summary,
+        p.summary,
     );
     let lines: Vec<Line> = report
         .findings
@@ -271,10 +356,25 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             Line::from(Span::styled(format!("{} {}", mark(x.severity), x.title), style))
         })
         .collect();
+    let list = p.list;
     let skip = app.cursor.saturating_sub(list.height.saturating_sub(1) as usize) as u16;
     f.render_widget(Paragraph::new(lines).scroll((skip, 0)), list);
-    let x = &report.findings[app.cursor.min(report.findings.len() - 1)];
-    let mut d = vec![Para::text(Line::styled(format!("[{}] {}", x.id, x.title), t.dim()))];
+    let limit = p.limit();
+    view::draw_rows(f, p.detail, &p.rows, app.scroll.min(limit));
+    if app.scroll < limit {
+        f.render_widget(
+            Paragraph::new(Line::styled("More below: PageDown scrolls the details (PageUp back).", t.dim())),
+            p.foot,
+        );
+    }
+}
+
+/// The selected finding's details: its record, fix and why, what `t` would do, and each
+/// piece of evidence with its record's form, laid out whole at `width`.
+fn detail(app: &App, x: &Finding, width: u16) -> Vec<Para> {
+    let t = theme(app);
+    let mut d = probing(app);
+    d.push(Para::text(Line::styled(format!("[{}] {}", x.id, x.title), t.dim())));
     let fix = format!("Fix: {}{}", x.fix, if x.fixable { " (f repairs it)" } else { "" });
     d.push(Para::hang(Line::styled(fix, t.accent()), 5));
     d.push(Para::hang(format!("Why: {}", x.why), 5));
@@ -300,12 +400,60 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     for e in &x.evidence {
         let what = format!("{}.{} = {:?}", e.table, e.field, e.value);
         // The record's form on the same row when both fit, else on rows of its own, whole.
-        if what.chars().count() + 2 + e.link.chars().count() <= usize::from(detail.width) {
+        if what.chars().count() + 2 + e.link.chars().count() <= usize::from(width) {
             d.push(Para::text(format!("{what}  {}", e.link)));
         } else {
             d.push(Para::hang(what, 2));
             d.push(Para::link(&e.link, 2, Style::default()));
         }
     }
-    view::draw_rows(f, detail, &view::layout(&d, detail.width, f.area().width), 0);
+    d
+}
+
+/// Where the findings screen draws each part, and the selected finding's rows.
+struct Parts {
+    summary: Rect,
+    list: Rect,
+    detail: Rect,
+    /// The row under the details saying there is more of them, when there is.
+    foot: Rect,
+    rows: Vec<view::Row>,
+}
+
+impl Parts {
+    /// How far the details scroll: until their last row is the area's last row.
+    fn limit(&self) -> u16 {
+        u16::try_from(self.rows.len()).unwrap_or(u16::MAX).saturating_sub(self.detail.height)
+    }
+}
+
+/// The fewest rows the list keeps for the details' sake: the selected finding and its
+/// neighbours stay in view.
+const LIST_MIN: u16 = 4;
+
+/// The counts on top, the list, then the selected finding's details. The list takes up to
+/// half the area, and gives rows back (down to `LIST_MIN`) so that the details fit; what
+/// still does not fit scrolls, with a row under it that says so.
+fn parts(app: &App, area: Rect, full: u16) -> Option<Parts> {
+    let report = report(app)?;
+    let x = report.findings.get(app.cursor.min(report.findings.len().checked_sub(1)?))?;
+    let rows = view::layout(&detail(app, x, area.width), area.width, full);
+    let avail = area.height.saturating_sub(1);
+    let wanted = (report.findings.len() as u16 + 1).min(area.height / 2).max(3).min(avail);
+    let needed = u16::try_from(rows.len()).unwrap_or(u16::MAX);
+    let list_h = if wanted + needed <= avail {
+        wanted
+    } else {
+        avail.saturating_sub(needed).clamp(LIST_MIN.min(wanted), wanted)
+    };
+    let [summary, list, rest] =
+        Layout::vertical([Constraint::Length(1), Constraint::Length(list_h), Constraint::Min(0)]).areas(area);
+    let more = needed > rest.height;
+    let [detail, foot] = Layout::vertical([Constraint::Min(0), Constraint::Length(u16::from(more))]).areas(rest);
+    Some(Parts { summary, list, detail, foot, rows })
+}
+
+/// How far PageDown may scroll the details, at the size the terminal last had.
+fn detail_limit(app: &App) -> u16 {
+    parts(app, view::content_area(app), app.size.0).map_or(0, |p| p.limit())
 }

@@ -97,7 +97,7 @@ pub fn editing(app: &App) -> Option<&crate::wizard::field::TextField> {
 
 fn form_len(app: &App) -> usize {
     match app.step() {
-        Step::Instance => 3,
+        Step::Instance => instance::fields(app),
         Step::Credential => credential::fields(app.draft.choice),
         Step::Connection => connection::fields(app.draft.choice),
         Step::Provider => 1,
@@ -122,7 +122,11 @@ pub fn first_to_fill(app: &App) -> usize {
     let d = &app.draft;
     let empty = |f: &crate::wizard::field::TextField| f.value.trim().is_empty();
     match app.step() {
-        Step::Instance => [&d.instance, &d.user, &d.password].iter().position(|f| empty(f)).unwrap_or(0),
+        Step::Instance => [&d.instance, &d.user, &d.password, &d.code]
+            .iter()
+            .take(instance::fields(app))
+            .position(|f| empty(f))
+            .unwrap_or(0),
         Step::Credential if d.choice == ModeChoice::PersonalOwn => usize::from(!empty(&d.credential)),
         Step::Connection if d.choice == ModeChoice::PersonalOwn => usize::from(!empty(&d.connection)),
         _ => 0,
@@ -206,6 +210,9 @@ pub fn is_ctrl(k: &KeyEvent) -> bool {
 
 /// The key-help line at the bottom of every screen.
 pub fn keys_help(app: &App) -> String {
+    if app.busy == Some(crate::wizard::Busy::Applying) {
+        return " Ctrl-C quit when the apply has finished".into();
+    }
     if app.busy.is_some() {
         return " Esc cancel · Ctrl-C quit".into();
     }
@@ -244,9 +251,9 @@ pub fn keys_help(app: &App) -> String {
         Step::Handover => "Enter check the rooms",
         // At 80 columns: the summary's own text says what `s` saves.
         Step::Summary if app.journey == crate::wizard::Journey::Setup => {
-            "Up/Down scroll · c check rooms · s save · Enter quit"
+            "Up/Down scroll · c check rooms · s save · q quit"
         }
-        Step::Summary => "Up/Down scroll · c check rooms · Enter quit",
+        Step::Summary => "Up/Down scroll · c check rooms · q quit",
         _ => "Enter continue",
     };
     // While a value is edited, Esc cancels the edit and means nothing else.

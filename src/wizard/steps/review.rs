@@ -2,6 +2,7 @@
 //! engine as `calsync apply`. Nothing is written before Enter here; a conflict blocks it.
 
 use crate::plan::Action;
+use crate::plan::diff::Item;
 use crate::wizard::view::theme;
 use crate::wizard::{App, Busy, Effect, ErrorPanel, Failure, Reviewed, Screen, Step};
 use ratatui::Frame;
@@ -79,6 +80,7 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
                 app.done.written = Some(vec![]);
                 app.next();
                 app.next();
+                return super::summary::arrived(app);
             } else {
                 let reviewed = Box::new(r.clone());
                 let Some(conn) = app.conn.clone() else {
@@ -124,44 +126,111 @@ fn mark(a: Action) -> &'static str {
     }
 }
 
-/// The diff as drawn: the scope, then conflicts, creates, updates and unchanged records.
+/// The diff as drawn: where the records are written, then conflicts, creates, updates and
+/// unchanged records. The apply switches the current application per record (a WCS record
+/// in WCS's, a spoke record in the spoke's), so when the changes go to more than one
+/// application each gets its own heading.
 fn lines(app: &App) -> Vec<Line<'static>> {
     let t = theme(app);
-    let Some(Reviewed { diff: d, .. }) = reviewed(app) else { return vec![] };
-    let mut lines: Vec<Line> = vec![Line::from(format!("Written in {}", d.scope)), Line::default()];
-    for action in [Action::Conflict, Action::Create, Action::Update, Action::Unchanged] {
-        for i in d.items.iter().filter(|i| i.action == action) {
-            let style = match action {
-                Action::Conflict => t.bad(),
-                Action::Create | Action::Update => t.accent(),
-                Action::Unchanged => t.dim(),
-            };
-            lines.push(Line::from(vec![
-                Span::styled(mark(action), style),
-                Span::raw(format!(" {:<11} {}", i.kind.label(), i.name)),
-            ]));
-            // A new record's name is already in its heading.
-            for fc in i.fields.iter().filter(|fc| !(action == Action::Create && fc.field == "Name")) {
-                let text = match &fc.from {
-                    Some(from) => format!(
-                        "             {}: {} -> {}",
-                        fc.field,
-                        if from.is_empty() { "(empty)" } else { from },
-                        fc.to
-                    ),
-                    None => format!("             {}: {}", fc.field, fc.to),
-                };
-                lines.push(Line::from(text));
+    let Some(Reviewed { diff: d, state }) = reviewed(app) else { return vec![] };
+    let order = [Action::Conflict, Action::Create, Action::Update, Action::Unchanged];
+    let ordered: Vec<&Item> = order.iter().flat_map(|a| d.items.iter().filter(move |i| i.action == *a)).collect();
+    let written = |i: &Item| i.action != Action::Unchanged;
+    // Where a record goes, as "Name (scope)"; the diff's own label when it names none.
+    let home = |i: &Item| if i.scope.is_empty() { d.scope.clone() } else { state.scope_label(&i.scope) };
+    let mut homes: Vec<String> = vec![];
+    for i in ordered.iter().filter(|i| written(i)) {
+        let h = home(i);
+        if !homes.contains(&h) {
+            homes.push(h);
+        }
+    }
+    let mut lines: Vec<Line> = vec![];
+    if homes.len() <= 1 {
+        lines.push(Line::from(format!("Written in {}", homes.first().unwrap_or(&d.scope))));
+        lines.push(Line::default());
+    }
+    if app.journey == crate::wizard::Journey::Troubleshoot {
+        for said in super::findings::repairs_bring_checks(app) {
+            lines.push(Line::styled(said, t.warn()));
+            lines.push(Line::default());
+        }
+    }
+    let groups: Vec<(Option<String>, Vec<&Item>)> = if homes.len() <= 1 {
+        vec![(None, ordered)]
+    } else {
+        let mut g: Vec<(Option<String>, Vec<&Item>)> = homes
+            .iter()
+            .map(|h| {
+                let items = ordered.iter().filter(|i| written(i) && home(i) == *h).copied().collect();
+                (Some(format!("Written in {h}:")), items)
+            })
+            .collect();
+        g.push((
+            Some("Unchanged:".into()),
+            ordered.iter().filter(|i| i.action == Action::Unchanged).copied().collect(),
+        ));
+        g
+    };
+    for (heading, items) in groups {
+        if items.is_empty() {
+            continue;
+        }
+        if let Some(h) = heading {
+            if !lines.is_empty() && lines.last() != Some(&Line::default()) {
+                lines.push(Line::default());
             }
-            if let Some(r) = &i.reason {
-                lines.push(Line::styled(format!("             {r}"), t.bad()));
-            }
-            if let Some(n) = &i.note {
-                lines.push(Line::styled(format!("             {n}"), t.dim()));
-            }
+            lines.push(Line::from(h));
+        }
+        for i in items {
+            item_lines(app, &t, i, &mut lines);
         }
     }
     lines
+}
+
+/// One record's heading and its changes.
+fn item_lines(app: &App, t: &crate::wizard::view::Theme, i: &Item, lines: &mut Vec<Line<'static>>) {
+    let action = i.action;
+    let style = match action {
+        Action::Conflict => t.bad(),
+        Action::Create | Action::Update => t.accent(),
+        Action::Unchanged => t.dim(),
+    };
+    lines.push(Line::from(vec![
+        Span::styled(mark(action), style),
+        Span::raw(format!(" {:<11} {}", i.kind.label(), i.name)),
+    ]));
+    // A new record's name is already in its heading.
+    for fc in i.fields.iter().filter(|fc| !(action == Action::Create && fc.field == "Name")) {
+        let text = match &fc.from {
+            Some(from) => format!(
+                "             {}: {} -> {}",
+                fc.field,
+                if from.is_empty() { "(empty)".to_string() } else { shown(app, &fc.field, from) },
+                fc.to
+            ),
+            None => format!("             {}: {}", fc.field, fc.to),
+        };
+        lines.push(Line::from(text));
+    }
+    if let Some(r) = &i.reason {
+        lines.push(Line::styled(format!("             {r}"), t.bad()));
+    }
+    if let Some(n) = &i.note {
+        lines.push(Line::styled(format!("             {n}"), t.dim()));
+    }
+}
+
+/// A current value as the admin knows it: a reference to an OAuth Entity Profile by its
+/// name (the probe listed them all) rather than its sys_id.
+fn shown(app: &App, field: &str, from: &str) -> String {
+    if field == "OAuth Entity Profile"
+        && let Some(p) = app.info.iter().flat_map(|i| &i.profiles).find(|p| p.sys_id == from)
+    {
+        return p.name.clone();
+    }
+    from.to_string()
 }
 
 pub fn render(app: &App, f: &mut Frame, area: Rect) {

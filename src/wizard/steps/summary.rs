@@ -9,6 +9,18 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
+/// What the first Enter on the summary says.
+pub const LAST_STEP: &str = "This is the last step: Enter again (or q) quits calsync.";
+
+/// The summary checks the rooms as it comes on display: in normal mode no sign-in and no
+/// hand-over come before it to do so.
+pub fn arrived(app: &mut App) -> Vec<Effect> {
+    if app.step() == crate::wizard::Step::Summary {
+        return super::roomcheck::start(app);
+    }
+    vec![]
+}
+
 pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     match k.code {
         KeyCode::Char('s') if app.journey == crate::wizard::Journey::Setup => {
@@ -18,7 +30,11 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             }
         }
         KeyCode::Char('c') => return super::roomcheck::start(app),
-        KeyCode::Enter | KeyCode::Char('q') => app.quit = true,
+        KeyCode::Char('q') => app.quit = true,
+        // After a dozen steps where Enter continues, one Enter from habit does not end
+        // calsync: it says how to, and a second one does.
+        KeyCode::Enter if app.notice.as_deref() == Some(LAST_STEP) => app.quit = true,
+        KeyCode::Enter => app.notice = Some(LAST_STEP.into()),
         _ => {
             let [list, _] = split(view::content_area(app));
             let rows = view::layout(&lines(app), list.width, app.size.0);
@@ -81,13 +97,19 @@ fn lines(app: &App) -> Vec<Para> {
             }
             TokenState::Done { who, .. } => format!("  {}: signed in as {who}", task.credential),
             TokenState::Skipped | TokenState::Pending | TokenState::NeedsSecret { .. } => format!(
-                "  {}: no token yet (calsync authorize --credential \"{}\" --expect-user {})",
-                task.credential, task.credential, task.user
+                "  {}: no token yet ({})",
+                task.credential,
+                super::token::authorize_command(app, &task.credential, &task.user)
             ),
-            TokenState::Failed(e) => format!("  {}: {e}", task.credential),
+            TokenState::Failed(e) => format!(
+                "  {}: {e}\n  No token yet: {}",
+                task.credential,
+                super::token::authorize_command(app, &task.credential, &task.user)
+            ),
             TokenState::Waiting { .. } => format!("  {}: waiting", task.credential),
         };
-        lines.push(Para::text(s));
+        // A refusal keeps its line breaks.
+        lines.extend(s.lines().map(|l| Para::text(l.to_string())));
     }
     if app.journey == crate::wizard::Journey::Setup {
         lines.push(Para::text(""));

@@ -175,16 +175,65 @@ pub fn paste_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     vec![]
 }
 
-/// What Enter does once every sign-in is done or skipped: the step that follows.
-fn finished(app: &App) -> &'static str {
+/// What Enter does once every sign-in is done or skipped: the step that follows, and what
+/// it has to work with (a skipped mailbox has no token to write).
+fn finished(app: &App, tasks: &[TokenTask]) -> String {
     let steps = app.steps();
     let next = steps.iter().position(|s| *s == app.step()).and_then(|i| steps.get(i + 1));
+    let done = tasks.iter().filter(|t| matches!(t.state, TokenState::Done { .. })).count();
+    let skipped = tasks.len() - done;
+    let later = match skipped {
+        1 => "the skipped one needs calsync authorize later (the summary gives the command)".to_string(),
+        n => format!("the {n} skipped need calsync authorize later (the summary gives the commands)"),
+    };
     match next {
-        Some(crate::wizard::Step::Handover) => {
-            "All sign-ins are finished: Enter writes the tokens to the instance (Token on the instance), so it can sync."
+        Some(crate::wizard::Step::Handover) if skipped == 0 => {
+            "All sign-ins are finished: Enter writes the tokens to the instance (Token on the instance), so it can sync.".into()
         }
-        _ => "All sign-ins are finished: Enter shows the summary.",
+        Some(crate::wizard::Step::Handover) if done == 0 => format!(
+            "No mailbox was signed in, so the instance gets no token and cannot sync yet: Enter goes on; {later}."
+        ),
+        Some(crate::wizard::Step::Handover) => format!(
+            "{done} of {} mailboxes signed in: Enter writes their tokens to the instance (Token on the instance); {later}.",
+            tasks.len()
+        ),
+        _ if skipped == 0 => "All sign-ins are finished: Enter shows the summary.".into(),
+        _ => format!("Enter shows the summary; {later}."),
     }
+}
+
+/// The flags that reach the instance this wizard reached, for a command printed for later:
+/// `--sandbox` (with `--sso`), or the instance, user and sign-in method it was given.
+pub fn target_flags(app: &App) -> String {
+    use crate::doctor::catalogue::shell_word;
+    let mut flags = vec![];
+    if app.sandbox {
+        flags.push("--sandbox".to_string());
+        if app.instance_oauth {
+            flags.push("--sso".into());
+        }
+    } else {
+        let typed = app.draft.instance.value.trim();
+        let instance = if typed.is_empty() { app.info.as_ref().map_or("", |i| i.url.as_str()) } else { typed };
+        if !instance.is_empty() {
+            flags.push(format!("--instance {}", shell_word(instance)));
+        }
+        if app.instance_oauth {
+            flags.push("--sign-in oauth".into());
+        } else if !app.draft.user.value.trim().is_empty() {
+            flags.push(format!("--user {}", shell_word(app.draft.user.value.trim())));
+        }
+    }
+    flags.iter().map(|f| format!(" {f}")).collect()
+}
+
+/// The command that signs `user` in for `credential` later and puts the token on the
+/// instance, as this wizard reached it.
+pub fn authorize_command(app: &App, credential: &str, user: &str) -> String {
+    format!(
+        "calsync authorize --credential \"{credential}\" --expect-user {user} --store-on-instance{}",
+        target_flags(app)
+    )
 }
 
 /// What calsync prints once the screen is closed, however the wizard ended (Enter on the
@@ -198,8 +247,7 @@ pub fn goodbye(app: &App) -> Vec<String> {
     }
     let handed_over = |c: &str| app.done.handovers.iter().any(|(x, s)| x == c && matches!(s, HandoverState::Done(_)));
     for t in &app.sign_ins() {
-        let command =
-            format!("calsync authorize --credential \"{}\" --expect-user {} --store-on-instance", t.credential, t.user);
+        let command = authorize_command(app, &t.credential, &t.user);
         match &t.state {
             TokenState::Done { .. } if handed_over(&t.credential) => {}
             TokenState::Done { .. } => out.push(format!(
@@ -307,14 +355,19 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     vec![]
 }
 
-pub fn render(app: &App, f: &mut Frame, area: Rect) {
+/// A line per sign-in, with its detail; `short` keeps a finished one to who signed in (its
+/// object and tenant IDs left out), for a screen too small to show everything.
+fn task_lines(app: &App, tokens: &Tokens, short: bool) -> Vec<Para> {
     let t = theme(app);
-    let Some(tokens) = on_screen(app) else { return };
     let mut lines: Vec<Para> = vec![];
     for task in &tokens.tasks {
         let (mark, style, detail) = match &task.state {
             TokenState::Pending => ("next    ", t.accent(), format!("sign in as {}", task.user)),
             TokenState::Waiting { .. } => ("waiting ", t.warn(), format!("sign in as {} in the browser", task.user)),
+            TokenState::Done { who, .. } if short => {
+                let account = who.split(" (").next().unwrap_or(who);
+                ("done    ", t.ok(), format!("signed in as {account}"))
+            }
             TokenState::Done { who, .. } => {
                 ("done    ", t.ok(), format!("signed in as {who}; refresh token in the OS keyring"))
             }
@@ -336,6 +389,23 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             }
         }
     }
+    lines
+}
+
+/// How a notice of the sign-in wait is drawn: what was refused or explained stands out.
+fn notice_style(app: &App, notice: &str) -> ratatui::style::Style {
+    let t = theme(app);
+    if notice.starts_with("Ignored:") || notice.starts_with("AADSTS") || notice.starts_with("No browser") {
+        t.warn()
+    } else {
+        t.accent()
+    }
+}
+
+pub fn render(app: &App, f: &mut Frame, area: Rect) {
+    let t = theme(app);
+    let Some(tokens) = on_screen(app) else { return };
+    let mut lines = task_lines(app, tokens, false);
     if let Some(TokenState::NeedsSecret { client_id, field, refused }) = next_state(app) {
         lines.push(Para::text(""));
         lines.extend(secret_prompt(app, client_id, refused.as_deref()).into_iter().map(Para::text));
@@ -381,6 +451,10 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         ));
         let typed = tokens.paste.as_ref().map(|f| f.value.clone()).unwrap_or_default();
         lines.push(Para::hang(Line::styled(format!("> {typed}"), t.accent()), 2));
+        // What became of a pasted line, or of the browser: the status row shows the wait.
+        if let Some(n) = &app.notice {
+            lines.push(Para::text(Line::styled(n.clone(), notice_style(app, n))));
+        }
     } else if current(tokens).is_some() {
         lines.push(Para::text(""));
         lines.push(Para::text(
@@ -388,9 +462,27 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         ));
     } else {
         lines.push(Para::text(""));
-        lines.push(Para::text(Line::styled(finished(app), t.ok())));
+        let style =
+            if tokens.tasks.iter().all(|x| matches!(x.state, TokenState::Done { .. })) { t.ok() } else { t.warn() };
+        lines.push(Para::text(Line::styled(finished(app, &tokens.tasks), style)));
     }
-    view::draw_rows(f, area, &view::layout(&lines, area.width, f.area().width), 0);
+    // Too tall for the screen (a small terminal, several sign-ins): the finished ones say
+    // only who signed in, then the blank rows between the parts go, and if that is not
+    // enough the top gives way, so that the paste field and what became of a pasted line
+    // stay on screen.
+    let mut rows = view::layout(&lines, area.width, f.area().width);
+    if rows.len() > usize::from(area.height) {
+        let full = task_lines(app, tokens, false).len();
+        let mut short = task_lines(app, tokens, true);
+        short.extend(lines.drain(full..));
+        rows = view::layout(&short, area.width, f.area().width);
+        if rows.len() > usize::from(area.height) {
+            short.retain(|p| !matches!(p, Para::Text { line, .. } if line.width() == 0));
+            rows = view::layout(&short, area.width, f.area().width);
+        }
+    }
+    let over = u16::try_from(rows.len()).unwrap_or(u16::MAX).saturating_sub(area.height);
+    view::draw_rows(f, area, &rows, over);
 }
 
 /// What the secret prompt says: which app, why, and where its secret comes from.
