@@ -355,26 +355,37 @@ async fn reauth_expiring_takes_the_sign_in_options_of_authorize() {
     let delegate = Person::SignsInAs("rooms-delegate@contoso.com", "Delegate-Pass-1");
     let (code, out, err) = authorize_credential(dir.path(), "Contoso Graph Options", delegate.clone()).await;
     assert_eq!(code, 0, "{out}{err}");
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut child = cmd(dir.path())
-        .args(["reauth", "--expiring-within", "14d", "--sandbox", "--no-browser", "--timeout", "30"])
-        .args(["--port", &port.to_string()])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
-    let mut url_next = false;
-    let mut address = String::new();
-    while let Ok(Some(line)) = stderr.next_line().await {
-        if url_next {
-            address = line.trim().to_string();
-            tokio::spawn(browse(address.clone(), delegate.clone(), None));
+    // A free port can be taken by another test before calsync listens on it: then again.
+    let (mut child, mut address, mut port, mut err) = (None, String::new(), 0, None);
+    for _ in 0..5 {
+        port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut c = cmd(dir.path())
+            .args(["reauth", "--expiring-within", "14d", "--sandbox", "--no-browser", "--timeout", "30"])
+            .args(["--port", &port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = BufReader::new(c.stderr.take().unwrap()).lines();
+        let (mut url_next, mut taken) = (false, false);
+        while let Ok(Some(line)) = stderr.next_line().await {
+            taken |= line.contains("could not listen on");
+            if url_next {
+                address = line.trim().to_string();
+                tokio::spawn(browse(address.clone(), delegate.clone(), None));
+                break;
+            }
+            url_next = line.starts_with("Open this address");
+        }
+        // The rest of stderr is kept open: calsync still writes to it.
+        (child, err) = (Some(c), Some(stderr));
+        if !taken {
             break;
         }
-        url_next = line.starts_with("Open this address");
     }
+    let mut child = child.expect("started");
+    let _stderr = err;
     assert!(address.contains(&format!("localhost%3A{port}")), "the redirect URI names --port {port}: {address}");
     let mut out = String::new();
     child.stdout.take().unwrap().read_to_string(&mut out).await.unwrap();
@@ -395,14 +406,6 @@ async fn instance_login_asks_for_the_client_secret_and_keeps_it() {
     }
     use calsync::sandbox::{self, auth as sbauth};
     let sb = sandbox::Sandbox::start(sandbox::Options::default()).await.unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    sb.with_store(|s| {
-        for r in s.rows.iter_mut() {
-            if r.get("client_id").map(String::as_str) == Some(sbauth::INSTANCE_CLIENT_ID) {
-                r.insert("redirect_url".into(), format!("http://localhost:{port}/"));
-            }
-        }
-    });
     let key = sb.url().trim_start_matches("http://").trim_end_matches('/').to_string();
     let secret_account = Account::ClientSecret { instance: key.clone(), client_id: sbauth::INSTANCE_CLIENT_ID.into() };
     let token_account = Account::InstanceToken { instance: key.clone(), login: "oa".into() };
@@ -413,54 +416,70 @@ async fn instance_login_asks_for_the_client_secret_and_keeps_it() {
         c.env("CALSYNC_CONFIG_DIR", dir.path().join("config")).env_remove("CALSYNC_INSTANCE_CLIENT_SECRET");
         c
     };
-    let o = with_config(cmd(dir.path()))
-        .args(["instance", "add", "oa", "--url", sb.url(), "--sign-in", "oauth", "--port", &port.to_string()])
-        .args(["--client-id", sbauth::INSTANCE_CLIENT_ID])
-        .output()
-        .await
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    // In a terminal (script(1) gives it one): the secret, then "y" to keep it.
-    let mut c = with_config(Command::new("script"));
-    let bin = env!("CARGO_BIN_EXE_calsync");
-    c.args(["-qec", &format!("{bin} instance login oa"), "/dev/null"]);
-    for (k, v) in cmd(dir.path()).as_std().get_envs() {
-        match v {
-            Some(v) => c.env(k, v),
-            None => c.env_remove(k),
-        };
-    }
-    c.env("BROWSER", format!("{}/tests/fixtures/browser.sh %s", env!("CARGO_MANIFEST_DIR")));
-    c.env("SIGN_IN_AS", sandbox::seed::ADMIN_USER).env("SIGN_IN_PW", sandbox::seed::ADMIN_PASSWORD);
-    c.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
-    let mut child = c.spawn().unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    // Each answer is typed once its question is on the screen, as a person would.
+    // A free port can be taken by another test before calsync listens on it: then again.
     let mut out = String::new();
-    let mut answers = vec![
-        ("Keep the client secret", "y\n".to_string()),
-        ("Client secret of", format!("{}\n", sbauth::INSTANCE_CLIENT_SECRET)),
-    ];
-    let talk = async {
-        let mut buf = [0u8; 4096];
-        loop {
-            let n = stdout.read(&mut buf).await.unwrap();
-            if n == 0 {
-                break;
+    let mut status = None;
+    for _ in 0..5 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        sb.with_store(|s| {
+            for r in s.rows.iter_mut() {
+                if r.get("client_id").map(String::as_str) == Some(sbauth::INSTANCE_CLIENT_ID) {
+                    r.insert("redirect_url".into(), format!("http://localhost:{port}/"));
+                }
             }
-            out.push_str(&String::from_utf8_lossy(&buf[..n]));
-            if let Some((question, answer)) = answers.last()
-                && out.contains(question)
-            {
-                tokio::io::AsyncWriteExt::write_all(&mut stdin, answer.as_bytes()).await.unwrap();
-                answers.pop();
-            }
+        });
+        let o = with_config(cmd(dir.path()))
+            .args(["instance", "add", "oa", "--url", sb.url(), "--sign-in", "oauth", "--port", &port.to_string()])
+            .args(["--client-id", sbauth::INSTANCE_CLIENT_ID])
+            .output()
+            .await
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        // In a terminal (script(1) gives it one): the secret, then "y" to keep it.
+        let mut c = with_config(Command::new("script"));
+        let bin = env!("CARGO_BIN_EXE_calsync");
+        c.args(["-qec", &format!("{bin} instance login oa"), "/dev/null"]);
+        for (k, v) in cmd(dir.path()).as_std().get_envs() {
+            match v {
+                Some(v) => c.env(k, v),
+                None => c.env_remove(k),
+            };
         }
-    };
-    tokio::time::timeout(std::time::Duration::from_secs(60), talk).await.expect("the login ends");
-    let status = child.wait().await.unwrap();
-    assert_eq!(status.code(), Some(0), "{out}");
+        c.env("BROWSER", format!("{}/tests/fixtures/browser.sh %s", env!("CARGO_MANIFEST_DIR")));
+        c.env("SIGN_IN_AS", sandbox::seed::ADMIN_USER).env("SIGN_IN_PW", sandbox::seed::ADMIN_PASSWORD);
+        c.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
+        let mut child = c.spawn().unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        // Each answer is typed once its question is on the screen, as a person would.
+        out.clear();
+        let mut answers = vec![
+            ("Keep the client secret", "y\n".to_string()),
+            ("Client secret of", format!("{}\n", sbauth::INSTANCE_CLIENT_SECRET)),
+        ];
+        let talk = async {
+            let mut buf = [0u8; 4096];
+            loop {
+                let n = stdout.read(&mut buf).await.unwrap();
+                if n == 0 {
+                    break;
+                }
+                out.push_str(&String::from_utf8_lossy(&buf[..n]));
+                if let Some((question, answer)) = answers.last()
+                    && out.contains(question)
+                {
+                    tokio::io::AsyncWriteExt::write_all(&mut stdin, answer.as_bytes()).await.unwrap();
+                    answers.pop();
+                }
+            }
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(60), talk).await.expect("the login ends");
+        status = child.wait().await.unwrap().code();
+        if !out.contains("could not listen on") {
+            break;
+        }
+    }
+    assert_eq!(status, Some(0), "{out}");
     assert!(out.contains("Client secret of calsync's OAuth client"), "asked: {out}");
     assert!(out.contains("Signed in to") && out.contains("as admin."), "{out}");
     assert!(!out.contains(sbauth::INSTANCE_CLIENT_SECRET), "the secret is not echoed: {out}");
