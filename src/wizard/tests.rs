@@ -1799,3 +1799,41 @@ fn esc_from_the_repair_review_keeps_the_selected_finding() {
     // Looked at afresh, the list starts at the top.
     assert!(matches!(key(&mut app, KeyCode::Char('r')).as_slice(), [Effect::Doctor { .. }]));
 }
+
+/// A setup whose Summary found room steps left: the lines printed on leaving say how many,
+/// and give the doctor command (for the instance the wizard reached) that lists them.
+#[test]
+fn the_message_on_leaving_counts_the_room_steps_left() {
+    let room = |id: crate::doctor::Check| crate::doctor::Finding {
+        id,
+        severity: crate::doctor::Severity::Error,
+        title: format!("{id:?}"),
+        evidence: vec![],
+        why: String::new(),
+        fix: String::new(),
+        fixable: false,
+        repair: None,
+    };
+    let (mut app, g) = at_review(ModeChoice::Normal);
+    app.handle(Event::Diffed(g, reviewed(diff(&[Action::Create]))));
+    let g = match key(&mut app, KeyCode::Enter).as_slice() {
+        [Effect::Apply { generation, .. }] => *generation,
+        other => panic!("{other:?}"),
+    };
+    app.handle(Event::Applied(g, Ok(())));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step(), Step::Summary);
+    let findings = vec![room(crate::doctor::Check::RoomInactive), room(crate::doctor::Check::RoomNoSubscription)];
+    app.handle(Event::RoomsChecked(app.generation, Ok((2, findings))));
+    assert_eq!(
+        steps::token::goodbye(&app),
+        [
+            "calsync: the setup was applied to https://dev123.service-now.com.",
+            "2 room steps are left before the rooms sync: calsync doctor --instance dev123 --user admin shows them.",
+        ]
+    );
+    app.handle(Event::RoomsChecked(app.generation, Ok((2, vec![room(crate::doctor::Check::RoomInactive)]))));
+    assert!(steps::token::goodbye(&app)[1].starts_with("1 room step is left before the rooms sync: calsync doctor"));
+    app.handle(Event::RoomsChecked(app.generation, Ok((2, vec![]))));
+    assert_eq!(steps::token::goodbye(&app).len(), 1, "the rooms sync: nothing more to say");
+}

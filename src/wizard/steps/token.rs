@@ -244,6 +244,14 @@ pub fn goodbye(app: &App) -> Vec<String> {
     if app.done.written.is_some() {
         let url = app.info.as_ref().map_or("the instance", |i| i.url.as_str());
         out.push(format!("calsync: the setup was applied to {url}."));
+        // What the Summary's room check left: the doctor lists it again.
+        let doctor = format!("calsync doctor{}", target_flags(app));
+        match super::roomcheck::left(app) {
+            Some(Ok(1)) => out.push(format!("1 room step is left before the rooms sync: {doctor} shows it.")),
+            Some(Ok(n)) => out.push(format!("{n} room steps are left before the rooms sync: {doctor} shows them.")),
+            Some(Err(e)) => out.push(format!("The rooms were not checked ({e}): {doctor} checks them.")),
+            None => {}
+        }
     }
     let handed_over = |c: &str| app.done.handovers.iter().any(|(x, s)| x == c && matches!(s, HandoverState::Done(_)));
     for t in &app.sign_ins() {
