@@ -1799,3 +1799,73 @@ fn esc_from_the_repair_review_keeps_the_selected_finding() {
     // Looked at afresh, the list starts at the top.
     assert!(matches!(key(&mut app, KeyCode::Char('r')).as_slice(), [Effect::Doctor { .. }]));
 }
+
+/// A setup whose Summary found room steps left: the lines printed on leaving say how many,
+/// and give the doctor command (for the instance the wizard reached) that lists them.
+#[test]
+fn the_message_on_leaving_counts_the_room_steps_left() {
+    let room = |id: crate::doctor::Check| crate::doctor::Finding {
+        id,
+        severity: crate::doctor::Severity::Error,
+        title: format!("{id:?}"),
+        evidence: vec![],
+        why: String::new(),
+        fix: String::new(),
+        fixable: false,
+        repair: None,
+    };
+    let (mut app, g) = at_review(ModeChoice::Normal);
+    app.handle(Event::Diffed(g, reviewed(diff(&[Action::Create]))));
+    let g = match key(&mut app, KeyCode::Enter).as_slice() {
+        [Effect::Apply { generation, .. }] => *generation,
+        other => panic!("{other:?}"),
+    };
+    app.handle(Event::Applied(g, Ok(())));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step(), Step::Summary);
+    let findings = vec![room(crate::doctor::Check::RoomInactive), room(crate::doctor::Check::RoomNoSubscription)];
+    app.handle(Event::RoomsChecked(app.generation, Ok((2, findings))));
+    assert_eq!(
+        steps::token::goodbye(&app),
+        [
+            "calsync: the setup was applied to https://dev123.service-now.com.",
+            "2 room steps are left before the rooms sync: calsync doctor --instance dev123 --user admin shows them.",
+        ]
+    );
+    app.handle(Event::RoomsChecked(app.generation, Ok((2, vec![room(crate::doctor::Check::RoomInactive)]))));
+    assert!(steps::token::goodbye(&app)[1].starts_with("1 room step is left before the rooms sync: calsync doctor"));
+    app.handle(Event::RoomsChecked(app.generation, Ok((2, vec![]))));
+    assert_eq!(steps::token::goodbye(&app).len(), 1, "the rooms sync: nothing more to say");
+}
+
+/// The client secret asked for at 80x24 for the second credential, after the first signed
+/// in and a secret was refused: the prompt is whole down to what to do, with the field and
+/// its hint under it.
+#[test]
+fn at_80x24_the_secret_prompt_of_a_second_credential_is_whole() {
+    let mut app = probed(at_instance(ModeChoice::PersonalDefault));
+    let who = "rooms-delegate@contoso.com (Rooms Delegate, object ID 4d2c8a61-0b7e-4f3a-9c5d-6e1f2a3b4c5d, tenant 6f1c2b9e-3d4a-4c8e-9b7a-2e5d1f0a9c31)";
+    let refused = "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID";
+    let list = vec![
+        TokenTask {
+            credential: "MS Graph 1".into(),
+            user: "rooms-delegate@contoso.com".into(),
+            state: TokenState::Done { who: who.into(), warnings: vec![] },
+        },
+        TokenTask {
+            credential: "MS Graph 2".into(),
+            user: "rooms-delegate@contoso.com".into(),
+            state: TokenState::NeedsSecret {
+                client_id: "cid".into(),
+                field: field::TextField::masked("Client secret"),
+                refused: Some(refused.into()),
+            },
+        },
+    ];
+    app.screen = Screen::Token(Tokens { tasks: list, paste: None });
+    let screen = render_text(&app, 80, 24);
+    assert!(screen.contains("Type or paste it, then Enter signs in; Esc stops asking."), "{screen}");
+    assert!(screen.contains("shown as dots; sent only to the app's token endpoint"), "{screen}");
+    assert!(screen.contains("done    MS Graph 1: signed in as rooms-delegate@contoso.com "), "{screen}");
+    assert!(screen.contains("Microsoft refused the client secret it was sent"), "{screen}");
+}

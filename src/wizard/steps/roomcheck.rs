@@ -37,6 +37,20 @@ fn to_do(findings: &[Finding]) -> Vec<Finding> {
     out
 }
 
+/// What the Summary's room check left to do, for the lines printed on leaving: how many
+/// steps, or why the rooms were not checked. None when the rooms sync, none is set up, or
+/// they were not checked on this screen.
+pub fn left(app: &App) -> Option<Result<usize, String>> {
+    let Screen::Summary(Summary { room_check: Some(check) }) = &app.screen else { return None };
+    match check {
+        Err(e) => Some(Err(e.clone())),
+        Ok((rooms, findings)) => {
+            let n = to_do(findings).len();
+            (*rooms > 0 && n > 0).then_some(Ok(n))
+        }
+    }
+}
+
 pub fn lines(app: &App, t: &Theme) -> Vec<Line<'static>> {
     let mut out = vec![];
     let Screen::Summary(Summary { room_check: Some(check) }) = &app.screen else { return out };

@@ -244,6 +244,14 @@ pub fn goodbye(app: &App) -> Vec<String> {
     if app.done.written.is_some() {
         let url = app.info.as_ref().map_or("the instance", |i| i.url.as_str());
         out.push(format!("calsync: the setup was applied to {url}."));
+        // What the Summary's room check left: the doctor lists it again.
+        let doctor = format!("calsync doctor{}", target_flags(app));
+        match super::roomcheck::left(app) {
+            Some(Ok(1)) => out.push(format!("1 room step is left before the rooms sync: {doctor} shows it.")),
+            Some(Ok(n)) => out.push(format!("{n} room steps are left before the rooms sync: {doctor} shows them.")),
+            Some(Err(e)) => out.push(format!("The rooms were not checked ({e}): {doctor} checks them.")),
+            None => {}
+        }
     }
     let handed_over = |c: &str| app.done.handovers.iter().any(|(x, s)| x == c && matches!(s, HandoverState::Done(_)));
     for t in &app.sign_ins() {
@@ -409,9 +417,12 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     if let Some(TokenState::NeedsSecret { client_id, field, refused }) = next_state(app) {
         lines.push(Para::text(""));
         lines.extend(secret_prompt(app, client_id, refused.as_deref()).into_iter().map(Para::text));
-        let rows = view::layout(&lines, area.width, f.area().width);
-        let used = u16::try_from(rows.len()).unwrap_or(u16::MAX).min(area.height.saturating_sub(2));
-        view::draw_rows(f, Rect { height: used, ..area }, &rows, 0);
+        // Room for the field and its hint under the text, which ends with what to do.
+        let room = area.height.saturating_sub(3);
+        let rows = fit(app, tokens, lines, area.width, f.area().width, room);
+        let used = u16::try_from(rows.len()).unwrap_or(u16::MAX).min(room);
+        let over = u16::try_from(rows.len()).unwrap_or(u16::MAX).saturating_sub(room);
+        view::draw_rows(f, Rect { height: used, ..area }, &rows, over);
         let below = Rect { y: area.y + used + 1, height: area.height.saturating_sub(used + 1), ..area };
         let hint = "shown as dots; sent only to the app's token endpoint".to_string();
         view::field(f, below, app, field, true, Some((hint, false)));
@@ -466,23 +477,29 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             if tokens.tasks.iter().all(|x| matches!(x.state, TokenState::Done { .. })) { t.ok() } else { t.warn() };
         lines.push(Para::text(Line::styled(finished(app, &tokens.tasks), style)));
     }
-    // Too tall for the screen (a small terminal, several sign-ins): the finished ones say
-    // only who signed in, then the blank rows between the parts go, and if that is not
-    // enough the top gives way, so that the paste field and what became of a pasted line
-    // stay on screen.
-    let mut rows = view::layout(&lines, area.width, f.area().width);
-    if rows.len() > usize::from(area.height) {
-        let full = task_lines(app, tokens, false).len();
-        let mut short = task_lines(app, tokens, true);
-        short.extend(lines.drain(full..));
-        rows = view::layout(&short, area.width, f.area().width);
-        if rows.len() > usize::from(area.height) {
-            short.retain(|p| !matches!(p, Para::Text { line, .. } if line.width() == 0));
-            rows = view::layout(&short, area.width, f.area().width);
-        }
-    }
+    let rows = fit(app, tokens, lines, area.width, f.area().width, area.height);
     let over = u16::try_from(rows.len()).unwrap_or(u16::MAX).saturating_sub(area.height);
     view::draw_rows(f, area, &rows, over);
+}
+
+/// The step's text (`lines`, starting with `task_lines`) as rows for `height`. Too tall
+/// (a small terminal, several sign-ins): the finished sign-ins say only who signed in,
+/// then the blank rows between the parts go. If that is not enough the caller lets the
+/// top give way, so that the end (the paste field and what became of a pasted line, or
+/// what to do with the secret) stays on screen.
+fn fit(app: &App, tokens: &Tokens, mut lines: Vec<Para>, width: u16, full: u16, height: u16) -> Vec<view::Row> {
+    let rows = view::layout(&lines, width, full);
+    if rows.len() <= usize::from(height) {
+        return rows;
+    }
+    let mut short = task_lines(app, tokens, true);
+    short.extend(lines.drain(task_lines(app, tokens, false).len()..));
+    let rows = view::layout(&short, width, full);
+    if rows.len() <= usize::from(height) {
+        return rows;
+    }
+    short.retain(|p| !matches!(p, Para::Text { line, .. } if line.width() == 0));
+    view::layout(&short, width, full)
 }
 
 /// What the secret prompt says: which app, why, and where its secret comes from.
