@@ -171,6 +171,22 @@ pub fn explain(message: &str, delegate: Option<&str>, room: &str) -> Option<(Che
 }
 
 /// The instance-side checks. `now` is a glide date-time (`YYYY-MM-DD hh:mm:ss`, UTC).
+/// What the webhook registry's fix asks after the callback URL: only the rooms already
+/// active subscribed without it and need Deactivate and Activate; the others subscribe
+/// with it when they are first activated.
+fn webhook_then(r: &RoomSnapshot) -> String {
+    let active: Vec<String> = r.configs.iter().filter(|c| col(c, "active") == "true").map(|c| r.room_name(c)).collect();
+    let inactive = r.configs.len() - active.len();
+    match (active.as_slice(), inactive) {
+        ([], _) => "activate each room's configuration (its Activate action): the subscription it creates then uses the callback URL.".into(),
+        (names, 0) => format!("deactivate and activate {} (their subscriptions were made without it).", names.join(", ")),
+        (names, _) => format!(
+            "deactivate and activate {} (their subscriptions were made without it); the inactive rooms need only Activate.",
+            names.join(", ")
+        ),
+    }
+}
+
 pub fn check(s: &Snapshot, r: &RoomSnapshot, now: &str) -> Vec<Finding> {
     check_for(s, r, now, &Calsync::default())
 }
@@ -333,7 +349,7 @@ pub fn check_for(s: &Snapshot, r: &RoomSnapshot, now: &str, calsync: &Calsync) -
                     "empty",
                 )];
                 let link = format!("{}/{}.do?sys_id={}", s.instance, facts::WEBHOOK_TABLE, col(w, "sys_id"));
-                o.add(Check::WebhookNoCallback, Severity::Error, format!("the \"{}\" webhook registry has no {missing}", facts::WEBHOOK_NAME), ev, "Subscriptions need the callback URL Microsoft posts the rooms' changes to, and the client state that proves a notification is genuine.", format!("With the application scope set to Microsoft Exchange Online Spoke, open {link}, select Callback URL (it generates both) and Update; then deactivate and activate the rooms."));
+                o.add(Check::WebhookNoCallback, Severity::Error, format!("the \"{}\" webhook registry has no {missing}", facts::WEBHOOK_NAME), ev, "Subscriptions need the callback URL Microsoft posts the rooms' changes to, and the client state that proves a notification is genuine.", format!("With the application scope set to Microsoft Exchange Online Spoke, open {link}, select Callback URL (it generates both) and Update; then {}", webhook_then(r)));
             }
         }
     }
