@@ -384,6 +384,97 @@ async fn reauth_expiring_takes_the_sign_in_options_of_authorize() {
     secrets::delete(os_keyring(), &account).unwrap();
 }
 
+/// `instance login` with OAuth in a terminal, the client secret neither in the
+/// environment nor in the keyring: calsync asks for it (masked) before the browser, signs
+/// in, and offers to keep it; the next command then signs in silently. It never asked,
+/// and the login failed saying the client did not exist.
+#[tokio::test(flavor = "multi_thread")]
+async fn instance_login_asks_for_the_client_secret_and_keeps_it() {
+    if !common_keyring_required() {
+        return;
+    }
+    use calsync::sandbox::{self, auth as sbauth};
+    let sb = sandbox::Sandbox::start(sandbox::Options::default()).await.unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    sb.with_store(|s| {
+        for r in s.rows.iter_mut() {
+            if r.get("client_id").map(String::as_str) == Some(sbauth::INSTANCE_CLIENT_ID) {
+                r.insert("redirect_url".into(), format!("http://localhost:{port}/"));
+            }
+        }
+    });
+    let key = sb.url().trim_start_matches("http://").trim_end_matches('/').to_string();
+    let secret_account = Account::ClientSecret { instance: key.clone(), client_id: sbauth::INSTANCE_CLIENT_ID.into() };
+    let token_account = Account::InstanceToken { instance: key.clone(), login: "oa".into() };
+    let _ = secrets::delete(os_keyring(), &secret_account);
+    let _ = secrets::delete(os_keyring(), &token_account);
+    let dir = tempfile::tempdir().unwrap();
+    let with_config = |mut c: Command| {
+        c.env("CALSYNC_CONFIG_DIR", dir.path().join("config")).env_remove("CALSYNC_INSTANCE_CLIENT_SECRET");
+        c
+    };
+    let o = with_config(cmd(dir.path()))
+        .args(["instance", "add", "oa", "--url", sb.url(), "--sign-in", "oauth", "--port", &port.to_string()])
+        .args(["--client-id", sbauth::INSTANCE_CLIENT_ID])
+        .output()
+        .await
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // In a terminal (script(1) gives it one): the secret, then "y" to keep it.
+    let mut c = with_config(Command::new("script"));
+    let bin = env!("CARGO_BIN_EXE_calsync");
+    c.args(["-qec", &format!("{bin} instance login oa"), "/dev/null"]);
+    for (k, v) in cmd(dir.path()).as_std().get_envs() {
+        match v {
+            Some(v) => c.env(k, v),
+            None => c.env_remove(k),
+        };
+    }
+    c.env("BROWSER", format!("{}/tests/fixtures/browser.sh %s", env!("CARGO_MANIFEST_DIR")));
+    c.env("SIGN_IN_AS", sandbox::seed::ADMIN_USER).env("SIGN_IN_PW", sandbox::seed::ADMIN_PASSWORD);
+    c.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
+    let mut child = c.spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    // Each answer is typed once its question is on the screen, as a person would.
+    let mut out = String::new();
+    let mut answers = vec![
+        ("Keep the client secret", "y\n".to_string()),
+        ("Client secret of", format!("{}\n", sbauth::INSTANCE_CLIENT_SECRET)),
+    ];
+    let talk = async {
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = stdout.read(&mut buf).await.unwrap();
+            if n == 0 {
+                break;
+            }
+            out.push_str(&String::from_utf8_lossy(&buf[..n]));
+            if let Some((question, answer)) = answers.last()
+                && out.contains(question)
+            {
+                tokio::io::AsyncWriteExt::write_all(&mut stdin, answer.as_bytes()).await.unwrap();
+                answers.pop();
+            }
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(60), talk).await.expect("the login ends");
+    let status = child.wait().await.unwrap();
+    assert_eq!(status.code(), Some(0), "{out}");
+    assert!(out.contains("Client secret of calsync's OAuth client"), "asked: {out}");
+    assert!(out.contains("Signed in to") && out.contains("as admin."), "{out}");
+    assert!(!out.contains(sbauth::INSTANCE_CLIENT_SECRET), "the secret is not echoed: {out}");
+    let kept = secrets::get(os_keyring(), &secret_account).unwrap().expect("the client secret is in the keyring");
+    assert_eq!(kept.expose_secret(), sbauth::INSTANCE_CLIENT_SECRET);
+    // The next command, with no terminal, signs in with the kept token and secret.
+    let o =
+        with_config(cmd(dir.path())).args(["status", "--instance", "oa"]).stdin(Stdio::null()).output().await.unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("login: ok as admin (oauth)"), "{out}{}", String::from_utf8_lossy(&o.stderr));
+    secrets::delete(os_keyring(), &secret_account).unwrap();
+    let _ = secrets::delete(os_keyring(), &token_account);
+}
+
 /// The instance password is kept per host and user: removing one of two profiles that share
 /// it keeps it for the other, and says so; removing the last one forgets it.
 #[tokio::test(flavor = "multi_thread")]

@@ -411,3 +411,47 @@ async fn status_by_address_names_the_instance_once() {
     assert_eq!(first.trim_end_matches('/'), url, "it printed {url} twice before:\n{out}");
     assert!(out.contains("login: ok as admin (password)"), "{out}");
 }
+
+/// Points the sandbox's calsync OAuth client at a free loopback port; returns it.
+fn oauth_client_on_a_free_port(sb: &Sandbox) -> u16 {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    sb.with_store(|s| {
+        for r in s.rows.iter_mut() {
+            if r.get("client_id").map(String::as_str) == Some(sbauth::INSTANCE_CLIENT_ID) {
+                r.insert("redirect_url".into(), format!("http://localhost:{port}/"));
+            }
+        }
+    });
+    port
+}
+
+/// `instance login` with OAuth and no client secret anywhere, without a terminal to ask
+/// in: the sentence says the secret is what is missing and how to give it. It used to say
+/// the client does not exist and to ask an admin to create it.
+#[tokio::test]
+async fn an_oauth_login_without_the_client_secret_says_the_secret_is_missing() {
+    let sb = served(sbauth::Policy::default()).await;
+    let port = oauth_client_on_a_free_port(&sb).to_string();
+    let env = Env::new();
+    let add = ["instance", "add", "oa", "--url", sb.url(), "--sign-in", "oauth", "--port", &port];
+    let (code, out) = run(env.cmd().args(add).args(["--client-id", sbauth::INSTANCE_CLIENT_ID])).await;
+    assert_eq!(code, 0, "{out}");
+    let browser = format!("{}/tests/fixtures/browser.sh %s", env!("CARGO_MANIFEST_DIR"));
+    let mut c = env.cmd();
+    c.args(["instance", "login", "oa"]).env("BROWSER", &browser);
+    c.env("SIGN_IN_AS", sandbox::seed::ADMIN_USER).env("SIGN_IN_PW", sandbox::seed::ADMIN_PASSWORD);
+    let (code, out) = run(&mut c).await;
+    assert_eq!(code, 3, "{out}");
+    assert!(
+        out.contains(&format!(
+            "the instance refused calsync's OAuth client {} without a client secret",
+            sbauth::INSTANCE_CLIENT_ID
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains("with CALSYNC_INSTANCE_CLIENT_SECRET, or run calsync instance login oa in a terminal"),
+        "{out}"
+    );
+    assert!(!out.contains("Ask an admin to create it"), "{out}");
+}

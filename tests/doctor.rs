@@ -652,6 +652,8 @@ async fn a_keyring_token_of_another_account_is_reported_first() {
     calsync::oauth::delegates::remember(state_dir, &key, "Contoso Graph Personal", "rooms-delegate@contoso.com");
     let found = doctor::accounts(&services, &c, &snap, &opts).await;
     assert_eq!(found.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(), ["TOKEN-ACCOUNT"]);
+    // The mailbox is known: the note says it is the right one rather than "if".
+    assert_eq!(found[0].fix, "Nothing to do: rooms-delegate@contoso.com is the mailbox this credential serves.");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -753,6 +753,27 @@ fn ctrl_c_during_the_sign_in_wait_says_there_is_no_token_yet() {
     cooked(&t.path("stty.txt"));
 }
 
+#[test]
+fn the_default_saved_instance_is_filled_in_and_password_mfa_asks_for_the_code() {
+    let before = "calsync instance add sbx --url dev123 --user admin > /dev/null";
+    let env = "CALSYNC_CONFIG_DIR=$PWD/cfg";
+    let Some(t) = Tmux::start_with(env, "setup --sign-in password-mfa", before) else { return };
+    t.wait_for("Step 1 of");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("One-time code");
+    let instance = s.lines().find(|l| l.contains("│ Instance  ")).unwrap_or_default();
+    assert!(instance.contains("https://dev123.service-now.com"), "the default saved instance is filled in:\n{s}");
+    let user = s.lines().find(|l| l.contains("│ User  ")).unwrap_or_default();
+    assert!(user.contains("admin"), "the saved user is filled in:\n{s}");
+    // The cursor starts on the first empty field, the password.
+    t.type_text("pw");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("the six digits your authenticator shows now");
+    assert!(!s.contains("The instance could not be used"), "nothing is sent without a code:\n{s}");
+    t.keys(&["C-c"]);
+    t.wait_for("EXIT=");
+}
+
 /// Re-authorize of two credentials at 80x24: the first signs in, the browser does nothing
 /// for the second. While it waits, what is typed into the paste field shows, and an AADSTS
 /// code read off Microsoft's error page (another tenant's account) is explained on screen.
@@ -808,4 +829,23 @@ fn at_80x24_the_second_sign_in_shows_what_is_pasted_and_answers_it() {
             calsync::secrets::Account::RefreshToken { instance: "sandbox".into(), credential: credential.into() };
         let _ = calsync::secrets::delete(os_keyring(), &account);
     }
+}
+
+/// The broken sandbox has spoke 3.1.0 under WCS 3.4.6, which the doctor calls unsupported:
+/// the Scope checks say so in its words and stop the setup there.
+#[test]
+fn scope_checks_stop_on_a_spoke_the_doctor_calls_unsupported() {
+    let Some(t) = Tmux::start_with("", "setup --sandbox --broken", "true") else { return };
+    t.wait_for("Step 1 of");
+    t.keys(&["Enter"]);
+    t.wait_for("The sandbox instance is filled in");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("Scope checks");
+    let s = if s.contains("APP-SPOKE-OLD") { s } else { t.wait_for("APP-SPOKE-OLD") };
+    assert!(s.contains("FAIL") && s.contains("APP-SPOKE-MULTI-PROVIDER"), "{s}");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("Fix the failed checks");
+    assert!(s.contains("Scope checks") && !s.contains("OAuth profile"), "the setup stops on the checks:\n{s}");
+    t.keys(&["C-c"]);
+    t.wait_for("EXIT=");
 }

@@ -179,8 +179,26 @@ fn print_notice(n: &Notice, who: &str) {
     }
 }
 
-async fn ctrl_c() {
-    let _ = tokio::signal::ctrl_c().await;
+/// Ctrl-C, the sign-in's cancel, listened for from this call on: a Ctrl-C the moment the
+/// address is printed still cancels (a listener installed at its first poll could miss it,
+/// and the default action would end calsync without a word).
+fn ctrl_c() -> impl std::future::Future<Output = ()> {
+    #[cfg(unix)]
+    {
+        let interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt());
+        async move {
+            match interrupt {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(_) => std::future::pending().await,
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 pub async fn run(services: &Services, args: AuthorizeArgs) -> u8 {

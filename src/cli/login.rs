@@ -218,14 +218,63 @@ async fn oauth(services: &Services, plan: &Plan, instance_key: &str) -> Result<C
     browser_login(services, plan, instance_key, &oc).await
 }
 
-/// The browser sign-in, then the refresh token kept in the keyring.
+/// Where the instance shows the secret of its OAuth client.
+const CLIENT_SECRET_PLACE: &str = "All > System OAuth > Application Registry > the client > Client Secret";
+
+/// The client secret typed at a prompt, when neither CALSYNC_INSTANCE_CLIENT_SECRET nor
+/// the keyring has it and a person is at the terminal (empty: a public client, none sent).
+fn ask_client_secret(services: &Services, plan: &Plan, oc: &mut OAuthClient) -> Result<bool, Refusal> {
+    if oc.secret.is_some() || !services.config.prompt || !std::io::stdin().is_terminal() {
+        return Ok(false);
+    }
+    let typed = rpassword::prompt_password(format!(
+        "Client secret of calsync's OAuth client {} on {} ({CLIENT_SECRET_PLACE}; Enter alone for a public client): ",
+        oc.client_id, plan.url
+    ))
+    .map_err(|e| usage(format!("could not read the client secret: {e}")))?;
+    let typed = typed.trim().to_string();
+    if typed.is_empty() {
+        return Ok(false);
+    }
+    oc.secret = Some(SecretString::from(typed));
+    Ok(true)
+}
+
+/// The browser sign-in, then the refresh token kept in the keyring. Without a client
+/// secret from the environment or the keyring, a person at the terminal is asked for it
+/// first, and offered to keep it once the sign-in worked.
 pub async fn browser_login(
     services: &Services,
     plan: &Plan,
     instance_key: &str,
     oc: &OAuthClient,
 ) -> Result<Client, Refusal> {
+    let mut oc = oc.clone();
+    let typed_secret = ask_client_secret(services, plan, &mut oc)?;
+    let client = sign_in_browser(services, plan, instance_key, &oc).await?;
+    if typed_secret
+        && let Some(secret) = &oc.secret
+        && super::confirm("Keep the client secret in the OS keyring for next time?")
+    {
+        let account = Account::ClientSecret { instance: instance_key.to_string(), client_id: oc.client_id.clone() };
+        match services.secrets.set(&account, secret).await {
+            Ok(()) => eprintln!("Client secret saved in the OS keyring (account \"{}\").", account.key()),
+            Err(e) => eprintln!("Not saved: {e}"),
+        }
+    }
+    Ok(client)
+}
+
+async fn sign_in_browser(
+    services: &Services,
+    plan: &Plan,
+    instance_key: &str,
+    oc: &OAuthClient,
+) -> Result<Client, Refusal> {
     let browser: &dyn Browser = if services.config.no_browser { &NoBrowser } else { services.browser.as_ref() };
+    // Whether the person signed in and the code went to the token endpoint: a refusal
+    // there is of the secret; one before the browser is of the client itself.
+    let redeeming = std::cell::Cell::new(false);
     let tokens = auth::sign_in_browser(
         &plan.url,
         oc,
@@ -238,11 +287,21 @@ pub async fn browser_login(
                 eprintln!("Sign in to {} in your browser; if it did not open, open:\n  {url}", plan.url)
             }
             auth::Notice::BrowserFailed(e) => eprintln!("(the browser could not be opened: {e})"),
-            auth::Notice::Redeeming => eprintln!("Signed in; checking the login."),
+            auth::Notice::Redeeming => {
+                redeeming.set(true);
+                eprintln!("Signed in; checking the login.");
+            }
         },
     )
     .await
-    .map_err(|e: AuthError| access(e.to_string()))?;
+    .map_err(|e: AuthError| match e {
+        // The client exists more often than not: what was missing is its secret.
+        AuthError::UnknownClient { client_id, .. } if oc.secret.is_none() && redeeming.get() => access(format!(
+            "the instance refused calsync's OAuth client {client_id} without a client secret (or does not know it). Give its secret ({CLIENT_SECRET_PLACE}) with CALSYNC_INSTANCE_CLIENT_SECRET, or run calsync instance login{} in a terminal and type it when asked; nothing was written",
+            plan.profile.as_ref().map(|p| format!(" {p}")).unwrap_or_default()
+        )),
+        e => access(e.to_string()),
+    })?;
     let (client, user) =
         auth::bearer_client(&plan.url, tokens.access_token).await.map_err(|e| access(e.to_string()))?;
     if let Some(rt) = tokens.refresh_token {

@@ -229,7 +229,13 @@ pub async fn accounts(
             Some(want) if !want.eq_ignore_ascii_case(&who) => {
                 out.push(catalogue::token_wrong_account(&cred.name, &who, want, to).finding(Severity::Error, evidence))
             }
-            _ => out.push(catalogue::token_account(&cred.name, &who).finding(Severity::Info, evidence)),
+            want => {
+                // The mailbox it serves, when calsync knows one and it is this account.
+                let provider = provider_mailbox(s, &cred.name);
+                let mailbox = want.cloned().or(provider).filter(|m| m.eq_ignore_ascii_case(&who));
+                let said = catalogue::token_account(&cred.name, &who, mailbox.as_deref());
+                out.push(said.finding(Severity::Info, evidence));
+            }
         }
     }
     out

@@ -6,7 +6,8 @@
 //! side, with the delegate's token from the OS keyring and read-only calls, the delegate
 //! can open each room's calendar (and edit it) and the mailbox is a room; the errors WCS's
 //! troubleshooting pages name come back as findings with their fix. Graph that cannot be
-//! reached is a warning, never a silent pass.
+//! reached is a warning, never a silent pass. What each finding says (title, why, fix) is
+//! written in `catalogue`; this module decides and gathers the evidence.
 
 use super::catalogue::{self, Calsync};
 use super::read::Snapshot;
@@ -109,8 +110,9 @@ impl Out<'_> {
             link: format!("{}/{table}.do?sys_id={sys_id}", self.instance),
         }
     }
-    fn add(&mut self, id: Check, severity: Severity, title: String, evidence: Vec<Evidence>, why: &str, fix: String) {
-        self.list.push(Finding { id, severity, title, evidence, why: why.into(), fix, fixable: false, repair: None });
+    /// Records a finding; what it says comes from the catalogue.
+    fn add(&mut self, said: catalogue::Said, severity: Severity, evidence: Vec<Evidence>) {
+        self.list.push(said.finding(severity, evidence));
     }
 }
 
@@ -132,61 +134,31 @@ pub fn explain(message: &str, delegate: Option<&str>, room: &str) -> Option<(Che
     let m = message.to_ascii_lowercase();
     let who = delegate.map(str::to_string).unwrap_or_else(|| "the delegated user".into());
     if m.contains(&facts::GRAPH_ODATA_DISABLED.to_ascii_lowercase()) || m.contains("access to odata is inactive") {
-        Some((
-            Check::RoomGraphOdata,
-            format!("Microsoft refuses to open {room}'s calendar: \"Access to OData is disabled\""),
-            format!(
-                "An application access policy or the mailbox's REST access blocks the app: put {room} (and {who}) in scope of the app registration's tenant and access policy (Exchange Online PowerShell: Test-ApplicationAccessPolicy), then deactivate and activate the room's configuration."
-            ),
-        ))
+        Some(catalogue::graph_odata(room, &who))
     } else if m.contains(&facts::GRAPH_INVALID_OBJECT.to_ascii_lowercase()) {
-        Some((
-            Check::RoomGraphInvalid,
-            format!("Microsoft does not know {room} as an object: \"Invalid object\""),
-            "Check the Email of the room's configuration; the room must be a mailbox in the app registration's tenant."
-                .to_string(),
-        ))
+        Some(catalogue::graph_invalid(room))
     } else if m.contains(facts::GRAPH_NO_MAILBOX)
         || m.contains("resource not found")
         || m.contains("resourcenotfound")
         || m.contains("nonexistentmailbox")
     {
-        Some((
-            Check::RoomGraphNoMailbox,
-            format!("{room} has no mailbox in Exchange Online"),
-            "Create the room mailbox in the Microsoft 365 admin center (Resources > Rooms & equipment) with this address, or correct the Email of the room's configuration."
-                .to_string(),
-        ))
+        Some(catalogue::graph_no_mailbox(room))
     } else if m.contains("access is denied") || m.contains("accessdenied") || m.contains("access denied") {
-        Some((
-            Check::RoomGraphDenied,
-            format!("{who} may not open {room}'s calendar"),
-            format!(
-                "Make {who} a delegate of {room} (Microsoft 365 admin center > Resources > Rooms & equipment > {room} > Delegates), or check the application access policy; then deactivate and activate the room's configuration."
-            ),
-        ))
+        Some(catalogue::graph_denied(room, &who))
     } else {
         None
     }
 }
 
-/// The instance-side checks. `now` is a glide date-time (`YYYY-MM-DD hh:mm:ss`, UTC).
 /// What the webhook registry's fix asks after the callback URL: only the rooms already
 /// active subscribed without it and need Deactivate and Activate; the others subscribe
 /// with it when they are first activated.
 fn webhook_then(r: &RoomSnapshot) -> String {
     let active: Vec<String> = r.configs.iter().filter(|c| col(c, "active") == "true").map(|c| r.room_name(c)).collect();
-    let inactive = r.configs.len() - active.len();
-    match (active.as_slice(), inactive) {
-        ([], _) => "activate each room's configuration (its Activate action): the subscription it creates then uses the callback URL.".into(),
-        (names, 0) => format!("deactivate and activate {} (their subscriptions were made without it).", names.join(", ")),
-        (names, _) => format!(
-            "deactivate and activate {} (their subscriptions were made without it); the inactive rooms need only Activate.",
-            names.join(", ")
-        ),
-    }
+    catalogue::webhook_then(&active, r.configs.len() - active.len())
 }
 
+/// The instance-side checks. `now` is a glide date-time (`YYYY-MM-DD hh:mm:ss`, UTC).
 pub fn check(s: &Snapshot, r: &RoomSnapshot, now: &str) -> Vec<Finding> {
     check_for(s, r, now, &Calsync::default())
 }
@@ -199,7 +171,7 @@ pub fn check_for(s: &Snapshot, r: &RoomSnapshot, now: &str, calsync: &Calsync) -
         !col(w, facts::WEBHOOK_CALLBACK_COLUMN).is_empty() && !col(w, facts::WEBHOOK_CLIENT_STATE_COLUMN).is_empty()
     });
     if r.configs.is_empty() {
-        o.add(Check::RoomNone, Severity::Info, "no room is set up to sync yet (no Reservable Sync Configuration)".into(), vec![], "Each room that takes part in calendar sync needs its own Reservable Sync Configuration.", "Add the rooms to the plan ([[room]] location, email, provider) and apply it, or pick them in the wizard's Rooms step.".into());
+        o.add(catalogue::room_none(), Severity::Info, vec![]);
         return o.list;
     }
     let provider = |id: &str| s.providers.iter().find(|p| col(p, "sys_id") == id);
@@ -218,35 +190,25 @@ pub fn check_for(s: &Snapshot, r: &RoomSnapshot, now: &str, calsync: &Calsync) -
                     o.ev(facts::RSV_CONFIG_TABLE, c, facts::RSV_EMAIL_COLUMN, &email),
                     o.ev(facts::SPACE_TABLE, space, facts::SPACE_EMAIL_COLUMN, &se),
                 ];
-                o.add(Check::RoomEmailMismatch, Severity::Error, format!("the configuration of {room} names {email}, but the room's email is {se}"), ev, "The configuration's email is the calendar WCS reads and writes; another one syncs the wrong calendar.", format!("Make them the same mailbox: set Email on {link} or on the room's form."));
+                o.add(catalogue::room_email_mismatch(&room, &email, &se, &link), Severity::Error, ev);
             }
         }
         match provider(&pid) {
             Some(p) if col(p, "active") != "true" => {
                 let ev = vec![o.ev(facts::PROVIDER_TABLE, p, "active", "false")];
-                o.add(
-                    Check::RoomProviderInactive,
-                    Severity::Error,
-                    format!("{room} syncs through the inactive provider \"{}\"", col(p, "name")),
-                    ev,
-                    "An inactive provider syncs nothing, and its rooms' configurations cannot be activated.",
-                    format!(
-                        "Activate the calendar provider \"{}\", or move the room to an active one.",
-                        col(p, "name")
-                    ),
-                );
+                o.add(catalogue::room_provider_inactive(&room, &col(p, "name")), Severity::Error, ev);
             }
             _ => {}
         }
         if col(c, "active") != "true" {
             let ev = vec![o.ev(facts::RSV_CONFIG_TABLE, c, "active", "false")];
-            o.add(Check::RoomInactive, Severity::Warning, format!("{room} does not sync: its Reservable Sync Configuration is inactive"), ev, "Exchange Online configurations are created inactive; only the form's Activate action turns them on and creates the room's Graph subscription.", format!("Open {link} and click Activate, then {}.", catalogue::run_again(calsync)));
+            o.add(catalogue::room_inactive(&room, &link, calsync), Severity::Warning, ev);
             continue;
         }
         let sub_id = col(c, facts::RSV_SUBSCRIPTION_COLUMN);
         let Some(sub) = r.subscriptions.iter().find(|x| col(x, "sys_id") == sub_id && !sub_id.is_empty()) else {
             let ev = vec![o.ev(facts::RSV_CONFIG_TABLE, c, facts::RSV_SUBSCRIPTION_COLUMN, "empty")];
-            o.add(Check::RoomNoSubscription, Severity::Error, format!("{room} is active but has no subscription"), ev, "Without a Graph subscription Microsoft never tells the instance about the room's calendar changes.", format!("Open {link}, click Deactivate and then Activate; if the field stays empty, look at Flow Designer > Executions > Create or Update Subscription."));
+            o.add(catalogue::room_no_subscription(&room, &link), Severity::Error, ev);
             continue;
         };
         let (status, code) = (col(sub, facts::SUBSCRIPTION_STATUS_COLUMN), col(sub, facts::SUBSCRIPTION_CODE_COLUMN));
@@ -276,24 +238,13 @@ pub fn check_for(s: &Snapshot, r: &RoomSnapshot, now: &str, calsync: &Calsync) -
                 None if error.contains("callback URL") => {
                     catalogue::subscription_without_callback(webhook_ready, &link)
                 }
-                None => format!("Fix the cause Microsoft gave, then open {link} and click Deactivate and Activate."),
+                None => catalogue::subscription_other(&link),
             };
-            let said = if error.is_empty() { code.clone() } else { error.clone() };
-            o.add(
-                Check::RoomSubscriptionFailed,
-                Severity::Error,
-                if status == "failed" {
-                    format!("the subscription of {room} failed ({said})")
-                } else {
-                    format!("the subscription of {room} is {status} ({said})")
-                },
-                ev,
-                "Only an active subscription answered with 200 brings the room's calendar changes to the instance.",
-                fix,
-            );
+            let answer = if error.is_empty() { &code } else { &error };
+            o.add(catalogue::room_subscription_failed(&room, &status, answer, fix), Severity::Error, ev);
         } else if !expires.is_empty() && expires.as_str() < now {
             let ev = vec![o.ev(facts::SUBSCRIPTION_TABLE, sub, facts::SUBSCRIPTION_EXPIRES_COLUMN, &expires)];
-            o.add(Check::RoomSubscriptionExpired, Severity::Error, format!("the subscription of {room} expired on {expires}"), ev, "Microsoft stops sending notifications when a subscription expires; the Renew Subscriptions flow should have renewed it.", format!("Check that the Renew Subscriptions flow is active, then open {link} and click Deactivate and Activate."));
+            o.add(catalogue::room_subscription_expired(&room, &expires, &link), Severity::Error, ev);
         }
     }
     // Several live subscriptions for one mailbox: each change arrives more than once.
@@ -308,32 +259,17 @@ pub fn check_for(s: &Snapshot, r: &RoomSnapshot, now: &str, calsync: &Calsync) -
             .iter()
             .map(|x| o.ev(facts::SUBSCRIPTION_TABLE, x, facts::SUBSCRIPTION_STATUS_COLUMN, "active"))
             .collect();
-        o.add(Check::RoomSubscriptionDuplicate, Severity::Warning, format!("{email} has {} active subscriptions", subs.len()), ev, "Each calendar change is then delivered and queued more than once, which costs Graph requests and can duplicate reservations.", "Keep the one the room's configuration points at; set the others' status to Being deleted (the Renew Subscriptions flow then deletes them), or deactivate and activate the room.".into());
+        o.add(catalogue::room_subscription_duplicate(&email, subs.len()), Severity::Warning, ev);
     }
     for (loc, providers) in per_location.iter().filter(|(_, p)| p.len() > 1) {
         let room =
             r.spaces.iter().find(|x| col(x, "sys_id") == *loc).map(|x| col(x, "name")).unwrap_or_else(|| loc.clone());
         let names: Vec<String> =
             providers.iter().map(|p| provider(p).map(|x| col(x, "name")).unwrap_or_else(|| p.clone())).collect();
-        o.add(
-            Check::RoomTwoProviders,
-            Severity::Warning,
-            format!("{room} is configured with {} providers ({})", names.len(), names.join(", ")),
-            vec![],
-            "A room syncs through one provider; two configurations make two subscriptions write the same calendar.",
-            "Deactivate and delete the configuration that should not be there.".into(),
-        );
+        o.add(catalogue::room_two_providers(&room, &names), Severity::Warning, vec![]);
     }
     match &r.webhook {
-        None => o.add(
-            Check::WebhookMissing,
-            Severity::Error,
-            format!("the spoke's \"{}\" webhook registry is missing", facts::WEBHOOK_NAME),
-            vec![],
-            "Microsoft's change notifications for the rooms are received through this registry.",
-            "It is installed with the Microsoft Exchange Online spoke: repair the spoke from the application manager."
-                .into(),
-        ),
+        None => o.add(catalogue::webhook_missing(), Severity::Error, vec![]),
         Some(w) => {
             let (url, state) = (col(w, facts::WEBHOOK_CALLBACK_COLUMN), col(w, facts::WEBHOOK_CLIENT_STATE_COLUMN));
             if url.is_empty() || state.is_empty() {
@@ -349,7 +285,7 @@ pub fn check_for(s: &Snapshot, r: &RoomSnapshot, now: &str, calsync: &Calsync) -
                     "empty",
                 )];
                 let link = format!("{}/{}.do?sys_id={}", s.instance, facts::WEBHOOK_TABLE, col(w, "sys_id"));
-                o.add(Check::WebhookNoCallback, Severity::Error, format!("the \"{}\" webhook registry has no {missing}", facts::WEBHOOK_NAME), ev, "Subscriptions need the callback URL Microsoft posts the rooms' changes to, and the client state that proves a notification is genuine.", format!("With the application scope set to Microsoft Exchange Online Spoke, open {link}, select Callback URL (it generates both) and Update; then {}", webhook_then(r)));
+                o.add(catalogue::webhook_no_callback(missing, &link, &webhook_then(r)), Severity::Error, ev);
             }
         }
     }
@@ -359,7 +295,7 @@ pub fn check_for(s: &Snapshot, r: &RoomSnapshot, now: &str, calsync: &Calsync) -
         if job.as_ref().is_none_or(|j| col(j, "active") != "true") {
             let ev = job.iter().map(|j| o.ev(facts::JOB_TABLE, j, "active", "false")).collect();
             let state = if job.is_some() { "inactive" } else { "missing" };
-            o.add(Check::JobInactive, Severity::Error, format!("the scheduled job \"{name}\" is {state}"), ev, &format!("It {what}; rooms stop syncing without it."), format!("Activate \"{name}\" (System Definition > Scheduled Jobs); if it is missing, repair Workplace Calendar Synchronization or the spoke."));
+            o.add(catalogue::job_inactive(name, state, what), Severity::Error, ev);
         }
     }
     for (name, what) in facts::REQUIRED_FLOWS {
@@ -367,21 +303,14 @@ pub fn check_for(s: &Snapshot, r: &RoomSnapshot, now: &str, calsync: &Calsync) -
         if flow.as_ref().is_none_or(|f| col(f, "active") != "true") {
             let ev = flow.iter().map(|f| o.ev(facts::FLOW_TABLE, f, "active", "false")).collect();
             let state = if flow.is_some() { "inactive" } else { "missing" };
-            o.add(
-                Check::FlowInactive,
-                Severity::Error,
-                format!("the flow \"{name}\" is {state}"),
-                ev,
-                &format!("It {what}; without it every subscription expires within three days."),
-                format!("Activate \"{name}\" in Flow Designer (Microsoft Exchange Online Spoke)."),
-            );
+            o.add(catalogue::flow_inactive(name, state, what), Severity::Error, ev);
         }
     }
     if let Some(j) = find(&r.jobs, facts::REPROCESS_JOB)
         && col(&j, "active") != "true"
     {
         let ev = vec![o.ev(facts::JOB_TABLE, &j, "active", "false")];
-        o.add(Check::JobReprocess, Severity::Info, format!("\"{}\" is inactive (as installed)", facts::REPROCESS_JOB), ev, "It re-sends the calendar calls of events that failed, such as those Microsoft throttled with HTTP 429 (\"Too many requests\").", format!("If events under Workplace Calendar Synchronization > Synchronization > Events fail with \"Too many requests\", activate \"{}\" with a 5-minute interval.", facts::REPROCESS_JOB));
+        o.add(catalogue::job_reprocess(), Severity::Info, ev);
     }
     o.list
 }
@@ -500,60 +429,18 @@ pub fn graph_finding_for(
         value: t.email.clone(),
         link,
     }];
-    let mk = |id, severity, title: String, why: &str, fix: String| {
-        Some(Finding { id, severity, title, evidence: ev.clone(), why: why.into(), fix, fixable: false, repair: None })
-    };
+    let mk = |said: catalogue::Said, severity| Some(said.finding(severity, ev.clone()));
     match result {
-        Err(e) => mk(
-            Check::GraphUnreachable,
-            Severity::Warning,
-            format!("Microsoft Graph could not be reached to check {} ({e})", t.room),
-            "The room-side checks did not run; nothing is known about the room's calendar.",
-            format!("Check the network path to Microsoft Graph and {}.", catalogue::run_again(calsync)),
-        ),
+        Err(e) => mk(catalogue::graph_unreachable(&t.room, e, calsync), Severity::Warning),
         Ok(Access::Refused(status, msg)) => match explain(msg, Some(who), &t.room) {
-            Some((id, title, fix)) => mk(
-                id,
-                Severity::Error,
-                format!("{title} (HTTP {status})"),
-                "WCS reads and writes the room's calendar as this account; it fails the same way.",
-                fix,
-            ),
-            None => mk(
-                Check::RoomGraphDenied,
-                Severity::Error,
-                format!("{who} could not open {}'s calendar (HTTP {status}: {msg})", t.room),
-                "WCS reads and writes the room's calendar as this account; it fails the same way.",
-                format!(
-                    "Make {who} a delegate of {} and check the app's permissions; see https://learn.microsoft.com/en-us/graph/errors for the error.",
-                    t.room
-                ),
-            ),
+            Some(explained) => mk(catalogue::graph_refused(explained, *status), Severity::Error),
+            None => mk(catalogue::graph_refused_otherwise(&t.room, who, *status, msg), Severity::Error),
         },
-        Ok(Access::Opens { can_edit: false, .. }) => mk(
-            Check::RoomGraphReadOnly,
-            Severity::Error,
-            format!("{who} can read {}'s calendar but not write it", t.room),
-            "Reservations made in ServiceNow are written to the room's calendar as this account.",
-            format!(
-                "Give {who} editor rights as a delegate of {} (Microsoft 365 admin center > Rooms & equipment > Delegates).",
-                t.room
-            ),
-        ),
-        Ok(Access::Opens { room: Some(false), .. }) => mk(
-            Check::RoomNotARoom,
-            Severity::Error,
-            format!("{} is not a room mailbox", t.email),
-            "WCS synchronizes room (resource) calendars; a user mailbox does not accept or decline bookings.",
-            format!("Put the room's own mailbox in the configuration of {}.", t.room),
-        ),
-        Ok(Access::Opens { room: None, .. }) => mk(
-            Check::RoomGraphUnchecked,
-            Severity::Info,
-            format!("{who} opens {}'s calendar; whether it is a room mailbox could not be confirmed", t.room),
-            "Confirming the mailbox type needs Place.Read.All, which WCS does not ask for.",
-            "Nothing to do if it is a room in the Microsoft 365 admin center.".into(),
-        ),
+        Ok(Access::Opens { can_edit: false, .. }) => mk(catalogue::graph_read_only(&t.room, who), Severity::Error),
+        Ok(Access::Opens { room: Some(false), .. }) => {
+            mk(catalogue::graph_not_a_room(&t.room, &t.email), Severity::Error)
+        }
+        Ok(Access::Opens { room: None, .. }) => mk(catalogue::graph_kind_unconfirmed(&t.room, who), Severity::Info),
         Ok(Access::Opens { .. }) => None,
     }
 }

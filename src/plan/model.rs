@@ -710,7 +710,9 @@ fn properties(ctx: &Ctx, raw: Option<&RawProperties>) -> (std::collections::BTre
                 );
             }
         };
-        if let Some(problem) = property_problem(facts::wcs_property_kind(&name), &[], &value) {
+        if let Some(problem) = property_problem(facts::wcs_property_kind(&name), &[], &value)
+            .or_else(|| property_range_problem(&name, &value))
+        {
             return ctx.err(props.span(), "[properties]", format!("{k} = {value:?}: {problem}"));
         }
         Ok((name, value))
@@ -731,6 +733,22 @@ pub fn property_problem(kind: &str, choices: &[String], value: &str) -> Option<S
     match kind {
         "boolean" if value != "true" && value != "false" => Some("this property is true or false".into()),
         "integer" if value.parse::<i64>().is_err() => Some("this property is a whole number, like 10".into()),
+        _ => None,
+    }
+}
+
+/// What is wrong with a whole-number `value` for the property `name` beyond its type: a
+/// count (`..._count`: retries) or an interval (`..._interval`) cannot be negative. [likely:
+/// a negative number of retries or minutes has no meaning; a time limit such as
+/// `exchange_callback_time_limit`, documented as -18000, may be negative.] Plans and the
+/// wizard's editor ask here.
+pub fn property_range_problem(name: &str, value: &str) -> Option<String> {
+    let counts = name.ends_with("_count") || name.ends_with("_interval");
+    match value.trim().parse::<i64>() {
+        Ok(n) if counts && n < 0 => Some(
+            "this property counts (retries, minutes), so it cannot be negative: a whole number of 0 or more, like 10"
+                .into(),
+        ),
         _ => None,
     }
 }
@@ -849,6 +867,12 @@ url = "https://graph.microsoft.com"
             Some(true)
         );
         assert_eq!(property_problem("string", &["building".into(), "user".into()], "user"), None);
+        let e = err("mode = \"normal\"\n[properties]\nmax_event_retry_count = -5\n");
+        assert!(e.message.contains("cannot be negative"), "{e}");
+        let e = err("mode = \"normal\"\n[properties]\noutlook_event_sync_interval = \"-1\"\n");
+        assert!(e.message.contains("cannot be negative"), "{e}");
+        assert!(parse("p", "mode = \"normal\"\n[properties]\nexchange_callback_time_limit = -18000\n").is_ok());
+        assert!(parse("p", "mode = \"normal\"\n[properties]\nmax_event_retry_count = 0\n").is_ok());
         let e = err("mode = \"normal\"\n[properties]\nshoe_size = 44\n");
         assert!(e.message.contains("use_default_tz"), "{e}");
         let e = err("mode = \"normal\"\n[properties]\nsync_integration_mode = \"Strict\"\n");

@@ -583,6 +583,10 @@ pub async fn run(opts: Options, services: Services, sandbox: Option<&Sandbox>) -
     } else {
         if let Some(i) = &services.config.instance {
             app.draft.instance.set(i);
+        } else if let Some(at) = default_saved(&services).and_then(|d| app.saved.iter().position(|s| s.name == d)) {
+            // As the headless commands do: with neither flag nor CALSYNC_INSTANCE, the
+            // default saved instance.
+            super::steps::instance::fill_saved(&mut app, at);
         }
         if let Some(u) = &services.config.user {
             app.draft.user.set(u);
@@ -644,6 +648,7 @@ fn saved_instances(services: &Services) -> Vec<super::SavedInstance> {
                 .into_iter()
                 .map(|i| super::SavedInstance {
                     oauth: i.sign_in == Some(crate::snow::auth::Method::Oauth),
+                    mfa: [i.sign_in, services.config.sign_in].contains(&Some(crate::snow::auth::Method::PasswordMfa)),
                     name: i.name,
                     url: i.url,
                     user: i.user.unwrap_or_default(),
@@ -651,6 +656,11 @@ fn saved_instances(services: &Services) -> Vec<super::SavedInstance> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The name of the default saved instance, if any.
+fn default_saved(services: &Services) -> Option<String> {
+    crate::profiles::Profiles::load(&services.config.config_dir).ok()?.default
 }
 
 async fn prefill_password(app: &mut App, services: &Services) {

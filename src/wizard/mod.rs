@@ -571,6 +571,9 @@ pub struct SavedInstance {
     pub url: String,
     pub user: String,
     pub oauth: bool,
+    /// It signs in with a one-time code appended to the password (saved or asked with
+    /// `--sign-in password-mfa`).
+    pub mfa: bool,
 }
 
 /// A probe's answer: where, and what it found there.

@@ -1556,6 +1556,51 @@ fn the_summary_command_for_a_skipped_sign_in_stores_on_the_instance() {
     );
 }
 
+/// Token on the instance after every sign-in was skipped: it names, for each credential,
+/// the command that gets its token to this instance later.
+#[test]
+fn token_on_the_instance_names_the_command_for_each_skipped_sign_in() {
+    let mut app = App::new(true);
+    app.color = false;
+    app.start(Journey::Setup);
+    app.draft.choice = ModeChoice::PersonalDefault;
+    app.done.written = Some(vec![]);
+    app.done.tokens = ["MS Graph 1", "MS Graph 2"]
+        .map(|c| TokenTask { credential: c.into(), user: "rooms@contoso.com".into(), state: TokenState::Skipped })
+        .to_vec();
+    app.go(Step::Handover);
+    let screen: String = render_text(&app, 200, 40).split_whitespace().collect::<Vec<_>>().join(" ");
+    for c in ["MS Graph 1", "MS Graph 2"] {
+        let command = format!(
+            "{c}: calsync authorize --credential \"{c}\" --expect-user rooms@contoso.com --store-on-instance --sandbox"
+        );
+        assert!(screen.contains(&command), "{command:?} is not on:\n{screen}");
+    }
+}
+
+/// A sign-in that failed: the Summary says why, and gives the command that gets the
+/// token to this instance later, each on its own row.
+#[test]
+fn the_summary_gives_the_command_for_a_failed_sign_in_too() {
+    let mut app = App::new(true);
+    app.color = false;
+    app.start(Journey::Reauth);
+    app.done.tokens = vec![TokenTask {
+        credential: "MS Graph 1".into(),
+        user: "rooms@contoso.com".into(),
+        state: TokenState::Failed("another account signed in\nSign in as rooms@contoso.com.".into()),
+    }];
+    app.go(Step::Summary);
+    let screen = render_text(&app, 200, 40);
+    let rows: Vec<&str> = screen.lines().map(|l| l.trim_matches(['│', ' '])).collect();
+    assert!(rows.contains(&"MS Graph 1: another account signed in"), "{screen}");
+    assert!(rows.contains(&"Sign in as rooms@contoso.com."), "{screen}");
+    assert!(
+        rows.contains(&"No token yet: calsync authorize --credential \"MS Graph 1\" --expect-user rooms@contoso.com --store-on-instance --sandbox"),
+        "{screen}"
+    );
+}
+
 /// Normal mode has no sign-in and no hand-over: the summary checks the rooms itself, as it
 /// does after the hand-over in the other modes, whether the apply wrote or had nothing to.
 #[test]

@@ -151,7 +151,7 @@ pub fn content_area(app: &App) -> Rect {
 const HELP: &str = "Enter       continue, or go to the field that needs fixing\n\
 Tab         next field          Shift-Tab   previous field\n\
 Up/Down     move in a list      Esc         back, or cancel a request\n\
-Ctrl-U      clear the field     F2          next Graph cloud\n\
+Ctrl-U      clear the field     F2          saved instance / cloud\n\
 F1 or ?     this help           Ctrl-C      quit (asks if unapplied)\n\n\
 Nothing is written to the instance before Review is confirmed.\n\
 Any key closes this help.";

@@ -3,7 +3,7 @@
 //! builder and MID Server stay off (seeds 000, 003).
 
 use super::Nav;
-use crate::facts::CLOUDS;
+use crate::facts::{self, CLOUDS};
 use crate::urls::check_graph_url;
 use crate::wizard::view::{self, theme};
 use crate::wizard::{App, Effect, ModeChoice};
@@ -62,10 +62,20 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     };
     // The URL's message says what to type instead: it wraps, and the rest moves down.
     let url_h = view::field_height(Some(&url_below), area.width);
+    // MS Graph 1 and 2 hang off two aliases, each named whole on a row of its own (the
+    // second wraps at 80 columns).
+    let alias_lines = match d.choice {
+        ModeChoice::PersonalOwn => vec![Line::from(format!("{:<16}sn_wsd_rsvsync.{}", "Alias", d.alias.value.trim()))],
+        _ => vec![
+            Line::from(format!("{:<16}{} on {}", "Alias", facts::MS_GRAPH_1, facts::SPOKE_ALIAS_ID)),
+            Line::from(format!("{:<16}{} on {}", "", facts::MS_GRAPH_2, facts::SPOKE_CLIENTCRED_ALIAS_ID)),
+        ],
+    };
+    let alias_h = view::wrapped_height(&alias_lines, area.width.saturating_sub(16)).max(1);
     let rows = if n == 2 {
-        view::rows(area, &[2, url_h, 1, 1, 1, 1, 4])
+        view::rows(area, &[2, url_h, alias_h, 1, 1, 1, 4])
     } else {
-        view::rows(area, &[url_h, 2, 1, 1, 1, 1, 4])
+        view::rows(area, &[url_h, 2, alias_h, 1, 1, 1, 4])
     };
     let mut r = 0;
     if n == 2 {
@@ -74,11 +84,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         r = 1;
     }
     view::field(f, rows[r], app, &d.url, app.focus == n - 1, Some(url_below));
-    let alias = match d.choice {
-        ModeChoice::PersonalOwn => format!("sn_wsd_rsvsync.{}", d.alias.value.trim()),
-        _ => "MS Graph 1 on ...Microsoft_Exchange_Online, MS Graph 2 on ..._clientCred".into(),
-    };
-    view::text(f, rows[2], vec![Line::from(format!("{:<16}{alias}", "Alias"))]);
+    view::text(f, rows[2], alias_lines);
     let cred = match d.choice {
         ModeChoice::PersonalOwn => d.credential.value.trim().to_string(),
         _ => "MS Graph 1 / MS Graph 2".into(),
@@ -91,4 +97,26 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         rows[6],
         vec![Line::styled(format!("F2 cycles the national clouds: {}", clouds.join(", ")), t.dim())],
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::wizard::tests::{info, render_text};
+    use crate::wizard::{App, Journey, ModeChoice, Step};
+
+    #[test]
+    fn both_aliases_are_named_whole_at_80x24() {
+        let mut app = App::new(false);
+        app.start(Journey::Setup);
+        app.draft.choice = ModeChoice::Strict;
+        app.info = Some(info());
+        app.go(Step::Connection);
+        let screen = render_text(&app, 80, 24).replace('│', " ");
+        let words = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(words.contains("MS Graph 1 on sn_ex_online_spke.Microsoft_Exchange_Online MS Graph 2"), "{screen}");
+        assert!(
+            words.contains("MS Graph 2 on sn_ex_online_spke.Microsoft_Exchange_Online_clientCred Credential"),
+            "{screen}"
+        );
+    }
 }

@@ -76,9 +76,17 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     lines.push(Para::text(""));
     if app.done.handovers.is_empty() {
         lines.push(Para::text(Line::styled(
-            "No mailbox was signed in, so the instance still has no token: run calsync authorize --store-on-instance later.",
+            "No mailbox was signed in, so the instance still has no token and cannot sync. Sign each in later with:",
             t.warn(),
         )));
+    }
+    // The sign-ins skipped (or that failed): how each gets its token to the instance later.
+    for task in app.done.tokens.iter().filter(|x| !matches!(x.state, TokenState::Done { .. })) {
+        let command = super::token::authorize_command(app, &task.credential, &task.user);
+        lines.push(Para::hang(
+            Line::from(vec![Span::styled("no token", t.warn()), Span::raw(format!(" {}: {command}", task.credential))]),
+            8,
+        ));
     }
     for (credential, state) in &app.done.handovers {
         let (mark, style, detail) = match state {

@@ -71,13 +71,21 @@ fn next_saved(app: &mut App) {
         return;
     }
     let shown = app.saved.iter().position(|s| s.url == app.draft.instance.value);
-    let next = shown.map_or(0, |i| (i + 1) % app.saved.len());
-    let s = app.saved[next].clone();
+    fill_saved(app, shown.map_or(0, |i| (i + 1) % app.saved.len()));
+}
+
+/// Fills the form with the saved instance `at` (the password comes from the keyring, or
+/// is typed).
+pub fn fill_saved(app: &mut App, at: usize) {
+    let Some(s) = app.saved.get(at).cloned() else { return };
     app.draft.instance.set(&s.url);
     app.draft.user.set(&s.user);
     app.draft.password.set("");
     app.draft.code.set("");
     app.instance_oauth = s.oauth;
+    app.mfa = s.mfa;
+    // The code field may have gone: the cursor goes to the first field left to fill.
+    app.focus = super::first_to_fill(app);
     app.notice = Some(format!("Saved instance \"{}\"", s.name));
 }
 
@@ -175,7 +183,18 @@ pub fn probed(app: &mut App, r: Result<Box<Probed>, Failure>) -> Vec<Effect> {
         }
         Err(e) => {
             let retry = e.retryable();
-            let message = if e.login_refused() && !app.instance_oauth { refused(app, &e) } else { e.to_string() };
+            let message = if e.login_refused() && !app.instance_oauth {
+                refused(app, &e)
+            } else if let Failure::Instance(crate::snow::SnError::Forbidden { table, message, .. }) = &e {
+                // The probe only reads: the advice is about reading, not about writing
+                // from an application.
+                format!(
+                    "the instance does not let {} read {table} (HTTP 403: {message}). calsync reads the calendar setup's records before anything else: log in as a user with the admin role.",
+                    if app.instance_oauth { "you".to_string() } else { format!("\"{}\"", app.draft.user.value.trim()) }
+                )
+            } else {
+                e.to_string()
+            };
             if app.mfa {
                 app.focus = 3;
             }
@@ -289,19 +308,23 @@ mod tests {
                 url: "https://dev1.service-now.com".into(),
                 user: "admin".into(),
                 oauth: false,
+                mfa: true,
             },
             SavedInstance {
                 name: "prod".into(),
                 url: "https://prod1.service-now.com".into(),
                 user: String::new(),
                 oauth: true,
+                mfa: false,
             },
         ];
         key(&mut app, KeyEvent::from(KeyCode::F(2)));
         assert_eq!(app.draft.instance.value, "https://dev1.service-now.com");
         assert_eq!(app.draft.user.value, "admin");
         assert!(!app.instance_oauth);
+        assert!(app.mfa, "an instance saved with password-mfa asks for the code");
         key(&mut app, KeyEvent::from(KeyCode::F(2)));
+        assert!(!app.mfa, "the next one does not");
         assert_eq!(app.draft.instance.value, "https://prod1.service-now.com");
         assert!(app.instance_oauth, "a saved OAuth instance signs in with OAuth on Enter");
         assert!(matches!(
@@ -385,5 +408,26 @@ mod tests {
             assert!(!words.contains(contradiction), "{contradiction}: {words}");
         }
         assert!(words.contains("not needed: you sign in as yourself in the browser"), "{words}");
+    }
+
+    #[test]
+    fn a_read_refused_on_the_probe_asks_for_an_admin_not_for_a_writable_record() {
+        let mut app = at_instance();
+        app.draft.instance.set("dev123");
+        app.draft.user.set("viewer");
+        app.draft.password.set("calsync-viewer");
+        let g = match key(&mut app, KeyEvent::from(KeyCode::Enter)).as_slice() {
+            [Effect::Probe { generation, .. }] => *generation,
+            other => panic!("{other:?}"),
+        };
+        let e = Failure::Instance(crate::snow::SnError::Forbidden {
+            table: "http_connection".into(),
+            message: "Insufficient rights to query records".into(),
+            detail: None,
+        });
+        app.handle(crate::wizard::Event::Probed(g, Err(e)));
+        let said = &app.error.as_ref().unwrap().message;
+        assert!(said.contains("\"viewer\" read http_connection") && said.contains("admin role"), "{said}");
+        assert!(!said.contains("writable"), "{said}");
     }
 }

@@ -33,7 +33,7 @@ fn meaning(choice: ModeChoice) -> Vec<&'static str> {
             "Restricted: on-behalf reservations and group reservations are not possible for synchronized rooms; blocker reservations go to the delegated user's calendar.",
         ],
         ModeChoice::PersonalDefault => vec![
-            "Personal tokens as above, on the default alias Microsoft_Exchange_Online_PersonalAuth created by the app registration.",
+            "Each user's own reservations sync with their personal token; actions no user triggers use a delegated mailbox's token. This uses the default alias Microsoft_Exchange_Online_PersonalAuth that the app registration created.",
             "MS Graph 1 and MS Graph 2 use the personal authentication profile and are signed in as the delegated mailbox.",
             "Restricted: on-behalf reservations and group reservations are not possible for synchronized rooms; blocker reservations go to the delegated user's calendar.",
         ],
@@ -65,4 +65,22 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let about_lines: Vec<Line> =
         meaning(ModeChoice::ALL[app.cursor]).into_iter().map(|s| Line::from(format!("- {s}"))).collect();
     f.render_widget(Paragraph::new(about_lines).wrap(Wrap { trim: false }), about);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::meaning;
+    use crate::wizard::ModeChoice;
+
+    /// Only the selected mode's description is on screen: none may lean on another's.
+    #[test]
+    fn each_description_stands_on_its_own() {
+        for choice in ModeChoice::ALL {
+            for line in meaning(choice) {
+                for leaning in ["as above", "as below", "see above", "like the"] {
+                    assert!(!line.contains(leaning), "{choice:?}: {line}");
+                }
+            }
+        }
+    }
 }

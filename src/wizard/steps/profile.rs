@@ -57,8 +57,13 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         );
         return;
     }
+    let p = &info.profiles[app.cursor.min(info.profiles.len() - 1)];
+    // The mismatch sentence wraps at 80 columns: the detail grows by its rows.
+    let mismatch_line = mismatch(app, p).map(|m| Line::styled(format!("Mismatch: {m}"), t.bad()));
+    let extra =
+        mismatch_line.as_ref().map_or(0, |l| crate::wizard::view::wrapped_height(std::slice::from_ref(l), area.width));
     let [list, detail, legend] =
-        Layout::vertical([Constraint::Min(3), Constraint::Length(5), Constraint::Length(1)]).areas(area);
+        Layout::vertical([Constraint::Min(3), Constraint::Length(4 + extra.max(1)), Constraint::Length(1)]).areas(area);
     let lines: Vec<Line> = info
         .profiles
         .iter()
@@ -79,19 +84,34 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         .collect();
     let skip = app.cursor.saturating_sub(list.height.saturating_sub(1) as usize) as u16;
     f.render_widget(Paragraph::new(lines).scroll((skip, 0)), list);
-    let p = &info.profiles[app.cursor.min(info.profiles.len() - 1)];
     let mut d = vec![
         Line::from(format!("Registry   {}", p.registry)),
         Line::from(format!("Client ID  {}", if p.client_id.is_empty() { "(empty)" } else { &p.client_id })),
         Line::from(format!("Tenant     {}", p.tenant.clone().unwrap_or_else(|| "(not in the authorize URL)".into()))),
         Line::from(format!("Grant      {}", p.grant_type)),
     ];
-    if let Some(m) = mismatch(app, p) {
-        d.push(Line::styled(format!("Mismatch: {m}"), t.bad()));
-    }
-    f.render_widget(Paragraph::new(d), detail);
+    d.extend(mismatch_line);
+    f.render_widget(Paragraph::new(d).wrap(Wrap { trim: false }), detail);
     f.render_widget(
         Paragraph::new(Line::styled("! marks a profile whose grant type does not fit this mode", t.dim())),
         legend,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::wizard::tests::{key, probed, render_text};
+    use crate::wizard::{ModeChoice, Step};
+    use ratatui::crossterm::event::KeyCode;
+
+    #[test]
+    fn the_mismatch_is_whole_at_80x24() {
+        let mut app = probed(crate::wizard::tests::at_instance(ModeChoice::PersonalOwn));
+        key(&mut app, KeyCode::Enter);
+        assert_eq!(app.step(), Step::Profile);
+        key(&mut app, KeyCode::Up);
+        let screen = render_text(&app, 80, 24).replace('│', " ");
+        let words = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(words.contains("does not fit personal mode, which needs authorization_code ! marks"), "{screen}");
+    }
 }

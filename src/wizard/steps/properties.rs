@@ -27,6 +27,7 @@ fn close(app: &mut App) {
 /// What is wrong with the typed value for this property, as plans are checked.
 fn problem(name: &str, v: &str) -> Option<String> {
     crate::plan::model::property_problem(facts::wcs_property_kind(name), &[], v.trim())
+        .or_else(|| crate::plan::model::property_range_problem(name, v.trim()))
 }
 
 pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
@@ -121,5 +122,32 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     );
     if let Screen::Properties(Properties { editing: Some(field) }) = &app.screen {
         view::field(f, edit, app, field, true, problem(name, &field.value).map(|p| (p, true)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::wizard::tests::{at_instance, ctrl, key, probed, render_text, typed};
+    use crate::wizard::{ModeChoice, Screen, Step};
+    use ratatui::crossterm::event::KeyCode;
+
+    #[test]
+    fn a_negative_retry_count_is_refused_with_what_to_type() {
+        let mut app = probed(at_instance(ModeChoice::PersonalOwn));
+        app.screen = Screen::new(Step::Properties);
+        app.cursor = 1;
+        key(&mut app, KeyCode::Char('e'));
+        ctrl(&mut app, 'u');
+        typed(&mut app, "-5");
+        key(&mut app, KeyCode::Enter);
+        assert!(super::super::editing(&app).is_some(), "-5 retries is not accepted");
+        assert!(app.draft.properties.is_empty());
+        let screen = render_text(&app, 80, 24).replace('│', " ");
+        let words = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(words.contains("cannot be negative: a whole number of 0 or more, like 10"), "{screen}");
+        ctrl(&mut app, 'u');
+        typed(&mut app, "0");
+        key(&mut app, KeyCode::Enter);
+        assert_eq!(app.draft.properties["sn_wsd_rsvsync.max_event_retry_count"], "0");
     }
 }

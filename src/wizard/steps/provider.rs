@@ -85,6 +85,29 @@ fn spoke_too_old(app: &App) -> Option<String> {
         })
 }
 
+/// The other providers that stay active after this setup, each with its own alias and
+/// mailbox where it has them: the setup neither takes them over nor retires them.
+fn staying(app: &App) -> String {
+    let Some(info) = app.info.as_ref() else { return String::new() };
+    let ours = app.draft.provider.value.trim();
+    let retires = app.draft.choice != ModeChoice::Normal;
+    let named: Vec<String> = info
+        .provider_records
+        .iter()
+        .filter(|p| p.active && !crate::facts::same_name(&p.name, ours))
+        .filter(|p| !(retires && p.delegated_user.is_empty()))
+        .map(|p| {
+            let alias = if p.override_alias { "own alias" } else { "default alias" };
+            if p.delegated_user.is_empty() {
+                format!("{} ({alias})", p.name)
+            } else {
+                format!("{} ({alias}, for {})", p.name, p.delegated_user)
+            }
+        })
+        .collect();
+    named.join("; ")
+}
+
 pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     match k.code {
         KeyCode::Esc => app.back(),
@@ -114,7 +137,13 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     };
     let below = problem(app).map(|p| (p, true)).unwrap_or((said, false));
     let height = view::field_height(Some(&below), area.width);
-    let rows = view::rows(area, &[height.max(2), 1, 1, 1, 1, 1, 4]);
+    let stay = staying(app);
+    let stay_h = if stay.is_empty() {
+        0
+    } else {
+        view::wrapped_height(&[Line::from(stay.clone())], area.width.saturating_sub(16)) + 1
+    };
+    let rows = view::rows(area, &[height.max(2), 1, 1, 1, 1, 1, stay_h, 4]);
     view::field(f, rows[0], app, &d.provider, true, Some(below));
     let alias = match d.choice {
         ModeChoice::PersonalOwn => format!("yes: sn_wsd_rsvsync.{}", d.alias.value.trim()),
@@ -128,9 +157,12 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     };
     view::text(f, rows[3], vec![Line::from(format!("{:<16}{user}", "Delegated user"))]);
     view::text(f, rows[4], vec![Line::from(format!("{:<16}Microsoft Graph; Active", "Processor"))]);
+    if !stay.is_empty() {
+        view::text(f, rows[6], vec![Line::from(format!("{:<16}{stay}", "Stays active"))]);
+    }
     view::text(
         f,
-        rows[6],
+        rows[7],
         vec![Line::styled(
             "Several delegated mailboxes each need their own alias, credential, connection and provider: run the setup once per mailbox, or use a plan with several [[provider]] entries.",
             t.dim(),
@@ -184,6 +216,13 @@ mod tests {
                 assert!(words.contains(part), "{part} in {screen}");
             }
         }
+        // The own alias's provider stays active beside the general one, and the step says so.
+        let app = after_personal(ModeChoice::Strict);
+        let words = render_text(&app, 80, 24).replace('│', " ").split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            words.contains("Stays active Contoso Graph Personal (own alias, for rooms-delegate@contoso.com)"),
+            "{words}"
+        );
         // In the own-alias mode, that provider is the mailbox's own and is updated.
         let mut app = after_personal(ModeChoice::PersonalOwn);
         app.draft.provider.set("Contoso Graph Personal");

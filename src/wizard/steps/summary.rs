@@ -101,10 +101,15 @@ fn lines(app: &App) -> Vec<Para> {
                 task.credential,
                 super::token::authorize_command(app, &task.credential, &task.user)
             ),
-            TokenState::Failed(e) => format!("  {}: {e}", task.credential),
+            TokenState::Failed(e) => format!(
+                "  {}: {e}\n  No token yet: {}",
+                task.credential,
+                super::token::authorize_command(app, &task.credential, &task.user)
+            ),
             TokenState::Waiting { .. } => format!("  {}: waiting", task.credential),
         };
-        lines.push(Para::text(s));
+        // A refusal keeps its line breaks.
+        lines.extend(s.lines().map(|l| Para::text(l.to_string())));
     }
     if app.journey == crate::wizard::Journey::Setup {
         lines.push(Para::text(""));
