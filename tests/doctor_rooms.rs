@@ -75,3 +75,31 @@ async fn a_room_in_normal_mode_asks_for_no_delegate() {
     assert!(f.title.contains("signs in as the app"), "{}", f.title);
     assert!(!f.fix.contains("authorize") && !f.fix.contains("MAILBOX"), "{}", f.fix);
 }
+
+/// The webhook registry's fix on a first setup, whose rooms were never active, asks for
+/// Activate, not "deactivate and activate the rooms"; once a room was activated without
+/// the callback URL, it names that room for Deactivate and Activate.
+#[tokio::test]
+async fn the_webhook_fix_asks_only_the_active_rooms_to_be_deactivated() {
+    let sb = sandbox().await;
+    apply_text(&sb, &example("personal-rooms.toml")).await;
+    let c = client(&sb);
+    let fix = |snap: &read::Snapshot, r: &rooms::RoomSnapshot| {
+        rooms::check(snap, r, &calsync::clock::now_utc())
+            .into_iter()
+            .find(|f| f.id == "WEBHOOK-NO-CALLBACK")
+            .expect("the fresh sandbox's registry has no callback URL")
+            .fix
+    };
+    let snap = read::read(&c).await.unwrap();
+    let first = fix(&snap, &rooms::read(&c).await.unwrap());
+    assert!(!first.to_lowercase().contains("deactivate"), "{first}");
+    assert!(first.contains("activate each room's configuration"), "{first}");
+
+    let everest = row(&sb, facts::RSV_CONFIG_TABLE, "email", "everest@contoso.com").unwrap();
+    sb.ui_action(facts::RSV_CONFIG_TABLE, &everest["sys_id"], "activate").unwrap();
+    let snap = read::read(&c).await.unwrap();
+    let then = fix(&snap, &rooms::read(&c).await.unwrap());
+    assert!(then.contains("deactivate and activate Everest (their subscriptions were made without it)"), "{then}");
+    assert!(then.contains("the inactive rooms need only Activate"), "{then}");
+}

@@ -424,7 +424,7 @@ fn a_long_summary() -> App {
                 Check::WebhookNoCallback,
                 "the \"Microsoft Exchange Online\" webhook registry has no callback URL and client state",
                 &format!(
-                    "With the application scope set to Microsoft Exchange Online Spoke, open {}, select Callback URL (it generates both) and Update; then deactivate and activate the rooms.",
+                    "With the application scope set to Microsoft Exchange Online Spoke, open {}, select Callback URL (it generates both) and Update; then activate each room's configuration (its Activate action): the subscription it creates then uses the callback URL.",
                     link("sys_webhook_registry")
                 ),
             ),
@@ -747,4 +747,34 @@ async fn the_repair_review_says_a_mode_it_sets_brings_checks_that_did_not_run() 
     assert!(screen.contains(&words(&calsync::doctor::catalogue::mode_repair_brings_checks("Personal"))), "{screen}");
     assert!(screen.contains("CRED-MODE-GRANT, PROVIDER-DELEGATE"), "{screen}");
     assert!(screen.contains("Setting the parent of sn_wsd_rsvsync.Contoso_Rooms_Personal"), "{screen}");
+}
+
+/// At 80x24 the review's and the apply's wrapped rows go on under their text, not at the
+/// box's left edge, and the apply's form links are drawn whole.
+#[test]
+fn review_and_apply_rows_keep_their_indent_and_links_stay_whole_at_80x24() {
+    let mut app = App::new(false);
+    app.color = false;
+    app.start(calsync::wizard::Journey::Setup);
+    let reviewed = Reviewed { diff: a_long_diff(), state: plan::InstanceState::default() };
+    app.screen = Screen::Review(Review { reviewed: Some(Box::new(reviewed)) });
+    let screen = render(&app, 80, 24);
+    let rows: Vec<&str> = screen.lines().collect();
+    let field = rows.iter().position(|r| r.contains("Email: old-room-1")).expect(&screen);
+    let next = rows[field + 1].trim_start_matches('│');
+    assert!(next.starts_with(&" ".repeat(14)), "the wrapped value hangs under the field:\n{screen}");
+
+    let link = "https://dev123.service-now.com/oauth_2_0_credentials.do?sys_id=0123456789abcdef0123456789abcdef";
+    app.screen = Screen::Apply(calsync::wizard::Apply {
+        lines: vec![ApplyLine {
+            ok: true,
+            text: "created credential Contoso Graph Personal with a name long enough to wrap at eighty columns".into(),
+            link: Some(link.into()),
+        }],
+    });
+    let screen = render(&app, 80, 24);
+    let rows: Vec<&str> = screen.lines().collect();
+    let done = rows.iter().position(|r| r.contains("done  created credential")).expect(&screen);
+    assert!(rows[done + 1].trim_start_matches('│').starts_with("       "), "{screen}");
+    assert!(cells(&app, 80, 24).contains(link), "the form link is not drawn whole:\n{screen}");
 }

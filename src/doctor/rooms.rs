@@ -150,6 +150,14 @@ pub fn explain(message: &str, delegate: Option<&str>, room: &str) -> Option<(Che
     }
 }
 
+/// What the webhook registry's fix asks after the callback URL: only the rooms already
+/// active subscribed without it and need Deactivate and Activate; the others subscribe
+/// with it when they are first activated.
+fn webhook_then(r: &RoomSnapshot) -> String {
+    let active: Vec<String> = r.configs.iter().filter(|c| col(c, "active") == "true").map(|c| r.room_name(c)).collect();
+    catalogue::webhook_then(&active, r.configs.len() - active.len())
+}
+
 /// The instance-side checks. `now` is a glide date-time (`YYYY-MM-DD hh:mm:ss`, UTC).
 pub fn check(s: &Snapshot, r: &RoomSnapshot, now: &str) -> Vec<Finding> {
     check_for(s, r, now, &Calsync::default())
@@ -277,7 +285,7 @@ pub fn check_for(s: &Snapshot, r: &RoomSnapshot, now: &str, calsync: &Calsync) -
                     "empty",
                 )];
                 let link = format!("{}/{}.do?sys_id={}", s.instance, facts::WEBHOOK_TABLE, col(w, "sys_id"));
-                o.add(catalogue::webhook_no_callback(missing, &link), Severity::Error, ev);
+                o.add(catalogue::webhook_no_callback(missing, &link, &webhook_then(r)), Severity::Error, ev);
             }
         }
     }

@@ -119,15 +119,30 @@ pub fn webhook_missing() -> Said {
 }
 
 /// `missing`: "callback URL", "client state" or both; `link`: the registry's form.
-pub fn webhook_no_callback(missing: &str, link: &str) -> Said {
+/// `then`: what the rooms need after it (`webhook_then`).
+pub fn webhook_no_callback(missing: &str, link: &str, then: &str) -> Said {
     room(
         Check::WebhookNoCallback,
         format!("the \"{}\" webhook registry has no {missing}", facts::WEBHOOK_NAME),
         "Subscriptions need the callback URL Microsoft posts the rooms' changes to, and the client state that proves a notification is genuine.",
         format!(
-            "With the application scope set to Microsoft Exchange Online Spoke, open {link}, select Callback URL (it generates both) and Update; then deactivate and activate the rooms."
+            "With the application scope set to Microsoft Exchange Online Spoke, open {link}, select Callback URL (it generates both) and Update; then {then}"
         ),
     )
+}
+
+/// What the rooms need once the webhook registry has its callback URL: only those already
+/// active (`active`, by name) subscribed without it and need Deactivate and Activate; the
+/// `inactive` others subscribe with it when they are first activated.
+pub fn webhook_then(active: &[String], inactive: usize) -> String {
+    match (active, inactive) {
+        ([], _) => "activate each room's configuration (its Activate action): the subscription it creates then uses the callback URL.".into(),
+        (names, 0) => format!("deactivate and activate {} (their subscriptions were made without it).", names.join(", ")),
+        (names, _) => format!(
+            "deactivate and activate {} (their subscriptions were made without it); the inactive rooms need only Activate.",
+            names.join(", ")
+        ),
+    }
 }
 
 /// `state`: "inactive" or "missing"; `what`: what the job does.

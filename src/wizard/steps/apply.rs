@@ -2,13 +2,12 @@
 //! lands, with a link to its form. A failure stops here with what to do; running it again
 //! finishes the job without duplicates.
 
-use crate::wizard::view::theme;
+use crate::wizard::view::{self, Para, theme};
 use crate::wizard::{App, ApplyLine, Effect, ErrorPanel, Failure, Screen};
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
 
 /// One record landed (or failed to).
 pub fn progress(app: &mut App, line: ApplyLine) -> Vec<Effect> {
@@ -71,7 +70,7 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let t = theme(app);
     let Screen::Apply(apply) = &app.screen else { return };
-    let mut lines: Vec<Line> = vec![];
+    let mut head: Vec<Para> = vec![];
     // The outcome first, so it is never below the fold.
     if app.done.written.is_some() {
         let done = if app.journey == crate::wizard::Journey::Troubleshoot {
@@ -79,20 +78,28 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         } else {
             "The instance matches the setup. Your current application was put back."
         };
-        lines.push(Line::styled(done, t.ok()));
-        lines.push(Line::default());
+        head.push(Para::text(Line::styled(done, t.ok())));
+        head.push(Para::text(""));
     }
-    // Links take a second row each; they are left out when they would not fit (the
-    // summary lists them).
-    let rows_needed = apply.lines.len() * 3 + lines.len();
-    let with_links = rows_needed <= area.height as usize;
-    for l in &apply.lines {
-        let (mark, style) = if l.ok { ("done  ", t.ok()) } else { ("FAIL  ", t.bad()) };
-        let mut spans = vec![Span::styled(mark, style), Span::raw(l.text.clone())];
-        if with_links && let Some(link) = &l.link {
-            spans.push(Span::styled(format!("  {link}"), t.dim()));
+    // Each line's wrapped rows go on under its text, past the mark; its record's form
+    // follows, whole, unless the links would not fit (the summary lists them).
+    let paras = |links: bool| {
+        let mut out = head.clone();
+        for l in &apply.lines {
+            let (mark, style) = if l.ok { ("done  ", t.ok()) } else { ("FAIL  ", t.bad()) };
+            out.push(Para::hang(Line::from(vec![Span::styled(mark, style), Span::raw(l.text.clone())]), mark.len()));
+            if links && let Some(link) = &l.link {
+                out.push(Para::link(link, mark.len(), t.dim()));
+            }
         }
-        lines.push(Line::from(spans));
-    }
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+        out
+    };
+    let full = f.area().width;
+    let with = view::layout(&paras(true), area.width, full);
+    let rows =
+        if with.len() <= usize::from(area.height) { with } else { view::layout(&paras(false), area.width, full) };
+    // While the apply runs the latest lines stay in view; once done, the outcome on top.
+    let over = rows.len().saturating_sub(usize::from(area.height));
+    let skip = if app.done.written.is_some() { 0 } else { u16::try_from(over).unwrap_or(u16::MAX) };
+    view::draw_rows(f, area, &rows, skip);
 }

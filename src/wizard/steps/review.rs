@@ -3,13 +3,13 @@
 
 use crate::plan::Action;
 use crate::plan::diff::Item;
-use crate::wizard::view::theme;
+use crate::wizard::view::{self, Para, theme};
 use crate::wizard::{App, Busy, Effect, ErrorPanel, Failure, Reviewed, Screen, Step};
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
 /// Builds the plan from the draft and asks the driver for the diff.
 pub fn request(app: &mut App) -> Vec<Effect> {
@@ -105,11 +105,19 @@ pub fn reviewed(app: &App) -> Option<&Reviewed> {
     }
 }
 
-/// No further down than the last row of the diff, wrapped at the width it is drawn at.
+/// No further down than the last row of the diff, laid out at the width it is drawn at.
 fn max_scroll(app: &App) -> u16 {
-    let [list, _] = split(crate::wizard::view::content_area(app));
-    super::scroll_limit(&lines(app), list)
+    let [list, _] = split(view::content_area(app));
+    limit(&view::layout(&lines(app), list.width, app.size.0), list)
 }
+
+/// How far the diff scrolls: until its last row is the area's last row.
+fn limit(rows: &[view::Row], area: Rect) -> u16 {
+    u16::try_from(rows.len()).unwrap_or(u16::MAX).saturating_sub(area.height)
+}
+
+/// Where a record's change lines start, and where their wrapped rows go on.
+const FIELD_INDENT: usize = 13;
 
 /// The diff's list above, and its foot below: the counts, what Enter does, and whether
 /// there is more to scroll to.
@@ -130,7 +138,7 @@ fn mark(a: Action) -> &'static str {
 /// unchanged records. The apply switches the current application per record (a WCS record
 /// in WCS's, a spoke record in the spoke's), so when the changes go to more than one
 /// application each gets its own heading.
-fn lines(app: &App) -> Vec<Line<'static>> {
+fn lines(app: &App) -> Vec<Para> {
     let t = theme(app);
     let Some(Reviewed { diff: d, state }) = reviewed(app) else { return vec![] };
     let order = [Action::Conflict, Action::Create, Action::Update, Action::Unchanged];
@@ -145,15 +153,15 @@ fn lines(app: &App) -> Vec<Line<'static>> {
             homes.push(h);
         }
     }
-    let mut lines: Vec<Line> = vec![];
+    let mut lines: Vec<Para> = vec![];
     if homes.len() <= 1 {
-        lines.push(Line::from(format!("Written in {}", homes.first().unwrap_or(&d.scope))));
-        lines.push(Line::default());
+        lines.push(Para::text(format!("Written in {}", homes.first().unwrap_or(&d.scope))));
+        lines.push(Para::text(""));
     }
     if app.journey == crate::wizard::Journey::Troubleshoot {
         for said in super::findings::repairs_bring_checks(app) {
-            lines.push(Line::styled(said, t.warn()));
-            lines.push(Line::default());
+            lines.push(Para::text(Line::styled(said, t.warn())));
+            lines.push(Para::text(""));
         }
     }
     let groups: Vec<(Option<String>, Vec<&Item>)> = if homes.len() <= 1 {
@@ -172,16 +180,18 @@ fn lines(app: &App) -> Vec<Line<'static>> {
         ));
         g
     };
+    let mut blank_last = !lines.is_empty();
     for (heading, items) in groups {
         if items.is_empty() {
             continue;
         }
         if let Some(h) = heading {
-            if !lines.is_empty() && lines.last() != Some(&Line::default()) {
-                lines.push(Line::default());
+            if !lines.is_empty() && !blank_last {
+                lines.push(Para::text(""));
             }
-            lines.push(Line::from(h));
+            lines.push(Para::text(h));
         }
+        blank_last = false;
         for i in items {
             item_lines(app, &t, i, &mut lines);
         }
@@ -190,35 +200,37 @@ fn lines(app: &App) -> Vec<Line<'static>> {
 }
 
 /// One record's heading and its changes.
-fn item_lines(app: &App, t: &crate::wizard::view::Theme, i: &Item, lines: &mut Vec<Line<'static>>) {
+fn item_lines(app: &App, t: &crate::wizard::view::Theme, i: &Item, lines: &mut Vec<Para>) {
     let action = i.action;
     let style = match action {
         Action::Conflict => t.bad(),
         Action::Create | Action::Update => t.accent(),
         Action::Unchanged => t.dim(),
     };
-    lines.push(Line::from(vec![
-        Span::styled(mark(action), style),
-        Span::raw(format!(" {:<11} {}", i.kind.label(), i.name)),
-    ]));
+    let heading =
+        Line::from(vec![Span::styled(mark(action), style), Span::raw(format!(" {:<11} {}", i.kind.label(), i.name))]);
+    // A long name goes on under itself, past the mark and the kind.
+    lines.push(Para::hang(heading, mark(action).len() + 13));
     // A new record's name is already in its heading.
     for fc in i.fields.iter().filter(|fc| !(action == Action::Create && fc.field == "Name")) {
+        let pad = " ".repeat(FIELD_INDENT);
         let text = match &fc.from {
             Some(from) => format!(
-                "             {}: {} -> {}",
+                "{pad}{}: {} -> {}",
                 fc.field,
                 if from.is_empty() { "(empty)".to_string() } else { shown(app, &fc.field, from) },
                 fc.to
             ),
-            None => format!("             {}: {}", fc.field, fc.to),
+            None => format!("{pad}{}: {}", fc.field, fc.to),
         };
-        lines.push(Line::from(text));
+        // Wrapped rows go on under the value, after the field's name.
+        lines.push(Para::hang(text, FIELD_INDENT + fc.field.chars().count() + 2));
     }
     if let Some(r) = &i.reason {
-        lines.push(Line::styled(format!("             {r}"), t.bad()));
+        lines.push(Para::hang(Line::styled(format!("{}{r}", " ".repeat(FIELD_INDENT)), t.bad()), FIELD_INDENT));
     }
     if let Some(n) = &i.note {
-        lines.push(Line::styled(format!("             {n}"), t.dim()));
+        lines.push(Para::hang(Line::styled(format!("{}{n}", " ".repeat(FIELD_INDENT)), t.dim()), FIELD_INDENT));
     }
 }
 
@@ -237,11 +249,11 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let t = theme(app);
     let Some(Reviewed { diff: d, .. }) = reviewed(app) else { return };
     let [list, foot] = split(area);
-    let lines = lines(app);
-    let limit = super::scroll_limit(&lines, list);
+    let rows = view::layout(&lines(app), list.width, f.area().width);
+    let limit = limit(&rows, list);
     let scroll = app.scroll.min(limit);
     let more = scroll < limit;
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)), list);
+    view::draw_rows(f, list, &rows, scroll);
     let s = d.summary();
     let next = if d.has_conflicts() {
         "Conflicts stop the apply: nothing will be written."

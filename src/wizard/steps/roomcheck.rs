@@ -27,7 +27,7 @@ pub fn checked(app: &mut App, r: RoomCheck) -> Vec<Effect> {
 }
 
 /// The findings to act on, in the order to work through them: the webhook registry first
-/// (its fix ends by deactivating and activating the rooms, so the rooms' own Activate comes
+/// (a room subscribes with its callback URL when activated, so the rooms' own Activate comes
 /// after it), then as the doctor orders them.
 fn to_do(findings: &[Finding]) -> Vec<Finding> {
     use crate::doctor::Check;
