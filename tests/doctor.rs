@@ -938,3 +938,42 @@ async fn checks_hidden_by_an_unknown_mode_or_parent_are_named() {
     let review = out.split("Safe repairs").nth(1).and_then(|r| r.split("  updated ").next()).unwrap_or_default();
     assert!(review.contains("Setting the integration mode to Personal lets the checks"), "{out}");
 }
+
+/// With no note of calsync's, a keyring token of another account than the mailbox the
+/// calendar provider names is said, with both names and the fix (before: "Nothing to do if
+/// that is the delegated mailbox", although the provider names one).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_keyring_token_of_another_account_than_the_providers_is_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let (services, _) = common::services(dir.path(), Person::Leaves);
+    let sb = with_plan(Some("personal-own-alias.toml")).await;
+    let key = format!("provider-account-{}", std::process::id());
+    sign_in_the_delegate(&sb, &services, &key).await;
+    sb.with_store(|s| {
+        set(
+            s,
+            "sn_wsd_rsvsync_provider",
+            "name",
+            "Contoso Graph Personal",
+            "delegated_user_email",
+            "strict-rooms@contoso.com",
+        )
+    });
+    let c = client(&sb);
+    let snap = read::read(&c).await.unwrap();
+    let opts = doctor::AccountCheck {
+        instance_key: key,
+        login_base: Some(sb.url().into()),
+        graph_base: Some(sb.url().into()),
+        sandbox_secret: true,
+    };
+    let found = doctor::accounts(&services, &c, &snap, &opts).await;
+    let f = found.iter().find(|f| f.id == "TOKEN-ACCOUNT").expect("the account is named");
+    assert_eq!(f.severity, Severity::Warning, "{f:?}");
+    assert!(
+        f.title.contains("rooms-delegate@contoso.com") && f.title.contains("strict-rooms@contoso.com"),
+        "{}",
+        f.title
+    );
+    assert!(f.fix.contains("--expect-user strict-rooms@contoso.com --store-on-instance"), "{}", f.fix);
+}

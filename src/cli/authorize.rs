@@ -182,7 +182,7 @@ fn print_notice(n: &Notice, who: &str) {
 /// Ctrl-C, the sign-in's cancel, listened for from this call on: a Ctrl-C the moment the
 /// address is printed still cancels (a listener installed at its first poll could miss it,
 /// and the default action would end calsync without a word).
-fn ctrl_c() -> impl std::future::Future<Output = ()> {
+pub(super) fn ctrl_c() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         let interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt());

@@ -41,9 +41,7 @@ pub async fn run(services: &Services, flags: Flags) -> u8 {
         eprintln!(
             "Probing which Microsoft account your browser would use silently (a browser window opens; nothing is stored)..."
         );
-        let cancel = async {
-            let _ = tokio::signal::ctrl_c().await;
-        };
+        let cancel = super::authorize::ctrl_c();
         let probed = doctor::probe_browser(
             services,
             &conn.client,

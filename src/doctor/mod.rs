@@ -232,9 +232,18 @@ pub async fn accounts(
             want => {
                 // The mailbox it serves, when calsync knows one and it is this account.
                 let provider = provider_mailbox(s, &cred.name);
-                let mailbox = want.cloned().or(provider).filter(|m| m.eq_ignore_ascii_case(&who));
-                let said = catalogue::token_account(&cred.name, &who, mailbox.as_deref());
-                out.push(said.finding(Severity::Info, evidence));
+                let mailbox = want.cloned().or(provider.clone()).filter(|m| m.eq_ignore_ascii_case(&who));
+                match (mailbox, provider) {
+                    // No note of calsync's, and the calendar provider names another mailbox.
+                    (None, Some(p)) => out.push(
+                        catalogue::token_account_not_the_providers(&cred.name, &who, &p, to)
+                            .finding(Severity::Warning, evidence),
+                    ),
+                    (mailbox, _) => out.push(
+                        catalogue::token_account(&cred.name, &who, mailbox.as_deref())
+                            .finding(Severity::Info, evidence),
+                    ),
+                }
             }
         }
     }

@@ -58,6 +58,19 @@ pub fn token_wrong_account(credential: &str, who: &str, want: &str, t: &Calsync)
 }
 
 /// `mailbox`: the mailbox calsync knows the credential serves (it equals `who`), if any.
+/// The keyring token's account is not the mailbox the calendar provider names (and calsync
+/// has no note of its own to go by).
+pub fn token_account_not_the_providers(credential: &str, who: &str, provider: &str, t: &Calsync) -> Said {
+    Said::new(
+        Check::TokenAccount,
+        format!("calsync's token for \"{credential}\" belongs to {who}, but the calendar provider names {provider}"),
+        format!(
+            "Sign {provider} in: {}; or, if {who} is the mailbox meant, set the provider's Delegated user email to {who}.",
+            authorize(credential, provider, t)
+        ),
+    )
+}
+
 pub fn token_account(credential: &str, who: &str, mailbox: Option<&str>) -> Said {
     Said::new(
         Check::TokenAccount,
