@@ -56,3 +56,26 @@ async fn any_other_table_refused_ends_the_read_naming_it() {
         assert!(e.to_string().contains(what) && e.is_access_problem(), "{what}: {e}");
     }
 }
+
+/// What could not be read is a NOT-CHECKED finding naming its table, never a silent pass:
+/// the checks that need the hidden table say they did not look.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hidden_optional_table_is_a_not_checked_finding() {
+    use calsync::doctor::checks::run;
+    use calsync::doctor::ids::Check;
+    let sb = sandbox().await;
+    let whole = run(&read(&client(&sb)).await.unwrap());
+    assert!(!whole.iter().any(|f| f.id == Check::NotChecked), "everything read: {whole:#?}");
+    for (table, nth) in [
+        (calsync::facts::DATA_SOURCE_TABLE, 1),
+        (calsync::facts::CONNECTION_ATTRIBUTE_TABLE, 1),
+        ("sys_user_has_role", 2),
+    ] {
+        let faulty = Faulty::new(client(&sb), vec![(At::Read(table, nth), forbidden())]);
+        let findings = run(&read(&faulty).await.unwrap());
+        let unread: Vec<_> = findings.iter().filter(|f| f.id == Check::NotChecked).collect();
+        assert_eq!(unread.len(), 1, "{table}: {findings:#?}");
+        assert!(unread[0].title.starts_with("not checked: "), "{table}: {}", unread[0].title);
+        assert!(unread[0].why.contains(table), "{table}: {}", unread[0].why);
+    }
+}

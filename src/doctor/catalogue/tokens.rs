@@ -176,6 +176,16 @@ pub fn token_names_nobody(credential: &str, t: &Calsync) -> Said {
     )
 }
 
+/// A table the doctor reads when it can (`doctor::read`'s optional reads) could not be
+/// read: the check that needs it says so instead of passing.
+pub fn table_unread(what: &str, table: &str, t: &Calsync) -> Said {
+    not_checked(
+        what.into(),
+        format!("the instance did not let the login read {table} (the read was refused, or the table is not there)"),
+        format!("Give the login read access to {table} (the admin role has it), then {}.", run_again(t)),
+    )
+}
+
 pub fn rooms_unread(error: &dyn std::fmt::Display) -> Said {
     Said {
         why: "The room checks did not run.".into(),

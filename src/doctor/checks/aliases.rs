@@ -52,7 +52,17 @@ pub(super) fn aliases(c: &mut Ctx) {
 /// copies its parent's settings), or one name twice on an alias.
 pub(super) fn attributes(c: &mut Ctx) {
     let s = c.s;
-    let Some(attrs) = &s.connection_attributes else { return };
+    let Some(attrs) = &s.connection_attributes else {
+        if !exchange_aliases(s).is_empty() {
+            let said = say::table_unread(
+                "the connection attributes of the Exchange aliases",
+                facts::CONNECTION_ATTRIBUTE_TABLE,
+                c.calsync,
+            );
+            c.add(said, Severity::Warning, vec![], None);
+        }
+        return;
+    };
     let names_on = |alias: &str| -> Vec<&str> {
         let conns: Vec<&str> = s
             .connections

@@ -38,8 +38,20 @@ pub(super) fn apps(c: &mut Ctx) {
 
 /// Someone must hold the WCS admin role: the scan runs as it, renewal failures go to it.
 fn role(c: &mut Ctx) {
-    if c.s.wcs_admins == Some(0) && c.s.scope(facts::WCS_SCOPE).is_some() {
-        c.add(say::role_wcs_admin(), Severity::Warning, vec![], None);
+    if c.s.scope(facts::WCS_SCOPE).is_none() {
+        return;
+    }
+    match c.s.wcs_admins {
+        Some(0) => c.add(say::role_wcs_admin(), Severity::Warning, vec![], None),
+        Some(_) => {}
+        None => {
+            let said = say::table_unread(
+                &format!("whether anyone holds the {} role", facts::WCS_ADMIN_ROLE),
+                "sys_user_has_role",
+                c.calsync,
+            );
+            c.add(said, Severity::Warning, vec![], None);
+        }
     }
 }
 
@@ -61,7 +73,15 @@ fn versions(c: &mut Ctx) {
 /// The spoke's data source "Exchange Online Calendar" and its Data Stream action.
 fn data_source(c: &mut Ctx) {
     let s = c.s;
-    let (Some(rows), Some(_)) = (&s.data_sources, s.scope(facts::SPOKE_SCOPE)) else { return };
+    if s.scope(facts::SPOKE_SCOPE).is_none() {
+        return;
+    }
+    let Some(rows) = &s.data_sources else {
+        let what = format!("the spoke's data source \"{}\" and its Data Stream action", facts::DATA_SOURCE_NAME);
+        let said = say::table_unread(&what, facts::DATA_SOURCE_TABLE, c.calsync);
+        c.add(said, Severity::Warning, vec![], None);
+        return;
+    };
     let column = s.dictionary.column(&facts::DATA_STREAM_ACTION);
     match rows.iter().find(|r| crate::snow::records::plain(&r["name"]) == facts::DATA_SOURCE_NAME) {
         None => c.add(say::data_source_missing(), Severity::Error, vec![], None),
