@@ -174,3 +174,27 @@ async fn every_mistake_of_a_plan_is_named_at_once_with_did_you_mean() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("the alias \"Contoso_Graph_Personl\" is neither in the plan nor on the instance; did you mean \"Contoso_Graph_Personal\"?"), "{out}");
 }
+
+/// Where each record is written: a strict plan writes the credentials in the spoke's
+/// application and the provider and mode in WCS's, and the dry run says so under headings
+/// (it said every record goes to the spoke). One application keeps the one line.
+#[tokio::test]
+async fn the_changes_are_shown_under_the_application_they_are_written_in() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let state = dir.path().join("sandbox.json");
+    let (code, out) = dry_run(&state, &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/strict.toml")).await;
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("each record is written in its own application"), "{out}");
+    assert!(!out.contains("records are written in"), "{out}");
+    let spoke = position(&out, "Written in Microsoft Exchange Online Spoke (sn_ex_online_spke):");
+    let wcs = position(&out, "Written in Workplace Calendar Synchronization (sn_wsd_rsvsync):");
+    let credential = position(&out, "~ credential  MS Graph 1");
+    let provider = position(&out, "~ provider    Microsoft Exchange Online");
+    let mode = position(&out, "~ property    sn_wsd_rsvsync.sync_integration_mode");
+    assert!(spoke < credential && credential < wcs && wcs < provider && provider < mode, "{out}");
+    let (code, out) =
+        dry_run(&state, &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/personal-rooms.toml")).await;
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("records are written in Workplace Calendar Synchronization (sn_wsd_rsvsync)"), "{out}");
+    assert!(!out.contains("Written in "), "{out}");
+}

@@ -58,7 +58,7 @@ pub async fn run(services: &Services, plan_path: &Path, flags: Flags) -> u8 {
     connect::offer_to_keep(services, conn.typed_password).await;
     let diff = plan::diff(&plan, &state);
     if !flags.json {
-        println!("{}", render::diff_text(&instance_label, &diff));
+        println!("{}", render::diff_text(&instance_label, &diff, &state));
     }
     let finish = |applied: bool, report: Option<&Report>, note: &str| {
         if flags.json {

@@ -2,7 +2,7 @@
 //! values come from the instance and the plan, so what is returned is sanitized.
 
 use crate::plan::apply::{Outcome, Status};
-use crate::plan::diff::{Action, Diff, Item};
+use crate::plan::diff::{Action, Diff, InstanceState, Item};
 
 fn mark(action: Action) -> char {
     match action {
@@ -33,27 +33,69 @@ fn show(v: &str) -> String {
     if v.is_empty() { "(empty)".to_string() } else { v.to_string() }
 }
 
-pub fn diff_text(instance: &str, diff: &Diff) -> String {
-    let head =
-        [format!("Instance  {instance}"), format!("Mode      {}; records are written in {}", diff.mode, diff.scope)];
-    crate::sanitize::text(&format!("{}\n\n{}", head.join("\n"), items_text(diff)))
+/// The diff with where its records are written: apply switches the current application
+/// per record (a WCS record in WCS's, a spoke record in the spoke's), so when the changes
+/// go to more than one application each gets its own heading, as in the wizard's Review.
+pub fn diff_text(instance: &str, diff: &Diff, state: &InstanceState) -> String {
+    let home = |i: &Item| if i.scope.is_empty() { diff.scope.clone() } else { state.scope_label(&i.scope) };
+    let mut homes: Vec<String> = vec![];
+    for i in ordered(diff).into_iter().filter(|i| i.action != Action::Unchanged) {
+        let h = home(i);
+        if !homes.contains(&h) {
+            homes.push(h);
+        }
+    }
+    let mode = match homes.as_slice() {
+        [] => format!("Mode      {}; records are written in {}", diff.mode, diff.scope),
+        [one] => format!("Mode      {}; records are written in {one}", diff.mode),
+        _ => format!("Mode      {}; each record is written in its own application (headings below)", diff.mode),
+    };
+    let body = if homes.len() <= 1 {
+        items_text(diff)
+    } else {
+        let mut out = vec![];
+        for h in &homes {
+            out.push(format!("Written in {h}:"));
+            for item in ordered(diff).into_iter().filter(|i| i.action != Action::Unchanged && home(i) == *h) {
+                item_lines(item, &mut out);
+            }
+            out.push(String::new());
+        }
+        let unchanged: Vec<&Item> = ordered(diff).into_iter().filter(|i| i.action == Action::Unchanged).collect();
+        if !unchanged.is_empty() {
+            out.push("Unchanged:".into());
+            for item in unchanged {
+                item_lines(item, &mut out);
+            }
+            out.push(String::new());
+        }
+        out.push(counts(diff));
+        out.join("\n")
+    };
+    crate::sanitize::text(&format!("Instance  {instance}\n{mode}\n\n{body}"))
+}
+
+/// The items, conflicts first (they stop everything), then creates, updates, unchanged.
+fn ordered(diff: &Diff) -> Vec<&Item> {
+    [Action::Conflict, Action::Create, Action::Update, Action::Unchanged]
+        .into_iter()
+        .flat_map(|a| diff.items.iter().filter(move |i| i.action == a))
+        .collect()
+}
+
+fn counts(diff: &Diff) -> String {
+    let s = diff.summary();
+    format!("{} to create, {} to update, {} unchanged, {} conflicts.", s.create, s.update, s.unchanged, s.conflict)
 }
 
 /// The items of a diff, conflicts first, and the counts.
 pub fn items_text(diff: &Diff) -> String {
     let mut out = vec![];
-    // Conflicts first: they stop everything.
-    for action in [Action::Conflict, Action::Create, Action::Update, Action::Unchanged] {
-        for item in diff.items.iter().filter(|i| i.action == action) {
-            item_lines(item, &mut out);
-        }
+    for item in ordered(diff) {
+        item_lines(item, &mut out);
     }
-    let s = diff.summary();
     out.push(String::new());
-    out.push(format!(
-        "{} to create, {} to update, {} unchanged, {} conflicts.",
-        s.create, s.update, s.unchanged, s.conflict
-    ));
+    out.push(counts(diff));
     crate::sanitize::text(&out.join("\n"))
 }
 
@@ -88,7 +130,7 @@ mod tests {
         item.action = Action::Conflict;
         item.reason = Some("named \u{9b}31m by the instance".into());
         let diff = Diff { mode: Mode::Strict, scope: "x".into(), items: vec![item] };
-        let text = diff_text("https://dev1.service-now.com", &diff);
+        let text = diff_text("https://dev1.service-now.com", &diff, &InstanceState::default());
         assert!(!text.contains(['\u{1b}', '\u{7}', '\u{9b}']), "{text:?}");
         assert!(text.contains("MS Graph 1\\u{1b}]0;owned"), "{text}");
     }
