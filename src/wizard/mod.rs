@@ -142,10 +142,10 @@ impl Journey {
     pub fn about(self) -> &'static str {
         match self {
             Journey::Setup => {
-                "Mode, scope checks, alias, OAuth 2.0 credential, HTTP(s) connection and integration mode, reviewed before anything is written; then Get OAuth Token for the delegated mailbox."
+                "Mode, scope checks, alias, OAuth 2.0 credential, HTTP(s) connection, calendar provider, rooms, sync properties and integration mode, reviewed before anything is written; then Get OAuth Token as the delegated mailbox, the token written to the instance, and a check that the rooms can sync."
             }
             Journey::Reauth => {
-                "The instance's OAuth credentials with their delegated user, token state and expiry; pick one or several and sign each in again, checked to be the right account."
+                "The instance's OAuth credentials with their delegated user, token state and expiry; pick one or several and sign each in again, checked to be the right account, and the new tokens written to the instance."
             }
             Journey::Troubleshoot => {
                 "Every misconfiguration the doctor finds, wrong-account sign-ins first, each with its record, why it breaks synchronization and the fix; safe fixes go through the same review and apply."

@@ -122,14 +122,17 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         })
         .collect();
     lines.push(Line::default());
-    let scope = match app.draft.choice.mode() {
-        crate::plan::Mode::Personal => "Workplace Calendar Synchronization",
-        _ => "Microsoft Exchange Online Spoke",
+    // The apply switches record by record (plan::diff gives each its scope): the alias,
+    // credentials and connections go to the mode's application, the provider, rooms and
+    // properties always to WCS.
+    let switch = match app.draft.choice.mode() {
+        crate::plan::Mode::Personal => {
+            "While applying, calsync switches it to Workplace Calendar Synchronization (where these records belong) and puts it back afterwards.".to_string()
+        }
+        _ => "While applying, calsync switches it to Microsoft Exchange Online Spoke for the credentials and connections, and to Workplace Calendar Synchronization for the provider, rooms and properties (where each belongs), and puts it back afterwards.".to_string(),
     };
     lines.push(Line::from(format!("Your current application is {}.", info.current_app)));
-    lines.push(Line::from(format!(
-        "While applying, calsync switches it to {scope} (where these records belong) and puts it back afterwards."
-    )));
+    lines.push(Line::from(switch));
     if offers_to_keep(app) {
         lines.push(Line::default());
         lines.push(Line::styled(
@@ -182,5 +185,31 @@ mod spoke_tests {
         assert_eq!(failed.len(), 1, "{failed:?}");
         i.spoke.as_mut().unwrap().version = crate::snow::records::Text("3.2.4".into());
         assert!(super::results(&i, ModeChoice::Strict).iter().all(|(ok, _)| *ok));
+    }
+}
+
+#[cfg(test)]
+mod switch_tests {
+    use crate::wizard::tests::{info, render_text};
+    use crate::wizard::{App, Journey, ModeChoice, Step};
+
+    /// The apply switches record by record: in strict and normal mode the provider, rooms
+    /// and properties go to WCS, not to the spoke, and the step says so.
+    #[test]
+    fn the_checks_say_which_application_each_kind_of_record_is_written_in() {
+        for (choice, spoke) in
+            [(ModeChoice::Strict, true), (ModeChoice::Normal, true), (ModeChoice::PersonalOwn, false)]
+        {
+            let mut app = App::new(false);
+            app.color = false;
+            app.start(Journey::Setup);
+            app.draft.choice = choice;
+            app.info = Some(info());
+            app.go(Step::Checks);
+            let screen: String = render_text(&app, 200, 40).split_whitespace().collect::<Vec<_>>().join(" ");
+            let both = "Microsoft Exchange Online Spoke for the credentials and connections, and to Workplace Calendar Synchronization for the provider, rooms and properties";
+            assert_eq!(screen.contains(both), spoke, "{choice:?}: {screen}");
+            assert!(screen.contains("puts it back afterwards"), "{choice:?}: {screen}");
+        }
     }
 }
