@@ -84,7 +84,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     for task in app.done.tokens.iter().filter(|x| !matches!(x.state, TokenState::Done { .. })) {
         let command = super::token::authorize_command(app, &task.credential, &task.user);
         lines.push(Para::hang(
-            Line::from(vec![Span::styled("no token", t.warn()), Span::raw(format!(" {}: {command}", task.credential))]),
+            Line::from(vec![Span::styled("to do   ", t.warn()), Span::raw(format!("{}: {command}", task.credential))]),
             8,
         ));
     }
