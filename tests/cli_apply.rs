@@ -83,8 +83,11 @@ async fn after_the_rooms_the_summary_names_the_webhook_callback_url() {
 /// `calsync apply` on a plan with changes and no --yes, its stdin `answer`, in a terminal
 /// (`script` gives it one) or not.
 async fn declined(state: &Path, answer: &str, terminal: bool) -> (i32, String) {
+    declined_with(state, answer, terminal, &["apply", "--plan", "examples/personal-own-alias.toml", "--sandbox"]).await
+}
+
+async fn declined_with(state: &Path, answer: &str, terminal: bool, args: &[&str]) -> (i32, String) {
     let bin = env!("CARGO_BIN_EXE_calsync");
-    let args = ["apply", "--plan", "examples/personal-own-alias.toml", "--sandbox"];
     let mut c = if terminal {
         let mut c = command("script", state);
         c.args(["-qec", &format!("{bin} {}", args.join(" ")), "/dev/null"]);
@@ -118,6 +121,22 @@ async fn a_declined_prompt_does_not_ask_for_yes_and_no_terminal_does() {
     let (code, out) = declined(&state, "", false).await;
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("there is no terminal to confirm the changes in; pass --yes"), "{out}");
+}
+
+/// `doctor --fix` answers a declined prompt the same way: no --yes advice in a terminal.
+#[tokio::test]
+async fn a_declined_repair_does_not_ask_for_yes_and_no_terminal_does() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let state = dir.path().join("sandbox.json");
+    let args = ["doctor", "--fix", "--sandbox", "--broken"];
+    let (code, out) = declined_with(&state, "n\n", true, &args).await;
+    assert!(out.contains("repair(s)? [y/N]"), "asked: {out}");
+    assert_eq!(code, 1, "findings are left: {out}");
+    assert!(out.contains("Nothing was written: the repairs were not confirmed."), "{out}");
+    assert!(!out.contains("pass --yes"), "{out}");
+    let (code, out) = declined_with(&state, "", false, &args).await;
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("there is no terminal to confirm the repairs in; pass --yes"), "{out}");
 }
 
 fn plan_with(dir: &Path, changes: &[(&str, &str)]) -> std::path::PathBuf {

@@ -83,7 +83,12 @@ pub async fn run(services: &Services, flags: Flags) -> u8 {
         println!("{}", doctor::catalogue::mode_repair_brings_checks(&r.to_label));
     }
     if !flags.yes && !super::confirm(&format!("Apply {} repair(s)?", diff.items.len())) {
-        println!("Nothing was written. Pass --yes to repair without a terminal.");
+        // Declined at the prompt, or no terminal to ask in: only the second needs --yes.
+        if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+            println!("Nothing was written: the repairs were not confirmed.");
+        } else {
+            println!("Nothing was written: there is no terminal to confirm the repairs in; pass --yes to repair.");
+        }
         return exit::FAILED;
     }
     let state = doctor::fix::state(&snapshot);
