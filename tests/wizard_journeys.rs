@@ -65,6 +65,14 @@ impl Run {
     }
 }
 
+/// The instance after `calsync apply` of the personal own-alias example: set up, no token yet.
+async fn apply_example(sb: &calsync::sandbox::Sandbox) {
+    let c = client(sb);
+    let p = calsync::plan::parse("p", &example("personal-own-alias.toml")).unwrap();
+    let st = calsync::plan::read_state(&c, &p).await.unwrap();
+    calsync::plan::apply::apply(&c, &calsync::plan::diff(&p, &st), &st, |_| {}).await;
+}
+
 fn refresh_token(credential: &str) -> Account {
     Account::RefreshToken { instance: "sandbox".into(), credential: credential.into() }
 }
@@ -126,10 +134,7 @@ async fn the_personal_setup_then_get_oauth_token() {
 #[tokio::test(flavor = "multi_thread")]
 async fn re_authorize_a_delegated_mailbox() {
     let sb = sandbox().await;
-    let c = client(&sb);
-    let p = calsync::plan::parse("p", &example("personal-own-alias.toml")).unwrap();
-    let st = calsync::plan::read_state(&c, &p).await.unwrap();
-    calsync::plan::apply::apply(&c, &calsync::plan::diff(&p, &st), &st, |_| {}).await;
+    apply_example(&sb).await;
     let dir = tempfile::tempdir().unwrap();
     let (services, memory) = services(dir.path(), Person::SignsInAs("rooms-delegate@contoso.com", "Delegate-Pass-1"));
     calsync::oauth::delegates::remember(dir.path(), "sandbox", "Contoso Graph Personal", "rooms-delegate@contoso.com");
@@ -185,10 +190,7 @@ async fn troubleshoot_and_repair() {
 #[tokio::test(flavor = "multi_thread")]
 async fn troubleshoot_signs_in_for_a_missing_token() {
     let sb = sandbox().await;
-    let c = client(&sb);
-    let p = calsync::plan::parse("p", &example("personal-own-alias.toml")).unwrap();
-    let st = calsync::plan::read_state(&c, &p).await.unwrap();
-    calsync::plan::apply::apply(&c, &calsync::plan::diff(&p, &st), &st, |_| {}).await;
+    apply_example(&sb).await;
     let dir = tempfile::tempdir().unwrap();
     let (services, memory) = services(dir.path(), Person::SignsInAs("rooms-delegate@contoso.com", "Delegate-Pass-1"));
     let mut r = Run::new(services, &sb, Journey::Troubleshoot);
@@ -246,10 +248,7 @@ async fn a_wrong_password_is_sent_once_and_not_retried() {
 #[tokio::test(flavor = "multi_thread")]
 async fn sign_in_warnings_are_shown() {
     let sb = sandbox().await;
-    let c = client(&sb);
-    let p = calsync::plan::parse("p", &example("personal-own-alias.toml")).unwrap();
-    let st = calsync::plan::read_state(&c, &p).await.unwrap();
-    calsync::plan::apply::apply(&c, &calsync::plan::diff(&p, &st), &st, |_| {}).await;
+    apply_example(&sb).await;
     let dir = tempfile::tempdir().unwrap();
     let (mut services, _) = services(dir.path(), Person::SignsInAs("rooms-delegate@contoso.com", "Delegate-Pass-1"));
     // Graph is a closed port; the sign-in host is still the sandbox.
@@ -278,10 +277,7 @@ async fn sign_in_warnings_are_shown() {
 #[tokio::test(flavor = "multi_thread")]
 async fn esc_while_signing_in_stops_it() {
     let sb = sandbox().await;
-    let c = client(&sb);
-    let p = calsync::plan::parse("p", &example("personal-own-alias.toml")).unwrap();
-    let st = calsync::plan::read_state(&c, &p).await.unwrap();
-    calsync::plan::apply::apply(&c, &calsync::plan::diff(&p, &st), &st, |_| {}).await;
+    apply_example(&sb).await;
     let dir = tempfile::tempdir().unwrap();
     let (services, memory) = services(dir.path(), Person::Leaves);
     calsync::oauth::delegates::remember(dir.path(), "sandbox", "Contoso Graph Personal", "rooms-delegate@contoso.com");
@@ -318,10 +314,7 @@ async fn esc_while_signing_in_stops_it() {
 async fn a_client_secret_found_nowhere_is_typed_and_kept() {
     use secrecy::ExposeSecret;
     let sb = sandbox().await;
-    let c = client(&sb);
-    let p = calsync::plan::parse("p", &example("personal-own-alias.toml")).unwrap();
-    let st = calsync::plan::read_state(&c, &p).await.unwrap();
-    calsync::plan::apply::apply(&c, &calsync::plan::diff(&p, &st), &st, |_| {}).await;
+    apply_example(&sb).await;
     let dir = tempfile::tempdir().unwrap();
     let (mut services, memory) =
         services(dir.path(), Person::SignsInAs("rooms-delegate@contoso.com", "Delegate-Pass-1"));
@@ -397,10 +390,7 @@ async fn a_client_secret_found_nowhere_is_typed_and_kept() {
 async fn a_refused_client_secret_in_the_keyring_is_replaced() {
     use secrecy::ExposeSecret;
     let sb = sandbox().await;
-    let c = client(&sb);
-    let p = calsync::plan::parse("p", &example("personal-own-alias.toml")).unwrap();
-    let st = calsync::plan::read_state(&c, &p).await.unwrap();
-    calsync::plan::apply::apply(&c, &calsync::plan::diff(&p, &st), &st, |_| {}).await;
+    apply_example(&sb).await;
     let dir = tempfile::tempdir().unwrap();
     let (mut services, _) = services(dir.path(), Person::SignsInAs("rooms-delegate@contoso.com", "Delegate-Pass-1"));
     let mut config = (*services.config).clone();
@@ -462,10 +452,7 @@ fn render_at(app: &App, w: u16, h: u16) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn what_is_pasted_while_a_sign_in_waits_is_answered() {
     let sb = sandbox().await;
-    let c = client(&sb);
-    let p = calsync::plan::parse("p", &example("personal-own-alias.toml")).unwrap();
-    let st = calsync::plan::read_state(&c, &p).await.unwrap();
-    calsync::plan::apply::apply(&c, &calsync::plan::diff(&p, &st), &st, |_| {}).await;
+    apply_example(&sb).await;
     let dir = tempfile::tempdir().unwrap();
     let (services, memory) = services(dir.path(), Person::Leaves);
     calsync::oauth::delegates::remember(dir.path(), "sandbox", "Contoso Graph Personal", "rooms-delegate@contoso.com");
