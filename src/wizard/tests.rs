@@ -1873,3 +1873,24 @@ fn at_80x24_the_secret_prompt_of_a_second_credential_is_whole() {
     assert!(screen.contains("done    MS Graph 1: signed in as rooms-delegate@contoso.com "), "{screen}");
     assert!(screen.contains("Microsoft refused the client secret it was sent"), "{screen}");
 }
+
+/// Enter on an empty Delegated user says what is missing, on the screen, in every mode
+/// that has one; typing takes the message away again.
+#[test]
+fn enter_on_an_empty_delegated_user_says_what_is_missing() {
+    for choice in [ModeChoice::PersonalOwn, ModeChoice::Strict] {
+        let mut app = through_profile(choice);
+        app.color = false;
+        if choice == ModeChoice::PersonalOwn {
+            typed(&mut app, "Contoso_Rooms");
+            key(&mut app, KeyCode::Enter);
+        }
+        assert_eq!(app.step(), Step::Credential, "{choice:?}");
+        key(&mut app, KeyCode::Enter);
+        assert_eq!(app.step(), Step::Credential, "{choice:?}");
+        let screen: String = render_text(&app, 80, 24).split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(screen.contains("Type the delegated user first"), "{choice:?}:\n{screen}");
+        typed(&mut app, "r");
+        assert!(!render_text(&app, 80, 24).contains("Type the delegated user first"), "{choice:?}");
+    }
+}
