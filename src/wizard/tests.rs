@@ -1894,3 +1894,24 @@ fn enter_on_an_empty_delegated_user_says_what_is_missing() {
         assert!(!render_text(&app, 80, 24).contains("Type the delegated user first"), "{choice:?}");
     }
 }
+
+/// Scope checks on a spoke the doctor calls unsupported: the spoke's row is not an `ok`
+/// above its own failures, the key line offers no Enter, and Enter says why it stays.
+#[test]
+fn failed_scope_checks_offer_no_enter_and_enter_says_why() {
+    let mut app = App::new(true);
+    app.color = false;
+    app.start(Journey::Setup);
+    let mut i = info();
+    i.spoke.as_mut().unwrap().version = crate::snow::records::Text("3.1.0".into());
+    app.info = Some(i);
+    app.go(Step::Checks);
+    let screen = render_text(&app, 80, 24);
+    assert!(!screen.contains("ok    Microsoft Exchange Online Spoke"), "{screen}");
+    assert!(screen.contains("FAIL"), "{screen}");
+    assert!(!steps::keys_help(&app).contains("Enter continue"), "{}", steps::keys_help(&app));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step(), Step::Checks);
+    let screen: String = render_text(&app, 80, 24).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(screen.contains("Fix the failed checks on the instance first"), "{screen}");
+}
