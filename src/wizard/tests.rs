@@ -1915,3 +1915,45 @@ fn failed_scope_checks_offer_no_enter_and_enter_says_why() {
     let screen: String = render_text(&app, 80, 24).split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(screen.contains("Fix the failed checks on the instance first"), "{screen}");
 }
+
+/// Troubleshoot's `t` notice, when no provider names the mailbox: its command reaches the
+/// instance the wizard reached, and it goes once another finding is chosen or the browser
+/// probe is started and cancelled.
+#[test]
+fn the_troubleshoot_sign_in_notice_names_the_instance_and_goes_with_the_next_key() {
+    let (mut snap, report) = tokenless();
+    snap.providers.clear();
+    let mut app = App::new(true);
+    app.color = false;
+    app.start(Journey::Troubleshoot);
+    app.conn = Some(conn("https://dev123.service-now.com"));
+    app.go(Step::Findings);
+    app.generation = 1;
+    app.handle(Event::Doctored(1, Ok(Box::new((snap, report)))));
+    let missing = steps::findings::report(&app)
+        .unwrap()
+        .findings
+        .iter()
+        .position(|f| f.id == crate::doctor::Check::TokenMissing)
+        .unwrap();
+    app.cursor = missing;
+    key(&mut app, KeyCode::Char('t'));
+    let n = app.notice.clone().unwrap_or_default();
+    assert!(
+        n.contains(
+            "calsync authorize --credential \"Contoso Rooms\" --expect-user MAILBOX --store-on-instance --sandbox."
+        ),
+        "{n}"
+    );
+    key(&mut app, if missing == 0 { KeyCode::Down } else { KeyCode::Up });
+    assert_ne!(app.cursor, missing);
+    assert_eq!(app.notice, None, "another finding is selected");
+    assert!(!render_text(&app, 80, 24).contains("No calendar provider names"));
+    app.cursor = missing;
+    key(&mut app, KeyCode::Char('t'));
+    assert!(app.notice.is_some());
+    key(&mut app, KeyCode::Char('b'));
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.step(), Step::Findings);
+    assert!(!render_text(&app, 80, 24).contains("No calendar provider names"), "after the probe's Esc");
+}
