@@ -1957,3 +1957,34 @@ fn the_troubleshoot_sign_in_notice_names_the_instance_and_goes_with_the_next_key
     assert_eq!(app.step(), Step::Findings);
     assert!(!render_text(&app, 80, 24).contains("No calendar provider names"), "after the probe's Esc");
 }
+
+/// At 80 columns the re-authorize list shows the delegated mailbox whole: the token goes
+/// under the row when the three columns do not fit side by side.
+#[test]
+fn the_reauthorize_list_shows_the_mailbox_whole_at_80_columns() {
+    let mut app = App::new(true);
+    app.color = false;
+    app.start(Journey::Reauth);
+    app.screen = Screen::new(Step::Credentials);
+    let rows = vec![CredentialRow {
+        name: "Contoso Graph Personal".into(),
+        profile: "p".into(),
+        delegated: "rooms-delegate@contoso.com".into(),
+        in_keyring: true,
+        instance_expiry: Some("2027-03-01 10:00:00".into()),
+        selected: true,
+    }];
+    steps::credentials::loaded(&mut app, Ok(rows));
+    let screen = render_text(&app, 80, 24);
+    assert!(screen.contains("[x] Contoso Graph Personal rooms-delegate@contoso.com "), "{screen}");
+    assert!(screen.contains("keyring; instance to 2027-03-01"), "{screen}");
+    assert!(!screen.contains('~'), "{screen}");
+    // Wide enough, one row each, as before.
+    let screen = render_text(&app, 100, 30);
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains("rooms-delegate@contoso.com") && l.contains("keyring; instance to 2027-03-01")),
+        "{screen}"
+    );
+}
