@@ -1988,3 +1988,65 @@ fn the_reauthorize_list_shows_the_mailbox_whole_at_80_columns() {
         "{screen}"
     );
 }
+
+/// Re-authorize, a sign-in skipped on a credential whose instance token is still valid:
+/// no screen says the instance has no token, and nothing is left to do on leaving.
+#[test]
+fn a_skipped_reauthorization_keeps_the_instance_token_and_says_so() {
+    let mut app = App::new(true);
+    app.color = false;
+    app.start(Journey::Reauth);
+    app.conn = Some(conn("https://dev123.service-now.com"));
+    app.go(Step::Credentials);
+    let row = CredentialRow {
+        name: "Contoso Graph Personal".into(),
+        profile: "p".into(),
+        delegated: "rooms-delegate@contoso.com".into(),
+        in_keyring: true,
+        instance_expiry: Some("2099-03-01 10:00:00".into()),
+        selected: false,
+    };
+    steps::credentials::loaded(&mut app, Ok(vec![row]));
+    key(&mut app, KeyCode::Char('a'));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step(), Step::Token);
+    key(&mut app, KeyCode::Char('s'));
+    let flat = |app: &App| render_text(app, 100, 30).split_whitespace().collect::<Vec<_>>().join(" ");
+    let screen = flat(&app);
+    assert!(screen.contains("the instance keeps its token, to 2099-03-01"), "{screen}");
+    assert!(!screen.contains("no token") && !screen.contains("cannot sync"), "{screen}");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step(), Step::Handover);
+    let screen = flat(&app);
+    assert!(screen.contains("the instance keeps the tokens it has"), "{screen}");
+    assert!(!screen.contains("no token") && !screen.contains("cannot sync"), "{screen}");
+    assert!(screen.contains("--store-on-instance --sandbox"), "{screen}");
+    app.go(Step::Summary);
+    let screen = flat(&app);
+    assert!(screen.contains("not signed in again; the instance keeps its token, to 2099-03-01"), "{screen}");
+    assert!(!screen.contains("no token yet"), "{screen}");
+    assert!(steps::token::goodbye(&app).is_empty(), "{:?}", steps::token::goodbye(&app));
+    // A sign-in that failed leaves the instance's token in place too.
+    app.done.tokens[0].state = TokenState::Failed("another account signed in".into());
+    let screen = flat(&app);
+    assert!(screen.contains("The instance keeps its token, to 2099-03-01; to sign in again"), "{screen}");
+    assert!(!screen.contains("No token yet"), "{screen}");
+    assert!(steps::token::goodbye(&app).is_empty(), "{:?}", steps::token::goodbye(&app));
+    // Without a valid token on the instance the skip still says what is missing.
+    let mut app = App::new(true);
+    app.start(Journey::Reauth);
+    app.go(Step::Credentials);
+    let row = CredentialRow {
+        name: "MS Graph 1".into(),
+        profile: "p".into(),
+        delegated: "rooms@contoso.com".into(),
+        in_keyring: true,
+        instance_expiry: Some("2001-03-01 10:00:00".into()),
+        selected: true,
+    };
+    steps::credentials::loaded(&mut app, Ok(vec![row]));
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('s'));
+    assert!(flat(&app).contains("no token; run calsync authorize later"));
+    assert!(steps::token::goodbye(&app)[0].starts_with("No token yet for \"MS Graph 1\""));
+}
