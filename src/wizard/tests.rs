@@ -2050,3 +2050,33 @@ fn a_skipped_reauthorization_keeps_the_instance_token_and_says_so() {
     assert!(flat(&app).contains("no token; run calsync authorize later"));
     assert!(steps::token::goodbye(&app)[0].starts_with("No token yet for \"MS Graph 1\""));
 }
+
+/// Token on the instance: every mark is eight columns wide, so the credential names line
+/// up whether a token was handed over or the sign-in was skipped.
+#[test]
+fn the_token_on_the_instance_marks_line_up() {
+    let mut app = App::new(true);
+    app.color = false;
+    app.start(Journey::Setup);
+    app.draft.choice = ModeChoice::Strict;
+    app.done.written = Some(vec![]);
+    app.done.tokens = vec![
+        TokenTask {
+            credential: "MS Graph 1".into(),
+            user: "rooms@contoso.com".into(),
+            state: TokenState::Done { who: "rooms@contoso.com".into(), warnings: vec![] },
+        },
+        TokenTask { credential: "MS Graph 2".into(), user: "rooms@contoso.com".into(), state: TokenState::Skipped },
+    ];
+    app.go(Step::Handover);
+    app.done.handovers = vec![("MS Graph 1".into(), HandoverState::Done(vec![]))];
+    let screen = render_text(&app, 100, 30);
+    let at: Vec<usize> = ["MS Graph 1:", "MS Graph 2:"]
+        .iter()
+        .map(|n| {
+            let line = screen.lines().find(|l| l.contains(n)).unwrap_or_else(|| panic!("{n} is not on:\n{screen}"));
+            line[..line.find(n).unwrap()].chars().count()
+        })
+        .collect();
+    assert_eq!(at[0], at[1], "{screen}");
+}
