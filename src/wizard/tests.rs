@@ -1873,3 +1873,210 @@ fn at_80x24_the_secret_prompt_of_a_second_credential_is_whole() {
     assert!(screen.contains("done    MS Graph 1: signed in as rooms-delegate@contoso.com "), "{screen}");
     assert!(screen.contains("Microsoft refused the client secret it was sent"), "{screen}");
 }
+
+/// Enter on an empty Delegated user says what is missing, on the screen, in every mode
+/// that has one; typing takes the message away again.
+#[test]
+fn enter_on_an_empty_delegated_user_says_what_is_missing() {
+    for choice in [ModeChoice::PersonalOwn, ModeChoice::Strict] {
+        let mut app = through_profile(choice);
+        app.color = false;
+        if choice == ModeChoice::PersonalOwn {
+            typed(&mut app, "Contoso_Rooms");
+            key(&mut app, KeyCode::Enter);
+        }
+        assert_eq!(app.step(), Step::Credential, "{choice:?}");
+        key(&mut app, KeyCode::Enter);
+        assert_eq!(app.step(), Step::Credential, "{choice:?}");
+        let screen: String = render_text(&app, 80, 24).split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(screen.contains("Type the delegated user first"), "{choice:?}:\n{screen}");
+        typed(&mut app, "r");
+        assert!(!render_text(&app, 80, 24).contains("Type the delegated user first"), "{choice:?}");
+    }
+}
+
+/// Scope checks on a spoke the doctor calls unsupported: the spoke's row is not an `ok`
+/// above its own failures, the key line offers no Enter, and Enter says why it stays.
+#[test]
+fn failed_scope_checks_offer_no_enter_and_enter_says_why() {
+    let mut app = App::new(true);
+    app.color = false;
+    app.start(Journey::Setup);
+    let mut i = info();
+    i.spoke.as_mut().unwrap().version = crate::snow::records::Text("3.1.0".into());
+    app.info = Some(i);
+    app.go(Step::Checks);
+    let screen = render_text(&app, 80, 24);
+    assert!(!screen.contains("ok    Microsoft Exchange Online Spoke"), "{screen}");
+    assert!(screen.contains("FAIL"), "{screen}");
+    assert!(!steps::keys_help(&app).contains("Enter continue"), "{}", steps::keys_help(&app));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step(), Step::Checks);
+    let screen: String = render_text(&app, 80, 24).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(screen.contains("Fix the failed checks on the instance first"), "{screen}");
+}
+
+/// Troubleshoot's `t` notice, when no provider names the mailbox: its command reaches the
+/// instance the wizard reached, and it goes once another finding is chosen or the browser
+/// probe is started and cancelled.
+#[test]
+fn the_troubleshoot_sign_in_notice_names_the_instance_and_goes_with_the_next_key() {
+    let (mut snap, report) = tokenless();
+    snap.providers.clear();
+    let mut app = App::new(true);
+    app.color = false;
+    app.start(Journey::Troubleshoot);
+    app.conn = Some(conn("https://dev123.service-now.com"));
+    app.go(Step::Findings);
+    app.generation = 1;
+    app.handle(Event::Doctored(1, Ok(Box::new((snap, report)))));
+    let missing = steps::findings::report(&app)
+        .unwrap()
+        .findings
+        .iter()
+        .position(|f| f.id == crate::doctor::Check::TokenMissing)
+        .unwrap();
+    app.cursor = missing;
+    key(&mut app, KeyCode::Char('t'));
+    let n = app.notice.clone().unwrap_or_default();
+    assert!(
+        n.contains(
+            "calsync authorize --credential \"Contoso Rooms\" --expect-user MAILBOX --store-on-instance --sandbox."
+        ),
+        "{n}"
+    );
+    key(&mut app, if missing == 0 { KeyCode::Down } else { KeyCode::Up });
+    assert_ne!(app.cursor, missing);
+    assert_eq!(app.notice, None, "another finding is selected");
+    assert!(!render_text(&app, 80, 24).contains("No calendar provider names"));
+    app.cursor = missing;
+    key(&mut app, KeyCode::Char('t'));
+    assert!(app.notice.is_some());
+    key(&mut app, KeyCode::Char('b'));
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.step(), Step::Findings);
+    assert!(!render_text(&app, 80, 24).contains("No calendar provider names"), "after the probe's Esc");
+}
+
+/// At 80 columns the re-authorize list shows the delegated mailbox whole: the token goes
+/// under the row when the three columns do not fit side by side.
+#[test]
+fn the_reauthorize_list_shows_the_mailbox_whole_at_80_columns() {
+    let mut app = App::new(true);
+    app.color = false;
+    app.start(Journey::Reauth);
+    app.screen = Screen::new(Step::Credentials);
+    let rows = vec![CredentialRow {
+        name: "Contoso Graph Personal".into(),
+        profile: "p".into(),
+        delegated: "rooms-delegate@contoso.com".into(),
+        in_keyring: true,
+        instance_expiry: Some("2027-03-01 10:00:00".into()),
+        selected: true,
+    }];
+    steps::credentials::loaded(&mut app, Ok(rows));
+    let screen = render_text(&app, 80, 24);
+    assert!(screen.contains("[x] Contoso Graph Personal rooms-delegate@contoso.com "), "{screen}");
+    assert!(screen.contains("keyring; instance to 2027-03-01"), "{screen}");
+    assert!(!screen.contains('~'), "{screen}");
+    // Wide enough, one row each, as before.
+    let screen = render_text(&app, 100, 30);
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains("rooms-delegate@contoso.com") && l.contains("keyring; instance to 2027-03-01")),
+        "{screen}"
+    );
+}
+
+/// Re-authorize, a sign-in skipped on a credential whose instance token is still valid:
+/// no screen says the instance has no token, and nothing is left to do on leaving.
+#[test]
+fn a_skipped_reauthorization_keeps_the_instance_token_and_says_so() {
+    let mut app = App::new(true);
+    app.color = false;
+    app.start(Journey::Reauth);
+    app.conn = Some(conn("https://dev123.service-now.com"));
+    app.go(Step::Credentials);
+    let row = CredentialRow {
+        name: "Contoso Graph Personal".into(),
+        profile: "p".into(),
+        delegated: "rooms-delegate@contoso.com".into(),
+        in_keyring: true,
+        instance_expiry: Some("2099-03-01 10:00:00".into()),
+        selected: false,
+    };
+    steps::credentials::loaded(&mut app, Ok(vec![row]));
+    key(&mut app, KeyCode::Char('a'));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step(), Step::Token);
+    key(&mut app, KeyCode::Char('s'));
+    let flat = |app: &App| render_text(app, 100, 30).split_whitespace().collect::<Vec<_>>().join(" ");
+    let screen = flat(&app);
+    assert!(screen.contains("the instance keeps its token, to 2099-03-01"), "{screen}");
+    assert!(!screen.contains("no token") && !screen.contains("cannot sync"), "{screen}");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step(), Step::Handover);
+    let screen = flat(&app);
+    assert!(screen.contains("the instance keeps the tokens it has"), "{screen}");
+    assert!(!screen.contains("no token") && !screen.contains("cannot sync"), "{screen}");
+    assert!(screen.contains("--store-on-instance --sandbox"), "{screen}");
+    app.go(Step::Summary);
+    let screen = flat(&app);
+    assert!(screen.contains("not signed in again; the instance keeps its token, to 2099-03-01"), "{screen}");
+    assert!(!screen.contains("no token yet"), "{screen}");
+    assert!(steps::token::goodbye(&app).is_empty(), "{:?}", steps::token::goodbye(&app));
+    // A sign-in that failed leaves the instance's token in place too.
+    app.done.tokens[0].state = TokenState::Failed("another account signed in".into());
+    let screen = flat(&app);
+    assert!(screen.contains("The instance keeps its token, to 2099-03-01; to sign in again"), "{screen}");
+    assert!(!screen.contains("No token yet"), "{screen}");
+    assert!(steps::token::goodbye(&app).is_empty(), "{:?}", steps::token::goodbye(&app));
+    // Without a valid token on the instance the skip still says what is missing.
+    let mut app = App::new(true);
+    app.start(Journey::Reauth);
+    app.go(Step::Credentials);
+    let row = CredentialRow {
+        name: "MS Graph 1".into(),
+        profile: "p".into(),
+        delegated: "rooms@contoso.com".into(),
+        in_keyring: true,
+        instance_expiry: Some("2001-03-01 10:00:00".into()),
+        selected: true,
+    };
+    steps::credentials::loaded(&mut app, Ok(vec![row]));
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('s'));
+    assert!(flat(&app).contains("no token; run calsync authorize later"));
+    assert!(steps::token::goodbye(&app)[0].starts_with("No token yet for \"MS Graph 1\""));
+}
+
+/// Token on the instance: every mark is eight columns wide, so the credential names line
+/// up whether a token was handed over or the sign-in was skipped.
+#[test]
+fn the_token_on_the_instance_marks_line_up() {
+    let mut app = App::new(true);
+    app.color = false;
+    app.start(Journey::Setup);
+    app.draft.choice = ModeChoice::Strict;
+    app.done.written = Some(vec![]);
+    app.done.tokens = vec![
+        TokenTask {
+            credential: "MS Graph 1".into(),
+            user: "rooms@contoso.com".into(),
+            state: TokenState::Done { who: "rooms@contoso.com".into(), warnings: vec![] },
+        },
+        TokenTask { credential: "MS Graph 2".into(), user: "rooms@contoso.com".into(), state: TokenState::Skipped },
+    ];
+    app.go(Step::Handover);
+    app.done.handovers = vec![("MS Graph 1".into(), HandoverState::Done(vec![]))];
+    let screen = render_text(&app, 100, 30);
+    let at: Vec<usize> = ["MS Graph 1:", "MS Graph 2:"]
+        .iter()
+        .map(|n| {
+            let line = screen.lines().find(|l| l.contains(n)).unwrap_or_else(|| panic!("{n} is not on:\n{screen}"));
+            line[..line.find(n).unwrap()].chars().count()
+        })
+        .collect();
+    assert_eq!(at[0], at[1], "{screen}");
+}

@@ -47,7 +47,10 @@ pub fn results(info: &InstanceInfo, choice: ModeChoice) -> Vec<(bool, String)> {
             out.push((false, format!("Workplace Calendar Synchronization ({}) is not installed", facts::WCS_SCOPE)))
         }
     }
+    let unsupported = spoke_unsupported(info);
     match &info.spoke {
+        // The failures below name the spoke and its version: no `ok` above them.
+        Some(s) if s.active.0 && !unsupported.is_empty() => {}
         Some(s) if s.active.0 => {
             out.push((true, format!("Microsoft Exchange Online Spoke {} ({})", s.version, facts::SPOKE_SCOPE)))
         }
@@ -56,8 +59,13 @@ pub fn results(info: &InstanceInfo, choice: ModeChoice) -> Vec<(bool, String)> {
         }
         None => out.push((false, format!("Microsoft Exchange Online Spoke ({}) is not installed", facts::SPOKE_SCOPE))),
     }
-    out.extend(spoke_unsupported(info).into_iter().map(|s| (false, s)));
+    out.extend(unsupported.into_iter().map(|s| (false, s)));
     out
+}
+
+/// Every check passed: Enter goes on.
+pub fn passed(app: &App) -> bool {
+    app.info.as_ref().is_some_and(|i| results(i, app.draft.choice).iter().all(|(ok, _)| *ok))
 }
 
 /// What the doctor says about this spoke version under this WCS with the providers active
@@ -97,8 +105,7 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
         }
         KeyCode::Esc => app.back(),
         KeyCode::Enter => {
-            let ok = app.info.as_ref().is_some_and(|i| results(i, app.draft.choice).iter().all(|(ok, _)| *ok));
-            if ok {
+            if passed(app) {
                 app.next();
             } else {
                 app.notice = Some("Fix the failed checks on the instance first, then go back and probe again.".into());

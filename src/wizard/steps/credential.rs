@@ -43,6 +43,10 @@ pub fn email_problem(v: &str) -> Option<String> {
     fault.map(|why| format!("not an email address: {why}"))
 }
 
+/// What Enter on an empty Delegated user says.
+pub const EMPTY_MAILBOX: &str =
+    "Type the delegated user first: the mailbox Get OAuth Token signs in as, such as rooms-delegate@contoso.com.";
+
 fn name_problem(v: &str) -> Option<String> {
     super::record_name_problem(v, "a name unique among credentials")
 }
@@ -59,6 +63,10 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
                 app.focus = 0;
             } else if bad_mail {
                 app.focus = n - 1;
+                // An empty field has only its hint under it: say what Enter is waiting for.
+                if app.draft.delegated.value.trim().is_empty() {
+                    app.notice = Some(EMPTY_MAILBOX.into());
+                }
             } else {
                 app.draft_changed();
                 app.next();
@@ -66,6 +74,7 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
         }
         Nav::Moved => {}
         Nav::Other => {
+            app.notice = None;
             let d = &mut app.draft;
             match (d.choice, app.focus) {
                 (ModeChoice::PersonalOwn, 0) => {
@@ -92,7 +101,9 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         .unwrap_or_default();
     // A field's hint or error wraps at 80 columns: the rows below move down for it.
     let name_below = name_problem(&d.credential.value).map(|p| (p, true));
-    let mail_below = email_problem(&d.delegated.value).map(|p| (p, !d.delegated.value.is_empty()));
+    // Empty, the hint turns into the error once Enter was pressed on it.
+    let tried = app.notice.as_deref() == Some(EMPTY_MAILBOX);
+    let mail_below = email_problem(&d.delegated.value).map(|p| (p, tried || !d.delegated.value.is_empty()));
     let h = |b: &Option<(String, bool)>| view::field_height(b.as_ref(), area.width).max(2);
     let first = if d.choice == ModeChoice::PersonalOwn { h(&name_below) } else { 2 };
     let rows = view::rows(area, &[first, h(&mail_below), 1, 1, 1, 3]);

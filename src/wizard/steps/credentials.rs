@@ -152,31 +152,49 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let [head, list, edit] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(2)]).areas(area);
     let token_text: Vec<String> = c.rows.iter().map(token_text).collect();
+    let user_text: Vec<&str> = c
+        .rows
+        .iter()
+        .map(|r| if r.delegated.is_empty() { "(unknown: e to set)" } else { r.delegated.as_str() })
+        .collect();
     let w = (area.width as usize).saturating_sub(6);
     let token_w = token_text.iter().map(|t| t.chars().count()).max().unwrap_or(5).max(5);
     let name_w = c.rows.iter().map(|r| r.name.chars().count()).max().unwrap_or(10).clamp(10, 30);
-    let user_w = w.saturating_sub(name_w + token_w).max(12);
-    f.render_widget(
-        Paragraph::new(Line::styled(
-            format!("    {:<name_w$} {:<user_w$} {}", "Credential", "Delegated user", "Token"),
-            t.dim(),
-        )),
-        head,
-    );
+    let user_max = user_text.iter().map(|u| u.chars().count()).max().unwrap_or(0).max("Delegated user".len());
+    // The mailbox is whole, as it is the account about to sign in: when the three columns
+    // do not fit side by side, each row's token goes on a line of its own under it.
+    let two_lines = name_w + user_max + token_w > w;
+    let user_w = if two_lines {
+        user_max.min((area.width as usize).saturating_sub(name_w + 5))
+    } else {
+        w.saturating_sub(name_w + token_w).max(12)
+    };
+    let heading = if two_lines {
+        format!("    {:<name_w$} Delegated user; under it, its token", "Credential")
+    } else {
+        format!("    {:<name_w$} {:<user_w$} {}", "Credential", "Delegated user", "Token")
+    };
+    f.render_widget(Paragraph::new(Line::styled(heading, t.dim())), head);
     let lines: Vec<Line> = c
         .rows
         .iter()
-        .zip(&token_text)
+        .zip(token_text.iter().zip(&user_text))
         .enumerate()
-        .map(|(i, (r, token))| {
-            let user = if r.delegated.is_empty() { "(unknown: e to set)" } else { &r.delegated };
-            let text = format!(
-                "{} {:<name_w$} {:<user_w$} {token}",
-                if r.selected { "[x]" } else { "[ ]" },
-                clip(&r.name, name_w),
-                clip(user, user_w)
-            );
-            Line::from(Span::styled(text, if i == app.cursor { t.selected() } else { Style::default() }))
+        .flat_map(|(i, (r, (token, user)))| {
+            let style = if i == app.cursor { t.selected() } else { Style::default() };
+            let mark = if r.selected { "[x]" } else { "[ ]" };
+            let name = clip(&r.name, name_w);
+            if two_lines {
+                vec![
+                    Line::from(Span::styled(format!("{mark} {name:<name_w$} {}", clip(user, user_w)), style)),
+                    Line::from(Span::styled(format!("    {:<name_w$} {token}", ""), style)),
+                ]
+            } else {
+                vec![Line::from(Span::styled(
+                    format!("{mark} {name:<name_w$} {:<user_w$} {token}", clip(user, user_w)),
+                    style,
+                ))]
+            }
         })
         .collect();
     f.render_widget(Paragraph::new(lines), list);

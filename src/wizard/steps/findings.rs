@@ -196,8 +196,9 @@ fn sign_in(app: &mut App) -> Vec<Effect> {
     let Some(target) = sign_in_for(app) else { return vec![] };
     let Some(mailbox) = target.mailbox else {
         app.notice = Some(format!(
-            "No calendar provider names the mailbox of \"{}\", so calsync does not know whom to sign in: set the provider's Delegated user email, or run calsync authorize --credential \"{}\" --expect-user MAILBOX --store-on-instance.",
-            target.credential, target.credential
+            "No calendar provider names the mailbox of \"{}\", so calsync does not know whom to sign in: set the provider's Delegated user email, or run {}.",
+            target.credential,
+            super::token::authorize_command(app, &target.credential, "MAILBOX")
         ));
         return vec![];
     };
@@ -283,6 +284,9 @@ fn probe_browser(app: &mut App) -> Vec<Effect> {
 }
 
 pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
+    // A notice answers the key before this one, about the finding it was pressed on: the
+    // next key (another finding, a probe, a rerun) leaves it behind.
+    app.notice = None;
     let len = report(app).map(|r| r.findings.len()).unwrap_or(0);
     let was = app.cursor;
     if super::list_move(app, len, k) {

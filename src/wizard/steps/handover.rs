@@ -74,15 +74,32 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         "The instance gets each delegated mailbox's token, so it can sync; calsync keeps its own copy in the OS keyring.",
     )];
     lines.push(Para::text(""));
-    if app.done.handovers.is_empty() {
+    let left: Vec<_> = app.done.tokens.iter().filter(|x| !matches!(x.state, TokenState::Done { .. })).collect();
+    // Re-authorize: those not signed in again may keep the instance's token.
+    let all_kept = left.iter().all(|x| super::token::kept_token(app, &x.credential).is_some());
+    if app.done.handovers.is_empty() && all_kept && !left.is_empty() {
+        lines.push(Para::text(
+            "No mailbox was signed in again: the instance keeps the tokens it has. To sign one in later:",
+        ));
+    } else if app.done.handovers.is_empty() {
         lines.push(Para::text(Line::styled(
             "No mailbox was signed in, so the instance still has no token and cannot sync. Sign each in later with:",
             t.warn(),
         )));
     }
     // The sign-ins skipped (or that failed): how each gets its token to the instance later.
-    for task in app.done.tokens.iter().filter(|x| !matches!(x.state, TokenState::Done { .. })) {
+    for task in left {
         let command = super::token::authorize_command(app, &task.credential, &task.user);
+        if let Some(day) = super::token::kept_token(app, &task.credential) {
+            lines.push(Para::hang(
+                Line::from(vec![
+                    Span::styled("kept    ", t.dim()),
+                    Span::raw(format!("{}: the instance's token, to {day}; {command}", task.credential)),
+                ]),
+                8,
+            ));
+            continue;
+        }
         lines.push(Para::hang(
             Line::from(vec![Span::styled("to do   ", t.warn()), Span::raw(format!("{}: {command}", task.credential))]),
             8,

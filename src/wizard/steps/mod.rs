@@ -227,6 +227,11 @@ pub fn keys_help(app: &App) -> String {
         Step::Alias if app.draft.choice == ModeChoice::PersonalOwn => "Enter continue",
         Step::Connection => "Enter continue · Tab next field · F2 cloud",
         Step::Review => "Enter apply · Up/Down scroll",
+        // Enter stays until the instance is fixed and probed again.
+        Step::Checks if !checks::passed(app) && checks::offers_to_keep(app) => {
+            "fix the failed checks first · k keep the password"
+        }
+        Step::Checks if !checks::passed(app) => "fix the failed checks first",
         Step::Checks if checks::offers_to_keep(app) => "Enter continue · k keep the password",
         Step::Token => match (token::next_state(app), token::offers_to_keep(app)) {
             (Some(crate::wizard::TokenState::NeedsSecret { .. }), _) => "Enter sign in · Esc stop asking",

@@ -96,16 +96,33 @@ fn lines(app: &App) -> Vec<Para> {
                 format!("  {}: signed in as {who} (warning: {})", task.credential, warnings.join("; "))
             }
             TokenState::Done { who, .. } => format!("  {}: signed in as {who}", task.credential),
-            TokenState::Skipped | TokenState::Pending | TokenState::NeedsSecret { .. } => format!(
+            TokenState::Skipped => match super::token::kept_token(app, &task.credential) {
+                Some(day) => format!(
+                    "  {}: not signed in again; the instance keeps its token, to {day} (later: {})",
+                    task.credential,
+                    super::token::authorize_command(app, &task.credential, &task.user)
+                ),
+                None => format!(
+                    "  {}: no token yet ({})",
+                    task.credential,
+                    super::token::authorize_command(app, &task.credential, &task.user)
+                ),
+            },
+            TokenState::Pending | TokenState::NeedsSecret { .. } => format!(
                 "  {}: no token yet ({})",
                 task.credential,
                 super::token::authorize_command(app, &task.credential, &task.user)
             ),
-            TokenState::Failed(e) => format!(
-                "  {}: {e}\n  No token yet: {}",
-                task.credential,
-                super::token::authorize_command(app, &task.credential, &task.user)
-            ),
+            TokenState::Failed(e) => {
+                let command = super::token::authorize_command(app, &task.credential, &task.user);
+                match super::token::kept_token(app, &task.credential) {
+                    Some(day) => format!(
+                        "  {}: {e}\n  The instance keeps its token, to {day}; to sign in again: {command}",
+                        task.credential
+                    ),
+                    None => format!("  {}: {e}\n  No token yet: {command}", task.credential),
+                }
+            }
             TokenState::Waiting { .. } => format!("  {}: waiting", task.credential),
         };
         // A refusal keeps its line breaks.

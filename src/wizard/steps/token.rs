@@ -182,6 +182,17 @@ fn finished(app: &App, tasks: &[TokenTask]) -> String {
     let next = steps.iter().position(|s| *s == app.step()).and_then(|i| steps.get(i + 1));
     let done = tasks.iter().filter(|t| matches!(t.state, TokenState::Done { .. })).count();
     let skipped = tasks.len() - done;
+    // Re-authorize: a mailbox not signed in again may still have the instance's token.
+    let kept = tasks
+        .iter()
+        .filter(|t| !matches!(t.state, TokenState::Done { .. }) && kept_token(app, &t.credential).is_some())
+        .count();
+    if skipped > 0 && kept == skipped {
+        let what = if done == 0 { "No mailbox was signed in again" } else { "Not every mailbox was signed in again" };
+        return format!(
+            "{what}; the instance keeps the token it has for each one skipped, until the date the list showed: Enter goes on."
+        );
+    }
     let later = match skipped {
         1 => "the skipped one needs calsync authorize later (the summary gives the command)".to_string(),
         n => format!("the {n} skipped need calsync authorize later (the summary gives the commands)"),
@@ -200,6 +211,26 @@ fn finished(app: &App, tasks: &[TokenTask]) -> String {
         _ if skipped == 0 => "All sign-ins are finished: Enter shows the summary.".into(),
         _ => format!("Enter shows the summary; {later}."),
     }
+}
+
+/// Re-authorize only: the day to which the instance's own token for `credential` stays
+/// valid, as the list of delegated mailboxes read it. A sign-in skipped (or failed) there
+/// leaves that token in place, so the instance still syncs with it.
+pub fn kept_token(app: &App, credential: &str) -> Option<String> {
+    if app.journey != crate::wizard::Journey::Reauth {
+        return None;
+    }
+    let now = crate::clock::now_secs();
+    std::iter::once(&app.screen).chain(&app.behind).find_map(|s| match s {
+        crate::wizard::Screen::Credentials(c) => c
+            .rows
+            .iter()
+            .find(|r| r.name == credential)
+            .and_then(|r| r.instance_expiry.clone())
+            .filter(|e| crate::clock::parse_utc(e).is_some_and(|t| t > now))
+            .map(|e| e.chars().take(10).collect()),
+        _ => None,
+    })
 }
 
 /// The flags that reach the instance this wizard reached, for a command printed for later:
@@ -258,6 +289,8 @@ pub fn goodbye(app: &App) -> Vec<String> {
         let command = authorize_command(app, &t.credential, &t.user);
         match &t.state {
             TokenState::Done { .. } if handed_over(&t.credential) => {}
+            // Re-authorize left the instance's own token in place: nothing is missing.
+            TokenState::Skipped | TokenState::Failed(_) if kept_token(app, &t.credential).is_some() => {}
             TokenState::Done { .. } => out.push(format!(
                 "\"{}\" is signed in (its token is in the OS keyring), but the instance has no token for it yet: {command}.",
                 t.credential
@@ -380,7 +413,12 @@ fn task_lines(app: &App, tokens: &Tokens, short: bool) -> Vec<Para> {
                 ("done    ", t.ok(), format!("signed in as {who}; refresh token in the OS keyring"))
             }
             TokenState::Failed(e) => ("FAILED  ", t.bad(), e.clone()),
-            TokenState::Skipped => ("skipped ", t.dim(), "no token; run calsync authorize later".to_string()),
+            TokenState::Skipped => match kept_token(app, &task.credential) {
+                Some(day) => {
+                    ("skipped ", t.dim(), format!("not signed in again; the instance keeps its token, to {day}"))
+                }
+                None => ("skipped ", t.dim(), "no token; run calsync authorize later".to_string()),
+            },
             TokenState::NeedsSecret { .. } => {
                 ("next    ", t.accent(), format!("sign in as {}; the app's client secret is needed", task.user))
             }
