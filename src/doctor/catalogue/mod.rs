@@ -224,6 +224,20 @@ mod tests {
     }
 
     #[test]
+    fn a_link_in_a_fix_is_followed_by_a_space_or_ends_the_sentence() {
+        let link = "https://dev1.service-now.com/sys_webhook_registry.do?sys_id=82030d80";
+        for said in
+            [webhook_no_callback("callback URL", link, &webhook_then(&[], 0)), room_no_subscription("Room 1", link)]
+        {
+            let words: Vec<&str> = said.fix.split_whitespace().filter(|w| w.contains("://")).collect();
+            assert!(!words.is_empty(), "{}", said.fix);
+            for w in words {
+                assert!(w == link || w == format!("{link}."), "{w:?} in {}", said.fix);
+            }
+        }
+    }
+
+    #[test]
     fn every_fix_that_names_a_command_names_the_target() {
         let mut c = config();
         c.sandbox = true;
