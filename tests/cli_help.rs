@@ -43,6 +43,16 @@ async fn help_shows_each_command_only_what_applies_to_it() {
         assert!(out.contains(code), "doctor --help lacks exit {code}: {out}");
     }
     assert!(out.contains("add --broken"), "{out}");
+    // --sso, like --broken, is told under --sandbox, not listed on every command.
+    for args in
+        [&["doctor", "--help"][..], &["authorize", "--help"], &["instance", "login", "--help"], &["status", "--help"]]
+    {
+        let (_, out) = run(&dir, args).await;
+        assert!(!out.lines().any(|l| l.trim_start().starts_with("--sso")), "{args:?}: {out}");
+        assert!(out.contains("--sso to make single sign-on its default"), "{args:?}: {out}");
+    }
+    let (_, out) = run(&dir, &["sandbox", "--help"]).await;
+    assert!(out.lines().any(|l| l.trim_start().starts_with("--sso")), "the sandbox's own --sso: {out}");
     // Usage lines mark nothing optional as required.
     let (_, out) = run(&dir, &["apply", "--help"]).await;
     assert!(out.contains("Usage: calsync apply [OPTIONS] --plan <PLAN>"), "{out}");
