@@ -114,3 +114,19 @@ async fn no_browser_is_said_once_and_fixes_name_the_known_mailbox() {
     assert!(!out.contains("<mailbox>"), "{out}");
     assert!(out.contains("--expect-user rooms-delegate@contoso.com --store-on-instance"), "{out}");
 }
+
+/// The README's exit codes are the ones the wizard gives: the Ctrl-C key quits with 0 (it
+/// is a key there, not SIGINT), the signal SIGINT gives 130.
+#[test]
+fn the_readme_says_what_the_ctrl_c_key_and_sigint_exit_with() {
+    use calsync::wizard::{Outcome, Signal};
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let flat = readme.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(!flat.contains("as SIGINT ends the wizard"), "the README ties the wizard's Ctrl-C to 130");
+    assert!(flat.contains("The Ctrl-C key is the wizard's quit key, not SIGINT: it exits `0`"), "README");
+    assert!(flat.contains("`130`, `143`, `129` when the signal SIGINT (`kill -INT`), SIGTERM or SIGHUP"), "README");
+    assert_eq!(calsync::cli::wizard_exit(Outcome::Finished), 0);
+    assert_eq!(calsync::cli::wizard_exit(Outcome::Signalled(Signal::Interrupt)), 130);
+    assert_eq!(calsync::cli::wizard_exit(Outcome::Signalled(Signal::Terminate)), 143);
+    assert_eq!(calsync::cli::wizard_exit(Outcome::Signalled(Signal::Hangup)), 129);
+}
