@@ -72,6 +72,12 @@ async fn a_wrong_account_is_refused_with_ways_out() {
             assert_eq!(signed_in, ADMIN.0);
             assert_eq!(expected, DELEGATE.0);
             assert!(ways_out.iter().any(|w| w.contains("/oauth2/v2.0/logout")), "{ways_out:?}");
+            // A URL is followed by a space or ends the sentence, so a double-click takes it alone.
+            for w in ways_out {
+                for word in w.split_whitespace().filter(|x| x.contains("://")) {
+                    assert!(!word.ends_with([',', ';', ':', ')']), "{word:?} in {w:?}");
+                }
+            }
             assert!(ways_out.iter().any(|w| w.contains("private")));
         }
         other => panic!("{other:?}"),

@@ -43,6 +43,16 @@ async fn help_shows_each_command_only_what_applies_to_it() {
         assert!(out.contains(code), "doctor --help lacks exit {code}: {out}");
     }
     assert!(out.contains("add --broken"), "{out}");
+    // --sso, like --broken, is told under --sandbox, not listed on every command.
+    for args in
+        [&["doctor", "--help"][..], &["authorize", "--help"], &["instance", "login", "--help"], &["status", "--help"]]
+    {
+        let (_, out) = run(&dir, args).await;
+        assert!(!out.lines().any(|l| l.trim_start().starts_with("--sso")), "{args:?}: {out}");
+        assert!(out.contains("--sso to make single sign-on its default"), "{args:?}: {out}");
+    }
+    let (_, out) = run(&dir, &["sandbox", "--help"]).await;
+    assert!(out.lines().any(|l| l.trim_start().starts_with("--sso")), "the sandbox's own --sso: {out}");
     // Usage lines mark nothing optional as required.
     let (_, out) = run(&dir, &["apply", "--help"]).await;
     assert!(out.contains("Usage: calsync apply [OPTIONS] --plan <PLAN>"), "{out}");
@@ -103,4 +113,20 @@ async fn no_browser_is_said_once_and_fixes_name_the_known_mailbox() {
     assert!(out.contains("TOKEN-MISSING"), "{out}");
     assert!(!out.contains("<mailbox>"), "{out}");
     assert!(out.contains("--expect-user rooms-delegate@contoso.com --store-on-instance"), "{out}");
+}
+
+/// The README's exit codes are the ones the wizard gives: the Ctrl-C key quits with 0 (it
+/// is a key there, not SIGINT), the signal SIGINT gives 130.
+#[test]
+fn the_readme_says_what_the_ctrl_c_key_and_sigint_exit_with() {
+    use calsync::wizard::{Outcome, Signal};
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let flat = readme.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(!flat.contains("as SIGINT ends the wizard"), "the README ties the wizard's Ctrl-C to 130");
+    assert!(flat.contains("The Ctrl-C key is the wizard's quit key, not SIGINT: it exits `0`"), "README");
+    assert!(flat.contains("`130`, `143`, `129` when the signal SIGINT (`kill -INT`), SIGTERM or SIGHUP"), "README");
+    assert_eq!(calsync::cli::wizard_exit(Outcome::Finished), 0);
+    assert_eq!(calsync::cli::wizard_exit(Outcome::Signalled(Signal::Interrupt)), 130);
+    assert_eq!(calsync::cli::wizard_exit(Outcome::Signalled(Signal::Terminate)), 143);
+    assert_eq!(calsync::cli::wizard_exit(Outcome::Signalled(Signal::Hangup)), 129);
 }

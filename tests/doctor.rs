@@ -977,3 +977,53 @@ async fn a_keyring_token_of_another_account_than_the_providers_is_said() {
     );
     assert!(f.fix.contains("--expect-user strict-rooms@contoso.com --store-on-instance"), "{}", f.fix);
 }
+
+/// The re-authorize list after a strict setup left before its sign-ins: each credential
+/// names the mailbox its calendar provider names, as the sign-in check and Troubleshoot's
+/// `t` read it, not "unknown"; a Delegated user email that is not an address is not taken.
+#[tokio::test(flavor = "multi_thread")]
+async fn re_authorize_names_the_mailbox_the_calendar_provider_names() {
+    use calsync::wizard::{Connection, Effect, Event, driver};
+    let sb = with_plan(Some("strict.toml")).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (services, _) = services(dir.path(), Person::Leaves);
+    let env = driver::Env { services, sandbox_url: Some(sb.url().to_string()) };
+    let listed = |env: &driver::Env| {
+        let conn = Connection {
+            client: std::sync::Arc::new(client(&sb)),
+            instance_key: "sandbox".into(),
+            sandbox_url: Some(sb.url().to_string()),
+        };
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let env = driver::Env { services: env.services.clone(), sandbox_url: env.sandbox_url.clone() };
+        async move {
+            driver::perform(Effect::LoadCredentials { generation: 1, conn }, &env, &tx).await;
+            match rx.recv().await {
+                Some(Event::Credentials(1, Ok(rows))) => {
+                    rows.into_iter().map(|r| (r.name, r.delegated)).collect::<Vec<_>>()
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    };
+    let rows = listed(&env).await;
+    assert_eq!(
+        rows,
+        [
+            ("MS Graph 1".into(), "strict-rooms@contoso.com".into()),
+            ("MS Graph 2".into(), "strict-rooms@contoso.com".into())
+        ]
+    );
+    sb.with_store(|s| {
+        set(
+            s,
+            calsync::facts::PROVIDER_TABLE,
+            "name",
+            "Microsoft Exchange Online",
+            calsync::facts::PROVIDER_DELEGATE_COLUMN,
+            "strict-rooms",
+        )
+    });
+    let rows = listed(&env).await;
+    assert!(rows.iter().all(|(_, d)| d.is_empty()), "not an address, and never signed in: unknown: {rows:?}");
+}

@@ -424,7 +424,7 @@ fn a_long_summary() -> App {
                 Check::WebhookNoCallback,
                 "the \"Microsoft Exchange Online\" webhook registry has no callback URL and client state",
                 &format!(
-                    "With the application scope set to Microsoft Exchange Online Spoke, open {}, select Callback URL (it generates both) and Update; then activate each room's configuration (its Activate action): the subscription it creates then uses the callback URL.",
+                    "With the application scope set to Microsoft Exchange Online Spoke, open {} and select Callback URL (it generates both) and Update; then activate each room's configuration (its Activate action): the subscription it creates then uses the callback URL.",
                     link("sys_webhook_registry")
                 ),
             ),

@@ -207,7 +207,7 @@ async fn webhook_note(client: &Client) -> Vec<String> {
             "Before activating the rooms, generate the webhook's callback URL: the spoke's \"{name}\" webhook registry has no {missing}, and the Graph subscription Activate creates for each room needs it."
         ),
         format!(
-            "  With the application scope set to Microsoft Exchange Online Spoke, open {link}, select Callback URL (it generates the callback URL and the client state) and Update."
+            "  With the application scope set to Microsoft Exchange Online Spoke, open {link} and select Callback URL (it generates the callback URL and the client state) and Update."
         ),
     ]
 }

@@ -345,7 +345,7 @@ async fn run_inner(services: &Services, args: AuthorizeArgs) -> Result<u8, Failu
 
 fn report_probe(result: Result<session::Outcome, AuthError>, expected: Option<&str>, registry: &Registry) -> u8 {
     let logout =
-        registry.logout_url().map(|l| format!(" Sign it out at {l}, or use a private window.")).unwrap_or_default();
+        registry.logout_url().map(|l| format!(" Sign it out at {l} or use a private window.")).unwrap_or_default();
     match result {
         Ok(o) => {
             let who = &o.verified.who;

@@ -52,14 +52,16 @@ pub struct Cli {
     /// Read the instance password from the first line of stdin
     #[arg(long, global = true)]
     pub password_stdin: bool,
-    /// With --sandbox: single sign-on is the instance's default (no local password)
-    #[arg(long, global = true, requires = "sandbox")]
+    /// With --sandbox: single sign-on is the instance's default (no local password; shown
+    /// under --sandbox, not on every command)
+    #[arg(long, global = true, requires = "sandbox", hide = true)]
     pub sso: bool,
     /// Admin user name on the instance
     #[arg(long, global = true, env = "CALSYNC_USER")]
     pub user: Option<String>,
     /// Run against calsync's simulated instance on loopback instead of a real one (add
-    /// --broken to start it over with the usual misconfigurations, for doctor and troubleshoot)
+    /// --broken to start it over with the usual misconfigurations, for doctor and troubleshoot;
+    /// --sso to make single sign-on its default)
     #[arg(long, global = true)]
     pub sandbox: bool,
     /// With --sandbox: start the sandbox over with the usual misconfigurations (for doctor

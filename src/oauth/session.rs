@@ -293,7 +293,7 @@ async fn verify(req: &SignIn, tokens: &Tokens, nonce: &str) -> Result<Verified, 
         let mut w = vec![];
         if let Refusal::WrongAccount { expected, .. } | Refusal::WrongTenant { expected, .. } = refusal {
             if let Some(l) = req.registry.logout_url() {
-                w.push(format!("sign the browser out of Microsoft at {l}, then run again"));
+                w.push(format!("sign the browser out of Microsoft at {l} and run again"));
             }
             w.push(
                 "open the sign-in address in a private (incognito) window, where no Microsoft session exists".into(),

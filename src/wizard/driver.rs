@@ -117,7 +117,34 @@ fn info_from(snap: &crate::doctor::read::Snapshot, current_app: String) -> Insta
     }
 }
 
-/// The authorization-code credentials with their token state, for re-authorizing.
+/// The re-authorize list: the credentials of `load_credentials`, each with the mailbox it
+/// belongs to, as the sign-in check decides it (`oauth::mailbox::owner`): its calendar
+/// provider's Delegated user email when that is an address, otherwise the mailbox calsync
+/// last signed it in as. So a setup left before its sign-ins still names the mailboxes
+/// the instance expects, and those without a token are preselected.
+pub async fn load_reauth_credentials(
+    services: &Services,
+    client: &dyn Instance,
+    instance_key: &str,
+) -> Result<Vec<CredentialRow>, SnError> {
+    let (rows, snap) =
+        tokio::join!(load_credentials(services, client, instance_key), crate::doctor::read::read(client));
+    let mut rows = rows?;
+    if let Ok(snap) = snap {
+        for r in &mut rows {
+            let provider = crate::doctor::provider_mailbox(&snap, &r.name)
+                .filter(|m| crate::cli::authorize::mailbox(m).is_ok())
+                .map(|m| m.trim().to_string());
+            if let Some(m) = provider {
+                r.delegated = m;
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// The authorization-code credentials with their token state, for re-authorizing and
+/// `calsync status`; `delegated` is the mailbox calsync last signed each in as.
 pub async fn load_credentials(
     services: &Services,
     client: &dyn Instance,
@@ -278,7 +305,8 @@ async fn perform_with(
             send(tx, Event::Probed(generation, r));
         }
         Effect::LoadCredentials { generation, conn } => {
-            let r = load_credentials(&env.services, &conn.client, &conn.instance_key).await.map_err(Failure::from);
+            let r =
+                load_reauth_credentials(&env.services, &conn.client, &conn.instance_key).await.map_err(Failure::from);
             send(tx, Event::Credentials(generation, r));
         }
         Effect::Doctor { generation, conn } => {

@@ -439,7 +439,9 @@ impl Draft {
 pub struct CredentialRow {
     pub name: String,
     pub profile: String,
-    /// The delegated user last signed in with calsync, if known.
+    /// The mailbox the credential belongs to, if known: in the re-authorize list its
+    /// calendar provider's Delegated user email, else (and in `calsync status`) the one
+    /// last signed in with calsync.
     pub delegated: String,
     pub in_keyring: bool,
     /// When the instance's stored refresh token expires, if it holds one.

@@ -115,13 +115,37 @@ pub fn in_the_wizard(fix: &str, t: &Calsync) -> String {
 }
 
 /// "sign MAILBOX in: calsync authorize ..." with every flag the command needs, the
-/// mailbox named when the instance or calsync's notes know it.
+/// mailbox named when the instance or calsync's notes know it and it is an address
+/// `authorize --expect-user` accepts; otherwise the MAILBOX placeholder and where to find it.
 fn sign_in_as(credential: &str, mailbox: Option<&str>, t: &Calsync) -> String {
+    match address(mailbox) {
+        Ok(m) => format!("sign {m} in: {}", authorize(credential, m, t)),
+        Err(found) => {
+            format!("sign the delegated mailbox in: {} ({})", authorize(credential, "MAILBOX", t), placeholder(found))
+        }
+    }
+}
+
+/// The mailbox when it is an address `authorize --expect-user` takes; otherwise the value
+/// that is not one (`None` when nothing names a mailbox), so a fix never prints a command
+/// calsync refuses.
+fn address(mailbox: Option<&str>) -> Result<&str, Option<&str>> {
     match mailbox {
-        Some(m) => format!("sign {m} in: {}", authorize(credential, m, t)),
-        None => format!(
-            "sign the delegated mailbox in: {} (MAILBOX: the calendar provider's Delegated user email)",
-            authorize(credential, "MAILBOX", t)
+        Some(m) if crate::cli::authorize::mailbox(m).is_ok() => Ok(m.trim()),
+        Some(m) if !m.trim().is_empty() => Err(Some(m)),
+        _ => Err(None),
+    }
+}
+
+/// Where MAILBOX comes from; when the provider names something that is not an address,
+/// that it must be set first.
+fn placeholder(found: Option<&str>) -> String {
+    match found {
+        None => "MAILBOX: the calendar provider's Delegated user email".into(),
+        Some(v) => format!(
+            "MAILBOX: the delegated user's full address; the calendar provider's Delegated user email, \"{}\", is not one: set it first, see {}",
+            crate::sanitize::line(v),
+            Check::ProviderDelegate.as_str()
         ),
     }
 }
@@ -172,6 +196,45 @@ mod tests {
         let fix = format!("Open the form and click Activate, then {}.", run_again(&t));
         assert_eq!(fix, "Open the form and click Activate, then run calsync doctor --sandbox again.");
         assert_eq!(in_the_wizard(&fix, &t), "Open the form and click Activate, then press c to check again.");
+    }
+
+    #[test]
+    fn a_fix_never_signs_in_a_mailbox_that_is_not_an_address() {
+        let mut c = config();
+        c.sandbox = true;
+        let t = Calsync::of(&c);
+        let e = "AADSTS70008";
+        for said in [
+            token_missing("Contoso Rooms East", Some("rooms-east"), &t),
+            token_expired("Contoso Rooms East", "2024-03-01", Some("rooms-east"), &t),
+            token_refresh_failed("Contoso Rooms East", &e, Some("rooms-east"), &t),
+        ] {
+            assert!(!said.fix.contains("--expect-user rooms-east"), "{}", said.fix);
+            assert!(!said.fix.contains("Sign rooms-east"), "{}", said.fix);
+            assert!(said.fix.contains("--expect-user MAILBOX --store-on-instance --sandbox"), "{}", said.fix);
+            assert!(
+                said.fix.contains("\"rooms-east\", is not one: set it first, see PROVIDER-DELEGATE"),
+                "{}",
+                said.fix
+            );
+        }
+        let ok = token_expired("Contoso Rooms East", "2024-03-01", Some("rooms-east@contoso.com"), &t);
+        assert!(ok.fix.starts_with("Sign rooms-east@contoso.com in again: "), "{}", ok.fix);
+        assert!(ok.fix.contains("--expect-user rooms-east@contoso.com "), "{}", ok.fix);
+    }
+
+    #[test]
+    fn a_link_in_a_fix_is_followed_by_a_space_or_ends_the_sentence() {
+        let link = "https://dev1.service-now.com/sys_webhook_registry.do?sys_id=82030d80";
+        for said in
+            [webhook_no_callback("callback URL", link, &webhook_then(&[], 0)), room_no_subscription("Room 1", link)]
+        {
+            let words: Vec<&str> = said.fix.split_whitespace().filter(|w| w.contains("://")).collect();
+            assert!(!words.is_empty(), "{}", said.fix);
+            for w in words {
+                assert!(w == link || w == format!("{link}."), "{w:?} in {}", said.fix);
+            }
+        }
     }
 
     #[test]

@@ -55,7 +55,7 @@ pub fn room_no_subscription(room_name: &str, link: &str) -> Said {
         format!("{room_name} is active but has no subscription"),
         "Without a Graph subscription Microsoft never tells the instance about the room's calendar changes.",
         format!(
-            "Open {link}, click Deactivate and then Activate; if the field stays empty, look at Flow Designer > Executions > Create or Update Subscription."
+            "Open {link} and click Deactivate and then Activate; if the field stays empty, look at Flow Designer > Executions > Create or Update Subscription."
         ),
     )
 }
@@ -126,7 +126,7 @@ pub fn webhook_no_callback(missing: &str, link: &str, then: &str) -> Said {
         format!("the \"{}\" webhook registry has no {missing}", facts::WEBHOOK_NAME),
         "Subscriptions need the callback URL Microsoft posts the rooms' changes to, and the client state that proves a notification is genuine.",
         format!(
-            "With the application scope set to Microsoft Exchange Online Spoke, open {link}, select Callback URL (it generates both) and Update; then {then}"
+            "With the application scope set to Microsoft Exchange Online Spoke, open {link} and select Callback URL (it generates both) and Update; then {then}"
         ),
     )
 }

@@ -1,7 +1,7 @@
 //! What the token checks say (on the instance, in the keyring, in the browser), and the
 //! checks that could not look.
 
-use super::{Calsync, Said, authorize, capitalized, run_again, sign_in_as};
+use super::{Calsync, Said, address, authorize, capitalized, placeholder, run_again, sign_in_as};
 use crate::doctor::ids::Check;
 
 // Tokens: on the instance, in the keyring, in the browser.
@@ -14,13 +14,14 @@ pub fn token_missing(credential: &str, mailbox: Option<&str>, t: &Calsync) -> Sa
 
 /// A sign-in again: the command with every flag it needs, or the wizard.
 fn sign_in_again(credential: &str, mailbox: Option<&str>, t: &Calsync) -> String {
-    match mailbox {
-        Some(m) => {
+    match address(mailbox) {
+        Ok(m) => {
             format!("Sign {m} in again: {} (or in the wizard: {}).", authorize(credential, m, t), t.cmd("reauth"))
         }
-        None => format!(
-            "Sign the delegated mailbox in again: {} (MAILBOX: the calendar provider's Delegated user email; or in the wizard: {}).",
+        Err(found) => format!(
+            "Sign the delegated mailbox in again: {} ({}; or in the wizard: {}).",
             authorize(credential, "MAILBOX", t),
+            placeholder(found),
             t.cmd("reauth")
         ),
     }
