@@ -468,6 +468,10 @@ async fn instance_login_asks_for_the_client_secret_and_keeps_it() {
                 if let Some((question, answer)) = answers.last()
                     && out.contains(question)
                 {
+                    // The prompt is written before the terminal's echo is turned off; a
+                    // person types later than that, so the test waits as a person would
+                    // (typed at once, the answer would be echoed by the terminal itself).
+                    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
                     tokio::io::AsyncWriteExt::write_all(&mut stdin, answer.as_bytes()).await.unwrap();
                     answers.pop();
                 }
