@@ -1300,6 +1300,35 @@ fn troubleshoot_says_why_it_cannot_sign_in_when_no_provider_names_the_mailbox() 
     assert!(n.contains("Delegated user email") && n.contains("--credential \"Contoso Rooms\""), "{n}");
 }
 
+/// A provider whose Delegated user email is a bare name (the broken sandbox's "rooms-east")
+/// names no mailbox to sign in as: `t` says so instead of offering a sign-in
+/// `authorize --expect-user` would refuse.
+#[test]
+fn troubleshoot_does_not_sign_in_a_mailbox_that_is_not_an_address() {
+    let (mut snap, report) = tokenless();
+    snap.providers[0]["delegated_user_email"] = serde_json::json!("rooms-east");
+    let mut app = App::new(false);
+    app.color = false;
+    app.start(Journey::Troubleshoot);
+    app.conn = Some(conn("https://dev123.service-now.com"));
+    app.go(Step::Findings);
+    app.generation = 1;
+    app.handle(Event::Doctored(1, Ok(Box::new((snap, report)))));
+    app.cursor = steps::findings::report(&app)
+        .unwrap()
+        .findings
+        .iter()
+        .position(|f| f.id == crate::doctor::Check::TokenMissing)
+        .unwrap();
+    let screen = render_text(&app, 200, 60);
+    assert!(!screen.contains("t signs rooms-east"), "{screen}");
+    assert!(screen.contains("until its calendar provider names the delegated mailbox's full address"), "{screen}");
+    assert!(key(&mut app, KeyCode::Char('t')).is_empty());
+    assert_eq!(app.step(), Step::Findings);
+    let n = app.notice.clone().unwrap_or_default();
+    assert!(n.contains("as an address") && n.contains("--expect-user MAILBOX"), "{n}");
+}
+
 /// A result is taken only by the screen that asked for it: one for another screen is
 /// dropped even when it carries the current generation, so no apply can land on the review
 /// and no sign-in on the findings.

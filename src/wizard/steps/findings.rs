@@ -186,7 +186,10 @@ pub fn sign_in_for(app: &App) -> Option<SignInFor> {
     }
     // Each of these findings names the credential's record in its evidence.
     let cred = snap.credentials.iter().find(|c| f.evidence.iter().any(|e| e.sys_id == *c.sys_id))?;
-    let mailbox = crate::doctor::provider_mailbox(snap, &cred.name);
+    // Only an address can be signed in as (the provider may hold a bare name, as the
+    // broken sandbox's does): anything else is no mailbox, as for `authorize --expect-user`.
+    let mailbox =
+        crate::doctor::provider_mailbox(snap, &cred.name).filter(|m| crate::cli::authorize::mailbox(m).is_ok());
     Some(SignInFor { credential: cred.name.0.clone(), mailbox })
 }
 
@@ -196,7 +199,7 @@ fn sign_in(app: &mut App) -> Vec<Effect> {
     let Some(target) = sign_in_for(app) else { return vec![] };
     let Some(mailbox) = target.mailbox else {
         app.notice = Some(format!(
-            "No calendar provider names the mailbox of \"{}\", so calsync does not know whom to sign in: set the provider's Delegated user email, or run {}.",
+            "No calendar provider names the mailbox of \"{}\" as an address, so calsync does not know whom to sign in: set the provider's Delegated user email to the mailbox's full address, or run {}.",
             target.credential,
             super::token::authorize_command(app, &target.credential, "MAILBOX")
         ));
@@ -393,7 +396,7 @@ fn detail(app: &App, x: &Finding, width: u16) -> Vec<Para> {
         Some(SignInFor { credential, mailbox: None }) => d.push(Para::hang(
             Line::styled(
                 format!(
-                    "t cannot sign in for \"{credential}\" until its calendar provider names the delegated mailbox."
+                    "t cannot sign in for \"{credential}\" until its calendar provider names the delegated mailbox's full address."
                 ),
                 t.dim(),
             ),
