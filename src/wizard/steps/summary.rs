@@ -74,7 +74,11 @@ fn lines(app: &App) -> Vec<Para> {
         lines.push(Para::text(format!("{} · {} mode", info.url, app.draft.choice.mode())));
     }
     // The rooms first: whether they sync is what the setup was for.
-    lines.extend(super::roomcheck::lines(app, &t).into_iter().map(Para::text));
+    let rooms = super::roomcheck::lines(app, &t);
+    if !rooms.is_empty() {
+        lines.extend(rooms.into_iter().map(Para::text));
+        lines.push(Para::text(""));
+    }
     if app.journey == crate::wizard::Journey::Reauth {
         lines.push(Para::text("Re-authorized mailboxes:"));
     } else if app.done.written.as_ref().is_none_or(Vec::is_empty) {
