@@ -167,13 +167,7 @@ pub async fn accounts(
             out.push(said.finding(Severity::Error, evidence));
         }
     }
-    let auth_code: Vec<String> = s
-        .profiles
-        .iter()
-        .filter(|p| &*p.grant_type == crate::facts::GRANT_AUTH_CODE)
-        .map(|p| p.sys_id.0.clone())
-        .collect();
-    for cred in s.credentials.iter().filter(|c| auth_code.iter().any(|p| p == c.oauth_entity_profile.id())) {
+    for cred in s.browser_credentials() {
         let account = Account::RefreshToken { instance: opts.instance_key.clone(), credential: cred.name.0.clone() };
         let rt = match services.secrets.get(&account).await {
             Ok(Some(rt)) => rt,

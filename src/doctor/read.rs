@@ -85,6 +85,16 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// The credentials that sign in with a browser: those on an authorization-code profile.
+    pub fn browser_credentials(&self) -> Vec<&Credential> {
+        let auth: Vec<&str> = self
+            .profiles
+            .iter()
+            .filter(|p| &*p.grant_type == facts::GRANT_AUTH_CODE)
+            .map(|p| p.sys_id.0.as_str())
+            .collect();
+        self.credentials.iter().filter(|c| auth.contains(&c.oauth_entity_profile.id())).collect()
+    }
     pub fn alias(&self, sys_id: &str) -> Option<&Alias> {
         self.aliases.iter().find(|a| *a.sys_id == *sys_id)
     }

@@ -1278,35 +1278,8 @@ fn troubleshoot_signs_in_for_a_missing_token_and_looks_again() {
     assert!(steps::token::goodbye(&app).is_empty(), "signed in and on the instance: nothing left to say");
 }
 
-#[test]
-fn troubleshoot_says_why_it_cannot_sign_in_when_no_provider_names_the_mailbox() {
-    let (mut snap, report) = tokenless();
-    snap.providers.clear();
-    let mut app = App::new(false);
-    app.start(Journey::Troubleshoot);
-    app.conn = Some(conn("https://dev123.service-now.com"));
-    app.go(Step::Findings);
-    app.generation = 1;
-    app.handle(Event::Doctored(1, Ok(Box::new((snap, report)))));
-    app.cursor = steps::findings::report(&app)
-        .unwrap()
-        .findings
-        .iter()
-        .position(|f| f.id == crate::doctor::Check::TokenMissing)
-        .unwrap();
-    assert!(key(&mut app, KeyCode::Char('t')).is_empty());
-    assert_eq!(app.step(), Step::Findings);
-    let n = app.notice.clone().unwrap_or_default();
-    assert!(n.contains("Delegated user email") && n.contains("--credential \"Contoso Rooms\""), "{n}");
-}
-
-/// A provider whose Delegated user email is a bare name (the broken sandbox's "rooms-east")
-/// names no mailbox to sign in as: `t` says so instead of offering a sign-in
-/// `authorize --expect-user` would refuse.
-#[test]
-fn troubleshoot_does_not_sign_in_a_mailbox_that_is_not_an_address() {
-    let (mut snap, report) = tokenless();
-    snap.providers[0]["delegated_user_email"] = serde_json::json!("rooms-east");
+/// Troubleshoot's findings of `snap`, with the TOKEN-MISSING finding selected.
+fn on_token_missing(snap: Snapshot, report: crate::doctor::Report) -> App {
     let mut app = App::new(false);
     app.color = false;
     app.start(Journey::Troubleshoot);
@@ -1320,6 +1293,28 @@ fn troubleshoot_does_not_sign_in_a_mailbox_that_is_not_an_address() {
         .iter()
         .position(|f| f.id == crate::doctor::Check::TokenMissing)
         .unwrap();
+    app
+}
+
+#[test]
+fn troubleshoot_says_why_it_cannot_sign_in_when_no_provider_names_the_mailbox() {
+    let (mut snap, report) = tokenless();
+    snap.providers.clear();
+    let mut app = on_token_missing(snap, report);
+    assert!(key(&mut app, KeyCode::Char('t')).is_empty());
+    assert_eq!(app.step(), Step::Findings);
+    let n = app.notice.clone().unwrap_or_default();
+    assert!(n.contains("Delegated user email") && n.contains("--credential \"Contoso Rooms\""), "{n}");
+}
+
+/// A provider whose Delegated user email is a bare name (the broken sandbox's "rooms-east")
+/// names no mailbox to sign in as: `t` says so instead of offering a sign-in
+/// `authorize --expect-user` would refuse.
+#[test]
+fn troubleshoot_does_not_sign_in_a_mailbox_that_is_not_an_address() {
+    let (mut snap, report) = tokenless();
+    snap.providers[0]["delegated_user_email"] = serde_json::json!("rooms-east");
+    let mut app = on_token_missing(snap, report);
     let screen = render_text(&app, 200, 60);
     assert!(!screen.contains("t signs rooms-east"), "{screen}");
     assert!(screen.contains("until its calendar provider names the delegated mailbox's full address"), "{screen}");

@@ -143,22 +143,16 @@ pub fn browser_probed(app: &mut App, r: Result<Box<Finding>, Failure>) -> Vec<Ef
     vec![]
 }
 
+/// The names of the credentials that sign in with a browser.
+fn browser_credentials(snap: &Snapshot) -> Vec<&str> {
+    snap.browser_credentials().into_iter().map(|c| c.name.0.as_str()).collect()
+}
+
 /// The credential the browser probe signs in for: the first on an authorization-code
 /// profile, preferring one whose delegated mailbox calsync knows; and that mailbox, from
 /// the instance's calendar provider.
 pub fn probe_target(snap: &Snapshot, known: &[String]) -> Option<(String, Option<String>)> {
-    let auth: Vec<&str> = snap
-        .profiles
-        .iter()
-        .filter(|p| &*p.grant_type == crate::facts::GRANT_AUTH_CODE)
-        .map(|p| p.sys_id.0.as_str())
-        .collect();
-    let creds: Vec<&str> = snap
-        .credentials
-        .iter()
-        .filter(|c| auth.contains(&c.oauth_entity_profile.id()))
-        .map(|c| c.name.0.as_str())
-        .collect();
+    let creds = browser_credentials(snap);
     let cred = creds.iter().find(|c| known.iter().any(|k| k == **c)).or(creds.first())?;
     Some((cred.to_string(), crate::doctor::provider_mailbox(snap, cred)))
 }
@@ -239,19 +233,7 @@ fn probe_lines(app: &App, url: &str) -> Vec<Para> {
     let who = found(app)
         .map(|f| {
             let snap = &f.snapshot;
-            let auth: Vec<&str> = snap
-                .profiles
-                .iter()
-                .filter(|p| &*p.grant_type == crate::facts::GRANT_AUTH_CODE)
-                .map(|p| p.sys_id.0.as_str())
-                .collect();
-            let creds: Vec<&str> = snap
-                .credentials
-                .iter()
-                .filter(|c| auth.contains(&c.oauth_entity_profile.id()))
-                .map(|c| c.name.0.as_str())
-                .collect();
-            match creds.as_slice() {
+            match browser_credentials(snap).as_slice() {
                 [one] => match crate::doctor::provider_mailbox(snap, one) {
                     Some(m) => format!(" for \"{one}\" (its mailbox is {m})"),
                     None => format!(" for \"{one}\""),
