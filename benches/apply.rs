@@ -14,47 +14,13 @@ use calsync::urls::InstanceUrl;
 use secrecy::SecretString;
 use std::time::Instant;
 
+#[path = "../tests/common/mailboxes.rs"]
+mod mailboxes;
+use mailboxes::{add_spaces, mailboxes};
+
 const LATENCY_MS: u64 = 100;
 const RUNS: usize = 3;
 const SIZES: [usize; 3] = [1, 10, 50];
-
-/// The two rooms of mailbox `i`: (location, room mailbox).
-fn rooms(i: usize) -> [(String, String); 2] {
-    ["a", "b"].map(|r| (format!("Room {i:02}{r}"), format!("room-{i:02}{r}@contoso.com")))
-}
-
-/// The rooms' locations, as Workplace Service Delivery has them before calsync runs.
-fn add_spaces(sb: &Sandbox, n: usize) {
-    sb.with_store(|s| {
-        for i in 0..n {
-            for (name, email) in rooms(i) {
-                s.rows.push(std::collections::BTreeMap::from([
-                    ("sys_id".to_string(), sandbox::store::new_sys_id()),
-                    ("sys_class_name".to_string(), calsync::facts::SPACE_TABLE.to_string()),
-                    ("name".to_string(), name),
-                    (calsync::facts::SPACE_EMAIL_COLUMN.to_string(), email),
-                ]));
-            }
-        }
-    });
-}
-
-/// A personal-mode plan with `n` delegated mailboxes and two rooms each.
-fn mailboxes(n: usize) -> String {
-    let mut t = String::from("mode = \"personal\"\n");
-    for i in 0..n {
-        for (location, email) in rooms(i) {
-            t += &format!("[[room]]\nlocation = \"{location}\"\nemail = \"{email}\"\nprovider = \"Rooms {i:02}\"\n\n");
-        }
-        t += &format!(
-            "[[alias]]\nname = \"Rooms_{i:02}\"\n\n\
-             [[credential]]\nname = \"Rooms {i:02}\"\nprofile = \"Microsoft Exchange Online_personalAuth default profile\"\ndelegated_user = \"rooms-{i:02}@contoso.com\"\n\n\
-             [[connection]]\nname = \"Rooms {i:02}\"\nalias = \"Rooms_{i:02}\"\ncredential = \"Rooms {i:02}\"\n\n\
-             [[provider]]\nname = \"Rooms {i:02}\"\nalias = \"Rooms_{i:02}\"\ndelegated_user = \"rooms-{i:02}@contoso.com\"\n\n"
-        );
-    }
-    t
-}
 
 fn client(sb: &Sandbox) -> Client {
     let url = InstanceUrl::parse(sb.url()).unwrap();

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod instance;
+pub mod mailboxes;
 
 use calsync::sandbox::{self, Sandbox, seed};
 use calsync::snow::{Client, RetryPolicy};
