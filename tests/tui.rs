@@ -227,32 +227,7 @@ fn an_sso_admin_sets_up_through_instance_oauth_with_no_password() {
     let s = t.wait_for("Single sign-on: Enter signs in");
     assert!(!s.contains("calsync-sandbox"), "no password is filled in:\n{s}");
     t.keys(&["Enter"]);
-    t.wait_for("has the admin role");
-    t.keys(&["Enter"]);
-    t.wait_for("Grant      authorization_code");
-    t.keys(&["Enter"]);
-    t.wait_for("Parent alias");
-    t.type_text("Contoso_Graph_Personal");
-    t.wait_for("sn_wsd_rsvsync.Contoso_Graph_Personal");
-    t.keys(&["Enter"]);
-    t.wait_for("Delegated user");
-    t.type_text("rooms-delegate@contoso.com");
-    t.keys(&["Enter"]);
-    t.wait_for("ok: Microsoft Graph, Global cloud");
-    t.keys(&["Enter"]);
-    t.wait_for("Calendar provider");
-    t.keys(&["Enter"]);
-    t.wait_for("kilimanjaro@contoso.com");
-    t.keys(&["Enter"]);
-    t.wait_for("Sync properties");
-    t.keys(&["Enter"]);
-    t.wait_for("Normal -> Personal");
-    t.keys(&["Enter"]);
-    t.wait_for("Enter writes these changes.");
-    t.keys(&["Enter"]);
-    t.wait_for("The instance matches the setup");
-    t.keys(&["Enter"]);
-    t.wait_for("Get OAuth Token");
+    from_scope_checks_to_get_oauth_token(&t);
     t.keys(&["Enter"]);
     let s = t.wait_for("All sign-ins are finished");
     assert!(s.contains("rooms-delegate@contoso.com"), "{s}");
@@ -455,6 +430,37 @@ fn token_only_in_the_keyring(t: &Tmux) {
         assert!(!text.contains(&token) && !text.contains(password), "a secret in {}", f.display());
     }
     let _ = calsync::secrets::delete(os_keyring(), &account);
+}
+
+/// The personal own-alias setup from its Scope checks to Get OAuth Token: the alias and
+/// mailbox typed, every other step as prefilled, no room picked, applied.
+fn from_scope_checks_to_get_oauth_token(t: &Tmux) {
+    t.wait_for("has the admin role");
+    t.keys(&["Enter"]);
+    t.wait_for("Grant      authorization_code");
+    t.keys(&["Enter"]);
+    t.wait_for("Parent alias");
+    t.type_text("Contoso_Graph_Personal");
+    t.wait_for("sn_wsd_rsvsync.Contoso_Graph_Personal");
+    t.keys(&["Enter"]);
+    t.wait_for("Delegated user");
+    t.type_text("rooms-delegate@contoso.com");
+    t.keys(&["Enter"]);
+    t.wait_for("ok: Microsoft Graph, Global cloud");
+    t.keys(&["Enter"]);
+    t.wait_for("Calendar provider");
+    t.keys(&["Enter"]);
+    t.wait_for("kilimanjaro@contoso.com");
+    t.keys(&["Enter"]);
+    t.wait_for("Sync properties");
+    t.keys(&["Enter"]);
+    t.wait_for("Normal -> Personal");
+    t.keys(&["Enter"]);
+    t.wait_for("Enter writes these changes.");
+    t.keys(&["Enter"]);
+    t.wait_for("The instance matches the setup");
+    t.keys(&["Enter"]);
+    t.wait_for("Get OAuth Token");
 }
 
 fn files(dir: &Path) -> Vec<std::path::PathBuf> {
@@ -714,32 +720,7 @@ fn ctrl_c_during_the_sign_in_wait_says_there_is_no_token_yet() {
     t.keys(&["Enter"]);
     t.wait_for("The sandbox instance is filled in");
     t.keys(&["Enter"]);
-    t.wait_for("has the admin role");
-    t.keys(&["Enter"]);
-    t.wait_for("Grant      authorization_code");
-    t.keys(&["Enter"]);
-    t.wait_for("Parent alias");
-    t.type_text("Contoso_Graph_Personal");
-    t.wait_for("sn_wsd_rsvsync.Contoso_Graph_Personal");
-    t.keys(&["Enter"]);
-    t.wait_for("Delegated user");
-    t.type_text("rooms-delegate@contoso.com");
-    t.keys(&["Enter"]);
-    t.wait_for("ok: Microsoft Graph, Global cloud");
-    t.keys(&["Enter"]);
-    t.wait_for("Calendar provider");
-    t.keys(&["Enter"]);
-    t.wait_for("kilimanjaro@contoso.com");
-    t.keys(&["Enter"]);
-    t.wait_for("Sync properties");
-    t.keys(&["Enter"]);
-    t.wait_for("Normal -> Personal");
-    t.keys(&["Enter"]);
-    t.wait_for("Enter writes these changes.");
-    t.keys(&["Enter"]);
-    t.wait_for("The instance matches the setup");
-    t.keys(&["Enter"]);
-    t.wait_for("Get OAuth Token");
+    from_scope_checks_to_get_oauth_token(&t);
     t.keys(&["Enter"]);
     t.wait_for("Waiting for the sign-in");
     t.keys(&["C-c"]);
