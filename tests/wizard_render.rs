@@ -204,8 +204,9 @@ async fn the_reauthorize_list() {
     snap(&app, "13_reauth_list");
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn the_findings_screen() {
+/// The broken sandbox, a client for it, what the doctor reads there and its report.
+async fn broken()
+-> (calsync::sandbox::Sandbox, calsync::snow::Client, calsync::doctor::read::Snapshot, calsync::doctor::Report) {
     let sb = calsync::sandbox::Sandbox::start(calsync::sandbox::Options {
         seed: calsync::sandbox::seed::Seed::Broken,
         ..Default::default()
@@ -214,7 +215,13 @@ async fn the_findings_screen() {
     .unwrap();
     let c = client(&sb);
     let snapshot = calsync::doctor::read::read(&c).await.unwrap();
-    let mut report = calsync::doctor::report(&snapshot, calsync::doctor::checks::run(&snapshot));
+    let report = calsync::doctor::report(&snapshot, calsync::doctor::checks::run(&snapshot));
+    (sb, c, snapshot, report)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_findings_screen() {
+    let (_sb, c, _snapshot, mut report) = broken().await;
     report.instance = "https://dev123.service-now.com".into();
     for f in report.findings.iter_mut() {
         for e in f.evidence.iter_mut() {
@@ -590,15 +597,7 @@ fn while_a_sign_in_waits_the_paste_field_and_its_answers_show() {
 /// Troubleshoot's `f` on the broken sandbox: every repair can be scrolled into view at 80x24.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_troubleshoot_repairs_scroll_to_the_last_at_80x24() {
-    let sb = calsync::sandbox::Sandbox::start(calsync::sandbox::Options {
-        seed: calsync::sandbox::seed::Seed::Broken,
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    let c = client(&sb);
-    let snapshot = calsync::doctor::read::read(&c).await.unwrap();
-    let report = calsync::doctor::report(&snapshot, calsync::doctor::checks::run(&snapshot));
+    let (_sb, c, snapshot, report) = broken().await;
     let mut app = App::new(false);
     app.color = false;
     app.start(calsync::wizard::Journey::Troubleshoot);
@@ -683,15 +682,7 @@ fn cells(app: &App, w: u16, h: u16) -> String {
 /// with PageDown where the details are longer than the rows left.
 #[tokio::test(flavor = "multi_thread")]
 async fn every_findings_evidence_and_form_link_is_on_screen_whole_at_80x24() {
-    let sb = calsync::sandbox::Sandbox::start(calsync::sandbox::Options {
-        seed: calsync::sandbox::seed::Seed::Broken,
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    let c = client(&sb);
-    let snapshot = calsync::doctor::read::read(&c).await.unwrap();
-    let report = calsync::doctor::report(&snapshot, calsync::doctor::checks::run(&snapshot));
+    let (_sb, c, snapshot, report) = broken().await;
     let findings = report.findings.clone();
     assert!(findings.iter().any(|f| f.id == calsync::doctor::Check::RegAuthUrl), "the broken seed has REG-AUTH-URL");
     let mut app = App::new(false);
@@ -725,15 +716,7 @@ async fn every_findings_evidence_and_form_link_is_on_screen_whole_at_80x24() {
 /// may name more, and which.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_repair_review_says_a_mode_it_sets_brings_checks_that_did_not_run() {
-    let sb = calsync::sandbox::Sandbox::start(calsync::sandbox::Options {
-        seed: calsync::sandbox::seed::Seed::Broken,
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    let c = client(&sb);
-    let snapshot = calsync::doctor::read::read(&c).await.unwrap();
-    let report = calsync::doctor::report(&snapshot, calsync::doctor::checks::run(&snapshot));
+    let (_sb, c, snapshot, report) = broken().await;
     assert_eq!(report.mode, None, "the broken seed's mode is unknown");
     let mut app = App::new(false);
     app.color = false;
