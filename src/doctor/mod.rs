@@ -308,6 +308,12 @@ pub async fn examine(
     Ok((snapshot, report))
 }
 
+/// The provider's mailbox for `credential` when it is an address, the only kind a sign-in
+/// can be checked against (`authorize --expect-user` refuses anything else).
+pub fn provider_address(s: &read::Snapshot, credential: &str) -> Option<String> {
+    provider_mailbox(s, credential).filter(|m| crate::cli::authorize::mailbox(m).is_ok()).map(|m| m.trim().to_string())
+}
+
 /// The mailbox a credential is meant to sign in as, from the instance: the delegated user
 /// email of the calendar provider that overrides to the credential's alias, or, for a
 /// credential on the spoke's default aliases, of the active provider without an override.

@@ -132,10 +132,7 @@ pub async fn load_reauth_credentials(
     let mut rows = rows?;
     if let Ok(snap) = snap {
         for r in &mut rows {
-            let provider = crate::doctor::provider_mailbox(&snap, &r.name)
-                .filter(|m| crate::cli::authorize::mailbox(m).is_ok())
-                .map(|m| m.trim().to_string());
-            if let Some(m) = provider {
+            if let Some(m) = crate::doctor::provider_address(&snap, &r.name) {
                 r.delegated = m;
             }
         }

@@ -182,8 +182,7 @@ pub fn sign_in_for(app: &App) -> Option<SignInFor> {
     let cred = snap.credentials.iter().find(|c| f.evidence.iter().any(|e| e.sys_id == *c.sys_id))?;
     // Only an address can be signed in as (the provider may hold a bare name, as the
     // broken sandbox's does): anything else is no mailbox, as for `authorize --expect-user`.
-    let mailbox =
-        crate::doctor::provider_mailbox(snap, &cred.name).filter(|m| crate::cli::authorize::mailbox(m).is_ok());
+    let mailbox = crate::doctor::provider_address(snap, &cred.name);
     Some(SignInFor { credential: cred.name.0.clone(), mailbox })
 }
 
